@@ -1,0 +1,9 @@
+// STUB (to be implemented).
+import { skip, type Check } from '../../src/core/check.js';
+
+export const check: Check = {
+  id: 'allowed-ips',
+  layer: 'routing',
+  kind: 'static',
+  run: () => skip('not implemented yet'),
+};

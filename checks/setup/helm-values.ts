@@ -1,0 +1,9 @@
+// STUB (to be implemented).
+import { skip, type Check } from '../../src/core/check.js';
+
+export const check: Check = {
+  id: 'helm-values',
+  layer: 'setup',
+  kind: 'static',
+  run: () => skip('not implemented yet'),
+};

@@ -1,0 +1,9 @@
+// STUB (to be implemented).
+import { skip, type Check } from '../../src/core/check.js';
+
+export const check: Check = {
+  id: 'server-certificate',
+  layer: 'tls',
+  kind: 'static',
+  run: () => skip('not implemented yet'),
+};

@@ -1,0 +1,286 @@
+// Finds a deployment's files (Compose or Helm, either naming generation) and gathers every
+// static fact from them. This is the only place that decides which file plays which part.
+
+import { statSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import type { Facts, FileFact, YamlDocumentFacts } from '../core/facts.js';
+import { UsageError } from '../core/errors.js';
+import { configVolume, environmentPositionKey, findCloudflaredService, findProxyService, isRecord, serviceEnvironment, volumeMounts, commandArgs } from '../model/compose.js';
+import { interpolate, referencedVariables } from '../model/interpolate.js';
+import { decodeText, readBounded } from './bounded-file.js';
+import { readCertificateFile } from './certificate-file.js';
+import { loadDotenv } from './dotenv-file.js';
+import { readJwtFile } from './jwt-file.js';
+import { readPrivateKeyFile } from './private-key-file.js';
+import { describeToken, type TokenCandidate } from './tunnel-token.js';
+import { loadYamlFile } from './yaml-document.js';
+
+export interface DeploymentInputs {
+  dir: string;
+  dirExplicit: boolean;
+  config?: string;
+  compose?: string;
+  values: string[];
+  cert?: string;
+  key?: string;
+  ca?: string;
+  tunnelDomain?: string;
+  tokenFile?: string;
+  jwtFile?: string;
+  federationRule?: string;
+  oauthMetadata?: string;
+  resourceMetadata?: string;
+  offline: boolean;
+  /** The doctor's environment (process.env); only what matters is kept in the facts. */
+  env: Readonly<Record<string, string | undefined>>;
+  now: Date;
+}
+
+const COMPOSE_NAMES = ['compose.yaml', 'compose.yml', 'docker-compose.yaml', 'docker-compose.yml'];
+const CONFIG_NAMES = ['config/mcp-proxy.yaml', 'config/mcp-proxy.yml', 'config/mcp-gateway.yaml', 'config/mcp-gateway.yml'];
+const VALUES_NAMES = ['values.yaml', 'values.yml'];
+
+function exists(path: string): boolean {
+  try {
+    statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function firstExisting(dir: string, names: string[]): string | null {
+  for (const n of names) if (exists(join(dir, n))) return join(dir, n);
+  return null;
+}
+
+/** Every explicitly named input that cannot be read is a usage error (exit 2), not a finding. */
+function assertExplicitReadable(fact: FileFact<unknown> | undefined, flag: string): void {
+  if (!fact) return;
+  if (fact.state === 'missing' && fact.explicit) throw new UsageError(`${flag} ${fact.path}: no such file`);
+  if (fact.state === 'unreadable' && fact.explicit) throw new UsageError(`${flag} ${fact.path}: ${fact.problem}`);
+}
+
+function mergeValues(target: Record<string, unknown>, source: Record<string, unknown>): Record<string, unknown> {
+  for (const [k, v] of Object.entries(source)) {
+    const cur = target[k];
+    target[k] = isRecord(cur) && isRecord(v) ? mergeValues({ ...cur }, v) : v;
+  }
+  return target;
+}
+
+function loadHelmValues(paths: string[], explicit: boolean): Facts['helmValues'] {
+  let merged: Record<string, unknown> = {};
+  const positions: YamlDocumentFacts['positions'] = {};
+  const positionFiles: Record<string, string> = {};
+  const warnings: string[] = [];
+  for (const p of paths) {
+    const fact = loadYamlFile(p, explicit);
+    if (fact.state !== 'ok') return fact;
+    const data = fact.value.data ?? {};
+    if (!isRecord(data)) {
+      return { state: 'invalid', path: p, problem: `is not a map of values (its top level is a ${Array.isArray(data) ? 'list' : typeof data})`, location: { file: p, line: 1, column: 1 } };
+    }
+    merged = mergeValues(merged, data);
+    for (const [k, pos] of Object.entries(fact.value.positions)) {
+      positions[k] = pos;
+      positionFiles[k] = p;
+    }
+    warnings.push(...fact.value.warnings);
+  }
+  return { state: 'ok', path: paths[paths.length - 1], value: { data: merged, positions, warnings, files: paths, positionFiles } };
+}
+
+/** Helm's gateway.config, seen as a proxy config document (positions re-keyed, still in values.yaml). */
+function proxyConfigFromHelm(values: NonNullable<Facts['helmValues']>): FileFact<YamlDocumentFacts> | undefined {
+  if (values.state !== 'ok') return undefined;
+  const data = values.value.data;
+  const gateway = isRecord(data) && isRecord(data.gateway) ? data.gateway : null;
+  if (!gateway || gateway.config === undefined) return undefined;
+  const prefix = 'gateway.config.';
+  const positions: YamlDocumentFacts['positions'] = {};
+  let file = values.path;
+  for (const [k, pos] of Object.entries(values.value.positions)) {
+    if (k.startsWith(prefix)) {
+      positions[k.slice(prefix.length)] = pos;
+      file = values.value.positionFiles[k] ?? file;
+    }
+  }
+  if (values.value.positions['gateway.config']) positions[''] = values.value.positions['gateway.config'];
+  return { state: 'ok', path: file, value: { data: gateway.config, positions, warnings: [] } };
+}
+
+function readTextValue(path: string, explicit: boolean, maxBytes = 64 * 1024): FileFact<string> {
+  const read = readBounded(path, explicit, maxBytes);
+  if (read.state !== 'ok') return read;
+  const text = decodeText(read.bytes);
+  if (!text.ok) return { state: 'invalid', path, problem: text.problem };
+  return { state: 'ok', path, value: text.text.trim() };
+}
+
+export function gatherStaticFacts(inputs: DeploymentInputs): Facts {
+  const dir = resolve(inputs.dir);
+  if (inputs.dirExplicit) {
+    let isDir = false;
+    try {
+      isDir = statSync(dir).isDirectory();
+    } catch {
+      throw new UsageError(`--dir ${inputs.dir}: no such directory`);
+    }
+    if (!isDir) throw new UsageError(`--dir ${inputs.dir}: not a directory`);
+  }
+  const rel = (p: string) => (isAbsolute(p) ? p : resolve(p));
+
+  // Compose file and its .env
+  const composePath = inputs.compose ? rel(inputs.compose) : firstExisting(dir, COMPOSE_NAMES);
+  const compose = composePath ? loadYamlFile(composePath, Boolean(inputs.compose)) : undefined;
+  assertExplicitReadable(compose, '--compose');
+  const composeDir = composePath ? dirname(composePath) : dir;
+  const dotenvPath = join(composeDir, '.env');
+  const dotenv = exists(dotenvPath) ? loadDotenv(dotenvPath) : undefined;
+
+  // Helm values
+  const valuesPaths = inputs.values.length > 0 ? inputs.values.map(rel) : (() => {
+    const found = firstExisting(dir, VALUES_NAMES);
+    return found && !composePath ? [found] : [];
+  })();
+  const helmValues = valuesPaths.length > 0 ? loadHelmValues(valuesPaths, inputs.values.length > 0) : undefined;
+  assertExplicitReadable(helmValues, '--values');
+
+  const composeData = compose?.state === 'ok' ? compose.value.data : undefined;
+  const proxyService = composeData ? findProxyService(composeData) : null;
+
+  // The proxy config: the flag, else the file the proxy service mounts, else the usual names.
+  let proxyConfig: Facts['proxyConfig'];
+  if (inputs.config) {
+    proxyConfig = loadYamlFile(rel(inputs.config), true);
+    assertExplicitReadable(proxyConfig, '--config');
+  } else {
+    const mounted = proxyService ? configVolume(proxyService) : null;
+    const mountedPath = mounted ? resolve(composeDir, mounted.source) : null;
+    const path = mountedPath && exists(mountedPath) ? mountedPath : firstExisting(composeDir, CONFIG_NAMES) ?? firstExisting(dir, CONFIG_NAMES) ?? mountedPath;
+    if (path) proxyConfig = loadYamlFile(path, false);
+    else if (helmValues) proxyConfig = proxyConfigFromHelm(helmValues);
+  }
+
+  // data/: where the Compose file mounts /data, else <dir>/data.
+  const dataMount = proxyService ? volumeMounts(proxyService).find((m) => m.target === '/data') : undefined;
+  const dataDir = dataMount && (dataMount.source.startsWith('.') || dataMount.source.startsWith('/')) ? resolve(composeDir, dataMount.source) : join(composePath ? composeDir : dir, 'data');
+
+  const certFact = (flag: string, given: string | undefined, name: string) => {
+    const path = given ? rel(given) : join(dataDir, name);
+    const fact = readCertificateFile(path, Boolean(given));
+    assertExplicitReadable(fact, flag);
+    return fact;
+  };
+  const caCert = certFact('--ca', inputs.ca, 'ca.crt');
+  const serverCert = certFact('--cert', inputs.cert, 'tls.crt');
+  const privateKey = readPrivateKeyFile(inputs.key ? rel(inputs.key) : join(dataDir, 'tls.key'), Boolean(inputs.key));
+  assertExplicitReadable(privateKey, '--key');
+
+  const assignedDomain: FileFact<string> = inputs.tunnelDomain !== undefined
+    ? { state: 'ok', path: '--tunnel-domain', value: inputs.tunnelDomain.trim() }
+    : readTextValue(join(dataDir, 'tunnel-domain'), false);
+
+  // Variables the files reference, from the doctor's own environment (never secrets we did not ask for).
+  const referenced = new Set<string>();
+  for (const f of [compose, proxyConfig]) {
+    if (f?.state === 'ok') for (const name of referencedVariables(JSON.stringify(f.value.data) ?? '')) referenced.add(name);
+  }
+  referenced.add('TUNNEL_DOMAIN');
+  const processEnv: Record<string, string> = {};
+  for (const name of referenced) {
+    if (name === 'TUNNEL_TOKEN') continue;
+    const v = inputs.env[name];
+    if (v !== undefined) processEnv[name] = v;
+  }
+
+  const token = describeToken(tokenCandidates(inputs, compose, dotenv, dataDir, rel));
+  assertExplicitReadable(token, '--token-file');
+
+  const jwt = inputs.jwtFile ? readJwtFile(rel(inputs.jwtFile), true) : undefined;
+  assertExplicitReadable(jwt, '--jwt-file');
+  const loadNamed = (flag: string, p: string | undefined) => {
+    if (!p) return undefined;
+    const fact = loadYamlFile(rel(p), true);
+    assertExplicitReadable(fact, flag);
+    return fact;
+  };
+
+  const layout = compose ? 'compose' : helmValues ? 'helm' : 'none';
+  return {
+    now: inputs.now.toISOString(),
+    offline: inputs.offline,
+    deployment: { dir, layout, generation: generationOf(proxyService?.name, proxyConfig?.path, composeData) },
+    dotenv,
+    compose,
+    proxyConfig,
+    helmValues,
+    token,
+    caCert,
+    serverCert,
+    privateKey,
+    assignedDomain,
+    jwt,
+    federationRule: loadNamed('--federation-rule', inputs.federationRule),
+    oauthMetadata: loadNamed('--oauth-metadata', inputs.oauthMetadata),
+    resourceMetadata: loadNamed('--resource-metadata', inputs.resourceMetadata),
+    processEnv,
+  };
+}
+
+function generationOf(serviceName: string | undefined, configPath: string | undefined, composeData: unknown): 'mcp-gateway' | 'mcp-proxy' | null {
+  const text = `${serviceName ?? ''} ${configPath ?? ''} ${composeData ? JSON.stringify(composeData) : ''}`;
+  if (/mcp-proxy/.test(text)) return 'mcp-proxy';
+  if (/mcp-gateway/.test(text)) return 'mcp-gateway';
+  return null;
+}
+
+/** Every place a token may be, most specific first: the one cloudflared would really get leads. */
+function tokenCandidates(
+  inputs: DeploymentInputs,
+  compose: Facts['compose'],
+  dotenv: Facts['dotenv'],
+  dataDir: string,
+  rel: (p: string) => string,
+): TokenCandidate[] {
+  const out: TokenCandidate[] = [];
+  const fromFile = (source: string, path: string, explicit: boolean): TokenCandidate => {
+    const read = readTextValue(path, explicit, 16 * 1024);
+    if (read.state === 'ok') return { source, path, value: read.value };
+    if (read.state === 'invalid') return { source, path, value: '', readProblem: { state: 'unreadable', problem: read.problem, explicit } };
+    return { source, path, value: null, readProblem: { state: read.state, problem: read.state === 'unreadable' ? read.problem : undefined, explicit } };
+  };
+  if (inputs.tokenFile) out.push(fromFile(`--token-file ${inputs.tokenFile}`, rel(inputs.tokenFile), true));
+  const envToken = inputs.env.TUNNEL_TOKEN;
+  if (envToken !== undefined) out.push({ source: 'TUNNEL_TOKEN in the environment', path: '$TUNNEL_TOKEN', value: envToken });
+  const dotvars = dotenv?.state === 'ok' ? dotenv.value : {};
+  if (compose?.state === 'ok') {
+    const cf = findCloudflaredService(compose.value.data);
+    if (cf) {
+      const env = serviceEnvironment(cf);
+      const vars = { ...dotvars, ...inputs.env };
+      if ('TUNNEL_TOKEN' in env) {
+        const raw = env.TUNNEL_TOKEN ?? vars.TUNNEL_TOKEN ?? null;
+        const key = environmentPositionKey(cf, 'TUNNEL_TOKEN');
+        const pos = compose.value.positions[key];
+        const exp = raw === null ? null : interpolate(raw, vars);
+        out.push({
+          source: `TUNNEL_TOKEN of the ${cf.name} service in ${compose.path}`,
+          path: compose.path,
+          value: exp ? (exp.unset.length > 0 && exp.value === '' ? raw : exp.value) : null,
+          location: pos ? { file: compose.path, line: pos.line, column: pos.column } : { file: compose.path },
+        });
+      }
+      const args = commandArgs(cf) ?? [];
+      const i = args.findIndex((a) => a === '--token-file' || a.startsWith('--token-file='));
+      const tokenFileEnv = env.TUNNEL_TOKEN_FILE;
+      const inContainer = i >= 0 ? (args[i].includes('=') ? args[i].split('=')[1] : args[i + 1]) : tokenFileEnv ?? undefined;
+      if (inContainer && inContainer.startsWith('/data/')) out.push(fromFile(`the token file ${inContainer} of the ${cf.name} service`, join(dataDir, inContainer.slice('/data/'.length)), false));
+    }
+  }
+  if (dotvars.TUNNEL_TOKEN !== undefined && dotenv?.state === 'ok') out.push({ source: `TUNNEL_TOKEN in ${dotenv.path}`, path: dotenv.path, value: dotvars.TUNNEL_TOKEN });
+  const dataToken = join(dataDir, 'tunnel-token');
+  if (exists(dataToken)) out.push(fromFile(`${dataToken}`, dataToken, false));
+  return out;
+}

@@ -1,0 +1,32 @@
+// Reads a Compose-style .env file into a map. Values may be secrets: they stay in facts for
+// ${VAR} expansion and are never printed.
+
+import type { FileFact } from '../core/facts.js';
+import { decodeText, readBounded } from './bounded-file.js';
+
+export function parseDotenv(text: string): Record<string, string> {
+  const vars: Record<string, string> = {};
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*)$/.exec(line);
+    if (!m) continue;
+    let value = m[2];
+    if ((value.startsWith('"') && value.endsWith('"') && value.length >= 2) || (value.startsWith("'") && value.endsWith("'") && value.length >= 2)) {
+      value = value.slice(1, -1);
+    } else {
+      value = value.replace(/\s+#.*$/, '').trim();
+    }
+    vars[m[1]] = value;
+  }
+  return vars;
+}
+
+export function loadDotenv(path: string): FileFact<Record<string, string>> {
+  const read = readBounded(path, false);
+  if (read.state !== 'ok') return read;
+  if (read.bytes.length === 0) return { state: 'ok', path, value: {} };
+  const text = decodeText(read.bytes);
+  if (!text.ok) return text.problem === 'is empty' ? { state: 'ok', path, value: {} } : { state: 'invalid', path, problem: text.problem };
+  return { state: 'ok', path, value: parseDotenv(text.text) };
+}
