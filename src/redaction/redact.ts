@@ -1,0 +1,37 @@
+// The one redactor. Everything a reporter emits and every log example passes through it, so a
+// secret that slipped into a message, a path or an evidence value still never reaches output.
+
+const PLACEHOLDER = '[REDACTED]';
+
+const PATTERNS: { name: string; re: RegExp; replace: string | ((...m: string[]) => string) }[] = [
+  // PEM private keys (any label with PRIVATE KEY), complete or cut off.
+  { name: 'private-key', re: /-----BEGIN ([A-Z0-9 ]*PRIVATE KEY)-----[\s\S]*?(?:-----END \1-----|$)/g, replace: `-----BEGIN $1----- ${PLACEHOLDER} -----END $1-----` },
+  // Anthropic-style API keys and admin keys.
+  { name: 'api-key', re: /\bsk-ant-[A-Za-z0-9_-]{8,}/g, replace: `sk-ant-${PLACEHOLDER}` },
+  // JWTs: three base64url segments, the first one decoding to a JSON header ("eyJ").
+  { name: 'jwt', re: /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g, replace: `${PLACEHOLDER}(jwt)` },
+  // Credentials in URLs: scheme://user:password@host
+  { name: 'url-password', re: /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*):[^\s@/]+@/gi, replace: `$1:${PLACEHOLDER}@` },
+  // key=value or key: value where the key names a secret (token, secret, password, api key, authorization).
+  {
+    name: 'secret-assignment',
+    re: /\b((?:[A-Za-z_]*(?:TOKEN|SECRET|PASSWORD|PASSWD|API_KEY|APIKEY|ACCESS_KEY|PRIVATE_KEY)[A-Za-z_]*|token|secret|password|assertion|client_secret|authorization|x-api-key)["']?\s*[=:]\s*["']?)(?:Bearer\s+)?([^\s"',;}]{6,})/gi,
+    replace: (_m, prefix) => `${prefix}${PLACEHOLDER}`,
+  },
+  // A cloudflared tunnel token: base64 of JSON starting {"a": -> "eyJhIjoi"; also {"t": / {"s":
+  { name: 'tunnel-token', re: /\beyJ[hsStTeE]Ijoi[A-Za-z0-9+/=_-]{10,}/g, replace: `${PLACEHOLDER}(tunnel-token)` },
+  // --token <value> on a command line.
+  { name: 'token-flag', re: /(--token(?:=|\s+))(\S{6,})/g, replace: `$1${PLACEHOLDER}` },
+];
+
+/** Replace every secret-looking value in a text. Idempotent: redacting twice changes nothing more. */
+export function redact(text: string, extraSecrets: readonly string[] = []): string {
+  let out = text;
+  for (const secret of extraSecrets) {
+    if (secret.length >= 6) out = out.split(secret).join(PLACEHOLDER);
+  }
+  for (const p of PATTERNS) out = out.replace(p.re, p.replace as never);
+  return out;
+}
+
+export const REDACTED = PLACEHOLDER;

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { redact } from '../../src/redaction/redact.js';
+
+const token = Buffer.from(JSON.stringify({ a: '0123456789abcdef0123456789abcdef', t: '11111111-2222-3333-4444-555555555555', s: Buffer.from('x'.repeat(32)).toString('base64') })).toString('base64');
+const jwt = 'eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQifQ.c2lnbmF0dXJlLWJ5dGVz';
+
+describe('redact', () => {
+  it.each([
+    ['a bare tunnel token', `cloudflared --token ${token}`, token],
+    ['a tunnel token in an assignment', `TUNNEL_TOKEN=${token}`, token],
+    ['a token inside text', `value was ${token} here`, token],
+    ['a JWT', `assertion ${jwt}`, jwt],
+    ['an API key', 'key sk-ant-api03-AbCdEfGhIjKlMnOp-xyz', 'sk-ant-api03-AbCdEfGhIjKlMnOp-xyz'],
+    ['a password in a URL', 'dial https://alice:s3cr3tpass@db.internal:5432/', 's3cr3tpass'],
+    ['a JSON secret field', '{"client_secret": "abcdef123456"}', 'abcdef123456'],
+    ['a bearer header', 'Authorization: Bearer abcdefghijklmnop', 'abcdefghijklmnop'],
+  ])('removes %s', (_name, input, secret) => {
+    const out = redact(input);
+    expect(out).not.toContain(secret);
+    expect(out).toContain('[REDACTED]');
+  });
+
+  it('removes a private key block, even a truncated one', () => {
+    const key = '-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n-----END PRIVATE KEY-----';
+    expect(redact(`x ${key} y`)).not.toContain('MIGHAgEA');
+    expect(redact('-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIB')).not.toContain('MHcCAQEEIB');
+  });
+
+  it('leaves ordinary log text and identifiers alone', () => {
+    const line = '2026-01-01T00:00:00Z INF Registered tunnel connection connIndex=0 connection=11111111-2222-3333-4444-555555555555 location=ams01 protocol=quic';
+    expect(redact(line)).toBe(line);
+    expect(redact('tls_key: /data/tls.key')).toBe('tls_key: /data/tls.key');
+  });
+
+  it('is idempotent and removes extra secrets it is told about', () => {
+    const once = redact(`x TUNNEL_TOKEN=${token}`);
+    expect(redact(once)).toBe(once);
+    expect(redact('the value hunter22 is here', ['hunter22'])).not.toContain('hunter22');
+  });
+});
