@@ -2,6 +2,8 @@
 // force, the hostnames the platform will ask for, and where a key sits for a location.
 
 import type { Facts, FileFact, Location, YamlDocumentFacts } from '../core/facts.js';
+import { findProxyService, serviceEnvironment } from './compose.js';
+import { interpolate } from './interpolate.js';
 import { normalizeDomain, readProxyConfig, routeHostname, type ProxyConfigModel } from './proxy-config.js';
 
 /** Variables for ${VAR} expansion, as Compose resolves them: the shell wins over .env. */
@@ -10,9 +12,58 @@ export function expansionVars(facts: Readonly<Facts>): Record<string, string> {
   return { ...dot, ...facts.processEnv };
 }
 
+/**
+ * Variables the proxy sees when it expands ${VAR} in its config: expansionVars, overlaid with
+ * the proxy service's own `environment:` (its values expanded by Compose first), so a literal
+ * `TUNNEL_DOMAIN: abcd.tunnel.example` in the Compose file counts.
+ */
+export function proxyConfigVars(facts: Readonly<Facts>): Record<string, string> {
+  const vars = expansionVars(facts);
+  const service = facts.compose?.state === 'ok' ? findProxyService(facts.compose.value.data) : null;
+  if (!service) return vars;
+  const out = { ...vars };
+  for (const [name, value] of Object.entries(serviceEnvironment(service))) {
+    const v = value === null ? vars[name] : interpolate(value, vars).value;
+    if (v !== undefined) out[name] = v;
+  }
+  return out;
+}
+
 export function proxyConfigModel(facts: Readonly<Facts>): ProxyConfigModel | null {
   if (facts.proxyConfig?.state !== 'ok') return null;
-  return readProxyConfig(facts.proxyConfig.value.data, expansionVars(facts));
+  return readProxyConfig(facts.proxyConfig.value.data, proxyConfigVars(facts));
+}
+
+/** True when the proxy config was taken from Helm values (gateway.config), not from a file of its own. */
+export function proxyConfigFromHelm(facts: Readonly<Facts>): boolean {
+  const values = facts.helmValues;
+  const config = facts.proxyConfig;
+  if (values?.state !== 'ok' || !config) return false;
+  return values.value.files.includes(config.path) || values.path === config.path;
+}
+
+/** How a proxy config key is spelled where the user edits it: `routes`, or `gateway.config.routes` in Helm values. */
+export function configKeyName(facts: Readonly<Facts>, key: string): string {
+  return proxyConfigFromHelm(facts) ? `gateway.config.${key}` : key;
+}
+
+/** A YAML snippet of proxy config, nested under gateway.config when the config lives in Helm values. */
+export function configSnippet(facts: Readonly<Facts>, yamlText: string): string {
+  const body = yamlText.replace(/\n+$/, '');
+  if (!proxyConfigFromHelm(facts)) return body;
+  return ['gateway:', '  config:', ...body.split('\n').map((l) => `    ${l}`)].join('\n');
+}
+
+/**
+ * How to make the proxy read an edited config (it is not hot-reloaded): the Compose command with
+ * the real service name, or a Helm upgrade.
+ */
+export function proxyRestartCommand(facts: Readonly<Facts>): string {
+  if (proxyConfigFromHelm(facts) || facts.deployment.layout === 'helm') {
+    return 'helm upgrade (same release and values files), and make sure the proxy pod restarts (kubectl rollout restart) since the proxy reads its config only at start';
+  }
+  const service = facts.compose?.state === 'ok' ? findProxyService(facts.compose.value.data) : null;
+  return `docker compose restart ${service?.name ?? facts.deployment.generation ?? 'mcp-proxy'}`;
 }
 
 /** The domain assigned to the tunnel (--tunnel-domain or data/tunnel-domain), normalized. */

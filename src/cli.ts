@@ -1,0 +1,136 @@
+// Parses the command line, runs a command, returns the exit code. Never calls process.exit and
+// never prints a stack trace: usage problems are exit 2 with what happened and what to do.
+
+import { Command, CommanderError, Option } from 'commander';
+import { UsageError, describeError, EXIT_USAGE } from './core/errors.js';
+import { toolVersion } from './core/version.js';
+import { redact } from './redaction/redact.js';
+
+export interface CliIO {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  stdin: NodeJS.ReadableStream;
+  stdinIsTTY: boolean;
+  stdoutIsTTY: boolean;
+  stderrIsTTY: boolean;
+  env: Readonly<Record<string, string | undefined>>;
+  cwd: string;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+const collectList = (value: string, previous: string[] = []) => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
+
+/** Colour only on a TTY, never with NO_COLOR, TERM=dumb or --no-color; FORCE_COLOR forces it. */
+export function useColor(flag: boolean, isTTY: boolean, env: CliIO['env']): boolean {
+  if (!flag) return false;
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false') return true;
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  if (env.TERM === 'dumb') return false;
+  return isTTY;
+}
+
+export async function runCli(argv: string[], io: CliIO): Promise<number> {
+  // Everything the tool writes passes the one redactor.
+  const out = (t: string) => io.stdout(redact(t));
+  const err = (t: string) => io.stderr(redact(t));
+  let exitCode = 0;
+
+  const program = new Command('mcp-tunnel')
+    .description('Doctor for MCP tunnel deployments: the edge, the inner TLS, routing, OAuth discovery and the setup job.')
+    .version(toolVersion(), '-V, --version')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({ writeOut: out, writeErr: err });
+
+  program
+    .command('doctor')
+    .description('diagnose a deployment (Compose or Helm), layer by layer')
+    .option('--dir <path>', 'deployment directory (compose file, config/, data/, values.yaml)')
+    .option('--config <file>', 'proxy config (config/mcp-proxy.yaml or config/mcp-gateway.yaml)')
+    .option('--compose <file>', 'Compose file')
+    .option('--values <file>', 'Helm values file (repeatable, merged like helm -f)', collect, [])
+    .option('--cert <file>', 'server certificate (default data/tls.crt)')
+    .option('--key <file>', 'server private key (default data/tls.key)')
+    .option('--ca <file>', 'CA certificate (default data/ca.crt)')
+    .option('--tunnel-domain <domain>', "the tunnel's assigned domain (default data/tunnel-domain)")
+    .option('--token-file <file>', 'file holding the tunnel token (the token itself: TUNNEL_TOKEN, never a flag)')
+    .option('--jwt-file <file>', "the setup job's identity token (decoded only, never sent)")
+    .option('--federation-rule <file>', 'the federation rule as JSON, as the API returns it')
+    .option('--oauth-metadata <file>', '/.well-known/oauth-authorization-server document')
+    .option('--resource-metadata <file>', '/.well-known/oauth-protected-resource document')
+    .option('--offline', 'no DNS queries and no connections: judge the files only')
+    .option('--edge <host:port>', 'edge address to probe (repeatable; replaces SRV discovery)', collect, [])
+    .addOption(new Option('--region <region>', 'edge region').choices(['global', 'us', 'fed']))
+    .option('--dns-server <ip[:port]>', 'resolver for every lookup of the run (repeatable)', collect, [])
+    .option('--proxy <url>', "the proxy's listener for the live inner-TLS probe (ws://host:port[/path])")
+    .option('--api-url <url>', 'vendor API base URL for the CA registration check')
+    .option('--api-key-file <file>', 'file holding the API key (or ANTHROPIC_API_KEY; never a flag value)')
+    .option('--timeout <ms>', 'deadline of each probe in milliseconds', '5000')
+    .option('--only <list>', 'only these layers or check IDs (comma-separated, repeatable)', collectList, [])
+    .option('--skip <list>', 'skip these layers or check IDs (comma-separated, repeatable)', collectList, [])
+    .addOption(new Option('--format <format>', 'output format').choices(['human', 'json']).default('human'))
+    .option('--json', 'same as --format json')
+    .addOption(new Option('--fail-on <level>', 'lowest status that makes the exit code 1').choices(['error', 'warn']).default('error'))
+    .option('--no-color', 'no colours')
+    .option('--verbose', 'show evidence and informational findings')
+    .addOption(new Option('--token <value>').hideHelp())
+    .action(async (opts) => {
+      const { runDoctor } = await import('./commands/doctor.js');
+      exitCode = await runDoctor(opts, io, out, err);
+    });
+
+  program
+    .command('logs')
+    .description('map cloudflared and proxy logs (files, - or stdin; plain or gzip) to causes and fixes')
+    .argument('[file...]', 'log files; - or none for stdin')
+    .option('--json', 'print one JSON document')
+    .option('--follow', 'keep reading a growing file or a live pipe, printing findings as they appear')
+    .addOption(new Option('--fail-on <level>', 'lowest severity that makes the exit code 1').choices(['error', 'warn']).default('error'))
+    .option('--no-color', 'no colours')
+    .option('--verbose', 'show more examples and healthy evidence')
+    .action(async (files: string[], opts) => {
+      const { runLogsCommand } = await import('./commands/logs.js');
+      exitCode = await runLogsCommand(files, opts, io, out, err);
+    });
+
+  program
+    .command('checks')
+    .description('list every catalog ID: layer, kind and title')
+    .option('--json', 'as JSON')
+    .action(async (opts) => {
+      const { listChecks } = await import('./commands/catalog-commands.js');
+      out(listChecks(Boolean(opts.json)));
+    });
+
+  program
+    .command('explain')
+    .description('explain a catalog ID: symptom, cause, fix and background')
+    .argument('<id>', 'a check or log ID (see mcp-tunnel checks)')
+    .option('--json', 'as JSON')
+    .action(async (id: string, opts) => {
+      const { explain } = await import('./commands/catalog-commands.js');
+      out(explain(id, Boolean(opts.json)));
+    });
+
+  try {
+    if (argv.length === 0) {
+      out(program.helpInformation());
+      return EXIT_USAGE;
+    }
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      // commander already printed its message
+      return EXIT_USAGE;
+    }
+    if (e instanceof UsageError) {
+      err(`mcp-tunnel: ${e.message}\n`);
+      if (e.hint) err(`${e.hint}\n`);
+      return EXIT_USAGE;
+    }
+    err(`mcp-tunnel: internal error: ${describeError(e)}\nPlease report this with the command you ran (output is redacted).\n`);
+    return EXIT_USAGE;
+  }
+}

@@ -1,0 +1,133 @@
+// `mcp-tunnel doctor`: validate the options, gather facts, run the checks, render, exit code.
+
+import { performance } from 'node:perf_hooks';
+import { resolve } from 'node:path';
+import { CHECKS } from '../../checks/index.js';
+import { CATALOG } from '../catalog/catalog.js';
+import { UsageError } from '../core/errors.js';
+import { buildDoctorReport, exitCodeFor } from '../core/report.js';
+import { runChecks } from '../core/runner.js';
+import { LAYERS } from '../core/types.js';
+import type { Facts } from '../core/facts.js';
+import { toolVersion } from '../core/version.js';
+import { gatherStaticFacts } from '../probes/deployment.js';
+import { renderDoctorHuman } from '../reporters/human.js';
+import { renderDoctorJson } from '../reporters/json.js';
+import { useColor, type CliIO } from '../cli.js';
+
+export interface DoctorOptions {
+  dir?: string;
+  config?: string;
+  compose?: string;
+  values: string[];
+  cert?: string;
+  key?: string;
+  ca?: string;
+  tunnelDomain?: string;
+  tokenFile?: string;
+  jwtFile?: string;
+  federationRule?: string;
+  oauthMetadata?: string;
+  resourceMetadata?: string;
+  offline?: boolean;
+  edge: string[];
+  region?: 'global' | 'us' | 'fed';
+  dnsServer: string[];
+  proxy?: string;
+  apiUrl?: string;
+  apiKeyFile?: string;
+  timeout: string;
+  only: string[];
+  skip: string[];
+  format: 'human' | 'json';
+  json?: boolean;
+  failOn: 'error' | 'warn';
+  color: boolean;
+  verbose?: boolean;
+  token?: string;
+}
+
+function validateSelection(flag: string, list: string[]): void {
+  const known = new Set<string>([...LAYERS, ...CATALOG.map((e) => e.id)]);
+  for (const item of list) {
+    if (!known.has(item)) {
+      throw new UsageError(`${flag} ${item}: not a layer or check ID`, `Layers: ${LAYERS.join(', ')}. IDs: run mcp-tunnel checks.`);
+    }
+  }
+}
+
+export function validateDoctorOptions(opts: DoctorOptions): { timeoutMs: number } {
+  if (opts.token !== undefined) {
+    throw new UsageError(
+      'a tunnel token is never taken as a flag value (it would end up in shell history and process lists)',
+      'Set TUNNEL_TOKEN in the environment, or put the token in a file and pass --token-file FILE.',
+    );
+  }
+  validateSelection('--only', opts.only);
+  validateSelection('--skip', opts.skip);
+  if (!/^\d+$/.test(opts.timeout) || Number(opts.timeout) < 1 || Number(opts.timeout) > 600000) {
+    throw new UsageError(`--timeout ${opts.timeout}: give a whole number of milliseconds from 1 to 600000`);
+  }
+  for (const edge of opts.edge) {
+    if (!/^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):\d{1,5}$/.test(edge)) throw new UsageError(`--edge ${edge}: expected host:port (IPv6 as [addr]:port)`);
+  }
+  for (const server of opts.dnsServer) {
+    if (!/^(\[[0-9a-fA-F:.]+\](:\d{1,5})?|[0-9a-fA-F:.]+|\d{1,3}(\.\d{1,3}){3}(:\d{1,5})?)$/.test(server)) {
+      throw new UsageError(`--dns-server ${server}: expected an IP address with an optional port (1.2.3.4:53, [::1]:53)`);
+    }
+  }
+  if (opts.proxy !== undefined && !/^wss?:\/\/[^\s/]+(\/\S*)?$/.test(opts.proxy)) {
+    throw new UsageError(`--proxy ${opts.proxy}: expected ws://host:port[/path]`);
+  }
+  if (opts.apiUrl !== undefined && !/^https?:\/\/\S+$/.test(opts.apiUrl)) throw new UsageError(`--api-url ${opts.apiUrl}: expected an http(s) URL`);
+  return { timeoutMs: Number(opts.timeout) };
+}
+
+/** True when nothing at all of a deployment was found and the user named no file. */
+function nothingFound(facts: Facts, opts: DoctorOptions): boolean {
+  const named = [opts.config, opts.compose, opts.cert, opts.key, opts.ca, opts.tokenFile, opts.jwtFile, opts.federationRule, opts.oauthMetadata, opts.resourceMetadata, opts.tunnelDomain];
+  if (named.some((v) => v !== undefined) || opts.values.length > 0) return false;
+  const present = (f: { state: string } | undefined) => f !== undefined && f.state !== 'missing';
+  return facts.deployment.layout === 'none' && !present(facts.proxyConfig) && !present(facts.caCert) && !present(facts.serverCert) && !present(facts.privateKey) && !present(facts.token);
+}
+
+export async function runDoctor(opts: DoctorOptions, io: CliIO, out: (t: string) => void, err: (t: string) => void): Promise<number> {
+  const started = performance.now();
+  validateDoctorOptions(opts);
+  const format = opts.json ? 'json' : opts.format;
+  const facts = gatherStaticFacts({
+    dir: opts.dir ? resolve(io.cwd, opts.dir) : io.cwd,
+    dirExplicit: opts.dir !== undefined,
+    config: opts.config && resolve(io.cwd, opts.config),
+    compose: opts.compose && resolve(io.cwd, opts.compose),
+    values: opts.values.map((v) => resolve(io.cwd, v)),
+    cert: opts.cert && resolve(io.cwd, opts.cert),
+    key: opts.key && resolve(io.cwd, opts.key),
+    ca: opts.ca && resolve(io.cwd, opts.ca),
+    tunnelDomain: opts.tunnelDomain,
+    tokenFile: opts.tokenFile && resolve(io.cwd, opts.tokenFile),
+    jwtFile: opts.jwtFile && resolve(io.cwd, opts.jwtFile),
+    federationRule: opts.federationRule && resolve(io.cwd, opts.federationRule),
+    oauthMetadata: opts.oauthMetadata && resolve(io.cwd, opts.oauthMetadata),
+    resourceMetadata: opts.resourceMetadata && resolve(io.cwd, opts.resourceMetadata),
+    offline: Boolean(opts.offline),
+    env: io.env,
+    now: new Date(),
+  });
+  if (nothingFound(facts, opts)) {
+    throw new UsageError(
+      `no MCP tunnel deployment found in ${facts.deployment.dir}`,
+      'Looked for compose.yaml / docker-compose.yml, config/mcp-proxy.yaml or config/mcp-gateway.yaml, values.yaml and data/. Run the doctor in the deployment directory, or pass --dir, --compose, --config or --values.',
+    );
+  }
+  const results = runChecks(CHECKS, facts, { only: opts.only, skip: opts.skip });
+  const report = buildDoctorReport(results, performance.now() - started, toolVersion());
+  if (format === 'json') {
+    out(renderDoctorJson(report));
+  } else {
+    const color = useColor(opts.color, io.stdoutIsTTY, io.env);
+    out(renderDoctorHuman(report, { color, verbose: Boolean(opts.verbose), deployment: facts.deployment }));
+  }
+  void err;
+  return exitCodeFor(results, opts.failOn);
+}

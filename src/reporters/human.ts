@@ -1,0 +1,83 @@
+// The doctor's human output: layers in order, a mark and word per check, findings with symptom,
+// cause and fix indented below, a verdict naming the first failing layer and a summary line.
+
+import type { DeploymentFacts } from '../core/facts.js';
+import type { CheckResult, DoctorReport, Finding, Layer } from '../core/types.js';
+import { LAYERS } from '../core/types.js';
+import { makeStyle, type Style } from './style.js';
+
+export interface HumanOptions {
+  color: boolean;
+  verbose: boolean;
+  deployment?: DeploymentFacts;
+}
+
+const LAYER_NAMES: Record<Layer, string> = {
+  edge: 'Layer 1 · edge (cloudflared to the tunnel edge)',
+  tls: 'Layer 2 · inner TLS (certificates and the proxy listener)',
+  routing: 'Layer 3 · routing and IP validation',
+  oauth: 'OAuth discovery',
+  setup: 'Setup job (Helm values, identity federation)',
+};
+
+const INDENT = '          ';
+
+function wrapLabel(label: string, text: string): string {
+  const lines = text.split('\n');
+  return lines.map((l, i) => `${INDENT}${i === 0 ? label : ' '.repeat(label.length)}${l}`).join('\n');
+}
+
+function where(f: Finding): string | null {
+  if (!f.location) return null;
+  const { file, line, column } = f.location;
+  return line ? `${file}:${line}${column ? `:${column}` : ''}` : file;
+}
+
+function renderFinding(f: Finding, style: Style, verbose: boolean): string[] {
+  const lines: string[] = [];
+  const sev = f.severity === 'error' ? style.red('error') : f.severity === 'warn' ? style.yellow('warning') : style.dim('info');
+  lines.push(`${INDENT}${sev}: ${f.symptom}`);
+  if (f.severity !== 'info' || verbose) {
+    lines.push(wrapLabel('cause: ', f.cause));
+    lines.push(wrapLabel('fix:   ', f.fix));
+  }
+  const loc = where(f);
+  if (loc) lines.push(`${INDENT}at     ${loc}`);
+  if (verbose && f.evidence) {
+    for (const [k, v] of Object.entries(f.evidence)) lines.push(style.dim(`${INDENT}  ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`));
+  }
+  return lines;
+}
+
+function renderResult(r: CheckResult, style: Style, verbose: boolean, idWidth: number): string[] {
+  const head = `  ${style.status(r.status)} ${r.id.padEnd(idWidth)} ${r.title}${verbose ? style.dim(` (${r.durationMs} ms)`) : ''}`;
+  const lines = [head];
+  if (r.reason && (r.status !== 'skip' || verbose || !r.reason.startsWith('not selected'))) lines.push(style.dim(`${INDENT}${r.reason}`));
+  for (const f of r.findings) {
+    if (f.severity === 'info' && !verbose) continue;
+    lines.push(...renderFinding(f, style, verbose));
+  }
+  return lines;
+}
+
+export function renderDoctorHuman(report: DoctorReport, opts: HumanOptions): string {
+  const style = makeStyle(opts.color);
+  const out: string[] = [];
+  const d = opts.deployment;
+  const what = d ? ` ${d.dir} (${d.layout === 'none' ? 'no Compose file or Helm values found' : d.layout}${d.generation ? `, ${d.generation}` : ''})` : '';
+  out.push(style.bold(`mcp-tunnel doctor ${report.tool.version}${what}`));
+  const idWidth = Math.max(...report.results.map((r) => r.id.length));
+  for (const layer of LAYERS) {
+    const results = report.results.filter((r) => r.layer === layer);
+    if (results.length === 0) continue;
+    out.push('', style.bold(LAYER_NAMES[layer]));
+    for (const r of results) out.push(...renderResult(r, style, opts.verbose, idWidth));
+  }
+  out.push('');
+  const v = report.verdict;
+  const verdictText = v.status === 'pass' ? style.green(`Verdict: ${v.summary}`) : v.status === 'warn' ? style.yellow(`Verdict: ${v.summary}`) : style.red(`Verdict: ${v.summary}`);
+  out.push(verdictText);
+  const s = report.summary;
+  out.push(`Summary: ${s.pass} passed, ${s.warn} warned, ${s.fail} failed, ${s.skip} skipped, ${s.error} errored (${report.durationMs} ms)`);
+  return `${out.join('\n')}\n`;
+}
