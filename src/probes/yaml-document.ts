@@ -10,7 +10,7 @@ const MAX_POSITIONS = 20000;
 
 export function parseYamlText(text: string, path: string): FileFact<YamlDocumentFacts> {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, strict: true });
+  const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true, strict: true });
   if (doc.errors.length > 0) {
     const err = doc.errors[0];
     const pos = err.linePos?.[0];
