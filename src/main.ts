@@ -1,13 +1,7 @@
-// Entry point behind bin/mcp-tunnel.js. `--version` answers without loading anything else, so
-// the commonest probe of an installed tool stays as fast as starting Node itself.
-
-import { toolVersion } from './core/version.js';
+// Entry point behind bin/mcp-tunnel.js (which answers --version by itself): runs the CLI with
+// the real process streams and sets the exit code.
 
 export async function main(argv: string[]): Promise<void> {
-  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
-    process.stdout.write(`${toolVersion()}\n`);
-    return;
-  }
   const { runCli } = await import('./cli.js');
   process.exitCode = await runCli(argv, {
     stdout: (t) => process.stdout.write(t),
