@@ -46,7 +46,10 @@ cloudflared then retries forever instead of exiting.
 The doctor looks for the token where a deployment keeps it: the TUNNEL_TOKEN environment
 variable, the cloudflared service's environment in the Compose file, .env, data/tunnel-token,
 or the file named by --token-file. It decodes it and checks every field, and warns when two
-places hold different tokens. It never prints the token or any part of it.
+places hold different tokens. It never prints the token or any part of it (only the tunnel UUID).
+It also names the usual copy mistakes: quotes or a "TUNNEL_TOKEN=" kept in the value, spaces,
+a placeholder or an unexpanded \${TUNNEL_TOKEN}, a JWT or API key pasted instead, and URL-safe or
+unpadded base64 (decoded only to explain it: cloudflared accepts standard, padded base64 only).
 
 An "e" field selects a special edge (only "fed", for FedRAMP, is known).`,
   },
@@ -119,7 +122,8 @@ http://localhost:8080" with network_mode "service:mcp-proxy" (older docs: mcp-ga
 localhost inside cloudflared is the proxy's own network namespace. Without --url, cloudflared has
 no ingress rule and answers every request with an error; with the wrong port, or without the
 shared namespace, it cannot reach the proxy. The URL is http://, not https://: the listener is
-plaintext WebSocket and the TLS runs inside it.`,
+plaintext WebSocket and the TLS runs inside it. TUNNEL_URL in the service's environment works
+like --url; ingress rules from a cloudflared config file cannot be judged from the Compose file.`,
   },
   {
     id: 'proxy-unreachable',
@@ -271,7 +275,9 @@ are usually typos of a real key. The config is not hot-reloaded: restart after a
 the route keys, then strips tunnel_domain and looks up the rest. With tunnel_domain wrong or
 empty, bare route keys such as "wiki" never match. The doctor compares tunnel_domain (with
 \${VAR} expanded from .env) with --tunnel-domain or data/tunnel-domain, and checks that every route
-key is either a bare label or a full hostname under that domain.`,
+key is either a bare label or a full hostname under that domain. A \${VAR} in the config is expanded
+by the proxy from its own environment: the Compose service must pass the variable in (.env alone
+only feeds Compose). With Helm in managed mode the chart passes -tunnel-domain itself.`,
   },
   {
     id: 'upstream-ip',
@@ -284,8 +290,11 @@ key is either a bare label or a full hostname under that domain.`,
     explain: `For SSRF protection the proxy dials only IPv4 addresses inside upstream.allowed_ips, which
 defaults to 10.0.0.0/8, 172.16.0.0/12 and 192.168.0.0/16. Setting allowed_ips replaces that
 default. Upstreams given as IP literals are judged offline; hostnames are resolved (A records
-only) in a live run. On Kubernetes, some managed distributions put the Service CIDR outside
-RFC1918: add that CIDR when a Service address is refused.`,
+only) in a live run; "localhost" is judged as 127.0.0.1 (inside a container it is the proxy's
+own network namespace, not the host). On Kubernetes, some managed distributions put the Service
+CIDR outside RFC1918 (often in 100.64.0.0/10): add that CIDR when a Service address is refused.
+The fix names the narrowest CIDR (the address's /32), a common CIDR when several addresses of
+the same kind are refused, and the complete allowed_ips list to write.`,
   },
   {
     id: 'allowed-ips',

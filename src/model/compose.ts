@@ -22,7 +22,9 @@ function image(s: ComposeService): string {
 }
 
 export function findProxyService(data: unknown): ComposeService | null {
-  const services = composeServices(data);
+  // The setup service runs the same image (entrypoint /setup): it is never the proxy.
+  const setup = findSetupService(data);
+  const services = composeServices(data).filter((s) => s.name !== setup?.name);
   return (
     services.find((s) => /mcp-(proxy|gateway)/.test(image(s))) ??
     services.find((s) => (PROXY_SERVICE_NAMES as readonly string[]).includes(s.name)) ??

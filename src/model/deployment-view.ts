@@ -113,3 +113,9 @@ export function whyUnusable(fact: FileFact<unknown> | undefined, what: string): 
       return '';
   }
 }
+
+/** `file:line` (or the file alone) for sentences that point at a place. */
+export function describeLocation(loc: Location | undefined, fallback = 'the proxy config'): string {
+  if (!loc) return fallback;
+  return loc.line ? `${loc.file}:${loc.line}` : loc.file;
+}

@@ -123,6 +123,17 @@ describe('mcp-tunnel (CLI)', () => {
     expect(failing).toEqual(['upstream-ip']);
   });
 
+  it('--fail-on warn turns a warning into exit 1; by default a warning exits 0', () => {
+    const dir = copyFixture('compose-healthy');
+    const cfg = join(dir, 'config', 'mcp-proxy.yaml');
+    writeFileSync(cfg, `${readFileSync(cfg, 'utf8')}upstream:\n  allowed_ips:\n    - 10.0.0.0/8\n    - 172.16.0.0/12\n    - 192.168.0.0/16\n    - 127.0.0.0/8\n`);
+    const byDefault = json(['doctor', '--offline', '--dir', dir]);
+    expect(byDefault.report.results.find((r: { id: string }) => r.id === 'allowed-ips').status).toBe('warn');
+    expect(byDefault.report.verdict.status).toBe('warn');
+    expect(byDefault.code).toBe(0);
+    expect(json(['doctor', '--offline', '--dir', dir, '--fail-on', 'warn']).code).toBe(1);
+  });
+
   it('names the first failing layer in the verdict when several fail', () => {
     const dir = copyFixture('compose-healthy');
     writeFileSync(join(dir, 'config', 'mcp-proxy.yaml'), 'listen_addr: ":8080"\ntls:\n  cert_file: /data/tls.crt\n  key_file: /data/tls.key\nroutes:\n  - mcp: http://10.0.0.1:80\n');
@@ -134,7 +145,7 @@ describe('mcp-tunnel (CLI)', () => {
     const pc = report.results.find((r: { id: string }) => r.id === 'proxy-config');
     expect(pc.status).toBe('fail');
     expect(JSON.stringify(pc.findings)).toContain('cannot unmarshal !!seq into map[string]string');
-    expect(pc.findings[0].location.line).toBe(6);
+    expect(pc.findings[0].location.line).toBe(5);
   });
 
   it('usage errors exit 2 with a message and no stack trace', () => {

@@ -1,0 +1,69 @@
+// Split OAuth discovery behind a tunnel: the URLs the two well-known documents must use, and the
+// small URL judgements both OAuth checks make. Pure.
+
+import type { Facts, FileFact, YamlDocumentFacts } from '../core/facts.js';
+import { normalizeDomain } from './proxy-config.js';
+
+/** The route keys the vendor's split-discovery recipe uses. */
+export const AUTH_ROUTE = 'auth';
+export const MCP_ROUTE = 'mcp';
+
+export function tunnelIssuer(domain: string): string {
+  return `https://${AUTH_ROUTE}.${domain}`;
+}
+
+export interface HttpsUrl {
+  url: URL;
+  host: string; // lower case, no trailing dot
+  /** Port written explicitly and not the https default. */
+  port: string;
+  hasQuery: boolean;
+  hasFragment: boolean;
+}
+
+/** Parse an absolute URL; `problem` says why it is unusable as an https:// endpoint. */
+export function parseHttpsUrl(raw: string): { ok: true; value: HttpsUrl } | { ok: false; problem: string } {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return { ok: false, problem: 'is not an absolute URL' };
+  }
+  if (url.protocol !== 'https:') return { ok: false, problem: `uses ${url.protocol.replace(/:$/, '')}://; it must be https://` };
+  return {
+    ok: true,
+    value: { url, host: normalizeDomain(url.hostname), port: url.port, hasQuery: raw.includes('?'), hasFragment: raw.includes('#') },
+  };
+}
+
+export function isUnderDomain(host: string, domain: string): boolean {
+  const h = normalizeDomain(host);
+  const d = normalizeDomain(domain);
+  return h === d || h.endsWith(`.${d}`);
+}
+
+/**
+ * Two issuer identifiers that differ only in ways a human overlooks (a trailing "/", the case of
+ * the host, an explicit :443): RFC 8414 compares them as identical strings, so they still differ.
+ */
+export function looselyEqualUrls(a: string, b: string): boolean {
+  try {
+    const ua = new URL(a);
+    const ub = new URL(b);
+    return ua.href.replace(/\/$/, '') === ub.href.replace(/\/$/, '');
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The document to judge: the file given with the flag, else the one the live layer fetched.
+ * `origin` names where it came from, for sentences.
+ */
+export function discoveryDocument(facts: Readonly<Facts>, which: 'oauthMetadata' | 'resourceMetadata'): { fact: FileFact<YamlDocumentFacts>; origin: string } | null {
+  const file = facts[which];
+  if (file) return { fact: file, origin: file.path };
+  const fetched = facts.live?.[which];
+  if (fetched?.ok && fetched.document) return { fact: fetched.document, origin: fetched.url };
+  return null;
+}
