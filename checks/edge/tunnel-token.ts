@@ -1,9 +1,221 @@
-// STUB (to be implemented).
-import { skip, type Check } from '../../src/core/check.js';
+// tunnel-token: cloudflared gets a token that decodes to the tunnel credentials. Judged from the
+// token's shape (src/probes/tunnel-token.ts); no part of the token ever reaches a finding except
+// the tunnel UUID, which is an identifier.
+
+import { dirname, join } from 'node:path';
+import { finding, judge, pass, skip, type Check, type FindingInput } from '../../src/core/check.js';
+import type { Facts, TokenFacts } from '../../src/core/facts.js';
+import type { Finding } from '../../src/core/types.js';
+import { commandArgs, findCloudflaredService, isRecord, serviceEnvironment } from '../../src/model/compose.js';
+import { locate } from '../../src/model/deployment-view.js';
+import { UUID_FORMS } from '../../src/probes/tunnel-token.js';
+
+const ID = 'tunnel-token';
+const NOT_VALID = 'cloudflared exits at start with "Provided Tunnel token is not valid." followed by "See \'cloudflared tunnel run --help\'."';
+const NO_TOKEN = 'cloudflared gets no token and exits at start with: "cloudflared tunnel run" requires the ID or name of the tunnel to run.';
+/** The edge's refusal; the exact reason text is known only for an empty secret. */
+const edgeRefuses = (reason = '...') =>
+  `cloudflared starts, but the edge refuses the tunnel: "Register tunnel error from server side error="Unauthorized: ${reason}""${reason === '...' ? ' (seen: "Failed to get tunnel", "Account doesn\'t have tunnel")' : ''}, and cloudflared keeps retrying instead of exiting.`;
+
+function cloudflaredName(facts: Readonly<Facts>): string {
+  return (facts.compose?.state === 'ok' && findCloudflaredService(facts.compose.value.data)?.name) || 'cloudflared';
+}
+
+/** Where to put a good token and how to make cloudflared pick it up, for this layout. */
+function putTokenFix(facts: Readonly<Facts>): string {
+  if (facts.deployment.layout === 'compose' && facts.compose) {
+    const dir = dirname(facts.compose.path);
+    return `Put the token the setup job wrote into ${join(dir, '.env')}: echo "TUNNEL_TOKEN=$(cat ${join(dir, 'data/tunnel-token')})" >> ${join(dir, '.env')} (or copy it from the tunnel detail page), then run docker compose up -d ${cloudflaredName(facts)}.`;
+  }
+  return 'Copy the token again, unchanged, from data/tunnel-token (written by the setup job) or the tunnel detail page, then restart cloudflared.';
+}
+
+function otherCopies(t: TokenFacts): string {
+  const diff = t.alsoIn.filter((a) => !a.same).map((a) => a.source);
+  return diff.length > 0 ? ` Other places hold a token: ${diff.join('; ')}.` : '';
+}
+
+function missing(facts: Readonly<Facts>, looked: string): Finding {
+  const compose = facts.compose?.path ?? 'the Compose file';
+  return finding(ID, {
+    messageId: 'token-missing',
+    symptom: NO_TOKEN,
+    cause: `No tunnel token was found. Looked in: TUNNEL_TOKEN in the doctor's environment, the environment of the ${cloudflaredName(facts)} service in ${compose}, TUNNEL_TOKEN in .env, data/tunnel-token, and --token-file.${looked}`,
+    fix: `${putTokenFix(facts)} The service needs "environment: TUNNEL_TOKEN: \${TUNNEL_TOKEN}". To check a token kept elsewhere, run mcp-tunnel doctor --token-file <file>.`,
+    evidence: { lookedIn: ['$TUNNEL_TOKEN', `${compose} (services.${cloudflaredName(facts)}.environment)`, '.env', 'data/tunnel-token', '--token-file'] },
+  });
+}
+
+/** The token file path a Compose service names outside /data (the doctor cannot map it to the host). */
+function tokenFileOutsideData(facts: Readonly<Facts>): string | null {
+  if (facts.compose?.state !== 'ok') return null;
+  const cf = findCloudflaredService(facts.compose.value.data);
+  if (!cf) return null;
+  const args = commandArgs(cf) ?? [];
+  const i = args.findIndex((a) => a === '--token-file' || a.startsWith('--token-file='));
+  const path = i >= 0 ? (args[i].includes('=') ? args[i].split('=')[1] : args[i + 1]) : serviceEnvironment(cf).TUNNEL_TOKEN_FILE;
+  return path && !path.startsWith('/data/') ? path : null;
+}
+
+/** Whether the Compose cloudflared service is given a token at all (env, env_file, --token, token file). */
+function serviceGetsToken(facts: Readonly<Facts>): boolean | null {
+  if (facts.compose?.state !== 'ok') return null;
+  const cf = findCloudflaredService(facts.compose.value.data);
+  if (!cf) return null;
+  if (cf.spec.env_file !== undefined) return null; // an env file may carry it; the doctor cannot tell
+  const env = serviceEnvironment(cf);
+  const args = commandArgs(cf) ?? [];
+  return 'TUNNEL_TOKEN' in env || 'TUNNEL_TOKEN_FILE' in env || args.some((a) => /^--?token(-file)?(=|$)/.test(a));
+}
+
+function placeholder(facts: Readonly<Facts>, t: TokenFacts, at: FindingInput['location']): Finding {
+  const fromCompose = facts.compose !== undefined && t.location?.file === facts.compose.path;
+  const name = t.placeholderText?.replace(/^\$\{?|\}$/g, '') ?? 'TUNNEL_TOKEN';
+  const cause =
+    t.placeholderKind === 'empty' ? `${t.source} is set but empty.`
+    : t.placeholderKind === 'unset' ? `${t.source} is passed through from the shell without a value, and TUNNEL_TOKEN is set neither in the doctor's environment nor in .env, so Compose gives cloudflared nothing.`
+    : t.placeholderKind === 'variable' && fromCompose ? `${t.source} is ${t.placeholderText}, and ${name} is set neither in the doctor's environment nor in .env: Compose substitutes an empty string (and warns "The ${name} variable is not set").`
+    : `${t.source} holds the placeholder ${t.placeholderText ? `"${t.placeholderText}"` : '(a placeholder word)'} instead of a token.`;
+  const empty = t.placeholderKind === 'empty' || t.placeholderKind === 'unset' || (t.placeholderKind === 'variable' && fromCompose);
+  return finding(ID, {
+    messageId: 'token-placeholder',
+    symptom: empty ? NO_TOKEN : NOT_VALID,
+    cause: cause + otherCopies(t),
+    fix: putTokenFix(facts),
+    evidence: { source: t.source, placeholder: t.placeholderText ?? t.placeholderKind, alsoIn: t.alsoIn },
+    location: at,
+  });
+}
+
+function judgeToken(facts: Readonly<Facts>, t: TokenFacts): Finding[] {
+  const at = t.location;
+  const evidence = { source: t.source, length: t.length, tunnelId: t.tunnelId.value };
+  const f = (messageId: string, symptom: string, cause: string, fix = putTokenFix(facts), severity: 'error' | 'warn' | 'info' = 'error') =>
+    finding(ID, { messageId, severity, symptom, cause, fix, evidence, location: at });
+  if (t.placeholder) return [placeholder(facts, t, at)];
+  if (t.looksLike === 'jwt') return [f('token-is-jwt', NOT_VALID, `${t.source} holds a JWT (three dot-separated base64url parts): that is an API or identity credential, not a tunnel token. A tunnel token is one base64 string without dots, starting with "eyJ".`)];
+  if (t.looksLike === 'api-key') return [f('token-is-api-key', NOT_VALID, `${t.source} holds an API key (sk-ant-...), not a tunnel token. Revoke the key if this file was shared.`)];
+  if (t.looksLike === 'credentials-json') return [f('token-is-credentials-file', NOT_VALID, `${t.source} holds a cloudflared credentials file (AccountTag, TunnelSecret, TunnelID), not a tunnel token; cloudflared reads that only with --credentials-file.`)];
+
+  const out: Finding[] = [];
+  const where = at?.line ? `${at.file} line ${at.line}` : t.source;
+  const inside = wellFormed(t) ? ` Without them it is a well-formed token for tunnel ${t.tunnelId.value}.` : '';
+  const restart = facts.deployment.layout === 'compose' ? `, then run docker compose up -d ${cloudflaredName(facts)}` : ', then restart cloudflared';
+  if (t.envPrefix) out.push(f('token-env-prefix', NOT_VALID, `${t.source} starts with "TUNNEL_TOKEN=": the variable assignment was pasted along with the value, and cloudflared reads it as part of the token.${inside}`, `Delete the leading "TUNNEL_TOKEN=" from the value at ${where}${restart}.`));
+  if (t.quoted) out.push(f('token-quoted', NOT_VALID, `${t.source} is wrapped in quotes that are part of the value cloudflared gets (Compose keeps them in list syntax "- TUNNEL_TOKEN=\\"...\\""; a file keeps them too).${inside}`, `Remove the quotes around the value at ${where}${restart}.`));
+  if (t.whitespace === 'spaces') out.push(f('token-whitespace', NOT_VALID, `${t.source} contains spaces or tabs; cloudflared decodes the value as it is, and base64 does not skip spaces.${inside}`, `Remove the spaces from the value at ${where} (the token is one unbroken string)${restart}.`));
+  if (t.whitespace === 'line-breaks') out.push(f('token-line-breaks', 'None: cloudflared skips line breaks inside the token.', `${t.source} is split over several lines; cloudflared's base64 decoder ignores line breaks, other tools may not.`, 'Nothing is required; keep the token on one line to be safe.', 'info'));
+  if (t.looksLike === 'token-json') {
+    out.push(f('token-not-encoded', NOT_VALID, `${t.source} is the token's decoded JSON ({"a":...,"t":...,"s":...}), not the base64 string cloudflared expects.`, `Encode it on one line: base64 -w0 <file with the JSON>, or better copy the original token again. ${putTokenFix(facts)}`));
+  } else if (!t.base64) {
+    if (t.base64Variant === 'url-safe' || t.base64Variant === 'unpadded') {
+      const what = t.base64Variant === 'url-safe' ? 'URL-safe base64 ("-" and "_" instead of "+" and "/")' : 'base64 without its trailing "=" padding';
+      out.push(f('token-base64-variant', NOT_VALID, `${t.source} is ${what}; cloudflared decodes standard, padded base64 only.${t.tunnelId.value ? ` Converted back, it is a token for tunnel ${t.tunnelId.value}: it was altered while being copied.` : ''}`));
+    } else {
+      out.push(f('token-not-base64', NOT_VALID, `${t.source} is not base64 (${t.length} characters); it was truncated or copied with extra characters.`));
+    }
+    if (!t.json) return out;
+  }
+  if (!t.json) return [...out, f('token-not-json', NOT_VALID, `${t.source} decodes from base64, but not to JSON: it is not a tunnel token, or it was cut short.`)];
+  if (t.jsonType !== 'object') return [...out, f('token-not-object', NOT_VALID, `${t.source} decodes to JSON of type ${t.jsonType}, not to the object {"a","t","s"} of a tunnel token.`)];
+  out.push(...judgeFields(t, f));
+  const differ = t.alsoIn.filter((a) => !a.same);
+  if (differ.length > 0) {
+    out.push(finding(ID, {
+      messageId: 'tokens-differ',
+      severity: 'warn',
+      symptom: 'cloudflared may connect as a different tunnel than the one you checked or expect, or be refused with "Unauthorized".',
+      cause: `${t.source} (the value cloudflared gets) differs from the token in: ${differ.map((d) => d.source).join('; ')}. One of them is stale (an older tunnel, or a token rotated since).`,
+      fix: 'Keep one token: the current one is on the tunnel detail page and in data/tunnel-token after setup. Remove or update the stale copies.',
+      evidence: { source: t.source, tunnelId: t.tunnelId.value, alsoIn: t.alsoIn },
+      location: at,
+    }));
+  }
+  return out;
+}
+
+/** The decoded content is a usable token (ignoring the wrapping defects). */
+function wellFormed(t: TokenFacts): boolean {
+  return t.base64 && t.jsonType === 'object' && t.accountTag.nonEmpty && t.tunnelId.value !== null && t.secret.nonEmpty && t.secret.base64;
+}
+
+type MakeFinding = (messageId: string, symptom: string, cause: string, fix?: string, severity?: 'error' | 'warn' | 'info') => Finding;
+
+function judgeFields(t: TokenFacts, f: MakeFinding): Finding[] {
+  const out: Finding[] = [];
+  const { accountTag: a, tunnelId: id, secret: s, endpoint: e } = t;
+  if (a.type !== 'string' && a.type !== 'absent' && a.type !== 'null') out.push(f('account-tag-invalid', NOT_VALID, `The token's account tag "a" is a ${a.type}, not a string; cloudflared cannot read the token.`));
+  else if (!a.nonEmpty) out.push(f('account-tag-empty', edgeRefuses(), `The token's account tag "a" is ${a.present ? 'empty' : 'missing'}; cloudflared does not check it, the edge refuses it.`));
+  if (!id.present || id.type === 'null') out.push(f('tunnel-id-invalid', edgeRefuses(), 'The token has no tunnel ID "t", so cloudflared has no tunnel to register (it sends the all-zero ID).'));
+  else if (id.type !== 'string' || !id.value || !UUID_FORMS.test(id.value)) out.push(f('tunnel-id-invalid', NOT_VALID, `The token's tunnel ID "t" is ${id.type === 'string' ? 'a string that is not a UUID' : `a ${id.type}, not a UUID string`}.`));
+  if (s.type !== 'string' && s.type !== 'absent' && s.type !== 'null') out.push(f('secret-invalid', NOT_VALID, `The token's tunnel secret "s" is a ${s.type}, not a base64 string.`));
+  else if (!s.nonEmpty) out.push(f('secret-empty', edgeRefuses('Invalid tunnel secret'), `The token's tunnel secret "s" is ${s.present ? 'empty' : 'missing'}; cloudflared does not check it, the edge refuses it.`));
+  else if (!s.base64) out.push(f('secret-invalid', NOT_VALID, 'The token\'s tunnel secret "s" is not standard base64, so cloudflared cannot decode the token\'s JSON.'));
+  if (e.present && e.type !== 'string' && e.type !== 'null') out.push(f('endpoint-invalid', NOT_VALID, `The token's endpoint "e" is a ${e.type}, not a string.`));
+  else if (e.type === 'string' && e.value !== '' && e.value !== 'fed') {
+    out.push(f('endpoint-unknown', 'cloudflared may look for the edge in the wrong place (edge discovery errors) or ignore the field.', `The token's endpoint "e" is ${e.value ? `"${e.value}"` : 'an unusual value'}; the only known one is "fed" (FedRAMP). Tokens issued for MCP tunnels normally have no "e".`, 'Copy the token again from the tunnel detail page; do not edit its JSON by hand.', 'warn'));
+  }
+  return out;
+}
 
 export const check: Check = {
-  id: 'tunnel-token',
+  id: ID,
   layer: 'edge',
   kind: 'static',
-  run: () => skip('not implemented yet'),
+  run(facts) {
+    const token = facts.token;
+    const layout = facts.deployment.layout;
+    if (!token || token.state === 'missing') {
+      if (layout === 'helm') {
+        const secret = facts.helmValues?.state === 'ok' && isRecord(facts.helmValues.value.data) && isRecord(facts.helmValues.value.data.external) && typeof facts.helmValues.value.data.external.tunnelTokenSecretName === 'string'
+          ? facts.helmValues.value.data.external.tunnelTokenSecretName : '<secret>';
+        return skip(`the Helm chart keeps the token in a Secret (external.tunnelTokenSecretName, key tunnel-token), which the doctor does not read; to check it: kubectl -n mcp-tunnel get secret ${secret} -o jsonpath='{.data.tunnel-token}' | base64 -d > tunnel-token && mcp-tunnel doctor --token-file tunnel-token (then delete the file)`);
+      }
+      if (layout !== 'compose') return skip('no deployment was found and no token was given (TUNNEL_TOKEN or --token-file)');
+      const outside = tokenFileOutsideData(facts);
+      if (outside) return skip(`the ${cloudflaredName(facts)} service reads its token from ${outside} inside the container, which the doctor cannot map to a host file; give it with --token-file <host path>`);
+      return judge([missing(facts, token ? ` (${token.path} does not exist.)` : '')]);
+    }
+    if (token.state === 'unreadable') {
+      return judge([finding(ID, {
+        messageId: 'token-unreadable',
+        symptom: `cloudflared exits with "Failed to read token file: ..." when it reads ${token.path} itself.`,
+        cause: `${token.path} ${token.problem}.`,
+        fix: `Make ${token.path} a regular file readable by the cloudflared container's user (for example chmod 644 ${token.path}), holding only the token.`,
+        evidence: { path: token.path, problem: token.problem },
+        location: { file: token.path },
+      })]);
+    }
+    if (token.state === 'invalid') {
+      return judge([finding(ID, {
+        messageId: 'token-file-invalid',
+        symptom: NOT_VALID,
+        cause: `${token.path} ${token.problem}; a token file holds one line of base64 text.`,
+        fix: putTokenFix(facts),
+        evidence: { path: token.path, problem: token.problem },
+        location: token.location ?? { file: token.path },
+      })]);
+    }
+    const findings = judgeToken(facts, token.value);
+    if (layout === 'compose' && serviceGetsToken(facts) === false) {
+      const cf = cloudflaredName(facts);
+      findings.unshift(finding(ID, {
+        messageId: 'token-not-passed',
+        symptom: NO_TOKEN,
+        cause: `The ${cf} service in ${facts.compose?.path} is given no token: it has no TUNNEL_TOKEN or TUNNEL_TOKEN_FILE in its environment, no env_file and no --token or --token-file in its command. Compose does not pass the shell's variables to a container by itself, so the token found in ${token.value.source} never reaches cloudflared.`,
+        fix: `Add to the ${cf} service: environment: TUNNEL_TOKEN: \${TUNNEL_TOKEN} (set in .env or the shell), then run docker compose up -d ${cf}.`,
+        location: locate(facts.compose, `services.${cf}`),
+      }));
+    }
+    if (findings.some((x) => x.severity !== 'info')) return judge(findings);
+    return pass([...findings, finding(ID, {
+      messageId: 'token-decoded',
+      severity: 'info',
+      symptom: 'None.',
+      cause: `${token.value.source} decodes to a token for tunnel ${token.value.tunnelId.value}${token.value.endpoint.value === 'fed' ? ' (FedRAMP endpoint)' : ''}, with a non-empty account tag and secret.`,
+      fix: 'Nothing to do.',
+      evidence: { source: token.value.source, tunnelId: token.value.tunnelId.value, alsoIn: token.value.alsoIn },
+      location: token.value.location,
+    })]);
+  },
 };

@@ -1,9 +1,89 @@
-// STUB (to be implemented).
-import { skip, type Check } from '../../src/core/check.js';
+// certificate-san: tls.crt's DNS Subject Alternative Names cover <route>.<tunnel-domain> for
+// every route (RFC 6125 matching: a wildcard stands for exactly one left-most label). With no
+// routes yet, the names must cover the tunnel domain's subdomains. The common name is ignored,
+// as the platform ignores it.
 
-export const check: Check = {
-  id: 'certificate-san',
-  layer: 'tls',
-  kind: 'static',
-  run: () => skip('not implemented yet'),
-};
+import { finding, judge, skip, type Check, type Outcome } from '../../src/core/check.js';
+import type { CertificateFacts, Facts } from '../../src/core/facts.js';
+import type { Finding, Location } from '../../src/core/types.js';
+import { effectiveTunnelDomain, locate, routeHostnames } from '../../src/model/deployment-view.js';
+import { coveringName, wildcardProblem } from '../../src/pki/dns-name.js';
+import { displayPath, firstCertificate, unusableReason } from '../../src/pki/tls-inputs.js';
+
+const ID = 'certificate-san';
+
+/** Why the names miss `host`, in words: no names at all, a wildcard one level off, or simply other names. */
+function whyNotCovered(cert: CertificateFacts, host: string): string {
+  if (cert.sanDns.length === 0) return `the certificate has no DNS Subject Alternative Names (its subject "${cert.subject}" is not consulted)`;
+  const parent = host.slice(host.indexOf('.') + 1);
+  const offByLevel = cert.sanDns.find((n) => n.startsWith('*.') && n.toLowerCase() !== `*.${parent}` && (host.endsWith(n.slice(1).toLowerCase()) || n.toLowerCase().endsWith(`.${parent}`)));
+  if (offByLevel) return `${offByLevel} covers exactly one label under ${offByLevel.slice(2)}, and ${host} is not one label under it`;
+  const broken = cert.sanDns.map((n) => ({ n, why: wildcardProblem(n) })).find((p) => p.why);
+  if (broken) return `${broken.n} matches nothing: ${broken.why}`;
+  return `its names (${cert.sanDns.join(', ')}) do not include ${host} or *.${parent}`;
+}
+
+/** The route's key in the proxy config, as a path relative to the deployment. */
+function where(facts: Readonly<Facts>, key: string): Location | undefined {
+  const loc = locate(facts.proxyConfig, `routes.${key}`);
+  return loc ? { ...loc, file: displayPath(facts, loc.file) } : undefined;
+}
+
+function run(facts: Readonly<Facts>): Outcome {
+  const whyNot = unusableReason(facts, 'serverCert');
+  if (whyNot) return skip(whyNot);
+  const cert = firstCertificate(facts.serverCert)!;
+  const path = displayPath(facts, facts.serverCert!.path);
+  const domain = effectiveTunnelDomain(facts)?.value ?? null;
+  const routes = routeHostnames(facts);
+  const known = routes.filter((r): r is { key: string; hostname: string } => r.hostname !== null);
+  const evidence = { file: path, san: cert.sanDns, tunnelDomain: domain };
+  const fix = `Re-issue ${path} with subjectAltName=DNS:*.${domain ?? '<tunnel-domain>'} (the domain on the tunnel's detail page), then restart the proxy.`;
+  const out: Finding[] = [];
+
+  if (known.length === 0) {
+    if (!domain) {
+      return skip(routes.length > 0
+        ? `the tunnel domain is unknown, so the hostnames of routes ${routes.map((r) => r.key).join(', ')} cannot be told (set tunnel_domain, write data/tunnel-domain or pass --tunnel-domain)`
+        : 'the tunnel domain is unknown and there are no routes (set tunnel_domain, write data/tunnel-domain or pass --tunnel-domain)');
+    }
+    // No routes yet: any future route is <name>.<domain>; a sample label stands for them.
+    const covering = coveringName(cert.sanDns, `route.${domain}`);
+    if (covering) {
+      out.push(finding(ID, { messageId: 'domain-covered', severity: 'info', symptom: `${covering} covers every <route>.${domain}.`, cause: 'No routes are configured yet; the wildcard covers any route.', fix: 'Nothing to do.', evidence }));
+    } else {
+      const under = cert.sanDns.filter((n) => n.toLowerCase().endsWith(`.${domain}`) && !n.includes('*'));
+      out.push(under.length > 0
+        ? finding(ID, { messageId: 'no-wildcard', severity: 'warn', symptom: 'Routes added later will fail the handshake with "bad certificate".', cause: `The certificate names only ${under.join(', ')} under ${domain}; any other route name will fail the handshake.`, fix, evidence })
+        : finding(ID, { messageId: 'domain-not-covered', cause: `No name covers <route>.${domain}: ${whyNotCovered(cert, `route.${domain}`).split(`route.${domain}`).join(`<route>.${domain}`)}.`, fix, evidence, location: { file: path } }));
+    }
+    return judge(out);
+  }
+
+  const covered: Record<string, string> = {};
+  for (const r of known) {
+    const name = coveringName(cert.sanDns, r.hostname);
+    if (name) {
+      covered[r.hostname] = name;
+      continue;
+    }
+    out.push(finding(ID, {
+      messageId: 'route-not-covered',
+      symptom: `Requests for route "${r.key}" (${r.hostname}) fail: the proxy logs "tls handshake failed ... bad certificate".`,
+      cause: `${path} does not cover ${r.hostname}: ${whyNotCovered(cert, r.hostname)}.`,
+      fix,
+      evidence: { ...evidence, route: r.key, hostname: r.hostname },
+      location: where(facts, r.key),
+    }));
+  }
+  const unjudged = routes.filter((r) => r.hostname === null).map((r) => r.key);
+  if (unjudged.length > 0) {
+    out.push(finding(ID, { messageId: 'routes-not-judged', severity: 'info', symptom: `Routes ${unjudged.join(', ')} were not judged.`, cause: 'They are bare names and the tunnel domain is unknown.', fix: 'Set tunnel_domain, write data/tunnel-domain or pass --tunnel-domain.', evidence: { routes: unjudged } }));
+  }
+  if (Object.keys(covered).length > 0 && !out.some((f) => f.severity === 'error')) {
+    out.push(finding(ID, { messageId: 'routes-covered', severity: 'info', symptom: `${path} covers every route hostname.`, cause: 'Each <route>.<tunnel-domain> matches a DNS name of the certificate.', fix: 'Nothing to do.', evidence: { ...evidence, covered } }));
+  }
+  return judge(out);
+}
+
+export const check: Check = { id: ID, layer: 'tls', kind: 'static', run };

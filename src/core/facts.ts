@@ -4,6 +4,7 @@
 // except dotenv values, which are needed for ${VAR} expansion and never reach a reporter).
 
 import type { Location } from './types.js';
+import type { LiveFacts } from './live-facts.js';
 
 /** A file the doctor read, or tried to read. */
 export type FileFact<T> =
@@ -79,6 +80,14 @@ export interface PrivateKeyFacts {
   gid: number;
 }
 
+/** A file's mode and owner from stat alone (the doctor may not be allowed to read the file itself). */
+export interface FileStatFacts {
+  path: string;
+  mode: number;
+  uid: number;
+  gid: number;
+}
+
 /** The tunnel token reduced to its shape: never the token itself. */
 export interface TokenFacts {
   source: string; // human description of where it came from
@@ -96,6 +105,22 @@ export interface TokenFacts {
   endpoint: { present: boolean; value: string | null; type: string };
   /** The value looked like a placeholder or an unexpanded variable (`${TUNNEL_TOKEN}`, `changeme`). */
   placeholder: boolean;
+  /** Which kind: empty, passed through from an unset shell variable, `${VAR}`, `<token>`, a word like `changeme`. */
+  placeholderKind: 'empty' | 'unset' | 'variable' | 'template' | 'word' | null;
+  /** The placeholder as written; only ever set when the whole value is a known placeholder shape. */
+  placeholderText: string | null;
+  /**
+   * Defects around the value. cloudflared reads the value exactly as given; the decode fields
+   * above describe the value after these were removed, so a check can say "otherwise fine".
+   */
+  quoted: boolean;
+  envPrefix: boolean;
+  /** 'line-breaks': only CR/LF inside (Go's base64 skips them); 'spaces': spaces or tabs (fatal). */
+  whitespace: 'none' | 'line-breaks' | 'spaces';
+  /** 'standard' is the only one cloudflared decodes; the others are decoded only to diagnose. */
+  base64Variant: 'standard' | 'url-safe' | 'unpadded' | null;
+  /** What a value that is not a tunnel token looks like instead. */
+  looksLike: 'jwt' | 'api-key' | 'credentials-json' | 'token-json' | null;
 }
 
 /** A JWT reduced to its decoded header and claims: never the signature or the raw token. */
@@ -105,6 +130,8 @@ export interface JwtFacts {
   header: Record<string, unknown> | null;
   payload: Record<string, unknown> | null;
   problem: string | null;
+  /** How the file wrapped the JWT, when it did: 'the JSON field "value"', 'quotes'. Null for a bare JWT. */
+  wrappedIn: string | null;
 }
 
 export interface DeploymentFacts {
@@ -129,6 +156,11 @@ export interface Facts {
   caCert?: FileFact<CertificateFileFacts>;
   serverCert?: FileFact<CertificateFileFacts>;
   privateKey?: FileFact<PrivateKeyFacts>;
+  /**
+   * Mode and owner of the private key file, present when `privateKey` is 'unreadable' to the
+   * doctor: the proxy's UID may still be able to read it, and that is what the check judges.
+   */
+  privateKeyStat?: FileStatFacts;
   /** The domain assigned to the tunnel (`--tunnel-domain` or `data/tunnel-domain`). */
   assignedDomain?: FileFact<string>;
   jwt?: FileFact<JwtFacts>;
@@ -137,6 +169,8 @@ export interface Facts {
   resourceMetadata?: FileFact<YamlDocumentFacts>;
   /** Variables of the doctor's own environment that matter (TUNNEL_DOMAIN...), never secrets. */
   processEnv: Record<string, string>;
+  /** What the network probes saw (absent with --offline). */
+  live?: LiveFacts;
 }
 
 export type FactName = Exclude<keyof Facts, 'now' | 'offline' | 'deployment' | 'processEnv'>;

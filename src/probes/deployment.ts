@@ -11,7 +11,7 @@ import { decodeText, readBounded } from './bounded-file.js';
 import { readCertificateFile } from './certificate-file.js';
 import { loadDotenv } from './dotenv-file.js';
 import { readJwtFile } from './jwt-file.js';
-import { readPrivateKeyFile } from './private-key-file.js';
+import { readPrivateKeyFile, statPrivateKeyFile } from './private-key-file.js';
 import { describeToken, type TokenCandidate } from './tunnel-token.js';
 import { loadYamlFile } from './yaml-document.js';
 
@@ -175,8 +175,10 @@ export function gatherStaticFacts(inputs: DeploymentInputs): Facts {
   };
   const caCert = certFact('--ca', inputs.ca, 'ca.crt');
   const serverCert = certFact('--cert', inputs.cert, 'tls.crt');
-  const privateKey = readPrivateKeyFile(inputs.key ? rel(inputs.key) : join(dataDir, 'tls.key'), Boolean(inputs.key));
+  const keyPath = inputs.key ? rel(inputs.key) : join(dataDir, 'tls.key');
+  const privateKey = readPrivateKeyFile(keyPath, Boolean(inputs.key));
   assertExplicitReadable(privateKey, '--key');
+  const privateKeyStat = privateKey.state === 'unreadable' ? statPrivateKeyFile(keyPath) : undefined;
 
   const assignedDomain: FileFact<string> = inputs.tunnelDomain !== undefined
     ? { state: 'ok', path: '--tunnel-domain', value: inputs.tunnelDomain.trim() }
@@ -220,6 +222,7 @@ export function gatherStaticFacts(inputs: DeploymentInputs): Facts {
     caCert,
     serverCert,
     privateKey,
+    privateKeyStat,
     assignedDomain,
     jwt,
     federationRule: loadNamed('--federation-rule', inputs.federationRule),
@@ -252,14 +255,26 @@ function tokenCandidates(
     return { source, path, value: null, readProblem: { state: read.state, problem: read.state === 'unreadable' ? read.problem : undefined, explicit } };
   };
   if (inputs.tokenFile) out.push(fromFile(`--token-file ${inputs.tokenFile}`, rel(inputs.tokenFile), true));
-  const envToken = inputs.env.TUNNEL_TOKEN;
-  if (envToken !== undefined) out.push({ source: 'TUNNEL_TOKEN in the environment', path: '$TUNNEL_TOKEN', value: envToken });
   const dotvars = dotenv?.state === 'ok' ? dotenv.value : {};
   if (compose?.state === 'ok') {
     const cf = findCloudflaredService(compose.value.data);
     if (cf) {
       const env = serviceEnvironment(cf);
       const vars = { ...dotvars, ...inputs.env };
+      // A --token in the command wins over TUNNEL_TOKEN inside cloudflared.
+      const cmd = commandArgs(cf) ?? [];
+      const ti = cmd.findIndex((a) => a === '--token' || a.startsWith('--token='));
+      if (ti >= 0) {
+        const rawArg = cmd[ti].includes('=') ? cmd[ti].slice(cmd[ti].indexOf('=') + 1) : cmd[ti + 1] ?? '';
+        const exp = interpolate(rawArg, vars);
+        const pos = compose.value.positions[`services.${cf.name}.command.${cmd[ti].includes('=') ? ti : ti + 1}`] ?? compose.value.positions[`services.${cf.name}.command`];
+        out.push({
+          source: `--token in the command of the ${cf.name} service in ${compose.path}`,
+          path: compose.path,
+          value: exp.unset.length > 0 && exp.value === '' ? rawArg : exp.value,
+          location: pos ? { file: compose.path, line: pos.line, column: pos.column } : { file: compose.path },
+        });
+      }
       if ('TUNNEL_TOKEN' in env) {
         const raw = env.TUNNEL_TOKEN ?? vars.TUNNEL_TOKEN ?? null;
         const key = environmentPositionKey(cf, 'TUNNEL_TOKEN');
@@ -279,6 +294,9 @@ function tokenCandidates(
       if (inContainer && inContainer.startsWith('/data/')) out.push(fromFile(`the token file ${inContainer} of the ${cf.name} service`, join(dataDir, inContainer.slice('/data/'.length)), false));
     }
   }
+  // The doctor's own TUNNEL_TOKEN reaches a Compose cloudflared only through ${TUNNEL_TOKEN} above.
+  const envToken = inputs.env.TUNNEL_TOKEN;
+  if (envToken !== undefined) out.push({ source: 'TUNNEL_TOKEN in the environment', path: '$TUNNEL_TOKEN', value: envToken });
   if (dotvars.TUNNEL_TOKEN !== undefined && dotenv?.state === 'ok') out.push({ source: `TUNNEL_TOKEN in ${dotenv.path}`, path: dotenv.path, value: dotvars.TUNNEL_TOKEN });
   const dataToken = join(dataDir, 'tunnel-token');
   if (exists(dataToken)) out.push(fromFile(`${dataToken}`, dataToken, false));
