@@ -72,14 +72,16 @@ export function assignedDomain(facts: Readonly<Facts>): string | null {
 }
 
 /**
- * The tunnel domain the proxy will strip: tunnel_domain from its config (expanded), else the
- * assigned domain (Helm's managed mode injects it as a flag). Null when neither is known.
+ * The tunnel's domain as the platform uses it (SNI and Host are <route>.<this>): the assigned
+ * domain (--tunnel-domain or data/tunnel-domain) when known, else the config's tunnel_domain.
+ * When the two differ, the tunnel-domain check reports it; the other checks judge against the
+ * domain the platform really sends, so one wrong setting fails one check.
  */
 export function effectiveTunnelDomain(facts: Readonly<Facts>): { value: string; source: 'config' | 'assigned' } | null {
-  const model = proxyConfigModel(facts);
-  if (model?.tunnelDomain) return { value: model.tunnelDomain, source: 'config' };
   const assigned = assignedDomain(facts);
   if (assigned) return { value: assigned, source: 'assigned' };
+  const model = proxyConfigModel(facts);
+  if (model?.tunnelDomain) return { value: model.tunnelDomain, source: 'config' };
   return null;
 }
 

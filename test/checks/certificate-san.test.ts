@@ -31,6 +31,12 @@ testCheck(check, {
       facts: certFacts(healthy, { assignedDomain: undefined, proxyConfig: config(`routes:\n  wiki: http://wiki:80\n  auth.${DOMAIN}: http://auth:80\n`) }),
       info: ['routes-not-judged', 'routes-covered'],
     },
+    {
+      // The platform sends <route>.<assigned domain>; a wrong tunnel_domain is the tunnel-domain check's finding.
+      name: 'a wrong tunnel_domain in the config is judged against the assigned domain the platform sends',
+      facts: certFacts(healthy, { proxyConfig: config('tunnel_domain: ffff0000.tunnel.example.com\nroutes:\n  wiki: http://wiki:80\n') }),
+      info: ['routes-covered'],
+    },
   ],
   fail: [
     {
@@ -47,8 +53,8 @@ testCheck(check, {
       },
     },
     {
-      name: 'the config\'s tunnel_domain differs from the certificate\'s',
-      facts: certFacts(healthy, { proxyConfig: config('tunnel_domain: ffff0000.tunnel.example.com\nroutes:\n  wiki: http://wiki:80\n') }),
+      name: 'no assigned domain known, and the config\'s tunnel_domain differs from the certificate\'s',
+      facts: certFacts(healthy, { assignedDomain: undefined, proxyConfig: config('tunnel_domain: ffff0000.tunnel.example.com\nroutes:\n  wiki: http://wiki:80\n') }),
       status: 'fail',
       messageIds: ['route-not-covered'],
       assert: (f) => expect(f[0].evidence?.hostname).toBe('wiki.ffff0000.tunnel.example.com'),
