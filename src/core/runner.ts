@@ -4,7 +4,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Check } from './check.js';
 import type { Facts } from './facts.js';
-import type { CheckResult, Layer } from './types.js';
+import type { CheckResult, Finding, Layer } from './types.js';
 import { catalogEntry } from '../catalog/catalog.js';
 import { describeError } from './errors.js';
 
@@ -30,8 +30,8 @@ export function runCheck(check: Check, facts: Readonly<Facts>): CheckResult {
       ...base,
       status: outcome.status,
       durationMs: Math.round((performance.now() - started) * 100) / 100,
-      reason: outcome.reason,
-      findings: outcome.findings,
+      reason: outcome.reason === null ? null : clip(outcome.reason),
+      findings: outcome.findings.map(boundFinding),
     };
   } catch (err) {
     return {
@@ -63,4 +63,31 @@ export function deepFreeze<T>(value: T): T {
     for (const v of Object.values(value as Record<string, unknown>)) deepFreeze(v);
   }
   return value;
+}
+
+const MAX_TEXT = 600;
+const MAX_ITEMS = 50;
+
+/** Long values from a user's file (a 900 kB "route") are cut, so a report stays readable and bounded. */
+function clip(text: string): string {
+  return text.length <= MAX_TEXT ? text : `${text.slice(0, MAX_TEXT)}… (${text.length} characters, cut)`;
+}
+
+function boundValue(value: unknown, depth: number): unknown {
+  if (typeof value === 'string') return clip(value);
+  if (depth > 6 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) {
+    const items = value.slice(0, MAX_ITEMS).map((v) => boundValue(v, depth + 1));
+    if (value.length > MAX_ITEMS) items.push(`… ${value.length - MAX_ITEMS} more`);
+    return items;
+  }
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value).slice(0, MAX_ITEMS)) out[k] = boundValue(v, depth + 1);
+  return out;
+}
+
+function boundFinding(f: Finding): Finding {
+  const bounded: Finding = { ...f, symptom: clip(f.symptom), cause: clip(f.cause), fix: clip(f.fix) };
+  if (f.evidence) bounded.evidence = boundValue(f.evidence, 0) as Record<string, unknown>;
+  return bounded;
 }

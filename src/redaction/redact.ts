@@ -4,8 +4,14 @@
 const PLACEHOLDER = '[REDACTED]';
 
 const PATTERNS: { name: string; re: RegExp; replace: string | ((...m: string[]) => string) }[] = [
-  // PEM private keys (any label with PRIVATE KEY), complete or cut off.
-  { name: 'private-key', re: /-----BEGIN ([A-Z0-9 ]*PRIVATE KEY)-----[\s\S]*?(?:-----END \1-----|$)/g, replace: `-----BEGIN $1----- ${PLACEHOLDER} -----END $1-----` },
+  // PEM private keys (any label with PRIVATE KEY), complete or cut off, also inside JSON strings
+  // (escaped newlines). A mention of the header in a sentence (no line break after it) is kept.
+  {
+    name: 'private-key',
+    re: /-----BEGIN ([A-Z0-9 ]*PRIVATE KEY)-----((?:\r?\n|\\r\\n|\\n)(?:[A-Za-z0-9+/=\s:,.-]|\\[rn])*?)(?:-----END \1-----|(?=[^A-Za-z0-9+/=\s:,.\\-]|$))/g,
+    replace: (match, label, body) =>
+      (body.replace(/\\[rn]/g, '').match(/[A-Za-z0-9+/]/g)?.length ?? 0) >= 8 ? `-----BEGIN ${label}----- ${PLACEHOLDER} -----END ${label}-----` : match,
+  },
   // Anthropic-style API keys and admin keys.
   { name: 'api-key', re: /\bsk-ant-[A-Za-z0-9_-]{8,}/g, replace: `sk-ant-${PLACEHOLDER}` },
   // JWTs: three base64url segments, the first one decoding to a JSON header ("eyJ").

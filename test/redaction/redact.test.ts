@@ -38,3 +38,21 @@ describe('redact', () => {
     expect(redact('the value hunter22 is here', ['hunter22'])).not.toContain('hunter22');
   });
 });
+
+describe('redact: private keys in every shape', () => {
+  const body = 'MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgabcdefghijklmnop';
+  it('inside a JSON string with escaped newlines', () => {
+    const json = JSON.stringify({ example: `-----BEGIN PRIVATE KEY-----\n${body}\n-----END PRIVATE KEY-----`, next: 'kept' });
+    const out = redact(json);
+    expect(out).not.toContain(body.slice(0, 20));
+    expect(JSON.parse(out).next).toBe('kept');
+  });
+  it('keeps a mere mention of the header and everything after it', () => {
+    const text = JSON.stringify({ cause: 'the file holds a -----BEGIN PRIVATE KEY----- block, not a certificate', other: 'still here' });
+    expect(redact(text)).toBe(text);
+  });
+  it('an encrypted traditional key with its headers', () => {
+    const key = `-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,0123456789ABCDEF\n\n${body}\n-----END RSA PRIVATE KEY-----`;
+    expect(redact(key)).not.toContain(body.slice(0, 20));
+  });
+});
