@@ -66,6 +66,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     .option('--api-url <url>', 'vendor API base URL for the CA registration check')
     .option('--api-key-file <file>', 'file holding the API key (or ANTHROPIC_API_KEY; never a flag value)')
     .option('--timeout <ms>', 'deadline of each probe in milliseconds', '5000')
+    .option('--budget <ms>', 'deadline of the whole live run in milliseconds (default 3 x --timeout)')
     .option('--only <list>', 'only these layers or check IDs (comma-separated, repeatable)', collectList, [])
     .option('--skip <list>', 'skip these layers or check IDs (comma-separated, repeatable)', collectList, [])
     .addOption(new Option('--format <format>', 'output format').choices(['human', 'json']).default('human'))

@@ -7,7 +7,7 @@ import { finding, judge, skip, type Check } from '../../src/core/check.js';
 import type { Finding } from '../../src/core/types.js';
 import { isRecord } from '../../src/model/compose.js';
 import { describeLocation, effectiveTunnelDomain, locate, proxyConfigModel, whyUnusable } from '../../src/model/deployment-view.js';
-import { AUTH_ROUTE, discoveryDocument, isUnderDomain, looselyEqualUrls, parseHttpsUrl, tunnelIssuer } from '../../src/model/oauth-discovery.js';
+import { AUTH_ROUTE, discoveryDocument, discoverySkipReason, isUnderDomain, looselyEqualUrls, parseHttpsUrl, tunnelIssuer } from '../../src/model/oauth-discovery.js';
 
 const ID = 'oauth-metadata';
 
@@ -17,7 +17,7 @@ export const check: Check = {
   kind: 'static',
   run(facts) {
     const doc = discoveryDocument(facts, 'oauthMetadata');
-    if (!doc) return skip('no document given (use --oauth-metadata FILE); fetched live in a later version');
+    if (!doc) return skip(discoverySkipReason(facts, 'oauthMetadata'));
     const fact = doc.fact;
     if (fact.state === 'missing' || fact.state === 'unreadable') return skip(whyUnusable(fact, 'authorization server metadata'));
     const domain = effectiveTunnelDomain(facts)?.value;

@@ -7,7 +7,7 @@ import { finding, judge, skip, type Check } from '../../src/core/check.js';
 import type { Finding } from '../../src/core/types.js';
 import { isRecord } from '../../src/model/compose.js';
 import { describeLocation, effectiveTunnelDomain, locate, routeHostnames, whyUnusable } from '../../src/model/deployment-view.js';
-import { discoveryDocument, isUnderDomain, looselyEqualUrls, MCP_ROUTE, parseHttpsUrl, tunnelIssuer } from '../../src/model/oauth-discovery.js';
+import { discoveryDocument, discoverySkipReason, isUnderDomain, looselyEqualUrls, MCP_ROUTE, parseHttpsUrl, tunnelIssuer } from '../../src/model/oauth-discovery.js';
 
 const ID = 'protected-resource';
 
@@ -17,7 +17,7 @@ export const check: Check = {
   kind: 'static',
   run(facts) {
     const doc = discoveryDocument(facts, 'resourceMetadata');
-    if (!doc) return skip('no document given (use --resource-metadata FILE); fetched live in a later version');
+    if (!doc) return skip(discoverySkipReason(facts, 'resourceMetadata'));
     const fact = doc.fact;
     if (fact.state === 'missing' || fact.state === 'unreadable') return skip(whyUnusable(fact, 'protected resource metadata'));
     const domain = effectiveTunnelDomain(facts)?.value;

@@ -2,7 +2,7 @@
 // one to register. Proved by the issuer name, the signature and the key identifiers. A chain
 // through an intermediate found in the tls.crt bundle still leads to ca.crt (this check passes,
 // with a note); the intermediate itself is server-certificate's finding. The live half (asking
-// the API whether ca.crt is registered and active) is not built yet: said in an info finding.
+// the vendor API whether ca.crt is registered and active) reads facts.live.caRegistration.
 
 import { finding, judge, skip, type Check, type Outcome } from '../../src/core/check.js';
 import type { Facts } from '../../src/core/facts.js';
@@ -72,17 +72,84 @@ function run(facts: Readonly<Facts>): Outcome {
     }
   }
 
-  if (!facts.offline) {
-    out.push(finding(ID, {
+  out.push(...registrationFindings(facts, ca.fingerprint256, caPath));
+  return judge(out);
+}
+
+/**
+ * The live half: the tunnel's certificates as the vendor API lists them, compared by SHA-256
+ * fingerprint with data/ca.crt. None active: the tunnel gets no traffic ("Needs certificate");
+ * this CA not among the active ones: the handshake fails with "unknown certificate authority";
+ * two active already: the limit for rotation is reached.
+ */
+function registrationFindings(facts: Readonly<Facts>, fingerprint: string, caPath: string): Finding[] {
+  if (facts.offline) return [];
+  const api = facts.live?.caRegistration;
+  if (!api) {
+    const why = facts.live?.caRegistrationSkipped ?? 'the live probes did not run';
+    return [finding(ID, {
       messageId: 'registration-not-queried',
       severity: 'info',
       symptom: 'Whether this CA is registered and active for the tunnel was not asked of the API.',
-      cause: 'This version checks registration from the files only.',
-      fix: `Compare the fingerprint ${ca.fingerprint256} with the tunnel's active certificates in the console.`,
-      evidence: { caFingerprint256: ca.fingerprint256 },
-    }));
+      cause: `Not queried: ${why}. The API is asked only with a key from ANTHROPIC_API_KEY or --api-key-file.`,
+      fix: `Compare the fingerprint ${fingerprint} with the tunnel's active certificates in the console, or run again with an API key.`,
+      evidence: { caFingerprint256: fingerprint },
+    })];
   }
-  return judge(out);
+  const evidence = { api: api.url, tunnelId: api.tunnelId, tunnelIdSource: api.tunnelIdSource, caFingerprint256: fingerprint };
+  if (!api.ok) {
+    return [finding(ID, {
+      messageId: 'registration-query-failed',
+      severity: 'warn',
+      symptom: `The tunnel's certificates could not be listed through ${api.url}.`,
+      cause: `${api.failure ?? 'error'}${api.httpStatus !== null ? ` (HTTP ${api.httpStatus})` : ''}: ${api.detail ?? 'no detail'}. A 401 means the API key is wrong; a 404, that the tunnel ID (${api.tunnelId}, from ${api.tunnelIdSource}) is not one of this organization's tunnels.`,
+      fix: 'Check the API key and the tunnel ID, or compare the fingerprint in the console.',
+      evidence: { ...evidence, failure: api.failure, httpStatus: api.httpStatus },
+    })];
+  }
+  const active = api.certificates.filter((c) => c.active);
+  const listed = api.certificates.map((c) => ({ id: c.id, fingerprint: c.fingerprint, active: c.active, expiresAt: c.expiresAt, archivedAt: c.archivedAt }));
+  const mine = api.certificates.find((c) => c.fingerprint === fingerprint);
+  const out: Finding[] = [];
+  if (active.length === 0) {
+    out.push(finding(ID, {
+      messageId: 'no-active-certificate',
+      symptom: 'The tunnel shows "Needs certificate", gets no traffic and is missing from the MCP server picker.',
+      cause: mine ? `${caPath} was registered but is no longer active (${mine.archivedAt ? `archived ${mine.archivedAt}` : `expired ${mine.expiresAt}`}); the tunnel has no active CA certificate.` : 'The tunnel has no active CA certificate at all.',
+      fix: `Register ${caPath} for tunnel ${api.tunnelId} (console, or POST /v1/tunnels/${api.tunnelId}/certificates with {"ca_certificate_pem": ...}).`,
+      evidence: { ...evidence, certificates: listed },
+    }));
+  } else if (!mine || !mine.active) {
+    out.push(finding(ID, {
+      messageId: 'ca-not-registered',
+      symptom: 'The proxy logs "tls handshake failed ... unknown certificate authority".',
+      cause: `${caPath} (fingerprint ${fingerprint}) is ${mine ? 'registered but archived or expired' : 'not among the tunnel\'s certificates'}; the ${active.length} active one${active.length === 1 ? '' : 's'} belong${active.length === 1 ? 's' : ''} to another CA.`,
+      fix: active.length >= 2
+        ? `Two CA certificates are active already (the limit, for rotation): archive the one no longer used, then register ${caPath}.`
+        : `Register ${caPath} for tunnel ${api.tunnelId}; keep the old one active until the proxy serves the new certificate.`,
+      evidence: { ...evidence, certificates: listed },
+    }));
+  } else {
+    out.push(finding(ID, {
+      messageId: 'registered',
+      severity: 'info',
+      symptom: `${caPath} is registered and active for tunnel ${api.tunnelId}.`,
+      cause: `Its fingerprint matches the active certificate ${mine.id ?? ''}.`.replace(' .', '.'),
+      fix: mine.expiresAt ? `It expires ${mine.expiresAt}: register its successor before then.` : 'Nothing to do.',
+      evidence: { ...evidence, certificates: listed },
+    }));
+    if (active.length >= 2) {
+      out.push(finding(ID, {
+        messageId: 'two-active',
+        severity: 'warn',
+        symptom: 'No further CA certificate can be registered for this tunnel.',
+        cause: 'Two CA certificates are active, the most a tunnel may have (meant for rotation); a rotation is under way or an old one was never archived.',
+        fix: 'Archive the CA certificate that no proxy uses any more, so the next rotation can register its successor.',
+        evidence: { ...evidence, certificates: listed },
+      }));
+    }
+  }
+  return out;
 }
 
 export const check: Check = { id: ID, layer: 'tls', kind: 'static', run };

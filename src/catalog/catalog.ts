@@ -81,7 +81,10 @@ and runs TLS with server name h2.cftunnel.com. A refused connection means someth
 rejects; a timeout means packets are dropped; a TLS handshake that stalls or presents a
 certificate from an unexpected issuer means a middlebox is in the way. The edge certificate
 chains to Cloudflare's own roots as well as public ones, so an unfamiliar issuer is reported as
-interception only when it is neither.`,
+interception only when it is neither: the doctor accepts a chain that verifies against the public
+roots, or in which an issuer's organization names Cloudflare, or that verifies against the extra
+CA file named by MCP_TUNNEL_EDGE_CA (for a lab or a known inspecting proxy you trust). The
+evidence shows the connect and handshake times of each region's address.`,
   },
   {
     id: 'edge-udp',

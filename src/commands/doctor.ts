@@ -11,6 +11,7 @@ import { LAYERS } from '../core/types.js';
 import type { Facts } from '../core/facts.js';
 import { toolVersion } from '../core/version.js';
 import { gatherStaticFacts } from '../probes/deployment.js';
+import { readBounded } from '../probes/bounded-file.js';
 import { renderDoctorHuman } from '../reporters/human.js';
 import { renderDoctorJson } from '../reporters/json.js';
 import { useColor, type CliIO } from '../cli.js';
@@ -37,6 +38,7 @@ export interface DoctorOptions {
   apiUrl?: string;
   apiKeyFile?: string;
   timeout: string;
+  budget?: string;
   only: string[];
   skip: string[];
   format: 'human' | 'json';
@@ -56,7 +58,7 @@ function validateSelection(flag: string, list: string[]): void {
   }
 }
 
-export function validateDoctorOptions(opts: DoctorOptions): { timeoutMs: number } {
+export function validateDoctorOptions(opts: DoctorOptions): { timeoutMs: number; budgetMs: number } {
   if (opts.token !== undefined) {
     throw new UsageError(
       'a tunnel token is never taken as a flag value (it would end up in shell history and process lists)',
@@ -80,7 +82,25 @@ export function validateDoctorOptions(opts: DoctorOptions): { timeoutMs: number 
     throw new UsageError(`--proxy ${opts.proxy}: expected ws://host:port[/path]`);
   }
   if (opts.apiUrl !== undefined && !/^https?:\/\/\S+$/.test(opts.apiUrl)) throw new UsageError(`--api-url ${opts.apiUrl}: expected an http(s) URL`);
-  return { timeoutMs: Number(opts.timeout) };
+  if (opts.budget !== undefined && (!/^\d+$/.test(opts.budget) || Number(opts.budget) < 1 || Number(opts.budget) > 3600000)) {
+    throw new UsageError(`--budget ${opts.budget}: give a whole number of milliseconds from 1 to 3600000`);
+  }
+  const timeoutMs = Number(opts.timeout);
+  return { timeoutMs, budgetMs: opts.budget !== undefined ? Number(opts.budget) : Math.max(3 * timeoutMs, timeoutMs + 1000) };
+}
+
+/** The vendor API key: from --api-key-file or ANTHROPIC_API_KEY, never from a flag value. */
+function readApiKey(opts: DoctorOptions, io: CliIO): string | undefined {
+  if (opts.apiKeyFile) {
+    const read = readBounded(resolve(io.cwd, opts.apiKeyFile), true, 16 * 1024);
+    if (read.state === 'missing') throw new UsageError(`--api-key-file ${opts.apiKeyFile}: no such file`);
+    if (read.state === 'unreadable') throw new UsageError(`--api-key-file ${opts.apiKeyFile}: ${read.problem}`);
+    const key = read.bytes.toString('utf8').trim();
+    if (key === '') throw new UsageError(`--api-key-file ${opts.apiKeyFile}: the file is empty`);
+    return key;
+  }
+  const fromEnv = io.env.ANTHROPIC_API_KEY?.trim();
+  return fromEnv ? fromEnv : undefined;
 }
 
 /** True when nothing at all of a deployment was found and the user named no file. */
@@ -93,7 +113,7 @@ function nothingFound(facts: Facts, opts: DoctorOptions): boolean {
 
 export async function runDoctor(opts: DoctorOptions, io: CliIO, out: (t: string) => void, err: (t: string) => void): Promise<number> {
   const started = performance.now();
-  validateDoctorOptions(opts);
+  const { timeoutMs, budgetMs } = validateDoctorOptions(opts);
   const format = opts.json ? 'json' : opts.format;
   const facts = gatherStaticFacts({
     dir: opts.dir ? resolve(io.cwd, opts.dir) : io.cwd,
@@ -119,6 +139,26 @@ export async function runDoctor(opts: DoctorOptions, io: CliIO, out: (t: string)
       `no MCP tunnel deployment found in ${facts.deployment.dir}`,
       'Looked for compose.yaml / docker-compose.yml, config/mcp-proxy.yaml or config/mcp-gateway.yaml, values.yaml and data/. Run the doctor in the deployment directory, or pass --dir, --compose, --config or --values.',
     );
+  }
+  if (!facts.offline) {
+    const apiKey = readApiKey(opts, io);
+    const { gatherLiveFacts } = await import('../probes/live.js');
+    const pending = format === 'human' && io.stderrIsTTY;
+    if (pending) io.stderr('Probing the edge, the proxy listener and the upstreams…');
+    try {
+      facts.live = await gatherLiveFacts(facts, {
+        edges: opts.edge,
+        region: opts.region,
+        dnsServers: opts.dnsServer,
+        proxy: opts.proxy,
+        apiUrl: opts.apiUrl,
+        apiKey,
+        timeoutMs,
+        budgetMs,
+      });
+    } finally {
+      if (pending) io.stderr('\r\u001b[2K');
+    }
   }
   const results = runChecks(CHECKS, facts, { only: opts.only, skip: opts.skip });
   const report = buildDoctorReport(results, performance.now() - started, toolVersion());

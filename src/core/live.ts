@@ -7,5 +7,5 @@ export const OFFLINE_REASON = '--offline: no DNS queries or connections were mad
 
 export function liveSkip(facts: Readonly<Facts>, what: string): Outcome {
   if (facts.offline) return skip(OFFLINE_REASON);
-  return skip(`no live probe result for ${what} in this version; it is judged from files only`);
+  return skip(`no live probe result for ${what}: the live probes did not run`);
 }

@@ -67,3 +67,15 @@ export function discoveryDocument(facts: Readonly<Facts>, which: 'oauthMetadata'
   if (fetched?.ok && fetched.document) return { fact: fetched.document, origin: fetched.url };
   return null;
 }
+
+/** Why there is no document to judge: not given, offline, no route to fetch from, or the fetch failed. */
+export function discoverySkipReason(facts: Readonly<Facts>, which: 'oauthMetadata' | 'resourceMetadata'): string {
+  const flag = which === 'oauthMetadata' ? '--oauth-metadata' : '--resource-metadata';
+  const given = `no document given (${flag} FILE)`;
+  if (facts.offline) return `${given}, and fetching it from the route's upstream needs the network (run without --offline)`;
+  if (!facts.live) return `${given}, and the live probes did not run`;
+  const fetched = facts.live[which];
+  if (!fetched) return `${given}; not fetched: ${facts.live.oauthSkipped ?? 'no route to fetch it from'}`;
+  const status = fetched.httpStatus !== null ? ` (HTTP ${fetched.httpStatus})` : '';
+  return `${given}; fetching ${fetched.url} failed${status}: ${fetched.detail ?? fetched.failure ?? 'unknown reason'}`;
+}

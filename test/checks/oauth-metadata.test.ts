@@ -1,6 +1,7 @@
 import { expect } from 'vitest';
 import { check } from '../../checks/oauth/oauth-metadata.js';
 import type { Facts } from '../../src/core/facts.js';
+import { liveFacts } from '../lab/live-facts.js';
 import { testCheck } from '../harness/check-tester.js';
 import { baseFacts, ok, yamlFact } from '../harness/facts.js';
 
@@ -74,7 +75,17 @@ testCheck(check, {
     { name: 'not JSON or YAML', facts: facts('{"issuer": '), status: 'fail', messageIds: ['document-invalid'] },
   ],
   skip: [
-    { name: 'no document', facts: baseFacts({ proxyConfig: yamlFact('/deploy/config/mcp-proxy.yaml', ROUTES) }), reason: 'no document given (use --oauth-metadata FILE)' },
+    { name: 'no document, offline', facts: baseFacts({ proxyConfig: yamlFact('/deploy/config/mcp-proxy.yaml', ROUTES) }), reason: 'no document given (--oauth-metadata FILE), and fetching it from the route\'s upstream needs the network' },
+    {
+      name: 'the live fetch failed: the reason names the URL and the status',
+      facts: baseFacts({
+        offline: false,
+        proxyConfig: yamlFact('/deploy/config/mcp-proxy.yaml', ROUTES),
+        live: liveFacts({ oauthMetadata: { route: 'auth', url: 'http://10.0.0.9:9000/.well-known/oauth-authorization-server', ok: false, failure: 'http-status', detail: 'the server answered 404', httpStatus: 404, contentType: 'text/html', document: null, latencyMs: 2 } as never }),
+      }),
+      reason: /fetching http:\/\/10\.0\.0\.9:9000\/\.well-known\/oauth-authorization-server failed \(HTTP 404\)/,
+    },
+    { name: 'no document, live run that did not happen', facts: baseFacts({ offline: false, proxyConfig: yamlFact('/deploy/config/mcp-proxy.yaml', ROUTES) }), reason: 'the live probes did not run' },
     { name: 'tunnel domain unknown', facts: facts(GOOD, { proxyConfig: yamlFact('/deploy/config/mcp-proxy.yaml', 'routes:\n  auth: http://auth:8080\n') }), reason: 'tunnel domain is not known' },
   ],
 });

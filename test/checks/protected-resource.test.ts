@@ -52,7 +52,7 @@ testCheck(check, {
     { name: 'not an object', facts: facts('"https://mcp"'), status: 'fail', messageIds: ['not-an-object'] },
   ],
   skip: [
-    { name: 'no document', facts: baseFacts(), reason: 'use --resource-metadata FILE' },
+    { name: 'no document', facts: baseFacts(), reason: 'no document given (--resource-metadata FILE)' },
     { name: 'tunnel domain unknown', facts: facts(GOOD, { proxyConfig: undefined }), reason: 'tunnel domain is not known' },
   ],
 });

@@ -1,0 +1,389 @@
+// Gathers LiveFacts: every network probe of a live run, started at once, each under --timeout,
+// the whole under an overall budget. Probes that depend on each other (an SRV answer before the
+// region hosts, a host's addresses before its connections) are chained; independent chains
+// overlap, so the run takes about as long as its slowest chain, not the sum of all probes.
+// The CLI calls this only without --offline: with --offline no socket is opened at all.
+
+import { X509Certificate } from 'node:crypto';
+import { isIP } from 'node:net';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { Facts } from '../core/facts.js';
+import type {
+  EdgeHostResolution,
+  EdgeLiveFacts,
+  EdgeTarget,
+  FetchedDocumentFacts,
+  LiveFacts,
+  ProbeRun,
+  ProxyLiveFacts,
+  Region,
+  UpstreamLiveFacts,
+} from '../core/live-facts.js';
+import { UsageError } from '../core/errors.js';
+import { findSetupService, isRecord, serviceEnvironment } from '../model/compose.js';
+import { expansionVars, proxyConfigModel, routeHostnames } from '../model/deployment-view.js';
+import { interpolate } from '../model/interpolate.js';
+import { judgeRouteAddresses, readUpstreamPolicy } from '../model/ip-policy.js';
+import { decodeText, readBounded } from './bounded-file.js';
+import { DEFAULT_API_URL, fetchRegisteredCertificates } from './ca-registration-api.js';
+import { startDeadline, type Deadline } from './deadline.js';
+import { createDnsClient, srvNameForRegion, type DnsClient } from './dns-resolver.js';
+import { EDGE_PORT, probeEdgeTcpTls, splitPem } from './edge-tcp-tls.js';
+import { fetchMetadataDocument, OAUTH_METADATA_PATH, RESOURCE_METADATA_PATH } from './http-metadata.js';
+import { probeQuicVersionNegotiation } from './quic-version-negotiation.js';
+import { probeTcp } from './tcp-connect.js';
+import { parseProxyUrl, probeInnerTls, probeListener, type ProxyUrl } from './websocket-tls.js';
+
+export interface NetworkOptions {
+  /** --edge host:port (repeatable): replaces SRV discovery. */
+  edges: string[];
+  region?: Region;
+  /** --dns-server ip[:port] (repeatable): every lookup of the run goes there. */
+  dnsServers: string[];
+  /** --proxy ws://host:port[/path]. */
+  proxy?: string;
+  apiUrl?: string;
+  /** From ANTHROPIC_API_KEY or --api-key-file; never a flag value, never in the facts. */
+  apiKey?: string;
+  /** Per probe. */
+  timeoutMs: number;
+  /** The whole live run. */
+  budgetMs: number;
+  /** Extra accepted edge issuers (PEM file); also read from MCP_TUNNEL_EDGE_CA. */
+  edgeCaFile?: string;
+}
+
+export const EDGE_CA_ENV = 'MCP_TUNNEL_EDGE_CA';
+/** Addresses probed per edge host and family (the real region hosts have ten of each). */
+const ADDRESSES_PER_FAMILY = 1;
+/** Allowed addresses connected to per upstream. */
+const ADDRESSES_PER_UPSTREAM = 4;
+
+/** Parse --edge: host:port, [v6]:port, or a bare host (port 7844). */
+export function parseEdge(text: string): { host: string; port: number } {
+  const t = text.trim();
+  const bracket = /^\[([^\]]+)\](?::(\d+))?$/.exec(t);
+  let host: string;
+  let portText: string | undefined;
+  if (bracket) [, host, portText] = bracket;
+  else if (isIP(t) === 6) host = t;
+  else {
+    const m = /^([^:\s]+)(?::(\d+))?$/.exec(t);
+    if (!m) throw new UsageError(`--edge ${text}: expected host:port, for example 198.41.192.7:7844 or [::1]:7844`);
+    [, host, portText] = m;
+  }
+  const port = portText === undefined ? EDGE_PORT : Number(portText);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`--edge ${text}: invalid port`);
+  return { host, port };
+}
+
+class Recorder {
+  readonly runs: ProbeRun[] = [];
+  private readonly t0 = performance.now();
+  constructor(readonly budget: Deadline, readonly timeoutMs: number) {}
+  /** Time left for one probe: its own timeout, cut to what the budget has left. */
+  get timeout(): number {
+    return Math.max(0, Math.min(this.timeoutMs, this.budget.remaining()));
+  }
+  async track<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const start = performance.now();
+    try {
+      return await fn();
+    } finally {
+      this.runs.push({ name, startedMs: round(start - this.t0), durationMs: round(performance.now() - start) });
+    }
+  }
+}
+
+function round(n: number): number {
+  return Math.round(n * 10) / 10;
+}
+
+function hostLabel(host: string): string {
+  return host.split('.')[0] || host;
+}
+
+function regionOf(facts: Readonly<Facts>, net: NetworkOptions): { region: Region; source: EdgeLiveFacts['regionSource'] } {
+  if (net.region) return { region: net.region, source: 'flag' };
+  if (facts.token?.state === 'ok' && facts.token.value.endpoint.value === 'fed') return { region: 'fed', source: 'token' };
+  return { region: 'global', source: 'default' };
+}
+
+function readEdgeCas(net: NetworkOptions): string[] {
+  const file = net.edgeCaFile ?? process.env[EDGE_CA_ENV];
+  if (!file) return [];
+  const r = readBounded(file, true);
+  if (r.state !== 'ok') throw new UsageError(`${EDGE_CA_ENV} ${file}: ${r.state === 'missing' ? 'no such file' : r.problem}`);
+  const text = decodeText(r.bytes);
+  const pems = text.ok ? splitPem(text.text) : [];
+  if (pems.length === 0) throw new UsageError(`${EDGE_CA_ENV} ${file}: no PEM certificate in it`);
+  return pems;
+}
+
+async function resolveEdgeHost(rec: Recorder, dns: DnsClient, label: string, host: string, port: number): Promise<EdgeHostResolution> {
+  if (isIP(host)) return { label, host, port, a: null, aaaa: null };
+  const [a, aaaa] = await Promise.all([
+    rec.track(`dns A ${host}`, () => dns.a(host, rec.timeout, rec.budget.signal)),
+    rec.track(`dns AAAA ${host}`, () => dns.aaaa(host, rec.timeout, rec.budget.signal)),
+  ]);
+  return { label, host, port, a, aaaa };
+}
+
+async function probeEdgeHost(rec: Recorder, h: EdgeHostResolution, edgeCaPems: string[]): Promise<EdgeTarget[]> {
+  const addresses: { address: string; family: 4 | 6 }[] = [];
+  if (isIP(h.host)) addresses.push({ address: h.host, family: isIP(h.host) as 4 | 6 });
+  else {
+    if (h.a?.ok) for (const address of h.a.value.slice(0, ADDRESSES_PER_FAMILY)) addresses.push({ address, family: 4 });
+    if (h.aaaa?.ok) for (const address of h.aaaa.value.slice(0, ADDRESSES_PER_FAMILY)) addresses.push({ address, family: 6 });
+  }
+  return Promise.all(
+    addresses.map(async ({ address, family }) => {
+      const [tcp, udp] = await Promise.all([
+        rec.track(`edge tcp+tls ${address}:${h.port}`, () => probeEdgeTcpTls(address, h.port, rec.timeout, rec.budget.signal, { edgeCaPems })),
+        rec.track(`edge quic ${address}:${h.port}`, () => probeQuicVersionNegotiation(address, h.port, rec.timeout, rec.budget.signal)),
+      ]);
+      return { label: h.label, host: h.host, port: h.port, address, family, tcp, udp };
+    }),
+  );
+}
+
+async function gatherEdge(rec: Recorder, facts: Readonly<Facts>, net: NetworkOptions, dns: DnsClient, edgeCaPems: string[]): Promise<EdgeLiveFacts> {
+  const { region, source } = regionOf(facts, net);
+  const base = { region, regionSource: source, dnsServers: [...net.dnsServers] };
+  if (net.edges.length > 0) {
+    const edges = net.edges.map(parseEdge);
+    const hosts = await Promise.all(edges.map((e) => resolveEdgeHost(rec, dns, 'edge', e.host, e.port)));
+    const targets = (await Promise.all(hosts.map((h) => probeEdgeHost(rec, h, edgeCaPems)))).flat();
+    return { ...base, discovery: 'flag', srvName: null, srv: null, hosts, targets };
+  }
+  const srvName = srvNameForRegion(region);
+  const srv = await rec.track(`dns SRV ${srvName}`, () => dns.srv(srvName, rec.timeout, rec.budget.signal));
+  if (!srv.ok) return { ...base, discovery: 'srv', srvName, srv, hosts: [], targets: [] };
+  // Resolve every host, then probe each as soon as it resolves: chains overlap.
+  const chains = await Promise.all(
+    srv.value.map(async (answer) => {
+      const h = await resolveEdgeHost(rec, dns, hostLabel(answer.target), answer.target, answer.port);
+      return { h, targets: await probeEdgeHost(rec, h, edgeCaPems) };
+    }),
+  );
+  return { ...base, discovery: 'srv', srvName, srv, hosts: chains.map((c) => c.h), targets: chains.flatMap((c) => c.targets) };
+}
+
+function caPems(facts: Readonly<Facts>): string[] {
+  if (facts.caCert?.state !== 'ok') return [];
+  const out: string[] = [];
+  for (const c of facts.caCert.value.certificates) {
+    try {
+      out.push(new X509Certificate(Buffer.from(c.derBase64, 'base64')).toString());
+    } catch {
+      // an unparsable entry is ca-certificate's finding, not this probe's
+    }
+  }
+  return out;
+}
+
+/** The listener to probe: --proxy, else listen_addr on this machine. */
+export function proxyTarget(facts: Readonly<Facts>, net: NetworkOptions): { url: ProxyUrl; source: ProxyLiveFacts['urlSource'] } | string {
+  if (net.proxy) {
+    const url = parseProxyUrl(net.proxy);
+    if (!url) throw new UsageError(`--proxy ${net.proxy}: expected ws://host:port[/path]`);
+    return { url, source: 'flag' };
+  }
+  const model = proxyConfigModel(facts);
+  if (!model?.listenAddr || !model.listenPort) return 'no --proxy was given and the proxy config has no usable listen_addr';
+  const m = /^(.*):\d+$/.exec(model.listenAddr.trim());
+  let host = m ? m[1].replace(/^\[|\]$/g, '') : '';
+  if (host === '' || host === '0.0.0.0' || host === '::') host = '127.0.0.1';
+  const url = parseProxyUrl(`ws://${isIP(host) === 6 ? `[${host}]` : host}:${model.listenPort}/`);
+  return url ? { url, source: 'listen_addr' } : `listen_addr ${model.listenAddr} does not make a usable address`;
+}
+
+async function gatherProxy(rec: Recorder, facts: Readonly<Facts>, net: NetworkOptions): Promise<{ proxy: ProxyLiveFacts | null; skipped: string | null }> {
+  const target = proxyTarget(facts, net);
+  if (typeof target === 'string') return { proxy: null, skipped: target };
+  const routes = routeHostnames(facts).filter((r): r is { key: string; hostname: string } => r.hostname !== null);
+  const cas = caPems(facts);
+  const hostHeader = routes[0]?.hostname ?? `${target.url.host}:${target.url.port}`;
+  let innerTlsSkipped: string | null = null;
+  if (cas.length === 0) innerTlsSkipped = 'no usable CA certificate (data/ca.crt) to verify the proxy against';
+  else if (routes.length === 0) innerTlsSkipped = 'no route with a known hostname (<route>.<tunnel-domain>) to send as SNI';
+  // The listener probe and the per-route handshakes run together; inner-tls reads the listener
+  // kind to tell "not a WebSocket" from a certificate problem.
+  const [listener, inner] = await Promise.all([
+    rec.track(`listener ${target.url.href}`, () => probeListener(target.url, hostHeader, rec.timeout, rec.budget.signal)),
+    innerTlsSkipped
+      ? Promise.resolve([])
+      : Promise.all(
+          routes.map((r) =>
+            rec.track(`inner tls ${r.hostname}`, () =>
+              probeInnerTls({ url: target.url, route: r.key, hostname: r.hostname, caPems: cas, timeoutMs: rec.timeout, parent: rec.budget.signal }),
+            ),
+          ),
+        ),
+  ]);
+  return { proxy: { url: target.url.href, urlSource: target.source, listener, routes: inner, innerTlsSkipped }, skipped: null };
+}
+
+function isRoute(key: string, name: string): boolean {
+  const k = key.toLowerCase();
+  return k === name || k.startsWith(`${name}.`);
+}
+
+async function gatherUpstreams(
+  rec: Recorder,
+  facts: Readonly<Facts>,
+  dns: DnsClient,
+): Promise<{ upstreams: UpstreamLiveFacts[] | null; skipped: string | null; oauth: { metadata: FetchedDocumentFacts | null; resource: FetchedDocumentFacts | null; skipped: string | null } }> {
+  const model = proxyConfigModel(facts);
+  if (!model || facts.proxyConfig?.state !== 'ok') {
+    const why = 'no usable proxy config: the upstreams are not known';
+    return { upstreams: null, skipped: why, oauth: { metadata: null, resource: null, skipped: why } };
+  }
+  const reading = readUpstreamPolicy(facts.proxyConfig.value.data);
+  const policy = reading.policy;
+  const wantMetadata = !facts.oauthMetadata;
+  const wantResource = !facts.resourceMetadata;
+  let metadata: Promise<FetchedDocumentFacts | null> = Promise.resolve(null);
+  let resource: Promise<FetchedDocumentFacts | null> = Promise.resolve(null);
+  const upstreams = await Promise.all(
+    model.routes
+      .filter((r) => r.upstream !== null)
+      .map(async (r): Promise<UpstreamLiveFacts> => {
+        const up = r.upstream!;
+        const u: UpstreamLiveFacts = { route: r.key, scheme: up.scheme, host: up.host, port: up.port, resolution: null, addresses: [], refusedByPolicy: [], connections: [], notProbed: null };
+        if (up.ipVersion === 4) u.addresses = [up.host];
+        else if (up.ipVersion === 6) u.notProbed = `${up.host} is an IPv6 address; the proxy dials IPv4 only`;
+        else {
+          u.resolution = await rec.track(`dns A ${up.host}`, () => dns.ipv4(up.host, rec.timeout, rec.budget.signal));
+          if (u.resolution.ok) u.addresses = u.resolution.value;
+          else u.notProbed = u.resolution.detail;
+        }
+        let allowed: string[] = [];
+        if (u.addresses.length > 0) {
+          if (!policy) u.notProbed = `the proxy's IP policy cannot be read (${reading.unusable}), so no address is known to be allowed`;
+          else {
+            const verdict = judgeRouteAddresses({ key: r.key, host: up.host }, u.addresses, policy);
+            u.refusedByPolicy = verdict.refused;
+            allowed = verdict.allowed.map((a) => a.address).slice(0, ADDRESSES_PER_UPSTREAM);
+            if (allowed.length === 0) u.notProbed = `every address of ${up.host} is refused by the proxy's IP policy; not probed`;
+          }
+        }
+        const fetchDoc = (path: string) => {
+          const start = () =>
+            allowed.length === 0
+              ? Promise.resolve<FetchedDocumentFacts>({
+                  route: r.key,
+                  url: `${up.scheme}://${up.host}:${up.port}${path}`,
+                  ok: false,
+                  failure: 'not-probed',
+                  detail: u.notProbed ?? 'no allowed address to fetch from',
+                  httpStatus: null,
+                  contentType: null,
+                  document: null,
+                  latencyMs: 0,
+                })
+              : rec.track(`http ${r.key}${path}`, () =>
+                  fetchMetadataDocument({ route: r.key, scheme: up.scheme, host: up.host, port: up.port, address: up.ipVersion === 0 ? allowed[0] : undefined }, path, rec.timeout, rec.budget.signal),
+                );
+          return start();
+        };
+        if (wantMetadata && isRoute(r.key, 'auth')) metadata = fetchDoc(OAUTH_METADATA_PATH);
+        if (wantResource && isRoute(r.key, 'mcp')) resource = fetchDoc(RESOURCE_METADATA_PATH);
+        u.connections = await Promise.all(
+          allowed.map(async (address) => ({ address, ...(await rec.track(`tcp ${address}:${up.port}`, () => probeTcp(address, up.port, rec.timeout, rec.budget.signal))) })),
+        );
+        return u;
+      }),
+  );
+  const [m, res] = await Promise.all([metadata, resource]);
+  const hasAuth = model.routes.some((r) => isRoute(r.key, 'auth'));
+  const hasMcp = model.routes.some((r) => isRoute(r.key, 'mcp'));
+  const oauthSkipped = !hasAuth && !hasMcp ? 'the proxy config has neither an `auth` nor an `mcp` route to fetch the well-known documents from' : null;
+  return { upstreams, skipped: null, oauth: { metadata: m, resource: res, skipped: oauthSkipped } };
+}
+
+/** Where the vendor's tunnel ID is written down: data/tunnel-id, Helm values, the setup service. */
+export function findTunnelId(facts: Readonly<Facts>): { id: string; source: string } | null {
+  const file = join(facts.deployment.dir, 'data', 'tunnel-id');
+  const r = readBounded(file, false, 4096);
+  if (r.state === 'ok') {
+    const t = decodeText(r.bytes);
+    if (t.ok && t.text.trim() !== '') return { id: t.text.trim(), source: file };
+  }
+  if (facts.helmValues?.state === 'ok') {
+    const v = facts.helmValues.value.data;
+    const tunnel = isRecord(v) && isRecord(v.tunnel) ? v.tunnel.id : undefined;
+    const wif = isRecord(v) && isRecord(v.api) && isRecord(v.api.wif) ? v.api.wif.tunnelId : undefined;
+    if (typeof tunnel === 'string' && tunnel) return { id: tunnel, source: `${facts.helmValues.path}: tunnel.id` };
+    if (typeof wif === 'string' && wif) return { id: wif, source: `${facts.helmValues.path}: api.wif.tunnelId` };
+  }
+  if (facts.compose?.state === 'ok') {
+    const setup = findSetupService(facts.compose.value.data);
+    const raw = setup ? serviceEnvironment(setup).TUNNEL_ID : undefined;
+    const vars = expansionVars(facts);
+    const value = raw === null ? vars.TUNNEL_ID : raw !== undefined ? interpolate(raw, vars).value : undefined;
+    if (value) return { id: value, source: `${facts.compose.path}: services.${setup!.name}.environment.TUNNEL_ID` };
+  }
+  return null;
+}
+
+export async function gatherLiveFacts(facts: Facts, net: NetworkOptions): Promise<LiveFacts> {
+  const started = performance.now();
+  const budget = startDeadline(net.budgetMs);
+  const rec = new Recorder(budget, net.timeoutMs);
+  const dns = createDnsClient(net.dnsServers);
+  const edgeCaPems = readEdgeCas(net);
+  // Usage errors (a malformed --edge or --proxy) surface before any packet is sent.
+  net.edges.forEach(parseEdge);
+  proxyTarget(facts, net);
+  const failed = (what: string, err: unknown) => `the ${what} probe itself failed: ${(err as Error)?.message ?? String(err)}`;
+
+  const tunnel = net.apiKey ? findTunnelId(facts) : null;
+  const [edge, proxy, upstreams, ca] = await Promise.allSettled([
+    gatherEdge(rec, facts, net, dns, edgeCaPems),
+    gatherProxy(rec, facts, net),
+    gatherUpstreams(rec, facts, dns),
+    net.apiKey && tunnel
+      ? rec.track('vendor api certificates', () =>
+          fetchRegisteredCertificates({
+            apiUrl: net.apiUrl ?? DEFAULT_API_URL,
+            apiKey: net.apiKey!,
+            tunnelId: tunnel.id,
+            tunnelIdSource: tunnel.source,
+            timeoutMs: rec.timeout,
+            parent: budget.signal,
+            now: facts.now,
+          }),
+        )
+      : Promise.resolve(null),
+  ]);
+  // Probes get at most what the budget has left, so they may end a hair before its timer fires.
+  const budgetExhausted = budget.signal.aborted || budget.remaining() <= 1;
+  budget.dispose();
+  const live: LiveFacts = {
+    timeoutMs: net.timeoutMs,
+    budgetMs: net.budgetMs,
+    durationMs: round(performance.now() - started),
+    probes: rec.runs.sort((a, b) => a.startedMs - b.startedMs),
+    budgetExhausted,
+    edge: edge.status === 'fulfilled' ? edge.value : null,
+    edgeSkipped: edge.status === 'fulfilled' ? null : failed('edge', edge.reason),
+    proxy: proxy.status === 'fulfilled' ? proxy.value.proxy : null,
+    proxySkipped: proxy.status === 'fulfilled' ? proxy.value.skipped : failed('proxy', proxy.reason),
+    upstreams: upstreams.status === 'fulfilled' ? upstreams.value.upstreams : null,
+    upstreamsSkipped: upstreams.status === 'fulfilled' ? upstreams.value.skipped : failed('upstream', upstreams.reason),
+    oauthMetadata: upstreams.status === 'fulfilled' ? upstreams.value.oauth.metadata : null,
+    resourceMetadata: upstreams.status === 'fulfilled' ? upstreams.value.oauth.resource : null,
+    oauthSkipped: upstreams.status === 'fulfilled' ? upstreams.value.oauth.skipped : failed('OAuth metadata', upstreams.reason),
+    caRegistration: ca.status === 'fulfilled' ? ca.value : null,
+    caRegistrationSkipped: !net.apiKey
+      ? 'no API key (set ANTHROPIC_API_KEY or use --api-key-file) to list the tunnel\'s registered certificates'
+      : !tunnel
+        ? 'the tunnel ID is not known (data/tunnel-id, Helm tunnel.id / api.wif.tunnelId, or TUNNEL_ID of the setup service)'
+        : ca.status === 'rejected'
+          ? failed('vendor API', ca.reason)
+          : null,
+  };
+  return live;
+}
