@@ -1,5 +1,5 @@
-// The tool's version, read once from package.json (found by walking up from this module, so it
-// works from src/ under the test runner and from dist/ when built or installed).
+// The tool's version, read once from the package.json that ships beside the code. The module
+// may run from src/core (tests) or dist/src/core (the build), so walk up until the package is found.
 
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -8,16 +8,18 @@ import { fileURLToPath } from 'node:url';
 let cached: string | undefined;
 
 export function toolVersion(): string {
-  if (cached) return cached;
+  if (cached !== undefined) return cached;
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 6; i++) {
     try {
       const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'mcp-tunnel' && pkg.version) return (cached = pkg.version);
+      if (pkg.name === 'mcp-tunnel' && typeof pkg.version === 'string') return (cached = pkg.version);
     } catch {
       // not here: keep walking up
     }
-    dir = dirname(dir);
+    const up = dirname(dir);
+    if (up === dir) break;
+    dir = up;
   }
   return (cached = '0.0.0');
 }
