@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 
 const TIMEOUT = 2000;
 const LIMIT_MS = 3000;
-const BIN = fileURLToPath(new URL('../bin/mcp-tunnel.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../bin/mcp-tunnel.cjs', import.meta.url));
 
 function fmt(ms) {
   return `${Math.round(ms)} ms`;

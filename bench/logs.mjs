@@ -177,12 +177,12 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** How the bench starts the tool: the published bin when the build wires `logs`, else the module. */
 function toolCommand(dir) {
-  const bin = join(root, 'bin', 'mcp-tunnel.js');
+  const bin = join(root, 'bin', 'mcp-tunnel.cjs');
   const probe = join(dir, 'probe.log');
   writeFileSync(probe, '2026-01-01T00:00:00Z INF Registered tunnel connection connIndex=0\n');
   if (existsSync(bin) && existsSync(join(root, 'dist', 'src', 'main.js'))) {
     const res = spawnSync(process.execPath, [bin, 'logs', '--json', probe]);
-    if (res.status === 0 && res.stdout.toString().includes('"command": "logs"')) return { how: 'bin/mcp-tunnel.js logs --json', args: [bin, 'logs', '--json'] };
+    if (res.status === 0 && res.stdout.toString().includes('"command": "logs"')) return { how: 'bin/mcp-tunnel.cjs logs --json', args: [bin, 'logs', '--json'] };
   }
   const runner = join(dir, 'run-logs.mjs');
   const mod = pathToFileURL(join(root, 'dist', 'src', 'logs', 'command.js')).href;

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const bin = join(root, 'bin', 'mcp-tunnel.js');
+const bin = join(root, 'bin', 'mcp-tunnel.cjs');
 const healthy = join(root, 'fixtures', 'deployments', 'compose-healthy');
 const env = { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1' };
 

@@ -1,4 +1,4 @@
-// Entry point behind bin/mcp-tunnel.js (which answers --version by itself): runs the CLI with
+// Entry point behind bin/mcp-tunnel.cjs (which answers --version by itself): runs the CLI with
 // the real process streams and sets the exit code.
 
 export async function main(argv: string[]): Promise<void> {

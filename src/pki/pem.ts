@@ -2,6 +2,8 @@
 // (CRLF, a byte-order mark, `openssl x509 -text` output around the blocks, bundles), and exact
 // about what is wrong when a block is broken. Pure functions over bytes; nothing here throws.
 
+import { readTlv } from './der.js';
+
 export interface PemBlock {
   label: string;
   /** RFC 1421 headers inside the block (Proc-Type, DEK-Info), as written. */
@@ -78,25 +80,17 @@ export interface DerHeader {
   length: number;
 }
 
-/** Reads the DER header at `offset`, or null when it does not fit the buffer (truncated or not DER). */
+/**
+ * Reads the DER header at `offset`, or null when it is not a definite, minimal DER header whose
+ * content fits the buffer (truncated or not DER). The reading itself is der.ts's readTlv.
+ */
 export function readDerHeader(buf: Buffer, offset: number): DerHeader | null {
-  if (offset + 2 > buf.length) return null;
-  const tag = buf[offset];
-  const first = buf[offset + 1];
-  let length: number;
-  let contentStart: number;
-  if (first < 0x80) {
-    length = first;
-    contentStart = offset + 2;
-  } else {
-    const n = first & 0x7f;
-    if (n === 0 || n > 4 || offset + 2 + n > buf.length) return null;
-    length = 0;
-    for (let k = 0; k < n; k++) length = length * 256 + buf[offset + 2 + k];
-    contentStart = offset + 2 + n;
+  try {
+    const tlv = readTlv(buf, offset);
+    return { tag: buf[offset], contentStart: tlv.contentStart, length: tlv.end - tlv.contentStart };
+  } catch {
+    return null;
   }
-  if (contentStart + length > buf.length) return null;
-  return { tag, contentStart, length };
 }
 
 /**

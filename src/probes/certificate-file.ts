@@ -1,30 +1,28 @@
 // Reads a certificate file (PEM, one block or a bundle, or DER) into CertificateFileFacts.
-// node:crypto's X509Certificate gives validity, names, fingerprints and the public key; the
-// extensions it does not expose (criticality, key identifiers, KeyUsage bits, EKU OIDs, the
-// signature algorithm) are read from the DER with @peculiar/asn1-x509. Private-key material found
-// in the file is noted (containsPrivateKey) and dropped.
+// node:crypto's X509Certificate gives names, fingerprints and the public key; the extensions it
+// does not expose (criticality, key identifiers, KeyUsage bits, EKU OIDs, the signature
+// algorithm) and the validity instants are read from the DER by src/pki/der.ts. Private-key
+// material found in the file is noted (containsPrivateKey) and dropped.
 
 import { X509Certificate } from 'node:crypto';
-import { AsnConvert } from '@peculiar/asn1-schema';
-import {
-  AlgorithmIdentifier,
-  AuthorityKeyIdentifier,
-  BasicConstraints,
-  Certificate,
-  ExtendedKeyUsage,
-  SubjectAlternativeName,
-  SubjectKeyIdentifier,
-  id_ce_authorityKeyIdentifier,
-  id_ce_basicConstraints,
-  id_ce_extKeyUsage,
-  id_ce_keyUsage,
-  id_ce_subjectAltName,
-  id_ce_subjectKeyIdentifier,
-} from '@peculiar/asn1-x509';
 import type { CertificateFacts, CertificateFileFacts, FileFact } from '../core/facts.js';
 import { describeError } from '../core/errors.js';
-import { EXTENDED_KEY_USAGES, HASH_ALGORITHMS, KEY_USAGE_BITS, SIGNATURE_ALGORITHMS } from '../pki/oids.js';
-import { derOutline, hasPemArmour, isPrivateKeyLabel, readDerHeader, readPemBlocks } from '../pki/pem.js';
+import { EXTENDED_KEY_USAGES, HASH_ALGORITHMS, SIGNATURE_ALGORITHMS } from '../pki/oids.js';
+import {
+  EXTENSION_OIDS,
+  readAuthorityKeyIdentifier,
+  readBasicConstraints,
+  readCertificateDer,
+  readExtendedKeyUsage,
+  readKeyUsage,
+  readRsaPssHashOid,
+  readSubjectAltName,
+  readSubjectKeyIdentifier,
+  type AlgorithmIdentifierDer,
+  type CertificateDer,
+  type DerExtension,
+} from '../pki/der.js';
+import { derOutline, hasPemArmour, isPrivateKeyLabel, readPemBlocks } from '../pki/pem.js';
 import { describePublicKey, spkiSha256 } from '../pki/public-key.js';
 import { readBounded } from './bounded-file.js';
 import { parseDerPrivateKey } from './private-key-file.js';
@@ -127,45 +125,20 @@ export function describeCertificate(der: Buffer): { facts: CertificateFacts } | 
   } catch (err) {
     return { problem: `does not parse as an X.509 certificate (${describeError(err)})` };
   }
-  let asn: Certificate;
+  let cert: CertificateDer;
   try {
-    asn = AsnConvert.parse(der, Certificate);
+    // x509.raw is exactly the certificate: OpenSSL ignores bytes after it, and so does this.
+    cert = readCertificateDer(x509.raw);
   } catch (err) {
     return { problem: `has a structure that cannot be read (${describeError(err)})` };
   }
+  let extensions: ExtensionFacts;
   try {
-    const tbs = asn.tbsCertificate;
-    const ext = (oid: string) => tbs.extensions?.find((e) => e.extnID === oid);
-    const value = (oid: string) => {
-      const e = ext(oid);
-      return e ? Buffer.from(e.extnValue.buffer) : null;
-    };
-
-    const bcExt = ext(id_ce_basicConstraints);
-    let basicConstraints: CertificateFacts['basicConstraints'] = null;
-    if (bcExt) {
-      const bc = AsnConvert.parse(Buffer.from(bcExt.extnValue.buffer), BasicConstraints);
-      basicConstraints = { critical: bcExt.critical, ca: bc.cA, pathLength: bc.pathLenConstraint ?? null };
-    }
-    const skiDer = value(id_ce_subjectKeyIdentifier);
-    const subjectKeyId = skiDer ? hex(AsnConvert.parse(skiDer, SubjectKeyIdentifier).buffer) : null;
-    const akiDer = value(id_ce_authorityKeyIdentifier);
-    const akiId = akiDer ? AsnConvert.parse(akiDer, AuthorityKeyIdentifier).keyIdentifier : undefined;
-    const authorityKeyId = akiId ? hex(akiId.buffer) : null;
-    const kuExt = ext(id_ce_keyUsage);
-    const keyUsage = kuExt ? { critical: kuExt.critical, usages: keyUsageNames(Buffer.from(kuExt.extnValue.buffer)) } : null;
-    const ekuDer = value(id_ce_extKeyUsage);
-    const extKeyUsage = ekuDer ? Array.from(AsnConvert.parse(ekuDer, ExtendedKeyUsage)).map((oid) => EXTENDED_KEY_USAGES[oid] ?? oid) : null;
-    const sanDer = value(id_ce_subjectAltName);
-    const sanDns: string[] = [];
-    const sanIp: string[] = [];
-    if (sanDer) {
-      for (const name of AsnConvert.parse(sanDer, SubjectAlternativeName)) {
-        if (name.dNSName !== undefined) sanDns.push(name.dNSName);
-        if (name.iPAddress !== undefined) sanIp.push(name.iPAddress);
-      }
-    }
-
+    extensions = readExtensionFacts(cert.extensions);
+  } catch (err) {
+    return { problem: `has an extension that cannot be read (${describeError(err)})` };
+  }
+  try {
     const publicKey = x509.publicKey;
     let selfSigned = false;
     if (x509.subject === x509.issuer) {
@@ -180,30 +153,52 @@ export function describeCertificate(der: Buffer): { facts: CertificateFacts } | 
         subject: oneLine(x509.subject),
         issuer: oneLine(x509.issuer),
         serialNumber: x509.serialNumber.toLowerCase(),
-        notBefore: tbs.validity.notBefore.getTime().toISOString(),
-        notAfter: tbs.validity.notAfter.getTime().toISOString(),
+        notBefore: cert.notBefore.toISOString(),
+        notAfter: cert.notAfter.toISOString(),
         fingerprint256: x509.fingerprint256.replace(/:/g, '').toLowerCase(),
         derBase64: x509.raw.toString('base64'),
-        basicConstraints,
-        subjectKeyId,
-        authorityKeyId,
-        keyUsage,
-        extKeyUsage,
-        sanDns,
-        sanIp,
-        signatureAlgorithm: signatureAlgorithm(asn.signatureAlgorithm),
+        ...extensions,
+        signatureAlgorithm: signatureAlgorithm(cert.signatureAlgorithm),
         publicKey: describePublicKey(publicKey),
         spkiSha256: spkiSha256(publicKey),
         selfSigned,
       },
     };
   } catch (err) {
-    return { problem: `has an extension that cannot be read (${describeError(err)})` };
+    return { problem: `has a public key that cannot be read (${describeError(err)})` };
   }
 }
 
-function hex(buf: ArrayBuffer): string {
-  return Buffer.from(buf).toString('hex');
+type ExtensionFacts = Pick<CertificateFacts, 'basicConstraints' | 'subjectKeyId' | 'authorityKeyId' | 'keyUsage' | 'extKeyUsage' | 'sanDns' | 'sanIp'>;
+
+/** The extensions the checks judge; the first of a repeated extension counts (RFC 5280 forbids repeats). */
+function readExtensionFacts(extensions: DerExtension[]): ExtensionFacts {
+  const ext = (oid: string) => extensions.find((e) => e.oid === oid);
+  // Each decoder's DerError already names its structure; the extension's name tells which one failed.
+  const read = <T>(name: string, e: DerExtension, decode: (value: Buffer) => T): T => {
+    try {
+      return decode(e.value);
+    } catch (err) {
+      throw new Error(`${name}: ${describeError(err)}`);
+    }
+  };
+  const bc = ext(EXTENSION_OIDS.basicConstraints);
+  const ski = ext(EXTENSION_OIDS.subjectKeyIdentifier);
+  const aki = ext(EXTENSION_OIDS.authorityKeyIdentifier);
+  const ku = ext(EXTENSION_OIDS.keyUsage);
+  const eku = ext(EXTENSION_OIDS.extKeyUsage);
+  const san = ext(EXTENSION_OIDS.subjectAltName);
+  const akiId = aki ? read('authorityKeyIdentifier', aki, readAuthorityKeyIdentifier) : null;
+  const names = san ? read('subjectAltName', san, readSubjectAltName) : { dns: [], ip: [] };
+  return {
+    basicConstraints: bc ? { critical: bc.critical, ...read('basicConstraints', bc, readBasicConstraints) } : null,
+    subjectKeyId: ski ? read('subjectKeyIdentifier', ski, readSubjectKeyIdentifier).toString('hex') : null,
+    authorityKeyId: akiId ? akiId.toString('hex') : null,
+    keyUsage: ku ? { critical: ku.critical, usages: read('keyUsage', ku, readKeyUsage) } : null,
+    extKeyUsage: eku ? read('extendedKeyUsage', eku, readExtendedKeyUsage).map((oid) => EXTENDED_KEY_USAGES[oid] ?? oid) : null,
+    sanDns: names.dns,
+    sanIp: names.ip,
+  };
 }
 
 /** "CN=Test CA\nO=Example" -> "CN=Test CA, O=Example". */
@@ -211,35 +206,17 @@ function oneLine(name: string): string {
   return name.split('\n').filter(Boolean).join(', ');
 }
 
-/** KeyUsage is a BIT STRING; bit 0 (digitalSignature) is the most significant bit of the first byte. */
-function keyUsageNames(extnValue: Buffer): string[] {
-  const h = readDerHeader(extnValue, 0);
-  if (!h || h.tag !== 0x03 || h.length < 1) return [];
-  const bits = extnValue.subarray(h.contentStart + 1, h.contentStart + h.length);
-  return KEY_USAGE_BITS.filter((_, i) => (i >> 3) < bits.length && (bits[i >> 3] & (0x80 >> (i & 7))) !== 0);
-}
-
-function signatureAlgorithm(alg: AlgorithmIdentifier): CertificateFacts['signatureAlgorithm'] {
-  const known = SIGNATURE_ALGORITHMS[alg.algorithm];
-  if (!known) return { oid: alg.algorithm, name: alg.algorithm, hash: null };
-  if (alg.algorithm !== '1.2.840.113549.1.1.10') return { oid: alg.algorithm, ...known };
-  return { oid: alg.algorithm, name: known.name, hash: pssHash(alg.parameters) };
-}
-
-/** RSASSA-PSS-params: SEQUENCE { [0] hashAlgorithm DEFAULT sha1, ... }. */
-function pssHash(params: ArrayBuffer | null | undefined): string | null {
-  if (!params) return 'sha1';
-  const buf = Buffer.from(params);
-  const seq = readDerHeader(buf, 0);
-  if (!seq || seq.tag !== 0x30) return null;
-  if (seq.length === 0) return 'sha1';
-  const first = readDerHeader(buf, seq.contentStart);
-  if (!first) return null;
-  if (first.tag !== 0xa0) return 'sha1';
+function signatureAlgorithm(alg: AlgorithmIdentifierDer): CertificateFacts['signatureAlgorithm'] {
+  const known = SIGNATURE_ALGORITHMS[alg.oid];
+  if (!known) return { oid: alg.oid, name: alg.oid, hash: null };
+  if (alg.oid !== '1.2.840.113549.1.1.10') return { oid: alg.oid, ...known };
+  // RSASSA-PSS: the hash is in the parameters; unreadable parameters leave it unknown.
+  let hash: string | null;
   try {
-    const inner = AsnConvert.parse(buf.subarray(first.contentStart, first.contentStart + first.length), AlgorithmIdentifier);
-    return HASH_ALGORITHMS[inner.algorithm] ?? inner.algorithm;
+    const oid = readRsaPssHashOid(alg.parameters);
+    hash = HASH_ALGORITHMS[oid] ?? oid;
   } catch {
-    return null;
+    hash = null;
   }
+  return { oid: alg.oid, name: known.name, hash };
 }

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const BIN = join(ROOT, 'bin', 'mcp-tunnel.js');
+export const BIN = join(ROOT, 'bin', 'mcp-tunnel.cjs');
 export const FIXTURES = join(ROOT, 'fixtures', 'deployments');
 
 export interface Run {

@@ -28,7 +28,7 @@ try {
   const started = performance.now();
   let out: Record<string, unknown>;
   if (scenario.cli) {
-    const bin = new URL('../../bin/mcp-tunnel.js', import.meta.url).pathname;
+    const bin = new URL('../../bin/mcp-tunnel.cjs', import.meta.url).pathname;
     let stdout = '';
     let exitCode = 0;
     try {

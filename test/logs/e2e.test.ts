@@ -1,4 +1,4 @@
-// The built CLI end to end: `node bin/mcp-tunnel.js logs ...` as a user runs it. Needs the build
+// The built CLI end to end: `node bin/mcp-tunnel.cjs logs ...` as a user runs it. Needs the build
 // (npm test builds first); without dist/ it is skipped with the reason printed.
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..', '..');
-const bin = join(root, 'bin', 'mcp-tunnel.js');
+const bin = join(root, 'bin', 'mcp-tunnel.cjs');
 function cli(args: string[], input?: Buffer | string) {
   const res = spawnSync(process.execPath, [bin, ...args], { cwd: root, input, env: { ...process.env, NO_COLOR: '1' }, encoding: 'utf8' });
   return { code: res.status, stdout: res.stdout, stderr: res.stderr };
