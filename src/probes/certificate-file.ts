@@ -201,9 +201,9 @@ function readExtensionFacts(extensions: DerExtension[]): ExtensionFacts {
   };
 }
 
-/** "CN=Test CA\nO=Example" -> "CN=Test CA, O=Example". */
-function oneLine(name: string): string {
-  return name.split('\n').filter(Boolean).join(', ');
+/** "CN=Test CA\nO=Example" -> "CN=Test CA, O=Example". An empty Name (node gives undefined) is "". */
+function oneLine(name: string | undefined): string {
+  return (name ?? '').split('\n').filter(Boolean).join(', ');
 }
 
 function signatureAlgorithm(alg: AlgorithmIdentifierDer): CertificateFacts['signatureAlgorithm'] {
