@@ -21,7 +21,7 @@ const PATTERNS: { name: string; re: RegExp; replace: string | ((...m: string[]) 
   // key=value or key: value where the key names a secret (token, secret, password, api key, authorization).
   {
     name: 'secret-assignment',
-    re: /\b((?:[A-Za-z_]*(?:TOKEN|SECRET|PASSWORD|PASSWD|API_KEY|APIKEY|ACCESS_KEY|PRIVATE_KEY)[A-Za-z_]*|token|secret|password|assertion|client_secret|authorization|x-api-key)["']?\s*[=:]\s*["']?)(?:Bearer\s+)?([^\s"',;}]{6,})/gi,
+    re: /\b((?:[A-Za-z_]*(?:TOKEN|SECRET|PASSWORD|PASSWD|API_KEY|APIKEY|ACCESS_KEY|PRIVATE_KEY)[A-Za-z_]*|token|secret|password|assertion|client_secret|authorization|x-api-key)["']?\s*[=:]\s*["']?)(?:Bearer\s+)?(?!\$\{|\$[A-Za-z_])([^\s"',;}]{6,})/gi,
     replace: (_m, prefix) => `${prefix}${PLACEHOLDER}`,
   },
   // A cloudflared tunnel token: base64 of JSON starting {"a": -> "eyJhIjoi"; also {"t": / {"s":
@@ -41,3 +41,19 @@ export function redact(text: string, extraSecrets: readonly string[] = []): stri
 }
 
 export const REDACTED = PLACEHOLDER;
+
+/**
+ * The same redaction applied to every string inside a JSON-like value (keys too), returning a
+ * copy. Reporters that escape text (XML, workflow commands) get their input through this, so no
+ * escaping can hide a secret from the patterns above.
+ */
+export function redactValue<T>(value: T): T {
+  if (typeof value === 'string') return redact(value) as T;
+  if (Array.isArray(value)) return value.map((v) => redactValue(v)) as T;
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[redact(k)] = redactValue(v);
+    return out as T;
+  }
+  return value;
+}

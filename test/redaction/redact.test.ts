@@ -56,3 +56,11 @@ describe('redact: private keys in every shape', () => {
     expect(redact(key)).not.toContain(body.slice(0, 20));
   });
 });
+
+describe('redact: references are not secrets', () => {
+  it('keeps ${VAR} and $VAR references readable', () => {
+    expect(redact('TUNNEL_TOKEN: ${TUNNEL_TOKEN}')).toBe('TUNNEL_TOKEN: ${TUNNEL_TOKEN}');
+    expect(redact('- TUNNEL_TOKEN=$TUNNEL_TOKEN')).toBe('- TUNNEL_TOKEN=$TUNNEL_TOKEN');
+    expect(redact('TUNNEL_TOKEN=abcdefghijkl')).not.toContain('abcdefghijkl');
+  });
+});
