@@ -5,6 +5,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { UsageError, describeError, EXIT_USAGE } from './core/errors.js';
 import { toolVersion } from './core/version.js';
 import { redact } from './redaction/redact.js';
+import type { CommandContext } from './commands/outputs.js';
+import { writeFileAtomic } from './core/atomic-write.js';
 
 export interface CliIO {
   stdout(text: string): void;
@@ -16,6 +18,10 @@ export interface CliIO {
   env: Readonly<Record<string, string | undefined>>;
   cwd: string;
 }
+
+const FORMAT_HELP =
+  'output format: human, json, markdown, junit, sarif, github; several comma-separated, with --output (default: github on GitHub Actions when stdout is not a terminal, else human)';
+const OUTPUT_HELP = 'file per format, comma-separated, in --format order; - is stdout (at most one); files are replaced atomically';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 const collectList = (value: string, previous: string[] = []) => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
@@ -33,6 +39,11 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   // Everything the tool writes passes the one redactor.
   const out = (t: string) => io.stdout(redact(t));
   const err = (t: string) => io.stderr(redact(t));
+  // Report files too: redacted, then written atomically.
+  const context: CommandContext = {
+    writeFile: (path, text) => writeFileAtomic(path, redact(text)),
+    argv,
+  };
   let exitCode = 0;
 
   const program = new Command('mcp-tunnel')
@@ -69,7 +80,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     .option('--budget <ms>', 'deadline of the whole live run in milliseconds (default 3 x --timeout)')
     .option('--only <list>', 'only these layers or check IDs (comma-separated, repeatable)', collectList, [])
     .option('--skip <list>', 'skip these layers or check IDs (comma-separated, repeatable)', collectList, [])
-    .addOption(new Option('--format <format>', 'output format').choices(['human', 'json']).default('human'))
+    .option('--format <list>', FORMAT_HELP, collectList, [])
+    .option('--output <list>', OUTPUT_HELP, collectList, [])
     .option('--json', 'same as --format json')
     .addOption(new Option('--fail-on <level>', 'lowest status that makes the exit code 1').choices(['error', 'warn']).default('error'))
     .option('--no-color', 'no colours')
@@ -77,21 +89,23 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     .addOption(new Option('--token <value>').hideHelp())
     .action(async (opts) => {
       const { runDoctor } = await import('./commands/doctor.js');
-      exitCode = await runDoctor(opts, io, out, err);
+      exitCode = await runDoctor(opts, io, out, err, context);
     });
 
   program
     .command('logs')
     .description('map cloudflared and proxy logs (files, - or stdin; plain or gzip) to causes and fixes')
     .argument('[file...]', 'log files; - or none for stdin')
-    .option('--json', 'print one JSON document')
+    .option('--format <list>', FORMAT_HELP, collectList, [])
+    .option('--output <list>', OUTPUT_HELP, collectList, [])
+    .option('--json', 'same as --format json')
     .option('--follow', 'keep reading a growing file or a live pipe, printing findings as they appear')
     .addOption(new Option('--fail-on <level>', 'lowest severity that makes the exit code 1').choices(['error', 'warn']).default('error'))
     .option('--no-color', 'no colours')
     .option('--verbose', 'show more examples and healthy evidence')
     .action(async (files: string[], opts) => {
       const { runLogsCommand } = await import('./commands/logs.js');
-      exitCode = await runLogsCommand(files, opts, io, out, err);
+      exitCode = await runLogsCommand(files, opts, io, out, err, context);
     });
 
   program

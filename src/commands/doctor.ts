@@ -12,9 +12,8 @@ import type { Facts } from '../core/facts.js';
 import { toolVersion } from '../core/version.js';
 import { gatherStaticFacts } from '../probes/deployment.js';
 import { readBounded } from '../probes/bounded-file.js';
-import { renderDoctorHuman } from '../reporters/human.js';
-import { renderDoctorJson } from '../reporters/json.js';
 import { useColor, type CliIO } from '../cli.js';
+import { emitOutputs, planOutputs, runEnvironment, type CommandContext } from './outputs.js';
 
 export interface DoctorOptions {
   dir?: string;
@@ -41,7 +40,10 @@ export interface DoctorOptions {
   budget?: string;
   only: string[];
   skip: string[];
-  format: 'human' | 'json';
+  /** Output formats (comma-separated on the command line); default human, or github on GitHub Actions. */
+  format: string[];
+  /** One destination per format: a file, or - for stdout. */
+  output: string[];
   json?: boolean;
   failOn: 'error' | 'warn';
   color: boolean;
@@ -111,10 +113,11 @@ function nothingFound(facts: Facts, opts: DoctorOptions): boolean {
   return facts.deployment.layout === 'none' && !present(facts.proxyConfig) && !present(facts.caCert) && !present(facts.serverCert) && !present(facts.privateKey) && !present(facts.token);
 }
 
-export async function runDoctor(opts: DoctorOptions, io: CliIO, out: (t: string) => void, err: (t: string) => void): Promise<number> {
+export async function runDoctor(opts: DoctorOptions, io: CliIO, out: (t: string) => void, err: (t: string) => void, context: CommandContext): Promise<number> {
   const started = performance.now();
   const { timeoutMs, budgetMs } = validateDoctorOptions(opts);
-  const format = opts.json ? 'json' : opts.format;
+  const targets = planOutputs({ format: opts.format, output: opts.output, json: opts.json }, { env: io.env, stdoutIsTTY: io.stdoutIsTTY, cwd: io.cwd });
+  const stdoutFormat = targets.find((t) => t.path === null)?.format;
   const facts = gatherStaticFacts({
     dir: opts.dir ? resolve(io.cwd, opts.dir) : io.cwd,
     dirExplicit: opts.dir !== undefined,
@@ -143,7 +146,8 @@ export async function runDoctor(opts: DoctorOptions, io: CliIO, out: (t: string)
   if (!facts.offline) {
     const apiKey = readApiKey(opts, io);
     const { gatherLiveFacts } = await import('../probes/live.js');
-    const pending = format === 'human' && io.stderrIsTTY;
+    // Progress on a terminal's stderr, unless stdout carries a machine format someone may be reading live.
+    const pending = io.stderrIsTTY && (stdoutFormat === undefined || stdoutFormat === 'human');
     if (pending) io.stderr('Probing the edge, the proxy listener and the upstreams…');
     try {
       facts.live = await gatherLiveFacts(facts, {
@@ -162,12 +166,22 @@ export async function runDoctor(opts: DoctorOptions, io: CliIO, out: (t: string)
   }
   const results = runChecks(CHECKS, facts, { only: opts.only, skip: opts.skip });
   const report = buildDoctorReport(results, performance.now() - started, toolVersion());
-  if (format === 'json') {
-    out(renderDoctorJson(report));
-  } else {
-    const color = useColor(opts.color, io.stdoutIsTTY, io.env);
-    out(renderDoctorHuman(report, { color, verbose: Boolean(opts.verbose), deployment: facts.deployment }));
-  }
+  const color = useColor(opts.color, io.stdoutIsTTY, io.env);
+  const anchor = [facts.compose, facts.helmValues, facts.proxyConfig].find((f) => f !== undefined && f.state !== 'missing');
+  await emitOutputs(
+    'doctor',
+    report,
+    targets,
+    {
+      color,
+      verbose: Boolean(opts.verbose),
+      failOn: opts.failOn,
+      baseDir: io.cwd,
+      ...(anchor ? { anchorFile: anchor.path } : {}),
+      environment: runEnvironment(context.argv, io.env, facts.deployment),
+    },
+    { stdout: out, file: context.writeFile },
+  );
   void err;
   return exitCodeFor(results, opts.failOn);
 }

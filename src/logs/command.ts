@@ -12,10 +12,18 @@ import type { LogSource, LogsReport } from './report.js';
 import { prefilterFragments } from '../catalog/signatures.js';
 import { toolVersion } from '../core/version.js';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE } from '../core/errors.js';
+import { redactValue } from '../redaction/redact.js';
+import type { RenderContext, RunEnvironment } from '../reporters/context.js';
+import type { OutputTarget } from '../commands/outputs.js';
 
 export interface LogsOptions {
   files: string[];
+  /** Without `outputs`: JSON (true) or human text (false) on stdout. */
   json: boolean;
+  /** Each format and where it goes (stdout or a file), as planned by the CLI from --format/--output. */
+  outputs?: readonly OutputTarget[];
+  /** For the reporters: paths in annotations relative to `baseDir`, and facts about the run. */
+  run?: { baseDir: string; environment: RunEnvironment };
   follow: boolean;
   failOn: 'error' | 'warn';
   color: boolean;
@@ -30,6 +38,8 @@ export interface LogsIO {
   stdinIsTTY: boolean;
   stdout(text: string): void;
   stderr(text: string): void;
+  /** Writes a report file (the CLI's atomic, redacting writer); needed only when `outputs` names a file. */
+  writeFile?(path: string, text: string): void;
 }
 
 const STDIN_HINT = `mcp-tunnel logs: no input. Give log files, or pipe logs in, for example:
@@ -94,17 +104,17 @@ export async function runLogs(opts: LogsOptions, io: LogsIO): Promise<number> {
     process.once('SIGTERM', onSignal);
   }
 
-  // Reporters load only when used: JSON output never loads the colour library.
-  const render = opts.json
-    ? await import('../reporters/logs-json.js').then((m) => ({
-        report: (r: LogsReport) => m.renderLogsJson(r, { compact: opts.follow }),
-        event: (e: LogEvent) => m.renderLogsEventJson(e),
-      }))
-    : await import('../reporters/logs-human.js').then((m) => ({
-        report: (r: LogsReport) => m.renderLogsHuman(r, opts),
-        event: (e: LogEvent) => m.renderLogsEventHuman(e, opts),
-      }));
-  const onFirst = opts.follow ? (event: LogEvent) => io.stdout(render.event(event)) : undefined;
+  // Only human and JSON stream with --follow (to stdout); every other format, and every file, is
+  // rendered once at the end. Reporters load only when used: JSON never loads the colour library.
+  const targets: readonly OutputTarget[] = opts.outputs ?? [{ format: opts.json ? 'json' : 'human', path: null, given: '-' }];
+  const streamed = opts.follow ? targets.find((t) => t.path === null && (t.format === 'human' || t.format === 'json'))?.format : undefined;
+  const renderEvent =
+    streamed === 'json'
+      ? await import('../reporters/logs-json.js').then((m) => (e: LogEvent) => m.renderLogsEventJson(e))
+      : streamed === 'human'
+        ? await import('../reporters/logs-human.js').then((m) => (e: LogEvent) => m.renderLogsEventHuman(e, opts))
+        : undefined;
+  const onFirst = renderEvent ? (event: LogEvent) => io.stdout(renderEvent(redactValue(event))) : undefined;
   const { prefilter, index } = matcherParts();
   const collector = new LogCollector(index, onFirst);
   const sources: LogSource[] = [];
@@ -152,7 +162,26 @@ export async function runLogs(opts: LogsOptions, io: LogsIO): Promise<number> {
   // Sources in the order the user named them, whatever order they finished in.
   sources.sort((a, b) => inputs.findIndex((i) => i.name === a.name) - inputs.findIndex((i) => i.name === b.name));
   const report = collector.build({ version: toolVersion(), durationMs: performance.now() - started, sources });
-  io.stdout(render.report(report));
+  const { emitOutputs, runEnvironment } = await import('../commands/outputs.js');
+  const ctx: RenderContext = {
+    color: opts.color,
+    verbose: opts.verbose,
+    failOn: opts.failOn,
+    baseDir: opts.run?.baseDir ?? process.cwd(),
+    environment: opts.run?.environment ?? runEnvironment(['logs', ...opts.files], {}),
+  };
+  const writeFile = (path: string, text: string) => {
+    if (!io.writeFile) throw new Error(`no file writer was given for ${path}`);
+    io.writeFile(path, text);
+  };
+  if (streamed === 'json') {
+    // Newline-delimited JSON: after the one-line events, the report is one line too.
+    await emitOutputs('logs', report, targets.filter((t) => t.path !== null), ctx, { stdout: io.stdout, file: writeFile });
+    const { renderLogsJson } = await import('../reporters/logs-json.js');
+    io.stdout(renderLogsJson(redactValue(report), { compact: true }));
+  } else {
+    await emitOutputs('logs', report, targets, ctx, { stdout: io.stdout, file: writeFile });
+  }
   return exitCodeOf(report, opts.failOn);
 }
 

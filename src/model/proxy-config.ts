@@ -36,6 +36,10 @@ export interface ProxyConfigModel {
 
 export function parseUpstream(raw: unknown): { upstream: Upstream | null; problem: string | null; severity: 'error' | 'warn' | null } {
   if (typeof raw !== 'string') return { upstream: null, problem: `is a ${raw === null ? 'null' : Array.isArray(raw) ? 'list' : typeof raw}, not a "scheme://host:port" string`, severity: 'error' };
+  // Credentials before "@" would otherwise be read as host and port (and echoed as a "port").
+  if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*@/.test(raw.trim())) {
+    return { upstream: null, problem: 'carries credentials (user:password@host); the proxy dials only scheme://host:port, so remove them, and change that password: it sits in the config in clear', severity: 'error' };
+  }
   const m = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/(\[[^\]]*\]|[^/:?#]*)(?::([^/?#]*))?([^?#]*)(\?[^#]*)?(#.*)?$/.exec(raw.trim());
   if (!m) return { upstream: null, problem: 'is not a URL of the form scheme://host:port', severity: 'error' };
   const [, schemeRaw, hostRaw, portRaw, path, query, fragment] = m;

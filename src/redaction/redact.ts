@@ -18,11 +18,18 @@ const PATTERNS: { name: string; re: RegExp; replace: string | ((...m: string[]) 
   { name: 'jwt', re: /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g, replace: `${PLACEHOLDER}(jwt)` },
   // Credentials in URLs: scheme://user:password@host
   { name: 'url-password', re: /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*):[^\s@/]+@/gi, replace: `$1:${PLACEHOLDER}@` },
-  // key=value or key: value where the key names a secret (token, secret, password, api key, authorization).
+  // key=value or key: value where the key names a secret (token, secret, password, api key,
+  // authorization); a ${VAR} reference is not a value, nor is "::" a separator (a workflow
+  // command's "title=tunnel-token::message"). Prose is not an assignment either: after
+  // "key: " a word of letters that more words follow is kept ("tunnel-token: Tunnel token is
+  // present", "TUNNEL_TOKEN: standard base64 of a JSON object").
   {
     name: 'secret-assignment',
-    re: /\b((?:[A-Za-z_]*(?:TOKEN|SECRET|PASSWORD|PASSWD|API_KEY|APIKEY|ACCESS_KEY|PRIVATE_KEY)[A-Za-z_]*|token|secret|password|assertion|client_secret|authorization|x-api-key)["']?\s*[=:]\s*["']?)(?:Bearer\s+)?(?!\$\{|\$[A-Za-z_])([^\s"',;}]{6,})/gi,
-    replace: (_m, prefix) => `${prefix}${PLACEHOLDER}`,
+    re: /\b((?:[A-Za-z_]*(?:TOKEN|SECRET|PASSWORD|PASSWD|API_KEY|APIKEY|ACCESS_KEY|PRIVATE_KEY)[A-Za-z_]*|token|secret|password|assertion|client_secret|authorization|x-api-key)["']?\s*(?:=|:(?!:))\s*["']?)((?:Bearer|Basic)\s+)?(?!\$\{|\$[A-Za-z_])([^\s"',;}]{6,})/gi,
+    replace: (match, prefix, scheme, value, offset, whole) => {
+      const prose = !scheme && /^[A-Za-z]+$/.test(value) && /:\s+$/.test(prefix) && /^[ \t]+[A-Za-z]/.test(whole.slice(Number(offset) + match.length));
+      return prose ? match : `${prefix}${scheme ?? ''}${PLACEHOLDER}`;
+    },
   },
   // A cloudflared tunnel token: base64 of JSON starting {"a": -> "eyJhIjoi"; also {"t": / {"s":
   { name: 'tunnel-token', re: /\beyJ[hsStTeE]Ijoi[A-Za-z0-9+/=_-]{10,}/g, replace: `${PLACEHOLDER}(tunnel-token)` },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redact } from '../../src/redaction/redact.js';
+import { redact, redactValue } from '../../src/redaction/redact.js';
 
 const token = Buffer.from(JSON.stringify({ a: '0123456789abcdef0123456789abcdef', t: '11111111-2222-3333-4444-555555555555', s: Buffer.from('x'.repeat(32)).toString('base64') })).toString('base64');
 const jwt = 'eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQifQ.c2lnbmF0dXJlLWJ5dGVz';
@@ -62,5 +62,26 @@ describe('redact: references are not secrets', () => {
     expect(redact('TUNNEL_TOKEN: ${TUNNEL_TOKEN}')).toBe('TUNNEL_TOKEN: ${TUNNEL_TOKEN}');
     expect(redact('- TUNNEL_TOKEN=$TUNNEL_TOKEN')).toBe('- TUNNEL_TOKEN=$TUNNEL_TOKEN');
     expect(redact('TUNNEL_TOKEN=abcdefghijkl')).not.toContain('abcdefghijkl');
+  });
+});
+
+describe('redact: prose and report syntax are not assignments', () => {
+  it('keeps "id: Title" prose and a workflow command separator, still redacts real values', () => {
+    for (const text of ['tunnel-token: Tunnel token is present and well formed', 'TUNNEL_TOKEN: standard base64 of a JSON object', '::error title=tunnel-token::cloudflared starts, but the edge refuses it']) {
+      expect(redact(text)).toBe(text);
+    }
+    expect(redact('password: letmein')).toBe('password: [REDACTED]');
+    expect(redact('password: hunter22 is wrong')).toBe('password: [REDACTED] is wrong');
+    expect(redact('Authorization: Basic dXNlcjpwYXNzd29yZA==')).toBe('Authorization: Basic [REDACTED]');
+  });
+
+  it('redactValue redacts every string of a report, keys included, and leaves the rest', () => {
+    const value = { a: [`key sk-ant-api03-${'x'.repeat(20)}`, 3, null, true], [`TUNNEL_TOKEN=${token}`]: { deep: `x ${jwt}` } };
+    const out = redactValue(value);
+    expect(JSON.stringify(out)).not.toContain('x'.repeat(20));
+    expect(JSON.stringify(out)).not.toContain(token);
+    expect(JSON.stringify(out)).not.toContain(jwt);
+    expect((out.a as unknown[]).slice(1)).toEqual([3, null, true]);
+    expect(value.a[0]).toContain('x'.repeat(20));
   });
 });
