@@ -1,7 +1,8 @@
 // Parses the command line, runs a command, returns the exit code. Never calls process.exit and
 // never prints a stack trace: usage problems are exit 2 with what happened and what to do.
 
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { resolve } from 'node:path';
 import { UsageError, describeError, EXIT_USAGE } from './core/errors.js';
 import { toolVersion } from './core/version.js';
 import { redact } from './redaction/redact.js';
@@ -22,6 +23,13 @@ export interface CliIO {
 const FORMAT_HELP =
   'output format: human, json, markdown, junit, sarif, github; several comma-separated, with --output (default: github on GitHub Actions when stdout is not a terminal, else human)';
 const OUTPUT_HELP = 'file per format, comma-separated, in --format order; - is stdout (at most one); files are replaced atomically';
+
+/** --days: a whole number of days from 1 to 825 (the longest a private CA's server certificate should live). */
+function parseDays(value: string): number {
+  const n = Number(value.trim());
+  if (!/^\d+$/.test(value.trim()) || n < 1 || n > 825) throw new InvalidArgumentError('expected a whole number of days from 1 to 825');
+  return n;
+}
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 const collectList = (value: string, previous: string[] = []) => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
@@ -86,6 +94,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     .addOption(new Option('--fail-on <level>', 'lowest status that makes the exit code 1').choices(['error', 'warn']).default('error'))
     .option('--no-color', 'no colours')
     .option('--verbose', 'show evidence and informational findings')
+    .option('--fix', 'show the repairs that are safe to make mechanically (diffs and commands); changes nothing without --yes')
+    .option('--yes', 'with --fix: apply them (each edited file is backed up as <file>.bak first), then judge again')
     .addOption(new Option('--token <value>').hideHelp())
     .action(async (opts) => {
       const { runDoctor } = await import('./commands/doctor.js');
@@ -106,6 +116,41 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     .action(async (files: string[], opts) => {
       const { runLogsCommand } = await import('./commands/logs.js');
       exitCode = await runLogsCommand(files, opts, io, out, err, context);
+    });
+
+  const certs = program.command('certs').description("make, renew and inspect the tunnel's CA and server certificate (no openssl needed)");
+  certs
+    .command('init')
+    .description('make a CA and a server certificate for *.<tunnel-domain> in data/ (never replaces a key)')
+    .requiredOption('--tunnel-domain <domain>', "the domain on the tunnel's detail page (e.g. abcd1234.tunnel.anthropic.com)")
+    .option('--out <dir>', 'data directory to write', 'data')
+    .addOption(new Option('--key-type <type>', 'server key type: ECDSA P-256 or RSA 4096').choices(['ec', 'rsa']).default('ec'))
+    .option('--days <n>', 'server certificate validity in days (1-825)', parseDays, 90)
+    .option('--force', 'replace existing certificates and tunnel-domain (kept as .bak); keys are never replaced')
+    .action(async (opts) => {
+      const { certsInit } = await import('./commands/certs.js');
+      exitCode = await certsInit({ tunnelDomain: opts.tunnelDomain, out: resolve(io.cwd, opts.out), force: Boolean(opts.force), keyType: opts.keyType, days: opts.days }, { stdout: out, stderr: err });
+    });
+  certs
+    .command('renew')
+    .description('re-issue the server certificate with the existing CA (fresh key; old files kept as .bak)')
+    .option('--out <dir>', 'data directory holding ca.key, ca.crt, tls.key and tls.crt', 'data')
+    .option('--days <n>', 'validity in days (1-825)', parseDays, 90)
+    .option('--tunnel-domain <domain>', 'names to cover when data/tunnel-domain is absent')
+    .option('--keep-key', 're-sign the current tls.key instead of making a new key')
+    .addOption(new Option('--key-type <type>', 'type of the new key (default: as before)').choices(['ec', 'rsa']).conflicts('keepKey'))
+    .action(async (opts) => {
+      const { certsRenew } = await import('./commands/certs.js');
+      exitCode = await certsRenew({ out: resolve(io.cwd, opts.out), days: opts.days, tunnelDomain: opts.tunnelDomain, keepKey: Boolean(opts.keepKey), keyType: opts.keyType }, { stdout: out, stderr: err });
+    });
+  certs
+    .command('inspect')
+    .description('show what the doctor sees in a certificate or key file (never key material)')
+    .argument('<file>', 'certificate (PEM or DER, one or a bundle) or private key')
+    .option('--json', 'as JSON')
+    .action(async (file: string, opts) => {
+      const { certsInspect } = await import('./commands/certs.js');
+      exitCode = await certsInspect({ file: resolve(io.cwd, file), json: Boolean(opts.json) }, { stdout: out, stderr: err });
     });
 
   program

@@ -37,6 +37,8 @@ export interface DoctorOptions {
   apiUrl?: string;
   apiKeyFile?: string;
   timeout: string;
+  fix?: boolean;
+  yes?: boolean;
   budget?: string;
   only: string[];
   skip: string[];
@@ -113,11 +115,8 @@ function nothingFound(facts: Facts, opts: DoctorOptions): boolean {
   return facts.deployment.layout === 'none' && !present(facts.proxyConfig) && !present(facts.caCert) && !present(facts.serverCert) && !present(facts.privateKey) && !present(facts.token);
 }
 
-export async function runDoctor(opts: DoctorOptions, io: CliIO, out: (t: string) => void, err: (t: string) => void, context: CommandContext): Promise<number> {
-  const started = performance.now();
-  const { timeoutMs, budgetMs } = validateDoctorOptions(opts);
-  const targets = planOutputs({ format: opts.format, output: opts.output, json: opts.json }, { env: io.env, stdoutIsTTY: io.stdoutIsTTY, cwd: io.cwd });
-  const stdoutFormat = targets.find((t) => t.path === null)?.format;
+/** Static facts from the files, then (unless --offline) live facts from the network. */
+async function gatherFacts(opts: DoctorOptions, io: CliIO, timeoutMs: number, budgetMs: number, stdoutFormat: string | undefined): Promise<Facts> {
   const facts = gatherStaticFacts({
     dir: opts.dir ? resolve(io.cwd, opts.dir) : io.cwd,
     dirExplicit: opts.dir !== undefined,
@@ -164,10 +163,33 @@ export async function runDoctor(opts: DoctorOptions, io: CliIO, out: (t: string)
       if (pending) io.stderr('\r\u001b[2K');
     }
   }
-  const results = runChecks(CHECKS, facts, { only: opts.only, skip: opts.skip });
-  const report = buildDoctorReport(results, performance.now() - started, toolVersion());
+  return facts;
+}
+
+export async function runDoctor(opts: DoctorOptions, io: CliIO, out: (t: string) => void, err: (t: string) => void, context: CommandContext): Promise<number> {
+  const started = performance.now();
+  const { timeoutMs, budgetMs } = validateDoctorOptions(opts);
+  const targets = planOutputs({ format: opts.format, output: opts.output, json: opts.json }, { env: io.env, stdoutIsTTY: io.stdoutIsTTY, cwd: io.cwd });
+  const stdoutFormat = targets.find((t) => t.path === null)?.format;
+  if (opts.yes && !opts.fix) throw new UsageError('--yes applies the repairs of --fix: give both, or neither');
+  const facts = await gatherFacts(opts, io, timeoutMs, budgetMs, stdoutFormat);
+  let results = runChecks(CHECKS, facts, { only: opts.only, skip: opts.skip });
   const color = useColor(opts.color, io.stdoutIsTTY, io.env);
-  const anchor = [facts.compose, facts.helmValues, facts.proxyConfig].find((f) => f !== undefined && f.state !== 'missing');
+  // Repairs are told on stdout when it carries the human report, else on stderr (stdout stays one document).
+  const fixSink = stdoutFormat === undefined || stdoutFormat === 'human' ? out : err;
+  let reportFacts = facts;
+  if (opts.fix && opts.yes) {
+    const { runFix } = await import('./fix.js');
+    const summary = await runFix(facts, results, { yes: true, color }, { stdout: fixSink, stderr: err });
+    if (summary.applied > 0) {
+      // Judge the repaired deployment afresh: the report and the exit code are the state after the repairs.
+      reportFacts = await gatherFacts(opts, io, timeoutMs, budgetMs, stdoutFormat);
+      results = runChecks(CHECKS, reportFacts, { only: opts.only, skip: opts.skip });
+      fixSink('\nAfter the repairs:\n\n');
+    }
+  }
+  const report = buildDoctorReport(results, performance.now() - started, toolVersion());
+  const anchor = [reportFacts.compose, reportFacts.helmValues, reportFacts.proxyConfig].find((f) => f !== undefined && f.state !== 'missing');
   await emitOutputs(
     'doctor',
     report,
@@ -178,10 +200,14 @@ export async function runDoctor(opts: DoctorOptions, io: CliIO, out: (t: string)
       failOn: opts.failOn,
       baseDir: io.cwd,
       ...(anchor ? { anchorFile: anchor.path } : {}),
-      environment: runEnvironment(context.argv, io.env, facts.deployment),
+      environment: runEnvironment(context.argv, io.env, reportFacts.deployment),
     },
     { stdout: out, file: context.writeFile },
   );
-  void err;
+  if (opts.fix && !opts.yes) {
+    const { runFix } = await import('./fix.js');
+    fixSink('\n');
+    await runFix(facts, results, { yes: false, color }, { stdout: fixSink, stderr: err });
+  }
   return exitCodeFor(results, opts.failOn);
 }
