@@ -7,7 +7,8 @@
 // Each run goes through the CLI when it runs live probes, else through gatherLiveFacts and the
 // runner directly (the same code the CLI calls). MCP_TUNNEL_LOOPBACK_ONLY=1 guards every probe.
 
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { register } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -30,12 +31,12 @@ function statusOf(results, ids) {
   return ids.map((id) => `${id}=${results.find((r) => r.id === id)?.status ?? '?'}`).join(' ');
 }
 
-/** Run the built CLI; null when dist is missing. */
-function runCli(args, env) {
+/** Run the built CLI, asynchronously: the lab's servers live in this process and must keep answering. */
+async function runCli(args, env) {
   const started = performance.now();
   let stdout;
   try {
-    stdout = execFileSync(process.execPath, [BIN, 'doctor', ...args, '--json'], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 30000, stdio: ['ignore', 'pipe', 'pipe'] });
+    ({ stdout } = await promisify(execFile)(process.execPath, [BIN, 'doctor', ...args, '--json'], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 30000 }));
   } catch (err) {
     if (!err.stdout) return null;
     stdout = err.stdout;
@@ -65,10 +66,10 @@ export async function runLiveBench() {
   let viaCli = false;
   try {
     const env = { ANTHROPIC_API_KEY: lab.net.apiKey, MCP_TUNNEL_EDGE_CA: lab.edgeCerts.caFile };
-    const offline = runCli(['--dir', lab.dir, '--offline'], env);
+    const offline = await runCli(['--dir', lab.dir, '--offline'], env);
     if (offline) console.log(`  offline        ${fmt(offline.wallMs).padStart(8)}  (CLI, --offline: ${summary(offline.report.results)})`);
 
-    const cliLive = runCli(lab.cliArgs, env);
+    const cliLive = await runCli(lab.cliArgs, env);
     viaCli = !!cliLive && cliLive.report.results.find((r) => r.id === 'edge-tcp')?.status !== 'skip';
     let healthyResults;
     let healthyMs;

@@ -2,7 +2,8 @@
 // edge stand-in on the real port 7844, applies the scenario's iptables rules, runs the live
 // probes and the checks, and prints one JSON line. Nothing here can reach outside the namespace.
 
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { CHECKS } from '../../checks/index.js';
 import { runChecks } from '../../src/core/runner.js';
@@ -32,14 +33,16 @@ try {
     let stdout = '';
     let exitCode = 0;
     try {
-      stdout = execFileSync(process.execPath, [bin, 'doctor', ...lab.cliArgs, ...scenario.cli], {
+      // Asynchronously: the lab's servers run in this process and must keep answering.
+      ({ stdout } = await promisify(execFile)(process.execPath, [bin, 'doctor', ...lab.cliArgs, ...scenario.cli, '--json'], {
         env: { ...process.env, ANTHROPIC_API_KEY: lab.net.apiKey, MCP_TUNNEL_EDGE_CA: lab.edgeCerts.caFile },
         encoding: 'utf8',
         timeout: 30000,
-      });
+      }));
     } catch (err) {
-      const e = err as { status?: number; stdout?: string };
-      exitCode = e.status ?? -1;
+      // execFile's error carries the exit code as a number in `code` (a string there is a spawn error).
+      const e = err as { code?: number | string; stdout?: string };
+      exitCode = typeof e.code === 'number' ? e.code : -1;
       stdout = e.stdout ?? '';
     }
     out = { mode: 'cli', exitCode, report: JSON.parse(stdout || 'null'), wallMs: performance.now() - started };
