@@ -54,6 +54,15 @@ function field(line: ParsedLine, ...names: string[]): string | undefined {
   return undefined;
 }
 
+/**
+ * Debug or info: from the parsed level, or, when a prefix the reader does not know hides it, from
+ * the level words cloudflared and the usual loggers write.
+ */
+function quiet(line: ParsedLine): boolean {
+  if (line.level) return line.level === 'debug' || line.level === 'info';
+  return /(?:^|\s)(?:DBG|INF|TRC)\s|\blevel=(?:debug|info)\b|"level":"(?:debug|info)"/i.test(line.text);
+}
+
 function put(out: Facts, key: string, value: string | number | undefined | null): Facts {
   if (value !== undefined && value !== null && value !== '') out[key] = value;
   return out;
@@ -134,7 +143,9 @@ function precheck(component: string, status: 'FAIL' | 'PASS'): (line: ParsedLine
   };
 }
 
-const ORIGIN_DIAL_ERRORS = ['connection refused', 'i/o timeout', 'no such host', 'connection reset by peer', 'no route to host', 'network is unreachable'];
+const PRECHECK_ADVICE = /^(?:ERROR|WARNING): |[|│]\s*(?:ERROR|WARNING): .*[|│]\s*$/;
+
+const ORIGIN_DIAL_ERRORS = ['connection refused', 'i/o timeout', 'no such host', 'connection reset by peer', 'no route to host', 'network is unreachable', 'connection timed out'];
 
 export const SIGNATURES: readonly Signature[] = [
   // ------------------------------------------------ noise first: these win over anything else on the line
@@ -150,7 +161,8 @@ export const SIGNATURES: readonly Signature[] = [
     id: 'udp-receive-buffer',
     kind: 'harmless',
     severity: 'info',
-    anyOf: ['failed to sufficiently increase receive buffer size', 'failed to sufficiently increase send buffer size'],
+    // quic-go's own text starts with "failed"; pastes and some builds start it with "Failed".
+    anyOf: ['to sufficiently increase receive buffer size', 'to sufficiently increase send buffer size'],
     facts: (l): Facts => {
       const m = /was: (\d+) kiB, wanted: (\d+) kiB, got: (\d+) kiB/.exec(l.text);
       return m ? { wantedKiB: Number(m[2]), gotKiB: Number(m[3]) } : {};
@@ -161,7 +173,7 @@ export const SIGNATURES: readonly Signature[] = [
     name: 'icmp-proxy-disabled',
     kind: 'harmless',
     severity: 'info',
-    anyOf: ['ICMP proxy feature is disabled', 'ping_group_range', 'Failed to create icmp'],
+    anyOf: ['ICMP proxy feature is disabled', 'ping_group_range', 'Failed to create icmp', 'for error messages such as ICMP'],
     note: 'Only ping/traceroute through the tunnel need ICMP; MCP traffic does not.',
   },
   {
@@ -202,7 +214,8 @@ export const SIGNATURES: readonly Signature[] = [
     id: 'tunnel-token',
     kind: 'problem',
     severity: 'error',
-    anyOf: ['requires the ID or name of the tunnel'],
+    // Older releases: "requires exactly 1 argument, the ID of the tunnel to run."
+    anyOf: ['requires the ID or name of the tunnel', 'requires exactly 1 argument, the ID of the tunnel'],
     detail: () => 'cloudflared started "tunnel run" without a token: TUNNEL_TOKEN is empty or not passed to the container.',
   },
   {
@@ -225,8 +238,8 @@ export const SIGNATURES: readonly Signature[] = [
     id: 'tunnel-token',
     kind: 'problem',
     severity: 'error',
-    anyOf: ['credentials file', 'Cannot determine default origin certificate path'],
-    test: (l) => /doesn't exist|not found|no such file|Cannot determine/i.test(l.text),
+    anyOf: ['credentials file', 'read tunnel credentials', 'origin certificate path', 'Error locating origin cert'],
+    test: (l) => /doesn't exist|not found|no such file|Cannot determine|specify the origin certificate|locating origin cert/i.test(l.text),
   },
   {
     name: 'txt-lookup-failed',
@@ -241,8 +254,11 @@ export const SIGNATURES: readonly Signature[] = [
     id: 'edge-dns',
     kind: 'problem',
     severity: 'error',
-    anyOf: ['Could not lookup srv records', 'error looking up Cloudflare edge IPs', "Couldn't resolve SRV record", 'edge discovery: ', '_v2-origintunneld'],
-    test: (l) => (l.level !== 'debug' && l.level !== 'info') || /error|fail|could not|couldn't/i.test(l.text),
+    // Also the advice cloudflared prints after the failure ("ensure that argotunnel.com is returning
+    // "origintunneld" service records", "... not returning compressed SRV records") and the older
+    // capitalised "Error looking up Cloudflare edge IPs".
+    anyOf: ['Could not lookup srv records', 'looking up Cloudflare edge IPs', "Couldn't resolve SRV record", 'edge discovery: ', 'origintunneld', 'compressed SRV records'],
+    test: (l) => !quiet(l) || /error|fail|could not|couldn't/i.test(l.text),
     facts: lookupFacts,
     detail: (f) => (f.resolver ? `The lookup went to ${list(f.resolver)}.` : undefined),
   },
@@ -269,6 +285,14 @@ export const SIGNATURES: readonly Signature[] = [
     detail: (f) => (f.available ? `Only ${list(f.available)} edge addresses were found for ${list(f.requested)} connections: the resolver returns fewer addresses than expected.` : undefined),
   },
   {
+    name: 'no-edge-addresses',
+    id: 'edge-dns',
+    kind: 'problem',
+    severity: 'error',
+    anyOf: ['no free edge addresses left'],
+    detail: () => 'cloudflared has no edge address left to dial: the region hosts resolved to nothing it can use (often only IPv6 answers on a host without IPv6, see --edge-ip-version), or every address failed.',
+  },
+  {
     name: 'precheck-dns-fail',
     id: 'edge-dns',
     kind: 'problem',
@@ -278,11 +302,44 @@ export const SIGNATURES: readonly Signature[] = [
     facts: precheckFacts,
   },
   {
+    name: 'quic-udp-not-permitted',
+    id: 'edge-udp',
+    kind: 'problem',
+    severity: 'error',
+    anyOf: ['operation not permitted'],
+    test: (l) => /quic|write udp|sendto|sendmsg/i.test(l.text),
+    facts: edgeFacts,
+    detail: () => 'This host refused to send UDP to port 7844 (sendto: operation not permitted): a local firewall rule or the container runtime drops QUIC before it leaves.',
+  },
+  {
+    name: 'quic-handshake-rejected',
+    id: 'edge-udp',
+    kind: 'problem',
+    severity: 'error',
+    anyOf: ['CRYPTO_ERROR'],
+    test: (l) => /quic/i.test(l.text),
+    facts: edgeFacts,
+    detail: () => 'The QUIC handshake to the edge was answered with a TLS alert: something on the path intercepts UDP 7844. Let QUIC to the edge through untouched, or run cloudflared with --protocol http2.',
+  },
+  {
+    name: 'quic-udp-io-error',
+    id: 'edge-udp',
+    kind: 'problem',
+    severity: 'error',
+    anyOf: [':7844: '],
+    // A UDP read or write to the edge that failed locally (datagram too large on a VPN, socket
+    // errors): QUIC cannot leave this host as configured.
+    test: (l) => /(?:write|read) udp \S*:7844: /.test(l.text),
+    facts: edgeFacts,
+    detail: () => 'Sending QUIC datagrams to the edge failed on this host (for example a VPN or tunnel interface with a smaller MTU); allow UDP 7844 on a plain path or run cloudflared with --protocol http2.',
+  },
+  {
     name: 'quic-dial-timeout',
     id: 'edge-udp',
     kind: 'problem',
     severity: 'error',
-    anyOf: ['Failed to dial a quic connection', 'Failed to create new quic connection', 'failed to dial to edge with quic', 'failed to dial to edge: timeout'],
+    // Releases before 2022 wrapped every QUIC dial error as "failed to dial to edge: ...".
+    anyOf: ['Failed to dial a quic connection', 'Failed to create new quic connection', 'failed to dial to edge with quic', 'failed to dial to edge: '],
     noneOf: ['handshake did not complete in time'],
     facts: edgeFacts,
     detail: (f) => (f.ip ? `QUIC to ${list(f.ip)} on UDP 7844 got no answer.` : undefined),
@@ -311,7 +368,9 @@ export const SIGNATURES: readonly Signature[] = [
     id: 'edge-udp',
     kind: 'problem',
     severity: 'warn',
-    anyOf: ['Switching to fallback protocol', 'If this log occurs persistently', 'egress UDP to port 7844', 'falling back to http2'],
+    // The warning spans two lines; the second ("... unless your cloudflared can connect with
+    // Cloudflare Network with `quic`") arrives alone in console and journald output.
+    anyOf: ['Switching to fallback protocol', 'If this log occurs persistently', 'egress UDP to port 7844', 'falling back to http2', 'connect with Cloudflare Network with'],
     detail: () => 'cloudflared gave up on QUIC and runs over HTTP/2 (TCP 7844) until it restarts.',
   },
   {
@@ -385,7 +444,9 @@ export const SIGNATURES: readonly Signature[] = [
       kind: 'problem',
       severity: 'warn',
       anyOf: ['ERROR: ', 'WARNING: '],
-      test: (l) => /^(?:ERROR|WARNING): /.test(l.text) && re.test(l.text) && (topic === 'udp' || !/UDP|QUIC/.test(l.text)),
+      // Alone on a line, or as a row of the table ("|  ERROR: ...  |"), which cloudflared's console
+      // logger prints after its own timestamp and level.
+      test: (l) => PRECHECK_ADVICE.test(l.text) && re.test(l.text) && (topic === 'udp' || !/UDP|QUIC/.test(l.text)),
     }),
   ),
   {
@@ -401,7 +462,9 @@ export const SIGNATURES: readonly Signature[] = [
     id: 'proxy-unreachable',
     kind: 'problem',
     severity: 'error',
-    anyOf: ['Unable to reach the origin service'],
+    // Older releases: "Error proxying request to origin: ..." and "unable to connect to the origin";
+    // the sentence after the first one survives when users paraphrase it.
+    anyOf: ['Unable to reach the origin service', 'responding to traffic from cloudflared', 'Error proxying request to origin', 'unable to connect to the origin'],
     facts: (l) => put(dialFacts(l), 'origin', field(l, 'originService')),
     detail: (f) =>
       f.ip || f.origin
@@ -414,8 +477,12 @@ export const SIGNATURES: readonly Signature[] = [
     kind: 'problem',
     severity: 'error',
     anyOf: ORIGIN_DIAL_ERRORS,
-    // cloudflared's own lines (its fields) dialling the local target; edge dials matched above.
-    test: (l) => /originService|ingressRule|cfRay|connIndex/.test(l.text),
+    // cloudflared's own lines dialling the local target: request fields (originService, cfRay,
+    // dest...), or a TCP dial on a connection's line; edge dials are matched above. UDP dials
+    // (DNS, ICMP source lookup) and WARP private routing are not the proxy.
+    test: (l) =>
+      !/dial udp|originService[=":]+warp-routing/.test(l.text) &&
+      (/originService|ingressRule|cfRay|\bdest=|"dest"/.test(l.text) || (/connIndex/.test(l.text) && /dial tcp/.test(l.text))),
     facts: (l) => put(dialFacts(l), 'origin', field(l, 'originService')),
     detail: (f) => (f.origin ? `cloudflared could not reach ${list(f.origin)} (${list(f.error) || 'dial error'}).` : undefined),
   },
@@ -571,7 +638,7 @@ export const SIGNATURES: readonly Signature[] = [
     kind: 'problem',
     severity: 'error',
     anyOf: ['invalid CIDR address', 'allowed_ips', 'disable_ip_validation'],
-    test: (l) => /invalid CIDR|invalid|cannot|conflict|both/i.test(l.text) && l.level !== 'info' && l.level !== 'debug',
+    test: (l) => /invalid CIDR|invalid|cannot|conflict|both/i.test(l.text) && !quiet(l),
     facts: (l) => put({}, 'entry', /invalid CIDR address: (\S+)/.exec(l.text)?.[1]?.replace(/["\\]+$/, '')),
   },
   {
@@ -588,8 +655,9 @@ export const SIGNATURES: readonly Signature[] = [
     id: 'upstream-reachable',
     kind: 'problem',
     severity: 'error',
-    anyOf: ['connection refused', 'no route to host', 'network is unreachable', 'i/o timeout', 'no such host', 'connection reset by peer'],
-    test: (l) => /dial tcp|lookup |connect: |dial: /.test(l.text) && !/:7844\b|argotunnel|cftunnel|originService/.test(l.text),
+    anyOf: [...ORIGIN_DIAL_ERRORS, 'server misbehaving', 'Temporary failure in name resolution'],
+    // Not cloudflared's own calls to Cloudflare (edge, API, quick tunnels, updates).
+    test: (l) => /dial tcp|lookup |connect: |dial: /.test(l.text) && !/:7844\b|argotunnel|cftunnel|cloudflare\.com|originService/.test(l.text),
     facts: (l) => {
       const out = dialFacts(l);
       const lk = /lookup ([A-Za-z0-9_.-]+)/.exec(l.text);

@@ -40,7 +40,8 @@ const ISO_TS = String.raw`\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]
 const CRI = new RegExp(`^(${ISO_TS}) (?:stdout|stderr) [FP] `);
 const COMPOSE = /^([A-Za-z0-9][A-Za-z0-9_.-]*?)(?:[-_]\d+)?\s+\|(?: |$)/;
 const KUBECTL = /^\[([^\]\s/]+\/[^\]\s]+)\] ?/;
-const JOURNALD_SHORT = /^[A-Z][a-z]{2} {1,2}\d{1,2} \d\d:\d\d:\d\d (\S+) ([^\s:[]+)(?:\[\d+\])?: /;
+// journalctl's short and short-precise formats; users who paste them often cut the host name out.
+const JOURNALD_SHORT = /^[A-Z][a-z]{2} {1,2}\d{1,2} \d\d:\d\d:\d\d(?:\.\d+)? (?:(\S+) )?([^\s:[]+)(?:\[\d+\])?: /;
 const JOURNALD_ISO = new RegExp(`^(${ISO_TS}) (\\S+) ([^\\s:[]+)(?:\\[\\d+\\])?: `);
 const LEADING_TS = new RegExp(`^(${ISO_TS})(?: |(?=\\d{4}-))`);
 const STREAM_WORD = /^(?:stderr|stdout): ?/;
@@ -84,7 +85,7 @@ function matchPrefix(text: string): { length: number; origin?: string; time?: st
     return null;
   } else if (c === 115 /* s */ && (m = STREAM_WORD.exec(text))) {
     return { length: m[0].length };
-  } else if (c >= 65 && c <= 90 && (m = JOURNALD_SHORT.exec(text)) && !levelOf(m[1])) {
+  } else if (c >= 65 && c <= 90 && (m = JOURNALD_SHORT.exec(text)) && !levelOf(m[1]) && !levelOf(m[2])) {
     return { length: m[0].length, origin: m[2] };
   }
   const bar = text.indexOf('|');

@@ -13,6 +13,8 @@ describe('stripPrefixes', () => {
     ['Compose with colour codes', `\x1b[36mcloudflared-1  |\x1b[0m ${CONSOLE}`, 'cloudflared'],
     ['journald short', `Mar 02 14:00:31 gw01 cloudflared[812]: ${CONSOLE}`, 'cloudflared'],
     ['journald short, single-digit day', `Jul  7 15:38:26 gw-host cloudflared[812]: ${CONSOLE}`, 'cloudflared'],
+    ['journald short-precise', `Mar 02 14:00:31.582146 gw01 cloudflared[812]: ${CONSOLE}`, 'cloudflared'],
+    ['journald with the host name cut out', `Sep 02 06:29:25 cloudflared[157543]: ${CONSOLE}`, 'cloudflared'],
     ['journald short-iso', `2026-03-02T14:01:00+0000 gw01 cloudflared[812]: ${CONSOLE}`, 'cloudflared'],
     ['kubectl --prefix', `[pod/mcp-tunnel-6c9f7d8b5-x2k4q/cloudflared] ${CONSOLE}`, 'pod/mcp-tunnel-6c9f7d8b5-x2k4q/cloudflared'],
     ['kubectl --prefix --timestamps', `[pod/mcp-tunnel-6c9f7d8b5-x2k4q/cloudflared] 2026-03-02T15:00:01.120333444Z ${CONSOLE}`, 'pod/mcp-tunnel-6c9f7d8b5-x2k4q/cloudflared'],

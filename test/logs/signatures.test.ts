@@ -59,6 +59,16 @@ const SAMPLES: Record<string, string[]> = {
     'DNS Resolution     region1.v2.argotunnel.com       FAIL    lookup timed out',
     '{"component":"DNS Resolution","details":"timeout","level":"error","message":"precheck","status":"FAIL","target":"region1.v2.argotunnel.com","time":"2026-03-02T08:00:00Z"}',
   ],
+  'no-edge-addresses': [`${TS} ERR Initiating shutdown error="there are no free edge addresses left to resolve to"`],
+  'quic-udp-not-permitted': [
+    `${TS} ERR Serve tunnel error error="failed to dial to edge: INTERNAL_ERROR: write udp 0.0.0.0:46926->198.41.192.227:7844: sendto: operation not permitted" connIndex=1`,
+    `${TS} ERR Failed to dial a quic connection error="failed to dial to edge with quic: sendmsg: operation not permitted" connIndex=0 event=0 ip=198.41.192.7`,
+  ],
+  'quic-handshake-rejected': [`${TS} ERR Failed to dial a quic connection error="failed to dial to edge with quic: CRYPTO_ERROR 0x178 (remote): tls: no application protocol" connIndex=0 event=0 ip=198.41.192.7`],
+  'quic-udp-io-error': [
+    `${TS} ERR Serve tunnel error error="failed to dial to edge: INTERNAL_ERROR: write udp [::]:62100->198.41.200.233:7844: wsasendto: A message sent on a datagram socket was larger than the internal message buffer" connIndex=0`,
+    `${TS} WRN Connection terminated error="write udp 0.0.0.0:51820->198.41.192.7:7844: sendmsg: message too long" connIndex=2`,
+  ],
   'quic-dial-timeout': [
     `${TS} ERR Failed to dial a quic connection error="failed to dial to edge with quic: timeout: no recent network activity" connIndex=0 event=0 ip=198.41.192.167`,
     `${TS} ERR Serve tunnel error error="failed to dial to edge with quic: timeout: no recent network activity" connIndex=0 event=0 ip=198.41.192.7`,
