@@ -52,6 +52,18 @@ export const check: Check = {
   run(facts: Readonly<Facts>) {
     if (facts.deployment.layout === 'helm') return skip('Helm deployment: the chart wires cloudflared to the proxy');
     if (!facts.compose) return skip('no Compose file was found (give --compose)');
+    if (facts.compose.state === 'invalid' || facts.compose.state === 'unreadable') {
+      // A Compose file that does not load starts nothing: the wiring cannot work as written.
+      const c = facts.compose;
+      return judge([finding(ID, {
+        messageId: 'compose-invalid',
+        symptom: 'docker compose refuses the file, so neither cloudflared nor the proxy starts.',
+        cause: `The Compose file ${c.path} ${c.problem}.`,
+        fix: `Fix ${c.path}${c.state === 'invalid' && c.location?.line ? ` at line ${c.location.line}` : ''} (docker compose config shows the same error), then run docker compose up -d.`,
+        location: c.state === 'invalid' ? c.location ?? { file: c.path } : { file: c.path },
+        evidence: { file: c.path, problem: c.problem },
+      })]);
+    }
     if (facts.compose.state !== 'ok') return skip(whyUnusable(facts.compose, 'the Compose file'));
     const compose = facts.compose;
     const data = compose.value.data;

@@ -25,6 +25,10 @@ function cloudflaredName(facts: Readonly<Facts>): string {
 function putTokenFix(facts: Readonly<Facts>): string {
   if (facts.deployment.layout === 'compose' && facts.compose) {
     const dir = dirname(facts.compose.path);
+    const env = facts.dotenv;
+    if (env && env.state !== 'ok' && env.state !== 'missing') {
+      return `Replace ${env.path} (it ${env.problem}) with a text file of NAME=value lines: TUNNEL_TOKEN=<the token in ${join(dir, 'data/tunnel-token')} or on the tunnel detail page>, plus every other variable the Compose file and the proxy config use (such as TUNNEL_DOMAIN); then run docker compose up -d.`;
+    }
     return `Put the token the setup job wrote into ${join(dir, '.env')}: echo "TUNNEL_TOKEN=$(cat ${join(dir, 'data/tunnel-token')})" >> ${join(dir, '.env')} (or copy it from the tunnel detail page), then run docker compose up -d ${cloudflaredName(facts)}.`;
   }
   return 'Copy the token again, unchanged, from data/tunnel-token (written by the setup job) or the tunnel detail page, then restart cloudflared.';
@@ -32,7 +36,8 @@ function putTokenFix(facts: Readonly<Facts>): string {
 
 function otherCopies(t: TokenFacts): string {
   const diff = t.alsoIn.filter((a) => !a.same).map((a) => a.source);
-  return diff.length > 0 ? ` Other places hold a token: ${diff.join('; ')}.` : '';
+  // Worded without "token:" before the list: the redactor would take the paths for a token value.
+  return diff.length > 0 ? ` Other places hold a token (${diff.join('; ')}).` : '';
 }
 
 function missing(facts: Readonly<Facts>, looked: string): Finding {
@@ -68,13 +73,20 @@ function serviceGetsToken(facts: Readonly<Facts>): boolean | null {
   return 'TUNNEL_TOKEN' in env || 'TUNNEL_TOKEN_FILE' in env || args.some((a) => /^--?token(-file)?(=|$)/.test(a));
 }
 
+/** Why .env gave no value: it is absent, or there but unreadable. */
+function dotenvState(facts: Readonly<Facts>): string {
+  const env = facts.dotenv;
+  if (!env) return ' (there is no .env beside the Compose file)';
+  return env.state === 'ok' ? '' : ` (${env.path} ${env.state === 'missing' ? 'does not exist' : env.problem})`;
+}
+
 function placeholder(facts: Readonly<Facts>, t: TokenFacts, at: FindingInput['location']): Finding {
   const fromCompose = facts.compose !== undefined && t.location?.file === facts.compose.path;
   const name = t.placeholderText?.replace(/^\$\{?|\}$/g, '') ?? 'TUNNEL_TOKEN';
   const cause =
     t.placeholderKind === 'empty' ? `${t.source} is set but empty.`
-    : t.placeholderKind === 'unset' ? `${t.source} is passed through from the shell without a value, and TUNNEL_TOKEN is set neither in the doctor's environment nor in .env, so Compose gives cloudflared nothing.`
-    : t.placeholderKind === 'variable' && fromCompose ? `${t.source} is ${t.placeholderText}, and ${name} is set neither in the doctor's environment nor in .env: Compose substitutes an empty string (and warns "The ${name} variable is not set").`
+    : t.placeholderKind === 'unset' ? `${t.source} is passed through from the shell without a value, and TUNNEL_TOKEN is set neither in the doctor's environment nor in .env${dotenvState(facts)}, so Compose gives cloudflared nothing.`
+    : t.placeholderKind === 'variable' && fromCompose ? `${t.source} is ${t.placeholderText}, and ${name} is set neither in the doctor's environment nor in .env${dotenvState(facts)}: Compose substitutes an empty string (and warns "The ${name} variable is not set").`
     : `${t.source} holds the placeholder ${t.placeholderText ? `"${t.placeholderText}"` : '(a placeholder word)'} instead of a token.`;
   const empty = t.placeholderKind === 'empty' || t.placeholderKind === 'unset' || (t.placeholderKind === 'variable' && fromCompose);
   return finding(ID, {
@@ -172,6 +184,7 @@ export const check: Check = {
         return skip(`the Helm chart keeps the token in a Secret (external.tunnelTokenSecretName, key tunnel-token), which the doctor does not read; to check it: kubectl -n mcp-tunnel get secret ${secret} -o jsonpath='{.data.tunnel-token}' | base64 -d > tunnel-token && mcp-tunnel doctor --token-file tunnel-token (then delete the file)`);
       }
       if (layout !== 'compose') return skip('no deployment was found and no token was given (TUNNEL_TOKEN or --token-file)');
+      if (facts.compose && facts.compose.state !== 'ok') return skip(`the Compose file ${facts.compose.path} could not be read, so the token cloudflared gets is unknown (reported by cloudflared-ingress)`);
       const outside = tokenFileOutsideData(facts);
       if (outside) return skip(`the ${cloudflaredName(facts)} service reads its token from ${outside} inside the container, which the doctor cannot map to a host file; give it with --token-file <host path>`);
       return judge([missing(facts, token ? ` (${token.path} does not exist.)` : '')]);

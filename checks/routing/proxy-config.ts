@@ -19,6 +19,11 @@ const at = (loc: Location | undefined): string => describeLocation(loc);
 const kind = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'a list' : isRecord(v) ? 'a map' : `a ${typeof v} (${JSON.stringify(v)})`);
 
 function missingConfig(facts: Readonly<Facts>): Finding[] | string {
+  const values = facts.helmValues;
+  if (facts.deployment.layout === 'helm' && values && values.state !== 'ok') {
+    // gateway.config may well be in there: the values file itself is the problem.
+    return `the Helm values ${values.path} could not be read, so gateway.config is unknown (reported by helm-values)`;
+  }
   if (facts.deployment.layout === 'helm') {
     return [finding(ID, {
       messageId: 'helm-config-missing', severity: 'warn',

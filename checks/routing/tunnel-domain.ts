@@ -53,10 +53,17 @@ export const check: Check = {
 
     if (raw && model.tunnelDomainUnset.length > 0) {
       const names = model.tunnelDomainUnset.join(', ');
+      const env = facts.dotenv;
+      const envProblem = env && env.state !== 'ok' ? `${env.path} ${env.state === 'missing' ? 'does not exist' : env.problem}` : !env && facts.compose ? 'there is no .env beside the Compose file' : null;
+      const token = facts.token?.state === 'ok' ? facts.token.value : null;
+      // One missing, empty or unreadable .env leaves both variables unset; tunnel-token reports it first.
+      if (token?.placeholder && (token.placeholderKind === 'variable' || token.placeholderKind === 'unset')) {
+        return skip(`${names} is not set either, like TUNNEL_TOKEN${envProblem ? `, because ${envProblem}` : ''} (reported by tunnel-token); put ${model.tunnelDomainUnset[0]}=${assigned ?? '<the domain on the tunnel detail page>'} in .env beside the token`);
+      }
       out.push(finding(ID, {
         messageId: 'variable-unset', location: tdLoc, evidence: { tunnel_domain: raw, unset: model.tunnelDomainUnset },
         symptom: `Every request gets "no route for host": ${tdKey} expands to ${configured ? `"${configured}"` : 'nothing'}.`,
-        cause: `${tdKey} is ${JSON.stringify(raw)} (${describeLocation(tdLoc)}), but ${names} is not set: not in ${facts.dotenv?.state === 'ok' ? facts.dotenv.path : '.env (there is none beside the Compose file)'}${service ? `, the ${service.name} service's environment` : ''} or the environment.`,
+        cause: `${tdKey} is ${JSON.stringify(raw)} (${describeLocation(tdLoc)}), but ${names} is not set: not in ${facts.dotenv?.state === 'ok' ? facts.dotenv.path : envProblem ? `.env (${envProblem})` : '.env'}${service ? `, the ${service.name} service's environment` : ''} or the environment.`,
         fix: `Add ${model.tunnelDomainUnset[0]}=${assigned ?? '<the domain on the tunnel detail page>'} to .env${service ? ` and pass it to the proxy (environment: - ${model.tunnelDomainUnset[0]}=\${${model.tunnelDomainUnset[0]}} in the ${service.name} service)` : ''}, then ${service ? 'docker compose up -d' : restart}.`,
       }));
     } else if (raw && service && vars.length > 0 && service.spec.env_file === undefined) {
@@ -82,6 +89,15 @@ export const check: Check = {
         cause: `${tdKey} is "${configured}" (${describeLocation(tdLoc)}), but the tunnel's assigned domain is "${assigned}" (from ${assignedFrom}); requests for <route>.${assigned} never match.`,
         fix: `Set ${vars.length > 0 ? `${vars[0]}=${assigned} in ${variableSource(facts, vars[0])}` : `${tdKey}: ${assigned}`}, then restart the proxy: ${restart} (the config is not hot-reloaded; an edit without a restart keeps the old domain).`,
       }));
+    } else if (configured && (facts.assignedDomain?.state === 'invalid' || facts.assignedDomain?.state === 'unreadable')) {
+      // The proxy never reads this file, so nothing breaks; but the comparison it exists for cannot be made.
+      const bad = facts.assignedDomain;
+      out.push(finding(ID, {
+        messageId: 'assigned-domain-unreadable', severity: 'warn', location: { file: bad.path }, evidence: { file: bad.path, problem: bad.problem, configured },
+        symptom: `${tdKey} "${configured}" could not be compared with the tunnel's assigned domain.`,
+        cause: `${bad.path} (written by the setup job) ${bad.problem}.`,
+        fix: `Write the domain shown on the tunnel detail page into it (echo <domain> > ${bad.path}), or run again with --tunnel-domain <domain>.`,
+      }));
     } else if (configured && !assigned) {
       out.push(finding(ID, {
         messageId: 'assigned-unknown', severity: 'info', evidence: { configured },
@@ -90,6 +106,8 @@ export const check: Check = {
         fix: 'Run again with --tunnel-domain <the domain on the tunnel detail page>.',
       }));
     } else if (!raw && mode === 'external') {
+      // The values file is what lacks it, and helm-values says so: one defect, one failing check.
+      if (proxyConfigFromHelm(facts)) return skip(`${tdKey} is not set, which external mode requires (reported by helm-values)`);
       out.push(finding(ID, {
         messageId: 'tunnel-domain-missing', location: locate(fact, ''),
         symptom: 'The proxy answers "no route for host" for every route.',
@@ -132,11 +150,11 @@ export const check: Check = {
         }));
       }
     }
-    if (bare.length > 0 && !stripped && !raw && mode === null) {
+    if (bare.length > 0 && !stripped && mode === null && !(raw && model.tunnelDomainUnset.length > 0)) {
       out.push(finding(ID, {
         messageId: 'bare-keys-without-domain', location: locate(fact, 'routes'), evidence: { routes: bare },
         symptom: `Routes ${bare.map((b) => `"${b}"`).join(', ')} never match: the proxy logs "no route for host".`,
-        cause: `${tdKey} is not set, so the proxy compares the whole hostname (<route>.<tunnel-domain>) with each key, and a bare key such as "${bare[0]}" is never a whole hostname.`,
+        cause: `${tdKey} is ${raw ? `${JSON.stringify(raw)}, which expands to an empty string` : 'not set'}, so the proxy compares the whole hostname (<route>.<tunnel-domain>) with each key, and a bare key such as "${bare[0]}" is never a whole hostname.`,
         fix: `Set ${tdKey}: ${assigned ?? '<the domain on the tunnel detail page>'} (or \${TUNNEL_DOMAIN} from .env), then restart the proxy: ${restart}.`,
       }));
     }

@@ -58,6 +58,17 @@ export const check: Check = {
     if (hv.state === 'invalid') {
       return judge([finding(ID, { messageId: 'values-invalid', cause: `${hv.path} ${hv.problem}.`, fix: `Fix ${hv.path} at the place shown (helm template mcp-tunnel <chart> -f ${hv.path} shows the same error).`, symptom: 'helm install or upgrade refuses the values file.', location: hv.location ?? { file: hv.path } })]);
     }
+    if (hv.state === 'unreadable' && !hv.explicit && /directory|too large/.test(hv.problem)) {
+      // Found in the directory but not readable as a file: a directory breaks helm -f; a file over
+      // the doctor's size bound may be fine for helm, but then nothing in it was checked.
+      const tooLarge = /too large/.test(hv.problem);
+      return judge([finding(ID, {
+        messageId: 'values-unreadable', severity: tooLarge ? 'warn' : 'error', location: { file: hv.path },
+        symptom: tooLarge ? 'The values were not checked.' : 'helm install or upgrade cannot read the values file.',
+        cause: `${hv.path} ${hv.problem}.`,
+        fix: tooLarge ? `Keep only the chart's settings in ${hv.path} (a values file is a few kB), or give the parts with --values.` : `Make ${hv.path} a readable YAML file of the chart's values.`,
+      })]);
+    }
     if (hv.state !== 'ok') return skip(whyUnusable(hv, 'the Helm values file'));
     const v = hv.value;
     const at = locator(hv.path, v);

@@ -39,6 +39,12 @@ function judgeRule(rule: FederationRule, f: Emit, at: (k: string) => Location | 
     }
   }
   if (typeof rule.audience !== 'string' || rule.audience === '') f('rule-audience-missing', `The rule's match.audience is ${show(rule.audience)}; a token can only match a non-empty string.`, 'Set match.audience (for the Helm chart: equal to api.wif.audience).', 'error', at('match'), {});
+  // The exchange itself does not need the scope; the Tunnels API calls after it do (403 without it).
+  const sc = rule.oauthScope;
+  const scopes = typeof sc === 'string' ? sc.split(/[\s,]+/) : Array.isArray(sc) ? sc.filter((x): x is string => typeof x === 'string') : null;
+  if (scopes && !scopes.some((x) => x === 'org:manage_tunnels' || x === 'workspace:manage_tunnels')) {
+    f('rule-scope-missing', `The rule's oauth_scope is ${show(sc)}, without workspace:manage_tunnels (chart 2.x) or org:manage_tunnels (chart 1.x).`, 'Add the manage_tunnels scope of your chart generation to the rule\'s oauth_scope, and make the rule\'s service account a member of the tunnel\'s workspace.', 'error', at('oauth_scope'), { oauthScope: sc }, 'The token exchange succeeds, but the setup job then gets 403 from the Tunnels API.');
+  }
   const lt = rule.tokenLifetimeSeconds;
   if (lt !== undefined && lt !== null && (typeof lt !== 'number' || !Number.isInteger(lt) || lt < 60 || lt > 86400)) {
     f('rule-lifetime-range', `The rule's token_lifetime_seconds is ${show(lt)}; it must be a whole number from 60 to 86400 (default 3600).`, 'Set token_lifetime_seconds between 60 and 86400, or leave it out for 3600.', 'error', at('token_lifetime_seconds'), { tokenLifetimeSeconds: lt });

@@ -6,7 +6,7 @@
 import { finding, judge, skip, type Check, type Outcome } from '../../src/core/check.js';
 import type { CertificateFacts, Facts } from '../../src/core/facts.js';
 import type { Finding, Location } from '../../src/core/types.js';
-import { effectiveTunnelDomain, locate, routeHostnames } from '../../src/model/deployment-view.js';
+import { effectiveTunnelDomain, locate, proxyConfigModel, routeHostnames } from '../../src/model/deployment-view.js';
 import { coveringName, wildcardProblem } from '../../src/pki/dns-name.js';
 import { displayPath, firstCertificate, unusableReason } from '../../src/pki/tls-inputs.js';
 
@@ -36,11 +36,18 @@ function run(facts: Readonly<Facts>): Outcome {
   const path = displayPath(facts, facts.serverCert!.path);
   const domain = effectiveTunnelDomain(facts)?.value ?? null;
   const routes = routeHostnames(facts);
-  const known = routes.filter((r): r is { key: string; hostname: string } => r.hostname !== null);
+  const named = routes.filter((r): r is { key: string; hostname: string } => r.hostname !== null);
+  // A full-hostname key outside the tunnel domain never receives a request (no handshake is made
+  // for it): tunnel-domain reports that key, so it is not held against the certificate here.
+  const offDomain = domain ? named.filter((r) => r.hostname !== domain && !r.hostname.endsWith(`.${domain}`)) : [];
+  const known = named.filter((r) => !offDomain.includes(r));
   const evidence = { file: path, san: cert.sanDns, tunnelDomain: domain };
   const fix = `Re-issue ${path} with subjectAltName=DNS:*.${domain ?? '<tunnel-domain>'} (the domain on the tunnel's detail page), then restart the proxy.`;
   const out: Finding[] = [];
 
+  if (offDomain.length > 0) {
+    out.push(finding(ID, { messageId: 'routes-off-domain', severity: 'info', symptom: `Routes ${offDomain.map((r) => r.key).join(', ')} were not judged.`, cause: `They are not under the tunnel domain ${domain}, so the platform never sends their hostnames (reported by tunnel-domain).`, fix: 'Fix the route keys first.', evidence: { routes: offDomain.map((r) => r.key) } }));
+  }
   if (known.length === 0) {
     if (!domain) {
       return skip(routes.length > 0
@@ -60,11 +67,21 @@ function run(facts: Readonly<Facts>): Outcome {
     return judge(out);
   }
 
+  // When tunnel_domain and the assigned domain disagree (tunnel-domain's finding), a certificate
+  // made for tunnel_domain is not a second defect: which of the two domains is wrong is not known.
+  const configDomain = proxyConfigModel(facts)?.tunnelDomain ?? null;
+  const otherDomain = configDomain && domain && configDomain !== domain ? configDomain : null;
   const covered: Record<string, string> = {};
+  const asConfigured: string[] = [];
   for (const r of known) {
     const name = coveringName(cert.sanDns, r.hostname);
     if (name) {
       covered[r.hostname] = name;
+      continue;
+    }
+    const alt = otherDomain && !r.key.includes('.') ? coveringName(cert.sanDns, `${r.key.toLowerCase()}.${otherDomain}`) : null;
+    if (alt) {
+      asConfigured.push(r.key);
       continue;
     }
     out.push(finding(ID, {
@@ -75,6 +92,9 @@ function run(facts: Readonly<Facts>): Outcome {
       evidence: { ...evidence, route: r.key, hostname: r.hostname },
       location: where(facts, r.key),
     }));
+  }
+  if (asConfigured.length > 0) {
+    out.push(finding(ID, { messageId: 'covers-configured-domain', severity: 'info', symptom: `${path} covers routes ${asConfigured.join(', ')} under tunnel_domain ${otherDomain}, not under the assigned domain ${domain}.`, cause: 'tunnel_domain and the assigned domain differ (reported by tunnel-domain); the certificate matches tunnel_domain.', fix: `Once the domain is settled: if it is ${domain}, re-issue ${path} with subjectAltName=DNS:*.${domain}.`, evidence: { ...evidence, configuredDomain: otherDomain, routes: asConfigured } }));
   }
   const unjudged = routes.filter((r) => r.hostname === null).map((r) => r.key);
   if (unjudged.length > 0) {

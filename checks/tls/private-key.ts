@@ -97,7 +97,7 @@ function run(facts: Readonly<Facts>): Outcome {
   }
 
   const certWhyNot = unusableReason(facts, 'serverCert');
-  const cert = firstCertificate(facts.serverCert);
+  const cert = certWhyNot ? null : firstCertificate(facts.serverCert);
   if (cert && cert.spkiSha256 !== key.spkiSha256) {
     const certPath = displayPath(facts, facts.serverCert!.path);
     out.push(finding(ID, {

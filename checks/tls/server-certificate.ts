@@ -74,7 +74,26 @@ function run(facts: Readonly<Facts>): Outcome {
       `Keep only the first certificate in ${path}.`, { subjects: file.certificates.map((c) => c.subject) }, 'warn');
   }
 
-  if (!cert.authorityKeyId) {
+  if (cert.basicConstraints?.ca) {
+    // ca.crt (or another CA) copied over tls.crt: that is the one defect; its other rules do not apply.
+    add('ca-as-server-certificate', `The first certificate in ${path} is a CA certificate ("${cert.subject}"${cert.selfSigned ? ', self-signed' : ''}); the proxy must serve a leaf certificate.`,
+      reissue(facts, path), { basicConstraints: cert.basicConstraints });
+    return judge(out);
+  }
+  if (!cert.authorityKeyId && ca && !ca.subjectKeyId && issuedBy(cert, ca)) {
+    // Nothing to point at: the CA lacks its SubjectKeyIdentifier, which ca-certificate reports;
+    // the new CA it asks for means a new tls.crt anyway.
+    out.push(finding(ID, {
+      messageId: 'authority-key-id-not-judged',
+      severity: 'info',
+      symptom: 'The AuthorityKeyIdentifier rule was not judged.',
+      cause: 'The certificate has no AuthorityKeyIdentifier, and the CA that signed it has no SubjectKeyIdentifier for one to equal (reported by ca-certificate).',
+      fix: 'Re-create the CA with a SubjectKeyIdentifier first, then re-issue this certificate from it.',
+      evidence: { file: path },
+      location,
+    }));
+  } else if (!cert.authorityKeyId && !(ca && !intermediate && !issuedBy(cert, ca))) {
+    // (When ca.crt did not sign it, ca-registration reports the issuer; re-issuing from ca.crt adds the AKI.)
     add('no-authority-key-id', 'The certificate has no AuthorityKeyIdentifier; it must equal the CA\'s SubjectKeyIdentifier.', reissue(facts, path));
   } else if (ca?.subjectKeyId && !intermediate) {
     const i = issuance(cert, ca);
@@ -87,10 +106,7 @@ function run(facts: Readonly<Facts>): Outcome {
   if (cert.extKeyUsage && !cert.extKeyUsage.includes('serverAuth')) {
     add('no-server-auth', `ExtendedKeyUsage is ${cert.extKeyUsage.join(', ')}, without serverAuth.`, reissue(facts, path), { extKeyUsage: cert.extKeyUsage });
   }
-  if (cert.basicConstraints?.ca) {
-    add('ca-as-server-certificate', `The first certificate in ${path} is a CA certificate ("${cert.subject}"${cert.selfSigned ? ', self-signed' : ''}); the proxy must serve a leaf certificate.`,
-      reissue(facts, path), { basicConstraints: cert.basicConstraints });
-  } else if (cert.keyUsage && !cert.keyUsage.usages.includes('digitalSignature')) {
+  if (cert.keyUsage && !cert.keyUsage.usages.includes('digitalSignature')) {
     add('no-digital-signature', `KeyUsage is ${cert.keyUsage.usages.join(', ') || 'empty'}, without digitalSignature, which TLS 1.3 handshakes need.`,
       reissue(facts, path), { keyUsage: cert.keyUsage }, 'warn');
   }

@@ -23,7 +23,11 @@ export function proxyConfigVars(facts: Readonly<Facts>): Record<string, string> 
   if (!service) return vars;
   const out = { ...vars };
   for (const [name, value] of Object.entries(serviceEnvironment(service))) {
-    const v = value === null ? vars[name] : interpolate(value, vars).value;
+    const exp = value === null ? null : interpolate(value, vars);
+    // `NAME: ${NAME}` with NAME set nowhere: Compose passes an empty string, but the variable is
+    // what is missing, so it stays unset here and the config's ${NAME} is reported as unset.
+    if (exp && exp.unset.length > 0 && exp.value === '') continue;
+    const v = exp ? exp.value : vars[name];
     if (v !== undefined) out[name] = v;
   }
   return out;

@@ -11,6 +11,8 @@ export interface FederationRule {
   claims: Record<string, unknown>;
   condition: unknown;
   tokenLifetimeSeconds: unknown;
+  /** oauth_scope: space-separated scopes (a list is accepted too). */
+  oauthScope: unknown;
   workspaceId: string | null;
   appliesToAllWorkspaces: boolean;
 }
@@ -30,6 +32,7 @@ export function readFederationRule(data: unknown): FederationRule | null {
     claims: isRecord(match.claims) ? match.claims : {},
     condition: match.condition,
     tokenLifetimeSeconds: data.token_lifetime_seconds,
+    oauthScope: data.oauth_scope,
     workspaceId: typeof data.workspace_id === 'string' ? data.workspace_id : null,
     appliesToAllWorkspaces: data.applies_to_all_workspaces === true,
   };

@@ -1,10 +1,10 @@
 // The key and signature rules shared by the CA and the server certificate: RSA of 2048 bits or
 // more, or ECDSA on P-256, P-384 or P-521; a signature hash of SHA-256 or stronger.
 //
-// Ed25519 and Ed448 are stronger than the minimum but are not among the key types the
-// registration rules name, and whether the platform's verifier accepts them is not documented:
-// they get a warning (use ECDSA P-256 to be safe), not a failure. An EdDSA signature has no
-// separate hash, so it raises no signature finding; the key-type warning on the signer covers it.
+// Ed25519 and Ed448 are strong, but the rules name the accepted key types (RSA 2048+ or ECDSA
+// P-256+) and these are not among them: a failure, with its own messageId so the text can say
+// why a strong key is refused. An EdDSA signature has no separate hash, so it raises no
+// signature finding; the key-type finding on the signer covers it.
 
 import type { CertificateFacts, PublicKeyFacts } from '../core/facts.js';
 import { describeKeyShort } from './public-key.js';
@@ -31,7 +31,7 @@ export function keyProblem(key: PublicKeyFacts): StrengthProblem | null {
     return { messageId: 'weak-key', severity: 'error', detail: `key is on curve ${key.curve ?? 'unknown'}; only P-256, P-384 and P-521 are accepted`, evidence };
   }
   if (key.type === 'ed25519' || key.type === 'ed448') {
-    return { messageId: 'key-type-not-listed', severity: 'warn', detail: `key is ${key.type}, which the rules do not list (they name RSA 2048+ and ECDSA P-256+), so the platform may refuse it`, evidence };
+    return { messageId: 'key-type-not-listed', severity: 'error', detail: `key is ${key.type}, which the rules do not accept (they name RSA 2048+ and ECDSA P-256+ only), however strong it is`, evidence };
   }
   return { messageId: 'weak-key', severity: 'error', detail: `key type ${key.type} is not accepted; use ECDSA P-256 or RSA 2048+`, evidence };
 }

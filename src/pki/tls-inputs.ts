@@ -45,8 +45,11 @@ export function unusableReason(facts: Readonly<Facts>, file: TlsFile): string | 
   const fact = facts[file] as FileFact<CertificateFileFacts | PrivateKeyFacts> | undefined;
   if (fact?.state === 'ok') {
     if (file === 'privateKey') return null;
-    if ((fact.value as CertificateFileFacts).certificates.length > 0) return null;
-    return `${displayPath(facts, fact.path)} holds no certificate (reported by ${role.owner})`;
+    const first = (fact.value as CertificateFileFacts).certificates[0];
+    if (!first) return `${displayPath(facts, fact.path)} holds no certificate (reported by ${role.owner})`;
+    // A CA certificate served as tls.crt (ca.crt copied over it): no server rule applies to it.
+    if (file === 'serverCert' && first.basicConstraints?.ca) return `${displayPath(facts, fact.path)} holds a CA certificate ("${first.subject}"), not a server certificate (reported by ${role.owner})`;
+    return null;
   }
   if (!fact) return `no ${role.name} was looked for (reported by ${role.owner})`;
   const path = displayPath(facts, fact.path);

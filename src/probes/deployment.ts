@@ -167,15 +167,22 @@ export function gatherStaticFacts(inputs: DeploymentInputs): Facts {
   const dataMount = proxyService ? volumeMounts(proxyService).find((m) => m.target === '/data') : undefined;
   const dataDir = dataMount && (dataMount.source.startsWith('.') || dataMount.source.startsWith('/')) ? resolve(composeDir, dataMount.source) : join(composePath ? composeDir : dir, 'data');
 
+  // tls.cert_file / tls.key_file as the proxy reads them, mapped to the host through its volumes
+  // (e.g. /data/certs/server.crt -> ./data/certs/server.crt); else the setup's data/tls.crt.
+  const proxyTls = proxyConfig?.state === 'ok' && isRecord(proxyConfig.value.data) && isRecord(proxyConfig.value.data.tls) ? proxyConfig.value.data.tls : {};
+  const configured = (name: 'tls.crt' | 'tls.key'): string | null => {
+    const inContainer = proxyTls[name === 'tls.crt' ? 'cert_file' : 'key_file'];
+    return proxyService && typeof inContainer === 'string' ? hostPathOf(inContainer, volumeMounts(proxyService), composeDir) : null;
+  };
   const certFact = (flag: string, given: string | undefined, name: string) => {
-    const path = given ? rel(given) : join(dataDir, name);
+    const path = given ? rel(given) : (name === 'tls.crt' ? configured(name) : null) ?? join(dataDir, name);
     const fact = readCertificateFile(path, Boolean(given));
     assertExplicitReadable(fact, flag);
     return fact;
   };
   const caCert = certFact('--ca', inputs.ca, 'ca.crt');
   const serverCert = certFact('--cert', inputs.cert, 'tls.crt');
-  const keyPath = inputs.key ? rel(inputs.key) : join(dataDir, 'tls.key');
+  const keyPath = inputs.key ? rel(inputs.key) : configured('tls.key') ?? join(dataDir, 'tls.key');
   const privateKey = readPrivateKeyFile(keyPath, Boolean(inputs.key));
   assertExplicitReadable(privateKey, '--key');
   const privateKeyStat = privateKey.state === 'unreadable' ? statPrivateKeyFile(keyPath) : undefined;
@@ -230,6 +237,18 @@ export function gatherStaticFacts(inputs: DeploymentInputs): Facts {
     resourceMetadata: loadNamed('--resource-metadata', inputs.resourceMetadata),
     processEnv,
   };
+}
+
+/** The host path of a file the container sees at `inContainer`, through the bind mount that holds it (the deepest one). */
+function hostPathOf(inContainer: string, mounts: { source: string; target: string }[], composeDir: string): string | null {
+  const target = inContainer.trim();
+  if (!target.startsWith('/') || target.includes('$')) return null;
+  const holding = mounts
+    .filter((m) => (m.source.startsWith('.') || m.source.startsWith('/')) && (target === m.target || target.startsWith(`${m.target.replace(/\/+$/, '')}/`)))
+    .sort((a, b) => b.target.length - a.target.length)[0];
+  if (!holding) return null;
+  const rest = target.slice(holding.target.replace(/\/+$/, '').length).replace(/^\/+/, '');
+  return rest === '' ? resolve(composeDir, holding.source) : resolve(composeDir, holding.source, rest);
 }
 
 function generationOf(serviceName: string | undefined, configPath: string | undefined, composeData: unknown): 'mcp-gateway' | 'mcp-proxy' | null {

@@ -3,7 +3,8 @@ import { check } from '../../checks/tls/certificate-san.js';
 import type { Facts } from '../../src/core/facts.js';
 import { testCheck } from '../harness/check-tester.js';
 import { yamlFact } from '../harness/facts.js';
-import { certFacts, checkedInFacts, DOMAIN, makeCertSet } from '../harness/tls-fixtures.js';
+import { readCertificateFile } from '../../src/probes/certificate-file.js';
+import { certFacts, checkedInFacts, DOMAIN, makeCertSet, setFile } from '../harness/tls-fixtures.js';
 
 const healthy = makeCertSet('healthy');
 const wrongSan = makeCertSet('wrong-san');
@@ -36,6 +37,18 @@ testCheck(check, {
       name: 'a wrong tunnel_domain in the config is judged against the assigned domain the platform sends',
       facts: certFacts(healthy, { proxyConfig: config('tunnel_domain: ffff0000.tunnel.example.com\nroutes:\n  wiki: http://wiki:80\n') }),
       info: ['routes-covered'],
+    },
+    {
+      // data/tunnel-domain (or --tunnel-domain) disagrees with tunnel_domain, the certificate matches tunnel_domain: tunnel-domain reports it.
+      name: 'the certificate covers tunnel_domain, the assigned domain differs',
+      facts: certFacts(healthy, { assignedDomain: { state: 'ok', path: '/deploy/data/tunnel-domain', value: 'ffff0000.tunnel.example.com' }, proxyConfig: config(`tunnel_domain: ${DOMAIN}\nroutes:\n  wiki: http://wiki:80\n`) }),
+      info: ['covers-configured-domain'],
+    },
+    {
+      // tunnel-domain reports the key; no handshake is ever made for a hostname the platform never sends.
+      name: 'a full-hostname key under another domain is left to tunnel-domain',
+      facts: certFacts(healthy, { proxyConfig: config(`tunnel_domain: ${DOMAIN}\nroutes:\n  wiki: http://wiki:80\n  mcp.ffff0000.tunnel.example.com: http://mcp:80\n`) }),
+      info: ['routes-off-domain', 'routes-covered'],
     },
   ],
   fail: [
@@ -83,6 +96,11 @@ testCheck(check, {
     { name: 'no routes and only named hosts', facts: withSans([`wiki.${DOMAIN}`], { proxyConfig: undefined }), status: 'warn', messageIds: ['no-wildcard'] },
   ],
   skip: [
+    {
+      name: 'ca.crt copied over tls.crt: server-certificate reports it',
+      facts: certFacts(healthy, { serverCert: readCertificateFile(setFile(healthy, 'ca.crt'), false) }),
+      reason: 'holds a CA certificate',
+    },
     {
       name: 'the tunnel domain is unknown and routes are bare names',
       facts: certFacts(healthy, { assignedDomain: undefined, proxyConfig: config('routes:\n  wiki: http://wiki:80\n') }),

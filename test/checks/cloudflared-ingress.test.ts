@@ -60,6 +60,14 @@ testCheck(check, {
   ],
   fail: [
     {
+      // Nothing starts; and no other check reads the Compose file as a whole.
+      name: 'a broken Compose file',
+      facts: baseFacts({ compose: yamlFact('/deploy/compose.yaml', 'services: [\n') }),
+      status: 'fail',
+      messageIds: ['compose-invalid'],
+      assert: (f) => expect(f[0].cause).toContain('/deploy/compose.yaml'),
+    },
+    {
       name: 'no cloudflared service',
       facts: facts(`services:\n${PROXY}`),
       status: 'fail',
@@ -140,6 +148,5 @@ testCheck(check, {
   skip: [
     { name: 'Helm', facts: baseFacts({ deployment: { dir: '/h', layout: 'helm', generation: null } }), reason: 'the chart wires cloudflared to the proxy' },
     { name: 'no Compose file', facts: baseFacts({ deployment: { dir: '/x', layout: 'none', generation: null } }), reason: 'no Compose file' },
-    { name: 'a broken Compose file', facts: baseFacts({ compose: yamlFact('/deploy/compose.yaml', 'services: [\n') }), reason: '/deploy/compose.yaml' },
   ],
 });

@@ -138,6 +138,8 @@ testCheck(check, {
       status: 'fail',
       messageIds: ['values-invalid'],
     },
+    { name: 'values.yaml is a directory', facts: baseFacts({ deployment: HELM, helmValues: { state: 'unreadable', path: '/h/values.yaml', explicit: false, problem: 'is a directory, not a file' } }), status: 'fail', messageIds: ['values-unreadable'] },
+    { name: 'values.yaml over the size bound: not checked', facts: baseFacts({ deployment: HELM, helmValues: { state: 'unreadable', path: '/h/values.yaml', explicit: false, problem: 'is too large (3145728 bytes; the doctor reads at most 1048576)' } }), status: 'warn', messageIds: ['values-unreadable'] },
   ],
   skip: [
     { name: 'a Compose deployment', facts: baseFacts(), reason: 'not a Helm deployment' },

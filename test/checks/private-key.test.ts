@@ -3,6 +3,7 @@ import { chmodSync, readFileSync } from 'node:fs';
 import { expect } from 'vitest';
 import { check } from '../../checks/tls/private-key.js';
 import type { Facts } from '../../src/core/facts.js';
+import { readCertificateFile } from '../../src/probes/certificate-file.js';
 import { readPrivateKeyFile } from '../../src/probes/private-key-file.js';
 import { testCheck } from '../harness/check-tester.js';
 import { yamlFact } from '../harness/facts.js';
@@ -33,6 +34,8 @@ chmodSync(setFile(strict, 'tls.key'), 0o600);
 
 testCheck(check, {
   pass: [
+    // server-certificate reports the CA in tls.crt; the key is not held against it.
+    { name: 'ca.crt copied over tls.crt: no mismatch claimed', facts: certFacts(healthy, { serverCert: readCertificateFile(setFile(healthy, 'ca.crt'), false) }), info: ['match-not-checked', 'summary'] },
     { name: 'the recipe: mode 0644', facts: certFacts(healthy), info: ['summary'] },
     { name: 'the checked-in key (RSA 4096, 0644)', facts: checkedInFacts(), info: ['summary'] },
     { name: 'mode 0600 owned by 65532', facts: owned(0o600, 65532, 65532) },

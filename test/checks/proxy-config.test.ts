@@ -188,5 +188,8 @@ testCheck(check, {
       },
     },
   ],
-  skip: [{ name: 'no deployment files at all', facts: baseFacts({ deployment: { dir: '/deploy', layout: 'none', generation: null } }), reason: '--config' }],
+  skip: [
+    { name: 'no deployment files at all', facts: baseFacts({ deployment: { dir: '/deploy', layout: 'none', generation: null } }), reason: '--config' },
+    { name: 'Helm values that do not load: helm-values reports them', facts: baseFacts({ deployment: { dir: '/h', layout: 'helm', generation: null }, helmValues: { state: 'invalid', path: '/h/values.yaml', problem: 'is binary' } }), reason: 'reported by helm-values' },
+  ],
 });

@@ -23,6 +23,12 @@ execFileSync('openssl', ['req', '-x509', '-new', '-key', setFile(healthy, 'ca.ke
   '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign', '-addext', 'subjectKeyIdentifier=00112233445566778899aabbccddeeff00112233',
   '-out', reKeyedCa], { stdio: 'ignore' });
 
+// A self-signed leaf (openssl req -x509 without the CA): no AKI, and not issued by ca.crt.
+const selfSigned = writeTemp('self-signed.crt', '');
+execFileSync('openssl', ['req', '-x509', '-new', '-key', setFile(healthy, 'tls.key'), '-sha256', '-days', '30', '-subj', '/CN=leaf',
+  '-config', writeTemp('req2.cnf', '[req]\ndistinguished_name=dn\n[dn]\n'), '-addext', 'basicConstraints=CA:FALSE', '-addext', 'extendedKeyUsage=serverAuth',
+  '-out', selfSigned], { stdio: 'ignore' });
+
 testCheck(check, {
   pass: [
     { name: 'the recipe with an EC server key', facts: certFacts(healthy), info: ['summary'] },
@@ -31,6 +37,8 @@ testCheck(check, {
     { name: 'another CA signed it: ca-registration says so, not this check', facts: variant('other-ca') },
     { name: 'expired: certificate-expiry says so, not this check', facts: variant('expired') },
     { name: 'a wrong SAN: certificate-san says so, not this check', facts: variant('wrong-san') },
+    { name: 'no AKI because the CA has no SKI: ca-certificate says so, not this check', facts: variant('ca-no-ski'), info: ['authority-key-id-not-judged'] },
+    { name: 'a self-signed leaf without AKI: ca-registration says who issued it, not this check', facts: withCert(selfSigned) },
     { name: 'ca.crt missing: the certificate\'s own rules are still judged', facts: certFacts(healthy, { caCert: { state: 'missing', path: '/x/ca.crt', explicit: false } }) },
   ],
   fail: [
@@ -53,10 +61,11 @@ testCheck(check, {
     { name: 'SHA-1 signature', facts: variant('sha1'), status: 'fail', messageIds: ['weak-signature'] },
     { name: 'RSA 1024 server key', facts: certFacts(makeCertSet('healthy', { keyType: 'rsa1024' })), status: 'fail', messageIds: ['weak-key'] },
     {
+      // The one defect: the leaf rules (AKI, EKU...) are not also held against a CA certificate.
       name: 'the CA certificate served as tls.crt',
       facts: withCert(setFile(healthy, 'ca.crt')),
       status: 'fail',
-      messageIds: ['ca-as-server-certificate', 'no-authority-key-id'],
+      messageIds: ['ca-as-server-certificate'],
     },
     { name: 'a full chain (leaf + CA)', facts: withCert(writeTemp('fullchain.crt', tlsPem + caPem)), status: 'warn', messageIds: ['extra-certificates'] },
     { name: 'the key pasted into tls.crt', facts: withCert(writeTemp('cert-and-key.crt', tlsPem + keyPem)), status: 'warn', messageIds: ['private-key-material'] },

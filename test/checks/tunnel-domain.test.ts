@@ -3,6 +3,7 @@ import { check } from '../../checks/routing/tunnel-domain.js';
 import type { Facts } from '../../src/core/facts.js';
 import { testCheck } from '../harness/check-tester.js';
 import { baseFacts, ok, yamlFact } from '../harness/facts.js';
+import { describeToken } from '../../src/probes/tunnel-token.js';
 
 const CONFIG = '/deploy/config/mcp-gateway.yaml';
 const DOMAIN = 'abcd1234.tunnel.example.com';
@@ -69,6 +70,25 @@ testCheck(check, {
       },
     },
     {
+      name: '${TUNNEL_DOMAIN} passed by the proxy service from a variable that is set nowhere',
+      facts: config(`tunnel_domain: \${TUNNEL_DOMAIN}\nroutes:\n  wiki: http://wiki:8080\n`, { ...assigned(), compose: COMPOSE('    environment:\n      TUNNEL_DOMAIN: ${TUNNEL_DOMAIN}\n') }),
+      status: 'fail',
+      messageIds: ['variable-unset'],
+    },
+    {
+      name: '${TUNNEL_DOMAIN} set to an empty string in .env, bare keys',
+      facts: config(`tunnel_domain: \${TUNNEL_DOMAIN}\nroutes:\n  wiki: http://wiki:8080\n`, { ...assigned(), compose: COMPOSE('    environment:\n      - TUNNEL_DOMAIN=${TUNNEL_DOMAIN}\n'), dotenv: ok('/deploy/.env', { TUNNEL_DOMAIN: '' }) }),
+      status: 'fail',
+      messageIds: ['bare-keys-without-domain'],
+      assert: (f) => expect(f[0].cause).toContain('expands to an empty string'),
+    },
+    {
+      name: 'data/tunnel-domain is binary: nothing to compare with',
+      facts: config(`tunnel_domain: ${DOMAIN}\nroutes:\n  wiki: http://wiki:8080\n`, { assignedDomain: { state: 'invalid', path: '/deploy/data/tunnel-domain', problem: 'is binary' } }),
+      status: 'warn',
+      messageIds: ['assigned-domain-unreadable'],
+    },
+    {
       name: '${TUNNEL_DOMAIN} in .env but not passed into the container',
       facts: config(`tunnel_domain: \${TUNNEL_DOMAIN}\nroutes:\n  wiki: http://wiki:8080\n`, { ...assigned(), dotenv: ok('/deploy/.env', { TUNNEL_DOMAIN: DOMAIN }) }),
       status: 'warn',
@@ -94,12 +114,28 @@ testCheck(check, {
     { name: 'a route key with a scheme', facts: config(`tunnel_domain: ${DOMAIN}\nroutes:\n  "https://wiki": http://wiki:8080\n`, assigned()), status: 'fail', messageIds: ['route-key-invalid'] },
     { name: 'an upper-case route key', facts: config(`tunnel_domain: ${DOMAIN}\nroutes:\n  Wiki: http://wiki:8080\n`, assigned()), status: 'warn', messageIds: ['route-key-case'] },
     {
-      name: 'Helm external mode without tunnel_domain',
-      facts: helm('external:\n  tunnelTokenSecretName: my-token\ngateway:\n  config:\n    routes:\n      mcp: http://mcp:8080\n', assigned()),
+      name: 'Helm external mode, proxy config given as its own file without tunnel_domain',
+      facts: { ...helm('external:\n  tunnelTokenSecretName: my-token\ngateway:\n  config:\n    tunnel_domain: x\n', assigned()), proxyConfig: yamlFact(CONFIG, 'listen_addr: ":8080"\nroutes:\n  mcp: http://mcp:8080\n') },
       status: 'fail',
       messageIds: ['tunnel-domain-missing'],
-      assert: (f) => expect(f[0].fix).toContain(`gateway.config.tunnel_domain: ${DOMAIN}`),
+      assert: (f) => expect(f[0].fix).toContain(`tunnel_domain: ${DOMAIN}`),
     },
   ],
-  skip: [{ name: 'invalid proxy config', facts: baseFacts({ proxyConfig: yamlFact(CONFIG, 'routes: [') }), reason: 'proxy config /deploy/config/mcp-gateway.yaml is not valid YAML' }],
+  skip: [
+    {
+      name: '${TUNNEL_DOMAIN} and ${TUNNEL_TOKEN} both unset because .env is unreadable: tunnel-token reports it',
+      facts: config(`tunnel_domain: \${TUNNEL_DOMAIN}\nroutes:\n  wiki: http://wiki:8080\n`, {
+        ...assigned(), compose: COMPOSE('    environment:\n      - TUNNEL_DOMAIN=${TUNNEL_DOMAIN}\n'),
+        dotenv: { state: 'unreadable', path: '/deploy/.env', explicit: false, problem: 'is a directory' },
+        token: describeToken([{ source: 'TUNNEL_TOKEN of the cloudflared service', path: '/deploy/docker-compose.yml', value: '${TUNNEL_TOKEN}', location: { file: '/deploy/docker-compose.yml' } }]),
+      }),
+      reason: 'reported by tunnel-token',
+    },
+    { name: 'invalid proxy config', facts: baseFacts({ proxyConfig: yamlFact(CONFIG, 'routes: [') }), reason: 'proxy config /deploy/config/mcp-gateway.yaml is not valid YAML' },
+    {
+      name: 'Helm external mode without tunnel_domain: the values are incomplete, helm-values reports it',
+      facts: helm('external:\n  tunnelTokenSecretName: my-token\ngateway:\n  config:\n    routes:\n      mcp: http://mcp:8080\n', assigned()),
+      reason: 'reported by helm-values',
+    },
+  ],
 });

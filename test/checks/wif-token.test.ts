@@ -57,6 +57,7 @@ testCheck(check, {
       assert: causeHas(new Date((now - 3700) * 1000).toISOString(), '62 min before now'),
     },
     { name: 'not yet valid', facts: both({ nbf: now + 600 }), status: 'fail', messageIds: ['jwt-not-yet-valid'] },
+    { name: 'the rule\'s scope lacks manage_tunnels (403 after the exchange)', facts: both({}, {}, rule({ oauth_scope: 'user:profile user:inference' })), status: 'fail', messageIds: ['rule-scope-missing'] },
     { name: 'issued in the future', facts: both({ iat: now + 300, exp: now + 3000 }), status: 'fail', messageIds: ['iat-in-future'] },
     { name: 'lives longer than an hour', facts: both({ iat: now - 60, exp: now + 86400 }), status: 'fail', messageIds: ['lifetime-too-long'], assert: causeHas('86460 s') },
     { name: 'expires before it is issued', facts: both({ iat: now - 10, exp: now - 20 }), status: 'fail', messageIds: ['exp-before-iat'] },
