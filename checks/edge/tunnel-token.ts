@@ -165,7 +165,8 @@ function judgeFields(t: TokenFacts, f: MakeFinding): Finding[] {
   else if (!s.base64) out.push(f('secret-invalid', NOT_VALID, 'The token\'s tunnel secret "s" is not standard base64, so cloudflared cannot decode the token\'s JSON.'));
   if (e.present && e.type !== 'string' && e.type !== 'null') out.push(f('endpoint-invalid', NOT_VALID, `The token's endpoint "e" is a ${e.type}, not a string.`));
   else if (e.type === 'string' && e.value !== '' && e.value !== 'fed') {
-    out.push(f('endpoint-unknown', 'cloudflared may look for the edge in the wrong place (edge discovery errors) or ignore the field.', `The token's endpoint "e" is ${e.value ? `"${e.value}"` : 'an unusual value'}; the only known one is "fed" (FedRAMP). Tokens issued for MCP tunnels normally have no "e".`, 'Copy the token again from the tunnel detail page; do not edit its JSON by hand.', 'warn'));
+    // The rule is "e only fed": any other value is not a token the vendor issued, so it fails.
+    out.push(f('endpoint-unknown', 'cloudflared may look for the edge in the wrong place (edge discovery errors), or the edge refuses the token.', `The token's endpoint "e" is ${e.value ? `"${e.value}"` : 'an unusual value'}; the only valid one is "fed" (FedRAMP). Tokens issued for MCP tunnels normally have no "e": this token was edited or belongs to something else.`, 'Copy the token again from the tunnel detail page; do not edit its JSON by hand.'));
   }
   return out;
 }

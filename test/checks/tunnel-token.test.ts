@@ -130,7 +130,7 @@ testCheck(check, {
     { name: 'no tunnel ID', facts: composeWith(token({ a: ACCOUNT, s: SECRET })), status: 'fail', messageIds: ['tunnel-id-invalid'] },
     { name: 'everything empty', facts: composeWith(token({ a: '', t: TUNNEL, s: '' })), status: 'fail', messageIds: ['account-tag-empty', 'secret-empty'] },
     { name: 'an endpoint of the wrong type', facts: composeWith(token({ a: ACCOUNT, t: TUNNEL, s: SECRET, e: 1 })), status: 'fail', messageIds: ['endpoint-invalid'] },
-    { name: 'an unknown endpoint', facts: composeWith(token({ a: ACCOUNT, t: TUNNEL, s: SECRET, e: 'mars' })), status: 'warn', messageIds: ['endpoint-unknown'] },
+    { name: 'an unknown endpoint', facts: composeWith(token({ a: ACCOUNT, t: TUNNEL, s: SECRET, e: 'mars' })), status: 'fail', messageIds: ['endpoint-unknown'] },
     {
       name: 'two places hold different tokens',
       facts: composeWith(GOOD, [{ source: '/deploy/data/tunnel-token', path: '/deploy/data/tunnel-token', value: token({ a: ACCOUNT, t: randomUUID(), s: randomBytes(32).toString('base64') }) }]),

@@ -522,8 +522,8 @@ const cases: Case[] = [
   { name: 'tunnel-token: secret "s" is empty', make: compose(OLD, setToken({ s: '' })), expect: fail('tunnel-token') },
   { name: 'tunnel-token: account tag "a" is empty', make: compose(NEW, setToken({ a: '' })), expect: fail('tunnel-token') },
   { name: 'tunnel-token: "t" is not a UUID', make: compose(NEW, setToken({ t: 'mcp-tunnel-prod' })), expect: fail('tunnel-token') },
-  // cloudflared only acts on "e":"fed" and ignores other values, so an unknown endpoint is a risk, not a failure.
-  { name: 'tunnel-token: "e" is something other than "fed" (warn)', make: compose(OLD, setToken({ e: 'eu' })), expect: warn('tunnel-token') },
+  // The documented rule is "e only fed": any other endpoint means the token was edited or is not the tunnel's.
+  { name: 'tunnel-token: "e" is something other than "fed"', make: compose(OLD, setToken({ e: 'eu' })), expect: fail('tunnel-token') },
   { name: 'tunnel-token: token truncated while copying', make: compose(OLD, (d) => {
     const t = d.dotenv!.TUNNEL_TOKEN.slice(0, 61);
     d.dotenv!.TUNNEL_TOKEN = t;
