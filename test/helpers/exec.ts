@@ -14,9 +14,12 @@ export interface Run {
   stderr: string;
 }
 
-/** The environment of a run: PATH and HOME only, plus what the test adds. Never the caller's tokens. */
+/**
+ * The environment of a run: PATH and HOME only, plus what the test adds. Never the caller's tokens.
+ * The loopback-only guard is on, so even a run that goes live cannot send a packet off the machine.
+ */
 export function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
-  return { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', NO_COLOR: '1', ...extra };
+  return { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', NO_COLOR: '1', MCP_TUNNEL_LOOPBACK_ONLY: '1', ...extra };
 }
 
 export function runCli(args: string[], opts: { env?: Record<string, string>; cwd?: string; input?: string; uid?: number; gid?: number } = {}): Run {
