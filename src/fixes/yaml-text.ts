@@ -5,6 +5,8 @@
 
 import { isMap, isScalar, isSeq, parseDocument, type Document, type Node, type Pair, type Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
 
+import { parseYamlText } from '../probes/yaml-document.js';
+
 export type KeyPath = readonly (string | number)[];
 
 /** How a new scalar is written when there is no existing one whose style to follow. */
@@ -15,15 +17,10 @@ export function parseYaml(text: string): Document.Parsed | null {
   return doc.errors.length > 0 ? null : doc;
 }
 
-/** The document's data, or undefined when it does not parse. */
+/** The document's data as the doctor's one YAML loader reads it, or undefined when it does not parse. */
 export function yamlData(text: string): unknown {
-  const doc = parseYaml(text);
-  if (!doc) return undefined;
-  try {
-    return doc.toJS({ maxAliasCount: 100 });
-  } catch {
-    return undefined;
-  }
+  const fact = parseYamlText(text, '');
+  return fact.state === 'ok' ? fact.value.data : undefined;
 }
 
 export function lineEnding(text: string): string {

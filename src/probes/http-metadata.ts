@@ -7,6 +7,7 @@ import { startDeadline } from './deadline.js';
 import { guardedLookup, guardRefusal } from './loopback-guard.js';
 import { classifyConnectError, describeConnectFailure } from './tcp-connect.js';
 import { parseYamlText } from './yaml-document.js';
+import { redact } from '../redaction/redact.js';
 
 export const MAX_DOCUMENT_BYTES = 256 * 1024;
 const MAX_SAME_HOST_REDIRECTS = 3;
@@ -25,12 +26,6 @@ export interface HttpGetOptions {
 export type HttpGetResult =
   | { ok: true; url: string; status: number; contentType: string | null; body: Buffer; latencyMs: number }
   | { ok: false; url: string; failure: FetchFailureKind; detail: string; status: number | null; contentType: string | null; latencyMs: number };
-
-function scrub(text: string, secrets: string[] | undefined): string {
-  let out = text;
-  for (const s of secrets ?? []) if (s) out = out.split(s).join('[redacted]');
-  return out;
-}
 
 /** GET a URL; follows at most three redirects, and only to the same scheme, host and port. */
 export async function httpGet(url: string, o: HttpGetOptions): Promise<HttpGetResult> {
@@ -94,7 +89,7 @@ export async function httpGet(url: string, o: HttpGetOptions): Promise<HttpGetRe
     if (kind === 'error' && /TIMEOUT/.test(code)) kind = 'timeout';
     if (kind === 'error' && code === 'UND_ERR_SOCKET') kind = 'reset';
     const detail = kind === 'error' ? `GET ${current.href}: ${(err as Error).message}` : describeConnectFailure(kind, current.host, cause);
-    return { ok: false, url: current.href, failure: kind, detail: scrub(detail, o.secrets), status: null, contentType: null, latencyMs: d.elapsed() };
+    return { ok: false, url: current.href, failure: kind, detail: redact(detail, o.secrets), status: null, contentType: null, latencyMs: d.elapsed() };
   } finally {
     d.dispose();
     agent.destroy().catch(() => undefined);
