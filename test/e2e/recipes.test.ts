@@ -188,6 +188,18 @@ describe('recipes in the README', () => {
     expect(readme).toContain(`\`\`\`yaml\n${text}\`\`\``);
   });
 
+  it("first command runs the built CLI from the checkout (no npx) and the example passes", () => {
+    const first = /^```sh\n(.*)\n/m.exec(readme)?.[1] ?? '';
+    const [install, doctor] = first.replace(/\s+#.*$/, '').split(' && ');
+    expect(install).toBe('npm install');
+    const words = (doctor ?? '').split(/\s+/);
+    expect(words.slice(0, 2)).toEqual(['node', 'bin/mcp-tunnel.cjs']);
+    const r = runCli(words.slice(2), { cwd: ROOT });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Verdict: No problems found/);
+  });
+
   it('has the CI section and the Helm test hook section', () => {
     expect(readme).toMatch(/^## In CI \(pre-deploy gate\)$/m);
     expect(readme).toMatch(/^## Helm test hook$/m);
