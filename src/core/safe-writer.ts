@@ -430,7 +430,13 @@ export function commitChanges(root: string, changes: readonly Change[], opts: Co
         throw new Stop('failed', `no backup of ${t.shown} could be written (${errCode(err)})`);
       }
     }
-    for (const dir of new Set(targets.filter((t) => t.backup).map((t) => dirname(t.path)))) fsyncDirectory(dir);
+    for (const dir of new Set(targets.filter((t) => t.backup).map((t) => dirname(t.path)))) {
+      try {
+        fsyncDirectory(dir);
+      } catch (err) {
+        throw new Stop('failed', `the backups in ${display(dir)} could not be synced (${errCode(err)})`);
+      }
+    }
 
     step = 'replacing the files';
     for (const t of targets) {
