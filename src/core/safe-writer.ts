@@ -445,7 +445,8 @@ export function commitChanges(root: string, changes: readonly Change[], opts: Co
         else swapIn(t, t.change);
       } catch (err) {
         if (err instanceof Stop) throw err;
-        throw new Stop('failed', `${t.shown} could not be replaced (${errCode(err)})`);
+        const what = t.change.kind === 'chmod' ? `the mode of ${t.shown} could not be changed` : `${t.shown} could not be replaced`;
+        throw new Stop('failed', `${what} (${errCode(err)})`);
       }
     }
     step = 'syncing the directories';
