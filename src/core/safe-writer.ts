@@ -126,9 +126,13 @@ function readRegular(path: string): Buffer {
   }
 }
 
-function writeAll(fd: number, bytes: Uint8Array): void {
+/**
+ * Writes all of `bytes`. Files get positional writes (pwrite): nothing else in Node uses that call,
+ * so the fault-injection tests can fail exactly the writer's writes; devices and pipes cannot seek.
+ */
+function writeAll(fd: number, bytes: Uint8Array, positional = true): void {
   let off = 0;
-  while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+  while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off, positional ? off : null);
 }
 
 function fsyncDirectory(dir: string): void {
@@ -196,6 +200,9 @@ function acquireLock(root: string, shown: string): () => void {
     }
     try {
       writeAll(fd, Buffer.from(`${process.pid}\n`));
+    } catch (err) {
+      removeQuietly(path);
+      throw new Stop('failed', `cannot take the lock ${shown}/${LOCK_NAME} (${errCode(err)}); nothing was changed`);
     } finally {
       closeSync(fd);
     }
@@ -418,6 +425,9 @@ export function commitChanges(root: string, changes: readonly Change[], opts: Co
       try {
         t.temp = writeTemp(t.path, 'new', t.change.bytes, mode, t.stat);
       } catch (err) {
+        if (t.stat && errCode(err) === 'EPERM') {
+          throw new Stop('refused', `${t.shown} belongs to uid ${t.stat.uid}, gid ${t.stat.gid}: not changed (a new file could not keep that owner; edit it by hand)`);
+        }
         throw new Stop('failed', `${t.shown}: the new content could not be written (${errCode(err)})`);
       }
     }
@@ -526,7 +536,7 @@ export function writeReportFile(path: string, text: string): void {
       throw new UsageError(`could not write ${path}: ${errCode(err)}`);
     }
     try {
-      writeAll(fd, Buffer.from(text, 'utf8'));
+      writeAll(fd, Buffer.from(text, 'utf8'), false);
     } finally {
       closeSync(fd);
     }

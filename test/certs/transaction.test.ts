@@ -42,8 +42,8 @@ describe.skipIf(straceGate.skip)('certs renew under injected faults', () => {
   it('every failed step rolls back: old key and certificate, matching, no .bak, no temporary file', () => {
     straceGate.assert();
     const faults = faultsFor(tracedCalls(['certs', 'renew', '--out', freshSet()]));
-    // Writes of the new tls.key, tls.crt and their two backups; 2 renames; 2 backup links, 2 holds.
-    expect(faults.filter((f) => f.name.startsWith('write')).length).toBe(4);
+    // Writes of the lock, the new tls.key, tls.crt and their two backups; 2 renames; 2 backup links, 2 holds.
+    expect(faults.filter((f) => f.name.startsWith('pwrite64')).length).toBe(5);
     expect(faults.filter((f) => f.name.startsWith('rename')).length).toBe(2);
     expect(faults.filter((f) => f.name.startsWith('link')).length).toBe(4);
     expect(faults.filter((f) => f.name.startsWith('fsync')).length).toBeGreaterThanOrEqual(6);
@@ -85,8 +85,8 @@ describe.skipIf(straceGate.skip)('certs init --force under injected faults', () 
     straceGate.assert();
     const args = (out: string) => ['certs', 'init', '--tunnel-domain', DOMAIN, '--out', out, '--force'];
     const faults = faultsFor(tracedCalls(args(strayCertificates())));
-    // 2 keys, 2 certificates and tunnel-domain, 3 backups; 3 renames (the keys are linked in).
-    expect(faults.filter((f) => f.name.startsWith('write')).length).toBe(8);
+    // The lock, 2 keys, 2 certificates and tunnel-domain, 3 backups; 3 renames (the keys are linked in).
+    expect(faults.filter((f) => f.name.startsWith('pwrite64')).length).toBe(9);
     expect(faults.filter((f) => f.name.startsWith('rename')).length).toBe(3);
     for (const fault of faults) {
       const out = strayCertificates();

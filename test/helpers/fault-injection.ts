@@ -36,32 +36,28 @@ interface TracedCall {
   call: string;
   /** 1-based among this call's invocations by the main thread, as strace's `when=` counts them. */
   index: number;
-  /** The file a write() went to, when it was opened by name. */
-  file?: string;
 }
 
-/** The rename, link, fsync and write calls of the CLI's main thread in a traced dry run. */
+/**
+ * The writer's calls in a traced dry run of the CLI's main thread: pwrite64 (the writer writes
+ * files with positional writes, which nothing else in Node uses), rename, link and fsync.
+ */
 export function tracedCalls(args: string[]): TracedCall[] {
   const out = join(ROOT, `.strace-${process.pid}-${Date.now()}.txt`);
   try {
-    spawnSync('strace', ['-f', '-qq', '-o', out, '-e', 'trace=write,openat,rename,link,fsync', process.execPath, BIN, ...args], {
+    spawnSync('strace', ['-f', '-qq', '-o', out, '-e', 'trace=pwrite64,rename,link,fsync', process.execPath, BIN, ...args], {
       cwd: ROOT, env: cleanEnv(), input: '', timeout: 60000,
     });
     const lines = readFileSync(out, 'utf8').split('\n').filter(Boolean);
     const main = lines[0].split(/\s+/)[0];
-    const fds = new Map<string, string>();
     const counts = new Map<string, number>();
     const calls: TracedCall[] = [];
     for (const line of lines) {
-      const [, pid, rest] = /^(\d+)\s+(.*)$/.exec(line) ?? [];
-      if (pid !== main || rest === undefined) continue;
-      const open = /^openat\(.*?"([^"]+)".*= (\d+)$/.exec(rest);
-      if (open) fds.set(open[2], open[1]);
-      const m = /^(write|rename|link|fsync)\((\d+)?/.exec(rest);
-      if (!m) continue;
-      const index = (counts.get(m[1]) ?? 0) + 1;
-      counts.set(m[1], index);
-      calls.push({ call: m[1], index, ...(m[1] === 'write' && m[2] && fds.has(m[2]) ? { file: fds.get(m[2]) } : {}) });
+      const [, pid, call] = /^(\d+)\s+(pwrite64|rename|link|fsync)\(/.exec(line) ?? [];
+      if (pid !== main || call === undefined) continue;
+      const index = (counts.get(call) ?? 0) + 1;
+      counts.set(call, index);
+      calls.push({ call, index });
     }
     return calls;
   } finally {
@@ -69,14 +65,12 @@ export function tracedCalls(args: string[]): TracedCall[] {
   }
 }
 
-/** One fault per call the writer makes (writes: those to its temporary files), as strace options. */
+/** One fault per call the writer makes, as strace options (writes fail with ENOSPC, the rest EIO). */
 export function faultsFor(calls: TracedCall[]): { name: string; strace: string[] }[] {
-  return calls
-    .filter((c) => c.call !== 'write' || /\.mcp-tunnel-(new|backup)-/.test(c.file ?? ''))
-    .map((c) => {
-      const error = c.call === 'write' ? 'ENOSPC' : 'EIO';
-      return { name: `${c.call} #${c.index} ${error}`, strace: ['-e', `trace=${c.call}`, '-e', `inject=${c.call}:error=${error}:when=${c.index}`] };
-    });
+  return calls.map((c) => {
+    const error = c.call === 'pwrite64' ? 'ENOSPC' : 'EIO';
+    return { name: `${c.call} #${c.index} ${error}`, strace: ['-e', `trace=${c.call}`, '-e', `inject=${c.call}:error=${error}:when=${c.index}`] };
+  });
 }
 
 /** Every file under `dir` (links as "-> target"), by relative path; content as text. */
