@@ -176,15 +176,17 @@ function currentBytes(path: string): Buffer | null {
 }
 
 /** A file of the set, replacing what was read (kept as a backup) or created new. */
-function fileChange(path: string, text: string, mode: number, expected: Buffer | null, backupMode?: number): WriteChange {
-  return { kind: 'write', path, bytes: Buffer.from(text, 'utf8'), expected, mode, backup: backupMode === undefined ? {} : { mode: backupMode } };
+function fileChange(path: string, text: string, mode: number, expected: Buffer | null, backupMode?: number) {
+  const backup = backupMode === undefined ? {} : { mode: backupMode };
+  return { kind: 'write', path, bytes: Buffer.from(text, 'utf8'), expected, mode, backup } satisfies WriteChange;
 }
 
 /** Writes the set as one transaction; returns the backups made, or throws CertsError with what happened. */
 function commitSet(out: string, changes: Change[]): string[] {
   const outcome = commitChanges(out, changes);
-  if (outcome.status !== 'done') throw new CertsError(`writing ${out} ${outcome.status === 'failed' ? 'failed' : `was ${outcome.status === 'refused' ? 'refused' : 'stopped (conflict)'}`}: ${outcome.message}`);
-  return outcome.changes.flatMap((c) => (c.backup ? [c.backup] : []));
+  if (outcome.status === 'done') return outcome.changes.flatMap((c) => (c.backup ? [c.backup] : []));
+  const what = { failed: 'failed', refused: 'was refused', conflict: 'was stopped (conflict)' }[outcome.status];
+  throw new CertsError(`writing ${out} ${what}: ${outcome.message}`);
 }
 
 function readDomainFile(path: string): string | null {
@@ -277,7 +279,9 @@ function init(opts: CertsInitOptions, io: CertsIO): number {
     fileChange(path('ca.crt'), pemEncode('CERTIFICATE', caCert), PUBLIC_MODE, planned.get('ca.crt') ?? null),
     fileChange(path('tls.crt'), pemEncode('CERTIFICATE', serverCert), PUBLIC_MODE, planned.get('tls.crt') ?? null),
   ];
-  if (writeDomain) changes.push(fileChange(path('tunnel-domain'), `${domain}\n`, PUBLIC_MODE, planned.get('tunnel-domain') ?? null));
+  if (writeDomain) {
+    changes.push(fileChange(path('tunnel-domain'), `${domain}\n`, PUBLIC_MODE, planned.get('tunnel-domain') ?? null));
+  }
   const backups = commitSet(out, changes);
 
   const ca = new X509Certificate(caCert);
@@ -294,7 +298,9 @@ function init(opts: CertsInitOptions, io: CertsIO): number {
     `Wrote ${out}/ for the tunnel domain ${domain}:`,
     ...rows.map(([f, m, what]) => `  ${f.padEnd(13)} ${m}  ${what}`),
   ];
-  if (replaced.length > 0) lines.push(`Replaced: ${replaced.map(path).join(', ')} (old copies kept as ${backups.join(', ')})`);
+  if (replaced.length > 0) {
+    lines.push(`Replaced: ${replaced.map(path).join(', ')} (old copies kept as ${backups.join(', ')})`);
+  }
   lines.push(
     '',
     `CA SHA-256 fingerprint: ${fingerprint}`,
@@ -443,7 +449,9 @@ function renew(opts: CertsRenewOptions, io: CertsIO): number {
     changes.push(fileChange(path('tls.key'), pem, PUBLIC_MODE, plannedKey, KEY_MODE));
   }
   changes.push(fileChange(path('tls.crt'), pemEncode('CERTIFICATE', der), PUBLIC_MODE, plannedCert));
-  if (fileDomain === null && optDomain !== null) changes.push(fileChange(path('tunnel-domain'), `${optDomain}\n`, PUBLIC_MODE, null));
+  if (fileDomain === null && optDomain !== null) {
+    changes.push(fileChange(path('tunnel-domain'), `${optDomain}\n`, PUBLIC_MODE, null));
+  }
   const backups = commitSet(out, changes);
 
   const renewBy = new Date(validity.notAfter.getTime() - RENEW_BEFORE_DAYS * DAY_MS);

@@ -183,7 +183,9 @@ function acquireLock(root: string, shown: string): () => void {
     try {
       fd = openSync(path, 'wx', 0o644);
     } catch (err) {
-      if (errCode(err) !== 'EEXIST') throw new Stop('failed', `cannot take the lock ${shown}/${LOCK_NAME} (${errCode(err)}); nothing was changed`);
+      if (errCode(err) !== 'EEXIST') {
+        throw new Stop('failed', `cannot take the lock ${shown}/${LOCK_NAME} (${errCode(err)}); nothing was changed`);
+      }
       let holder = NaN;
       try {
         holder = Number.parseInt(readFileSync(path, 'utf8'), 10);
@@ -191,7 +193,8 @@ function acquireLock(root: string, shown: string): () => void {
         // removed meanwhile: try again
       }
       if (Number.isSafeInteger(holder) && holder > 0 && processAlive(holder)) {
-        throw new Stop('refused', `another mcp-tunnel (pid ${holder}) is changing files in ${shown} (lock ${LOCK_NAME}); nothing was changed, try again when it is done`);
+        throw new Stop('refused', `another mcp-tunnel (pid ${holder}) is changing files in ${shown} ` +
+          `(lock ${LOCK_NAME}); nothing was changed, try again when it is done`);
       }
       // Stale (its process is gone, or the file holds no pid): a small race with another taker
       // remains, the lock is advisory.
@@ -237,36 +240,47 @@ function checkTarget(rootReal: string, change: Change, shown: string, notes: str
     throw new Stop('refused', `${shown}: its directory cannot be resolved (${errCode(err)}); not changed`);
   }
   if (dirReal !== rootReal && !dirReal.startsWith(rootReal + sep)) {
-    throw new Stop('refused', `${shown} resolves to ${join(dirReal, basename(path))}, outside ${rootReal}: not changed (only files under that directory are written)`);
+    const real = join(dirReal, basename(path));
+    throw new Stop('refused', `${shown} resolves to ${real}, outside ${rootReal}: not changed ` +
+      '(only files under that directory are written)');
   }
   const stat = lstatOrNull(path);
   if (stat?.isSymbolicLink()) {
-    throw new Stop('refused', `${shown} is a symbolic link: not changed (links are never followed; change the file it points to by hand)`);
+    throw new Stop('refused', `${shown} is a symbolic link: not changed ` +
+      '(links are never followed; change the file it points to by hand)');
   }
   if (stat && !stat.isFile()) throw new Stop('refused', `${shown} is not a regular file: not changed`);
   if (stat && stat.nlink > 1) {
-    throw new Stop('refused', `${shown} has ${stat.nlink} hard links: not changed (a new file would split it from its other names; edit it by hand)`);
+    throw new Stop('refused', `${shown} has ${stat.nlink} hard links: not changed ` +
+      '(a new file would split it from its other names; edit it by hand)');
   }
   const target: Target = { change, path, shown, stat, current: null };
   if (change.kind === 'chmod') {
     if (!stat) throw new Stop('conflict', `${shown} is gone; nothing was changed`);
     if ((stat.mode & 0o7777) !== change.expectedMode) {
-      throw new Stop('conflict', `the mode of ${shown} changed since it was checked (${octal(change.expectedMode)} then, ${octal(stat.mode)} now); nothing was changed`);
+      const modes = `${octal(change.expectedMode)} then, ${octal(stat.mode)} now`;
+      throw new Stop('conflict', `the mode of ${shown} changed since it was checked (${modes}); nothing was changed`);
     }
     return target;
   }
   if (!stat) {
-    if (change.expected !== null && change.expected !== 'any') throw new Stop('conflict', `${shown} is gone; nothing was written`);
+    if (change.expected !== null && change.expected !== 'any') {
+      throw new Stop('conflict', `${shown} is gone; nothing was written`);
+    }
     return target;
   }
-  if (change.expected === null) throw new Stop('conflict', `${shown} exists (it appeared since it was checked); it was not replaced`);
+  if (change.expected === null) {
+    throw new Stop('conflict', `${shown} exists (it appeared since it was checked); it was not replaced`);
+  }
   if ((stat.mode & 0o222) === 0) {
-    throw new Stop('refused', `${shown} is read-only (${octal(stat.mode)}): not changed; make it writable or edit it by hand`);
+    throw new Stop('refused', `${shown} is read-only (${octal(stat.mode)}): not changed; ` +
+      'make it writable or edit it by hand');
   }
   const attrs = extendedAttributes(path);
   if ('unknown' in attrs) notes.push(`extended attributes of ${shown} were not checked: ${attrs.unknown}`);
   else if (attrs.names.length > 0) {
-    throw new Stop('refused', `${shown} has extended attributes (${attrs.names.join(', ')}) that a new file would lose: not changed; edit it by hand`);
+    throw new Stop('refused', `${shown} has extended attributes (${attrs.names.join(', ')}) ` +
+      'that a new file would lose: not changed; edit it by hand');
   }
   if (change.expected === 'any' && !change.backup) return target;
   try {
@@ -287,7 +301,8 @@ function writeTemp(path: string, what: string, bytes: Uint8Array, mode: number, 
   const fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
   try {
     writeAll(fd, bytes);
-    if (owner && (owner.uid !== process.getuid?.() || owner.gid !== process.getgid?.())) fchownSync(fd, owner.uid, owner.gid);
+    const foreign = owner && (owner.uid !== process.getuid?.() || owner.gid !== process.getgid?.());
+    if (owner && foreign) fchownSync(fd, owner.uid, owner.gid);
     fchmodSync(fd, mode);
     fsyncSync(fd);
   } catch (err) {
@@ -327,7 +342,9 @@ function swapIn(t: Target, change: WriteChange): void {
     try {
       linkSync(temp, t.path);
     } catch (err) {
-      if (errCode(err) === 'EEXIST') throw new Stop('conflict', `${t.shown} appeared while it was being written; it was not replaced`);
+      if (errCode(err) === 'EEXIST') {
+        throw new Stop('conflict', `${t.shown} appeared while it was being written; it was not replaced`);
+      }
       throw err;
     }
     t.applied = true;
@@ -355,7 +372,8 @@ function swapIn(t: Target, change: WriteChange): void {
   // An edit made in place between the comparison and the rename shows on the hold: put it back.
   // (Not ctime: the rename itself changes the old file's link count, hence its ctime.)
   if (lstatSync(hold).mtimeMs !== held.mtimeMs || !readRegular(hold).equals(expected)) {
-    throw new Stop('conflict', `${t.shown} was changed by someone else while it was being replaced; their version was kept`);
+    throw new Stop('conflict',
+      `${t.shown} was changed by someone else while it was being replaced; their version was kept`);
   }
 }
 
@@ -426,7 +444,8 @@ export function commitChanges(root: string, changes: readonly Change[], opts: Co
         t.temp = writeTemp(t.path, 'new', t.change.bytes, mode, t.stat);
       } catch (err) {
         if (t.stat && errCode(err) === 'EPERM') {
-          throw new Stop('refused', `${t.shown} belongs to uid ${t.stat.uid}, gid ${t.stat.gid}: not changed (a new file could not keep that owner; edit it by hand)`);
+          throw new Stop('refused', `${t.shown} belongs to uid ${t.stat.uid}, gid ${t.stat.gid}: not changed ` +
+            '(a new file could not keep that owner; edit it by hand)');
         }
         throw new Stop('failed', `${t.shown}: the new content could not be written (${errCode(err)})`);
       }
@@ -455,7 +474,9 @@ export function commitChanges(root: string, changes: readonly Change[], opts: Co
         else swapIn(t, t.change);
       } catch (err) {
         if (err instanceof Stop) throw err;
-        const what = t.change.kind === 'chmod' ? `the mode of ${t.shown} could not be changed` : `${t.shown} could not be replaced`;
+        const what = t.change.kind === 'chmod'
+          ? `the mode of ${t.shown} could not be changed`
+          : `${t.shown} could not be replaced`;
         throw new Stop('failed', `${what} (${errCode(err)})`);
       }
     }
@@ -506,7 +527,8 @@ function rollBack(targets: Target[], status: Stop['status'], message: string, di
     }
   }
   if (stuck.length > 0) return `${message}; rolling back failed: ${stuck.join('; ')}`;
-  if (applied.length > 0) return `${message}; rolled back: ${applied.map((t) => display(t.change.path)).join(', ')} as before, nothing changed`;
+  const undone = applied.map((t) => display(t.change.path)).join(', ');
+  if (applied.length > 0) return `${message}; rolled back: ${undone} as before, nothing changed`;
   return status === 'failed' ? `${message}; nothing was changed` : message;
 }
 
@@ -542,8 +564,7 @@ export function writeReportFile(path: string, text: string): void {
     }
     return;
   }
-  const outcome = commitChanges(dirname(resolve(path)), [{ kind: 'write', path, bytes: Buffer.from(text, 'utf8'), expected: 'any' }], {
-    lock: false,
-  });
+  const change: WriteChange = { kind: 'write', path, bytes: Buffer.from(text, 'utf8'), expected: 'any' };
+  const outcome = commitChanges(dirname(resolve(path)), [change], { lock: false });
   if (outcome.status !== 'done') throw new UsageError(`could not write ${path}: ${outcome.message}`);
 }

@@ -31,7 +31,9 @@ const MAX_BYTES = 4 * 1024 * 1024;
 function changeFor(plan: FixPlan, shown: string): Change | string {
   if (plan.kind === 'chmod') return { kind: 'chmod', path: plan.path, mode: plan.mode, expectedMode: plan.beforeMode };
   const read = readBounded(plan.path, false, MAX_BYTES);
-  if (read.state !== 'ok') return `${shown} ${read.state === 'missing' ? 'is gone' : read.problem}; nothing was written`;
+  if (read.state !== 'ok') {
+    return `${shown} ${read.state === 'missing' ? 'is gone' : read.problem}; nothing was written`;
+  }
   const bom = read.bytes.subarray(0, 3).equals(BOM);
   if (read.bytes.subarray(bom ? 3 : 0).toString('utf8') !== plan.before) {
     return `${shown} changed since it was checked; nothing was written (run the doctor again)`;
@@ -49,7 +51,10 @@ export function applyPlans(plans: readonly FixPlan[], root: string, display = (p
     if (outcome.status !== 'done') return { plan, status: outcome.status, message: outcome.message };
     const [done] = outcome.changes;
     const notes = outcome.notes.length > 0 ? { notes: outcome.notes } : {};
-    if (plan.kind === 'chmod') return { plan, status: 'applied', message: `mode of ${display(plan.path)} changed`, oldMode: done.oldMode, ...notes };
+    if (plan.kind === 'chmod') {
+      const message = `mode of ${display(plan.path)} changed`;
+      return { plan, status: 'applied', message, oldMode: done.oldMode, ...notes };
+    }
     return { plan, status: 'applied', message: `edited ${display(plan.path)}`, backup: done.backup, ...notes };
   });
 }

@@ -66,7 +66,8 @@ export function renderPlan(facts: Readonly<Facts>, report: FixReport, stale: rea
   }
   if (plans.length > 0 && !opts.applying) {
     lines.push('');
-    lines.push('Nothing was changed. Run again with --yes to apply the repairs above (each edited file is first backed up as <file>.bak, or .bak.N when that exists).');
+    lines.push('Nothing was changed. Run again with --yes to apply the repairs above ' +
+      '(each edited file is first backed up as <file>.bak, or .bak.N when that exists).');
   }
   return `${lines.join('\n')}\n`;
 }

@@ -16,7 +16,7 @@ export const straceGate = labGate('fault injection with strace', programMissing(
 /** Runs the built CLI under `strace -f` with the given filter (e.g. -e inject=rename:error=EIO:when=2). */
 export function runUnderStrace(strace: string[], args: string[]): Run {
   const r = spawnSync('strace', ['-f', '-qq', '-o', '/dev/null', ...strace, process.execPath, BIN, ...args], {
-    cwd: ROOT, env: cleanEnv(), input: '', encoding: 'utf8', timeout: 60000,
+    cwd: ROOT, env: cleanEnv(), input: '', encoding: 'utf8', timeout: 60000, killSignal: 'SIGKILL',
   });
   return { code: r.status, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
 }
