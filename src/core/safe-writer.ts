@@ -54,7 +54,14 @@ export interface ChmodChange {
   expectedMode: number;
 }
 
-export type Change = WriteChange | ChmodChange;
+/** A file the others were made from (the key a certificate is issued for): it must still hold these bytes. */
+export interface KeepChange {
+  kind: 'keep';
+  path: string;
+  expected: Uint8Array;
+}
+
+export type Change = WriteChange | ChmodChange | KeepChange;
 
 export interface ChangeDone {
   path: string;
@@ -250,11 +257,15 @@ function checkTarget(rootReal: string, change: Change, shown: string, notes: str
       '(links are never followed; change the file it points to by hand)');
   }
   if (stat && !stat.isFile()) throw new Stop('refused', `${shown} is not a regular file: not changed`);
+  const target: Target = { change, path, shown, stat, current: null };
+  if (change.kind === 'keep') {
+    stillHolds(target, change);
+    return target;
+  }
   if (stat && stat.nlink > 1) {
     throw new Stop('refused', `${shown} has ${stat.nlink} hard links: not changed ` +
       '(a new file would split it from its other names; edit it by hand)');
   }
-  const target: Target = { change, path, shown, stat, current: null };
   if (change.kind === 'chmod') {
     if (!stat) throw new Stop('conflict', `${shown} is gone; nothing was changed`);
     if ((stat.mode & 0o7777) !== change.expectedMode) {
@@ -391,6 +402,16 @@ function chmodIn(t: Target, change: ChmodChange): void {
   }
 }
 
+function stillHolds(t: Target, change: KeepChange): void {
+  let same = false;
+  try {
+    same = readRegular(t.path).equals(change.expected);
+  } catch {
+    // gone or unreadable: not the file the others were made from
+  }
+  if (!same) throw new Stop('conflict', `${t.shown} changed since it was read; nothing was written (run the command again)`);
+}
+
 /** Undo one applied change; returns what could not be undone, or null. */
 function undo(t: Target): string | null {
   try {
@@ -468,7 +489,9 @@ export function commitChanges(root: string, changes: readonly Change[], opts: Co
     }
 
     step = 'replacing the files';
+    for (const t of targets) if (t.change.kind === 'keep') stillHolds(t, t.change);
     for (const t of targets) {
+      if (t.change.kind === 'keep') continue;
       try {
         if (t.change.kind === 'chmod') chmodIn(t, t.change);
         else swapIn(t, t.change);

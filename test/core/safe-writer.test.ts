@@ -81,6 +81,21 @@ describe('commitChanges', () => {
     expect(readdirSync(root).sort()).toEqual(['tls.crt', 'tls.key']);
   });
 
+  it('a kept file (the key a certificate was issued for) that changed stops the others', () => {
+    const root = scratchDir();
+    const [key, cert] = [join(root, 'tls.key'), join(root, 'tls.crt')];
+    writeFileSync(key, 'a key put there meanwhile\n');
+    writeFileSync(cert, 'old cert\n');
+    const outcome = commitChanges(root, [
+      { kind: 'keep', path: key, expected: text('the key the certificate is for\n') },
+      write(cert, 'new cert\n', 'old cert\n'),
+    ]);
+    expect(outcome).toMatchObject({ status: 'conflict' });
+    expect(outcome.status !== 'done' && outcome.message).toContain('tls.key changed since it was read');
+    expect(readFileSync(cert, 'utf8')).toBe('old cert\n');
+    expect(readdirSync(root).sort()).toEqual(['tls.crt', 'tls.key']);
+  });
+
   it('a path outside the root is refused, even spelled through ..', () => {
     const root = scratchDir();
     mkdirSync(join(root, 'deployment'));
