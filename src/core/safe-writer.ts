@@ -409,7 +409,9 @@ function stillHolds(t: Target, change: KeepChange): void {
   } catch {
     // gone or unreadable: not the file the others were made from
   }
-  if (!same) throw new Stop('conflict', `${t.shown} changed since it was read; nothing was written (run the command again)`);
+  if (!same) {
+    throw new Stop('conflict', `${t.shown} changed since it was read; nothing was written (run the command again)`);
+  }
 }
 
 /** Undo one applied change; returns what could not be undone, or null. */
