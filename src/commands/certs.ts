@@ -444,7 +444,8 @@ function renew(opts: CertsRenewOptions, io: CertsIO): number {
 
   // The key first: a proxy that reloads when tls.crt changes then finds the matching key.
   // With --keep-key the certificate is issued for the key read above: it must still be there.
-  const changes: Change[] = plannedKey && !freshKey ? [{ kind: 'keep', path: path('tls.key'), expected: plannedKey }] : [];
+  const changes: Change[] = [];
+  if (plannedKey && !freshKey) changes.push({ kind: 'keep', path: path('tls.key'), expected: plannedKey });
   if (freshKey) {
     const pem = pemEncode('PRIVATE KEY', freshKey.export({ type: 'pkcs8', format: 'der' }));
     changes.push(fileChange(path('tls.key'), pem, PUBLIC_MODE, plannedKey, KEY_MODE));
