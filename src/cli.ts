@@ -7,7 +7,7 @@ import { UsageError, describeError, EXIT_USAGE } from './core/errors.js';
 import { toolVersion } from './core/version.js';
 import { redact } from './redaction/redact.js';
 import type { CommandContext } from './commands/outputs.js';
-import { writeFileAtomic } from './core/atomic-write.js';
+import { writeReportFile } from './core/safe-writer.js';
 
 export interface CliIO {
   stdout(text: string): void;
@@ -47,9 +47,9 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   // Everything the tool writes passes the one redactor.
   const out = (t: string) => io.stdout(redact(t));
   const err = (t: string) => io.stderr(redact(t));
-  // Report files too: redacted, then written atomically.
+  // Report files too: redacted, then written by the one writer (replaced atomically, links refused).
   const context: CommandContext = {
-    writeFile: (path, text) => writeFileAtomic(path, redact(text)),
+    writeFile: (path, text) => writeReportFile(path, redact(text)),
     argv,
   };
   let exitCode = 0;

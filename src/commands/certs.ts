@@ -7,6 +7,10 @@
 // Decisions:
 // - Keys are never replaced. `init` refuses when ca.key or tls.key exists (whatever --force
 //   says); --force only lets it replace certificates and tunnel-domain, each kept as .bak.
+// - Every file goes through the one writer (src/core/safe-writer.ts) as one transaction under
+//   the --out directory: all new files and backups are written and verified first, then renamed
+//   into place; a failure at any step puts every file back, so a key and its certificate always
+//   match. Backups take the first free name (.bak, .bak.1, ...), so none is ever overwritten.
 // - `renew` makes a fresh server key by default: a key that may have been copied around is not
 //   carried into the next 90 days. The old tls.key and tls.crt are kept as .bak (the key's
 //   backup at mode 0600: nothing needs to read it). --keep-key re-signs the existing key instead,
@@ -16,13 +20,13 @@
 //   file, from the current tls.crt; a new SAN is announced on stderr.
 
 import { createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
-import { mkdirSync, statSync, unlinkSync } from 'node:fs';
+import { lstatSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import type { CertificateFacts } from '../core/facts.js';
 import { describeError } from '../core/errors.js';
+import { commitChanges, type Change, type WriteChange } from '../core/safe-writer.js';
 import { checkTunnelDomain, wildcardFor } from '../certs/domain.js';
-import { backupFile, exists, FileExistsError, writeFileAtomic, writeNewFileAtomic } from '../certs/files.js';
 import { certificateFileJson, certificateFileText, keyFileJson, keyFileText } from '../certs/inspect-report.js';
 import { pemEncode } from '../certs/pem-armour.js';
 import { CA_DAYS, issueCaCertificate, issueServerCertificate, SERVER_DAYS, validityFrom } from '../certs/profiles.js';
@@ -151,6 +155,40 @@ function ensureDirectory(dir: string, create: boolean): void {
   if (!isDir) throw new CertsError(`${dir}: not a directory`);
 }
 
+/** Whether a name is taken (by anything, a dangling link included). */
+function present(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return false;
+    throw new CertsError(`${path}: cannot be used (${code ?? describeError(err)})`);
+  }
+}
+
+/** The bytes a file holds now (null: absent): the writer replaces it only if it still holds them. */
+function currentBytes(path: string): Buffer | null {
+  const read = readBounded(path, false, 1024 * 1024);
+  if (read.state === 'missing') return null;
+  if (read.state !== 'ok') throw new CertsError(`${path}: ${read.problem}`);
+  return read.bytes;
+}
+
+/** A file of the set, replacing what was read (kept as a backup) or created new. */
+function fileChange(path: string, text: string, mode: number, expected: Buffer | null, backupMode?: number) {
+  const backup = backupMode === undefined ? {} : { mode: backupMode };
+  return { kind: 'write', path, bytes: Buffer.from(text, 'utf8'), expected, mode, backup } satisfies WriteChange;
+}
+
+/** Writes the set as one transaction; returns the backups made, or throws CertsError with what happened. */
+function commitSet(out: string, changes: Change[]): string[] {
+  const outcome = commitChanges(out, changes);
+  if (outcome.status === 'done') return outcome.changes.flatMap((c) => (c.backup ? [c.backup] : []));
+  const what = { failed: 'failed', refused: 'was refused', conflict: 'was stopped (conflict)' }[outcome.status];
+  throw new CertsError(`writing ${out} ${what}: ${outcome.message}`);
+}
+
 function readDomainFile(path: string): string | null {
   const read = readBounded(path, false, 4096);
   if (read.state === 'missing') return null;
@@ -181,7 +219,7 @@ function init(opts: CertsInitOptions, io: CertsIO): number {
 
   ensureDirectory(out, true);
   for (const key of ['ca.key', 'tls.key']) {
-    if (exists(path(key))) {
+    if (present(path(key))) {
       throw new CertsError(
         `${path(key)} already exists; certs init never replaces a private key (not even with --force).`,
         [
@@ -192,8 +230,10 @@ function init(opts: CertsInitOptions, io: CertsIO): number {
     }
   }
   const replaced: string[] = [];
+  const planned = new Map<string, Buffer | null>();
+  for (const name of ['ca.crt', 'tls.crt', 'tunnel-domain']) planned.set(name, currentBytes(path(name)));
   for (const cert of ['ca.crt', 'tls.crt']) {
-    if (!exists(path(cert))) continue;
+    if (!present(path(cert))) continue;
     if (!opts.force) {
       throw new CertsError(
         `${path(cert)} already exists (without its key in ${out}).`,
@@ -232,28 +272,17 @@ function init(opts: CertsInitOptions, io: CertsIO): number {
     if ('problem' in readBack) throw new Error(`the new ${name} ${readBack.problem}`);
   }
 
-  const created: string[] = [];
-  try {
-    for (const [name, key] of [['ca.key', caKey.privateKey], ['tls.key', serverKey.privateKey]] as const) {
-      writeNewFileAtomic(path(name), pemEncode('PRIVATE KEY', key.export({ type: 'pkcs8', format: 'der' })), name === 'ca.key' ? KEY_MODE : PUBLIC_MODE);
-      created.push(path(name));
-    }
-    for (const name of replaced) backupFile(path(name));
-    writeFileAtomic(path('ca.crt'), pemEncode('CERTIFICATE', caCert), PUBLIC_MODE);
-    writeFileAtomic(path('tls.crt'), pemEncode('CERTIFICATE', serverCert), PUBLIC_MODE);
-    if (writeDomain) writeFileAtomic(path('tunnel-domain'), `${domain}\n`, PUBLIC_MODE);
-  } catch (err) {
-    // Keys written by this run are taken back, so a second try is not refused because of them.
-    for (const p of created) {
-      try {
-        unlinkSync(p);
-      } catch {
-        // nothing more to do
-      }
-    }
-    if (err instanceof FileExistsError) throw new CertsError(`${err.path} appeared while certs init ran; nothing was written.`);
-    throw new CertsError(`writing ${out} failed: ${describeError(err)}`);
+  const keyPem = (key: KeyObject) => pemEncode('PRIVATE KEY', key.export({ type: 'pkcs8', format: 'der' }));
+  const changes: Change[] = [
+    fileChange(path('ca.key'), keyPem(caKey.privateKey), KEY_MODE, null),
+    fileChange(path('tls.key'), keyPem(serverKey.privateKey), PUBLIC_MODE, null),
+    fileChange(path('ca.crt'), pemEncode('CERTIFICATE', caCert), PUBLIC_MODE, planned.get('ca.crt') ?? null),
+    fileChange(path('tls.crt'), pemEncode('CERTIFICATE', serverCert), PUBLIC_MODE, planned.get('tls.crt') ?? null),
+  ];
+  if (writeDomain) {
+    changes.push(fileChange(path('tunnel-domain'), `${domain}\n`, PUBLIC_MODE, planned.get('tunnel-domain') ?? null));
   }
+  const backups = commitSet(out, changes);
 
   const ca = new X509Certificate(caCert);
   const fingerprint = ca.fingerprint256.replace(/:/g, '').toLowerCase();
@@ -269,7 +298,9 @@ function init(opts: CertsInitOptions, io: CertsIO): number {
     `Wrote ${out}/ for the tunnel domain ${domain}:`,
     ...rows.map(([f, m, what]) => `  ${f.padEnd(13)} ${m}  ${what}`),
   ];
-  if (replaced.length > 0) lines.push(`Replaced (old copies kept as .bak): ${replaced.map(path).join(', ')}`);
+  if (replaced.length > 0) {
+    lines.push(`Replaced: ${replaced.map(path).join(', ')} (old copies kept as ${backups.join(', ')})`);
+  }
   lines.push(
     '',
     `CA SHA-256 fingerprint: ${fingerprint}`,
@@ -348,6 +379,9 @@ function renew(opts: CertsRenewOptions, io: CertsIO): number {
   }
 
   // The names: the assigned domain first, else what the current certificate covers.
+  // The bytes the new set is planned from: the writer replaces nothing that changed since.
+  const plannedCert = currentBytes(path('tls.crt'));
+  const plannedKey = currentBytes(path('tls.key'));
   const oldCert = firstCertificate(path('tls.crt'), 'server');
   const fileDomain = readDomainFile(path('tunnel-domain'));
   let optDomain: string | null = null;
@@ -408,21 +442,19 @@ function renew(opts: CertsRenewOptions, io: CertsIO): number {
   const readBack = describeCertificate(der);
   if ('problem' in readBack) throw new Error(`the new certificate ${readBack.problem}`);
 
-  const backups: string[] = [];
-  try {
-    const certBackup = backupFile(path('tls.crt'));
-    if (certBackup) backups.push(certBackup);
-    if (freshKey) {
-      const keyBackup = backupFile(path('tls.key'), KEY_MODE);
-      if (keyBackup) backups.push(keyBackup);
-      // The key first: a proxy that reloads when tls.crt changes then finds the matching key.
-      writeFileAtomic(path('tls.key'), pemEncode('PRIVATE KEY', freshKey.export({ type: 'pkcs8', format: 'der' })), PUBLIC_MODE);
-    }
-    writeFileAtomic(path('tls.crt'), pemEncode('CERTIFICATE', der), PUBLIC_MODE);
-    if (fileDomain === null && optDomain !== null) writeFileAtomic(path('tunnel-domain'), `${optDomain}\n`, PUBLIC_MODE);
-  } catch (err) {
-    throw new CertsError(`writing ${out} failed: ${describeError(err)}${backups.length > 0 ? ` (backups: ${backups.join(', ')})` : ''}`);
+  // The key first: a proxy that reloads when tls.crt changes then finds the matching key.
+  // With --keep-key the certificate is issued for the key read above: it must still be there.
+  const changes: Change[] = [];
+  if (plannedKey && !freshKey) changes.push({ kind: 'keep', path: path('tls.key'), expected: plannedKey });
+  if (freshKey) {
+    const pem = pemEncode('PRIVATE KEY', freshKey.export({ type: 'pkcs8', format: 'der' }));
+    changes.push(fileChange(path('tls.key'), pem, PUBLIC_MODE, plannedKey, KEY_MODE));
   }
+  changes.push(fileChange(path('tls.crt'), pemEncode('CERTIFICATE', der), PUBLIC_MODE, plannedCert));
+  if (fileDomain === null && optDomain !== null) {
+    changes.push(fileChange(path('tunnel-domain'), `${optDomain}\n`, PUBLIC_MODE, null));
+  }
+  const backups = commitSet(out, changes);
 
   const renewBy = new Date(validity.notAfter.getTime() - RENEW_BEFORE_DAYS * DAY_MS);
   const lines = [

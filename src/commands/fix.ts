@@ -7,6 +7,7 @@ import type { Facts } from '../core/facts.js';
 import type { CheckResult } from '../core/types.js';
 import { redact } from '../redaction/redact.js';
 import { applyPlans } from '../fixes/apply.js';
+import { displayPath } from '../pki/tls-inputs.js';
 import { planFixes } from '../fixes/index.js';
 import { renderApplied, renderPlan } from '../fixes/render.js';
 import { readSources } from '../fixes/sources.js';
@@ -39,7 +40,8 @@ export async function runFix(facts: Readonly<Facts>, results: readonly CheckResu
   io.stdout(redact(renderPlan(facts, report, stale, { color: opts.color, applying: opts.yes })));
   const summary: FixSummary = { applied: 0, planned: report.plans.length, notApplied: 0, manual: report.manual.length };
   if (!opts.yes || report.plans.length === 0) return summary;
-  const applied = applyPlans(report.plans);
+  // Every file is changed through the one writer, only inside the deployment directory.
+  const applied = applyPlans(report.plans, facts.deployment.dir, (p) => displayPath(facts, p));
   io.stdout(redact(renderApplied(facts, applied, { color: opts.color })));
   summary.applied = applied.filter((r) => r.status === 'applied').length;
   summary.notApplied = applied.length - summary.applied;

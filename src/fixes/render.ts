@@ -66,7 +66,8 @@ export function renderPlan(facts: Readonly<Facts>, report: FixReport, stale: rea
   }
   if (plans.length > 0 && !opts.applying) {
     lines.push('');
-    lines.push('Nothing was changed. Run again with --yes to apply the repairs above (each edited file is first backed up as <file>.bak).');
+    lines.push('Nothing was changed. Run again with --yes to apply the repairs above ' +
+      '(each edited file is first backed up as <file>.bak, or .bak.N when that exists).');
   }
   return `${lines.join('\n')}\n`;
 }
@@ -81,8 +82,9 @@ export function renderApplied(facts: Readonly<Facts>, applied: readonly ApplyRes
       if (p.kind === 'edit') lines.push(`  ${style.green('✔')} edited ${rel(p.path)} (backup: ${rel(r.backup!)})`);
       else lines.push(`  ${style.green('✔')} ${p.command} (was ${octal(r.oldMode!)}; to undo: chmod ${octal(r.oldMode!).slice(1)} ${shellQuote(p.path)})`);
     } else {
-      lines.push(`  ${style.red('✖')} ${r.status === 'refused' ? 'refused' : 'failed'}: ${p.title}: ${r.message}`);
+      lines.push(`  ${style.red('✖')} ${r.status}: ${p.title}: ${r.message}`);
     }
+    for (const note of r.notes ?? []) lines.push(style.dim(`     note: ${note}`));
   }
   const next = [...new Set(applied.filter((r) => r.status === 'applied').map((r) => r.plan.followUp).filter((f): f is string => f !== null))];
   if (next.length > 0) {

@@ -37,7 +37,7 @@ describe('apply', () => {
     const original = readFileSync(config(dir), 'utf8');
     const { report } = plan(dir);
     expect(report.plans).toHaveLength(1);
-    const [r] = applyPlans(report.plans);
+    const [r] = applyPlans(report.plans, dir);
     expect(r).toMatchObject({ status: 'applied', backup: `${config(dir)}.bak` });
     expect(readFileSync(`${config(dir)}.bak`, 'utf8')).toBe(original);
     expect(statSync(`${config(dir)}.bak`).mode & 0o7777).toBe(0o640);
@@ -51,7 +51,7 @@ describe('apply', () => {
     const dir = copyDeployment('broken-routes-list');
     writeFileSync(`${config(dir)}.bak`, 'an older backup\n');
     writeFileSync(`${config(dir)}.bak.1`, 'another one\n');
-    const [r] = applyPlans(plan(dir).report.plans);
+    const [r] = applyPlans(plan(dir).report.plans, dir);
     expect(r.backup).toBe(`${config(dir)}.bak.2`);
     expect(readFileSync(`${config(dir)}.bak`, 'utf8')).toBe('an older backup\n');
     expect(readFileSync(`${config(dir)}.bak.1`, 'utf8')).toBe('another one\n');
@@ -62,8 +62,8 @@ describe('apply', () => {
     const { report } = plan(dir);
     const edited = `${readFileSync(config(dir), 'utf8')}# edited by someone else\n`;
     writeFileSync(config(dir), edited);
-    const [r] = applyPlans(report.plans);
-    expect(r.status).toBe('refused');
+    const [r] = applyPlans(report.plans, dir);
+    expect(r.status).toBe('conflict');
     expect(r.message).toContain('changed since it was checked');
     expect(readFileSync(config(dir), 'utf8')).toBe(edited);
     expect(readdirSync(join(dir, 'config'))).toEqual(['mcp-proxy.yaml']);
@@ -88,8 +88,8 @@ describe('apply', () => {
     const { report } = plan(dir);
     expect(report.plans.map((p) => p.kind)).toEqual(['chmod']);
     chmodSync(key, 0o400);
-    const [r] = applyPlans(report.plans);
-    expect(r.status).toBe('refused');
+    const [r] = applyPlans(report.plans, dir);
+    expect(r.status).toBe('conflict');
     expect(statSync(key).mode & 0o7777).toBe(0o400);
   });
 
@@ -98,7 +98,7 @@ describe('apply', () => {
     const crlf = readFileSync(config(dir), 'utf8').replace(/\n/g, '\r\n');
     writeFileSync(config(dir), Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(crlf)]));
     const { report } = plan(dir);
-    const [r] = applyPlans(report.plans);
+    const [r] = applyPlans(report.plans, dir);
     expect(r.status).toBe('applied');
     const bytes = readFileSync(config(dir));
     expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
@@ -108,15 +108,16 @@ describe('apply', () => {
     expect(statusOf(check(gather(dir)))['proxy-config']).toBe('pass');
   });
 
-  it('edits the target of a symbolic link and keeps the link', () => {
+  it('refuses a symbolic link even inside the deployment, and says why (links are never followed)', () => {
     const dir = copyDeployment('broken-routes-list');
     renameSync(config(dir), join(dir, 'real-config.yaml'));
     symlinkSync('../real-config.yaml', config(dir));
-    const [r] = applyPlans(plan(dir).report.plans);
-    expect(r.status).toBe('applied');
+    const before = snapshot(dir);
+    const [r] = applyPlans(plan(dir).report.plans, dir);
+    expect(r.status).toBe('refused');
+    expect(r.message).toContain('is a symbolic link: not changed');
     expect(lstatSync(config(dir)).isSymbolicLink()).toBe(true);
-    expect(readFileSync(join(dir, 'real-config.yaml'), 'utf8')).toContain('  mcp: http://10.20.0.15:8080\n');
-    expect(r.backup).toBe(join(dir, 'real-config.yaml.bak'));
+    expect(snapshot(dir)).toEqual(before);
   });
 });
 
@@ -181,6 +182,6 @@ describe('runFix', () => {
     };
     const summary = await runFix(facts, results, { yes: true, color: false }, io);
     expect(summary).toMatchObject({ planned: 1, applied: 0, notApplied: 1 });
-    expect(s.out()).toMatch(/✖ refused: write routes as a map[^\n]*changed since it was checked/);
+    expect(s.out()).toMatch(/✖ conflict: write routes as a map[^\n]*changed since it was checked/);
   });
 });
