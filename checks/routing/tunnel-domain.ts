@@ -40,6 +40,7 @@ export const check: Check = {
     const model = proxyConfigModel(facts);
     if (!model || !isRecord(fact.value.data)) return skip('the proxy config is not a map (reported by proxy-config)');
     const out: Finding[] = [];
+    const notChecked: string[] = [];
     const restart = proxyRestartCommand(facts);
     const tdKey = configKeyName(facts, 'tunnel_domain');
     const tdLoc = locate(fact, 'tunnel_domain');
@@ -99,6 +100,7 @@ export const check: Check = {
         fix: `Write the domain shown on the tunnel detail page into it (echo <domain> > ${bad.path}), or run again with --tunnel-domain <domain>.`,
       }));
     } else if (configured && !assigned) {
+      notChecked.push(`${tdKey} "${configured}" against the tunnel's assigned domain, which is unknown (pass --tunnel-domain <the domain on the tunnel detail page>)`);
       out.push(finding(ID, {
         messageId: 'assigned-unknown', severity: 'info', evidence: { configured },
         symptom: `${tdKey} is "${configured}"; the tunnel's assigned domain is not known to the doctor.`,
@@ -150,6 +152,8 @@ export const check: Check = {
         }));
       }
     }
+    const fullKeys = model.routes.filter((r) => normalizeDomain(r.key).includes('.')).map((r) => r.key);
+    if (!sent && fullKeys.length > 0) notChecked.push(`whether route keys ${fullKeys.join(', ')} are under the tunnel's domain, which is unknown`);
     if (bare.length > 0 && !stripped && mode === null && !(raw && model.tunnelDomainUnset.length > 0)) {
       out.push(finding(ID, {
         messageId: 'bare-keys-without-domain', location: locate(fact, 'routes'), evidence: { routes: bare },
@@ -169,6 +173,6 @@ export const check: Check = {
         fix: `If the proxy still logs "no route for host", it is running an older config: ${restart}.`,
       }));
     }
-    return judge(out);
+    return judge(out, notChecked);
   },
 };

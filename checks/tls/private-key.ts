@@ -123,7 +123,7 @@ function run(facts: Readonly<Facts>): Outcome {
       location,
     }));
   }
-  return judge(out);
+  return judge(out, cert ? [] : [`whether the key matches tls.crt (${certWhyNot ?? 'tls.crt is not usable'})`]);
 }
 
 export const check: Check = { id: ID, layer: 'tls', kind: 'static', run };

@@ -12,6 +12,8 @@ export interface PassCase {
   facts: Facts;
   /** Info findings the pass case must carry (e.g. evidence of what was checked). */
   info?: string[];
+  /** A fragment of the "not checked: ..." reason a partial pass must give; without it, the reason must be empty. */
+  notChecked?: string | RegExp;
 }
 
 export interface FailCase {
@@ -46,7 +48,8 @@ export function testCheck(check: Check, cases: { pass: PassCase[]; fail: FailCas
     for (const c of cases.pass) {
       it(`passes: ${c.name}`, () => {
         const result = runCheck(check, deepFreeze(structuredClone(c.facts)));
-        expect(result.reason, 'a pass case must not error or skip').toBeNull();
+        if (c.notChecked === undefined) expect(result.reason, 'a pass case must not error, skip or leave a part unchecked').toBeNull();
+        else expect(result.reason ?? '').toMatch(new RegExp(`^not checked: .*${typeof c.notChecked === 'string' ? c.notChecked.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') : c.notChecked.source}`));
         expect(result.findings.filter((f) => f.severity !== 'info').map((f) => `${f.messageId}: ${f.symptom}`)).toEqual([]);
         expect(result.status).toBe('pass');
         if (c.info) expect(result.findings.map((f) => f.messageId).sort()).toEqual([...c.info].sort());
