@@ -36,7 +36,7 @@ const entries: CatalogEntry[] = [
     title: 'Tunnel token is present and well formed',
     symptom: 'cloudflared exits with "Provided Tunnel token is not valid", or keeps retrying with "Unauthorized".',
     cause: 'TUNNEL_TOKEN is missing, truncated, or copied with extra characters, so it does not decode to the tunnel credentials.',
-    fix: 'Copy the token again from data/tunnel-token (written by the setup job) or the tunnel detail page into TUNNEL_TOKEN, unchanged, then restart cloudflared.',
+    fix: 'Replace TUNNEL_TOKEN where it is set (.env, the Compose file or an env_file) with the token from data/tunnel-token (written by the setup job) or the tunnel detail page, unchanged, then run docker compose up -d cloudflared (a restart alone does not re-read .env).',
     explain: `cloudflared authenticates to the tunnel edge with TUNNEL_TOKEN: standard base64 of a JSON object
 {"a": account tag, "t": tunnel UUID, "s": tunnel secret, "e": optional endpoint}. cloudflared
 itself only checks that the value is base64 JSON with a UUID in "t"; an empty account tag or
@@ -216,7 +216,7 @@ and warns inside the 30-day window, giving the days left for both files.`,
     title: 'Private key matches the certificate and is readable by the proxy',
     symptom: 'The proxy exits with "open /data/tls.key: permission denied", or fails to load the key pair.',
     cause: 'tls.key cannot be read by UID 65532 (the proxy runs non-root), is encrypted, does not parse, or does not belong to tls.crt.',
-    fix: 'chmod 644 data/tls.key (or chown 65532:65532 data/tls.key); use an unencrypted key that matches tls.crt.',
+    fix: 'chmod 644 data/tls.key (the vendor\'s setup), or keep the key private to the proxy\'s user: chown 65532:65532 data/tls.key && chmod 600 data/tls.key; use an unencrypted key that matches tls.crt.',
     explain: `The proxy container runs as UID 65532 and reads /data/tls.key. A key with mode 0600 owned by
 another user cannot be opened ("permission denied") and the proxy exits. The key must be
 unencrypted (the proxy has no passphrase), parse as PKCS#8, PKCS#1 or SEC1, and its public half
@@ -273,7 +273,7 @@ are usually typos of a real key. The config is not hot-reloaded: restart after a
     title: 'tunnel_domain equals the tunnel\'s assigned domain',
     symptom: 'The proxy logs "no route for host" and callers get "502 No route configured for host".',
     cause: 'tunnel_domain does not equal the domain assigned to the tunnel, route keys do not match it, or the config was edited without restarting the proxy.',
-    fix: 'Set tunnel_domain to the exact domain on the tunnel detail page (data/tunnel-domain), then restart the proxy (docker compose restart <proxy service>, or helm upgrade).',
+    fix: 'Set tunnel_domain to the exact domain on the tunnel detail page (data/tunnel-domain), then restart the proxy (docker compose restart <proxy service>, or helm upgrade); when the domain comes from .env, run docker compose up -d <proxy service> instead (a restart alone does not re-read .env).',
     explain: `Requests arrive for <route>.<tunnel-domain>. The proxy first looks for an exact hostname among
 the route keys, then strips tunnel_domain and looks up the rest. With tunnel_domain wrong or
 empty, bare route keys such as "wiki" never match. The doctor compares tunnel_domain (with
