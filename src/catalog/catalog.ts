@@ -97,7 +97,10 @@ evidence shows the connect and handshake times of each region's address.`,
     explain: `cloudflared prefers QUIC over UDP 7844 (server name quic.cftunnel.com, ALPN argotunnel). The
 doctor sends one QUIC long-header packet with a reserved version; a QUIC stack answers with a
 Version Negotiation packet, which proves UDP reaches it without running a full handshake. When
-UDP is dropped but TCP works, the tunnel still runs over HTTP/2: this is a warning, not a failure.`,
+UDP is dropped but TCP works, the tunnel still runs over HTTP/2: this is a warning, not a failure.
+In logs, "failed to serve tunnel connection" with "accept stream listener" (or "control stream",
+"datagram manager") "encountered a failure while serving" means an established QUIC connection to
+the edge broke; cloudflared reconnects, and when it repeats --protocol http2 avoids it.`,
   },
   {
     id: 'udp-receive-buffer',
@@ -117,8 +120,8 @@ hint.`,
     layer: 'edge',
     kind: 'static',
     title: 'cloudflared forwards to the proxy in its network namespace',
-    symptom: 'Callers get HTTP 500/503 and cloudflared logs "No ingress rules were defined", or "Unable to reach the origin service".',
-    cause: 'cloudflared has no local target (--url http://localhost:<port>), the port is not the proxy\'s listen port, or cloudflared does not share the proxy\'s network namespace.',
+    symptom: 'Callers get HTTP 500/503 and cloudflared logs "No ingress rules were defined", or "Unable to reach the origin service" (with originService=https://...: "x509: ..." or "first record does not look like a TLS handshake").',
+    cause: 'cloudflared has no local target (--url http://localhost:<port>), the port is not the proxy\'s listen port, --url says https:// for the plaintext listener, or cloudflared does not share the proxy\'s network namespace.',
     fix: 'Give the cloudflared service command "tunnel --no-autoupdate run --url http://localhost:8080" (the port of listen_addr) and network_mode: "service:<proxy service>".',
     explain: `In the reference Compose file cloudflared runs "tunnel --no-autoupdate run --url
 http://localhost:8080" with network_mode "service:mcp-proxy" (older docs: mcp-gateway), so that
