@@ -49,7 +49,8 @@ function run(facts: Readonly<Facts>): Outcome {
   if (whyNot) return skip(whyNot);
   const config = facts.proxyConfig;
   if (config && config.state !== 'ok') return skip(`${whyUnusable(config, 'the proxy config')}, so its routes cannot be told`);
-  if (config && proxyConfigModel(facts)?.routesShape !== 'map' && proxyConfigModel(facts)?.routesShape !== 'missing') {
+  const shape = proxyConfigModel(facts)?.routesShape;
+  if (config && shape !== 'map' && shape !== 'missing') {
     return skip('routes is not a map (reported by proxy-config), so the route hostnames cannot be told');
   }
   const cert = firstCertificate(facts.serverCert)!;
@@ -76,7 +77,7 @@ function run(facts: Readonly<Facts>): Outcome {
         : 'the tunnel domain is unknown and there are no routes (set tunnel_domain, write data/tunnel-domain or pass --tunnel-domain)');
     }
     // No routes yet: any future route is <name>.<domain>; a sample label stands for them.
-    const notChecked = config ? [] : ['the routes (no proxy config was found): the names were judged for any <route>.' + domain];
+    const notChecked = config ? [] : [`the routes (no proxy config was found): the names were judged for any <route>.${domain}`];
     const covering = coveringName(cert.sanDns, `route.${domain}`);
     if (covering) {
       out.push(finding(ID, { messageId: 'domain-covered', severity: 'info', symptom: `${covering} covers every <route>.${domain}.`, cause: 'No routes are configured yet; the wildcard covers any route.', fix: 'Nothing to do.', evidence }));
@@ -93,16 +94,17 @@ function run(facts: Readonly<Facts>): Outcome {
   // was made for another domain, either may be the wrong one, so neither is blamed.
   const bareKeys = known.filter((r) => !r.key.includes('.')).map((r) => r.key);
   const uncovered = known.filter((r) => !coveringName(cert.sanDns, r.hostname));
-  const certDomain = effective?.source === 'config' && uncovered.length > 0 ? certificateDomain(cert, domain!, bareKeys) : null;
+  const certDomain = effective?.source === 'config' && uncovered.length > 0 ? certificateDomain(cert, effective.value, bareKeys) : null;
   if (certDomain) {
     const tdKey = configKeyName(facts, 'tunnel_domain');
+    const tdLoc = locate(facts.proxyConfig, 'tunnel_domain');
     out.push(finding(ID, {
       messageId: 'domain-disagreement',
       symptom: `${tdKey} says "${domain}", ${path} was made for "${certDomain}": one of them is wrong, and requests fail either way.`,
       cause: `The tunnel's assigned domain is unknown (no data/tunnel-domain, no --tunnel-domain), so which one is right cannot be told. If it is ${certDomain}, ${tdKey} is wrong and the proxy answers "no route for host"; if it is ${domain}, the certificate is wrong and handshakes fail with "bad certificate".`,
       fix: `Look up the domain on the tunnel's detail page and run again with --tunnel-domain <it>. If it is ${certDomain}: set ${tdKey}: ${certDomain}, then restart the proxy. If it is ${domain}: re-issue ${path} with subjectAltName=DNS:*.${domain}, then restart the proxy.`,
       evidence: { ...evidence, configuredDomain: domain, certificateDomain: certDomain, routes: uncovered.map((r) => r.key) },
-      location: locate(facts.proxyConfig, 'tunnel_domain'),
+      location: tdLoc ? { ...tdLoc, file: displayPath(facts, tdLoc.file) } : undefined,
     }));
     return judge(out);
   }
