@@ -2,11 +2,11 @@
 // token's shape (src/probes/tunnel-token.ts); no part of the token ever reaches a finding except
 // the tunnel UUID, which is an identifier.
 
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { finding, judge, pass, skip, type Check, type FindingInput } from '../../src/core/check.js';
 import type { Facts, TokenFacts } from '../../src/core/facts.js';
 import type { Finding } from '../../src/core/types.js';
-import { commandArgs, findCloudflaredService, isRecord, serviceEnvironment } from '../../src/model/compose.js';
+import { commandArgs, findCloudflaredService, isRecord, serviceEnvFiles, serviceEnvironment } from '../../src/model/compose.js';
 import { applyChangeCommand, locate } from '../../src/model/deployment-view.js';
 import { UUID_FORMS } from '../../src/probes/tunnel-token.js';
 
@@ -56,12 +56,16 @@ function putTokenFix(facts: Readonly<Facts>): string {
     const how = setupFile ? `: sed -i '/^TUNNEL_TOKEN=/d' ${envPath} && echo "TUNNEL_TOKEN=$(cat ${setupFile})" >> ${envPath}` : ` with TUNNEL_TOKEN=<${good}>`;
     return `Replace the TUNNEL_TOKEN= line in ${envPath}${how} (do not keep the old line beside a new one), then ${up}.`;
   }
-  if (t?.source.includes('(env_file of')) return `Replace the TUNNEL_TOKEN= line in ${tokenPath} with TUNNEL_TOKEN=<${good}>, then ${up}.`;
+  const composeDir = dirname(facts.compose.path);
+  const envFiles = cf ? serviceEnvFiles(cf).map((f) => resolve(composeDir, f.path)) : [];
+  if (tokenPath !== null && envFiles.includes(tokenPath)) return `Replace the TUNNEL_TOKEN= line in ${tokenPath} with TUNNEL_TOKEN=<${good}>, then ${up}.`;
   if (tokenPath === '$TUNNEL_TOKEN') return `Set TUNNEL_TOKEN in the shell that runs docker compose to ${good} (it wins over .env), then ${up}.`;
   if (t && tokenPath === facts.compose.path && !composeVariable) {
     const at = t.location?.line ? `${t.location.file}:${t.location.line}` : tokenPath;
     return `Replace the token at ${at} with ${good} (or with \${TUNNEL_TOKEN} and TUNNEL_TOKEN=<the token> in ${envPath}), then ${up}.`;
   }
+  // A token file (data/tunnel-token, --token-file) holds the value itself.
+  if (t && tokenPath !== null && tokenPath !== facts.compose.path) return `Write the token from the tunnel detail page into ${tokenPath}, alone on one line, then ${up}.`;
   const how = setupFile ? `: echo "TUNNEL_TOKEN=$(cat ${setupFile})" >> ${envPath}` : `: add the line TUNNEL_TOKEN=<${good}>`;
   return `Put the token into ${envPath}${how}, then ${up}.`;
 }
