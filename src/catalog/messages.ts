@@ -106,7 +106,8 @@ export const MESSAGES: Readonly<Record<string, Readonly<Record<string, string>>>
   'ca-registration': {
     'issued-by-ca': 'tls.crt was issued by data/ca.crt (info).',
     'chains-through-intermediate': 'tls.crt leads to data/ca.crt through an intermediate (info).',
-    'signature-mismatch': 'tls.crt names data/ca.crt as issuer, but its signature does not verify: the CA was re-created.',
+    'signature-mismatch':
+      'tls.crt names data/ca.crt as issuer, but its signature does not verify: the CA was re-created.',
     'not-issued-by-ca': 'tls.crt was issued by another CA than data/ca.crt.',
     'registration-not-queried': 'Whether the CA is registered was not asked of the API (info).',
     'registration-query-failed': 'The tunnel\'s certificates could not be listed through the API.',
@@ -290,7 +291,8 @@ export const MESSAGES: Readonly<Record<string, Readonly<Record<string, string>>>
     'resource-not-routed': 'resource names a host the proxy does not route.',
     'authorization-servers-missing': 'authorization_servers is missing.',
     'authorization-server-mismatch': 'authorization_servers does not name the tunnel issuer.',
-    'authorization-server-public': 'Only a public authorization server is listed; the backend cannot reach it behind an allowlist.',
+    'authorization-server-public':
+      'Only a public authorization server is listed; the backend cannot reach it behind an allowlist.',
     'issuer-not-listed': 'The tunnel issuer is not among authorization_servers.',
     'public-listed-first': 'A public authorization server is listed before the tunnel issuer.',
     'points-at-tunnel': 'The metadata points at the tunnel issuer (info).',

@@ -24,7 +24,8 @@ export function listChecks(json: boolean): string {
 
 /** Every name `explain` knows: catalog IDs, messageIds and log signature names. */
 function knownNames(): string[] {
-  return [...new Set([...CATALOG.map((e) => e.id), ...Object.values(MESSAGES).flatMap((m) => Object.keys(m)), ...SIGNATURES.map((s) => s.name)])];
+  const messageIds = Object.values(MESSAGES).flatMap((m) => Object.keys(m));
+  return [...new Set([...CATALOG.map((e) => e.id), ...messageIds, ...SIGNATURES.map((s) => s.name)])];
 }
 
 function closest(id: string): string[] {
@@ -33,7 +34,14 @@ function closest(id: string): string[] {
 }
 
 function entryText(e: CatalogEntry): string[] {
-  return [`${e.id} — ${e.title}`, `layer: ${e.layer}    judged from: ${KIND_WORDS[e.kind]}`, '', `Symptom: ${e.symptom}`, `Cause:   ${e.cause}`, `Fix:     ${e.fix}`];
+  return [
+    `${e.id} — ${e.title}`,
+    `layer: ${e.layer}    judged from: ${KIND_WORDS[e.kind]}`,
+    '',
+    `Symptom: ${e.symptom}`,
+    `Cause:   ${e.cause}`,
+    `Fix:     ${e.fix}`,
+  ];
 }
 
 /** A messageId as `explain` shows it: the check it belongs to and what it means. */
@@ -42,18 +50,29 @@ function messageSection(checkId: string, messageId: string): { json: object; tex
   const text = MESSAGES[checkId][messageId];
   return {
     json: { messageId, check: checkId, checkTitle: e.title, text },
-    text: [`${messageId} — a finding of the check ${checkId} (${e.title})`, `  ${text}`, '', `Run mcp-tunnel explain ${checkId} for the check's symptom, cause and fix.`],
+    text: [
+      `${messageId} — a finding of the check ${checkId} (${e.title})`,
+      `  ${text}`,
+      '',
+      `Run mcp-tunnel explain ${checkId} for the check's symptom, cause and fix.`,
+    ],
   };
 }
 
 /** A log signature as `explain` shows it: what lines it matches and the catalog ID it points to. */
 function signatureSection(sig: Signature): { json: object; text: string[] } {
   const e = sig.id ? findCatalogEntry(sig.id) : undefined;
-  const head = sig.kind === 'problem' ? `a log signature of ${sig.id} (${e?.title ?? sig.id}), severity ${sig.severity}` : `a ${sig.kind} log signature${sig.id ? ` of ${sig.id}` : ''}`;
-  const text = [`${sig.name} — ${head}`, `  Matches lines containing: ${sig.anyOf.map((a) => JSON.stringify(a)).join(' or ')}`];
+  const head = sig.kind === 'problem'
+    ? `a log signature of ${sig.id} (${e?.title ?? sig.id}), severity ${sig.severity}`
+    : `a ${sig.kind} log signature${sig.id ? ` of ${sig.id}` : ''}`;
+  const fragments = sig.anyOf.map((a) => JSON.stringify(a)).join(' or ');
+  const text = [`${sig.name} — ${head}`, `  Matches lines containing: ${fragments}`];
   if (sig.note) text.push(`  ${sig.note}`);
   if (e) text.push('', ...entryText(e));
-  return { json: { signature: sig.name, id: sig.id ?? null, kind: sig.kind, severity: sig.severity, anyOf: sig.anyOf, note: sig.note ?? null }, text };
+  const json = {
+    signature: sig.name, id: sig.id ?? null, kind: sig.kind, severity: sig.severity, anyOf: sig.anyOf, note: sig.note ?? null,
+  };
+  return { json, text };
 }
 
 /**
@@ -64,14 +83,19 @@ export function explain(id: string, json: boolean): string {
   const e = findCatalogEntry(id);
   if (e) return json ? `${JSON.stringify(e, null, 2)}\n` : [...entryText(e), '', e.explain, ''].join('\n');
   const [scope, inScope] = id.includes('/') ? id.split('/', 2) : [null, id];
+  const inChecks = scope === null ? Object.keys(MESSAGES) : [scope];
+  const checks = inChecks.filter((c) => Object.hasOwn(MESSAGES, c) && Object.hasOwn(MESSAGES[c], inScope));
   const sections = [
-    ...Object.keys(MESSAGES).filter((c) => (scope === null || c === scope) && Object.hasOwn(MESSAGES[c], inScope)).map((c) => messageSection(c, inScope)),
+    ...checks.map((c) => messageSection(c, inScope)),
     ...(scope === null ? SIGNATURES.filter((sig) => sig.name === id).map(signatureSection) : []),
   ];
   if (sections.length === 0) {
     const near = closest(id);
     throw new UsageError(`explain ${id}: no such ID`, near.length > 0 ? `Did you mean: ${near.slice(0, 5).join(', ')}?` : 'Run mcp-tunnel checks for the list.');
   }
-  if (json) return `${JSON.stringify(sections.length === 1 ? sections[0].json : sections.map((x) => x.json), null, 2)}\n`;
+  if (json) {
+    const value = sections.length === 1 ? sections[0].json : sections.map((x) => x.json);
+    return `${JSON.stringify(value, null, 2)}\n`;
+  }
   return `${sections.map((x) => x.text.join('\n')).join('\n\n')}\n`;
 }

@@ -34,7 +34,8 @@ export const keyMode: FixModule = {
       id: ID,
       messageIds: [...MESSAGES],
       answers,
-      title: `make ${key.path} readable by the proxy's user (mode ${octal(mode)} -> ${octal(MODE)}); to keep it private instead: chown ${who.uid}:${who.gid} ${shellQuote(key.path)} && chmod 600 ${shellQuote(key.path)}`,
+      title: `make ${key.path} readable by the proxy's user (mode ${octal(mode)} -> ${octal(MODE)}); `
+        + `to keep it private instead: chown ${who.uid}:${who.gid} ${shellQuote(key.path)} && chmod 600 ${shellQuote(key.path)}`,
       path: key.path,
       beforeMode: mode & 0o7777,
       mode: MODE,

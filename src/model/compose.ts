@@ -77,7 +77,9 @@ export function serviceEnvFiles(s: ComposeService): { path: string; required: bo
   const items = Array.isArray(spec) ? spec : spec === undefined || spec === null ? [] : [spec];
   return items.flatMap((item) => {
     if (typeof item === 'string' && item !== '') return [{ path: item, required: true }];
-    if (isRecord(item) && typeof item.path === 'string' && item.path !== '') return [{ path: item.path, required: item.required !== false }];
+    if (isRecord(item) && typeof item.path === 'string' && item.path !== '') {
+      return [{ path: item.path, required: item.required !== false }];
+    }
     return [];
   });
 }

@@ -64,13 +64,19 @@ export function configSnippet(facts: Readonly<Facts>, yamlText: string): string 
  * edited .env, Compose file or variable needs the container re-created: `docker compose restart`
  * keeps the environment the container was created with. `service` defaults to the proxy's.
  */
-export function applyChangeCommand(facts: Readonly<Facts>, changed: 'config-file' | 'environment', service?: string): string {
+export function applyChangeCommand(
+  facts: Readonly<Facts>,
+  changed: 'config-file' | 'environment',
+  service?: string,
+): string {
   if (proxyConfigFromHelm(facts) || facts.deployment.layout === 'helm') {
     return 'helm upgrade (same release and values files), and make sure the proxy pod restarts (kubectl rollout restart) since the proxy reads its config only at start';
   }
   const proxy = facts.compose?.state === 'ok' ? findProxyService(facts.compose.value.data) : null;
   const name = service ?? proxy?.name ?? facts.deployment.generation ?? 'mcp-proxy';
-  return changed === 'config-file' ? `docker compose restart ${name}` : `docker compose up -d ${name} (a restart alone does not re-read .env or the Compose file)`;
+  return changed === 'config-file'
+    ? `docker compose restart ${name}`
+    : `docker compose up -d ${name} (a restart alone does not re-read .env or the Compose file)`;
 }
 
 /** How to make the proxy read an edited config file (it is not hot-reloaded). */

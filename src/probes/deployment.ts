@@ -259,7 +259,11 @@ function generationOf(serviceName: string | undefined, configPath: string | unde
 }
 
 /** TUNNEL_TOKEN as the service's env_file(s) give it (relative to the Compose file), or null. */
-function envFileToken(cf: ComposeService, composeDir: string, vars: Readonly<Record<string, string | undefined>>): { path: string; value: string } | null {
+function envFileToken(
+  cf: ComposeService,
+  composeDir: string,
+  vars: Readonly<Record<string, string | undefined>>,
+): { path: string; value: string } | null {
   for (const file of serviceEnvFiles(cf).reverse()) {
     const path = resolve(composeDir, file.path);
     const read = exists(path) ? loadDotenv(path) : undefined;
@@ -322,7 +326,9 @@ function tokenCandidates(
       }
       // env_file feeds the container's environment below `environment:`; the last file that sets it wins.
       const fromEnvFile = 'TUNNEL_TOKEN' in env ? null : envFileToken(cf, composeDir, vars);
-      if (fromEnvFile) out.push({ ...fromEnvFile, source: `TUNNEL_TOKEN in ${fromEnvFile.path} (env_file of the ${cf.name} service)` });
+      if (fromEnvFile) {
+        out.push({ ...fromEnvFile, source: `TUNNEL_TOKEN in ${fromEnvFile.path} (env_file of the ${cf.name} service)` });
+      }
       const args = commandArgs(cf) ?? [];
       const i = args.findIndex((a) => a === '--token-file' || a.startsWith('--token-file='));
       const tokenFileEnv = env.TUNNEL_TOKEN_FILE;

@@ -34,9 +34,14 @@ let installed: string | undefined;
 export function readableInstall(): string {
   if (installed) return installed;
   const dir = mkdtempSync(join(tmpdir(), 'mcp-tunnel-install-'));
-  for (const part of ['bin', join('dist', 'bundle'), 'package.json']) cpSync(join(ROOT, part), join(dir, part), { recursive: true });
-  const deps = Object.keys((JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies?: object }).dependencies ?? {});
-  for (const dep of deps) if (existsSync(join(ROOT, 'node_modules', dep))) cpSync(join(ROOT, 'node_modules', dep), join(dir, 'node_modules', dep), { recursive: true });
+  for (const part of ['bin', join('dist', 'bundle'), 'package.json']) {
+    cpSync(join(ROOT, part), join(dir, part), { recursive: true });
+  }
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies?: object };
+  for (const dep of Object.keys(pkg.dependencies ?? {})) {
+    const from = join(ROOT, 'node_modules', dep);
+    if (existsSync(from)) cpSync(from, join(dir, 'node_modules', dep), { recursive: true });
+  }
   chmodSync(dir, 0o755);
   installed = dir;
   return dir;
