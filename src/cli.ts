@@ -164,8 +164,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
 
   program
     .command('explain')
-    .description('explain a catalog ID: symptom, cause, fix and background')
-    .argument('<id>', 'a check or log ID (see mcp-tunnel checks)')
+    .description('explain a catalog ID, a messageId or a log signature: symptom, cause, fix and background')
+    .argument('<id>', 'a check ID (see mcp-tunnel checks), a messageId or a log signature')
     .option('--json', 'as JSON')
     .action(async (id: string, opts) => {
       const { explain } = await import('./commands/catalog-commands.js');

@@ -158,6 +158,6 @@ export const check: Check = {
     if (!out.some((x) => x.severity === 'error') && listenPort === null && url) {
       f('port-unverified', `The proxy's listen port is unknown (no usable proxy config), so the --url port was not compared with it.`, 'Give the proxy config with --config to compare the ports.', at(url.key), { url: url.value }, 'info', 'None.');
     }
-    return judge(out);
+    return judge(out, out.some((x) => x.messageId === 'port-unverified') ? [`the --url port against the proxy's listen port, which is unknown (no usable proxy config)`] : []);
   },
 };

@@ -29,6 +29,12 @@ export const check: Check = {
     if (!edge) return skip(facts.live.edgeSkipped ?? 'the edge was not probed');
     const resolver = edge.dnsServers.length > 0 ? edge.dnsServers.join(', ') : 'the system resolver';
     const out: Finding[] = [];
+    const notChecked: string[] = [];
+    if (edge.discovery === 'flag') {
+      const edges = edge.hosts.map((h) => `${h.host}:${h.port}`).join(', ');
+      if (edge.hosts.every((h) => !h.a && !h.aaaa)) return skip(`--edge replaced discovery with addresses (${edges}): no DNS lookup was made`);
+      notChecked.push(`the SRV discovery cloudflared makes (--edge replaced it with ${edges})`);
+    }
     if (edge.discovery === 'srv') {
       const srv = edge.srv;
       if (!srv) return skip('the SRV lookup did not run');
@@ -71,7 +77,7 @@ export const check: Check = {
       messageId: edge.discovery === 'srv' ? 'discovered' : 'discovery-replaced',
       severity: 'info',
       symptom: edge.discovery === 'srv' ? `${edge.srvName} answered at ${resolver}.` : `--edge replaced SRV discovery (${edge.hosts.map((h) => `${h.host}:${h.port}`).join(', ')}).`,
-      cause: 'Edge discovery works.',
+      cause: edge.discovery === 'srv' ? 'Edge discovery works.' : 'The --edge host names resolve.',
       fix: 'Nothing to do.',
       evidence: {
         region: edge.region,
@@ -82,6 +88,6 @@ export const check: Check = {
         hosts,
       },
     }));
-    return judge(out);
+    return judge(out, notChecked);
   },
 };

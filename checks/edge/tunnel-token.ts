@@ -2,12 +2,12 @@
 // token's shape (src/probes/tunnel-token.ts); no part of the token ever reaches a finding except
 // the tunnel UUID, which is an identifier.
 
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { finding, judge, pass, skip, type Check, type FindingInput } from '../../src/core/check.js';
 import type { Facts, TokenFacts } from '../../src/core/facts.js';
 import type { Finding } from '../../src/core/types.js';
-import { commandArgs, findCloudflaredService, isRecord, serviceEnvironment } from '../../src/model/compose.js';
-import { locate } from '../../src/model/deployment-view.js';
+import { commandArgs, findCloudflaredService, isRecord, serviceEnvFiles, serviceEnvironment } from '../../src/model/compose.js';
+import { applyChangeCommand, locate } from '../../src/model/deployment-view.js';
 import { UUID_FORMS } from '../../src/probes/tunnel-token.js';
 
 const ID = 'tunnel-token';
@@ -21,17 +21,53 @@ function cloudflaredName(facts: Readonly<Facts>): string {
   return (facts.compose?.state === 'ok' && findCloudflaredService(facts.compose.value.data)?.name) || 'cloudflared';
 }
 
-/** Where to put a good token and how to make cloudflared pick it up, for this layout. */
+/** data/tunnel-token when it exists and is not the value judged (a second copy to take the token from). */
+function setupTokenFile(t: TokenFacts | null): string | null {
+  const copy = t?.alsoIn.find((a) => a.source.endsWith('/tunnel-token') && a.source.startsWith('/'));
+  return copy ? copy.source : null;
+}
+
+/**
+ * Where to put a good token and how to make cloudflared pick it up: the bad value is replaced
+ * where it really lives (.env, an env_file, the Compose file, the shell), never appended beside
+ * it, and data/tunnel-token is offered only when it exists.
+ */
 function putTokenFix(facts: Readonly<Facts>): string {
-  if (facts.deployment.layout === 'compose' && facts.compose) {
-    const dir = dirname(facts.compose.path);
-    const env = facts.dotenv;
-    if (env && env.state !== 'ok' && env.state !== 'missing') {
-      return `Replace ${env.path} (it ${env.problem}) with a text file of NAME=value lines: TUNNEL_TOKEN=<the token in ${join(dir, 'data/tunnel-token')} or on the tunnel detail page>, plus every other variable the Compose file and the proxy config use (such as TUNNEL_DOMAIN); then run docker compose up -d.`;
-    }
-    return `Put the token the setup job wrote into ${join(dir, '.env')}: echo "TUNNEL_TOKEN=$(cat ${join(dir, 'data/tunnel-token')})" >> ${join(dir, '.env')} (or copy it from the tunnel detail page), then run docker compose up -d ${cloudflaredName(facts)}.`;
+  const t = facts.token?.state === 'ok' ? facts.token.value : null;
+  const tokenPath = facts.token?.state === 'ok' ? facts.token.path : null;
+  if (facts.deployment.layout !== 'compose' || !facts.compose) {
+    return `Copy the token again, unchanged, from ${setupTokenFile(t) ?? 'the tunnel detail page'} into ${t?.source ?? 'TUNNEL_TOKEN'}, then restart cloudflared.`;
   }
-  return 'Copy the token again, unchanged, from data/tunnel-token (written by the setup job) or the tunnel detail page, then restart cloudflared.';
+  const up = `run ${applyChangeCommand(facts, 'environment', cloudflaredName(facts))}`;
+  const setupFile = setupTokenFile(t);
+  const good = setupFile ? `the token in ${setupFile} (written by the setup job) or on the tunnel detail page` : 'the token on the tunnel detail page';
+  const env = facts.dotenv;
+  if (env && env.state !== 'ok' && env.state !== 'missing') {
+    return `Replace ${env.path} (it ${env.problem}) with a text file of NAME=value lines: TUNNEL_TOKEN=<${good}>, plus every other variable the Compose file and the proxy config use (such as TUNNEL_DOMAIN); then ${up}.`;
+  }
+  const envPath = env?.path ?? join(dirname(facts.compose.path), '.env');
+  const inDotenv = env?.state === 'ok' && env.value.TUNNEL_TOKEN !== undefined;
+  // `TUNNEL_TOKEN: ${TUNNEL_TOKEN}` (or a bare name) in the service takes the value from .env.
+  const cf = facts.compose.state === 'ok' ? findCloudflaredService(facts.compose.value.data) : null;
+  const raw = cf ? serviceEnvironment(cf).TUNNEL_TOKEN : undefined;
+  const composeVariable = tokenPath === facts.compose.path && (raw === null || (raw?.includes('$') ?? false));
+  if (inDotenv && (t === null || tokenPath === env.path || composeVariable)) {
+    // Delete, then add: one TUNNEL_TOKEN line in the end, and a command the redactor leaves readable.
+    const how = setupFile ? `: sed -i '/^TUNNEL_TOKEN=/d' ${envPath} && echo "TUNNEL_TOKEN=$(cat ${setupFile})" >> ${envPath}` : ` with TUNNEL_TOKEN=<${good}>`;
+    return `Replace the TUNNEL_TOKEN= line in ${envPath}${how} (do not keep the old line beside a new one), then ${up}.`;
+  }
+  const composeDir = dirname(facts.compose.path);
+  const envFiles = cf ? serviceEnvFiles(cf).map((f) => resolve(composeDir, f.path)) : [];
+  if (tokenPath !== null && envFiles.includes(tokenPath)) return `Replace the TUNNEL_TOKEN= line in ${tokenPath} with TUNNEL_TOKEN=<${good}>, then ${up}.`;
+  if (tokenPath === '$TUNNEL_TOKEN') return `Set TUNNEL_TOKEN in the shell that runs docker compose to ${good} (it wins over .env), then ${up}.`;
+  if (t && tokenPath === facts.compose.path && !composeVariable) {
+    const at = t.location?.line ? `${t.location.file}:${t.location.line}` : tokenPath;
+    return `Replace the token at ${at} with ${good} (or with \${TUNNEL_TOKEN} and TUNNEL_TOKEN=<the token> in ${envPath}), then ${up}.`;
+  }
+  // A token file (data/tunnel-token, --token-file) holds the value itself.
+  if (t && tokenPath !== null && tokenPath !== facts.compose.path) return `Write the token from the tunnel detail page into ${tokenPath}, alone on one line, then ${up}.`;
+  const how = setupFile ? `: echo "TUNNEL_TOKEN=$(cat ${setupFile})" >> ${envPath}` : `: add the line TUNNEL_TOKEN=<${good}>`;
+  return `Put the token into ${envPath}${how}, then ${up}.`;
 }
 
 function otherCopies(t: TokenFacts): string {
@@ -45,9 +81,9 @@ function missing(facts: Readonly<Facts>, looked: string): Finding {
   return finding(ID, {
     messageId: 'token-missing',
     symptom: NO_TOKEN,
-    cause: `No tunnel token was found. Looked in: TUNNEL_TOKEN in the doctor's environment, the environment of the ${cloudflaredName(facts)} service in ${compose}, TUNNEL_TOKEN in .env, data/tunnel-token, and --token-file.${looked}`,
+    cause: `No tunnel token was found. Looked in: TUNNEL_TOKEN in the doctor's environment, the environment and env_file of the ${cloudflaredName(facts)} service in ${compose}, TUNNEL_TOKEN in .env, data/tunnel-token, and --token-file.${looked}`,
     fix: `${putTokenFix(facts)} The service needs "environment: TUNNEL_TOKEN: \${TUNNEL_TOKEN}". To check a token kept elsewhere, run mcp-tunnel doctor --token-file <file>.`,
-    evidence: { lookedIn: ['$TUNNEL_TOKEN', `${compose} (services.${cloudflaredName(facts)}.environment)`, '.env', 'data/tunnel-token', '--token-file'] },
+    evidence: { lookedIn: ['$TUNNEL_TOKEN', `${compose} (services.${cloudflaredName(facts)}.environment, env_file)`, '.env', 'data/tunnel-token', '--token-file'] },
   });
 }
 
@@ -112,7 +148,7 @@ function judgeToken(facts: Readonly<Facts>, t: TokenFacts): Finding[] {
   const out: Finding[] = [];
   const where = at?.line ? `${at.file} line ${at.line}` : t.source;
   const inside = wellFormed(t) ? ` Without them it is a well-formed token for tunnel ${t.tunnelId.value}.` : '';
-  const restart = facts.deployment.layout === 'compose' ? `, then run docker compose up -d ${cloudflaredName(facts)}` : ', then restart cloudflared';
+  const restart = facts.deployment.layout === 'compose' ? `, then run ${applyChangeCommand(facts, 'environment', cloudflaredName(facts))}` : ', then restart cloudflared';
   if (t.envPrefix) out.push(f('token-env-prefix', NOT_VALID, `${t.source} starts with "TUNNEL_TOKEN=": the variable assignment was pasted along with the value, and cloudflared reads it as part of the token.${inside}`, `Delete the leading "TUNNEL_TOKEN=" from the value at ${where}${restart}.`));
   if (t.quoted) out.push(f('token-quoted', NOT_VALID, `${t.source} is wrapped in quotes that are part of the value cloudflared gets (Compose keeps them in list syntax "- TUNNEL_TOKEN=\\"...\\""; a file keeps them too).${inside}`, `Remove the quotes around the value at ${where}${restart}.`));
   if (t.whitespace === 'spaces') out.push(f('token-whitespace', NOT_VALID, `${t.source} contains spaces or tabs; cloudflared decodes the value as it is, and base64 does not skip spaces.${inside}`, `Remove the spaces from the value at ${where} (the token is one unbroken string)${restart}.`));
@@ -217,7 +253,7 @@ export const check: Check = {
         messageId: 'token-not-passed',
         symptom: NO_TOKEN,
         cause: `The ${cf} service in ${facts.compose?.path} is given no token: it has no TUNNEL_TOKEN or TUNNEL_TOKEN_FILE in its environment, no env_file and no --token or --token-file in its command. Compose does not pass the shell's variables to a container by itself, so the token found in ${token.value.source} never reaches cloudflared.`,
-        fix: `Add to the ${cf} service: environment: TUNNEL_TOKEN: \${TUNNEL_TOKEN} (set in .env or the shell), then run docker compose up -d ${cf}.`,
+        fix: `Add to the ${cf} service: environment: TUNNEL_TOKEN: \${TUNNEL_TOKEN} (set in .env or the shell), then run ${applyChangeCommand(facts, 'environment', cf)}.`,
         location: locate(facts.compose, `services.${cf}`),
       }));
     }

@@ -7,7 +7,7 @@ import { finding, judge, skip, type Check } from '../../src/core/check.js';
 import type { Facts } from '../../src/core/facts.js';
 import type { Finding } from '../../src/core/types.js';
 import { findProxyService, isRecord, serviceEnvironment } from '../../src/model/compose.js';
-import { assignedDomain, configKeyName, describeLocation, locate, proxyConfigFromHelm, proxyConfigModel, proxyRestartCommand, whyUnusable } from '../../src/model/deployment-view.js';
+import { applyChangeCommand, assignedDomain, configKeyName, describeLocation, locate, proxyConfigFromHelm, proxyConfigModel, proxyRestartCommand, whyUnusable } from '../../src/model/deployment-view.js';
 import { referencedVariables } from '../../src/model/interpolate.js';
 import { normalizeDomain } from '../../src/model/proxy-config.js';
 
@@ -40,7 +40,9 @@ export const check: Check = {
     const model = proxyConfigModel(facts);
     if (!model || !isRecord(fact.value.data)) return skip('the proxy config is not a map (reported by proxy-config)');
     const out: Finding[] = [];
+    const notChecked: string[] = [];
     const restart = proxyRestartCommand(facts);
+    const recreate = applyChangeCommand(facts, 'environment');
     const tdKey = configKeyName(facts, 'tunnel_domain');
     const tdLoc = locate(fact, 'tunnel_domain');
     const assigned = assignedDomain(facts);
@@ -64,7 +66,7 @@ export const check: Check = {
         messageId: 'variable-unset', location: tdLoc, evidence: { tunnel_domain: raw, unset: model.tunnelDomainUnset },
         symptom: `Every request gets "no route for host": ${tdKey} expands to ${configured ? `"${configured}"` : 'nothing'}.`,
         cause: `${tdKey} is ${JSON.stringify(raw)} (${describeLocation(tdLoc)}), but ${names} is not set: not in ${facts.dotenv?.state === 'ok' ? facts.dotenv.path : envProblem ? `.env (${envProblem})` : '.env'}${service ? `, the ${service.name} service's environment` : ''} or the environment.`,
-        fix: `Add ${model.tunnelDomainUnset[0]}=${assigned ?? '<the domain on the tunnel detail page>'} to .env${service ? ` and pass it to the proxy (environment: - ${model.tunnelDomainUnset[0]}=\${${model.tunnelDomainUnset[0]}} in the ${service.name} service)` : ''}, then ${service ? 'docker compose up -d' : restart}.`,
+        fix: `Add ${model.tunnelDomainUnset[0]}=${assigned ?? '<the domain on the tunnel detail page>'} to .env${service ? ` and pass it to the proxy (environment: - ${model.tunnelDomainUnset[0]}=\${${model.tunnelDomainUnset[0]}} in the ${service.name} service)` : ''}, then ${service ? recreate : restart}.`,
       }));
     } else if (raw && service && vars.length > 0 && service.spec.env_file === undefined) {
       const env = serviceEnvironment(service);
@@ -74,7 +76,7 @@ export const check: Check = {
           messageId: 'variable-not-passed', severity: 'warn', location: tdLoc, evidence: { variables: missing, service: service.name },
           symptom: `The proxy may see an empty ${tdKey} and answer "no route for host".`,
           cause: `${tdKey} is ${JSON.stringify(raw)}, but the ${service.name} service does not pass ${missing.join(', ')} into its container (no environment: entry, no env_file); .env only feeds Compose's own \${VAR} expansion.`,
-          fix: `Add to the ${service.name} service: environment: [ "${missing[0]}=\${${missing[0]}}" ], then docker compose up -d.`,
+          fix: `Add to the ${service.name} service: environment: [ "${missing[0]}=\${${missing[0]}}" ], then ${recreate}.`,
         }));
       }
     }
@@ -87,7 +89,9 @@ export const check: Check = {
         messageId: 'domain-mismatch', location: tdLoc, evidence: { configured, assigned, assignedFrom },
         symptom: 'The proxy logs "no route for host" and callers get "502 No route configured for host".',
         cause: `${tdKey} is "${configured}" (${describeLocation(tdLoc)}), but the tunnel's assigned domain is "${assigned}" (from ${assignedFrom}); requests for <route>.${assigned} never match.`,
-        fix: `Set ${vars.length > 0 ? `${vars[0]}=${assigned} in ${variableSource(facts, vars[0])}` : `${tdKey}: ${assigned}`}, then restart the proxy: ${restart} (the config is not hot-reloaded; an edit without a restart keeps the old domain).`,
+        fix: vars.length > 0
+          ? `Set ${vars[0]}=${assigned} in ${variableSource(facts, vars[0])}, then ${recreate}.`
+          : `Set ${tdKey}: ${assigned}, then restart the proxy: ${restart} (the config is not hot-reloaded; an edit without a restart keeps the old domain).`,
       }));
     } else if (configured && (facts.assignedDomain?.state === 'invalid' || facts.assignedDomain?.state === 'unreadable')) {
       // The proxy never reads this file, so nothing breaks; but the comparison it exists for cannot be made.
@@ -99,6 +103,7 @@ export const check: Check = {
         fix: `Write the domain shown on the tunnel detail page into it (echo <domain> > ${bad.path}), or run again with --tunnel-domain <domain>.`,
       }));
     } else if (configured && !assigned) {
+      notChecked.push(`${tdKey} "${configured}" against the tunnel's assigned domain, which is unknown (pass --tunnel-domain <the domain on the tunnel detail page>)`);
       out.push(finding(ID, {
         messageId: 'assigned-unknown', severity: 'info', evidence: { configured },
         symptom: `${tdKey} is "${configured}"; the tunnel's assigned domain is not known to the doctor.`,
@@ -150,12 +155,14 @@ export const check: Check = {
         }));
       }
     }
+    const fullKeys = model.routes.filter((r) => normalizeDomain(r.key).includes('.')).map((r) => r.key);
+    if (!sent && fullKeys.length > 0) notChecked.push(`whether route keys ${fullKeys.join(', ')} are under the tunnel's domain, which is unknown`);
     if (bare.length > 0 && !stripped && mode === null && !(raw && model.tunnelDomainUnset.length > 0)) {
       out.push(finding(ID, {
         messageId: 'bare-keys-without-domain', location: locate(fact, 'routes'), evidence: { routes: bare },
         symptom: `Routes ${bare.map((b) => `"${b}"`).join(', ')} never match: the proxy logs "no route for host".`,
         cause: `${tdKey} is ${raw ? `${JSON.stringify(raw)}, which expands to an empty string` : 'not set'}, so the proxy compares the whole hostname (<route>.<tunnel-domain>) with each key, and a bare key such as "${bare[0]}" is never a whole hostname.`,
-        fix: `Set ${tdKey}: ${assigned ?? '<the domain on the tunnel detail page>'} (or \${TUNNEL_DOMAIN} from .env), then restart the proxy: ${restart}.`,
+        fix: `Set ${tdKey}: ${assigned ?? '<the domain on the tunnel detail page>'}, then restart the proxy: ${restart}; or set it to \${TUNNEL_DOMAIN} with TUNNEL_DOMAIN in .env, then ${recreate}.`,
       }));
     }
 
@@ -169,6 +176,6 @@ export const check: Check = {
         fix: `If the proxy still logs "no route for host", it is running an older config: ${restart}.`,
       }));
     }
-    return judge(out);
+    return judge(out, notChecked);
   },
 };

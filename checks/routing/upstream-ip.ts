@@ -114,6 +114,6 @@ export const check: Check = {
         fix: 'Run the doctor without --offline, beside the proxy, so it resolves them with the resolver the proxy uses.',
       }));
     }
-    return judge(out);
+    return judge(out, unjudged.length > 0 ? [`the addresses of ${unjudged.join(', ')}: ${noDns}`] : []);
   },
 };

@@ -52,6 +52,6 @@ export const check: Check = {
     if (Object.keys(reachable).length > 0 || Object.keys(notProbed).length > 0) {
       out.push(finding(ID, { messageId: 'reachable', severity: 'info', symptom: 'Upstreams accept connections.', cause: 'Probed from where the doctor runs; run it beside the proxy for a faithful answer.', fix: 'Nothing to do.', evidence: { reachable, notProbed } }));
     }
-    return judge(out);
+    return judge(out, Object.entries(notProbed).map(([name, why]) => `${name}: ${why}`));
   },
 };

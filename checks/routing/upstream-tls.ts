@@ -95,6 +95,7 @@ export const check: Check = {
         cause: 'A trust anchor is configured.', fix: 'Nothing to do.',
       }));
     }
-    return judge(out);
+    const unmounted = out.some((f) => f.messageId === 'ca-file-not-mounted');
+    return judge(out, unmounted ? [`whether ${caFile} exists inside the ${service?.name ?? 'proxy'} container (no volume holds it)`] : []);
   },
 };

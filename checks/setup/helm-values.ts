@@ -153,6 +153,7 @@ export const check: Check = {
         f('renew-before-range', 'serverCert.renewBefore', `serverCert.renewBefore is ${show(rb)} (${Math.round(days * 10) / 10} days). The server certificate lives 90 days, so ${days >= 90 ? 'it is renewed on every scheduled run' : 'a failed renewal leaves almost no time before it expires'}.`, 'Use the default of 30 days ("720h").', 'warn', { value: rb, days }, days >= 90 ? 'The certificate is reissued on every run of the renewal job.' : 'The proxy may serve an expired certificate ("tls handshake failed ... bad certificate").');
       }
     }
-    return judge(out);
+    const audienceUnverified = out.some((x) => x.messageId === 'audience-unverified');
+    return judge(out, audienceUnverified ? ['api.wif.audience against the federation rule\'s audience (no --federation-rule given)'] : []);
   },
 };

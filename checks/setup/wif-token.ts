@@ -150,6 +150,10 @@ export const check: Check = {
     } else if (jwt && out.length === 0) {
       return skip(`the identity token ${jwt.path} ${jwt.state === 'missing' ? 'does not exist' : jwt.problem}`);
     }
-    return judge(out);
+    const notChecked: string[] = [];
+    if (!rule && jwt?.state === 'ok') notChecked.push('the token against a federation rule (no --federation-rule given)');
+    if (rule && !jwt) notChecked.push('a token against the rule (no --jwt-file given)');
+    if (out.some((x) => x.messageId === 'condition-not-evaluated')) notChecked.push('the rule\'s match.condition (not evaluated)');
+    return judge(out, notChecked);
   },
 };

@@ -72,8 +72,11 @@ function run(facts: Readonly<Facts>): Outcome {
     }
   }
 
-  out.push(...registrationFindings(facts, ca.fingerprint256, caPath));
-  return judge(out);
+  const registration = registrationFindings(facts, ca.fingerprint256, caPath);
+  out.push(...registration);
+  const queried = registration.length > 0 && registration[0].messageId !== 'registration-not-queried';
+  const why = facts.offline ? '--offline' : facts.live?.caRegistrationSkipped ?? 'the live probes did not run';
+  return judge(out, queried ? [] : [`whether ${caPath} is registered and active for the tunnel (${why})`]);
 }
 
 /**

@@ -6,7 +6,7 @@
 import { finding, judge, skip, type Check, type Outcome } from '../../src/core/check.js';
 import type { CertificateFacts, Facts } from '../../src/core/facts.js';
 import type { Finding, Location } from '../../src/core/types.js';
-import { effectiveTunnelDomain, locate, proxyConfigModel, routeHostnames } from '../../src/model/deployment-view.js';
+import { configKeyName, effectiveTunnelDomain, locate, proxyConfigModel, routeHostnames, whyUnusable } from '../../src/model/deployment-view.js';
 import { coveringName, wildcardProblem } from '../../src/pki/dns-name.js';
 import { displayPath, firstCertificate, unusableReason } from '../../src/pki/tls-inputs.js';
 
@@ -29,12 +29,34 @@ function where(facts: Readonly<Facts>, key: string): Location | undefined {
   return loc ? { ...loc, file: displayPath(facts, loc.file) } : undefined;
 }
 
+/**
+ * The domain the certificate was made for when it is not `domain`: a parent of its names under
+ * which every bare route key is covered. Null when there is none, or when it is a parent of
+ * `domain` (a wildcard one level too high is a certificate mistake, explained by whyNotCovered).
+ */
+function certificateDomain(cert: CertificateFacts, domain: string, keys: readonly string[]): string | null {
+  if (keys.length === 0) return null;
+  const parents = new Set(cert.sanDns.map((n) => n.toLowerCase().slice(n.indexOf('.') + 1)).filter((p) => p.includes('.')));
+  for (const p of parents) {
+    if (p === domain || domain.endsWith(`.${p}`)) continue;
+    if (keys.every((k) => coveringName(cert.sanDns, `${k.toLowerCase()}.${p}`))) return p;
+  }
+  return null;
+}
+
 function run(facts: Readonly<Facts>): Outcome {
   const whyNot = unusableReason(facts, 'serverCert');
   if (whyNot) return skip(whyNot);
+  const config = facts.proxyConfig;
+  if (config && config.state !== 'ok') return skip(`${whyUnusable(config, 'the proxy config')}, so its routes cannot be told`);
+  const shape = proxyConfigModel(facts)?.routesShape;
+  if (config && shape !== 'map' && shape !== 'missing') {
+    return skip('routes is not a map (reported by proxy-config), so the route hostnames cannot be told');
+  }
   const cert = firstCertificate(facts.serverCert)!;
   const path = displayPath(facts, facts.serverCert!.path);
-  const domain = effectiveTunnelDomain(facts)?.value ?? null;
+  const effective = effectiveTunnelDomain(facts);
+  const domain = effective?.value ?? null;
   const routes = routeHostnames(facts);
   const named = routes.filter((r): r is { key: string; hostname: string } => r.hostname !== null);
   // A full-hostname key outside the tunnel domain never receives a request (no handshake is made
@@ -55,6 +77,7 @@ function run(facts: Readonly<Facts>): Outcome {
         : 'the tunnel domain is unknown and there are no routes (set tunnel_domain, write data/tunnel-domain or pass --tunnel-domain)');
     }
     // No routes yet: any future route is <name>.<domain>; a sample label stands for them.
+    const notChecked = config ? [] : [`the routes (no proxy config was found): the names were judged for any <route>.${domain}`];
     const covering = coveringName(cert.sanDns, `route.${domain}`);
     if (covering) {
       out.push(finding(ID, { messageId: 'domain-covered', severity: 'info', symptom: `${covering} covers every <route>.${domain}.`, cause: 'No routes are configured yet; the wildcard covers any route.', fix: 'Nothing to do.', evidence }));
@@ -64,6 +87,25 @@ function run(facts: Readonly<Facts>): Outcome {
         ? finding(ID, { messageId: 'no-wildcard', severity: 'warn', symptom: 'Routes added later will fail the handshake with "bad certificate".', cause: `The certificate names only ${under.join(', ')} under ${domain}; any other route name will fail the handshake.`, fix, evidence })
         : finding(ID, { messageId: 'domain-not-covered', cause: `No name covers <route>.${domain}: ${whyNotCovered(cert, `route.${domain}`).split(`route.${domain}`).join(`<route>.${domain}`)}.`, fix, evidence, location: { file: path } }));
     }
+    return judge(out, notChecked);
+  }
+
+  // The domain came from tunnel_domain alone (the assigned domain is unknown): when the certificate
+  // was made for another domain, either may be the wrong one, so neither is blamed.
+  const bareKeys = known.filter((r) => !r.key.includes('.')).map((r) => r.key);
+  const uncovered = known.filter((r) => !coveringName(cert.sanDns, r.hostname));
+  const certDomain = effective?.source === 'config' && uncovered.length > 0 ? certificateDomain(cert, effective.value, bareKeys) : null;
+  if (certDomain) {
+    const tdKey = configKeyName(facts, 'tunnel_domain');
+    const tdLoc = locate(facts.proxyConfig, 'tunnel_domain');
+    out.push(finding(ID, {
+      messageId: 'domain-disagreement',
+      symptom: `${tdKey} says "${domain}", ${path} was made for "${certDomain}": one of them is wrong, and requests fail either way.`,
+      cause: `The tunnel's assigned domain is unknown (no data/tunnel-domain, no --tunnel-domain), so which one is right cannot be told. If it is ${certDomain}, ${tdKey} is wrong and the proxy answers "no route for host"; if it is ${domain}, the certificate is wrong and handshakes fail with "bad certificate".`,
+      fix: `Look up the domain on the tunnel's detail page and run again with --tunnel-domain <it>. If it is ${certDomain}: set ${tdKey}: ${certDomain}, then restart the proxy. If it is ${domain}: re-issue ${path} with subjectAltName=DNS:*.${domain}, then restart the proxy.`,
+      evidence: { ...evidence, configuredDomain: domain, certificateDomain: certDomain, routes: uncovered.map((r) => r.key) },
+      location: tdLoc ? { ...tdLoc, file: displayPath(facts, tdLoc.file) } : undefined,
+    }));
     return judge(out);
   }
 
@@ -97,13 +139,15 @@ function run(facts: Readonly<Facts>): Outcome {
     out.push(finding(ID, { messageId: 'covers-configured-domain', severity: 'info', symptom: `${path} covers routes ${asConfigured.join(', ')} under tunnel_domain ${otherDomain}, not under the assigned domain ${domain}.`, cause: 'tunnel_domain and the assigned domain differ (reported by tunnel-domain); the certificate matches tunnel_domain.', fix: `Once the domain is settled: if it is ${domain}, re-issue ${path} with subjectAltName=DNS:*.${domain}.`, evidence: { ...evidence, configuredDomain: otherDomain, routes: asConfigured } }));
   }
   const unjudged = routes.filter((r) => r.hostname === null).map((r) => r.key);
+  const notChecked: string[] = [];
   if (unjudged.length > 0) {
+    notChecked.push(`routes ${unjudged.join(', ')} (bare names, and the tunnel domain is unknown)`);
     out.push(finding(ID, { messageId: 'routes-not-judged', severity: 'info', symptom: `Routes ${unjudged.join(', ')} were not judged.`, cause: 'They are bare names and the tunnel domain is unknown.', fix: 'Set tunnel_domain, write data/tunnel-domain or pass --tunnel-domain.', evidence: { routes: unjudged } }));
   }
   if (Object.keys(covered).length > 0 && !out.some((f) => f.severity === 'error')) {
     out.push(finding(ID, { messageId: 'routes-covered', severity: 'info', symptom: `${path} covers every route hostname.`, cause: 'Each <route>.<tunnel-domain> matches a DNS name of the certificate.', fix: 'Nothing to do.', evidence: { ...evidence, covered } }));
   }
-  return judge(out);
+  return judge(out, notChecked);
 }
 
 export const check: Check = { id: ID, layer: 'tls', kind: 'static', run };

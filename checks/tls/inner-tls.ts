@@ -6,6 +6,7 @@ import { finding, judge, skip, type Check } from '../../src/core/check.js';
 import type { InnerTlsFailureKind } from '../../src/core/live-facts.js';
 import { liveSkip } from '../../src/core/live.js';
 import type { Finding } from '../../src/core/types.js';
+import { routeHostnames } from '../../src/model/deployment-view.js';
 
 const ID = 'inner-tls';
 
@@ -59,6 +60,8 @@ export const check: Check = {
     if (Object.keys(verified).length > 0) {
       out.push(finding(ID, { messageId: 'verified', severity: 'info', symptom: 'The inner TLS verifies against data/ca.crt.', cause: `Handshakes through ${proxy.url} (binary WebSocket messages, Host and SNI per route).`, fix: 'Nothing to do.', evidence: { verified } }));
     }
-    return judge(out);
+    // Routes whose hostname is unknown (bare keys, no tunnel domain) were given no handshake.
+    const unprobed = routeHostnames(facts).filter((r) => r.hostname === null).map((r) => r.key);
+    return judge(out, unprobed.length > 0 ? [`routes ${unprobed.join(', ')}: their hostnames are unknown (no tunnel domain), so no handshake was made`] : []);
   },
 };

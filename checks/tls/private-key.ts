@@ -7,24 +7,11 @@
 import { finding, judge, type Check, type Outcome } from '../../src/core/check.js';
 import type { Facts, FileStatFacts } from '../../src/core/facts.js';
 import type { Finding } from '../../src/core/types.js';
-import { findProxyService } from '../../src/model/compose.js';
+import { proxyUser } from '../../src/model/deployment-view.js';
 import { describeKeyShort } from '../../src/pki/public-key.js';
 import { displayPath, firstCertificate, ownFileOutcome, unusableReason } from '../../src/pki/tls-inputs.js';
 
 const ID = 'private-key';
-const PROXY_UID = 65532;
-
-/** The user the proxy runs as: the Compose service's numeric `user:`, else the image's 65532. */
-function proxyUser(facts: Readonly<Facts>): { uid: number; gid: number; source: string } {
-  const compose = facts.compose?.state === 'ok' ? facts.compose.value.data : undefined;
-  const service = compose ? findProxyService(compose) : null;
-  const m = typeof service?.spec.user === 'string' || typeof service?.spec.user === 'number' ? /^(\d+)(?::(\d+))?$/.exec(String(service.spec.user).trim()) : null;
-  if (service && m) {
-    const uid = Number(m[1]);
-    return { uid, gid: m[2] !== undefined ? Number(m[2]) : uid, source: `user "${String(service.spec.user)}" of the ${service.name} service` };
-  }
-  return { uid: PROXY_UID, gid: PROXY_UID, source: 'the proxy image\'s user' };
-}
 
 /** POSIX access for one user: the owner bits if it owns the file, else the group bits if in its group, else the other bits. */
 function canRead(stat: Omit<FileStatFacts, 'path'>, who: { uid: number; gid: number }): boolean {
@@ -42,7 +29,7 @@ function accessFinding(facts: Readonly<Facts>, path: string, stat: Omit<FileStat
     messageId: 'unreadable-by-proxy',
     symptom: `The proxy exits with "open /data/tls.key: permission denied".`,
     cause: `${path} has mode ${mode} and owner ${stat.uid}:${stat.gid}; the proxy runs as UID ${who.uid} (${who.source}), which may not read it.`,
-    fix: `chmod 644 ${path} (or chown ${who.uid}:${who.gid} ${path} to keep mode 0600), then restart the proxy.`,
+    fix: `chmod 644 ${path} (the vendor's setup), or keep the key private to the proxy's user: chown ${who.uid}:${who.gid} ${path} && chmod 600 ${path}; then restart the proxy.`,
     evidence: { file: path, mode, uid: stat.uid, gid: stat.gid, proxyUid: who.uid, proxyGid: who.gid },
     location: { file: path },
   });
@@ -123,7 +110,7 @@ function run(facts: Readonly<Facts>): Outcome {
       location,
     }));
   }
-  return judge(out);
+  return judge(out, cert ? [] : [`whether the key matches tls.crt (${certWhyNot ?? 'tls.crt is not usable'})`]);
 }
 
 export const check: Check = { id: ID, layer: 'tls', kind: 'static', run };

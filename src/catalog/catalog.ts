@@ -36,7 +36,7 @@ const entries: CatalogEntry[] = [
     title: 'Tunnel token is present and well formed',
     symptom: 'cloudflared exits with "Provided Tunnel token is not valid", or keeps retrying with "Unauthorized".',
     cause: 'TUNNEL_TOKEN is missing, truncated, or copied with extra characters, so it does not decode to the tunnel credentials.',
-    fix: 'Copy the token again from data/tunnel-token (written by the setup job) or the tunnel detail page into TUNNEL_TOKEN, unchanged, then restart cloudflared.',
+    fix: 'Replace TUNNEL_TOKEN where it is set (.env, the Compose file or an env_file) with the token from data/tunnel-token (written by the setup job) or the tunnel detail page, unchanged, then run docker compose up -d cloudflared (a restart alone does not re-read .env).',
     explain: `cloudflared authenticates to the tunnel edge with TUNNEL_TOKEN: standard base64 of a JSON object
 {"a": account tag, "t": tunnel UUID, "s": tunnel secret, "e": optional endpoint}. cloudflared
 itself only checks that the value is base64 JSON with a UUID in "t"; an empty account tag or
@@ -97,7 +97,10 @@ evidence shows the connect and handshake times of each region's address.`,
     explain: `cloudflared prefers QUIC over UDP 7844 (server name quic.cftunnel.com, ALPN argotunnel). The
 doctor sends one QUIC long-header packet with a reserved version; a QUIC stack answers with a
 Version Negotiation packet, which proves UDP reaches it without running a full handshake. When
-UDP is dropped but TCP works, the tunnel still runs over HTTP/2: this is a warning, not a failure.`,
+UDP is dropped but TCP works, the tunnel still runs over HTTP/2: this is a warning, not a failure.
+In logs, "failed to serve tunnel connection" with "accept stream listener" (or "control stream",
+"datagram manager") "encountered a failure while serving" means an established QUIC connection to
+the edge broke; cloudflared reconnects, and when it repeats --protocol http2 avoids it.`,
   },
   {
     id: 'udp-receive-buffer',
@@ -117,8 +120,8 @@ hint.`,
     layer: 'edge',
     kind: 'static',
     title: 'cloudflared forwards to the proxy in its network namespace',
-    symptom: 'Callers get HTTP 500/503 and cloudflared logs "No ingress rules were defined", or "Unable to reach the origin service".',
-    cause: 'cloudflared has no local target (--url http://localhost:<port>), the port is not the proxy\'s listen port, or cloudflared does not share the proxy\'s network namespace.',
+    symptom: 'Callers get HTTP 500/503 and cloudflared logs "No ingress rules were defined", or "Unable to reach the origin service" (with originService=https://...: "x509: ..." or "first record does not look like a TLS handshake").',
+    cause: 'cloudflared has no local target (--url http://localhost:<port>), the port is not the proxy\'s listen port, --url says https:// for the plaintext listener, or cloudflared does not share the proxy\'s network namespace.',
     fix: 'Give the cloudflared service command "tunnel --no-autoupdate run --url http://localhost:8080" (the port of listen_addr) and network_mode: "service:<proxy service>".',
     explain: `In the reference Compose file cloudflared runs "tunnel --no-autoupdate run --url
 http://localhost:8080" with network_mode "service:mcp-proxy" (older docs: mcp-gateway), so that
@@ -216,7 +219,7 @@ and warns inside the 30-day window, giving the days left for both files.`,
     title: 'Private key matches the certificate and is readable by the proxy',
     symptom: 'The proxy exits with "open /data/tls.key: permission denied", or fails to load the key pair.',
     cause: 'tls.key cannot be read by UID 65532 (the proxy runs non-root), is encrypted, does not parse, or does not belong to tls.crt.',
-    fix: 'chmod 644 data/tls.key (or chown 65532:65532 data/tls.key); use an unencrypted key that matches tls.crt.',
+    fix: 'chmod 644 data/tls.key (the vendor\'s setup), or keep the key private to the proxy\'s user: chown 65532:65532 data/tls.key && chmod 600 data/tls.key; use an unencrypted key that matches tls.crt.',
     explain: `The proxy container runs as UID 65532 and reads /data/tls.key. A key with mode 0600 owned by
 another user cannot be opened ("permission denied") and the proxy exits. The key must be
 unencrypted (the proxy has no passphrase), parse as PKCS#8, PKCS#1 or SEC1, and its public half
@@ -273,7 +276,7 @@ are usually typos of a real key. The config is not hot-reloaded: restart after a
     title: 'tunnel_domain equals the tunnel\'s assigned domain',
     symptom: 'The proxy logs "no route for host" and callers get "502 No route configured for host".',
     cause: 'tunnel_domain does not equal the domain assigned to the tunnel, route keys do not match it, or the config was edited without restarting the proxy.',
-    fix: 'Set tunnel_domain to the exact domain on the tunnel detail page (data/tunnel-domain), then restart the proxy (docker compose restart <proxy service>, or helm upgrade).',
+    fix: 'Set tunnel_domain to the exact domain on the tunnel detail page (data/tunnel-domain), then restart the proxy (docker compose restart <proxy service>, or helm upgrade); when the domain comes from .env, run docker compose up -d <proxy service> instead (a restart alone does not re-read .env).',
     explain: `Requests arrive for <route>.<tunnel-domain>. The proxy first looks for an exact hostname among
 the route keys, then strips tunnel_domain and looks up the rest. With tunnel_domain wrong or
 empty, bare route keys such as "wiki" never match. The doctor compares tunnel_domain (with

@@ -355,6 +355,17 @@ export const SIGNATURES: readonly Signature[] = [
     detail: () => 'QUIC started but the handshake never finished: UDP 7844 is filtered or very lossy.',
   },
   {
+    // cloudflared's QUIC connection serving: its stream listener, control stream or datagram
+    // manager stopped; the connection to the edge broke and cloudflared reconnects.
+    name: 'edge-connection-broke',
+    id: 'edge-udp',
+    kind: 'problem',
+    severity: 'warn',
+    anyOf: ['encountered a failure while serving'],
+    facts: edgeFacts,
+    detail: () => 'A QUIC connection to the edge broke while serving (its stream listener, control stream or datagram manager failed); cloudflared reconnects. When it repeats, the UDP path drops established flows: run cloudflared with --protocol http2.',
+  },
+  {
     name: 'quic-idle-timeout',
     id: 'edge-udp',
     kind: 'problem',
@@ -456,6 +467,18 @@ export const SIGNATURES: readonly Signature[] = [
     severity: 'error',
     anyOf: ['No ingress rules were defined'],
     detail: () => 'cloudflared has no --url and no ingress rules, so it answers every request with an error.',
+  },
+  {
+    // cloudflared's own request to its --url target failing TLS: the URL says https://, but the
+    // proxy listener is plaintext WebSocket (the TLS runs inside it), so --url must be http://.
+    name: 'origin-https-to-plaintext',
+    id: 'cloudflared-ingress',
+    kind: 'problem',
+    severity: 'error',
+    anyOf: ['first record does not look like a TLS handshake', 'x509: ', 'tls: '],
+    test: (l) => /originService["=:\s]+https:\/\//.test(l.text) || (/Unable to reach the origin/.test(l.text) && /first record does not look like a TLS handshake/.test(l.text)),
+    facts: (l) => put({}, 'origin', field(l, 'originService')),
+    detail: (f) => `cloudflared's --url is ${list(f.origin ?? []) || 'an https:// URL'}: the proxy listener is plaintext, so use http://localhost:<listen port>.`,
   },
   {
     name: 'origin-unreachable',

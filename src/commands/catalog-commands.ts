@@ -1,6 +1,9 @@
-// `mcp-tunnel checks` and `mcp-tunnel explain <id>`: the catalog, for people and for scripts.
+// `mcp-tunnel checks` and `mcp-tunnel explain <id>`: the catalog, its messageIds and log
+// signatures, for people and for scripts.
 
-import { CATALOG, findCatalogEntry } from '../catalog/catalog.js';
+import { CATALOG, catalogEntry, findCatalogEntry, type CatalogEntry } from '../catalog/catalog.js';
+import { MESSAGES } from '../catalog/messages.js';
+import { SIGNATURES, type Signature } from '../catalog/signatures.js';
 import { UsageError } from '../core/errors.js';
 
 const KIND_WORDS: Record<string, string> = {
@@ -19,17 +22,18 @@ export function listChecks(json: boolean): string {
   return `${['LAYER    ' + 'ID'.padEnd(w) + '  JUDGED FROM     TITLE', ...lines].join('\n')}\n\nRun mcp-tunnel explain <id> for the symptom, cause and fix of one.\n`;
 }
 
-function closest(id: string): string[] {
-  return CATALOG.map((e) => e.id).filter((x) => x.includes(id) || id.includes(x) || x.split('-').some((p) => id.includes(p)));
+/** Every name `explain` knows: catalog IDs, messageIds and log signature names. */
+function knownNames(): string[] {
+  const messageIds = Object.values(MESSAGES).flatMap((m) => Object.keys(m));
+  return [...new Set([...CATALOG.map((e) => e.id), ...messageIds, ...SIGNATURES.map((s) => s.name)])];
 }
 
-export function explain(id: string, json: boolean): string {
-  const e = findCatalogEntry(id);
-  if (!e) {
-    const near = closest(id);
-    throw new UsageError(`explain ${id}: no such ID`, near.length > 0 ? `Did you mean: ${near.slice(0, 5).join(', ')}?` : 'Run mcp-tunnel checks for the list.');
-  }
-  if (json) return `${JSON.stringify(e, null, 2)}\n`;
+function closest(id: string): string[] {
+  const words = id.split(/[-/]/).filter((w) => w.length > 2);
+  return knownNames().filter((x) => x.includes(id) || id.includes(x) || words.some((w) => x.split('-').includes(w)));
+}
+
+function entryText(e: CatalogEntry): string[] {
   return [
     `${e.id} — ${e.title}`,
     `layer: ${e.layer}    judged from: ${KIND_WORDS[e.kind]}`,
@@ -37,8 +41,61 @@ export function explain(id: string, json: boolean): string {
     `Symptom: ${e.symptom}`,
     `Cause:   ${e.cause}`,
     `Fix:     ${e.fix}`,
-    '',
-    e.explain,
-    '',
-  ].join('\n');
+  ];
+}
+
+/** A messageId as `explain` shows it: the check it belongs to and what it means. */
+function messageSection(checkId: string, messageId: string): { json: object; text: string[] } {
+  const e = catalogEntry(checkId);
+  const text = MESSAGES[checkId][messageId];
+  return {
+    json: { messageId, check: checkId, checkTitle: e.title, text },
+    text: [
+      `${messageId} — a finding of the check ${checkId} (${e.title})`,
+      `  ${text}`,
+      '',
+      `Run mcp-tunnel explain ${checkId} for the check's symptom, cause and fix.`,
+    ],
+  };
+}
+
+/** A log signature as `explain` shows it: what lines it matches and the catalog ID it points to. */
+function signatureSection(sig: Signature): { json: object; text: string[] } {
+  const e = sig.id ? findCatalogEntry(sig.id) : undefined;
+  const head = sig.kind === 'problem'
+    ? `a log signature of ${sig.id} (${e?.title ?? sig.id}), severity ${sig.severity}`
+    : `a ${sig.kind} log signature${sig.id ? ` of ${sig.id}` : ''}`;
+  const fragments = sig.anyOf.map((a) => JSON.stringify(a)).join(' or ');
+  const text = [`${sig.name} — ${head}`, `  Matches lines containing: ${fragments}`];
+  if (sig.note) text.push(`  ${sig.note}`);
+  if (e) text.push('', ...entryText(e));
+  const json = {
+    signature: sig.name, id: sig.id ?? null, kind: sig.kind, severity: sig.severity, anyOf: sig.anyOf, note: sig.note ?? null,
+  };
+  return { json, text };
+}
+
+/**
+ * `mcp-tunnel explain <name>`: a catalog ID, a messageId (alone or as <check>/<messageId>) or a
+ * log signature name, so that any ID the tool prints can be looked up.
+ */
+export function explain(id: string, json: boolean): string {
+  const e = findCatalogEntry(id);
+  if (e) return json ? `${JSON.stringify(e, null, 2)}\n` : [...entryText(e), '', e.explain, ''].join('\n');
+  const [scope, inScope] = id.includes('/') ? id.split('/', 2) : [null, id];
+  const inChecks = scope === null ? Object.keys(MESSAGES) : [scope];
+  const checks = inChecks.filter((c) => Object.hasOwn(MESSAGES, c) && Object.hasOwn(MESSAGES[c], inScope));
+  const sections = [
+    ...checks.map((c) => messageSection(c, inScope)),
+    ...(scope === null ? SIGNATURES.filter((sig) => sig.name === id).map(signatureSection) : []),
+  ];
+  if (sections.length === 0) {
+    const near = closest(id);
+    throw new UsageError(`explain ${id}: no such ID`, near.length > 0 ? `Did you mean: ${near.slice(0, 5).join(', ')}?` : 'Run mcp-tunnel checks for the list.');
+  }
+  if (json) {
+    const value = sections.length === 1 ? sections[0].json : sections.map((x) => x.json);
+    return `${JSON.stringify(value, null, 2)}\n`;
+  }
+  return `${sections.map((x) => x.text.join('\n')).join('\n\n')}\n`;
 }

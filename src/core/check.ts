@@ -29,14 +29,18 @@ export function skip(reason: string): Outcome {
   return { status: 'skip', reason, findings: [] };
 }
 
-/** Status follows the worst finding: any error -> fail, any warn -> warn, else pass. */
-export function judge(findings: Finding[]): Outcome {
+/**
+ * Status follows the worst finding: any error -> fail, any warn -> warn, else pass.
+ * `notChecked` names what the check could not verify (a domain not known, a host not resolved):
+ * it becomes the reason, which every format shows, so a pass never claims more than was checked.
+ */
+export function judge(findings: Finding[], notChecked: readonly string[] = []): Outcome {
   const status = findings.some((f) => f.severity === 'error')
     ? 'fail'
     : findings.some((f) => f.severity === 'warn')
       ? 'warn'
       : 'pass';
-  return { status, reason: null, findings };
+  return { status, reason: notChecked.length > 0 ? `not checked: ${notChecked.join('; ')}` : null, findings };
 }
 
 export interface FindingInput {

@@ -1,8 +1,9 @@
 // Repair for private-key 'unreadable-by-proxy' (Compose only): chmod 644 the key, the mode the
-// reference setup gives it, so the proxy's user (UID 65532) can read it. On Helm the key is a
-// Secret mount and file modes do not apply, so nothing is planned there.
+// reference setup gives it, so the proxy's user (UID 65532) can read it. The listing also offers
+// the private alternative (owner 65532, mode 0600), which needs root and is left to the user.
+// On Helm the key is a Secret mount and file modes do not apply, so nothing is planned there.
 
-import { proxyRestartCommand } from '../model/deployment-view.js';
+import { proxyRestartCommand, proxyUser } from '../model/deployment-view.js';
 import type { ChmodPlan, FixModule } from './types.js';
 import { findingsOf } from './types.js';
 
@@ -27,12 +28,14 @@ export const keyMode: FixModule = {
     if (!key || key.state === 'missing' || mode === undefined) {
       return { plans: [], declined: [{ answers, reason: 'the key file\'s mode is not known' }] };
     }
+    const who = proxyUser(facts);
     const plan: ChmodPlan = {
       kind: 'chmod',
       id: ID,
       messageIds: [...MESSAGES],
       answers,
-      title: `make ${key.path} readable by the proxy's user (mode ${octal(mode)} -> ${octal(MODE)})`,
+      title: `make ${key.path} readable by the proxy's user (mode ${octal(mode)} -> ${octal(MODE)}); `
+        + `to keep it private instead: chown ${who.uid}:${who.gid} ${shellQuote(key.path)} && chmod 600 ${shellQuote(key.path)}`,
       path: key.path,
       beforeMode: mode & 0o7777,
       mode: MODE,

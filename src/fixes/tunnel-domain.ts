@@ -5,7 +5,7 @@
 // set in the shell (which wins over .env) or a domain assembled from pieces is left to the user.
 
 import { findProxyService, serviceEnvironment } from '../model/compose.js';
-import { assignedDomain, proxyConfigModel, proxyRestartCommand } from '../model/deployment-view.js';
+import { applyChangeCommand, assignedDomain, proxyConfigModel, proxyRestartCommand } from '../model/deployment-view.js';
 import { parseDotenv } from '../probes/dotenv-file.js';
 import { setDotenvValue } from './dotenv-text.js';
 import { configTarget, editPlan } from './edit-plan.js';
@@ -71,7 +71,7 @@ function repair(facts: Parameters<FixModule['plan']>[0], sources: Parameters<Fix
       const value = list ? `${name}=${assigned}` : assigned;
       const after = setScalar(composeSource.text, path, value);
       if (after === null || !editIsExact(composeSource.text, after, (d) => withValue(d, path, value))) return { reason: `${name} of the ${service.name} service could not be edited exactly` };
-      const plan = editPlan(sources, composeSource.path, after, { id: ID, answers, title: `set ${name} of the ${service.name} service to the assigned domain ${assigned}`, followUp: 'docker compose up -d' });
+      const plan = editPlan(sources, composeSource.path, after, { id: ID, answers, title: `set ${name} of the ${service.name} service to the assigned domain ${assigned}`, followUp: applyChangeCommand(facts, 'environment') });
       return plan ? { plan } : { reason: `${name} is already ${assigned}` };
     }
     if (!inner) return { reason: `${name} of the ${service.name} service is assembled from "${entry}"; set its parts by hand` };
@@ -89,7 +89,7 @@ function repair(facts: Parameters<FixModule['plan']>[0], sources: Parameters<Fix
     id: ID,
     answers,
     title: `set ${name} in .env to the assigned domain ${assigned}`,
-    followUp: 'docker compose up -d (a restart alone does not re-read .env)',
+    followUp: applyChangeCommand(facts, 'environment'),
   });
   return plan ? { plan } : { reason: `${name} is already ${assigned}` };
 }

@@ -68,6 +68,22 @@ export function serviceEnvironment(s: ComposeService): Record<string, string | n
   return out;
 }
 
+/**
+ * The service's env_file entries in Compose's order (a later file wins): a path, a list of paths,
+ * or the long syntax `{ path, required }` (required defaults to true).
+ */
+export function serviceEnvFiles(s: ComposeService): { path: string; required: boolean }[] {
+  const spec = s.spec.env_file;
+  const items = Array.isArray(spec) ? spec : spec === undefined || spec === null ? [] : [spec];
+  return items.flatMap((item) => {
+    if (typeof item === 'string' && item !== '') return [{ path: item, required: true }];
+    if (isRecord(item) && typeof item.path === 'string' && item.path !== '') {
+      return [{ path: item.path, required: item.required !== false }];
+    }
+    return [];
+  });
+}
+
 /** Position key of an environment variable inside the service, for locations. */
 export function environmentPositionKey(s: ComposeService, name: string): string {
   const env = s.spec.environment;

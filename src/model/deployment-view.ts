@@ -59,15 +59,44 @@ export function configSnippet(facts: Readonly<Facts>, yamlText: string): string 
 }
 
 /**
- * How to make the proxy read an edited config (it is not hot-reloaded): the Compose command with
- * the real service name, or a Helm upgrade.
+ * The one command that makes a change take effect, for the checks' fix text and for --fix alike.
+ * An edited config file (bind-mounted) needs a restart, as the proxy reads it only at start; an
+ * edited .env, Compose file or variable needs the container re-created: `docker compose restart`
+ * keeps the environment the container was created with. `service` defaults to the proxy's.
  */
-export function proxyRestartCommand(facts: Readonly<Facts>): string {
+export function applyChangeCommand(
+  facts: Readonly<Facts>,
+  changed: 'config-file' | 'environment',
+  service?: string,
+): string {
   if (proxyConfigFromHelm(facts) || facts.deployment.layout === 'helm') {
     return 'helm upgrade (same release and values files), and make sure the proxy pod restarts (kubectl rollout restart) since the proxy reads its config only at start';
   }
-  const service = facts.compose?.state === 'ok' ? findProxyService(facts.compose.value.data) : null;
-  return `docker compose restart ${service?.name ?? facts.deployment.generation ?? 'mcp-proxy'}`;
+  const proxy = facts.compose?.state === 'ok' ? findProxyService(facts.compose.value.data) : null;
+  const name = service ?? proxy?.name ?? facts.deployment.generation ?? 'mcp-proxy';
+  return changed === 'config-file'
+    ? `docker compose restart ${name}`
+    : `docker compose up -d ${name} (a restart alone does not re-read .env or the Compose file)`;
+}
+
+/** How to make the proxy read an edited config file (it is not hot-reloaded). */
+export function proxyRestartCommand(facts: Readonly<Facts>): string {
+  return applyChangeCommand(facts, 'config-file');
+}
+
+/** The proxy image's non-root user. */
+const PROXY_UID = 65532;
+
+/** The user the proxy runs as: the Compose service's numeric `user:`, else the image's 65532. */
+export function proxyUser(facts: Readonly<Facts>): { uid: number; gid: number; source: string } {
+  const compose = facts.compose?.state === 'ok' ? facts.compose.value.data : undefined;
+  const service = compose ? findProxyService(compose) : null;
+  const m = typeof service?.spec.user === 'string' || typeof service?.spec.user === 'number' ? /^(\d+)(?::(\d+))?$/.exec(String(service.spec.user).trim()) : null;
+  if (service && m) {
+    const uid = Number(m[1]);
+    return { uid, gid: m[2] !== undefined ? Number(m[2]) : uid, source: `user "${String(service.spec.user)}" of the ${service.name} service` };
+  }
+  return { uid: PROXY_UID, gid: PROXY_UID, source: 'the proxy image\'s user' };
 }
 
 /** The domain assigned to the tunnel (--tunnel-domain or data/tunnel-domain), normalized. */

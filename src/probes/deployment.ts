@@ -5,7 +5,7 @@ import { statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Facts, FileFact, YamlDocumentFacts } from '../core/facts.js';
 import { UsageError } from '../core/errors.js';
-import { configVolume, environmentPositionKey, findCloudflaredService, findProxyService, isRecord, serviceEnvironment, volumeMounts, commandArgs } from '../model/compose.js';
+import { commandArgs, configVolume, environmentPositionKey, findCloudflaredService, findProxyService, isRecord, serviceEnvFiles, serviceEnvironment, volumeMounts, type ComposeService } from '../model/compose.js';
 import { interpolate, referencedVariables } from '../model/interpolate.js';
 import { decodeText, readBounded } from './bounded-file.js';
 import { readCertificateFile } from './certificate-file.js';
@@ -204,7 +204,7 @@ export function gatherStaticFacts(inputs: DeploymentInputs): Facts {
     if (v !== undefined) processEnv[name] = v;
   }
 
-  const token = describeToken(tokenCandidates(inputs, compose, dotenv, dataDir, rel));
+  const token = describeToken(tokenCandidates(inputs, compose, dotenv, dataDir, rel, composeDir));
   assertExplicitReadable(token, '--token-file');
 
   const jwt = inputs.jwtFile ? readJwtFile(rel(inputs.jwtFile), true) : undefined;
@@ -258,6 +258,23 @@ function generationOf(serviceName: string | undefined, configPath: string | unde
   return null;
 }
 
+/** TUNNEL_TOKEN as the service's env_file(s) give it (relative to the Compose file), or null. */
+function envFileToken(
+  cf: ComposeService,
+  composeDir: string,
+  vars: Readonly<Record<string, string | undefined>>,
+): { path: string; value: string } | null {
+  for (const file of serviceEnvFiles(cf).reverse()) {
+    const path = resolve(composeDir, file.path);
+    const read = exists(path) ? loadDotenv(path) : undefined;
+    const raw = read?.state === 'ok' ? read.value.TUNNEL_TOKEN : undefined;
+    if (raw === undefined) continue;
+    const exp = interpolate(raw, vars);
+    return { path, value: exp.unset.length > 0 && exp.value === '' ? raw : exp.value };
+  }
+  return null;
+}
+
 /** Every place a token may be, most specific first: the one cloudflared would really get leads. */
 function tokenCandidates(
   inputs: DeploymentInputs,
@@ -265,6 +282,7 @@ function tokenCandidates(
   dotenv: Facts['dotenv'],
   dataDir: string,
   rel: (p: string) => string,
+  composeDir: string,
 ): TokenCandidate[] {
   const out: TokenCandidate[] = [];
   const fromFile = (source: string, path: string, explicit: boolean): TokenCandidate => {
@@ -305,6 +323,11 @@ function tokenCandidates(
           value: exp ? (exp.unset.length > 0 && exp.value === '' ? raw : exp.value) : null,
           location: pos ? { file: compose.path, line: pos.line, column: pos.column } : { file: compose.path },
         });
+      }
+      // env_file feeds the container's environment below `environment:`; the last file that sets it wins.
+      const fromEnvFile = 'TUNNEL_TOKEN' in env ? null : envFileToken(cf, composeDir, vars);
+      if (fromEnvFile) {
+        out.push({ ...fromEnvFile, source: `TUNNEL_TOKEN in ${fromEnvFile.path} (env_file of the ${cf.name} service)` });
       }
       const args = commandArgs(cf) ?? [];
       const i = args.findIndex((a) => a === '--token-file' || a.startsWith('--token-file='));

@@ -11,18 +11,20 @@ const regenerated = makeCertSet('healthy', { days: 91 });
 
 testCheck(check, {
   pass: [
-    { name: 'tls.crt issued by data/ca.crt (offline)', facts: certFacts(healthy), info: ['issued-by-ca'] },
-    { name: 'online: says the API was not asked', facts: certFacts(healthy, { offline: false }), info: ['issued-by-ca', 'registration-not-queried'] },
-    { name: 'the checked-in set', facts: checkedInFacts(), info: ['issued-by-ca'] },
+    { name: 'tls.crt issued by data/ca.crt (offline)', facts: certFacts(healthy), info: ['issued-by-ca'], notChecked: 'is registered and active for the tunnel (--offline' },
+    { name: 'online: says the API was not asked', facts: certFacts(healthy, { offline: false }), info: ['issued-by-ca', 'registration-not-queried'], notChecked: 'is registered and active for the tunnel' },
+    { name: 'the checked-in set', facts: checkedInFacts(), info: ['issued-by-ca'], notChecked: 'is registered and active for the tunnel' },
     {
       name: 'a CA whose KeyUsage lacks keyCertSign still signed it (ca-certificate reports the KeyUsage)',
       facts: certFacts(makeCertSet('ca-no-keycertsign')),
       info: ['issued-by-ca'],
+      notChecked: 'is registered and active for the tunnel',
     },
     {
       name: 'an intermediate in the bundle leads back to ca.crt (server-certificate reports the intermediate)',
       facts: certFacts(makeCertSet('intermediate')),
       info: ['chains-through-intermediate'],
+      notChecked: 'is registered and active for the tunnel',
     },
   ],
   fail: [

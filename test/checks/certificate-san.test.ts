@@ -31,6 +31,13 @@ testCheck(check, {
       name: 'bare keys without a domain are noted, full hostnames judged',
       facts: certFacts(healthy, { assignedDomain: undefined, proxyConfig: config(`routes:\n  wiki: http://wiki:80\n  auth.${DOMAIN}: http://auth:80\n`) }),
       info: ['routes-not-judged', 'routes-covered'],
+      notChecked: 'routes wiki (bare names, and the tunnel domain is unknown)',
+    },
+    {
+      name: 'no proxy config: the names are judged for any route, and it says so',
+      facts: certFacts(healthy, { proxyConfig: undefined }),
+      info: ['domain-covered'],
+      notChecked: 'the routes (no proxy config was found)',
     },
     {
       // The platform sends <route>.<assigned domain>; a wrong tunnel_domain is the tunnel-domain check's finding.
@@ -69,8 +76,22 @@ testCheck(check, {
       name: 'no assigned domain known, and the config\'s tunnel_domain differs from the certificate\'s',
       facts: certFacts(healthy, { assignedDomain: undefined, proxyConfig: config('tunnel_domain: ffff0000.tunnel.example.com\nroutes:\n  wiki: http://wiki:80\n') }),
       status: 'fail',
+      // Neither is known right: a disagreement naming both, not "re-issue for the typo'd domain".
+      messageIds: ['domain-disagreement'],
+      assert: (f) => {
+        expect(f[0].symptom).toContain('"ffff0000.tunnel.example.com"');
+        expect(f[0].symptom).toContain(`"${DOMAIN}"`);
+        expect(f[0].fix).toContain('--tunnel-domain');
+        expect(f[0].fix).toContain(`tunnel_domain: ${DOMAIN}`);
+        expect(f[0].evidence).toMatchObject({ configuredDomain: 'ffff0000.tunnel.example.com', certificateDomain: DOMAIN });
+      },
+    },
+    {
+      // A wildcard one level too high is a certificate mistake, not a second domain.
+      name: 'no assigned domain known, the certificate one level too high',
+      facts: certFacts(wrongSan, { assignedDomain: undefined, proxyConfig: config(`tunnel_domain: ${DOMAIN}\nroutes:\n  wiki: http://wiki:80\n`) }),
+      status: 'fail',
       messageIds: ['route-not-covered'],
-      assert: (f) => expect(f[0].evidence?.hostname).toBe('wiki.ffff0000.tunnel.example.com'),
     },
     {
       name: 'a route two labels under the domain is not covered by the wildcard',
@@ -107,6 +128,12 @@ testCheck(check, {
       reason: 'the tunnel domain is unknown, so the hostnames of routes wiki cannot be told',
     },
     { name: 'nothing to match against', facts: certFacts(healthy, { assignedDomain: undefined, proxyConfig: undefined }), reason: 'the tunnel domain is unknown and there are no routes' },
+    {
+      // Before: the routes read as "none yet" and the check passed on the wildcard alone.
+      name: 'an unparsable proxy config: the routes cannot be told',
+      facts: certFacts(healthy, { proxyConfig: config('routes: [wiki: http://wiki:80\n') }),
+      reason: 'so its routes cannot be told',
+    },
     { name: 'tls.crt missing', facts: certFacts(healthy, { serverCert: { state: 'missing', path: `${healthy}/data/tls.crt`, explicit: false } }), reason: 'reported by server-certificate' },
   ],
 });

@@ -13,7 +13,12 @@ const oneHostDown = edge({
 testCheck(check, {
   pass: [
     { name: 'SRV answers two targets that resolve', facts: withLive({ edge: edge() }), info: ['discovered'] },
-    { name: '--edge replaced discovery', facts: withLive({ edge: edge({ discovery: 'flag', srv: null, srvName: null, hosts: [{ label: 'edge', host: '198.41.192.7', port: 7844, a: null, aaaa: null }] }) }), info: ['discovery-replaced'] },
+    {
+      name: '--edge with a host name: its lookup is judged, and the SRV discovery it replaced is named as not checked',
+      facts: withLive({ edge: edge({ discovery: 'flag', srv: null, srvName: null, hosts: [{ label: 'edge', host: 'edge.lab.test', port: 7844, a: dnsOk(['127.0.0.1']), aaaa: dnsOk([]) }] }) }),
+      info: ['discovery-replaced'],
+      notChecked: 'the SRV discovery cloudflared makes (--edge replaced it with edge.lab.test:7844)',
+    },
   ],
   fail: [
     { name: 'NXDOMAIN', facts: withLive({ edge: edge({ srv: dnsFail('nxdomain'), hosts: [], targets: [] }) }), status: 'fail', messageIds: ['srv-nxdomain'] },
@@ -33,6 +38,12 @@ testCheck(check, {
   ],
   skip: [
     { name: 'offline', facts: baseFacts({ offline: true }), reason: '--offline' },
+    {
+      // Before: a pass, although --edge with an address makes no DNS lookup at all.
+      name: '--edge with an address: no lookup was made',
+      facts: withLive({ edge: edge({ discovery: 'flag', srv: null, srvName: null, hosts: [{ label: 'edge', host: '198.41.192.7', port: 7844, a: null, aaaa: null }] }) }),
+      reason: '--edge replaced discovery with addresses (198.41.192.7:7844): no DNS lookup was made',
+    },
     { name: 'live probes did not run', facts: baseFacts({ offline: false }), reason: 'did not run' },
     { name: 'edge probe failed', facts: withLive({ edge: null, edgeSkipped: 'the edge probe itself failed: boom' }), reason: 'boom' },
     { name: 'loopback guard', facts: withLive({ edge: edge({ srv: { ok: false, failure: 'guard', detail: 'refused by loopback-only guard: no --dns-server', latencyMs: 0 } }) }), reason: 'loopback-only guard' },

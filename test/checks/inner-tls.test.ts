@@ -1,12 +1,21 @@
 import { check } from '../../checks/tls/inner-tls.js';
-import { baseFacts } from '../harness/facts.js';
+import { baseFacts, yamlFact } from '../harness/facts.js';
 import { testCheck } from '../harness/check-tester.js';
 import { proxy, route, withLive } from '../lab/live-facts.js';
 
 const failing = (kind: Parameters<typeof route>[1]) => withLive({ proxy: proxy('websocket', [route('wiki', kind), route('mcp')]) });
 
 testCheck(check, {
-  pass: [{ name: 'every route verifies', facts: withLive({ proxy: proxy('websocket', [route('wiki'), route('mcp')]) }), info: ['verified'] }],
+  pass: [
+    { name: 'every route verifies', facts: withLive({ proxy: proxy('websocket', [route('wiki'), route('mcp')]) }), info: ['verified'] },
+    {
+      // A bare key with no tunnel domain has no hostname to send as SNI: no handshake was made for it.
+      name: 'a route whose hostname is unknown is named as not checked',
+      facts: withLive({ proxy: proxy('websocket', [route('mcp')]) }, { proxyConfig: yamlFact('/deploy/config/mcp-proxy.yaml', 'listen_addr: ":8080"\nroutes:\n  mcp.abcd1234.tunnel.example.com: http://mcp:80\n  wiki: http://wiki:80\n') }),
+      info: ['verified'],
+      notChecked: 'routes wiki: their hostnames are unknown (no tunnel domain), so no handshake was made',
+    },
+  ],
   fail: [
     { name: 'another CA', facts: failing('unknown-ca'), status: 'fail', messageIds: ['unknown-ca'] },
     { name: 'SAN mismatch', facts: failing('san-mismatch'), status: 'fail', messageIds: ['san-mismatch'] },

@@ -10,6 +10,7 @@ testCheck(check, {
       name: 'a policy-refused upstream is not probed, the others pass',
       facts: withLive({ upstreams: [upstream('wiki', [{ address: '10.0.0.5', failure: null }]), upstream('ext', [], { addresses: ['8.8.8.8'], refusedByPolicy: ['8.8.8.8'], notProbed: 'refused by the proxy\'s IP policy' })] }),
       info: ['reachable'],
+      notChecked: "ext (http://mcp-server:8080): refused by the proxy's IP policy",
     },
   ],
   fail: [

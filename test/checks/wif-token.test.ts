@@ -37,10 +37,10 @@ const causeHas = (...needles: string[]) => (f: Finding[]) => {
 testCheck(check, {
   pass: [
     { name: 'a token that matches the rule', facts: both(), info: ['claims-checked'] },
-    { name: 'only the token: the rule-independent requirements', facts: facts({ jwt: jwt() }), info: ['claims-checked'] },
-    { name: 'only the rule', facts: facts({ federationRule: rule() }) },
+    { name: 'only the token: the rule-independent requirements', facts: facts({ jwt: jwt() }), info: ['claims-checked'], notChecked: 'the token against a federation rule' },
+    { name: 'only the rule', facts: facts({ federationRule: rule() }), notChecked: 'a token against the rule (no --jwt-file given)' },
     { name: 'expired by less than the 30 s skew', facts: both({ exp: now - 20, iat: now - 3000 }), info: ['claims-checked'] },
-    { name: 'aud as a string, an exact subject, a claim, a condition', facts: both({ aud: 'https://api.anthropic.com', env: 'prod' }, {}, rule({}, { subject_prefix: SUBJECT, claims: { env: 'prod' }, condition: 'claims.env == "prod"' })), info: ['condition-not-evaluated', 'claims-checked'] },
+    { name: 'aud as a string, an exact subject, a claim, a condition', facts: both({ aud: 'https://api.anthropic.com', env: 'prod' }, {}, rule({}, { subject_prefix: SUBJECT, claims: { env: 'prod' }, condition: 'claims.env == "prod"' })), info: ['condition-not-evaluated', 'claims-checked'], notChecked: 'match.condition (not evaluated)' },
     { name: 'ES256 and EdDSA are asymmetric', facts: both({}, { alg: 'ES256' }), info: ['claims-checked'] },
     {
       name: 'a JWT saved inside a JSON response',

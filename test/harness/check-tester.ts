@@ -6,12 +6,15 @@ import type { Check } from '../../src/core/check.js';
 import type { Facts } from '../../src/core/facts.js';
 import { deepFreeze, runCheck } from '../../src/core/runner.js';
 import { findCatalogEntry } from '../../src/catalog/catalog.js';
+import { MESSAGES } from '../../src/catalog/messages.js';
 
 export interface PassCase {
   name: string;
   facts: Facts;
   /** Info findings the pass case must carry (e.g. evidence of what was checked). */
   info?: string[];
+  /** A fragment of the "not checked: ..." reason a partial pass must give; without it, the reason must be empty. */
+  notChecked?: string | RegExp;
 }
 
 export interface FailCase {
@@ -32,6 +35,11 @@ export interface SkipCase {
   reason: string | RegExp;
 }
 
+/** Every messageId a check reports is listed under it in src/catalog/messages.ts, so `explain` knows it. */
+function expectListed(check: Check, result: ReturnType<typeof runCheck>): void {
+  for (const f of result.findings) expect(Object.hasOwn(MESSAGES[check.id] ?? {}, f.messageId), `${check.id}/${f.messageId} is not in src/catalog/messages.ts`).toBe(true);
+}
+
 export function testCheck(check: Check, cases: { pass: PassCase[]; fail: FailCase[]; skip?: SkipCase[] }): void {
   describe(`check ${check.id}`, () => {
     it('has a catalog entry in its layer', () => {
@@ -46,7 +54,9 @@ export function testCheck(check: Check, cases: { pass: PassCase[]; fail: FailCas
     for (const c of cases.pass) {
       it(`passes: ${c.name}`, () => {
         const result = runCheck(check, deepFreeze(structuredClone(c.facts)));
-        expect(result.reason, 'a pass case must not error or skip').toBeNull();
+        expectListed(check, result);
+        if (c.notChecked === undefined) expect(result.reason, 'a pass case must not error, skip or leave a part unchecked').toBeNull();
+        else expect(result.reason ?? '').toMatch(new RegExp(`^not checked: .*${typeof c.notChecked === 'string' ? c.notChecked.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') : c.notChecked.source}`));
         expect(result.findings.filter((f) => f.severity !== 'info').map((f) => `${f.messageId}: ${f.symptom}`)).toEqual([]);
         expect(result.status).toBe('pass');
         if (c.info) expect(result.findings.map((f) => f.messageId).sort()).toEqual([...c.info].sort());
@@ -56,6 +66,7 @@ export function testCheck(check: Check, cases: { pass: PassCase[]; fail: FailCas
       it(`${c.status}s: ${c.name}`, () => {
         if (c.messageIds.length === 0) throw new Error(`fail case "${c.name}" expects no finding: name the messageIds it must produce`);
         const result = runCheck(check, deepFreeze(structuredClone(c.facts)));
+        expectListed(check, result);
         expect(result.status, result.reason ?? '').toBe(c.status);
         const ids = result.findings.filter((f) => f.severity !== 'info').map((f) => f.messageId).sort();
         expect(ids).toEqual([...c.messageIds].sort());
@@ -70,6 +81,7 @@ export function testCheck(check: Check, cases: { pass: PassCase[]; fail: FailCas
     for (const c of cases.skip ?? []) {
       it(`skips: ${c.name}`, () => {
         const result = runCheck(check, deepFreeze(structuredClone(c.facts)));
+        expectListed(check, result);
         expect(result.status).toBe('skip');
         if (typeof c.reason === 'string') expect(result.reason).toContain(c.reason);
         else expect(result.reason).toMatch(c.reason);

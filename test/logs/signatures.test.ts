@@ -80,6 +80,11 @@ const SAMPLES: Record<string, string[]> = {
     `${TS} ERR Failed to serve quic connection error="timeout: no recent network activity" connIndex=1 event=0 ip=198.41.200.13`,
     `${TS} ERR Serve tunnel error error="timeout: no recent network activity" connIndex=1`,
   ],
+  'edge-connection-broke': [
+    `${TS} ERR failed to serve tunnel connection error="accept stream listener encountered a failure while serving" connIndex=0 event=0 ip=198.41.192.27`,
+    `${TS} ERR Serve tunnel error error="control stream encountered a failure while serving" connIndex=2 event=0 ip=198.41.200.13`,
+    '{"level":"error","connIndex":1,"event":0,"ip":"198.41.192.7","error":"datagram manager encountered a failure while serving","time":"2026-03-02T08:00:00Z","message":"Serve tunnel error"}',
+  ],
   'quic-fallback-http2': [
     `${TS} INF Switching to fallback protocol http2 connIndex=0 event=0 ip=198.41.192.7`,
     `${TS} WRN If this log occurs persistently, and cloudflared is unable to connect to Cloudflare Network with \`quic\` protocol, then most likely your machine/network is getting its egress UDP to port 7844 (or others) blocked or dropped.`,
@@ -104,6 +109,11 @@ const SAMPLES: Record<string, string[]> = {
   'precheck-advice-tcp': ['ERROR: TCP port 7844 to the Cloudflare edge is blocked; cloudflared cannot fall back to HTTP/2.'],
   'precheck-advice-dns': ['WARNING: DNS resolution of the edge hosts failed; check the resolver.'],
   'no-ingress-rules': [`${TS} WRN No ingress rules were defined in provided config (if any) nor from the cli, cloudflared will return 503 for all incoming HTTP requests`],
+  'origin-https-to-plaintext': [
+    `${TS} ERR  error="Unable to reach the origin service. The service may be down or it may not be responding to traffic from cloudflared: tls: first record does not look like a TLS handshake" cfRay=8f0a-AMS event=1 ingressRule=0 originService=https://localhost:8080`,
+    `${TS} ERR  error="Unable to reach the origin service. The service may be down or it may not be responding to traffic from cloudflared: x509: certificate signed by unknown authority" cfRay=8f0b-AMS event=1 ingressRule=0 originService=https://localhost:8080`,
+    '{"level":"error","cfRay":"8f0c-AMS","ingressRule":0,"originService":"https://localhost:8080","error":"tls: first record does not look like a TLS handshake","time":"2026-03-02T08:00:00Z"}',
+  ],
   'origin-unreachable': [
     `${TS} ERR  error="Unable to reach the origin service. The service may be down or it may not be responding to traffic from cloudflared: dial tcp [::1]:8080: connect: connection refused" cfRay=8f0a-AMS event=1 ingressRule=0 originService=http://localhost:8080`,
     `${TS} ERR Request failed error="Unable to reach the origin service. The service may be down or it may not be responding to traffic from cloudflared: dial tcp 127.0.0.1:8080: connect: connection refused" connIndex=1`,
@@ -276,6 +286,26 @@ describe('facts and evidence', () => {
     expect(analyze(SAMPLES['key-unreadable'][0] + '\n').matches[0].evidence).toMatchObject({ file: ['/data/tls.key'], error: ['permission denied'] });
     expect(analyze(SAMPLES['origin-unreachable'][0] + '\n').matches[0].evidence).toMatchObject({ origin: ['http://localhost:8080'], ip: ['::1'], port: [8080] });
     expect(analyze(SAMPLES['edge-unauthorized'][0] + '\n').matches[0].detail).toContain('Invalid tunnel secret');
+  });
+
+  it('maps cloudflared\'s own TLS errors against an https:// --url to cloudflared-ingress, not upstream-tls', () => {
+    const origin = (error: string) => `${TS} ERR  error="${error}" cfRay=8f0a-AMS event=1 ingressRule=0 originService=https://localhost:8080`;
+    for (const error of ['x509: certificate signed by unknown authority', 'tls: first record does not look like a TLS handshake']) {
+      const m = analyze(`${origin(error)}\n`).matches[0];
+      expect(m, error).toMatchObject({ id: 'cloudflared-ingress', signature: 'origin-https-to-plaintext', severity: 'error' });
+      expect(m.detail).toContain('https://localhost:8080');
+      expect(m.detail).toContain('http://localhost:<listen port>');
+    }
+    // The proxy's own outbound TLS to an https:// upstream stays upstream-tls.
+    const upstream = '{"level":"ERROR","msg":"upstream request failed","route":"wiki","error":"tls: failed to verify certificate: x509: certificate signed by unknown authority"}';
+    expect(analyze(`${upstream}\n`).matches[0]).toMatchObject({ id: 'upstream-tls' });
+  });
+
+  it('recognises a QUIC connection that broke while serving (edge-udp, a warning)', () => {
+    const line = `${TS} ERR failed to serve tunnel connection error="accept stream listener encountered a failure while serving" connIndex=0 event=0 ip=198.41.192.27`;
+    const r = analyze(`${line}\n`);
+    expect(r.matches[0]).toMatchObject({ id: 'edge-udp', signature: 'edge-connection-broke', severity: 'warn' });
+    expect(r.unmatched.errorLines).toBe(0);
   });
 
   it('counts healthy connections as evidence: "4 of 4 connections registered"', () => {

@@ -1,0 +1,63 @@
+// A pass means it was verified: what a check could not verify is said in the default human output
+// and in JSON, and two sources that disagree with neither known right are reported as a disagreement.
+
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { FIXTURES, runCli } from '../helpers/exec.js';
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+/** compose-healthy without data/tunnel-domain (every Helm deployment is like that), config edited. */
+function deployment(edit: (config: string) => string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'mcp-tunnel-claims-'));
+  dirs.push(dir);
+  cpSync(join(FIXTURES, 'compose-healthy'), dir, { recursive: true });
+  rmSync(join(dir, 'data', 'tunnel-domain'));
+  const path = join(dir, 'config', 'mcp-proxy.yaml');
+  writeFileSync(path, edit(readFileSync(path, 'utf8')));
+  return dir;
+}
+
+type Result = { id: string; status: string; reason: string | null; findings: { messageId: string; symptom: string; fix: string }[] };
+const resultOf = (stdout: string, id: string): Result => JSON.parse(stdout).results.find((r: Result) => r.id === id);
+
+describe('doctor: no pass claims more than was checked', () => {
+  it('a typo in tunnel_domain with the assigned domain unknown: a disagreement, not "re-issue the certificate"', () => {
+    const dir = deployment((c) => c.replace('tunnel_domain: ${TUNNEL_DOMAIN}', 'tunnel_domain: abcd1243.tunnel.example.com'));
+    const json = runCli(['doctor', '--offline', '--dir', dir, '--json']);
+    expect(json.code).toBe(1);
+    const san = resultOf(json.stdout, 'certificate-san');
+    expect(san.status).toBe('fail');
+    expect(san.findings.map((f) => f.messageId)).toEqual(['domain-disagreement']);
+    expect(san.findings[0].symptom).toContain('"abcd1243.tunnel.example.com"');
+    expect(san.findings[0].symptom).toContain('"abcd1234.tunnel.example.com"');
+    expect(san.findings[0].fix).toMatch(/--tunnel-domain/);
+    const domain = resultOf(json.stdout, 'tunnel-domain');
+    expect(domain.status).toBe('pass');
+    expect(domain.reason).toMatch(/^not checked: tunnel_domain "abcd1243.tunnel.example.com" against the tunnel's assigned domain, which is unknown/);
+
+    const human = runCli(['doctor', '--offline', '--dir', dir]);
+    expect(human.stdout).toMatch(/✔ pass +tunnel-domain .*\n +not checked: tunnel_domain "abcd1243/);
+    expect(human.stdout).toContain('one of them is wrong');
+  });
+
+  it('hostname upstreams offline: upstream-ip says which it did not resolve, in the default output and in JSON', () => {
+    const dir = deployment((c) => c.replace('wiki: http://172.20.1.7:3000', 'wiki: http://wiki:3000'));
+    const json = runCli(['doctor', '--offline', '--dir', dir, '--json']);
+    const ip = resultOf(json.stdout, 'upstream-ip');
+    expect(ip.status).toBe('pass');
+    expect(ip.reason).toBe('not checked: the addresses of wiki (wiki): resolving them needs DNS (run without --offline)');
+    const human = runCli(['doctor', '--offline', '--dir', dir]);
+    expect(human.stdout).toMatch(/✔ pass +upstream-ip .*\n +not checked: the addresses of wiki \(wiki\)/);
+  });
+
+  it('an unparsable proxy config: certificate-san skips instead of passing on no routes', () => {
+    const dir = deployment(() => 'routes: [wiki: http://wiki:80\n');
+    const san = resultOf(runCli(['doctor', '--offline', '--dir', dir, '--json']).stdout, 'certificate-san');
+    expect(san.status).toBe('skip');
+    expect(san.reason).toMatch(/so its routes cannot be told/);
+  });
+});
