@@ -6,6 +6,9 @@ import { resolve } from 'node:path';
 import { UsageError, describeError, EXIT_USAGE } from './core/errors.js';
 import { toolVersion } from './core/version.js';
 import { redact } from './redaction/redact.js';
+import { neutraliseControls } from './redaction/control-chars.js';
+import { registerSecretsIn } from './redaction/register.js';
+import { withSecretRegistry } from './redaction/secret-registry.js';
 import type { CommandContext } from './commands/outputs.js';
 import { writeFileAtomic } from './core/atomic-write.js';
 
@@ -43,13 +46,22 @@ export function useColor(flag: boolean, isTTY: boolean, env: CliIO['env']): bool
   return isTTY;
 }
 
-export async function runCli(argv: string[], io: CliIO): Promise<number> {
-  // Everything the tool writes passes the one redactor.
-  const out = (t: string) => io.stdout(redact(t));
-  const err = (t: string) => io.stderr(redact(t));
-  // Report files too: redacted, then written atomically.
+/** Runs one command with its own secret registry: what this run reads is masked in this run's output only. */
+export function runCli(argv: string[], io: CliIO): Promise<number> {
+  return withSecretRegistry(() => runCommand(argv, io));
+}
+
+async function runCommand(argv: string[], io: CliIO): Promise<number> {
+  // A secret given where a flag value goes (--tunnel-domain <a JWT>) is masked wherever it is echoed.
+  for (const arg of argv) registerSecretsIn(arg, false);
+  // The output edge: everything the tool writes is redacted (registered values, then patterns),
+  // then any control character left is made visible; a terminal keeps the tool's colours.
+  const colourOn = (isTTY: boolean) => useColor(true, isTTY, io.env);
+  const out = (t: string) => io.stdout(neutraliseControls(redact(t), colourOn(io.stdoutIsTTY)));
+  const err = (t: string) => io.stderr(neutraliseControls(redact(t), colourOn(io.stderrIsTTY)));
+  // Report files too, never with colour; then written atomically.
   const context: CommandContext = {
-    writeFile: (path, text) => writeFileAtomic(path, redact(text)),
+    writeFile: (path, text) => writeFileAtomic(path, neutraliseControls(redact(text), false)),
     argv,
   };
   let exitCode = 0;

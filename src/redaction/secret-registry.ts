@@ -1,0 +1,128 @@
+// Redaction by value: every secret the tool reads is registered where it is read (the probes),
+// and any piece of it is masked wherever it appears in output, in any case and across line
+// breaks. Patterns (redact.ts) catch secret shapes; this catches the exact values, whatever
+// their shape, once they have been cut, lowercased or wrapped by a message.
+//
+// A registry lives for one CLI run: runCli runs the command inside `withSecretRegistry`, and
+// the probes call `registerSecret` without being handed anything (AsyncLocalStorage), so two
+// CLIs running in one process (the tests) never share or lose secrets.
+
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/** Any run of this many characters of a registered secret is masked (case-folded, line breaks skipped). */
+export const FRAGMENT = 12;
+/** Shorter values are not registered: too common to mask by value (patterns still see key=value). */
+const MIN_SECRET = 8;
+/** The largest secret kept: bigger values (a whole key file) are registered piece by piece. */
+const MAX_PIECE = 16 * 1024;
+const PLACEHOLDER = '[REDACTED]';
+/** Characters a secret is made of: a masked run widens over them, so no short head or tail is left. */
+const SECRET_CHAR = /[A-Za-z0-9+/_-]/;
+
+function fold(c: string): string {
+  const l = c.toLowerCase();
+  return l.length === 1 ? l : c;
+}
+
+/** The text without whitespace, case-folded, and where each of its characters came from. */
+function compactView(text: string): { compact: string; at: Int32Array } {
+  const at = new Int32Array(text.length);
+  let compact = '';
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === ' ' || c === '\n' || c === '\r' || c === '\t') continue;
+    compact += fold(c);
+    at[n++] = i;
+  }
+  return { compact, at: at.subarray(0, n) };
+}
+
+export class SecretRegistry {
+  private readonly grams = new Set<string>();
+  /** Secrets of MIN_SECRET to FRAGMENT - 1 characters, folded: matched whole. */
+  private readonly short = new Set<string>();
+
+  get size(): number {
+    return this.grams.size + this.short.size;
+  }
+
+  /** Register a secret value: the whole of it (whitespace removed) and each of its whitespace-separated pieces. */
+  add(value: string | null | undefined): void {
+    if (typeof value !== 'string') return;
+    const pieces = value.split(/\s+/).filter((p) => p.length >= MIN_SECRET);
+    const whole = value.replace(/\s+/g, '');
+    for (const p of new Set([whole, ...pieces])) this.addPiece(p);
+  }
+
+  private addPiece(piece: string): void {
+    if (piece.length < MIN_SECRET || piece.length > MAX_PIECE) {
+      if (piece.length > MAX_PIECE) for (let i = 0; i < piece.length; i += MAX_PIECE / 2) this.addPiece(piece.slice(i, i + MAX_PIECE));
+      return;
+    }
+    const folded = [...piece].map(fold).join('');
+    if (folded.length < FRAGMENT) {
+      this.short.add(folded);
+      return;
+    }
+    for (let i = 0; i + FRAGMENT <= folded.length; i++) this.grams.add(folded.slice(i, i + FRAGMENT));
+  }
+
+  /** The text with every registered secret, and every FRAGMENT-long piece of one, replaced. */
+  mask(text: string): string {
+    if (this.size === 0 || text.length < MIN_SECRET) return text;
+    const { compact, at } = compactView(text);
+    let marks: Uint8Array | null = null;
+    const mark = (from: number, to: number) => {
+      marks ??= new Uint8Array(text.length);
+      for (let i = at[from]; i <= at[to]; i++) marks[i] = 1;
+    };
+    if (this.grams.size > 0) {
+      for (let i = 0; i + FRAGMENT <= compact.length; i++) {
+        if (this.grams.has(compact.slice(i, i + FRAGMENT))) mark(i, i + FRAGMENT - 1);
+      }
+    }
+    for (const s of this.short) {
+      for (let i = compact.indexOf(s); i >= 0; i = compact.indexOf(s, i + 1)) mark(i, i + s.length - 1);
+    }
+    if (marks === null) return text;
+    return replaceMarked(text, marks);
+  }
+}
+
+/** Each marked run, widened over adjacent secret characters, becomes the placeholder; line breaks in it stay. */
+function replaceMarked(text: string, marks: Uint8Array): string {
+  for (let i = 0; i < text.length; i++) {
+    if (!marks[i]) continue;
+    for (let j = i - 1; j >= 0 && !marks[j] && SECRET_CHAR.test(text[j]); j--) marks[j] = 1;
+    while (i + 1 < text.length && marks[i + 1]) i++;
+    for (let j = i + 1; j < text.length && SECRET_CHAR.test(text[j]); j++) marks[j] = 1;
+  }
+  let out = '';
+  let i = 0;
+  while (i < text.length) {
+    let end = i;
+    while (end < text.length && marks[end] === marks[i]) end++;
+    const part = text.slice(i, end);
+    out += marks[i] ? part.split(/(\r?\n)/).map((p, k) => (k % 2 === 1 ? p : /\S/.test(p) ? PLACEHOLDER : p)).join('') : part;
+    i = end;
+  }
+  return out;
+}
+
+const current = new AsyncLocalStorage<SecretRegistry>();
+
+/** Run `fn` with a fresh registry: everything registered during it is masked by every redact() in it. */
+export function withSecretRegistry<T>(fn: () => T, registry = new SecretRegistry()): T {
+  return current.run(registry, fn);
+}
+
+/** The registry of the run in progress, if any. */
+export function activeSecretRegistry(): SecretRegistry | undefined {
+  return current.getStore();
+}
+
+/** Register a secret the tool has just read; outside a run (a unit test of a probe) it is a no-op. */
+export function registerSecret(value: string | null | undefined): void {
+  current.getStore()?.add(value);
+}
