@@ -3,7 +3,7 @@
 
 import type { FileFact } from '../core/facts.js';
 import { decodeText, readBounded } from './bounded-file.js';
-import { isOpaque } from '../redaction/redact.js';
+import { isMachineMade } from '../redaction/redact.js';
 import { isSecretName, registerSecretsIn, registerSecretValue } from '../redaction/register.js';
 
 export function parseDotenv(text: string): Record<string, string> {
@@ -47,7 +47,7 @@ function registerDotenvSecrets(text: string): void {
     if (line === '' || line.startsWith('#')) continue;
     const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*)$/.exec(line);
     // Base64 ending in "=" reads as an assignment; a name that is machine-made is a continuation.
-    if (m && !(m[1].length >= 16 && isOpaque(m[1]))) {
+    if (m && !isMachineMade(m[1])) {
       secretKey = isSecretName(m[1]);
       value = m[2];
       if (secretKey) registerSecretValue(value);

@@ -19,6 +19,15 @@ export function isOpaque(value: string): boolean {
   return (/[A-Z]/.test(value) && /[a-z]/.test(value) && /[0-9]/.test(value)) || /^[0-9a-f]{32,}$/i.test(value);
 }
 
+/**
+ * A piece of text that looks machine-made even after its case was changed: opaque, or a run of
+ * 16 letters and digits with no word separator in it (a base64 line, upper- or lowercased); a
+ * name like "abcd1234-tunnel-example" or a UUID is not.
+ */
+export function isMachineMade(piece: string): boolean {
+  return isOpaque(piece) || piece.split(/[-_.]/).some((run) => run.length >= 16 && /[A-Za-z]/.test(run) && /[0-9]/.test(run));
+}
+
 // Case-insensitive where the shape allows. Some patterns start at a word boundary (so a long run
 // of base64 is scanned once, not from every position): every caller redacts before it escapes,
 // because escaping a control character ("\x01eyJ...") would remove that boundary. Repeats that

@@ -2,7 +2,7 @@
 // holds a secret to these, and the run's registry masks it by value wherever it appears later
 // (see secret-registry.ts). Outside a CLI run (a probe's unit test) they do nothing.
 
-import { findSecrets, isOpaque } from './redact.js';
+import { findSecrets, isMachineMade, isOpaque } from './redact.js';
 import { activeSecretRegistry } from './secret-registry.js';
 
 export { registerSecret } from './secret-registry.js';
@@ -18,7 +18,7 @@ export function registerSecretsIn(value: unknown, opaque = true, depth = 0): voi
   if (typeof value === 'string') {
     if (value.length > 1024 * 1024) return;
     for (const s of findSecrets(value)) registry.add(s);
-    if (opaque && isMachineMade(value)) registry.add(value);
+    if (opaque && isBareSecret(value)) registry.add(value);
     return;
   }
   if (Array.isArray(value)) {
@@ -54,11 +54,11 @@ export function registerSecretValue(value: string): void {
 
 /**
  * True for a value made only of machine-made pieces (a key body with no armour, a bare secret):
- * base64-like pieces, one of them long and opaque. A single piece that starts like a path is not.
+ * base64-like pieces, one of them long and machine-made. A single piece that starts like a path is not.
  */
-function isMachineMade(value: string): boolean {
+function isBareSecret(value: string): boolean {
   const pieces = value.trim().split(/\s+/);
-  if (!pieces.every((p) => /^[A-Za-z0-9+/=_-]*$/.test(p)) || !pieces.some((p) => p.length >= 16 && isOpaque(p))) return false;
+  if (!pieces.every((p) => /^[A-Za-z0-9+/=_-]*$/.test(p)) || !pieces.some((p) => p.length >= 16 && isMachineMade(p))) return false;
   return pieces.length > 1 || !/^(~|\.{1,2})?\//.test(pieces[0]);
 }
 

@@ -62,13 +62,11 @@ export function fragmentsOf(secrets: ReadonlyMap<string, string>): Map<string, s
 }
 
 /** The planted secrets (by name) a text leaks: any FRAGMENT characters of one, in any case, spaces and line breaks ignored. */
-export function leaks(text: string, secrets: ReadonlyMap<string, string> | Map<string, string>, fragments = fragmentsOf(secrets)): string[] {
+export function leaks(text: string, secrets: ReadonlyMap<string, string>, fragments = fragmentsOf(secrets)): string[] {
+  const views = [text.toLowerCase(), text.toLowerCase().replace(/\s+/g, '')];
   const found = new Set<string>();
-  for (const view of [text.toLowerCase(), text.toLowerCase().replace(/\s+/g, '')]) {
-    for (let i = 0; i + FRAGMENT <= view.length; i++) {
-      const name = fragments.get(view.slice(i, i + FRAGMENT));
-      if (name) found.add(name);
-    }
+  for (const [piece, name] of fragments) {
+    if (!found.has(name) && views.some((v) => v.includes(piece))) found.add(name);
   }
   return [...found];
 }
