@@ -53,7 +53,7 @@ export function runCli(argv: string[], io: CliIO): Promise<number> {
 
 async function runCommand(argv: string[], io: CliIO): Promise<number> {
   // A secret given where a flag value goes (--tunnel-domain <a JWT>) is masked wherever it is echoed.
-  for (const arg of argv) registerSecretsIn(arg, false);
+  for (const arg of argv) registerSecretsIn(arg);
   // The output edge: everything the tool writes is redacted (registered values, then patterns),
   // then any control character left is made visible; a terminal keeps the tool's colours.
   const colourOn = (isTTY: boolean) => useColor(true, isTTY, io.env);

@@ -24,14 +24,23 @@ function fold(c: string): string {
   return l.length === 1 ? l : c;
 }
 
-/** The text without whitespace, case-folded, and where each of its characters came from. */
-function compactView(text: string): { compact: string; at: Int32Array } {
+/**
+ * The text without whitespace (and with `skipMarkers` without a diff's +/- line marker),
+ * case-folded, and where each of its characters came from: a secret broken over lines (or over
+ * the lines of a diff) reads as one.
+ */
+function compactView(text: string, skipMarkers: boolean): { compact: string; at: Int32Array } {
   const at = new Int32Array(text.length);
   let compact = '';
   let n = 0;
+  let lineStart = true;
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
+    if (c === '\n') lineStart = true;
     if (c === ' ' || c === '\n' || c === '\r' || c === '\t') continue;
+    const marker = skipMarkers && lineStart && (c === '+' || c === '-');
+    lineStart = false;
+    if (marker) continue;
     compact += fold(c);
     at[n++] = i;
   }
@@ -71,19 +80,22 @@ export class SecretRegistry {
   /** The text with every registered secret, and every FRAGMENT-long piece of one, replaced. */
   mask(text: string): string {
     if (this.size === 0 || text.length < MIN_SECRET) return text;
-    const { compact, at } = compactView(text);
     let marks: Uint8Array | null = null;
-    const mark = (from: number, to: number) => {
-      marks ??= new Uint8Array(text.length);
-      for (let i = at[from]; i <= at[to]; i++) marks[i] = 1;
-    };
-    if (this.grams.size > 0) {
-      for (let i = 0; i + FRAGMENT <= compact.length; i++) {
-        if (this.grams.has(compact.slice(i, i + FRAGMENT))) mark(i, i + FRAGMENT - 1);
+    // A line-leading + or - may be a diff's marker or the secret's own first character: read both ways.
+    for (const skipMarkers of /\n[ \t]*[+-]/.test(text) ? [false, true] : [false]) {
+      const { compact, at } = compactView(text, skipMarkers);
+      const mark = (from: number, to: number) => {
+        marks ??= new Uint8Array(text.length);
+        for (let i = at[from]; i <= at[to]; i++) marks[i] = 1;
+      };
+      if (this.grams.size > 0) {
+        for (let i = 0; i + FRAGMENT <= compact.length; i++) {
+          if (this.grams.has(compact.slice(i, i + FRAGMENT))) mark(i, i + FRAGMENT - 1);
+        }
       }
-    }
-    for (const s of this.short) {
-      for (let i = compact.indexOf(s); i >= 0; i = compact.indexOf(s, i + 1)) mark(i, i + s.length - 1);
+      for (const s of this.short) {
+        for (let i = compact.indexOf(s); i >= 0; i = compact.indexOf(s, i + 1)) mark(i, i + s.length - 1);
+      }
     }
     if (marks === null) return text;
     return replaceMarked(text, marks);
