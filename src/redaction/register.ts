@@ -17,7 +17,7 @@ export function registerSecretsIn(value: unknown, opaque = true, depth = 0): voi
   if (!registry || depth > 64) return;
   if (typeof value === 'string') {
     if (value.length > 1024 * 1024) return;
-    for (const s of findSecrets(value)) registry.add(s);
+    for (const s of findSecrets(value)) if (isPlausibleSecret(s)) registry.add(s);
     if (opaque && isBareSecret(value)) registry.add(value);
     return;
   }
@@ -41,14 +41,23 @@ export function isSecretName(name: string): boolean {
   return SECRET_NAME.test(name) && !NOT_A_SECRET_NAME.test(name);
 }
 
-/** Register the value of a field named like a secret, unless it is a reference, a path or a placeholder. */
-export function registerSecretValue(value: string): void {
-  const v = value.trim().replace(/^(["'])(.*)\1$/s, '$2');
+/**
+ * False for what sits where a secret goes but is not one: a ${VAR} reference, a <template>, a
+ * path (private_key_file: /data/tls.key, which must stay readable in every finding), a
+ * placeholder ("your-token-here"), or a word too short or plain to mask by value.
+ */
+function isPlausibleSecret(v: string): boolean {
   const reference = /^\$\{?[A-Za-z_]/.test(v) || /^<[^<>]*>$/.test(v);
   const path = /^(~|\.{1,2})?\//.test(v) && !isOpaque(v);
   const placeholder = /^[A-Za-z_\- ]+$/.test(v) && /your|here|change|replace|example|placeholder|insert|paste|todo|dummy/i.test(v);
-  if (reference || path || placeholder) return registerSecretsIn(v);
-  if (v.length >= 16 || (v.length >= 8 && /[A-Za-z]/.test(v) && /[^A-Za-z]/.test(v))) activeSecretRegistry()?.add(v);
+  const masked = v.includes('[REDACTED]');
+  return !reference && !path && !placeholder && !masked && (v.length >= 16 || (v.length >= 8 && /[A-Za-z]/.test(v) && /[^A-Za-z]/.test(v)));
+}
+
+/** Register the value of a field named like a secret, unless it is a reference, a path or a placeholder. */
+export function registerSecretValue(value: string): void {
+  const v = value.trim().replace(/^(["'])(.*)\1$/s, '$2');
+  if (isPlausibleSecret(v)) activeSecretRegistry()?.add(v);
   registerSecretsIn(v);
 }
 

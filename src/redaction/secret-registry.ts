@@ -116,10 +116,16 @@ function replaceMarked(text: string, marks: Uint8Array): string {
     let end = i;
     while (end < text.length && marks[end] === marks[i]) end++;
     const part = text.slice(i, end);
-    out += marks[i] ? part.split(/(\r?\n)/).map((p, k) => (k % 2 === 1 ? p : /\S/.test(p) ? PLACEHOLDER : p)).join('') : part;
+    out += marks[i] ? part.split(/(\r?\n)/).map((p, k) => (k % 2 === 1 || !/\S/.test(p) ? p : maskKeepingIndent(p))).join('') : part;
     i = end;
   }
   return out;
+}
+
+/** One line's part of a masked run: the placeholder, with the line's indentation (a diff's marker column) kept. */
+function maskKeepingIndent(part: string): string {
+  const m = /^(\s*)[\s\S]*?(\s*)$/.exec(part)!;
+  return `${m[1]}${PLACEHOLDER}${m[2]}`;
 }
 
 const current = new AsyncLocalStorage<SecretRegistry>();
