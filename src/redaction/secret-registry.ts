@@ -104,11 +104,15 @@ export class SecretRegistry {
 
 /** Each marked run, widened over adjacent secret characters, becomes the placeholder; line breaks in it stay. */
 function replaceMarked(text: string, marks: Uint8Array): string {
+  // A colour code's characters ("\x1b[32m") are letters and digits too: never widen into one.
+  const colour = new Uint8Array(text.length);
+  if (text.includes('\x1b')) for (const m of text.matchAll(/\x1b\[[0-9;]*m/g)) colour.fill(1, m.index, m.index + m[0].length);
+  const widens = (j: number) => !marks[j] && !colour[j] && SECRET_CHAR.test(text[j]);
   for (let i = 0; i < text.length; i++) {
     if (!marks[i]) continue;
-    for (let j = i - 1; j >= 0 && !marks[j] && SECRET_CHAR.test(text[j]); j--) marks[j] = 1;
+    for (let j = i - 1; j >= 0 && widens(j); j--) marks[j] = 1;
     while (i + 1 < text.length && marks[i + 1]) i++;
-    for (let j = i + 1; j < text.length && SECRET_CHAR.test(text[j]); j++) marks[j] = 1;
+    for (let j = i + 1; j < text.length && widens(j); j++) marks[j] = 1;
   }
   let out = '';
   let i = 0;

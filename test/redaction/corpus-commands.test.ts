@@ -2,7 +2,7 @@
 // --follow), certs inspect on a file holding the secret, and usage errors that echo a flag
 // value or a file name holding one. Every shape, in three cases.
 
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -73,12 +73,16 @@ describe('usage errors: a secret given as a flag value or a file name', () => {
     ['explain', v],
   ];
   it.each(everyCase())('%s (%s case)', async (name, c, shape) => {
-    const out = join(root, `init-${SHAPES.findIndex((s) => s.name === name)}-${c}`);
+    // Run in a directory of its own: a value that is a valid file name (--output <value>) is written there.
+    const cwd = mkdtempSync(join(root, 'cwd-'));
+    const out = join(cwd, `init-${SHAPES.findIndex((s) => s.name === name)}-${c}`);
     const shown: Shown = [];
     for (const args of commands(shape.text, out)) {
-      const r = await runInProcess(args);
+      const r = await runInProcess(args, { cwd });
       shown.push(...shownOf(args.slice(0, 4).join(' '), r));
     }
+    const written = readdirSync(cwd, { recursive: true, encoding: 'utf8' }).map((f) => join(cwd, f)).filter((f) => statSync(f).isFile());
+    shown.push(...written.map((f): [string, string] => [f, readFileSync(f, 'utf8')]));
     expect(shown.some(([, text]) => /mcp-tunnel|error/.test(text))).toBe(true);
     expect(leaksIn(shown, shape)).toEqual([]);
   });

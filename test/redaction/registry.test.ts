@@ -18,6 +18,7 @@ describe('secret registry', () => {
     expect(r.mask(`cut: ${secret.slice(3, 16)}…`)).toBe('cut: [REDACTED]…');
     expect(r.mask(` TOKEN=${secret.slice(0, 7)}\n ${secret.slice(7)}\n`)).toBe(' TOKEN=[REDACTED]\n [REDACTED]\n');
     expect(r.mask('nothing of it here')).toBe('nothing of it here');
+    expect(r.mask(`\x1b[32m${secret}\x1b[0m`)).toBe("\x1b[32m[REDACTED]\x1b[0m");
   });
 
   it('belongs to one run: two runs side by side see only their own secrets', async () => {
