@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { UsageError, describeError, EXIT_USAGE } from './core/errors.js';
 import { toolVersion } from './core/version.js';
 import { redact } from './redaction/redact.js';
-import { neutraliseControls } from './redaction/control-chars.js';
+import { neutraliseControls, showControls } from './redaction/control-chars.js';
 import { registerSecretsIn } from './redaction/register.js';
 import { withSecretRegistry } from './redaction/secret-registry.js';
 import type { CommandContext } from './commands/outputs.js';
@@ -59,6 +59,9 @@ async function runCommand(argv: string[], io: CliIO): Promise<number> {
   const colourOn = (isTTY: boolean) => useColor(true, isTTY, io.env);
   const out = (t: string) => io.stdout(neutraliseControls(redact(t), colourOn(io.stdoutIsTTY)));
   const err = (t: string) => io.stderr(neutraliseControls(redact(t), colourOn(io.stderrIsTTY)));
+  // A message that quotes input (a flag value, a file name): redacted first, then every control
+  // character shown, not even a colour obeyed.
+  const errQuoting = (t: string) => err(showControls(redact(t)));
   // Report files too, never with colour; then written atomically.
   const context: CommandContext = {
     writeFile: (path, text) => writeFileAtomic(path, neutraliseControls(redact(text), false)),
@@ -71,7 +74,8 @@ async function runCommand(argv: string[], io: CliIO): Promise<number> {
     .version(toolVersion(), '-V, --version')
     .showSuggestionAfterError(true)
     .exitOverride()
-    .configureOutput({ writeOut: out, writeErr: err });
+    // Commander's messages quote what was typed: no escape sequence of it reaches the terminal, not even a colour.
+    .configureOutput({ writeOut: out, writeErr: errQuoting });
 
   program
     .command('doctor')
@@ -198,11 +202,12 @@ async function runCommand(argv: string[], io: CliIO): Promise<number> {
       return EXIT_USAGE;
     }
     if (e instanceof UsageError) {
-      err(`mcp-tunnel: ${e.message}\n`);
-      if (e.hint) err(`${e.hint}\n`);
+      // Usage errors quote flag values and file names: shown, never obeyed.
+      errQuoting(`mcp-tunnel: ${e.message}\n`);
+      if (e.hint) errQuoting(`${e.hint}\n`);
       return EXIT_USAGE;
     }
-    err(`mcp-tunnel: internal error: ${describeError(e)}\nPlease report this with the command you ran (output is redacted).\n`);
+    errQuoting(`mcp-tunnel: internal error: ${describeError(e)}\nPlease report this with the command you ran (output is redacted).\n`);
     return EXIT_USAGE;
   }
 }

@@ -149,3 +149,16 @@ describe('secret leaks reported in issue 8', () => {
     }
   });
 });
+
+describe('usage errors quote input safely', () => {
+  it('a flag value with escape sequences is shown as text, colour codes included, and a JWT after a control character is masked', async () => {
+    const value = jwt();
+    for (const tty of [false, true]) {
+      const r = await runInProcess(['doctor', '--offline', '--format', `x\u001b[31mred\u001b]0;title\u0007\u0001${value}`], { tty, env: { PATH: '/usr/bin:/bin', MCP_TUNNEL_LOOPBACK_ONLY: '1' } });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('\\x1b[31m');
+      expect(r.stderr).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/);
+      expect(leaks(r.stderr, secrets({ value }))).toEqual([]);
+    }
+  });
+});
