@@ -24,31 +24,60 @@ function fold(c: string): string {
   return l.length === 1 ? l : c;
 }
 
+/** Rolling hash of FRAGMENT folded characters (mod 2^32): one multiply per character of output scanned. */
+const BASE = 0x01000193;
+/** BASE^(FRAGMENT-1): what the oldest character of a window weighs, to drop it. */
+const DROP = Array.from({ length: FRAGMENT - 1 }).reduce<number>((p) => Math.imul(p, BASE), 1);
+
+function hashAt(codes: Uint16Array, from: number): number {
+  let h = 0;
+  for (let j = from; j < from + FRAGMENT; j++) h = (Math.imul(h, BASE) + codes[j]) | 0;
+  return h;
+}
+
+function foldedCodes(text: string): Uint16Array {
+  const codes = new Uint16Array(text.length);
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    codes[i] = c >= 65 && c <= 90 ? c | 0x20 : c < 128 ? c : fold(text[i]).charCodeAt(0);
+  }
+  return codes;
+}
+
 /**
  * The text without whitespace (and with `skipMarkers` without a diff's +/- line marker),
  * case-folded, and where each of its characters came from: a secret broken over lines (or over
  * the lines of a diff) reads as one.
  */
-function compactView(text: string, skipMarkers: boolean): { compact: string; at: Int32Array } {
+function compactView(text: string, skipMarkers: boolean): { codes: Uint16Array; at: Int32Array } {
+  const all = foldedCodes(text);
+  const codes = new Uint16Array(text.length);
   const at = new Int32Array(text.length);
-  let compact = '';
   let n = 0;
   let lineStart = true;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (c === '\n') lineStart = true;
-    if (c === ' ' || c === '\n' || c === '\r' || c === '\t') continue;
-    const marker = skipMarkers && lineStart && (c === '+' || c === '-');
+  for (let i = 0; i < all.length; i++) {
+    const c = all[i];
+    if (c === 10) lineStart = true;
+    if (c === 32 || c === 10 || c === 13 || c === 9) continue;
+    const marker = skipMarkers && lineStart && (c === 43 || c === 45);
     lineStart = false;
     if (marker) continue;
-    compact += fold(c);
+    codes[n] = c;
     at[n++] = i;
   }
-  return { compact, at: at.subarray(0, n) };
+  return { codes: codes.subarray(0, n), at: at.subarray(0, n) };
+}
+
+function codesToString(codes: Uint16Array): string {
+  let out = '';
+  for (let i = 0; i < codes.length; i += 8192) out += String.fromCharCode(...codes.subarray(i, i + 8192));
+  return out;
 }
 
 export class SecretRegistry {
+  /** Every FRAGMENT-long piece of every secret, folded; and their hashes, for the scan. */
   private readonly grams = new Set<string>();
+  private readonly gramHashes = new Set<number>();
   /** Secrets of MIN_SECRET to FRAGMENT - 1 characters, folded: matched whole. */
   private readonly short = new Set<string>();
 
@@ -69,12 +98,16 @@ export class SecretRegistry {
       if (piece.length > MAX_PIECE) for (let i = 0; i < piece.length; i += MAX_PIECE / 2) this.addPiece(piece.slice(i, i + MAX_PIECE));
       return;
     }
-    const folded = [...piece].map(fold).join('');
-    if (folded.length < FRAGMENT) {
-      this.short.add(folded);
+    const codes = foldedCodes(piece);
+    if (codes.length < FRAGMENT) {
+      this.short.add(codesToString(codes));
       return;
     }
-    for (let i = 0; i + FRAGMENT <= folded.length; i++) this.grams.add(folded.slice(i, i + FRAGMENT));
+    const folded = codesToString(codes);
+    for (let i = 0; i + FRAGMENT <= codes.length; i++) {
+      this.grams.add(folded.slice(i, i + FRAGMENT));
+      this.gramHashes.add(hashAt(codes, i));
+    }
   }
 
   /** The text with every registered secret, and every FRAGMENT-long piece of one, replaced. */
@@ -83,18 +116,25 @@ export class SecretRegistry {
     let marks: Uint8Array | null = null;
     // A line-leading + or - may be a diff's marker or the secret's own first character: read both ways.
     for (const skipMarkers of /\n[ \t]*[+-]/.test(text) ? [false, true] : [false]) {
-      const { compact, at } = compactView(text, skipMarkers);
+      const { codes, at } = compactView(text, skipMarkers);
       const mark = (from: number, to: number) => {
         marks ??= new Uint8Array(text.length);
         for (let i = at[from]; i <= at[to]; i++) marks[i] = 1;
       };
-      if (this.grams.size > 0) {
-        for (let i = 0; i + FRAGMENT <= compact.length; i++) {
-          if (this.grams.has(compact.slice(i, i + FRAGMENT))) mark(i, i + FRAGMENT - 1);
+      if (this.grams.size > 0 && codes.length >= FRAGMENT) {
+        let h = hashAt(codes, 0);
+        for (let i = 0; ; i++) {
+          // A hash hit is confirmed on the characters, so a collision never masks text.
+          if (this.gramHashes.has(h) && this.grams.has(String.fromCharCode(...codes.subarray(i, i + FRAGMENT)))) mark(i, i + FRAGMENT - 1);
+          if (i + FRAGMENT >= codes.length) break;
+          h = (Math.imul((h - Math.imul(codes[i], DROP)) | 0, BASE) + codes[i + FRAGMENT]) | 0;
         }
       }
-      for (const s of this.short) {
-        for (let i = compact.indexOf(s); i >= 0; i = compact.indexOf(s, i + 1)) mark(i, i + s.length - 1);
+      if (this.short.size > 0) {
+        const compact = codesToString(codes);
+        for (const s of this.short) {
+          for (let i = compact.indexOf(s); i >= 0; i = compact.indexOf(s, i + 1)) mark(i, i + s.length - 1);
+        }
       }
     }
     if (marks === null) return text;
