@@ -44,28 +44,35 @@ function foldedCodes(text: string): Uint16Array {
   return codes;
 }
 
+/** Scratch space for compactView, reused: a report has thousands of strings to mask. */
+let scratchCodes = new Uint16Array(4096);
+let scratchAt = new Int32Array(4096);
+
 /**
  * The text without whitespace (and with `skipMarkers` without a diff's +/- line marker),
  * case-folded, and where each of its characters came from: a secret broken over lines (or over
- * the lines of a diff) reads as one.
+ * the lines of a diff) reads as one. The arrays are scratch space, valid until the next call.
  */
 function compactView(text: string, skipMarkers: boolean): { codes: Uint16Array; at: Int32Array } {
-  const all = foldedCodes(text);
-  const codes = new Uint16Array(text.length);
-  const at = new Int32Array(text.length);
+  if (scratchCodes.length < text.length) {
+    scratchCodes = new Uint16Array(text.length * 2);
+    scratchAt = new Int32Array(text.length * 2);
+  }
   let n = 0;
   let lineStart = true;
-  for (let i = 0; i < all.length; i++) {
-    const c = all[i];
+  for (let i = 0; i < text.length; i++) {
+    let c = text.charCodeAt(i);
     if (c === 10) lineStart = true;
     if (c === 32 || c === 10 || c === 13 || c === 9) continue;
     const marker = skipMarkers && lineStart && (c === 43 || c === 45);
     lineStart = false;
     if (marker) continue;
-    codes[n] = c;
-    at[n++] = i;
+    if (c >= 65 && c <= 90) c |= 0x20;
+    else if (c >= 128) c = fold(text[i]).charCodeAt(0);
+    scratchCodes[n] = c;
+    scratchAt[n++] = i;
   }
-  return { codes: codes.subarray(0, n), at: at.subarray(0, n) };
+  return { codes: scratchCodes.subarray(0, n), at: scratchAt.subarray(0, n) };
 }
 
 function codesToString(codes: Uint16Array): string {
