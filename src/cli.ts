@@ -207,7 +207,9 @@ async function runCommand(argv: string[], io: CliIO): Promise<number> {
       if (e.hint) errQuoting(`${e.hint}\n`);
       return EXIT_USAGE;
     }
-    errQuoting(`mcp-tunnel: internal error: ${describeError(e)}\nPlease report this with the command you ran (output is redacted).\n`);
+    errQuoting(
+      `mcp-tunnel: internal error: ${describeError(e)}\nPlease report this with the command you ran (output is redacted).\n`,
+    );
     return EXIT_USAGE;
   }
 }

@@ -25,7 +25,8 @@ export function isOpaque(value: string): boolean {
  * name like "abcd1234-tunnel-example" or a UUID is not.
  */
 export function isMachineMade(piece: string): boolean {
-  return isOpaque(piece) || piece.split(/[-_.]/).some((run) => run.length >= 16 && /[A-Za-z]/.test(run) && /[0-9]/.test(run));
+  const longRun = (run: string) => run.length >= 16 && /[A-Za-z]/.test(run) && /[0-9]/.test(run);
+  return isOpaque(piece) || piece.split(/[-_.]/).some(longRun);
 }
 
 // Case-insensitive where the shape allows. Some patterns start at a word boundary (so a long run
@@ -43,7 +44,8 @@ const PATTERNS: Pattern[] = [
     secret: 3,
     replace: (match, _dashes, label, body) => {
       const bare = body.replace(/\\[rn]/g, ' ');
-      const keyLike = /^(\r?\n|\\[rn])/.test(body) ? (bare.match(/[A-Za-z0-9+/]/g)?.length ?? 0) >= 8 : /[A-Za-z0-9+/]{16,}/.test(bare);
+      const onNewLine = /^(\r?\n|\\[rn])/.test(body);
+      const keyLike = onNewLine ? (bare.match(/[A-Za-z0-9+/]/g)?.length ?? 0) >= 8 : /[A-Za-z0-9+/]{16,}/.test(bare);
       return keyLike ? `-----BEGIN ${label}----- ${PLACEHOLDER} -----END ${label}-----` : match;
     },
   },
@@ -114,7 +116,10 @@ export function findSecrets(text: string): string[] {
   return found;
 }
 
-/** Replace every secret in a text: the values registered in this run (any case, across line breaks), then every secret-looking shape. Idempotent. */
+/**
+ * Replace every secret in a text: the values registered in this run (any case, across line
+ * breaks), then every secret-looking shape. Idempotent.
+ */
 export function redact(text: string, extraSecrets: readonly string[] = []): string {
   let out = activeSecretRegistry()?.mask(text) ?? text;
   if (extraSecrets.length > 0) {

@@ -33,13 +33,16 @@ export function registerSecretsIn(value: unknown, opaque = true, depth = 0): voi
 }
 
 /** Names whose value is a secret (TUNNEL_TOKEN, db_password, api-key, credentials); not a file name or path to one. */
-const SECRET_NAME = /(token|secret|passw(or)?d|pass$|pwd|(^|[-_.])key$|api[-_]?key|access[-_]?key|private[-_]?key|credential|cookie|assertion|authorization)/i;
+const SECRET_NAME =
+  /(token|secret|passw(or)?d|pass$|pwd|(^|[-_.])key$|api[-_]?key|access[-_]?key|private[-_]?key|credential|cookie|assertion|authorization)/i;
 const NOT_A_SECRET_NAME = /(file|path|dir|url|uri|name|type|id|alg|size|length|header)$/i;
 
 /** True for the name of a variable or field that holds a secret, by its name alone. */
 export function isSecretName(name: string): boolean {
   return SECRET_NAME.test(name) && !NOT_A_SECRET_NAME.test(name);
 }
+
+const PLACEHOLDER_WORDS = /your|here|change|replace|example|placeholder|insert|paste|todo|dummy/i;
 
 /**
  * False for what sits where a secret goes but is not one: a ${VAR} reference, a <template>, a
@@ -49,9 +52,10 @@ export function isSecretName(name: string): boolean {
 function isPlausibleSecret(v: string): boolean {
   const reference = /^\$\{?[A-Za-z_]/.test(v) || /^<[^<>]*>$/.test(v);
   const path = /^(~|\.{1,2})?\//.test(v) && !isOpaque(v);
-  const placeholder = /^[A-Za-z_\- ]+$/.test(v) && /your|here|change|replace|example|placeholder|insert|paste|todo|dummy/i.test(v);
+  const placeholder = /^[A-Za-z_\- ]+$/.test(v) && PLACEHOLDER_WORDS.test(v);
   const masked = v.includes('[REDACTED]');
-  return !reference && !path && !placeholder && !masked && (v.length >= 16 || (v.length >= 8 && /[A-Za-z]/.test(v) && /[^A-Za-z]/.test(v)));
+  const maskable = v.length >= 16 || (v.length >= 8 && /[A-Za-z]/.test(v) && /[^A-Za-z]/.test(v));
+  return !reference && !path && !placeholder && !masked && maskable;
 }
 
 /** Register the value of a field named like a secret, unless it is a reference, a path or a placeholder. */
@@ -67,7 +71,8 @@ export function registerSecretValue(value: string): void {
  */
 function isBareSecret(value: string): boolean {
   const pieces = value.trim().split(/\s+/);
-  if (!pieces.every((p) => /^[A-Za-z0-9+/=_-]*$/.test(p)) || !pieces.some((p) => p.length >= 16 && isMachineMade(p))) return false;
+  if (!pieces.every((p) => /^[A-Za-z0-9+/=_-]*$/.test(p))) return false;
+  if (!pieces.some((p) => p.length >= 16 && isMachineMade(p))) return false;
   return pieces.length > 1 || !/^(~|\.{1,2})?\//.test(pieces[0]);
 }
 

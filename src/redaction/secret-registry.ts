@@ -102,7 +102,8 @@ export class SecretRegistry {
 
   private addPiece(piece: string): void {
     if (piece.length < MIN_SECRET || piece.length > MAX_PIECE) {
-      if (piece.length > MAX_PIECE) for (let i = 0; i < piece.length; i += MAX_PIECE / 2) this.addPiece(piece.slice(i, i + MAX_PIECE));
+      if (piece.length <= MAX_PIECE) return;
+      for (let i = 0; i < piece.length; i += MAX_PIECE / 2) this.addPiece(piece.slice(i, i + MAX_PIECE));
       return;
     }
     const codes = foldedCodes(piece);
@@ -132,7 +133,8 @@ export class SecretRegistry {
         let h = hashAt(codes, 0);
         for (let i = 0; ; i++) {
           // A hash hit is confirmed on the characters, so a collision never masks text.
-          if (this.gramHashes.has(h) && this.grams.has(String.fromCharCode(...codes.subarray(i, i + FRAGMENT)))) mark(i, i + FRAGMENT - 1);
+          const hit = this.gramHashes.has(h) && this.grams.has(String.fromCharCode(...codes.subarray(i, i + FRAGMENT)));
+          if (hit) mark(i, i + FRAGMENT - 1);
           if (i + FRAGMENT >= codes.length) break;
           h = (Math.imul((h - Math.imul(codes[i], DROP)) | 0, BASE) + codes[i + FRAGMENT]) | 0;
         }
@@ -153,7 +155,9 @@ export class SecretRegistry {
 function replaceMarked(text: string, marks: Uint8Array): string {
   // A colour code's characters ("\x1b[32m") are letters and digits too: never widen into one.
   const colour = new Uint8Array(text.length);
-  if (text.includes('\x1b')) for (const m of text.matchAll(/\x1b\[[0-9;]*m/g)) colour.fill(1, m.index, m.index + m[0].length);
+  if (text.includes('\x1b')) {
+    for (const m of text.matchAll(/\x1b\[[0-9;]*m/g)) colour.fill(1, m.index, m.index + m[0].length);
+  }
   const widens = (j: number) => !marks[j] && !colour[j] && SECRET_CHAR.test(text[j]);
   for (let i = 0; i < text.length; i++) {
     if (!marks[i]) continue;
@@ -167,7 +171,8 @@ function replaceMarked(text: string, marks: Uint8Array): string {
     let end = i;
     while (end < text.length && marks[end] === marks[i]) end++;
     const part = text.slice(i, end);
-    out += marks[i] ? part.split(/(\r?\n)/).map((p, k) => (k % 2 === 1 || !/\S/.test(p) ? p : maskKeepingIndent(p))).join('') : part;
+    const masked = () => part.split(/(\r?\n)/).map((p, k) => (k % 2 === 1 || !/\S/.test(p) ? p : maskKeepingIndent(p))).join('');
+    out += marks[i] ? masked() : part;
     i = end;
   }
   return out;
