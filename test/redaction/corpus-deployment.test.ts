@@ -5,7 +5,10 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CASES, copyFixture, doctorFormats, doctorFix, edit, inCase, leaksIn, shapes, yamlBlock, type CaseName, type Shape, type Shown } from './planted-corpus.js';
+import {
+  CASES, copyFixture, doctorFormats, doctorFix, edit, inCase, leaksIn, shapes, yamlBlock,
+  type CaseName, type Shape, type Shown,
+} from './planted-corpus.js';
 
 interface Place {
   name: string;
@@ -14,9 +17,19 @@ interface Place {
   plant(dir: string, shape: Shape): Record<string, string> | void;
   fix?: boolean;
   singleLineOnly?: boolean;
+  /** Extra arguments of the run. */
+  args?(dir: string): string[];
 }
 
 const isToken = (s: Shape) => s.name.startsWith('tunnel token');
+const variable = (s: Shape) => (isToken(s) ? 'TUNNEL_TOKEN' : 'APP_SECRET');
+/** A .env whose TUNNEL_DOMAIN --fix rewrites, the secret on the lines right after it (the diff's context). */
+const dotenv = (dir: string, s: Shape, value: string) => {
+  const lines = ['TUNNEL_DOMAIN=wrong1234.tunnel.example.com', `${variable(s)}=${value}`, 'LOG_LEVEL=info'];
+  writeFileSync(join(dir, '.env'), `${lines.join('\n')}\n`);
+};
+const config = (dir: string) => join(dir, 'config', 'mcp-proxy.yaml');
+const WIKI = '  wiki: http://172.20.1.7:3000';
 
 const PLACES: Place[] = [
   { name: 'TUNNEL_TOKEN in the environment', fixture: 'compose-healthy', plant: (_d, s) => ({ TUNNEL_TOKEN: s.text }) },
@@ -24,7 +37,7 @@ const PLACES: Place[] = [
     name: '.env, next to the line --fix edits',
     fixture: 'compose-healthy',
     fix: true,
-    plant: (dir, s) => writeFileSync(join(dir, '.env'), `TUNNEL_DOMAIN=wrong1234.tunnel.example.com\n${isToken(s) ? 'TUNNEL_TOKEN' : 'APP_SECRET'}=${s.text}\nLOG_LEVEL=info\n`),
+    plant: (dir, s) => dotenv(dir, s, s.text),
   },
   {
     name: '.env, split over lines',
@@ -32,44 +45,58 @@ const PLACES: Place[] = [
     fix: true,
     plant: (dir, s) => {
       const half = Math.floor(s.text.length / 2);
-      const split = s.multiline ? s.text : `${s.text.slice(0, half)}\n${s.text.slice(half)}`;
-      writeFileSync(join(dir, '.env'), `TUNNEL_DOMAIN=wrong1234.tunnel.example.com\n${isToken(s) ? 'TUNNEL_TOKEN' : 'APP_SECRET'}=${split}\nLOG_LEVEL=info\n`);
+      dotenv(dir, s, s.multiline ? s.text : `${s.text.slice(0, half)}\n${s.text.slice(half)}`);
     },
   },
   {
     name: 'compose environment, next to the command --fix edits',
     fixture: 'broken-no-url',
     fix: true,
-    plant: (dir, s) => edit(join(dir, 'compose.yaml'), 'TUNNEL_TOKEN: ${TUNNEL_TOKEN}', `${isToken(s) ? 'TUNNEL_TOKEN' : 'APP_SECRET'}: ${yamlBlock(s.text, '        ')}`),
+    plant: (dir, s) => {
+      const entry = `${variable(s)}: ${yamlBlock(s.text, '        ')}`;
+      edit(join(dir, 'compose.yaml'), 'TUNNEL_TOKEN: ${TUNNEL_TOKEN}', entry);
+    },
   },
   {
     name: 'compose command (--token)',
     fixture: 'broken-no-url',
     fix: true,
     singleLineOnly: true,
-    plant: (dir, s) => edit(join(dir, 'compose.yaml'), 'command: tunnel --no-autoupdate run', `command: ["tunnel", "--no-autoupdate", "run", "--token", ${JSON.stringify(s.text)}]`),
+    plant: (dir, s) => {
+      const command = `command: ["tunnel", "--no-autoupdate", "run", "--token", ${JSON.stringify(s.text)}]`;
+      edit(join(dir, 'compose.yaml'), 'command: tunnel --no-autoupdate run', command);
+    },
   },
-  { name: 'data/tunnel-token', fixture: 'compose-healthy', plant: (dir, s) => writeFileSync(join(dir, 'data', 'tunnel-token'), `${s.text}\n`) },
-  { name: 'data/tunnel-domain', fixture: 'compose-healthy', plant: (dir, s) => writeFileSync(join(dir, 'data', 'tunnel-domain'), `${s.text}\n`) },
+  {
+    name: 'data/tunnel-token',
+    fixture: 'compose-healthy',
+    plant: (dir, s) => writeFileSync(join(dir, 'data', 'tunnel-token'), `${s.text}\n`),
+  },
+  {
+    name: 'data/tunnel-domain',
+    fixture: 'compose-healthy',
+    plant: (dir, s) => writeFileSync(join(dir, 'data', 'tunnel-domain'), `${s.text}\n`),
+  },
   {
     name: 'a YAML value of the wrong type (quoted in the type error)',
     fixture: 'compose-healthy',
-    plant: (dir, s) => edit(join(dir, 'config', 'mcp-proxy.yaml'), 'listen_addr: ":8080"', `listen_addr: ${yamlBlock(s.text, '  ')}`),
+    plant: (dir, s) => edit(config(dir), 'listen_addr: ":8080"', `listen_addr: ${yamlBlock(s.text, '  ')}`),
   },
   {
     name: 'a route key',
     fixture: 'compose-healthy',
-    plant: (dir, s) => edit(join(dir, 'config', 'mcp-proxy.yaml'), '  wiki: http://172.20.1.7:3000', `  wiki: http://172.20.1.7:3000\n  ${JSON.stringify(s.text)}: http://8.8.8.8:80`),
+    plant: (dir, s) => edit(config(dir), WIKI, `${WIKI}\n  ${JSON.stringify(s.text)}: http://8.8.8.8:80`),
   },
   {
     name: 'a route value',
     fixture: 'compose-healthy',
-    plant: (dir, s) => edit(join(dir, 'config', 'mcp-proxy.yaml'), '  wiki: http://172.20.1.7:3000', `  wiki: ${JSON.stringify(s.text)}`),
+    plant: (dir, s) => edit(config(dir), WIKI, `  wiki: ${JSON.stringify(s.text)}`),
   },
   {
     name: 'the --jwt-file',
     fixture: 'compose-healthy',
     plant: (dir, s) => writeFileSync(join(dir, 'identity.jwt'), `${s.text}\n`),
+    args: (dir) => ['--jwt-file', join(dir, 'identity.jwt')],
   },
 ];
 
@@ -80,12 +107,14 @@ const SHAPES = shapes();
 
 for (const place of PLACES) {
   describe(`planted in ${place.name}`, () => {
-    const cases = SHAPES.filter((s) => !place.singleLineOnly || !s.multiline).flatMap((s) => (Object.keys(CASES) as CaseName[]).map((c) => [s.name, c, inCase(s, c)] as const));
+    const planted = SHAPES.filter((s) => !place.singleLineOnly || !s.multiline);
+    const caseNames = Object.keys(CASES) as CaseName[];
+    const cases = planted.flatMap((s) => caseNames.map((c) => [s.name, c, inCase(s, c)] as const));
     it.each(cases)('%s (%s case)', async (_name, _case, shape) => {
       const { root, dir } = copyFixture(place.fixture);
       roots.push(root);
       const env = place.plant(dir, shape) ?? {};
-      const args = ['--dir', dir, ...(place.name === 'the --jwt-file' ? ['--jwt-file', join(dir, 'identity.jwt')] : [])];
+      const args = ['--dir', dir, ...(place.args?.(dir) ?? [])];
       // Every format in the original case; the other cases, where only the redactor's folding differs, in two.
       const original = _case === 'original';
       const shown: Shown = await doctorFormats(root, args, env, original ? undefined : ['human', 'json']);
