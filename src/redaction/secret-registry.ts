@@ -49,30 +49,41 @@ let scratchCodes = new Uint16Array(4096);
 let scratchAt = new Int32Array(4096);
 
 /**
- * The text without whitespace (and with `skipMarkers` without a diff's +/- line marker),
- * case-folded, and where each of its characters came from: a secret broken over lines (or over
- * the lines of a diff) reads as one. The arrays are scratch space, valid until the next call.
+ * The text without whitespace, case-folded, and where each of its characters came from: a
+ * secret broken over lines reads as one. `markers` are the line-leading + and - (a diff's
+ * marker, or the secret's own character). The arrays are scratch space, valid until the next call.
  */
-function compactView(text: string, skipMarkers: boolean): { codes: Uint16Array; at: Int32Array } {
+function compactView(text: string): { codes: Uint16Array; at: Int32Array; markers: number[] } {
   if (scratchCodes.length < text.length) {
     scratchCodes = new Uint16Array(text.length * 2);
     scratchAt = new Int32Array(text.length * 2);
   }
+  const markers: number[] = [];
   let n = 0;
   let lineStart = true;
   for (let i = 0; i < text.length; i++) {
     let c = text.charCodeAt(i);
     if (c === 10) lineStart = true;
     if (c === 32 || c === 10 || c === 13 || c === 9) continue;
-    const marker = skipMarkers && lineStart && (c === 43 || c === 45);
+    if (lineStart && (c === 43 || c === 45)) markers.push(n);
     lineStart = false;
-    if (marker) continue;
     if (c >= 65 && c <= 90) c |= 0x20;
     else if (c >= 128) c = fold(text[i]).charCodeAt(0);
     scratchCodes[n] = c;
     scratchAt[n++] = i;
   }
-  return { codes: scratchCodes.subarray(0, n), at: scratchAt.subarray(0, n) };
+  return { codes: scratchCodes.subarray(0, n), at: scratchAt.subarray(0, n), markers };
+}
+
+/** Markers closer than FRAGMENT to each other: a window may span several of them. */
+function clusters(markers: number[]): number[][] {
+  const out: number[][] = [];
+  for (const m of markers) {
+    const last = out[out.length - 1];
+    if (last && m - last[last.length - 1] < FRAGMENT) last.push(m);
+    else out.push([m]);
+  }
+  return out;
 }
 
 function codesToString(codes: Uint16Array): string {
@@ -122,43 +133,60 @@ export class SecretRegistry {
   mask(text: string): string {
     if (this.size === 0 || text.length < MIN_SECRET) return text;
     let marks: Uint8Array | null = null;
-    // A line-leading + or - may be a diff's marker or the secret's own first character: read both ways.
-    for (const skipMarkers of /\n[ \t]*[+-]/.test(text) ? [false, true] : [false]) {
-      const { codes, at } = compactView(text, skipMarkers);
-      const mark = (from: number, to: number) => {
-        marks ??= new Uint8Array(text.length);
-        for (let i = at[from]; i <= at[to]; i++) marks[i] = 1;
-      };
-      if (this.grams.size > 0 && codes.length >= FRAGMENT) {
-        let h = hashAt(codes, 0);
-        for (let i = 0; ; i++) {
-          // A hash hit is confirmed on the characters, so a collision never masks text.
-          const hit = this.gramHashes.has(h) && this.grams.has(String.fromCharCode(...codes.subarray(i, i + FRAGMENT)));
-          if (hit) mark(i, i + FRAGMENT - 1);
-          if (i + FRAGMENT >= codes.length) break;
-          h = (Math.imul((h - Math.imul(codes[i], DROP)) | 0, BASE) + codes[i + FRAGMENT]) | 0;
-        }
-      }
-      if (this.short.size > 0) {
-        const compact = codesToString(codes);
-        for (const s of this.short) {
-          for (let i = compact.indexOf(s); i >= 0; i = compact.indexOf(s, i + 1)) mark(i, i + s.length - 1);
-        }
+    const { codes, at, markers } = compactView(text);
+    const mark = (from: number, to: number) => {
+      marks ??= new Uint8Array(text.length);
+      for (let i = at[from]; i <= at[to]; i++) marks[i] = 1;
+    };
+    this.scan(codes, mark);
+    // Around each line-leading + or -, read again with it left out (a diff's marker), in every
+    // combination for markers close together, so neither reading hides a secret from the other.
+    for (const cluster of clusters(markers)) {
+      const from = Math.max(0, cluster[0] - FRAGMENT + 1);
+      const to = Math.min(codes.length, cluster[cluster.length - 1] + FRAGMENT);
+      const subsets = cluster.length <= 6 ? 1 << cluster.length : 2;
+      for (let subset = 1; subset < subsets; subset++) {
+        const skipped = new Set(cluster.filter((_, k) => cluster.length > 6 || (subset >> k) & 1));
+        const pos: number[] = [];
+        for (let j = from; j < to; j++) if (!skipped.has(j)) pos.push(j);
+        this.scan(Uint16Array.from(pos, (j) => codes[j]), (a, b) => mark(pos[a], pos[b]));
       }
     }
     if (marks === null) return text;
     return replaceMarked(text, marks);
   }
+
+  /** Calls `hit(from, to)` for every registered piece found in the folded characters. */
+  private scan(codes: Uint16Array, hit: (from: number, to: number) => void): void {
+    if (this.grams.size > 0 && codes.length >= FRAGMENT) {
+      let h = hashAt(codes, 0);
+      for (let i = 0; ; i++) {
+        // A hash hit is confirmed on the characters, so a collision never masks text.
+        const found = this.gramHashes.has(h) && this.grams.has(String.fromCharCode(...codes.subarray(i, i + FRAGMENT)));
+        if (found) hit(i, i + FRAGMENT - 1);
+        if (i + FRAGMENT >= codes.length) break;
+        h = (Math.imul((h - Math.imul(codes[i], DROP)) | 0, BASE) + codes[i + FRAGMENT]) | 0;
+      }
+    }
+    if (this.short.size > 0) {
+      const compact = codesToString(codes);
+      for (const s of this.short) {
+        for (let i = compact.indexOf(s); i >= 0; i = compact.indexOf(s, i + 1)) hit(i, i + s.length - 1);
+      }
+    }
+  }
 }
 
 /** Each marked run, widened over adjacent secret characters, becomes the placeholder; line breaks in it stay. */
 function replaceMarked(text: string, marks: Uint8Array): string {
-  // A colour code's characters ("\x1b[32m") are letters and digits too: never widen into one.
-  const colour = new Uint8Array(text.length);
+  // A colour code's characters ("\x1b[32m") are letters and digits too, and a diff's line marker
+  // is a + or -: never widen into either.
+  const kept = new Uint8Array(text.length);
   if (text.includes('\x1b')) {
-    for (const m of text.matchAll(/\x1b\[[0-9;]*m/g)) colour.fill(1, m.index, m.index + m[0].length);
+    for (const m of text.matchAll(/\x1b\[[0-9;]*m/g)) kept.fill(1, m.index, m.index + m[0].length);
   }
-  const widens = (j: number) => !marks[j] && !colour[j] && SECRET_CHAR.test(text[j]);
+  for (const m of text.matchAll(/^[ \t]*[+-]/gm)) kept[m.index + m[0].length - 1] = 1;
+  const widens = (j: number) => !marks[j] && !kept[j] && SECRET_CHAR.test(text[j]);
   for (let i = 0; i < text.length; i++) {
     if (!marks[i]) continue;
     for (let j = i - 1; j >= 0 && widens(j); j--) marks[j] = 1;
@@ -170,18 +198,30 @@ function replaceMarked(text: string, marks: Uint8Array): string {
   while (i < text.length) {
     let end = i;
     while (end < text.length && marks[end] === marks[i]) end++;
-    const part = text.slice(i, end);
-    const masked = () => part.split(/(\r?\n)/).map((p, k) => (k % 2 === 1 || !/\S/.test(p) ? p : maskKeepingIndent(p))).join('');
-    out += marks[i] ? masked() : part;
+    out += marks[i] ? maskRun(text, i, end, kept) : text.slice(i, end);
     i = end;
   }
   return out;
 }
 
-/** One line's part of a masked run: the placeholder, with the line's indentation (a diff's marker column) kept. */
-function maskKeepingIndent(part: string): string {
-  const m = /^(\s*)[\s\S]*?(\s*)$/.exec(part)!;
-  return `${m[1]}${PLACEHOLDER}${m[2]}`;
+/**
+ * A masked run as the placeholder, once per line it spans: line breaks, indentation, a diff's
+ * line marker and colour codes (the `kept` characters at a line's start) stay as they were.
+ */
+function maskRun(text: string, start: number, end: number, kept: Uint8Array): string {
+  let out = '';
+  for (let j = start; j < end; ) {
+    let lineEnd = text.indexOf('\n', j);
+    if (lineEnd < 0 || lineEnd >= end) lineEnd = end;
+    let head = j;
+    while (head < lineEnd && (/\s/.test(text[head]) || kept[head])) head++;
+    let tail = lineEnd;
+    while (tail > head && /\s/.test(text[tail - 1])) tail--;
+    out += text.slice(j, head) + (tail > head ? PLACEHOLDER : '') + text.slice(tail, lineEnd);
+    if (lineEnd < end) out += '\n';
+    j = lineEnd + 1;
+  }
+  return out;
 }
 
 const current = new AsyncLocalStorage<SecretRegistry>();

@@ -21,6 +21,15 @@ describe('secret registry', () => {
     expect(r.mask(`\x1b[32m${secret}\x1b[0m`)).toBe("\x1b[32m[REDACTED]\x1b[0m");
   });
 
+  it('finds a secret broken over diff lines whatever starts each line: a diff marker, the secret, or both', () => {
+    const r = new SecretRegistry();
+    r.add('AA0AAAAA+AAAAAAA');
+    // Found by fast-check: a marker line ("+ AAA") and a line the secret's own "+" starts.
+    expect(r.mask('AA0AA\n+ AAA\n+AAAAAAA').replace(/\[REDACTED\]/g, '')).not.toMatch(/A/);
+    r.add('Zq8vN2mXp4LkR7tYw1sB');
+    expect(r.mask('     -K=Zq8vN2\n     +mXp4LkR\n      7tYw1sB\n')).toBe('     -K=[REDACTED]\n     +[REDACTED]\n      [REDACTED]\n');
+  });
+
   it('belongs to one run: two runs side by side see only their own secrets', async () => {
     const other = 'Hk3nB8wQz5RvT1mXc9Lp';
     const run = (mine: string) =>
