@@ -6,6 +6,9 @@ import { resolve } from 'node:path';
 import { UsageError, describeError, EXIT_USAGE } from './core/errors.js';
 import { toolVersion } from './core/version.js';
 import { redact } from './redaction/redact.js';
+import { neutraliseControls, showControls } from './redaction/control-chars.js';
+import { registerSecretsIn } from './redaction/register.js';
+import { withSecretRegistry } from './redaction/secret-registry.js';
 import type { CommandContext } from './commands/outputs.js';
 import { writeReportFile } from './core/safe-writer.js';
 
@@ -43,13 +46,25 @@ export function useColor(flag: boolean, isTTY: boolean, env: CliIO['env']): bool
   return isTTY;
 }
 
-export async function runCli(argv: string[], io: CliIO): Promise<number> {
-  // Everything the tool writes passes the one redactor.
-  const out = (t: string) => io.stdout(redact(t));
-  const err = (t: string) => io.stderr(redact(t));
-  // Report files too: redacted, then written by the one writer (replaced atomically, links refused).
+/** Runs one command with its own secret registry: what this run reads is masked in this run's output only. */
+export function runCli(argv: string[], io: CliIO): Promise<number> {
+  return withSecretRegistry(() => runCommand(argv, io));
+}
+
+async function runCommand(argv: string[], io: CliIO): Promise<number> {
+  // A secret given where a flag value goes (--tunnel-domain <a JWT>) is masked wherever it is echoed.
+  for (const arg of argv) registerSecretsIn(arg);
+  // The output edge: everything the tool writes is redacted (registered values, then patterns),
+  // then any control character left is made visible; a terminal keeps the tool's colours.
+  const colourOn = (isTTY: boolean) => useColor(true, isTTY, io.env);
+  const out = (t: string) => io.stdout(neutraliseControls(redact(t), colourOn(io.stdoutIsTTY)));
+  const err = (t: string) => io.stderr(neutraliseControls(redact(t), colourOn(io.stderrIsTTY)));
+  // A message that quotes input (a flag value, a file name): redacted first, then every control
+  // character shown, not even a colour obeyed.
+  const errQuoting = (t: string) => err(showControls(redact(t)));
+  // Report files too, never with colour; then written by the one writer (atomically, links refused).
   const context: CommandContext = {
-    writeFile: (path, text) => writeReportFile(path, redact(text)),
+    writeFile: (path, text) => writeReportFile(path, neutraliseControls(redact(text), false)),
     argv,
   };
   let exitCode = 0;
@@ -59,7 +74,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     .version(toolVersion(), '-V, --version')
     .showSuggestionAfterError(true)
     .exitOverride()
-    .configureOutput({ writeOut: out, writeErr: err });
+    // Commander's messages quote what was typed: no escape sequence of it reaches the terminal, not even a colour.
+    .configureOutput({ writeOut: out, writeErr: errQuoting });
 
   program
     .command('doctor')
@@ -186,11 +202,14 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       return EXIT_USAGE;
     }
     if (e instanceof UsageError) {
-      err(`mcp-tunnel: ${e.message}\n`);
-      if (e.hint) err(`${e.hint}\n`);
+      // Usage errors quote flag values and file names: shown, never obeyed.
+      errQuoting(`mcp-tunnel: ${e.message}\n`);
+      if (e.hint) errQuoting(`${e.hint}\n`);
       return EXIT_USAGE;
     }
-    err(`mcp-tunnel: internal error: ${describeError(e)}\nPlease report this with the command you ran (output is redacted).\n`);
+    errQuoting(
+      `mcp-tunnel: internal error: ${describeError(e)}\nPlease report this with the command you ran (output is redacted).\n`,
+    );
     return EXIT_USAGE;
   }
 }

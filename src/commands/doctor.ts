@@ -12,6 +12,7 @@ import type { Facts } from '../core/facts.js';
 import { toolVersion } from '../core/version.js';
 import { gatherStaticFacts } from '../probes/deployment.js';
 import { readBounded } from '../probes/bounded-file.js';
+import { registerSecret } from '../redaction/register.js';
 import { useColor, type CliIO } from '../cli.js';
 import { emitOutputs, planOutputs, runEnvironment, type CommandContext } from './outputs.js';
 
@@ -101,9 +102,11 @@ function readApiKey(opts: DoctorOptions, io: CliIO): string | undefined {
     if (read.state === 'unreadable') throw new UsageError(`--api-key-file ${opts.apiKeyFile}: ${read.problem}`);
     const key = read.bytes.toString('utf8').trim();
     if (key === '') throw new UsageError(`--api-key-file ${opts.apiKeyFile}: the file is empty`);
+    registerSecret(key);
     return key;
   }
   const fromEnv = io.env.ANTHROPIC_API_KEY?.trim();
+  registerSecret(fromEnv);
   return fromEnv ? fromEnv : undefined;
 }
 

@@ -8,7 +8,7 @@
 import { statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
-import { redactValue } from '../redaction/redact.js';
+import { sanitiseValue } from '../redaction/redact.js';
 import { FORMATS, isFormat, loadRenderers, type Format } from '../reporters/index.js';
 import type { RenderContext, RunEnvironment } from '../reporters/context.js';
 import type { DoctorReport } from '../core/types.js';
@@ -153,7 +153,7 @@ export async function emitOutputs<K extends keyof Kind>(
   ctx: RenderContext,
   write: { stdout(text: string): void; file(path: string, text: string): void },
 ): Promise<void> {
-  const clean = redactValue(report);
+  const clean = sanitiseValue(report);
   const rendered = new Map<OutputTarget, string>();
   for (const t of targets) {
     const r = await loadRenderers(t.format);

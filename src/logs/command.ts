@@ -12,7 +12,7 @@ import type { LogSource, LogsReport } from './report.js';
 import { prefilterFragments } from '../catalog/signatures.js';
 import { toolVersion } from '../core/version.js';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE } from '../core/errors.js';
-import { redactValue } from '../redaction/redact.js';
+import { sanitiseValue } from '../redaction/redact.js';
 import type { RenderContext, RunEnvironment } from '../reporters/context.js';
 import type { OutputTarget } from '../commands/outputs.js';
 
@@ -114,7 +114,7 @@ export async function runLogs(opts: LogsOptions, io: LogsIO): Promise<number> {
       : streamed === 'human'
         ? await import('../reporters/logs-human.js').then((m) => (e: LogEvent) => m.renderLogsEventHuman(e, opts))
         : undefined;
-  const onFirst = renderEvent ? (event: LogEvent) => io.stdout(renderEvent(redactValue(event))) : undefined;
+  const onFirst = renderEvent ? (event: LogEvent) => io.stdout(renderEvent(sanitiseValue(event))) : undefined;
   const { prefilter, index } = matcherParts();
   const collector = new LogCollector(index, onFirst);
   const sources: LogSource[] = [];
@@ -178,7 +178,7 @@ export async function runLogs(opts: LogsOptions, io: LogsIO): Promise<number> {
     // Newline-delimited JSON: after the one-line events, the report is one line too.
     await emitOutputs('logs', report, targets.filter((t) => t.path !== null), ctx, { stdout: io.stdout, file: writeFile });
     const { renderLogsJson } = await import('../reporters/logs-json.js');
-    io.stdout(renderLogsJson(redactValue(report), { compact: true }));
+    io.stdout(renderLogsJson(sanitiseValue(report), { compact: true }));
   } else {
     await emitOutputs('logs', report, targets, ctx, { stdout: io.stdout, file: writeFile });
   }

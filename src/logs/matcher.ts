@@ -6,6 +6,7 @@
 import { CATALOG, catalogEntry } from '../catalog/catalog.js';
 import { SIGNATURES, type FactSets, type Signature } from '../catalog/signatures.js';
 import { redact } from '../redaction/redact.js';
+import { showControls } from '../redaction/control-chars.js';
 import type { Severity, Verdict } from '../core/types.js';
 import { LAYERS } from '../core/types.js';
 import { LazyLine, parseLine, type ParsedLine } from './line.js';
@@ -59,12 +60,14 @@ export class SignatureIndex {
   }
 }
 
-/** Make a log line safe to print: no terminal control sequences, bounded, secrets redacted. */
+/**
+ * Make a log line safe to print: terminal sequences dropped, secrets redacted before any other
+ * control character is made visible (escaping one before a JWT would remove the boundary the
+ * patterns look for), and the length bounded.
+ */
 export function exampleOf(raw: string): string {
-  let s = raw.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
-  s = s.replace(/[\x00-\x08\x0b-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-  if (s.length > MAX_EXAMPLE_CHARS) s = `${s.slice(0, MAX_EXAMPLE_CHARS)}...`;
-  return redact(s);
+  const s = showControls(redact(raw.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '')));
+  return s.length > MAX_EXAMPLE_CHARS ? `${s.slice(0, MAX_EXAMPLE_CHARS)}...` : s;
 }
 
 /** The first sighting of a signature, for --follow. */

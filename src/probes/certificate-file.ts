@@ -23,6 +23,7 @@ import {
   type DerExtension,
 } from '../pki/der.js';
 import { derOutline, hasPemArmour, isPrivateKeyLabel, readPemBlocks } from '../pki/pem.js';
+import { registerKeyMaterial } from '../redaction/register.js';
 import { describePublicKey, spkiSha256 } from '../pki/public-key.js';
 import { readBounded } from './bounded-file.js';
 import { parseDerPrivateKey } from './private-key-file.js';
@@ -47,6 +48,8 @@ export function readCertificateBytes(path: string, bytes: Buffer): FileFact<Cert
     return { state: 'invalid', path, problem: 'is UTF-16 encoded; save it as plain ASCII PEM' };
   }
   const sizeBytes = bytes.length;
+  // A private key pasted into a certificate file is a secret read (any armour).
+  registerKeyMaterial(bytes.toString('latin1'), false);
 
   if (hasPemArmour(bytes)) {
     const blocks = readPemBlocks(bytes);

@@ -14,6 +14,7 @@ import { readJwtFile } from './jwt-file.js';
 import { readPrivateKeyFile, statPrivateKeyFile } from './private-key-file.js';
 import { describeToken, type TokenCandidate } from './tunnel-token.js';
 import { loadYamlFile } from './yaml-document.js';
+import { isSecretName, registerSecretsIn, registerSecretValue } from '../redaction/register.js';
 
 export interface DeploymentInputs {
   dir: string;
@@ -190,6 +191,8 @@ export function gatherStaticFacts(inputs: DeploymentInputs): Facts {
   const assignedDomain: FileFact<string> = inputs.tunnelDomain !== undefined
     ? { state: 'ok', path: '--tunnel-domain', value: inputs.tunnelDomain.trim() }
     : readTextValue(join(dataDir, 'tunnel-domain'), false);
+  // A token pasted where the domain goes is a secret read.
+  if (assignedDomain.state === 'ok') registerSecretsIn(assignedDomain.value);
 
   // Variables the files reference, from the doctor's own environment (never secrets we did not ask for).
   const referenced = new Set<string>();
@@ -201,7 +204,10 @@ export function gatherStaticFacts(inputs: DeploymentInputs): Facts {
   for (const name of referenced) {
     if (name === 'TUNNEL_TOKEN') continue;
     const v = inputs.env[name];
-    if (v !== undefined) processEnv[name] = v;
+    if (v === undefined) continue;
+    processEnv[name] = v;
+    if (isSecretName(name)) registerSecretValue(v);
+    else registerSecretsIn(v);
   }
 
   const token = describeToken(tokenCandidates(inputs, compose, dotenv, dataDir, rel, composeDir));

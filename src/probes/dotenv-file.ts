@@ -3,6 +3,8 @@
 
 import type { FileFact } from '../core/facts.js';
 import { decodeText, readBounded } from './bounded-file.js';
+import { isMachineMade } from '../redaction/redact.js';
+import { isSecretName, registerSecretsIn, registerSecretValue } from '../redaction/register.js';
 
 export function parseDotenv(text: string): Record<string, string> {
   const vars: Record<string, string> = {};
@@ -28,5 +30,34 @@ export function loadDotenv(path: string): FileFact<Record<string, string>> {
   if (read.bytes.length === 0) return { state: 'ok', path, value: {} };
   const text = decodeText(read.bytes);
   if (!text.ok) return text.problem === 'is empty' ? { state: 'ok', path, value: {} } : { state: 'invalid', path, problem: text.problem };
+  registerDotenvSecrets(text.text);
   return { state: 'ok', path, value: parseDotenv(text.text) };
+}
+
+/**
+ * Registers the values of secret-named keys (TUNNEL_TOKEN, DB_PASSWORD, API_KEY...) and any
+ * line that is not an assignment: a value split over lines (a pasted token wrapped by an
+ * editor) continues there, and the diff of a fix would show that line as context.
+ */
+function registerDotenvSecrets(text: string): void {
+  let secretKey = false;
+  let value = '';
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*)$/.exec(line);
+    // Base64 ending in "=" reads as an assignment; a name that is machine-made is a continuation.
+    if (m && !isMachineMade(m[1])) {
+      secretKey = isSecretName(m[1]);
+      value = m[2];
+      if (secretKey) registerSecretValue(value);
+      else registerSecretsIn(value);
+    } else if (secretKey) {
+      value += line;
+      registerSecretValue(line);
+      registerSecretValue(value);
+    } else {
+      registerSecretsIn(line);
+    }
+  }
 }

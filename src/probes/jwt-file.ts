@@ -9,6 +9,7 @@
 
 import type { FileFact, JwtFacts } from '../core/facts.js';
 import { decodeText, readBounded } from './bounded-file.js';
+import { registerSecret, registerSecretsIn } from '../redaction/register.js';
 
 /** The exchange accepts JWTs up to 16 KiB; read four times that so an oversized token is a finding, not a usage error. */
 export const JWT_MAX_BYTES = 16 * 1024;
@@ -91,5 +92,8 @@ export function readJwtFile(path: string, explicit: boolean): FileFact<JwtFacts>
   }
   const text = decodeText(read.bytes);
   if (!text.ok) return { state: 'invalid', path, problem: text.problem };
+  // The whole file is a credential, whatever shape it turns out to have.
+  registerSecret(text.text);
+  registerSecretsIn(text.text);
   return describeJwt(text.text, path);
 }

@@ -10,6 +10,7 @@ import { describeError } from '../core/errors.js';
 import { derOutline, hasPemArmour, isPrivateKeyLabel, readPemBlocks } from '../pki/pem.js';
 import { describePublicKey, spkiSha256 } from '../pki/public-key.js';
 import { readBounded } from './bounded-file.js';
+import { registerKeyMaterial } from '../redaction/register.js';
 
 const MAX_KEY_BYTES = 1024 * 1024;
 
@@ -53,6 +54,8 @@ export function parseDerPrivateKey(der: Buffer, type?: DerKeyType): ParsedKey {
 export function readPrivateKeyFile(path: string, explicit: boolean): FileFact<PrivateKeyFacts> {
   const read = readBounded(path, explicit, MAX_KEY_BYTES);
   if (read.state !== 'ok') return read;
+  // Every base64 line of the key file is key material, parsable or not.
+  registerKeyMaterial(read.bytes.toString('latin1'), true);
   try {
     return readPrivateKeyBytes(path, read.bytes, { mode: read.mode, uid: read.uid, gid: read.gid });
   } catch (err) {

@@ -8,6 +8,7 @@
 // `base64` stays false for them, because cloudflared refuses them.
 
 import type { FileFact, Location, TokenFacts } from '../core/facts.js';
+import { registerSecret, registerSecretsIn } from '../redaction/register.js';
 
 export interface TokenCandidate {
   /** Human description: 'TUNNEL_TOKEN in the environment', '.env', 'data/tunnel-token', ... */
@@ -116,6 +117,9 @@ function emptyShape(length: number): ValueShape {
 /** The fields of a decoded token object, reduced to presence and type (the UUID is kept: it is an identifier). */
 function describeFields(shape: ValueShape, obj: Record<string, unknown>): void {
   shape.keys = Object.keys(obj).slice(0, 20).map((k) => k.slice(0, 40));
+  // The account tag and the tunnel secret inside the token are secrets of their own.
+  if (typeof obj.a === 'string') registerSecret(obj.a);
+  if (typeof obj.s === 'string') registerSecret(obj.s);
   const a = obj.a;
   shape.accountTag = { present: 'a' in obj, nonEmpty: typeof a === 'string' && a !== '', type: jsonType(a) };
   const t = obj.t;
@@ -193,12 +197,22 @@ function canonical(raw: string): string {
   return t.replace(/\s+/g, '');
 }
 
+/** Every value found where a token goes is a secret (unless it is a placeholder), in every wrapping. */
+function registerCandidate(value: string | null): void {
+  if (value === null) return;
+  registerSecretsIn(value);
+  if (describeTokenValue(value).placeholder) return;
+  registerSecret(value);
+  registerSecret(canonical(value));
+}
+
 /**
  * The token cloudflared would get (the first candidate), reduced to its shape, and whether the
  * other places that hold one hold the same one. Undefined when no place holds a token at all.
  */
 export function describeToken(candidates: TokenCandidate[]): FileFact<TokenFacts> | undefined {
   if (candidates.length === 0) return undefined;
+  for (const c of candidates) registerCandidate(c.value);
   const [lead, ...others] = candidates;
   const rp = lead.readProblem;
   let value: string | null = lead.value;

@@ -4,6 +4,7 @@
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import type { FileFact, YamlDocumentFacts } from '../core/facts.js';
 import { decodeText, readBounded } from './bounded-file.js';
+import { registerKeyMaterial, registerSecretsIn } from '../redaction/register.js';
 
 const MAX_ALIAS_COUNT = 100;
 const MAX_POSITIONS = 20000;
@@ -78,5 +79,10 @@ export function loadYamlFile(path: string, explicit: boolean): FileFact<YamlDocu
   if (read.state !== 'ok') return read;
   const text = decodeText(read.bytes);
   if (!text.ok) return { state: 'invalid', path, problem: text.problem };
-  return parseYamlText(text.text, path);
+  // Secrets in the file are registered as it is read, parsable or not (redaction by value).
+  registerSecretsIn(text.text, false);
+  registerKeyMaterial(text.text, false);
+  const fact = parseYamlText(text.text, path);
+  if (fact.state === 'ok') registerSecretsIn(fact.value.data);
+  return fact;
 }
