@@ -3,6 +3,7 @@
 
 import type { Facts } from '../core/facts.js';
 import { displayPath } from '../pki/tls-inputs.js';
+import { showControls } from '../redaction/control-chars.js';
 import { makeStyle, type Style } from '../reporters/style.js';
 import type { ApplyResult } from './apply.js';
 import { octal } from './apply.js';
@@ -18,8 +19,9 @@ export interface RenderOptions {
 
 const INDENT = '    ';
 
+/** Lines of the user's files are input: their control characters are shown as text before our colours go on. */
 function colorDiff(diff: string, style: Style): string {
-  return diff
+  return showControls(diff)
     .replace(/\n$/, '')
     .split('\n')
     .map((l) => (l.startsWith('+++') || l.startsWith('---') ? style.bold(l) : l.startsWith('@@') ? style.dim(l) : l.startsWith('+') ? style.green(l) : l.startsWith('-') ? style.red(l) : l))

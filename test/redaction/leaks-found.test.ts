@@ -150,6 +150,18 @@ describe('secret leaks reported in issue 8', () => {
   });
 });
 
+describe('--fix diffs quote file lines safely', () => {
+  it('an escape sequence in a line of the diff is shown as text on a terminal, even a colour code', async () => {
+    const dir = deployment('broken-routes-list');
+    const file = join(dir, 'config', 'mcp-proxy.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('routes:', 'routes: # \u001b[41mowned\u001b]0;t\u0007'));
+    const r = await runInProcess(['doctor', '--offline', '--fix', '--dir', dir], { tty: true, env: { PATH: '/usr/bin:/bin', MCP_TUNNEL_LOOPBACK_ONLY: '1' } });
+    expect(r.stdout).toContain('\\x1b[41mowned');
+    expect(r.stdout).not.toContain('\u001b[41m');
+    expect(r.stdout).not.toMatch(/\u001b\]0;|\u0007/);
+  });
+});
+
 describe('usage errors quote input safely', () => {
   it('a flag value with escape sequences is shown as text, colour codes included, and a JWT after a control character is masked', async () => {
     const value = jwt();
