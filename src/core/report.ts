@@ -26,8 +26,11 @@ export function verdictOf(results: readonly CheckResult[]): Verdict {
       };
     }
   }
-  const passed = results.filter((r) => r.status === 'pass').length;
-  return { status: 'pass', layer: null, id: null, summary: `No problems found in ${passed} checks that ran.` };
+  const passed = results.filter((r) => r.status === 'pass');
+  // A pass with parts it could not verify is not a clean bill: the verdict says how many.
+  const partial = passed.filter((r) => r.reason?.startsWith('not checked:')).length;
+  const caveat = partial === 0 ? '' : ` (${partial} of them with parts not checked: see "not checked" under each)`;
+  return { status: 'pass', layer: null, id: null, summary: `No problems found in ${passed.length} checks that ran${caveat}.` };
 }
 
 export function buildDoctorReport(results: CheckResult[], durationMs: number, version: string): DoctorReport {

@@ -54,6 +54,15 @@ describe('doctor: no pass claims more than was checked', () => {
     expect(human.stdout).toMatch(/✔ pass +upstream-ip .*\n +not checked: the addresses of wiki \(wiki\)/);
   });
 
+  it('the verdict of a run without failures counts the passes that have parts not checked', () => {
+    const dir = deployment((c) => c.replace('wiki: http://172.20.1.7:3000', 'wiki: http://wiki:3000'));
+    const report = JSON.parse(runCli(['doctor', '--offline', '--dir', dir, '--json', '--skip', 'tls']).stdout);
+    const partial = report.results.filter((r: Result) => r.status === 'pass' && r.reason?.startsWith('not checked:'));
+    expect(partial.length).toBeGreaterThanOrEqual(2);
+    expect(report.verdict.status).toBe('pass');
+    expect(report.verdict.summary).toContain(`(${partial.length} of them with parts not checked`);
+  });
+
   it('an unparsable proxy config: certificate-san skips instead of passing on no routes', () => {
     const dir = deployment(() => 'routes: [wiki: http://wiki:80\n');
     const san = resultOf(runCli(['doctor', '--offline', '--dir', dir, '--json']).stdout, 'certificate-san');
