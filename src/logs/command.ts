@@ -31,6 +31,8 @@ export interface LogsOptions {
   maxLineBytes?: number;
   /** Stops --follow (and any read in progress); without it, --follow stops on SIGINT or SIGTERM. */
   signal?: AbortSignal;
+  /** Aborts when the output is gone (EPIPE): reading stops, as nobody will see the findings. */
+  outputGone?: AbortSignal;
 }
 
 export interface LogsIO {
@@ -98,6 +100,8 @@ export async function runLogs(opts: LogsOptions, io: LogsIO): Promise<number> {
   const onSignal = () => controller.abort();
   if (opts.signal?.aborted) controller.abort();
   opts.signal?.addEventListener('abort', onSignal, { once: true });
+  if (opts.outputGone?.aborted) controller.abort();
+  opts.outputGone?.addEventListener('abort', onSignal, { once: true });
   const ownSignals = opts.follow && !opts.signal;
   if (ownSignals) {
     process.once('SIGINT', onSignal);
@@ -152,6 +156,7 @@ export async function runLogs(opts: LogsOptions, io: LogsIO): Promise<number> {
     }
   } finally {
     opts.signal?.removeEventListener('abort', onSignal);
+    opts.outputGone?.removeEventListener('abort', onSignal);
     if (ownSignals) {
       process.removeListener('SIGINT', onSignal);
       process.removeListener('SIGTERM', onSignal);
