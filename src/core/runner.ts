@@ -56,6 +56,20 @@ export function runChecks(checks: readonly Check[], facts: Readonly<Facts>, sele
   });
 }
 
+/**
+ * After something escaped the probes during the run (see src/commands/last-resort.ts), a live
+ * check's pass or warning is not verified any more: it becomes `error` with what escaped. Fails
+ * and skips keep their own reason. With nothing to mark, the first live check carries it.
+ */
+export function markEscapes(results: CheckResult[], checks: readonly Check[], escaped: readonly string[]): CheckResult[] {
+  if (escaped.length === 0) return results;
+  const live = new Set(checks.filter((c) => c.kind === 'live').map((c) => c.id));
+  const reason = clip(`a probe failed unexpectedly during the run, so this result is not verified: ${escaped.join('; ')}`);
+  const markable = (r: CheckResult) => live.has(r.id) && (r.status === 'pass' || r.status === 'warn');
+  const target = results.some(markable) ? markable : (r: CheckResult) => r === (results.find((x) => live.has(x.id)) ?? results[0]);
+  return results.map((r) => (target(r) ? { ...r, status: 'error', reason, findings: [] } : r));
+}
+
 /** Checks must not change the facts other checks read: freeze them (as ESLint's RuleTester does). */
 export function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value)) {
