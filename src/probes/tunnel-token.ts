@@ -8,6 +8,7 @@
 // `base64` stays false for them, because cloudflared refuses them.
 
 import type { FileFact, Location, TokenFacts } from '../core/facts.js';
+import { jsonNestsDeeper } from '../core/json-nesting.js';
 
 export interface TokenCandidate {
   /** Human description: 'TUNNEL_TOKEN in the environment', '.env', 'data/tunnel-token', ... */
@@ -47,6 +48,7 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 function tryJson(text: string): { ok: true; value: unknown } | { ok: false } {
+  if (jsonNestsDeeper(text)) return { ok: false }; // no token nests; deeper would only cost stack later
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch {
