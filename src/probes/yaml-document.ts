@@ -15,7 +15,9 @@ class TooManyErrors extends Error {}
 
 /** Parse with the package's own pipeline (what parseDocument does), stopping after a few errors. */
 function composeBounded(text: string, lineCounter: LineCounter): Document.Parsed | { tooManyErrors: true } | null {
-  const composer = new Composer({ strict: true, uniqueKeys: false });
+  // Known tags (!!binary, !!set, !!omap...) stay plain strings, as no deployment file needs them;
+  // the package's own warnings go into doc.warnings only, never to the process's stderr.
+  const composer = new Composer({ strict: true, uniqueKeys: false, resolveKnownTags: false, logLevel: 'error' });
   // The package has no error limit; its composer reports every error through this (private)
   // handler, so wrapping it is how the parse stops early. Pinned by the "many errors" test.
   type ErrorHook = { onError: (source: unknown, code: unknown, message: string, warning?: boolean) => void };
@@ -35,9 +37,13 @@ function composeBounded(text: string, lineCounter: LineCounter): Document.Parsed
   }
 }
 
-/** The first key that repeats in a mapping (the proxy refuses those), in one pass over the tree. */
-function firstDuplicateKey(root: Node | null): Node | null {
-  const stack: (Node | null | undefined)[] = [root];
+/**
+ * In one pass over the tree: the first key that repeats in a mapping (the proxy refuses those),
+ * or the first key that is itself a mapping or list. No deployment file has such a key, and
+ * turning nested ones into strings (`? ? ? ...`) costs time and memory that double per level.
+ */
+function firstBadKey(doc: Document.Parsed): { key: Node | null; problem: string } | null {
+  const stack: (Node | null | undefined)[] = [doc.contents as Node | null];
   while (stack.length > 0) {
     const node = stack.pop();
     if (!node || isAlias(node)) continue;
@@ -45,10 +51,12 @@ function firstDuplicateKey(root: Node | null): Node | null {
       const seen = new Set<unknown>();
       for (const pair of node.items) {
         const key = pair.key as Node | null;
+        const target = isAlias(key) ? key.resolve(doc) : key;
+        if (isMap(target) || isSeq(target)) return { key, problem: 'uses a mapping or a list as a key; refused' };
         const id = isScalar(key) ? key.value : key;
-        if (seen.has(id)) return key;
+        if (seen.has(id)) return { key, problem: 'is not valid YAML: Map keys must be unique' };
         seen.add(id);
-        stack.push(key, pair.value as Node | null);
+        stack.push(pair.value as Node | null);
       }
     } else if (isSeq(node)) {
       for (const item of node.items) stack.push(item as Node | null);
@@ -81,10 +89,10 @@ export function parseYamlText(text: string, path: string): FileFact<YamlDocument
       location: { file: path, line: pos.line, column: pos.col },
     };
   }
-  const duplicate = firstDuplicateKey(doc.contents as Node | null);
-  if (duplicate) {
-    const pos = lineCounter.linePos(duplicate.range?.[0] ?? 0);
-    return { state: 'invalid', path, problem: 'is not valid YAML: Map keys must be unique', location: { file: path, line: pos.line, column: pos.col } };
+  const bad = firstBadKey(doc);
+  if (bad) {
+    const pos = lineCounter.linePos(bad.key?.range?.[0] ?? 0);
+    return { state: 'invalid', path, problem: bad.problem, location: { file: path, line: pos.line, column: pos.col } };
   }
   let data: unknown;
   try {
