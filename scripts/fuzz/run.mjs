@@ -26,9 +26,16 @@ async function implementations() {
   const dist = new URL('../../dist/src/', import.meta.url);
   const load = (path) => import(new URL(path, dist).href);
   const [yaml, proxy, compose, dotenv, cert, key, jwt, token, line, runner] = await Promise.all([
-    load('probes/yaml-document.js'), load('model/proxy-config.js'), load('model/compose.js'), load('probes/dotenv-file.js'),
-    load('probes/certificate-file.js'), load('probes/private-key-file.js'), load('probes/jwt-file.js'), load('probes/tunnel-token.js'),
-    load('logs/line.js'), load('core/runner.js'),
+    load('probes/yaml-document.js'),
+    load('model/proxy-config.js'),
+    load('model/compose.js'),
+    load('probes/dotenv-file.js'),
+    load('probes/certificate-file.js'),
+    load('probes/private-key-file.js'),
+    load('probes/jwt-file.js'),
+    load('probes/tunnel-token.js'),
+    load('logs/line.js'),
+    load('core/runner.js'),
   ]);
   return { ...yaml, ...proxy, ...compose, ...dotenv, ...cert, ...key, ...jwt, ...token, ...line, ...runner };
 }
@@ -36,7 +43,17 @@ async function implementations() {
 /** Child: run one loader over `count` inputs and print its numbers as one JSON line. */
 async function fuzzOne(index) {
   const loader = defineLoaders(await implementations())[index];
-  const out = { name: loader.name, count: 0, crashes: 0, hangs: 0, slowestMs: 0, slowestInput: '', firstCrash: null, peakRssBytes: 0, seed };
+  const out = {
+    name: loader.name,
+    count: 0,
+    crashes: 0,
+    hangs: 0,
+    slowestMs: 0,
+    slowestInput: '',
+    firstCrash: null,
+    peakRssBytes: 0,
+    seed,
+  };
   for (let batch = 0; out.count < count; batch++) {
     for (const input of fc.sample(loader.inputs, { numRuns: Math.min(BATCH, count - out.count), seed: seed + batch })) {
       const started = performance.now();
@@ -44,7 +61,13 @@ async function fuzzOne(index) {
         loader.run(input);
       } catch (err) {
         out.crashes++;
-        out.firstCrash ??= { error: String(err?.stack ?? err).split('\n').slice(0, 4).join(' | '), input: describe(input) };
+        out.firstCrash ??= {
+          error: String(err?.stack ?? err)
+            .split('\n')
+            .slice(0, 4)
+            .join(' | '),
+          input: describe(input),
+        };
       }
       const ms = performance.now() - started;
       if (ms > HANG_MS) out.hangs++;
@@ -71,22 +94,55 @@ async function main() {
   console.log(`fuzz: ${count} inputs per loader, seed ${seed} (repeat with --seed ${seed})`);
   for (const [i, name] of names.entries()) {
     if (only && name !== only) continue;
-    const r = spawnSync(process.execPath, ['--max-old-space-size=256', '--single-threaded-gc', fileURLToPath(import.meta.url), '--child', String(i), '--count', String(count), '--seed', String(seed)], {
-      encoding: 'utf8',
-      timeout: 30 * 60 * 1000,
-      maxBuffer: 1024 * 1024,
-      env: { ...process.env, MCP_TUNNEL_LOOPBACK_ONLY: '1' },
-    });
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--max-old-space-size=256',
+        '--single-threaded-gc',
+        fileURLToPath(import.meta.url),
+        '--child',
+        String(i),
+        '--count',
+        String(count),
+        '--seed',
+        String(seed),
+      ],
+      {
+        encoding: 'utf8',
+        timeout: 30 * 60 * 1000,
+        maxBuffer: 1024 * 1024,
+        env: { ...process.env, MCP_TUNNEL_LOOPBACK_ONLY: '1' },
+      },
+    );
     const line = r.stdout.trim().split('\n').pop();
-    const row = r.status === 0 && line ? JSON.parse(line) : { name, count: 0, crashes: 1, hangs: r.error ? 1 : 0, slowestMs: 0, peakRssBytes: 0, firstCrash: { error: `the child ended with ${r.error?.message ?? `status ${r.status} ${r.signal ?? ''}`}: ${r.stderr.slice(-400)}` } };
+    const row =
+      r.status === 0 && line
+        ? JSON.parse(line)
+        : {
+            name,
+            count: 0,
+            crashes: 1,
+            hangs: r.error ? 1 : 0,
+            slowestMs: 0,
+            peakRssBytes: 0,
+            firstCrash: {
+              error: `the child ended with ${r.error?.message ?? `status ${r.status} ${r.signal ?? ''}`}: ${r.stderr.slice(-400)}`,
+            },
+          };
     rows.push(row);
     const mb = (row.peakRssBytes / 2 ** 20).toFixed(0);
-    console.log(`${row.name.padEnd(20)} inputs ${String(row.count).padStart(7)}  crashes ${row.crashes}  hangs ${row.hangs}  slowest ${row.slowestMs.toFixed(1).padStart(7)} ms  peak RSS ${mb.padStart(4)} MB`);
+    console.log(
+      `${row.name.padEnd(20)} inputs ${String(row.count).padStart(7)}  crashes ${row.crashes}  hangs ${row.hangs}  slowest ${row.slowestMs.toFixed(1).padStart(7)} ms  peak RSS ${mb.padStart(4)} MB`,
+    );
     if (row.firstCrash) console.log(`  first crash: ${row.firstCrash.error}\n  input: ${row.firstCrash.input ?? '?'}`);
     if (row.slowestMs > HANG_MS) console.log(`  slowest input: ${row.slowestInput}`);
   }
   const bad = rows.filter((r) => r.crashes > 0 || r.hangs > 0 || r.peakRssBytes >= RSS_LIMIT);
-  console.log(bad.length === 0 ? 'fuzz: no crash, no hang, every loader under 200 MB' : `fuzz: FAILED for ${bad.map((r) => r.name).join(', ')}`);
+  console.log(
+    bad.length === 0
+      ? 'fuzz: no crash, no hang, every loader under 200 MB'
+      : `fuzz: FAILED for ${bad.map((r) => r.name).join(', ')}`,
+  );
   process.exitCode = bad.length === 0 ? 0 : 1;
 }
 

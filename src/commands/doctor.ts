@@ -180,7 +180,8 @@ export async function runDoctor(opts: DoctorOptions, io: CliIO, out: (t: string)
   } finally {
     lastResort.stop();
   }
-  let results = markEscapes(runChecks(CHECKS, facts, { only: opts.only, skip: opts.skip }), CHECKS, lastResort.escaped());
+  const judged = runChecks(CHECKS, facts, { only: opts.only, skip: opts.skip });
+  let results = markEscapes(judged, CHECKS, lastResort.escaped());
   const color = useColor(opts.color, io.stdoutIsTTY, io.env);
   // Repairs are told on stdout when it carries the human report, else on stderr (stdout stays one document).
   const fixSink = stdoutFormat === undefined || stdoutFormat === 'human' ? out : err;

@@ -61,12 +61,18 @@ export function runChecks(checks: readonly Check[], facts: Readonly<Facts>, sele
  * check's pass or warning is not verified any more: it becomes `error` with what escaped. Fails
  * and skips keep their own reason. With nothing to mark, the first live check carries it.
  */
-export function markEscapes(results: CheckResult[], checks: readonly Check[], escaped: readonly string[]): CheckResult[] {
+export function markEscapes(
+  results: CheckResult[],
+  checks: readonly Check[],
+  escaped: readonly string[],
+): CheckResult[] {
   if (escaped.length === 0) return results;
   const live = new Set(checks.filter((c) => c.kind === 'live').map((c) => c.id));
-  const reason = clip(`a probe failed unexpectedly during the run, so this result is not verified: ${escaped.join('; ')}`);
+  const why = escaped.join('; ');
+  const reason = clip(`a probe failed unexpectedly during the run, so this result is not verified: ${why}`);
   const markable = (r: CheckResult) => live.has(r.id) && (r.status === 'pass' || r.status === 'warn');
-  const target = results.some(markable) ? markable : (r: CheckResult) => r === (results.find((x) => live.has(x.id)) ?? results[0]);
+  const firstLive = results.find((x) => live.has(x.id)) ?? results[0];
+  const target = results.some(markable) ? markable : (r: CheckResult) => r === firstLive;
   return results.map((r) => (target(r) ? { ...r, status: 'error', reason, findings: [] } : r));
 }
 
@@ -79,7 +85,7 @@ export function cloneFacts<T>(value: T): T {
   const copyOf = (v: unknown): unknown => {
     if (!v || typeof v !== 'object') return v;
     if (Array.isArray(v)) return new Array<unknown>(v.length);
-    if (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null) return {};
+    if ([Object.prototype, null].includes(Object.getPrototypeOf(v))) return {};
     return structuredClone(v);
   };
   const root = copyOf(value);
@@ -87,7 +93,8 @@ export function cloneFacts<T>(value: T): T {
   while (stack.length > 0) {
     const [from, to] = stack.pop()!;
     if (!from || typeof from !== 'object' || to === from) continue;
-    if (!Array.isArray(from) && Object.getPrototypeOf(from) !== Object.prototype && Object.getPrototypeOf(from) !== null) continue;
+    const plain = Array.isArray(from) || [Object.prototype, null].includes(Object.getPrototypeOf(from));
+    if (!plain) continue;
     for (const [k, v] of Object.entries(from)) {
       const copy = copyOf(v);
       (to as Record<string, unknown>)[k] = copy;
@@ -106,7 +113,8 @@ export function deepFreeze<T>(value: T): T {
   const stack: unknown[] = [value];
   while (stack.length > 0) {
     const v = stack.pop();
-    if (!v || typeof v !== 'object' || Object.isFrozen(v) || ArrayBuffer.isView(v) || v instanceof ArrayBuffer) continue;
+    if (!v || typeof v !== 'object' || Object.isFrozen(v)) continue;
+    if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer) continue;
     Object.freeze(v);
     for (const child of Object.values(v as Record<string, unknown>)) stack.push(child);
   }

@@ -6,7 +6,8 @@
 import { setFlagsFromString } from 'node:v8';
 import { FragmentPrefilter } from './prefilter.js';
 import { DEFAULT_MAX_LINE_BYTES, LineScanner } from './scanner.js';
-import { FIFO_WRITER_WAIT_MS, followFile, openInput, readFile, readStream, type Input, type ReadOutcome } from './reader.js';
+import { FIFO_WRITER_WAIT_MS, followFile, openInput, readFile, readStream } from './reader.js';
+import type { Input, ReadOutcome } from './reader.js';
 import { LogCollector, SignatureIndex, type LogEvent } from './matcher.js';
 import type { LogSource, LogsReport } from './report.js';
 import { prefilterFragments } from '../catalog/signatures.js';
@@ -87,7 +88,10 @@ export async function runLogs(opts: LogsOptions, io: LogsIO): Promise<number> {
       inputs.push({ kind: 'stream', name: 'stdin', stream: io.stdin });
       continue;
     }
-    const fifo = { waitMs: opts.follow ? Infinity : (opts.fifoWaitMs ?? FIFO_WRITER_WAIT_MS), onWait: (t: string) => io.stderr(`mcp-tunnel logs: ${t}\n`) };
+    const fifo = {
+      waitMs: opts.follow ? Infinity : (opts.fifoWaitMs ?? FIFO_WRITER_WAIT_MS),
+      onWait: (t: string) => io.stderr(`mcp-tunnel logs: ${t}\n`),
+    };
     const opened = await openInput(name, fifo);
     if ('problem' in opened) problems.push(opened.problem);
     else inputs.push(opened);

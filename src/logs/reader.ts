@@ -49,7 +49,10 @@ export interface FifoWait {
  * blocks open() until a writer opens it: it is first looked at without blocking (O_NONBLOCK, as
  * the doctor's reader does), then waited for, saying so, and given up after `fifo.waitMs`.
  */
-export async function openInput(path: string, fifo: FifoWait = { waitMs: FIFO_WRITER_WAIT_MS, onWait: () => undefined }): Promise<Input | { problem: string }> {
+export async function openInput(
+  path: string,
+  fifo: FifoWait = { waitMs: FIFO_WRITER_WAIT_MS, onWait: () => undefined },
+): Promise<Input | { problem: string }> {
   let handle: FileHandle;
   try {
     const peek = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
@@ -78,7 +81,7 @@ export async function openInput(path: string, fifo: FifoWait = { waitMs: FIFO_WR
   }
 }
 
-/** Wait for a writer on a FIFO, at most `fifo.waitMs`; the blocked open() is released by opening the write end ourselves. */
+/** Wait for a writer on a FIFO, at most `fifo.waitMs`; a blocked open() is released by opening its write end. */
 async function openFifo(path: string, fifo: FifoWait): Promise<{ handle: FileHandle } | { problem: string }> {
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<'timeout'>((resolve) => {
@@ -86,7 +89,9 @@ async function openFifo(path: string, fifo: FifoWait): Promise<{ handle: FileHan
   });
   const opening = open(path, 'r');
   // Say so only when the open does wait (a FIFO with a writer already, /dev/stdin, opens at once).
-  const note = setTimeout(() => fifo.onWait(`${path} is a FIFO: waiting for a writer${Number.isFinite(fifo.waitMs) ? ` (at most ${Math.round(fifo.waitMs / 1000)} s)` : ''}`), 200);
+  const seconds = Math.round(fifo.waitMs / 1000);
+  const limit = Number.isFinite(fifo.waitMs) ? ` (at most ${seconds} s)` : '';
+  const note = setTimeout(() => fifo.onWait(`${path} is a FIFO: waiting for a writer${limit}`), 200);
   const first = await Promise.race([opening, timedOut]);
   clearTimeout(timer);
   clearTimeout(note);
@@ -98,7 +103,7 @@ async function openFifo(path: string, fifo: FifoWait): Promise<{ handle: FileHan
     // the open has just returned by itself (a writer came and went)
   }
   await opening.then((h) => h.close()).catch(() => undefined);
-  return { problem: `cannot read ${path}: it is a FIFO and no writer opened it within ${Math.round(fifo.waitMs / 1000)} s` };
+  return { problem: `cannot read ${path}: it is a FIFO and no writer opened it within ${seconds} s` };
 }
 
 function fsProblem(err: unknown): string {
@@ -168,10 +173,15 @@ async function readGzip(compressed: NodeJS.ReadableStream, scanner: LineScanner,
       if (first && looksBinary(chunk as Buffer)) binary = true;
       first = false;
       inflated += (chunk as Buffer).length;
-      const tooMuch = inflated > GZIP_LIMITS.maxBytes || (inflated > GZIP_LIMITS.freeBytes && inflated > GZIP_LIMITS.maxRatio * gunzip.bytesWritten);
+      const overRatio = inflated > GZIP_LIMITS.freeBytes && inflated > GZIP_LIMITS.maxRatio * gunzip.bytesWritten;
+      const tooMuch = inflated > GZIP_LIMITS.maxBytes || overRatio;
       if (tooMuch) {
         cut = true;
-        problem = `inflates to more than ${inflated > GZIP_LIMITS.maxBytes ? `${GZIP_LIMITS.maxBytes / 2 ** 30} GiB` : `${GZIP_LIMITS.maxRatio} times its compressed size`} (a gzip bomb, or not a log); stopped after ${Math.round(inflated / 2 ** 20)} MiB, the lines before were read`;
+        const { maxRatio, maxBytes } = GZIP_LIMITS;
+        const beyond = overRatio ? `${maxRatio} times its compressed size` : `${maxBytes / 2 ** 30} GiB`;
+        const read = Math.round(inflated / 2 ** 20);
+        problem = `inflates to more than ${beyond} (a gzip bomb, or not a log); stopped after ${read} MiB`;
+        problem += ', the lines before were read';
         gunzip.destroy();
         break;
       }

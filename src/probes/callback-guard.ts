@@ -6,7 +6,10 @@
 import { describeError } from '../core/errors.js';
 
 /** `fn`, except that a throw inside it is passed to `onThrow` (the probe's failure) instead of escaping. */
-export function guarded<A extends unknown[]>(onThrow: (err: unknown) => void, fn: (...args: A) => void): (...args: A) => void {
+export function guarded<A extends unknown[]>(
+  onThrow: (err: unknown) => void,
+  fn: (...args: A) => void,
+): (...args: A) => void {
   return (...args: A) => {
     try {
       fn(...args);

@@ -109,7 +109,8 @@ export function createDnsClient(servers: readonly string[]): DnsClient {
       // Never the system resolver under the guard: a loopback name is answered without a query.
       const refused = lookupRefusal(name);
       if (refused) return { ok: false, failure: 'guard', detail: refused, latencyMs: 0 };
-      return { ok: true, value: isIP(name) === 4 ? [name] : loopbackNameAddresses(4).map((a) => a.address), latencyMs: 0 };
+      const value = isIP(name) === 4 ? [name] : loopbackNameAddresses(4).map((a) => a.address);
+      return { ok: true, value, latencyMs: 0 };
     }
     const d = startDeadline(timeoutMs, parent);
     let unsubscribe = () => undefined as void;

@@ -72,8 +72,10 @@ export async function probeEdgeTcpTls(address: string, port: number, timeoutMs: 
           latencyMs: d.elapsed(),
         }),
       );
-      const fault = (err: unknown) =>
-        finish({ ...base, connectMs, ok: false, failure: 'tls-error', detail: internalFailureDetail(`TLS with ${target}`, err), latencyMs: d.elapsed() });
+      const fault = (err: unknown) => {
+        const detail = internalFailureDetail(`TLS with ${target}`, err);
+        finish({ ...base, connectMs, ok: false, failure: 'tls-error', detail, latencyMs: d.elapsed() });
+      };
       socket.once('error', guarded(fault, (err: Error) => {
         const kind = classifyConnectError(err);
         const failure = kind === 'reset' || kind === 'refused' ? 'reset' : kind === 'error' ? 'tls-error' : kind;

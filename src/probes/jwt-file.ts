@@ -32,7 +32,9 @@ function decodePart(part: string, name: string): { ok: true; value: Record<strin
   } catch {
     return { ok: false, problem: `its ${name} segment does not decode to UTF-8 text` };
   }
-  if (jsonNestsDeeper(text)) return { ok: false, problem: `its ${name} segment nests JSON deeper than ${MAX_JSON_DEPTH} levels; refused` };
+  if (jsonNestsDeeper(text)) {
+    return { ok: false, problem: `its ${name} segment nests JSON deeper than ${MAX_JSON_DEPTH} levels; refused` };
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -50,7 +52,9 @@ export function describeJwt(text: string, path: string, wrappedIn: string | null
     return { state: 'invalid', path, problem: 'starts with "Bearer ": save only the token itself, without the Authorization scheme' };
   }
   if (wrappedIn === null && token.startsWith('{')) {
-    if (jsonNestsDeeper(token)) return { state: 'invalid', path, problem: `is JSON nested deeper than ${MAX_JSON_DEPTH} levels; refused` };
+    if (jsonNestsDeeper(token)) {
+      return { state: 'invalid', path, problem: `is JSON nested deeper than ${MAX_JSON_DEPTH} levels; refused` };
+    }
     let obj: unknown;
     try {
       obj = JSON.parse(token);

@@ -48,7 +48,7 @@ export function lookupRefusal(name: string): string | null {
   if (!loopbackOnly()) return null;
   if (isIP(name.replace(/^\[|\]$/g, ''))) return guardRefusal(name);
   if (isLoopbackName(name)) return null;
-  return `${GUARD_MESSAGE}: ${name} would be looked up by the system resolver, which may send the query off this machine`;
+  return `${GUARD_MESSAGE}: ${name} would be looked up by the system resolver, which may send queries off the machine`;
 }
 
 /** The loopback addresses a loopback name stands for, answered without any lookup. */
@@ -86,7 +86,9 @@ export function guardedLookup(hostname: string, options: LookupOneOptions | numb
     cb(null, first.address, first.family);
   };
   if (!loopbackOnly()) {
-    systemLookup(hostname, { ...opts, all: true }, (err, addresses) => (err ? cb(err, opts.all ? [] : '') : answer(addresses as LookupAddress[])));
+    systemLookup(hostname, { ...opts, all: true }, (err, addresses) =>
+      err ? cb(err, opts.all ? [] : '') : answer(addresses as LookupAddress[]),
+    );
     return;
   }
   // Asynchronous like a real lookup: net and undici expect the callback after they return.

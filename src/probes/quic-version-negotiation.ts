@@ -109,8 +109,10 @@ export async function probeQuicVersionNegotiation(address: string, port: number,
         latencyMs: d.elapsed(),
       }),
     );
-    const fault = (err: unknown) =>
-      finish({ ok: false, failure: 'error', detail: internalFailureDetail(`UDP to ${target}`, err), versions: [], latencyMs: d.elapsed() });
+    const fault = (err: unknown) => {
+      const detail = internalFailureDetail(`UDP to ${target}`, err);
+      finish({ ok: false, failure: 'error', detail, versions: [], latencyMs: d.elapsed() });
+    };
     socket.on('error', guarded(fault, (err: Error) => {
       const kind = classifyConnectError(err);
       finish({ ok: false, failure: kind, detail: `UDP: ${describeConnectFailure(kind, target, err)}`, versions: [], latencyMs: d.elapsed() });

@@ -74,7 +74,10 @@ export function openTcp(host: string, port: number, timeoutMs: number, parent?: 
       if (!result.ok) socket.destroy();
       resolve(result);
     };
-    const fault = (err: unknown) => finish({ ok: false, failure: 'error', detail: internalFailureDetail(`TCP to ${target}`, err), latencyMs: d.elapsed() });
+    const fault = (err: unknown) => {
+      const detail = internalFailureDetail(`TCP to ${target}`, err);
+      finish({ ok: false, failure: 'error', detail, latencyMs: d.elapsed() });
+    };
     const onError = guarded(fault, (err: Error) => {
       const kind = classifyConnectError(err);
       finish({ ok: false, failure: kind, detail: describeConnectFailure(kind, target, err), latencyMs: d.elapsed() });

@@ -77,7 +77,8 @@ async function speaksTls(host: string, port: number, timeoutMs: number, parent?:
     const unsubscribe = whenAborted(d.signal, () => done(seen));
     const fault = () => done(false);
     socket.once('secureConnect', guarded(fault, () => done(true)));
-    socket.once('error', guarded(fault, (err: Error) => done(seen || /alert|handshake failure|unsupported protocol/i.test(err.message))));
+    const tlsAnswer = /alert|handshake failure|unsupported protocol/i;
+    socket.once('error', guarded(fault, (err: Error) => done(seen || tlsAnswer.test(err.message))));
   });
 }
 
@@ -119,7 +120,9 @@ export async function probeListener(url: ProxyUrl, hostHeader: string, timeoutMs
       }));
       socket.on('end', guarded(fault, () => finish(bytes.length > 0 ? 'data' : 'closed')));
       socket.on('close', guarded(fault, () => finish(bytes.length > 0 ? 'data' : 'closed')));
-      socket.on('error', guarded(fault, (err: Error) => finish(bytes.length > 0 ? 'data' : classifyConnectError(err) === 'reset' ? 'reset' : 'closed')));
+      const onError = (err: Error) =>
+        finish(bytes.length > 0 ? 'data' : classifyConnectError(err) === 'reset' ? 'reset' : 'closed');
+      socket.on('error', guarded(fault, onError));
       socket.write(upgradeRequest(url.path, hostHeader));
     });
     const firstBytesHex = answer.bytes.length > 0 ? answer.bytes.subarray(0, FIRST_BYTES).toString('hex') : null;
@@ -239,7 +242,7 @@ export async function probeInnerTls(o: InnerTlsOptions): Promise<InnerTlsRouteFa
           : fail('timeout', `the WebSocket upgrade to ${o.url.href} (Host ${o.hostname}) got no answer before the deadline`),
       ),
     );
-    const fault = (err: unknown) => finish(fail('error', internalFailureDetail(`the inner TLS probe of ${o.url.href}`, err)));
+    const fault = (err: unknown) => finish(fail('error', internalFailureDetail(`inner TLS via ${o.url.href}`, err)));
     ws.once('unexpected-response', guarded(fault, (_req: unknown, res: { statusCode?: number }) => {
       finish(fail('websocket-failed', `${o.url.href} answered the WebSocket upgrade (Host ${o.hostname}) with HTTP ${res.statusCode} instead of 101`));
     }));

@@ -74,10 +74,14 @@ export function parseYamlText(text: string, path: string): FileFact<YamlDocument
     doc = composeBounded(text, lineCounter);
   } catch (err) {
     // The limits keep the parser far from its stack; this is the net for whatever they miss.
-    return { state: 'invalid', path, problem: `could not be parsed as YAML: ${err instanceof Error ? err.message : String(err)}`, location: { file: path } };
+    const problem = `could not be parsed as YAML: ${err instanceof Error ? err.message : String(err)}`;
+    return { state: 'invalid', path, problem, location: { file: path } };
   }
-  if (doc === null) return { state: 'invalid', path, problem: 'is not valid YAML: it holds no document', location: { file: path } };
-  if ('tooManyErrors' in doc) return { state: 'invalid', path, problem: `is not valid YAML: more than ${YAML_LIMITS.maxErrors} errors`, location: { file: path } };
+  const refuse = (problem: string): FileFact<YamlDocumentFacts> => {
+    return { state: 'invalid', path, problem, location: { file: path } };
+  };
+  if (doc === null) return refuse('is not valid YAML: it holds no document');
+  if ('tooManyErrors' in doc) return refuse(`is not valid YAML: more than ${YAML_LIMITS.maxErrors} errors`);
   if (doc.errors.length > 0) {
     const err = doc.errors[0];
     const pos = lineCounter.linePos(err.pos[0]);

@@ -22,7 +22,8 @@ export const YAML_LIMITS = {
 /** Null when the text is within the limits, else why it is refused (after "is "). */
 export function yamlLimitRefusal(text: string): string | null {
   const L = YAML_LIMITS;
-  if (text.length > L.maxBytes) return `too large for a YAML document (${text.length} characters; at most ${L.maxBytes})`;
+  if (text.length > L.maxBytes)
+    return `too large for a YAML document (${text.length} characters; at most ${L.maxBytes})`;
   let marks = 0;
   let aliases = 0;
   let flow = 0;
@@ -32,7 +33,8 @@ export function yamlLimitRefusal(text: string): string | null {
   while (i < text.length) {
     // One line: its indentation, compact entries, then its marks.
     const end = text.indexOf('\n', i) === -1 ? text.length : text.indexOf('\n', i);
-    if (end - i > L.maxLineBytes) return `not a plausible YAML document: line ${line} is longer than ${L.maxLineBytes} characters`;
+    if (end - i > L.maxLineBytes)
+      return `not a plausible YAML document: line ${line} is longer than ${L.maxLineBytes} characters`;
     let j = i;
     while (j < end && text.charCodeAt(j) === 32) j++;
     const blank = j === end || text[j] === '#' || text[j] === '\r';
@@ -58,15 +60,20 @@ export function yamlLimitRefusal(text: string): string | null {
         marks++;
       } else if (c === ',') marks++;
       else if ((c === ':' || c === '-' || c === '?') && (next === ' ' || next === '\r')) marks++;
-      else if ((c === '*' || c === '&' || c === '!') && (prev === ' ' || prev === '[' || prev === '{' || prev === ',')) {
+      else if (
+        (c === '*' || c === '&' || c === '!') &&
+        (prev === ' ' || prev === '[' || prev === '{' || prev === ',')
+      ) {
         marks++;
         if (c === '*') aliases++;
       }
-      if (flow + compact + indents.length > L.maxDepth) return `nested deeper than ${L.maxDepth} levels (line ${line}); refused`;
+      if (flow + compact + indents.length > L.maxDepth)
+        return `nested deeper than ${L.maxDepth} levels (line ${line}); refused`;
     }
     if (indents.length + compact > L.maxDepth) return `nested deeper than ${L.maxDepth} levels (line ${line}); refused`;
     marks++;
-    if (marks > L.maxMarks) return `too complex for a deployment file (more than ${L.maxMarks} lines and YAML marks); refused`;
+    if (marks > L.maxMarks)
+      return `too complex for a deployment file (more than ${L.maxMarks} lines and YAML marks); refused`;
     if (aliases > L.maxAliases) return `using more than ${L.maxAliases} YAML aliases; refused`;
     line++;
     i = end + 1;

@@ -22,7 +22,7 @@ function piped(args: string, reader: string): { code: number; stderr: string; ti
 }
 
 describe('a closed output pipe ends the process quietly with its exit code', () => {
-  it('doctor --offline | true: the report\'s exit code (1), nothing on stderr', () => {
+  it("doctor --offline | true: the report's exit code (1), nothing on stderr", () => {
     for (let i = 0; i < 3; i++) {
       const r = piped(`doctor --offline --verbose --dir "${join(FIXTURES, 'broken-expired')}"`, 'true');
       expect(r.stderr).not.toMatch(/EPIPE|Error|at /);
@@ -31,7 +31,10 @@ describe('a closed output pipe ends the process quietly with its exit code', () 
   });
 
   it('checks | head -1 and checks --json | true: exit 0, nothing on stderr', () => {
-    for (const [args, reader] of [['checks', 'head -1'], ['checks --json', 'true']]) {
+    for (const [args, reader] of [
+      ['checks', 'head -1'],
+      ['checks --json', 'true'],
+    ]) {
       const r = piped(args, reader);
       expect(r.stderr, args).toBe('');
       expect(r.code, args).toBe(0);

@@ -19,11 +19,30 @@ describe.skipIf(gate.skip)('loopback-only guard: no query leaves the machine', (
   it('a live run with an API key and the default API URL: no inet traffic off loopback, no DNS query', () => {
     gate.assert();
     const out = join(mkdtempSync(join(tmpdir(), 'mcp-tunnel-guard-')), 'trace');
-    const args = ['doctor', '--json', '--dir', join(FIXTURES, 'compose-healthy'), '--edge', '127.0.0.1:9', '--dns-server', '127.0.0.1:9', '--proxy', 'ws://127.0.0.1:9/', '--timeout', '500'];
+    const args = [
+      'doctor',
+      '--json',
+      '--dir',
+      join(FIXTURES, 'compose-healthy'),
+      '--edge',
+      '127.0.0.1:9',
+      '--dns-server',
+      '127.0.0.1:9',
+      '--proxy',
+      'ws://127.0.0.1:9/',
+      '--timeout',
+      '500',
+    ];
     const env = cleanEnv({ ANTHROPIC_API_KEY: 'sk-ant-guard-test-000000000000000000' });
-    const r = spawnSync('strace', ['-f', '-qq', '-e', 'trace=connect,sendto,sendmsg', '-o', out, process.execPath, BIN, ...args], { env, encoding: 'utf8', timeout: 60000 });
+    const r = spawnSync(
+      'strace',
+      ['-f', '-qq', '-e', 'trace=connect,sendto,sendmsg', '-o', out, process.execPath, BIN, ...args],
+      { env, encoding: 'utf8', timeout: 60000 },
+    );
     expect([0, 1]).toContain(r.status);
-    const inet = readFileSync(out, 'utf8').split('\n').filter((l) => /AF_INET6?\b/.test(l));
+    const inet = readFileSync(out, 'utf8')
+      .split('\n')
+      .filter((l) => /AF_INET6?\b/.test(l));
     // The trace does see the run's loopback traffic (the test would pass vacuously otherwise).
     expect(inet.some((l) => /inet_addr\("127\.0\.0\.1"\)/.test(l))).toBe(true);
     expect(inet.filter((l) => /inet_addr\("(?!127\.)/.test(l) || /inet_pton\(AF_INET6, "(?!::1")/.test(l))).toEqual([]);

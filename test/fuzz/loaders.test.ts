@@ -25,13 +25,35 @@ interface Loader {
 }
 
 const loaders = defineLoaders({
-  parseYamlText, readProxyConfig, composeServices, serviceEnvironment, commandArgs, volumeMounts, parseDotenv,
-  readCertificateBytes, readPrivateKeyBytes, describeJwt, describeTokenValue, parseLine, cloneFacts, deepFreeze,
+  parseYamlText,
+  readProxyConfig,
+  composeServices,
+  serviceEnvironment,
+  commandArgs,
+  volumeMounts,
+  parseDotenv,
+  readCertificateBytes,
+  readPrivateKeyBytes,
+  describeJwt,
+  describeTokenValue,
+  parseLine,
+  cloneFacts,
+  deepFreeze,
 }) as Loader[];
 
 describe('every loader answers any input, fast, without throwing', () => {
   it('covers the loaders of the brief', () => {
-    expect(loaders.map((l) => l.name)).toEqual(['proxy YAML', 'Compose', 'Helm values', '.env', 'PEM/DER certificate', 'PEM/DER private key', 'JWT', 'tunnel token', 'log line']);
+    expect(loaders.map((l) => l.name)).toEqual([
+      'proxy YAML',
+      'Compose',
+      'Helm values',
+      '.env',
+      'PEM/DER certificate',
+      'PEM/DER private key',
+      'JWT',
+      'tunnel token',
+      'log line',
+    ]);
   });
 
   it.each(loaders.map((l) => [l.name, l] as const))('%s', (_name, loader) => {

@@ -21,7 +21,18 @@ const port = silent.address().port;
 
 let stdout = '';
 const code = await runCli(
-  ['doctor', '--json', '--dir', join(FIXTURES, 'compose-healthy'), '--edge', `127.0.0.1:${port}`, '--dns-server', '127.0.0.1:9', '--timeout', '800'],
+  [
+    'doctor',
+    '--json',
+    '--dir',
+    join(FIXTURES, 'compose-healthy'),
+    '--edge',
+    `127.0.0.1:${port}`,
+    '--dns-server',
+    '127.0.0.1:9',
+    '--timeout',
+    '800',
+  ],
   {
     stdout: (t) => void (stdout += t),
     stderr: () => undefined,

@@ -16,7 +16,11 @@ import { makeEdgeCerts, type EdgeCerts } from '../lab/certs.js';
 import { stopAll } from '../lab/processes.js';
 import { labGate, programMissing } from '../lab/programs.js';
 
-const gate = labGate('an edge with an empty-subject certificate', programMissing('caddy', ['version']), programMissing('openssl', ['version']));
+const gate = labGate(
+  'an edge with an empty-subject certificate',
+  programMissing('caddy', ['version']),
+  programMissing('openssl', ['version']),
+);
 
 describe.skipIf(gate.skip)('edge certificate with an empty subject (Caddy)', () => {
   let certs: EdgeCerts;
@@ -47,9 +51,24 @@ describe.skipIf(gate.skip)('edge certificate with an empty subject (Caddy)', () 
   it('a live doctor run prints a full JSON report, edge-tcp judged', async () => {
     gate.assert();
     const env = cleanEnv({ MCP_TUNNEL_EDGE_CA: certs.caFile });
-    const args = ['doctor', '--json', '--dir', join(FIXTURES, 'compose-healthy'), '--edge', `${edge.host}:${edge.port}`, '--dns-server', '127.0.0.1:9', '--timeout', '1500'];
+    const args = [
+      'doctor',
+      '--json',
+      '--dir',
+      join(FIXTURES, 'compose-healthy'),
+      '--edge',
+      `${edge.host}:${edge.port}`,
+      '--dns-server',
+      '127.0.0.1:9',
+      '--timeout',
+      '1500',
+    ];
     // Asynchronously: Caddy runs beside this process, and a failing run must still be read.
-    const r = await promisify(execFile)(process.execPath, [BIN, ...args], { env, encoding: 'utf8', timeout: 30000 }).catch((e) => e as { stdout: string; stderr: string; code: number });
+    const r = await promisify(execFile)(process.execPath, [BIN, ...args], {
+      env,
+      encoding: 'utf8',
+      timeout: 30000,
+    }).catch((e) => e as { stdout: string; stderr: string; code: number });
     expect(r.stderr).not.toMatch(/TypeError|internal error/);
     const report = JSON.parse(r.stdout) as DoctorReport;
     expect(report.results.length).toBeGreaterThan(20);

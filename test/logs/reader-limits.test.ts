@@ -37,7 +37,12 @@ describe('gzip inflation limits', () => {
 
   it('an ordinary gzip log is read whole', async () => {
     const file = join(dir, 'ok.gz');
-    writeFileSync(file, gzipSync(Buffer.from('ERR failed to dial to edge with quic: timeout: no recent network activity\n'.repeat(20000))));
+    writeFileSync(
+      file,
+      gzipSync(
+        Buffer.from('ERR failed to dial to edge with quic: timeout: no recent network activity\n'.repeat(20000)),
+      ),
+    );
     const io = fakeIO();
     const code = await runLogs(options({ files: [file], json: true }), io);
     const report = JSON.parse(io.stdoutText()) as LogsReport;
@@ -64,7 +69,9 @@ describe('a FIFO as input', () => {
     const fifo = join(dir, 'latewriter');
     execFileSync('mkfifo', [fifo]);
     const io = fakeIO();
-    const writer = new Promise((r) => setTimeout(r, 400)).then(() => writeFile(fifo, 'ERR failed to dial to edge with quic: timeout: no recent network activity\n'));
+    const writer = new Promise((r) => setTimeout(r, 400)).then(() =>
+      writeFile(fifo, 'ERR failed to dial to edge with quic: timeout: no recent network activity\n'),
+    );
     const code = await runLogs({ ...options({ files: [fifo], json: true }), fifoWaitMs: 5000 }, io);
     await writer;
     const report = JSON.parse(io.stdoutText()) as LogsReport;

@@ -28,7 +28,11 @@ describe('YAML loader limits', () => {
     ['one line of 75,000 aliases (300 KB)', `a: &a x\nb: [${'*a, '.repeat(75000)}]\n`, /too large|aliases|longer than/],
     ['a line of 600 aliases', `a: &a x\nb: [${'*a, '.repeat(600)}]\n`, /more than 500 YAML aliases/],
     ['40,000 lines of errors', ': : :\n'.repeat(40000), /too complex/],
-    ['a block nested 200 levels deep', Array.from({ length: 200 }, (_, i) => `${' '.repeat(i)}k:`).join('\n'), /nested deeper than 64/],
+    [
+      'a block nested 200 levels deep',
+      Array.from({ length: 200 }, (_, i) => `${' '.repeat(i)}k:`).join('\n'),
+      /nested deeper than 64/,
+    ],
     ['"- " nested 5,000 times on one line', `${'- '.repeat(5000)}x`, /nested deeper than 64/],
   ])('%s: refused before the parser, in well under 2 s', (_name, text, problem) => {
     const { value, ms } = timed(() => parseYamlText(text, 'c.yaml'));
@@ -43,10 +47,14 @@ describe('YAML loader limits', () => {
     if (f.state === 'invalid') expect(f.problem).toBe('is not valid YAML: more than 20 errors');
   });
 
-  it('finds a duplicate key among 9,000 in one pass (the parser\'s own check compares every pair)', () => {
+  it("finds a duplicate key among 9,000 in one pass (the parser's own check compares every pair)", () => {
     const text = `${Array.from({ length: 9000 }, (_, i) => `k${i}: v`).join('\n')}\nk5: again\n`;
     const { value, ms } = timed(() => parseYamlText(text, 'c.yaml'));
-    expect(value).toMatchObject({ state: 'invalid', problem: 'is not valid YAML: Map keys must be unique', location: { line: 9001, column: 1 } });
+    expect(value).toMatchObject({
+      state: 'invalid',
+      problem: 'is not valid YAML: Map keys must be unique',
+      location: { line: 9001, column: 1 },
+    });
     expect(ms).toBeLessThan(2000);
   });
 });
@@ -56,7 +64,10 @@ describe('YAML keys', () => {
     const { value, ms } = timed(() => parseYamlText('? '.repeat(59), 'c.yaml'));
     expect(value).toMatchObject({ state: 'invalid', problem: 'uses a mapping or a list as a key; refused' });
     expect(ms).toBeLessThan(2000);
-    expect(parseYamlText('{[a, b]: c}\n', 'c.yaml')).toMatchObject({ state: 'invalid', problem: 'uses a mapping or a list as a key; refused' });
+    expect(parseYamlText('{[a, b]: c}\n', 'c.yaml')).toMatchObject({
+      state: 'invalid',
+      problem: 'uses a mapping or a list as a key; refused',
+    });
   });
 });
 
@@ -100,7 +111,10 @@ describe('the doctor on such files: a report, never an internal error', () => {
   cpSync(join(FIXTURES, 'compose-healthy'), dir, { recursive: true });
 
   it('a !!binary value in the proxy config: a JSON report (was: internal error, exit 2, no JSON)', () => {
-    writeFileSync(join(dir, 'config', 'mcp-proxy.yaml'), 'listen_addr: ":8443"\ncert: !!binary aGVsbG8=\nroutes:\n  a: http://10.0.0.1:80\n');
+    writeFileSync(
+      join(dir, 'config', 'mcp-proxy.yaml'),
+      'listen_addr: ":8443"\ncert: !!binary aGVsbG8=\nroutes:\n  a: http://10.0.0.1:80\n',
+    );
     const r = runCli(['doctor', '--offline', '--json', '--dir', dir]);
     expect(r.stderr).not.toMatch(/internal error/);
     const report = JSON.parse(r.stdout) as DoctorReport;
@@ -109,7 +123,10 @@ describe('the doctor on such files: a report, never an internal error', () => {
 
   it('a JWT nesting 4,000 arrays: a JSON report with the token judged (was: stack overflow in deepFreeze)', () => {
     const jwt = join(dir, 'deep.jwt');
-    writeFileSync(jwt, `${b64url('{"alg":"RS256","kid":"k"}')}.${b64url(`{"iss":"x","a":${'['.repeat(4000)}${']'.repeat(4000)}}`)}.c2ln`);
+    writeFileSync(
+      jwt,
+      `${b64url('{"alg":"RS256","kid":"k"}')}.${b64url(`{"iss":"x","a":${'['.repeat(4000)}${']'.repeat(4000)}}`)}.c2ln`,
+    );
     const r = runCli(['doctor', '--offline', '--json', '--dir', dir, '--jwt-file', jwt]);
     expect(r.stderr).not.toMatch(/internal error/);
     const report = JSON.parse(r.stdout) as DoctorReport;
