@@ -11,7 +11,7 @@ export const YAML_LIMITS = {
   maxLineBytes: 64 * 1024,
   /** Nesting levels: indentation levels, compact `- ` / `? ` entries and flow brackets together. */
   maxDepth: 64,
-  /** Lines plus structural marks (flow indicators, `- `, `: `, anchors, aliases, tags). */
+  /** Lines plus structural marks (flow indicators, `- `, `: `, double quotes, anchors, aliases, tags). */
   maxMarks: 20_000,
   /** Alias references (`*name`); their expansion is capped separately (maxAliasCount). */
   maxAliases: 500,
@@ -58,7 +58,7 @@ export function yamlLimitRefusal(text: string): string | null {
       } else if (c === ']' || c === '}') {
         flow = Math.max(0, flow - 1);
         marks++;
-      } else if (c === ',') marks++;
+      } else if (c === ',' || c === '"') marks++; // a double quote opens or closes a scalar the lexer works hard on
       else if ((c === ':' || c === '-' || c === '?') && (next === ' ' || next === '\r')) marks++;
       else if (
         (c === '*' || c === '&' || c === '!') &&
