@@ -97,7 +97,7 @@ async function main() {
     const r = spawnSync(
       process.execPath,
       [
-        '--max-old-space-size=256',
+        '--max-old-space-size=150',
         '--single-threaded-gc',
         fileURLToPath(import.meta.url),
         '--child',
