@@ -5,6 +5,7 @@
 const { readFileSync } = require('node:fs');
 const argv = process.argv.slice(2);
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+  process.stdout.on('error', () => undefined); // a closed pipe (`| true`) ends the output quietly
   process.stdout.write(`${require('../package.json').version}\n`);
 } else {
   const { Script } = require('node:vm');

@@ -21,6 +21,8 @@ export interface CliIO {
   stderrIsTTY: boolean;
   env: Readonly<Record<string, string | undefined>>;
   cwd: string;
+  /** Aborts when stdout is gone (EPIPE: the reader closed the pipe): stop producing output. */
+  outputGone?: AbortSignal;
 }
 
 const FORMAT_HELP =

@@ -15,7 +15,9 @@ const MAX_LIFETIME = 3600;
 const REFUSED = 'The token exchange fails with 401 authentication_error "Authentication failed" (older API: 400 invalid_grant).';
 const ASYMMETRIC = /^(?:(?:RS|PS|ES)(?:256|384|512)|ES256K|EdDSA)$/;
 
-const iso = (s: number) => new Date(s * 1000).toISOString();
+/** A NumericDate as ISO time; one beyond what a Date holds (`"iat": 1e308`) is shown as seconds. */
+const iso = (s: number) =>
+  Math.abs(s * 1000) <= 8.64e15 ? new Date(s * 1000).toISOString() : `${s} s after 1970 (beyond any date)`;
 function ago(seconds: number): string {
   const s = Math.abs(Math.round(seconds));
   if (s < 120) return `${s} s`;

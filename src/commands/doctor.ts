@@ -6,7 +6,7 @@ import { CHECKS } from '../../checks/index.js';
 import { CATALOG } from '../catalog/catalog.js';
 import { UsageError } from '../core/errors.js';
 import { buildDoctorReport, exitCodeFor } from '../core/report.js';
-import { runChecks } from '../core/runner.js';
+import { markEscapes, runChecks } from '../core/runner.js';
 import { LAYERS } from '../core/types.js';
 import type { Facts } from '../core/facts.js';
 import { toolVersion } from '../core/version.js';
@@ -14,6 +14,7 @@ import { gatherStaticFacts } from '../probes/deployment.js';
 import { readBounded } from '../probes/bounded-file.js';
 import { registerSecret } from '../redaction/register.js';
 import { useColor, type CliIO } from '../cli.js';
+import { startLastResort } from './last-resort.js';
 import { emitOutputs, planOutputs, runEnvironment, type CommandContext } from './outputs.js';
 
 export interface DoctorOptions {
@@ -175,8 +176,15 @@ export async function runDoctor(opts: DoctorOptions, io: CliIO, out: (t: string)
   const targets = planOutputs({ format: opts.format, output: opts.output, json: opts.json }, { env: io.env, stdoutIsTTY: io.stdoutIsTTY, cwd: io.cwd });
   const stdoutFormat = targets.find((t) => t.path === null)?.format;
   if (opts.yes && !opts.fix) throw new UsageError('--yes applies the repairs of --fix: give both, or neither');
-  const facts = await gatherFacts(opts, io, timeoutMs, budgetMs, stdoutFormat);
-  let results = runChecks(CHECKS, facts, { only: opts.only, skip: opts.skip });
+  const lastResort = startLastResort();
+  let facts: Facts;
+  try {
+    facts = await gatherFacts(opts, io, timeoutMs, budgetMs, stdoutFormat);
+  } finally {
+    lastResort.stop();
+  }
+  const judged = runChecks(CHECKS, facts, { only: opts.only, skip: opts.skip });
+  let results = markEscapes(judged, CHECKS, lastResort.escaped());
   const color = useColor(opts.color, io.stdoutIsTTY, io.env);
   // Repairs are told on stdout when it carries the human report, else on stderr (stdout stays one document).
   const fixSink = stdoutFormat === undefined || stdoutFormat === 'human' ? out : err;

@@ -44,6 +44,7 @@ export async function runLogsCommand(files: string[], opts: LogsCliOptions, io: 
       failOn: opts.failOn,
       color: useColor(opts.color, io.stdoutIsTTY, io.env),
       verbose: Boolean(opts.verbose),
+      ...(io.outputGone ? { outputGone: io.outputGone } : {}),
     },
     { stdin: io.stdin, stdinIsTTY: stdinHasNoLogs(io), stdout: out, stderr: err, writeFile: context.writeFile },
   );

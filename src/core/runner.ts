@@ -45,7 +45,7 @@ export function runCheck(check: Check, facts: Readonly<Facts>): CheckResult {
 }
 
 export function runChecks(checks: readonly Check[], facts: Readonly<Facts>, selection: Selection): CheckResult[] {
-  const frozen = deepFreeze(structuredClone(facts));
+  const frozen = deepFreeze(cloneFacts(facts));
   return checks.map((check) => {
     const notSelected = isSelected(check, selection);
     if (notSelected) {
@@ -56,11 +56,67 @@ export function runChecks(checks: readonly Check[], facts: Readonly<Facts>, sele
   });
 }
 
-/** Checks must not change the facts other checks read: freeze them (as ESLint's RuleTester does). */
+/**
+ * After something escaped the probes during the run (see src/commands/last-resort.ts), a live
+ * check's pass or warning is not verified any more: it becomes `error` with what escaped. Fails
+ * and skips keep their own reason. With nothing to mark, the first live check carries it.
+ */
+export function markEscapes(
+  results: CheckResult[],
+  checks: readonly Check[],
+  escaped: readonly string[],
+): CheckResult[] {
+  if (escaped.length === 0) return results;
+  const live = new Set(checks.filter((c) => c.kind === 'live').map((c) => c.id));
+  const why = escaped.join('; ');
+  const reason = clip(`a probe failed unexpectedly during the run, so this result is not verified: ${why}`);
+  const markable = (r: CheckResult) => live.has(r.id) && (r.status === 'pass' || r.status === 'warn');
+  const firstLive = results.find((x) => live.has(x.id)) ?? results[0];
+  const target = results.some(markable) ? markable : (r: CheckResult) => r === firstLive;
+  return results.map((r) => (target(r) ? { ...r, status: 'error', reason, findings: [] } : r));
+}
+
+/**
+ * A deep copy of plain data (what facts are: objects, arrays, scalars from JSON and YAML).
+ * Iterative, unlike structuredClone, which overflows the stack near 4,000 nested arrays; any
+ * other object (a typed array from a YAML !!binary, a Date, a Map) is copied by structuredClone.
+ */
+export function cloneFacts<T>(value: T): T {
+  const copyOf = (v: unknown): unknown => {
+    if (!v || typeof v !== 'object') return v;
+    if (Array.isArray(v)) return new Array<unknown>(v.length);
+    if ([Object.prototype, null].includes(Object.getPrototypeOf(v))) return {};
+    return structuredClone(v);
+  };
+  const root = copyOf(value);
+  const stack: [unknown, unknown][] = [[value, root]];
+  while (stack.length > 0) {
+    const [from, to] = stack.pop()!;
+    if (!from || typeof from !== 'object' || to === from) continue;
+    const plain = Array.isArray(from) || [Object.prototype, null].includes(Object.getPrototypeOf(from));
+    if (!plain) continue;
+    for (const [k, v] of Object.entries(from)) {
+      const copy = copyOf(v);
+      (to as Record<string, unknown>)[k] = copy;
+      stack.push([v, copy]);
+    }
+  }
+  return root as T;
+}
+
+/**
+ * Checks must not change the facts other checks read: freeze them (as ESLint's RuleTester does).
+ * Iterative, so any depth of nesting (a JWT of 4,000 nested arrays) freezes without recursion;
+ * typed arrays and Buffers (a YAML !!binary value) cannot be frozen and are left as they are.
+ */
 export function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value as Record<string, unknown>)) deepFreeze(v);
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (!v || typeof v !== 'object' || Object.isFrozen(v)) continue;
+    if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer) continue;
+    Object.freeze(v);
+    for (const child of Object.values(v as Record<string, unknown>)) stack.push(child);
   }
   return value;
 }

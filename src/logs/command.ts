@@ -6,7 +6,8 @@
 import { setFlagsFromString } from 'node:v8';
 import { FragmentPrefilter } from './prefilter.js';
 import { DEFAULT_MAX_LINE_BYTES, LineScanner } from './scanner.js';
-import { followFile, openInput, readFile, readStream, type Input, type ReadOutcome } from './reader.js';
+import { FIFO_WRITER_WAIT_MS, followFile, openInput, readFile, readStream } from './reader.js';
+import type { Input, ReadOutcome } from './reader.js';
 import { LogCollector, SignatureIndex, type LogEvent } from './matcher.js';
 import type { LogSource, LogsReport } from './report.js';
 import { prefilterFragments } from '../catalog/signatures.js';
@@ -31,6 +32,10 @@ export interface LogsOptions {
   maxLineBytes?: number;
   /** Stops --follow (and any read in progress); without it, --follow stops on SIGINT or SIGTERM. */
   signal?: AbortSignal;
+  /** Aborts when the output is gone (EPIPE): reading stops, as nobody will see the findings. */
+  outputGone?: AbortSignal;
+  /** How long to wait for a writer on a FIFO without --follow (default FIFO_WRITER_WAIT_MS). */
+  fifoWaitMs?: number;
 }
 
 export interface LogsIO {
@@ -83,7 +88,11 @@ export async function runLogs(opts: LogsOptions, io: LogsIO): Promise<number> {
       inputs.push({ kind: 'stream', name: 'stdin', stream: io.stdin });
       continue;
     }
-    const opened = await openInput(name);
+    const fifo = {
+      waitMs: opts.follow ? Infinity : (opts.fifoWaitMs ?? FIFO_WRITER_WAIT_MS),
+      onWait: (t: string) => io.stderr(`mcp-tunnel logs: ${t}\n`),
+    };
+    const opened = await openInput(name, fifo);
     if ('problem' in opened) problems.push(opened.problem);
     else inputs.push(opened);
   }
@@ -98,6 +107,8 @@ export async function runLogs(opts: LogsOptions, io: LogsIO): Promise<number> {
   const onSignal = () => controller.abort();
   if (opts.signal?.aborted) controller.abort();
   opts.signal?.addEventListener('abort', onSignal, { once: true });
+  if (opts.outputGone?.aborted) controller.abort();
+  opts.outputGone?.addEventListener('abort', onSignal, { once: true });
   const ownSignals = opts.follow && !opts.signal;
   if (ownSignals) {
     process.once('SIGINT', onSignal);
@@ -118,6 +129,7 @@ export async function runLogs(opts: LogsOptions, io: LogsIO): Promise<number> {
   const { prefilter, index } = matcherParts();
   const collector = new LogCollector(index, onFirst);
   const sources: LogSource[] = [];
+  let cut = false;
   const note = (text: string) => io.stderr(`mcp-tunnel logs: ${text}\n`);
 
   try {
@@ -136,6 +148,7 @@ export async function runLogs(opts: LogsOptions, io: LogsIO): Promise<number> {
       scanner.end();
       if (out.binary) note(`${input.name} looks binary (it has NUL bytes); it was read as text anyway.`);
       if (out.problem) note(`${input.name}: ${out.problem}`);
+      if (out.cut) cut = true;
       sources.push({
         name: input.name,
         gzip: out.gzip,
@@ -152,6 +165,7 @@ export async function runLogs(opts: LogsOptions, io: LogsIO): Promise<number> {
     }
   } finally {
     opts.signal?.removeEventListener('abort', onSignal);
+    opts.outputGone?.removeEventListener('abort', onSignal);
     if (ownSignals) {
       process.removeListener('SIGINT', onSignal);
       process.removeListener('SIGTERM', onSignal);
@@ -182,7 +196,9 @@ export async function runLogs(opts: LogsOptions, io: LogsIO): Promise<number> {
   } else {
     await emitOutputs('logs', report, targets, ctx, { stdout: io.stdout, file: writeFile });
   }
-  return exitCodeOf(report, opts.failOn);
+  // An input cut short by a limit was not read whole: without findings, "clean" would claim too much.
+  const code = exitCodeOf(report, opts.failOn);
+  return code === EXIT_OK && cut ? EXIT_USAGE : code;
 }
 
 export function exitCodeOf(report: LogsReport, failOn: 'error' | 'warn'): number {

@@ -4,6 +4,8 @@
 // the pre-check table, plain text), its timestamp, level, message and key=value fields.
 // Only lines the byte prefilter picked reach this file, so it favours clarity over speed.
 
+import { jsonNestsDeeper } from '../core/json-nesting.js';
+
 export type Level = 'debug' | 'info' | 'warn' | 'error' | 'fatal';
 
 export type LineFormat = 'console' | 'json' | 'golog' | 'logfmt' | 'zap' | 'precheck' | 'text';
@@ -141,6 +143,8 @@ function jsonTime(v: unknown): string | null {
 }
 
 function parseJsonLine(text: string): Omit<ParsedLine, 'text' | 'origin'> | null {
+  // A deeper line is read as text: its nested values would overflow JSON.stringify below.
+  if (jsonNestsDeeper(text)) return null;
   let obj: unknown;
   try {
     obj = JSON.parse(text);
@@ -237,6 +241,7 @@ export function lineLevel(line: string): Level | null {
 }
 
 function jsonObject(text: string): Record<string, unknown> | null {
+  if (jsonNestsDeeper(text)) return null;
   try {
     const v: unknown = JSON.parse(text);
     return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;

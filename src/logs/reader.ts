@@ -3,7 +3,7 @@
 // (1f 8b), whatever the name, and inflated as a stream. --follow keeps reading a growing file
 // (polling its size, reopening it when it is rotated or truncated) until the signal aborts.
 
-import { readSync } from 'node:fs';
+import { closeSync, constants, openSync, readSync } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { pipeline, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -11,6 +11,17 @@ import { READ_BYTES, type LineScanner } from './scanner.js';
 
 const GZIP_CHUNK = 1024 * 1024;
 const BINARY_PROBE_BYTES = 8192;
+
+/**
+ * A gzip log is inflated only so far: logs compress 5-20 times (very repetitive ones up to ~100);
+ * a "gzip bomb" (4 MB of zeros or newlines inflate to 4 GiB) would keep the matcher busy for
+ * minutes. Past GZIP_FREE_BYTES inflated, more than GZIP_MAX_RATIO times the compressed bytes
+ * read, or past GZIP_MAX_BYTES in all, reading stops and the source says so.
+ */
+export const GZIP_LIMITS = { freeBytes: 64 * 1024 * 1024, maxRatio: 200, maxBytes: 2 * 1024 * 1024 * 1024 };
+
+/** How long `logs` (without --follow) waits for a writer to open a FIFO it was given. */
+export const FIFO_WRITER_WAIT_MS = 10_000;
 
 export type Input =
   | { kind: 'file'; name: string; path: string; handle: FileHandle }
@@ -22,13 +33,37 @@ export interface ReadOutcome {
   /** Where the next follow read starts (files only). */
   position: number;
   problem?: string;
+  /** True when a limit stopped the read before the end (the input was not read whole). */
+  cut?: boolean;
 }
 
-/** Open a named file (or FIFO); a usage problem is returned as a sentence, never thrown. */
-export async function openInput(path: string): Promise<Input | { problem: string }> {
+export interface FifoWait {
+  /** Milliseconds to wait for a writer (Infinity with --follow: like tail -f, until interrupted). */
+  waitMs: number;
+  /** Told once when the open waits, so a silent wait is never mistaken for a hang. */
+  onWait(text: string): void;
+}
+
+/**
+ * Open a named file (or FIFO); a usage problem is returned as a sentence, never thrown. A FIFO
+ * blocks open() until a writer opens it: it is first looked at without blocking (O_NONBLOCK, as
+ * the doctor's reader does), then waited for, saying so, and given up after `fifo.waitMs`.
+ */
+export async function openInput(
+  path: string,
+  fifo: FifoWait = { waitMs: FIFO_WRITER_WAIT_MS, onWait: () => undefined },
+): Promise<Input | { problem: string }> {
   let handle: FileHandle;
   try {
-    handle = await open(path, 'r');
+    const peek = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    const isFifo = (await peek.stat().finally(() => peek.close())).isFIFO();
+    if (isFifo) {
+      const opened = await openFifo(path, fifo);
+      if ('problem' in opened) return opened;
+      handle = opened.handle;
+    } else {
+      handle = await open(path, 'r');
+    }
   } catch (err) {
     return { problem: `cannot read ${path}: ${fsProblem(err)}` };
   }
@@ -44,6 +79,31 @@ export async function openInput(path: string): Promise<Input | { problem: string
     await handle.close().catch(() => undefined);
     return { problem: `cannot read ${path}: ${fsProblem(err)}` };
   }
+}
+
+/** Wait for a writer on a FIFO, at most `fifo.waitMs`; a blocked open() is released by opening its write end. */
+async function openFifo(path: string, fifo: FifoWait): Promise<{ handle: FileHandle } | { problem: string }> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => {
+    if (Number.isFinite(fifo.waitMs)) timer = setTimeout(() => resolve('timeout'), fifo.waitMs);
+  });
+  const opening = open(path, 'r');
+  // Say so only when the open does wait (a FIFO with a writer already, /dev/stdin, opens at once).
+  const seconds = Math.round(fifo.waitMs / 1000);
+  const limit = Number.isFinite(fifo.waitMs) ? ` (at most ${seconds} s)` : '';
+  const note = setTimeout(() => fifo.onWait(`${path} is a FIFO: waiting for a writer${limit}`), 200);
+  const first = await Promise.race([opening, timedOut]);
+  clearTimeout(timer);
+  clearTimeout(note);
+  if (first !== 'timeout') return { handle: first };
+  // Nobody came: our own write end lets the pending open() return, and is closed at once.
+  try {
+    closeSync(openSync(path, constants.O_WRONLY | constants.O_NONBLOCK));
+  } catch {
+    // the open has just returned by itself (a writer came and went)
+  }
+  await opening.then((h) => h.close()).catch(() => undefined);
+  return { problem: `cannot read ${path}: it is a FIFO and no writer opened it within ${seconds} s` };
 }
 
 function fsProblem(err: unknown): string {
@@ -105,17 +165,32 @@ async function readGzip(compressed: NodeJS.ReadableStream, scanner: LineScanner,
   });
   let binary = false;
   let first = true;
+  let inflated = 0;
+  let cut = false;
   try {
     for await (const chunk of gunzip) {
       if (signal?.aborted) break;
       if (first && looksBinary(chunk as Buffer)) binary = true;
       first = false;
+      inflated += (chunk as Buffer).length;
+      const overRatio = inflated > GZIP_LIMITS.freeBytes && inflated > GZIP_LIMITS.maxRatio * gunzip.bytesWritten;
+      const tooMuch = inflated > GZIP_LIMITS.maxBytes || overRatio;
+      if (tooMuch) {
+        cut = true;
+        const { maxRatio, maxBytes } = GZIP_LIMITS;
+        const beyond = overRatio ? `${maxRatio} times its compressed size` : `${maxBytes / 2 ** 30} GiB`;
+        const read = Math.round(inflated / 2 ** 20);
+        problem = `inflates to more than ${beyond} (a gzip bomb, or not a log); stopped after ${read} MiB`;
+        problem += ', the lines before were read';
+        gunzip.destroy();
+        break;
+      }
       scanner.push(chunk as Buffer, follow);
     }
   } catch (err) {
     problem ??= gzipProblem(err);
   }
-  return { gzip: true, binary, ...(problem ? { problem } : {}) };
+  return { gzip: true, binary, ...(problem ? { problem } : {}), ...(cut ? { cut } : {}) };
 }
 
 function gzipProblem(err: unknown): string {

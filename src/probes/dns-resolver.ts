@@ -8,7 +8,7 @@ import { isIP } from 'node:net';
 import type { DnsFailureKind, DnsOutcome, Region, SrvAnswer } from '../core/live-facts.js';
 import { UsageError } from '../core/errors.js';
 import { startDeadline, whenAborted } from './deadline.js';
-import { GUARD_MESSAGE, guardRefusal, loopbackOnly } from './loopback-guard.js';
+import { GUARD_MESSAGE, guardRefusal, lookupRefusal, loopbackNameAddresses, loopbackOnly } from './loopback-guard.js';
 
 /** The SRV name cloudflared queries for a region. */
 export function srvNameForRegion(region: Region): string {
@@ -105,7 +105,13 @@ export function createDnsClient(servers: readonly string[]): DnsClient {
   for (const p of parsed) refusal ??= guardRefusal(p.server!.address);
 
   async function systemIpv4(name: string, timeoutMs: number, parent: AbortSignal | undefined): Promise<DnsOutcome<string[]>> {
-    if (loopbackOnly() && name !== 'localhost') return { ok: false, failure: 'guard', detail: refusal ?? GUARD_MESSAGE, latencyMs: 0 };
+    if (loopbackOnly()) {
+      // Never the system resolver under the guard: a loopback name is answered without a query.
+      const refused = lookupRefusal(name);
+      if (refused) return { ok: false, failure: 'guard', detail: refused, latencyMs: 0 };
+      const value = isIP(name) === 4 ? [name] : loopbackNameAddresses(4).map((a) => a.address);
+      return { ok: true, value, latencyMs: 0 };
+    }
     const d = startDeadline(timeoutMs, parent);
     let unsubscribe = () => undefined as void;
     const timedOut = new Promise<'timeout'>((resolve) => {

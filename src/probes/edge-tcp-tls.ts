@@ -14,6 +14,7 @@
 import { X509Certificate } from 'node:crypto';
 import tls from 'node:tls';
 import type { EdgeTcpOutcome } from '../core/live-facts.js';
+import { guarded, internalFailureDetail } from './callback-guard.js';
 import { startDeadline, whenAborted } from './deadline.js';
 import { describePeerCertificate, dnAttribute, peerChain, peerLeaf } from './peer-certificate.js';
 import { classifyConnectError, describeConnectFailure, hostPort, openTcp } from './tcp-connect.js';
@@ -71,13 +72,17 @@ export async function probeEdgeTcpTls(address: string, port: number, timeoutMs: 
           latencyMs: d.elapsed(),
         }),
       );
-      socket.once('error', (err: Error) => {
+      const fault = (err: unknown) => {
+        const detail = internalFailureDetail(`TLS with ${target}`, err);
+        finish({ ...base, connectMs, ok: false, failure: 'tls-error', detail, latencyMs: d.elapsed() });
+      };
+      socket.once('error', guarded(fault, (err: Error) => {
         const kind = classifyConnectError(err);
         const failure = kind === 'reset' || kind === 'refused' ? 'reset' : kind === 'error' ? 'tls-error' : kind;
         const detail = failure === 'tls-error' ? `TLS with ${target} failed after TCP connected: ${err.message}` : describeConnectFailure(failure, target, err);
         finish({ ...base, connectMs, ok: false, failure, detail, latencyMs: d.elapsed() });
-      });
-      socket.once('secureConnect', () => {
+      }));
+      socket.once('secureConnect', guarded(fault, () => {
         const leaf = peerLeaf(socket);
         const chain = peerChain(socket);
         const certificate = leaf ? describePeerCertificate(leaf) : null;
@@ -101,7 +106,7 @@ export async function probeEdgeTcpTls(address: string, port: number, timeoutMs: 
             latencyMs: d.elapsed(),
           });
         }
-      });
+      }));
     });
   } finally {
     d.dispose();

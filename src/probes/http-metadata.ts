@@ -4,7 +4,7 @@
 import { isIP } from 'node:net';
 import type { FetchedDocumentFacts, FetchFailureKind } from '../core/live-facts.js';
 import { startDeadline } from './deadline.js';
-import { guardedLookup, guardRefusal } from './loopback-guard.js';
+import { guardedLookup, lookupRefusal } from './loopback-guard.js';
 import { classifyConnectError, describeConnectFailure } from './tcp-connect.js';
 import { parseYamlText } from './yaml-document.js';
 import { redact } from '../redaction/redact.js';
@@ -35,7 +35,7 @@ export async function httpGet(url: string, o: HttpGetOptions): Promise<HttpGetRe
   const origin = current.origin;
   const hostOnly = current.hostname.replace(/^\[|\]$/g, '');
   const dialHost = o.address ?? hostOnly;
-  const refusal = isIP(dialHost) ? guardRefusal(dialHost) : null;
+  const refusal = lookupRefusal(dialHost);
   if (refusal) {
     d.dispose();
     return { ok: false, url, failure: 'guard', detail: refusal, status: null, contentType: null, latencyMs: 0 };

@@ -8,6 +8,7 @@
 // they are. The setup job itself needs the bare JWT; `wrappedIn` records the unwrapping.
 
 import type { FileFact, JwtFacts } from '../core/facts.js';
+import { jsonNestsDeeper, MAX_JSON_DEPTH } from '../core/json-nesting.js';
 import { decodeText, readBounded } from './bounded-file.js';
 import { registerSecret, registerSecretsIn } from '../redaction/register.js';
 
@@ -32,6 +33,9 @@ function decodePart(part: string, name: string): { ok: true; value: Record<strin
   } catch {
     return { ok: false, problem: `its ${name} segment does not decode to UTF-8 text` };
   }
+  if (jsonNestsDeeper(text)) {
+    return { ok: false, problem: `its ${name} segment nests JSON deeper than ${MAX_JSON_DEPTH} levels; refused` };
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -49,6 +53,9 @@ export function describeJwt(text: string, path: string, wrappedIn: string | null
     return { state: 'invalid', path, problem: 'starts with "Bearer ": save only the token itself, without the Authorization scheme' };
   }
   if (wrappedIn === null && token.startsWith('{')) {
+    if (jsonNestsDeeper(token)) {
+      return { state: 'invalid', path, problem: `is JSON nested deeper than ${MAX_JSON_DEPTH} levels; refused` };
+    }
     let obj: unknown;
     try {
       obj = JSON.parse(token);

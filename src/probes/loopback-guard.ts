@@ -22,12 +22,42 @@ export function isLoopbackAddress(address: string): boolean {
   return false;
 }
 
+/**
+ * Names that mean this machine by definition (RFC 6761: `localhost` and `*.localhost`). With the
+ * guard on they are answered here, never looked up: no resolver, no hosts file, no query at all.
+ */
+export function isLoopbackName(name: string): boolean {
+  const n = name.toLowerCase().replace(/\.$/, '');
+  return n === 'localhost' || n.endsWith('.localhost');
+}
+
 /** Null when the address may be contacted; the refusal message when the guard forbids it. */
 export function guardRefusal(address: string): string | null {
   if (!loopbackOnly()) return null;
   if (isLoopbackAddress(address)) return null;
-  if (address === 'localhost') return null; // /etc/hosts: never leaves the machine
+  if (isLoopbackName(address)) return null;
   return `${GUARD_MESSAGE}: ${address} is not a loopback address`;
+}
+
+/**
+ * With the guard on, the refusal for looking `name` up through the system resolver, which may
+ * send the query off this machine: every name but a loopback name (an IP address is judged as an
+ * address). Null when the lookup may go ahead.
+ */
+export function lookupRefusal(name: string): string | null {
+  if (!loopbackOnly()) return null;
+  if (isIP(name.replace(/^\[|\]$/g, ''))) return guardRefusal(name);
+  if (isLoopbackName(name)) return null;
+  return `${GUARD_MESSAGE}: ${name} would be looked up by the system resolver, which may send queries off the machine`;
+}
+
+/** The loopback addresses a loopback name stands for, answered without any lookup. */
+export function loopbackNameAddresses(family?: number): LookupAddress[] {
+  const all: LookupAddress[] = [
+    { address: '127.0.0.1', family: 4 },
+    { address: '::1', family: 6 },
+  ];
+  return family === 4 || family === 6 ? all.filter((a) => a.family === family) : all;
 }
 
 export class LoopbackGuardError extends Error {
@@ -41,22 +71,32 @@ export class LoopbackGuardError extends Error {
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
 
 /**
- * A `lookup` for net/tls/undici connect options: the system lookup, then the guard on every
- * address it returns. Without the guard it is the system lookup unchanged.
+ * A `lookup` for net/tls/undici/ws connect options. Without the guard it is the system lookup.
+ * With the guard the judgement comes first, before any resolution: an IP address is answered as
+ * itself when it is loopback, a loopback name with 127.0.0.1 / ::1, and anything else is refused,
+ * so no DNS query can leave the machine.
  */
 export function guardedLookup(hostname: string, options: LookupOneOptions | number | ((...a: never[]) => void), callback?: LookupCallback): void {
   const cb = (typeof options === 'function' ? options : callback) as LookupCallback;
   const opts = (typeof options === 'object' ? options : typeof options === 'number' ? { family: options } : {}) as LookupOneOptions & { all?: boolean };
-  systemLookup(hostname, { ...opts, all: true }, (err, addresses) => {
-    if (err) return cb(err, opts.all ? [] : '');
-    const list = addresses as LookupAddress[];
-    for (const a of list) {
-      const refusal = guardRefusal(a.address);
-      if (refusal) return cb(new LoopbackGuardError(refusal) as NodeJS.ErrnoException, opts.all ? [] : '');
-    }
+  const answer = (list: LookupAddress[]) => {
     if (opts.all) return cb(null, list);
     const first = list[0];
     if (!first) return cb(Object.assign(new Error(`no address for ${hostname}`), { code: 'ENOTFOUND' }), '');
     cb(null, first.address, first.family);
+  };
+  if (!loopbackOnly()) {
+    systemLookup(hostname, { ...opts, all: true }, (err, addresses) =>
+      err ? cb(err, opts.all ? [] : '') : answer(addresses as LookupAddress[]),
+    );
+    return;
+  }
+  // Asynchronous like a real lookup: net and undici expect the callback after they return.
+  process.nextTick(() => {
+    const refusal = lookupRefusal(hostname);
+    if (refusal) return cb(new LoopbackGuardError(refusal) as NodeJS.ErrnoException, opts.all ? [] : '');
+    const bare = hostname.replace(/^\[|\]$/g, '');
+    const family = isIP(bare);
+    answer(family ? [{ address: bare, family }] : loopbackNameAddresses(opts.family as number | undefined));
   });
 }

@@ -6,8 +6,8 @@ import type { PeerCertificateFacts } from '../core/live-facts.js';
 import { EXTENDED_KEY_USAGES } from '../pki/oids.js';
 
 /** Values of one attribute (O, CN...) in a distinguished name as node prints it (one per line). */
-export function dnAttribute(dn: string, attribute: string): string[] {
-  return dn
+export function dnAttribute(dn: string | undefined, attribute: string): string[] {
+  return (dn ?? '')
     .split('\n')
     .map((line) => line.trim())
     .filter((line) => line.startsWith(`${attribute}=`))
@@ -16,10 +16,13 @@ export function dnAttribute(dn: string, attribute: string): string[] {
 
 export function describePeerCertificate(cert: X509Certificate): PeerCertificateFacts {
   const san = cert.subjectAltName ?? '';
+  // An empty subject or issuer (leaves of Caddy's internal CA have no subject) is undefined in node.
+  const subject = cert.subject ?? '';
+  const issuer = cert.issuer ?? '';
   return {
-    subject: cert.subject.replace(/\n/g, ', '),
-    issuer: cert.issuer.replace(/\n/g, ', '),
-    issuerOrganization: dnAttribute(cert.issuer, 'O').join(', '),
+    subject: subject.replace(/\n/g, ', '),
+    issuer: issuer.replace(/\n/g, ', '),
+    issuerOrganization: dnAttribute(issuer, 'O').join(', '),
     notBefore: new Date(cert.validFrom).toISOString(),
     notAfter: new Date(cert.validTo).toISOString(),
     fingerprint256: cert.fingerprint256.replace(/:/g, '').toLowerCase(),

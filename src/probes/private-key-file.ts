@@ -64,7 +64,11 @@ export function readPrivateKeyFile(path: string, explicit: boolean): FileFact<Pr
   }
 }
 
-function readPrivateKeyBytes(path: string, bytes: Buffer, stat: { mode: number; uid: number; gid: number }): FileFact<PrivateKeyFacts> {
+export function readPrivateKeyBytes(
+  path: string,
+  bytes: Buffer,
+  stat: { mode: number; uid: number; gid: number },
+): FileFact<PrivateKeyFacts> {
   if (bytes.length === 0 || bytes.toString('latin1').trim() === '') return { state: 'invalid', path, problem: 'is empty' };
   if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
     return { state: 'invalid', path, problem: 'is UTF-16 encoded; save it as plain ASCII PEM' };

@@ -13,6 +13,7 @@ import { isIP } from 'node:net';
 import type { EdgeUdpOutcome } from '../core/live-facts.js';
 import { startDeadline, whenAborted } from './deadline.js';
 import { guardRefusal } from './loopback-guard.js';
+import { guarded, internalFailureDetail } from './callback-guard.js';
 import { classifyConnectError, describeConnectFailure, hostPort } from './tcp-connect.js';
 
 export const GREASE_VERSION = 0x1a2a3a4a;
@@ -108,19 +109,23 @@ export async function probeQuicVersionNegotiation(address: string, port: number,
         latencyMs: d.elapsed(),
       }),
     );
-    socket.on('error', (err) => {
+    const fault = (err: unknown) => {
+      const detail = internalFailureDetail(`UDP to ${target}`, err);
+      finish({ ok: false, failure: 'error', detail, versions: [], latencyMs: d.elapsed() });
+    };
+    socket.on('error', guarded(fault, (err: Error) => {
       const kind = classifyConnectError(err);
       finish({ ok: false, failure: kind, detail: `UDP: ${describeConnectFailure(kind, target, err)}`, versions: [], latencyMs: d.elapsed() });
-    });
-    socket.on('message', (msg) => {
+    }));
+    socket.on('message', guarded(fault, (msg: Buffer) => {
       const vn = parseVersionNegotiation(msg, probe);
       if (vn.ok) finish({ ok: true, failure: null, detail: null, versions: vn.versions.map(versionHex), latencyMs: d.elapsed() });
       else lastProblem = vn.problem; // keep listening: a stray datagram is not the answer
-    });
-    socket.connect(port, address, () => {
-      socket.send(probe.bytes, (err) => {
+    }));
+    socket.connect(port, address, guarded(fault, () => {
+      socket.send(probe.bytes, guarded(fault, (err: Error | null) => {
         if (err) socket.emit('error', err);
-      });
-    });
+      }));
+    }));
   });
 }

@@ -3,8 +3,9 @@
 
 import net from 'node:net';
 import type { ConnectFailureKind } from '../core/live-facts.js';
+import { guarded, internalFailureDetail } from './callback-guard.js';
 import { startDeadline, whenAborted } from './deadline.js';
-import { GUARD_MESSAGE, guardedLookup, guardRefusal } from './loopback-guard.js';
+import { GUARD_MESSAGE, guardedLookup, lookupRefusal } from './loopback-guard.js';
 
 const ERROR_KINDS: Record<string, ConnectFailureKind> = {
   ECONNREFUSED: 'refused',
@@ -58,7 +59,7 @@ export type TcpOpen =
  */
 export function openTcp(host: string, port: number, timeoutMs: number, parent?: AbortSignal): Promise<TcpOpen> {
   const target = hostPort(host, port);
-  const refusal = net.isIP(host) ? guardRefusal(host) : null;
+  const refusal = lookupRefusal(host);
   if (refusal) return Promise.resolve({ ok: false, failure: 'guard', detail: refusal, latencyMs: 0 });
   const d = startDeadline(timeoutMs, parent);
   return new Promise<TcpOpen>((resolve) => {
@@ -73,19 +74,23 @@ export function openTcp(host: string, port: number, timeoutMs: number, parent?: 
       if (!result.ok) socket.destroy();
       resolve(result);
     };
-    const onError = (err: Error) => {
+    const fault = (err: unknown) => {
+      const detail = internalFailureDetail(`TCP to ${target}`, err);
+      finish({ ok: false, failure: 'error', detail, latencyMs: d.elapsed() });
+    };
+    const onError = guarded(fault, (err: Error) => {
       const kind = classifyConnectError(err);
       finish({ ok: false, failure: kind, detail: describeConnectFailure(kind, target, err), latencyMs: d.elapsed() });
-    };
+    });
     const unsubscribe = whenAborted(d.signal, () =>
       finish({ ok: false, failure: 'timeout', detail: describeConnectFailure('timeout', target), latencyMs: d.elapsed() }),
     );
     socket.once('error', onError);
-    socket.once('connect', () => {
+    socket.once('connect', guarded(fault, () => {
       // Keep a listener so a late error on the caller's socket never crashes the process.
       socket.on('error', () => undefined);
       finish({ ok: true, socket, latencyMs: d.elapsed() });
-    });
+    }));
   });
 }
 

@@ -9,6 +9,7 @@
 
 import type { FileFact, Location, TokenFacts } from '../core/facts.js';
 import { registerSecret, registerSecretsIn } from '../redaction/register.js';
+import { jsonNestsDeeper } from '../core/json-nesting.js';
 
 export interface TokenCandidate {
   /** Human description: 'TUNNEL_TOKEN in the environment', '.env', 'data/tunnel-token', ... */
@@ -48,6 +49,7 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 function tryJson(text: string): { ok: true; value: unknown } | { ok: false } {
+  if (jsonNestsDeeper(text)) return { ok: false }; // no token nests; deeper would only cost stack later
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch {

@@ -15,8 +15,9 @@ import { isIP } from 'node:net';
 import { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import type { InnerTlsFailureKind, InnerTlsRouteFacts, ListenerFacts } from '../core/live-facts.js';
+import { guarded, internalFailureDetail } from './callback-guard.js';
 import { startDeadline, whenAborted } from './deadline.js';
-import { guardedLookup, guardRefusal } from './loopback-guard.js';
+import { guardedLookup, lookupRefusal } from './loopback-guard.js';
 import { describePeerCertificate, peerLeaf } from './peer-certificate.js';
 import { classifyConnectError, describeConnectFailure, hostPort, openTcp } from './tcp-connect.js';
 
@@ -62,9 +63,9 @@ async function speaksTls(host: string, port: number, timeoutMs: number, parent?:
   const d = startDeadline(timeoutMs, parent);
   return new Promise<boolean>((resolve) => {
     let seen = false;
-    tcp.socket.on('data', (b: Buffer) => {
+    tcp.socket.on('data', guarded(() => undefined, (b: Buffer) => {
       if (looksLikeTlsRecord(b)) seen = true;
-    });
+    }));
     const socket = tls.connect({ socket: tcp.socket, rejectUnauthorized: false, servername: isIP(host) ? undefined : host });
     const done = (v: boolean) => {
       unsubscribe();
@@ -74,8 +75,10 @@ async function speaksTls(host: string, port: number, timeoutMs: number, parent?:
       resolve(v);
     };
     const unsubscribe = whenAborted(d.signal, () => done(seen));
-    socket.once('secureConnect', () => done(true));
-    socket.once('error', (err: Error) => done(seen || /alert|handshake failure|unsupported protocol/i.test(err.message)));
+    const fault = () => done(false);
+    socket.once('secureConnect', guarded(fault, () => done(true)));
+    const tlsAnswer = /alert|handshake failure|unsupported protocol/i;
+    socket.once('error', guarded(fault, (err: Error) => done(seen || tlsAnswer.test(err.message))));
   });
 }
 
@@ -109,14 +112,17 @@ export async function probeListener(url: ProxyUrl, hostHeader: string, timeoutMs
         resolve({ bytes, end });
       };
       const unsubscribe = whenAborted(d.signal, () => finish(bytes.length > 0 ? 'data' : 'timeout'));
-      socket.on('data', (chunk: Buffer) => {
+      const fault = () => finish(bytes.length > 0 ? 'data' : 'closed');
+      socket.on('data', guarded(fault, (chunk: Buffer) => {
         bytes = Buffer.concat([bytes, chunk]);
         const text = bytes.toString('latin1');
         if (looksLikeTlsRecord(bytes) || (text.startsWith('HTTP/') && text.includes('\r\n\r\n')) || bytes.length >= 4096) finish('data');
-      });
-      socket.on('end', () => finish(bytes.length > 0 ? 'data' : 'closed'));
-      socket.on('close', () => finish(bytes.length > 0 ? 'data' : 'closed'));
-      socket.on('error', (err: Error) => finish(bytes.length > 0 ? 'data' : classifyConnectError(err) === 'reset' ? 'reset' : 'closed'));
+      }));
+      socket.on('end', guarded(fault, () => finish(bytes.length > 0 ? 'data' : 'closed')));
+      socket.on('close', guarded(fault, () => finish(bytes.length > 0 ? 'data' : 'closed')));
+      const onError = (err: Error) =>
+        finish(bytes.length > 0 ? 'data' : classifyConnectError(err) === 'reset' ? 'reset' : 'closed');
+      socket.on('error', guarded(fault, onError));
       socket.write(upgradeRequest(url.path, hostHeader));
     });
     const firstBytesHex = answer.bytes.length > 0 ? answer.bytes.subarray(0, FIRST_BYTES).toString('hex') : null;
@@ -192,9 +198,9 @@ function messageStream(ws: import('ws').WebSocket): Duplex {
       cb(err);
     },
   });
-  ws.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => {
+  ws.on('message', guarded((err) => duplex.destroy(err as Error), (data: Buffer | ArrayBuffer | Buffer[]) => {
     duplex.push(Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as Buffer));
-  });
+  }));
   ws.on('close', () => duplex.push(null));
   ws.on('error', (err) => duplex.destroy(err));
   return duplex;
@@ -204,7 +210,7 @@ export async function probeInnerTls(o: InnerTlsOptions): Promise<InnerTlsRouteFa
   const d = startDeadline(o.timeoutMs, o.parent);
   const base = { route: o.route, hostname: o.hostname, verifyError: null, certificate: null, protocol: null };
   const fail = (failure: InnerTlsFailureKind, detail: string, extra: Partial<InnerTlsRouteFacts> = {}): InnerTlsRouteFacts => ({ ...base, ok: false, failure, detail, latencyMs: d.elapsed(), ...extra });
-  const refusal = isIP(o.url.host) ? guardRefusal(o.url.host) : null;
+  const refusal = lookupRefusal(o.url.host);
   if (refusal) {
     d.dispose();
     return fail('guard', refusal);
@@ -236,24 +242,25 @@ export async function probeInnerTls(o: InnerTlsOptions): Promise<InnerTlsRouteFa
           : fail('timeout', `the WebSocket upgrade to ${o.url.href} (Host ${o.hostname}) got no answer before the deadline`),
       ),
     );
-    ws.once('unexpected-response', (_req, res) => {
+    const fault = (err: unknown) => finish(fail('error', internalFailureDetail(`inner TLS via ${o.url.href}`, err)));
+    ws.once('unexpected-response', guarded(fault, (_req: unknown, res: { statusCode?: number }) => {
       finish(fail('websocket-failed', `${o.url.href} answered the WebSocket upgrade (Host ${o.hostname}) with HTTP ${res.statusCode} instead of 101`));
-    });
-    ws.once('error', (err: Error) => {
+    }));
+    ws.once('error', guarded(fault, (err: Error) => {
       if (opened) return; // the TLS socket reports it
       const kind = classifyConnectError(err);
       if (kind === 'guard') return finish(fail('guard', err.message));
       finish(fail('websocket-failed', `the WebSocket to ${o.url.href} failed: ${kind === 'error' ? err.message : describeConnectFailure(kind, hostPort(o.url.host, o.url.port), err)}`));
-    });
-    ws.once('open', () => {
+    }));
+    ws.once('open', guarded(fault, () => {
       opened = true;
       const stream = messageStream(ws);
       const socket = tls.connect({ socket: stream, servername: o.hostname, ca: o.caPems, rejectUnauthorized: false });
       tlsSocket = socket;
-      socket.once('error', (err: Error) => {
+      socket.once('error', guarded(fault, (err: Error) => {
         finish(fail('handshake-failed', `the TLS handshake inside the WebSocket (SNI ${o.hostname}) failed: ${err.message}`));
-      });
-      socket.once('secureConnect', () => {
+      }));
+      socket.once('secureConnect', guarded(fault, () => {
         const leaf = peerLeaf(socket);
         const certificate = leaf ? describePeerCertificate(leaf) : null;
         const protocol = socket.getProtocol() ?? null;
@@ -275,7 +282,7 @@ export async function probeInnerTls(o: InnerTlsOptions): Promise<InnerTlsRouteFa
           return finish(fail('san-mismatch', `the certificate served for ${o.hostname} does not name it: SAN ${certificate?.sanDns.join(', ') || '(no DNS names)'}`, { ...extra, verifyError: identity.message }));
         }
         finish({ ...base, ...extra, ok: true, failure: null, detail: null, latencyMs: d.elapsed() });
-      });
-    });
+      }));
+    }));
   });
 }

@@ -61,6 +61,13 @@ testCheck(check, {
     { name: 'issued in the future', facts: both({ iat: now + 300, exp: now + 3000 }), status: 'fail', messageIds: ['iat-in-future'] },
     { name: 'lives longer than an hour', facts: both({ iat: now - 60, exp: now + 86400 }), status: 'fail', messageIds: ['lifetime-too-long'], assert: causeHas('86460 s') },
     { name: 'expires before it is issued', facts: both({ iat: now - 10, exp: now - 20 }), status: 'fail', messageIds: ['exp-before-iat'] },
+    {
+      name: 'iat 1e308, beyond any date: judged, not an error ("Invalid time value")',
+      facts: both({ iat: 1e308 }),
+      status: 'fail',
+      messageIds: ['exp-before-iat', 'iat-in-future'],
+      assert: causeHas('1e+308 s after 1970 (beyond any date)'),
+    },
     { name: 'no iat, exp or sub', facts: both({ iat: undefined, exp: undefined, sub: undefined }), status: 'fail', messageIds: ['iat-missing', 'exp-missing', 'sub-missing', 'subject-mismatch'] },
     { name: 'exp as a string', facts: both({ exp: '2026-11-25' }), status: 'fail', messageIds: ['claim-not-numeric'] },
     { name: 'no kid', facts: both({}, { kid: undefined }), status: 'fail', messageIds: ['kid-missing'] },

@@ -59,11 +59,14 @@ export interface EdgeCerts {
   caPem: string;
 }
 
-/** A CA named `org` and a leaf for the edge's server names, signed by it. */
-export function makeEdgeCerts(org: string): EdgeCerts {
+/**
+ * A CA named `org` and a leaf for the edge's server names, signed by it. With `emptySubject` the
+ * leaf has no subject at all (names only in the SAN), like the leaves of Caddy's internal CA.
+ */
+export function makeEdgeCerts(org: string, o: { emptySubject?: boolean } = {}): EdgeCerts {
   const dir = labDir('edge');
   openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '30', '-subj', `/O=${org}/CN=${org} Root`], dir);
-  openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'edge.key', '-out', 'edge.csr', '-subj', '/CN=h2.cftunnel.com'], dir);
+  openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'edge.key', '-out', 'edge.csr', '-subj', o.emptySubject ? '/' : '/CN=h2.cftunnel.com'], dir);
   writeFileSync(join(dir, 'edge.ext'), 'subjectAltName=DNS:h2.cftunnel.com,DNS:quic.cftunnel.com,DNS:cftunnel.com\nextendedKeyUsage=serverAuth\n');
   openssl(['x509', '-req', '-in', 'edge.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'edge.crt', '-days', '30', '-extfile', 'edge.ext'], dir);
   return { dir, caFile: join(dir, 'ca.crt'), certFile: join(dir, 'edge.crt'), keyFile: join(dir, 'edge.key'), caPem: readFileSync(join(dir, 'ca.crt'), 'utf8') };

@@ -1,7 +1,7 @@
 // The loopback-only guard and the pure parts of the live probes (no packet is sent here).
 import { describe, expect, it } from 'vitest';
 import { classifyDnsError, parseDnsServer, srvNameForRegion } from '../../src/probes/dns-resolver.js';
-import { guardRefusal, isLoopbackAddress } from '../../src/probes/loopback-guard.js';
+import { guardedLookup, guardRefusal, isLoopbackAddress, lookupRefusal } from '../../src/probes/loopback-guard.js';
 import { parseEdge } from '../../src/probes/live.js';
 import { buildProbePacket, GREASE_VERSION, parseVersionNegotiation } from '../../src/probes/quic-version-negotiation.js';
 import { classifyVerifyError, parseProxyUrl } from '../../src/probes/websocket-tls.js';
@@ -21,6 +21,26 @@ describe('loopback-only guard', () => {
     }
     expect(isLoopbackAddress('::ffff:127.0.0.1')).toBe(true);
     expect(isLoopbackAddress('128.0.0.1')).toBe(false);
+  });
+});
+
+describe('loopback-only guard before resolution', () => {
+  const lookup = (name: string, all: boolean) =>
+    new Promise<{ err: NodeJS.ErrnoException | null; address: unknown }>((resolve) => guardedLookup(name, { all } as never, (err, address) => resolve({ err, address })));
+
+  it('refuses a name before any lookup; answers loopback names and addresses without one', async () => {
+    expect(process.env.MCP_TUNNEL_LOOPBACK_ONLY).toBe('1');
+    for (const name of ['api.anthropic.com', 'region1.v2.argotunnel.com', 'localhost.example.com', '10.0.0.1']) {
+      expect(lookupRefusal(name), name).toMatch(/^refused by loopback-only guard/);
+      const r = await lookup(name, false);
+      expect(r.err?.code, name).toBe('ELOOPBACKGUARD');
+    }
+    for (const name of ['localhost', 'LOCALHOST.', 'proxy.localhost', '127.0.0.2', '::1']) expect(lookupRefusal(name), name).toBeNull();
+    expect((await lookup('localhost', true)).address).toEqual([
+      { address: '127.0.0.1', family: 4 },
+      { address: '::1', family: 6 },
+    ]);
+    expect((await lookup('127.0.0.2', false)).address).toBe('127.0.0.2');
   });
 });
 

@@ -1,0 +1,58 @@
+// A reader that goes away (`| true`, `| head -1`) ends the output quietly: no EPIPE, no stack
+// trace, the command's own exit code, and a --follow reader stops reading. Real pipes, through a
+// shell, with a timeout.
+
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BIN, cleanEnv, FIXTURES } from '../helpers/exec.js';
+
+const WORK = mkdtempSync(join(tmpdir(), 'mcp-tunnel-pipe-'));
+const BIG_LOG = join(WORK, 'big.log');
+writeFileSync(BIG_LOG, 'ERR failed to dial to edge with quic: timeout: no recent network activity\n'.repeat(200000));
+
+/** Run `mcp-tunnel <args> | <reader>` in bash; the CLI's exit code and stderr come back. */
+function piped(args: string, reader: string): { code: number; stderr: string; timedOut: boolean } {
+  const script = `"${process.execPath}" "${BIN}" ${args} 2>"${WORK}/err" | ${reader}; echo "\${PIPESTATUS[0]}" >"${WORK}/rc"`;
+  const r = spawnSync('bash', ['-c', script], { env: cleanEnv(), encoding: 'utf8', timeout: 20000, cwd: WORK });
+  const read = (name: string) => spawnSync('cat', [join(WORK, name)], { encoding: 'utf8' }).stdout;
+  return { code: Number(read('rc').trim()), stderr: read('err'), timedOut: r.error !== undefined };
+}
+
+describe('a closed output pipe ends the process quietly with its exit code', () => {
+  it("doctor --offline | true: the report's exit code (1), nothing on stderr", () => {
+    for (let i = 0; i < 3; i++) {
+      const r = piped(`doctor --offline --verbose --dir "${join(FIXTURES, 'broken-expired')}"`, 'true');
+      expect(r.stderr).not.toMatch(/EPIPE|Error|at /);
+      expect(r.code).toBe(1);
+    }
+  });
+
+  it('checks | head -1 and checks --json | true: exit 0, nothing on stderr', () => {
+    for (const [args, reader] of [
+      ['checks', 'head -1'],
+      ['checks --json', 'true'],
+    ]) {
+      const r = piped(args, reader);
+      expect(r.stderr, args).toBe('');
+      expect(r.code, args).toBe(0);
+    }
+  });
+
+  it('logs big.log | head -3: quiet, exit 1 (the log has errors)', () => {
+    const r = piped(`logs "${BIG_LOG}"`, 'head -3 >/dev/null');
+    expect(r.stderr).not.toMatch(/EPIPE|Error|at /);
+    expect(r.code).toBe(1);
+  });
+
+  it('logs --follow | true stops following once the output is gone (it would follow forever)', () => {
+    const started = Date.now();
+    const r = piped(`logs --follow "${BIG_LOG}"`, 'true');
+    expect(r.timedOut).toBe(false);
+    expect(Date.now() - started).toBeLessThan(15000);
+    expect(r.stderr).not.toMatch(/EPIPE|Error|at /);
+    expect(r.code).toBe(1);
+  });
+});
