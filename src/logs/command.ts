@@ -196,9 +196,10 @@ export async function runLogs(opts: LogsOptions, io: LogsIO): Promise<number> {
   } else {
     await emitOutputs('logs', report, targets, ctx, { stdout: io.stdout, file: writeFile });
   }
-  // An input cut short by a limit was not read whole: without findings, "clean" would claim too much.
+  // An input cut short by a limit was not read whole, and an empty one not at all: without
+  // findings, "clean" would claim too much.
   const code = exitCodeOf(report, opts.failOn);
-  return code === EXIT_OK && cut ? EXIT_USAGE : code;
+  return code === EXIT_OK && (cut || report.linesRead === 0) ? EXIT_USAGE : code;
 }
 
 export function exitCodeOf(report: LogsReport, failOn: 'error' | 'warn'): number {

@@ -342,6 +342,15 @@ function verdictOf(matches: readonly LogMatch[], healthy: readonly LogNote[], li
       };
     }
   }
+  if (lines === 0) {
+    // Nothing read is nothing judged: "no known problem" would claim a clean log.
+    return {
+      status: 'error',
+      layer: null,
+      id: null,
+      summary: 'No log line was read, so nothing was judged: is the source empty, or the container not running yet?',
+    };
+  }
   const evidence = healthy.map((h) => h.summary).join('; ');
   const unknown = unmatched > 0 ? ` ${unmatched} error line${unmatched === 1 ? '' : 's'} matched no known signature (listed below).` : '';
   return {

@@ -98,9 +98,8 @@ export function renderLogsHuman(report: LogsReport, opts: LogsHumanOptions): str
   for (const s of report.sources) if (s.problem) out.push(style.yellow(`${s.name}: ${s.problem}`));
 
   const problems = report.matches.filter((m) => !m.harmless);
-  if (problems.length === 0) {
-    out.push('', style.green('No known problem found.'));
-  }
+  if (report.linesRead === 0) out.push('', style.yellow('No log line was read: nothing was judged.'));
+  else if (problems.length === 0) out.push('', style.green('No known problem found.'));
   for (const layer of LAYERS) {
     const inLayer = problems.filter((m) => m.layer === layer);
     if (inLayer.length === 0) continue;
@@ -130,7 +129,7 @@ export function renderLogsHuman(report: LogsReport, opts: LogsHumanOptions): str
   out.push('');
   const v = report.verdict;
   const paint = v.status === 'pass' ? style.green : v.status === 'warn' ? style.yellow : style.red;
-  out.push(paint(`${style.status(v.status === 'pass' ? 'pass' : v.status === 'warn' ? 'warn' : 'fail')} Verdict: ${v.summary}`));
+  out.push(paint(`${style.status(v.status)} Verdict: ${v.summary}`));
   const errors = problems.filter((m) => m.severity === 'error').length;
   const warns = problems.filter((m) => m.severity === 'warn').length;
   out.push(`Summary: ${plural(errors, 'error signature')}, ${plural(warns, 'warning signature')}, ${report.harmless.length} harmless, ${report.healthy.length} healthy, ${plural(u.errorLines, 'unrecognised error line')}.`);

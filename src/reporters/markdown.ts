@@ -173,7 +173,9 @@ export function renderLogsMarkdown(report: LogsReport, ctx: RenderContext): stri
 
   const problems = report.matches.filter((m) => !m.harmless || ctx.verbose);
   out.push('## Matches', '');
-  if (problems.length === 0) {
+  if (report.linesRead === 0) {
+    out.push('No log line was read: nothing was judged.', '');
+  } else if (problems.length === 0) {
     out.push('No known problem found.', '');
   } else {
     const ordered = LAYERS.flatMap((layer) => problems.filter((m) => m.layer === layer));

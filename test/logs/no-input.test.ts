@@ -23,6 +23,15 @@ describe('mcp-tunnel logs without input', () => {
     expect(r.status).toBe(0);
   });
 
+  it('an empty pipe or an empty file: nothing was judged, said in every format, exit 2', () => {
+    for (const args of [['logs'], ['logs', '--json'], ['logs', '/dev/null', '--format', 'markdown']]) {
+      const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, env: cleanEnv(), input: '', encoding: 'utf8', timeout: 30000 });
+      expect(r.stdout, args.join(' ')).not.toMatch(/No known problem/);
+      expect(r.stdout, args.join(' ')).toMatch(/No log line was read/);
+      expect(r.status, args.join(' ')).toBe(2);
+    }
+  });
+
   const gate = labGate('a terminal on stdin (script from util-linux)', programMissing('script', ['-V']));
   it.skipIf(gate.skip)('stdin is a terminal: exit 2 with the hint, at once', () => {
     gate.assert();
