@@ -7,6 +7,7 @@
 //   node scripts/fuzz/run.mjs [--count N] [--seed S] [--only NAME]
 
 import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { defineLoaders } from './loaders.mjs';
@@ -56,6 +57,8 @@ async function fuzzOne(index) {
   };
   for (let batch = 0; out.count < count; batch++) {
     for (const input of fc.sample(loader.inputs, { numRuns: Math.min(BATCH, count - out.count), seed: seed + batch })) {
+      // A child that dies (out of memory) reports nothing: FUZZ_LAST names a file that holds the input being run.
+      if (process.env.FUZZ_LAST) writeFileSync(process.env.FUZZ_LAST, input);
       const started = performance.now();
       try {
         loader.run(input);

@@ -88,18 +88,26 @@ export function cloneFacts<T>(value: T): T {
     if ([Object.prototype, null].includes(Object.getPrototypeOf(v))) return {};
     return structuredClone(v);
   };
-  const root = copyOf(value);
-  const stack: [unknown, unknown][] = [[value, root]];
+  // Each object is copied once: an object met twice (shared, or inside itself) gets the same copy,
+  // so a cycle ends instead of growing without bound.
+  const copies = new Map<object, unknown>();
+  const stack: [unknown, unknown][] = [];
+  const copyOnce = (v: unknown): unknown => {
+    if (!v || typeof v !== 'object') return v;
+    const known = copies.get(v);
+    if (known !== undefined) return known;
+    const copy = copyOf(v);
+    copies.set(v, copy);
+    stack.push([v, copy]);
+    return copy;
+  };
+  const root = copyOnce(value);
   while (stack.length > 0) {
     const [from, to] = stack.pop()!;
     if (!from || typeof from !== 'object' || to === from) continue;
     const plain = Array.isArray(from) || [Object.prototype, null].includes(Object.getPrototypeOf(from));
     if (!plain) continue;
-    for (const [k, v] of Object.entries(from)) {
-      const copy = copyOf(v);
-      (to as Record<string, unknown>)[k] = copy;
-      stack.push([v, copy]);
-    }
+    for (const [k, v] of Object.entries(from)) (to as Record<string, unknown>)[k] = copyOnce(v);
   }
   return root as T;
 }

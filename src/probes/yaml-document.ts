@@ -113,6 +113,9 @@ export function parseYamlText(text: string, path: string): FileFact<YamlDocument
         : `could not be read as data: ${msg}`,
     };
   }
+  if (containsItself(data)) {
+    return { state: 'invalid', path, problem: 'has an alias inside the node it names (a recursive document); refused' };
+  }
   const positions: YamlDocumentFacts['positions'] = {};
   let count = 0;
   const record = (key: string, offset: number | undefined) => {
@@ -161,4 +164,40 @@ export function loadYamlFile(path: string, explicit: boolean): FileFact<YamlDocu
   const fact = parseYamlText(text.text, path);
   if (fact.state === 'ok') registerSecretsIn(fact.value.data);
   return fact;
+}
+
+/**
+ * True when an object is found inside itself (`&a [*a]`, or a map whose value is an alias to the
+ * map): the yaml package builds such data as a cycle, which no reader of facts expects. Iterative,
+ * visiting each object once (the loader's limits bound how many there are).
+ */
+function containsItself(data: unknown): boolean {
+  const done = new Set<object>();
+  const onPath = new Set<object>();
+  const stack: { node: object; children: unknown[] | null }[] = [];
+  const enter = (v: unknown): boolean => {
+    if (!v || typeof v !== 'object' || ArrayBuffer.isView(v)) return false;
+    if (onPath.has(v)) return true;
+    if (done.has(v)) return false;
+    onPath.add(v);
+    stack.push({ node: v, children: null });
+    return false;
+  };
+  if (enter(data)) return true;
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    top.children ??= childrenOf(top.node);
+    if (top.children.length === 0) {
+      stack.pop();
+      onPath.delete(top.node);
+      done.add(top.node);
+      continue;
+    }
+    if (enter(top.children.pop())) return true;
+  }
+  return false;
+}
+
+function childrenOf(node: object): unknown[] {
+  return node instanceof Map ? [...node.keys(), ...node.values()] : node instanceof Set ? [...node] : Object.values(node);
 }

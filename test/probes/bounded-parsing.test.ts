@@ -94,6 +94,32 @@ describe('freezing and cloning facts', () => {
   });
 });
 
+describe('recursive YAML documents (found by npm run fuzz: a cycle made clone and freeze run out of memory)', () => {
+  it.each([
+    ['a map whose value is an alias to the map', '&a !!binary #...\n: *a'],
+    ['a list holding itself', '&a [*a]\n'],
+    ['a map holding itself under a key', 'x: &a\n  y: *a\n'],
+  ])('%s is refused as invalid', (_name, text) => {
+    expect(parseYamlText(text, 'c.yaml')).toMatchObject({
+      state: 'invalid',
+      problem: 'has an alias inside the node it names (a recursive document); refused',
+    });
+  });
+
+  it('a shared alias that is not recursive is still read', () => {
+    expect(parseYamlText('a: &x [1, 2]\nb: *x\n', 'c.yaml')).toMatchObject({ state: 'ok', value: { data: { a: [1, 2], b: [1, 2] } } });
+  });
+
+  it('cloning data that contains itself ends, keeping the cycle in the copy', () => {
+    const loop: Record<string, unknown> = { name: 'loop' };
+    loop.self = loop;
+    const copy = deepFreeze(cloneFacts({ loop }));
+    expect(copy.loop === loop).toBe(false);
+    expect((copy.loop as Record<string, unknown>).self === copy.loop).toBe(true);
+    expect(Object.isFrozen(copy.loop)).toBe(true);
+  });
+});
+
 describe('JSON nesting in the JWT and log loaders', () => {
   it('a JWT nesting 4,000 arrays is refused as invalid', () => {
     const payload = `{"a":${'['.repeat(4000)}${']'.repeat(4000)}}`;
