@@ -5,6 +5,7 @@
 // crash, hang or RSS of 200 MB or more.
 //
 //   node scripts/fuzz/run.mjs [--count N] [--seed S] [--only NAME]
+//   FUZZ_LAST=/tmp/last node scripts/fuzz/run.mjs --only 'proxy YAML' --seed S   # a child that dies leaves its input there
 
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
