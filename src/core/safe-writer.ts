@@ -28,6 +28,7 @@ import {
 } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { describeError, UsageError } from './errors.js';
+import { octal } from './file-mode.js';
 
 /** Replace or create a file. */
 export interface WriteChange {
@@ -91,7 +92,6 @@ export const LOCK_NAME = '.mcp-tunnel.lock';
 const MAX_BYTES = 4 * 1024 * 1024;
 const XATTR_TIMEOUT_MS = 2000;
 
-export const octal = (mode: number) => `0${(mode & 0o7777).toString(8).padStart(3, '0')}`;
 
 /** A refusal, conflict or failure inside a transaction, turned into its outcome at the end. */
 class Stop extends Error {

@@ -9,7 +9,6 @@ import { commitChanges, type Change } from '../core/safe-writer.js';
 import { readBounded } from '../probes/bounded-file.js';
 import type { FixPlan } from './types.js';
 
-export { octal } from '../core/safe-writer.js';
 
 export interface ApplyResult {
   plan: FixPlan;

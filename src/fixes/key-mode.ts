@@ -6,12 +6,12 @@
 import { proxyRestartCommand, proxyUser } from '../model/deployment-view.js';
 import type { ChmodPlan, FixModule } from './types.js';
 import { findingsOf } from './types.js';
+import { octal } from '../core/file-mode.js';
 
 const ID = 'private-key';
 const MESSAGES = ['unreadable-by-proxy'] as const;
 const MODE = 0o644;
 
-const octal = (mode: number) => `0${(mode & 0o7777).toString(8).padStart(3, '0')}`;
 
 export const keyMode: FixModule = {
   id: ID,

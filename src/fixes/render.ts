@@ -6,7 +6,7 @@ import { displayPath } from '../pki/tls-inputs.js';
 import { showControls } from '../redaction/control-chars.js';
 import { makeStyle, type Style } from '../reporters/style.js';
 import type { ApplyResult } from './apply.js';
-import { octal } from './apply.js';
+import { octal } from '../core/file-mode.js';
 import { unifiedDiff } from './diff.js';
 import { shellQuote } from './key-mode.js';
 import type { FixReport } from './index.js';
