@@ -3,7 +3,7 @@
 // localhost inside cloudflared is the proxy.
 
 import { basename } from 'node:path';
-import { finding, judge, skip, type Check } from '../../src/core/check.js';
+import { finding, judge, skip, type LegacyCheck } from '../../src/core/check.js';
 import type { Facts, Location } from '../../src/core/facts.js';
 import type { Finding } from '../../src/core/types.js';
 import { composeServices, findCloudflaredService, findProxyService, serviceEnvironment, shellWords, volumeMounts, type ComposeService } from '../../src/model/compose.js';
@@ -45,7 +45,7 @@ function redact(args: Arg[]): string {
   return args.map((a, i) => (/^--?token(=|$)/.test(a.value) ? a.value.replace(/=.*$/, '=<redacted>') : /^--?token$/.test(args[i - 1]?.value ?? '') ? '<redacted>' : a.value)).join(' ');
 }
 
-export const check: Check = {
+export const check: LegacyCheck = {
   id: ID,
   layer: 'edge',
   kind: 'static',

@@ -1,7 +1,7 @@
 // edge-dns: cloudflared's edge discovery works through the resolver this run used: the SRV name
 // of the region answers at least two targets, and each region host resolves.
 
-import { finding, judge, skip, type Check } from '../../src/core/check.js';
+import { finding, judge, skip, type LegacyCheck } from '../../src/core/check.js';
 import type { DnsFailureKind } from '../../src/core/live-facts.js';
 import { liveSkip } from '../../src/core/live.js';
 import type { Finding } from '../../src/core/types.js';
@@ -19,7 +19,7 @@ const SRV_MESSAGES: Record<DnsFailureKind, string> = {
   error: 'srv-failed',
 };
 
-export const check: Check = {
+export const check: LegacyCheck = {
   id: ID,
   layer: 'edge',
   kind: 'live',

@@ -1,7 +1,7 @@
 // edge-tcp: TCP 7844 to every probed edge address connects and completes TLS (server name
 // h2.cftunnel.com) with a certificate from an issuer the edge uses. Latency per region.
 
-import { finding, judge, skip, type Check } from '../../src/core/check.js';
+import { finding, judge, skip, type LegacyCheck } from '../../src/core/check.js';
 import type { ConnectFailureKind, EdgeTarget } from '../../src/core/live-facts.js';
 import { liveSkip } from '../../src/core/live.js';
 import type { Finding } from '../../src/core/types.js';
@@ -21,7 +21,7 @@ function describe(t: EdgeTarget): string {
   return `${t.label} ${t.family === 6 ? `[${t.address}]` : t.address}:${t.port}`;
 }
 
-export const check: Check = {
+export const check: LegacyCheck = {
   id: ID,
   layer: 'edge',
   kind: 'live',

@@ -3,7 +3,7 @@
 // the tunnel UUID, which is an identifier.
 
 import { dirname, join, resolve } from 'node:path';
-import { finding, judge, pass, skip, type Check, type FindingInput } from '../../src/core/check.js';
+import { finding, judge, pass, skip, type LegacyCheck, type FindingInput } from '../../src/core/check.js';
 import type { Facts, TokenFacts } from '../../src/core/facts.js';
 import type { Finding } from '../../src/core/types.js';
 import { commandArgs, findCloudflaredService, isRecord, serviceEnvFiles, serviceEnvironment } from '../../src/model/compose.js';
@@ -207,7 +207,7 @@ function judgeFields(t: TokenFacts, f: MakeFinding): Finding[] {
   return out;
 }
 
-export const check: Check = {
+export const check: LegacyCheck = {
   id: ID,
   layer: 'edge',
   kind: 'static',

@@ -3,7 +3,7 @@
 // the user's browser opens authorization_endpoint on the public, allowlisted host, since the
 // tunnel carries only backend traffic. PKCE with S256 is required by MCP clients.
 
-import { finding, judge, skip, type Check } from '../../src/core/check.js';
+import { finding, judge, skip, type LegacyCheck } from '../../src/core/check.js';
 import type { Finding } from '../../src/core/types.js';
 import { isRecord } from '../../src/model/compose.js';
 import { describeLocation, effectiveTunnelDomain, locate, proxyConfigModel, whyUnusable } from '../../src/model/deployment-view.js';
@@ -11,7 +11,7 @@ import { AUTH_ROUTE, discoveryDocument, discoverySkipReason, isUnderDomain, loos
 
 const ID = 'oauth-metadata';
 
-export const check: Check = {
+export const check: LegacyCheck = {
   id: ID,
   layer: 'oauth',
   kind: 'static',

@@ -3,7 +3,7 @@
 // tunnel domain on a host other than mcp.<domain> is fine when the proxy routes that host; a path
 // in resource is allowed by RFC 9728 (MCP servers often live at /mcp) and only noted.
 
-import { finding, judge, skip, type Check } from '../../src/core/check.js';
+import { finding, judge, skip, type LegacyCheck } from '../../src/core/check.js';
 import type { Finding } from '../../src/core/types.js';
 import { isRecord } from '../../src/model/compose.js';
 import { describeLocation, effectiveTunnelDomain, locate, routeHostnames, whyUnusable } from '../../src/model/deployment-view.js';
@@ -11,7 +11,7 @@ import { discoveryDocument, discoverySkipReason, isUnderDomain, looselyEqualUrls
 
 const ID = 'protected-resource';
 
-export const check: Check = {
+export const check: LegacyCheck = {
   id: ID,
   layer: 'oauth',
   kind: 'static',

@@ -5,7 +5,7 @@
 // combining with disable_ip_validation are errors. An empty list warns: whether it means "the
 // default" or "nothing" is not documented.
 
-import { finding, judge, skip, type Check } from '../../src/core/check.js';
+import { finding, judge, skip, type LegacyCheck } from '../../src/core/check.js';
 import type { Finding } from '../../src/core/types.js';
 import { isRecord } from '../../src/model/compose.js';
 import { configKeyName, configSnippet, describeLocation, locate, proxyRestartCommand, whyUnusable } from '../../src/model/deployment-view.js';
@@ -17,7 +17,7 @@ const METADATA = '169.254.169.254';
 /** Ranges that are not the public internet: a broad entry inside one of them is not an SSRF opening to the internet. */
 const NON_PUBLIC = [...RFC1918_RANGES, '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16'].map(parseCidr);
 
-export const check: Check = {
+export const check: LegacyCheck = {
   id: ID,
   layer: 'routing',
   kind: 'static',

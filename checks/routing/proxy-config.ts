@@ -4,7 +4,7 @@
 // required there; when the values do set them, their types are still checked.
 
 import { dirname, join } from 'node:path';
-import { finding, judge, skip, type Check } from '../../src/core/check.js';
+import { finding, judge, skip, type LegacyCheck } from '../../src/core/check.js';
 import type { Facts, FileFact, YamlDocumentFacts } from '../../src/core/facts.js';
 import type { Finding, Location } from '../../src/core/types.js';
 import { configVolume, findProxyService, isRecord } from '../../src/model/compose.js';
@@ -205,7 +205,7 @@ function routesIsList(facts: Readonly<Facts>, fact: Extract<FileFact<YamlDocumen
   });
 }
 
-export const check: Check = {
+export const check: LegacyCheck = {
   id: ID,
   layer: 'routing',
   kind: 'static',

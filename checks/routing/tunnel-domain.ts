@@ -3,7 +3,7 @@
 // Helm: in managed mode (no external.* secrets) the chart passes -tunnel-domain itself, so an
 // absent tunnel_domain is fine; in external mode the values must set it.
 
-import { finding, judge, skip, type Check } from '../../src/core/check.js';
+import { finding, judge, skip, type LegacyCheck } from '../../src/core/check.js';
 import type { Facts } from '../../src/core/facts.js';
 import type { Finding } from '../../src/core/types.js';
 import { findProxyService, isRecord, serviceEnvironment } from '../../src/model/compose.js';
@@ -30,7 +30,7 @@ function variableSource(facts: Readonly<Facts>, name: string): string {
   return 'the environment';
 }
 
-export const check: Check = {
+export const check: LegacyCheck = {
   id: ID,
   layer: 'routing',
   kind: 'static',

@@ -4,7 +4,7 @@
 // (src/model/ip-policy.ts), shared with the live half. "localhost" is judged as 127.0.0.1:
 // RFC 6761 reserves it, and it is the classic container mistake.
 
-import { finding, judge, skip, type Check } from '../../src/core/check.js';
+import { finding, judge, skip, type LegacyCheck } from '../../src/core/check.js';
 import type { Facts } from '../../src/core/facts.js';
 import type { Finding } from '../../src/core/types.js';
 import { isRecord } from '../../src/model/compose.js';
@@ -23,7 +23,7 @@ function knownAddresses(facts: Readonly<Facts>, route: string, host: string, ipV
   return null;
 }
 
-export const check: Check = {
+export const check: LegacyCheck = {
   id: ID,
   layer: 'routing',
   kind: 'static',

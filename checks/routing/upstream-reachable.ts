@@ -2,7 +2,7 @@
 // where the doctor runs. Addresses the proxy's IP policy refuses are never probed (upstream-ip
 // reports them).
 
-import { finding, judge, skip, type Check } from '../../src/core/check.js';
+import { finding, judge, skip, type LegacyCheck } from '../../src/core/check.js';
 import { liveSkip } from '../../src/core/live.js';
 import type { Finding } from '../../src/core/types.js';
 
@@ -15,7 +15,7 @@ const MESSAGE: Record<string, { messageId: string; cause: string }> = {
   unreachable: { messageId: 'host-unreachable', cause: 'There is no route to {a}.' },
 };
 
-export const check: Check = {
+export const check: LegacyCheck = {
   id: ID,
   layer: 'routing',
   kind: 'live',

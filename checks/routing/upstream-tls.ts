@@ -2,14 +2,14 @@
 // include_system_cas: true). A ca_file with no https:// upstream is only noted; a ca_file outside
 // every volume the Compose proxy service mounts is noted too (its root file system is the image's).
 
-import { finding, judge, skip, type Check } from '../../src/core/check.js';
+import { finding, judge, skip, type LegacyCheck } from '../../src/core/check.js';
 import type { Finding } from '../../src/core/types.js';
 import { findProxyService, isRecord, volumeMounts } from '../../src/model/compose.js';
 import { configKeyName, configSnippet, describeLocation, locate, proxyConfigModel, proxyRestartCommand, whyUnusable } from '../../src/model/deployment-view.js';
 
 const ID = 'upstream-tls';
 
-export const check: Check = {
+export const check: LegacyCheck = {
   id: ID,
   layer: 'routing',
   kind: 'static',

@@ -2,7 +2,7 @@
 // tunnel ID under the key of the chart generation, the IDs with their prefixes, the audience
 // byte for byte equal to the federation rule's, tunnel_domain in external mode.
 
-import { finding, judge, skip, type Check } from '../../src/core/check.js';
+import { finding, judge, skip, type LegacyCheck } from '../../src/core/check.js';
 import type { Facts, Location, YamlDocumentFacts } from '../../src/core/facts.js';
 import type { Finding, Severity } from '../../src/core/types.js';
 import { isRecord } from '../../src/model/compose.js';
@@ -48,7 +48,7 @@ function renewDays(v: unknown): number | null {
   return parts.reduce((sum, p) => sum + Number(p[1]) * units[p[2]], 0);
 }
 
-export const check: Check = {
+export const check: LegacyCheck = {
   id: ID,
   layer: 'setup',
   kind: 'static',

@@ -2,7 +2,7 @@
 // the federation rule (--federation-rule, the JSON the API returns). Claims are shown; the raw
 // token and its signature never are (the facts do not hold them).
 
-import { finding, judge, skip, type Check } from '../../src/core/check.js';
+import { finding, judge, skip, type LegacyCheck } from '../../src/core/check.js';
 import type { Facts, JwtFacts, Location } from '../../src/core/facts.js';
 import type { Finding, Severity } from '../../src/core/types.js';
 import { locate } from '../../src/model/deployment-view.js';
@@ -120,7 +120,7 @@ function judgeMatch(t: JwtFacts, rule: FederationRule, f: Emit, at: (k: string) 
   }
 }
 
-export const check: Check = {
+export const check: LegacyCheck = {
   id: ID,
   layer: 'setup',
   kind: 'static',

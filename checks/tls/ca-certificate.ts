@@ -2,7 +2,7 @@
 // critical CA:TRUE, SKI, keyCertSign, key and signature strength). Its validity is judged by
 // certificate-expiry; this check owns the file's own problems (missing, unreadable, invalid).
 
-import { finding, judge, type Check, type Outcome } from '../../src/core/check.js';
+import { finding, judge, type LegacyCheck, type Outcome } from '../../src/core/check.js';
 import type { Facts } from '../../src/core/facts.js';
 import type { Finding } from '../../src/core/types.js';
 import { isPrivateKeyLabel } from '../../src/pki/pem.js';
@@ -91,4 +91,4 @@ function run(facts: Readonly<Facts>): Outcome {
   return judge(out);
 }
 
-export const check: Check = { id: ID, layer: 'tls', kind: 'static', run };
+export const check: LegacyCheck = { id: ID, layer: 'tls', kind: 'static', run };

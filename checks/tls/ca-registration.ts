@@ -4,7 +4,7 @@
 // with a note); the intermediate itself is server-certificate's finding. The live half (asking
 // the vendor API whether ca.crt is registered and active) reads facts.live.caRegistration.
 
-import { finding, judge, skip, type Check, type Outcome } from '../../src/core/check.js';
+import { finding, judge, skip, type LegacyCheck, type Outcome } from '../../src/core/check.js';
 import type { Facts } from '../../src/core/facts.js';
 import type { Finding } from '../../src/core/types.js';
 import { formatKeyId, issuance, issuedBy } from '../../src/pki/issuance.js';
@@ -155,4 +155,4 @@ function registrationFindings(facts: Readonly<Facts>, fingerprint: string, caPat
   return out;
 }
 
-export const check: Check = { id: ID, layer: 'tls', kind: 'static', run };
+export const check: LegacyCheck = { id: ID, layer: 'tls', kind: 'static', run };

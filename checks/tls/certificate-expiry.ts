@@ -3,7 +3,7 @@
 // 30-day renewal window, info otherwise. A file that cannot be read is noted, not judged: its
 // owner check reports it.
 
-import { finding, judge, skip, type Check, type Outcome } from '../../src/core/check.js';
+import { finding, judge, skip, type LegacyCheck, type Outcome } from '../../src/core/check.js';
 import type { CertificateFacts, Facts } from '../../src/core/facts.js';
 import type { Finding } from '../../src/core/types.js';
 import { displayPath, firstCertificate, unusableReason, type TlsFile } from '../../src/pki/tls-inputs.js';
@@ -83,4 +83,4 @@ function run(facts: Readonly<Facts>): Outcome {
   return judge(out);
 }
 
-export const check: Check = { id: ID, layer: 'tls', kind: 'static', run };
+export const check: LegacyCheck = { id: ID, layer: 'tls', kind: 'static', run };

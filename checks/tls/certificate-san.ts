@@ -3,7 +3,7 @@
 // routes yet, the names must cover the tunnel domain's subdomains. The common name is ignored,
 // as the platform ignores it.
 
-import { finding, judge, skip, type Check, type Outcome } from '../../src/core/check.js';
+import { finding, judge, skip, type LegacyCheck, type Outcome } from '../../src/core/check.js';
 import type { CertificateFacts, Facts } from '../../src/core/facts.js';
 import type { Finding, Location } from '../../src/core/types.js';
 import { configKeyName, effectiveTunnelDomain, locate, proxyConfigModel, routeHostnames, whyUnusable } from '../../src/model/deployment-view.js';
@@ -150,4 +150,4 @@ function run(facts: Readonly<Facts>): Outcome {
   return judge(out, notChecked);
 }
 
-export const check: Check = { id: ID, layer: 'tls', kind: 'static', run };
+export const check: LegacyCheck = { id: ID, layer: 'tls', kind: 'static', run };

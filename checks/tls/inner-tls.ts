@@ -2,7 +2,7 @@
 // verifies against data/ca.crt. Assumption (the framing is not public): binary WebSocket
 // messages carry the TLS records, and Host and SNI are both <route>.<tunnel-domain>.
 
-import { finding, judge, skip, type Check } from '../../src/core/check.js';
+import { finding, judge, skip, type LegacyCheck } from '../../src/core/check.js';
 import type { InnerTlsFailureKind } from '../../src/core/live-facts.js';
 import { liveSkip } from '../../src/core/live.js';
 import type { Finding } from '../../src/core/types.js';
@@ -22,7 +22,7 @@ const TEXT: Record<Exclude<InnerTlsFailureKind, 'guard'>, { cause: string; fix: 
   error: { cause: 'The inner TLS probe for {h} failed: {v}.', fix: 'Run with --verbose and check the proxy\'s logs.' },
 };
 
-export const check: Check = {
+export const check: LegacyCheck = {
   id: ID,
   layer: 'tls',
   kind: 'live',

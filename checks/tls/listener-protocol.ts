@@ -2,7 +2,7 @@
 // WebSocket). A listener speaking plain HTTP only, TLS directly, or nothing is named for what it
 // is. `wrong version number` from `curl https://<proxy>:<port>` is expected and never a fault.
 
-import { finding, judge, skip, type Check } from '../../src/core/check.js';
+import { finding, judge, skip, type LegacyCheck } from '../../src/core/check.js';
 import type { ListenerKind } from '../../src/core/live-facts.js';
 import { liveSkip } from '../../src/core/live.js';
 
@@ -21,7 +21,7 @@ const TEXT: Partial<Record<ListenerKind, { messageId: string; cause: string; fix
   other: { messageId: 'unknown-protocol', cause: '{u} answered with bytes that are neither HTTP nor TLS ({b}).', fix: 'Check which program listens on that port.' },
 };
 
-export const check: Check = {
+export const check: LegacyCheck = {
   id: ID,
   layer: 'tls',
   kind: 'live',

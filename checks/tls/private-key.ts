@@ -4,7 +4,7 @@
 // 65532 is right even though an ordinary user cannot read it. On Helm the key comes from a
 // Secret mount, so file modes do not apply.
 
-import { finding, judge, type Check, type Outcome } from '../../src/core/check.js';
+import { finding, judge, type LegacyCheck, type Outcome } from '../../src/core/check.js';
 import type { Facts, FileStatFacts } from '../../src/core/facts.js';
 import type { Finding } from '../../src/core/types.js';
 import { proxyUser } from '../../src/model/deployment-view.js';
@@ -113,4 +113,4 @@ function run(facts: Readonly<Facts>): Outcome {
   return judge(out, cert ? [] : [`whether the key matches tls.crt (${certWhyNot ?? 'tls.crt is not usable'})`]);
 }
 
-export const check: Check = { id: ID, layer: 'tls', kind: 'static', run };
+export const check: LegacyCheck = { id: ID, layer: 'tls', kind: 'static', run };

@@ -3,7 +3,7 @@
 // not a CA, key and signature strength. Which CA signed it is ca-registration's question, its
 // names certificate-san's, its dates certificate-expiry's. Owns the file's own problems.
 
-import { finding, judge, type Check, type Outcome } from '../../src/core/check.js';
+import { finding, judge, type LegacyCheck, type Outcome } from '../../src/core/check.js';
 import { dirname, join } from 'node:path';
 import type { Facts } from '../../src/core/facts.js';
 import { effectiveTunnelDomain } from '../../src/model/deployment-view.js';
@@ -128,4 +128,4 @@ function run(facts: Readonly<Facts>): Outcome {
   return judge(out);
 }
 
-export const check: Check = { id: ID, layer: 'tls', kind: 'static', run };
+export const check: LegacyCheck = { id: ID, layer: 'tls', kind: 'static', run };

@@ -56,14 +56,6 @@ export const MESSAGES: Readonly<Record<string, Readonly<Record<string, string>>>
     'tls-failed': 'TCP or TLS to the edge failed for another reason (in the finding).',
     'connected': 'TCP 7844 and TLS to the edge work (info).',
   },
-  'edge-udp': {
-    'udp-dropped': 'UDP 7844 to the edge got no QUIC answer: it is dropped; cloudflared falls back to HTTP/2.',
-    'udp-refused': 'UDP 7844 to the edge was refused (ICMP port unreachable).',
-    'udp-not-quic': 'Something answered on UDP 7844, but not as a QUIC endpoint.',
-    'udp-unreachable': 'There is no route for UDP to the edge address.',
-    'udp-failed': 'The QUIC probe failed for another reason (in the finding).',
-    'quic-reachable': 'UDP 7844 reaches a QUIC endpoint at the edge (info).',
-  },
   'cloudflared-ingress': {
     'compose-invalid': 'The Compose file cannot be read, so cloudflared\'s target cannot be judged.',
     'cloudflared-service-missing': 'The Compose file has no cloudflared service.',

@@ -2,9 +2,10 @@
 // signatures, for people and for scripts.
 
 import { CATALOG, catalogEntry, findCatalogEntry, type CatalogEntry } from '../catalog/catalog.js';
-import { MESSAGES } from '../catalog/messages.js';
+import { CHECKS } from '../../checks/index.js';
 import { SIGNATURES, type Signature } from '../catalog/signatures.js';
 import { UsageError } from '../core/errors.js';
+import type { Check } from '../core/check.js';
 
 const KIND_WORDS: Record<string, string> = {
   static: 'files',
@@ -21,6 +22,9 @@ export function listChecks(json: boolean): string {
   const lines = CATALOG.map((e) => `${e.layer.padEnd(8)} ${e.id.padEnd(w)}  ${KIND_WORDS[e.kind].padEnd(15)} ${e.title}`);
   return `${['LAYER    ' + 'ID'.padEnd(w) + '  JUDGED FROM     TITLE', ...lines].join('\n')}\n\nRun mcp-tunnel explain <id> for the symptom, cause and fix of one.\n`;
 }
+
+/** Per check, its messages: the meaning of each messageId and its text. */
+const MESSAGES: Readonly<Record<string, Check['messages']>> = Object.fromEntries(CHECKS.map((c) => [c.id, c.messages]));
 
 /** Every name `explain` knows: catalog IDs, messageIds and log signature names. */
 function knownNames(): string[] {
@@ -47,7 +51,7 @@ function entryText(e: CatalogEntry): string[] {
 /** A messageId as `explain` shows it: the check it belongs to and what it means. */
 function messageSection(checkId: string, messageId: string): { json: object; text: string[] } {
   const e = catalogEntry(checkId);
-  const text = MESSAGES[checkId][messageId];
+  const text = MESSAGES[checkId][messageId].meaning;
   return {
     json: { messageId, check: checkId, checkTitle: e.title, text },
     text: [

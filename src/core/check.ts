@@ -1,10 +1,17 @@
-// What a check module is, and the small vocabulary checks use to answer.
-// A check is pure: it reads Facts and returns an Outcome. The runner times it, turns a throw
-// into an `error` result and fills title and layer from the catalog.
+// What a check module is. A check declares the facts it needs (`requires`), the facts it reads
+// when present (`uses`), and every message it can report with its severity and text; its `run`
+// reads the narrowed facts and calls `report(messageId, data, location?)`. The runner skips a
+// check whose required fact is absent, plans the live probes from the declarations, times each
+// check, turns a throw into an `error` result and fills title and layer from the catalog.
+// A check is pure: no I/O, no clock (facts.now), no change to the facts.
 
 import type { Facts } from './facts.js';
-import type { Finding, Layer, Severity, Status } from './types.js';
+import type { FactKey, FactsWith } from './requirements.js';
+import type { Finding, Location, Severity, Status } from './types.js';
 import { catalogEntry } from '../catalog/catalog.js';
+import { MESSAGES } from '../catalog/messages.js';
+import { LIVE_FACTS } from './requirements.js';
+import type { Layer } from './types.js';
 
 export interface Outcome {
   status: Exclude<Status, 'error'>;
@@ -12,28 +19,102 @@ export interface Outcome {
   findings: Finding[];
 }
 
+/** One message of a check: what it means in general, and its text with `{name}` placeholders. */
+export interface MessageSpec {
+  severity: Severity;
+  /** One line for `explain <messageId>`: what this message means whatever the deployment. */
+  meaning: string;
+  /** Templates; each one left out is the catalog entry's text for the check. */
+  symptom?: string;
+  cause?: string;
+  fix?: string;
+}
+
+type Placeholders<S> = S extends `${string}{${infer Name}}${infer Rest}` ? Name | Placeholders<Rest> : never;
+type TextsOf<M> = M extends MessageSpec ? M['symptom'] | M['cause'] | M['fix'] : never;
+export type TemplateValue = string | number | boolean | null;
+/** The named data a message's templates need (checked by the compiler for literal templates). */
+export type MessageData<M> = { readonly [K in Placeholders<TextsOf<M>>]: TemplateValue } & Readonly<Record<string, TemplateValue>>;
+
+export interface ReportOptions {
+  /** Overrides the message's severity where it depends on the deployment (degraded vs dead). */
+  severity?: Severity;
+  /** Values behind the finding, for machine formats. */
+  evidence?: Record<string, unknown>;
+}
+
+/** What `run` returns when a part of its own input (not a required fact) makes judging impossible. */
+export interface Skipped {
+  readonly skipped: string;
+}
+
+export interface Report<M extends Record<string, MessageSpec>> {
+  <K extends keyof M & string>(messageId: K, data: MessageData<M[K]>, location?: Location | null, options?: ReportOptions): void;
+  /** Something the pass does not cover (a domain not known, a host not resolved): shown as "not checked: ...". */
+  notChecked(what: string): void;
+  /** Ends the check as skipped with this reason; `return report.skip(...)`. */
+  skip(reason: string): Skipped;
+}
+
+export interface CheckDefinition<R extends FactKey, M extends Record<string, MessageSpec>> {
+  id: string;
+  requires: readonly R[];
+  uses?: readonly FactKey[];
+  messages: M;
+  run(facts: FactsWith<R>, report: Report<M>): void | Skipped;
+}
+
 export interface Check {
   id: string;
-  layer: Layer;
-  /** 'static' checks judge files; 'live' checks need probes of the network. */
-  kind: 'static' | 'live';
-  run(facts: Readonly<Facts>): Outcome;
+  requires: readonly FactKey[];
+  uses: readonly FactKey[];
+  messages: Readonly<Record<string, MessageSpec>>;
+  /** Judges facts that hold every required fact (the runner makes sure of it). */
+  evaluate(facts: Readonly<Facts>): Outcome;
 }
 
-/** Everything was fine; info findings may still carry evidence (what was checked). */
-export function pass(findings: Finding[] = []): Outcome {
-  return { status: 'pass', reason: null, findings };
+/** Fills `{name}` placeholders; a placeholder without data is a bug in the check, so it throws. */
+export function fillTemplate(template: string, data: Readonly<Record<string, TemplateValue>>, where: string): string {
+  return template.replace(/\{([A-Za-z][A-Za-z0-9]*)\}/g, (_, name: string) => {
+    if (!Object.hasOwn(data, name)) throw new Error(`${where}: no value for {${name}}`);
+    return String(data[name]);
+  });
 }
 
-export function skip(reason: string): Outcome {
-  return { status: 'skip', reason, findings: [] };
+export function defineCheck<const R extends FactKey, const M extends Record<string, MessageSpec>>(
+  definition: CheckDefinition<R, M>,
+): Check {
+  const { id, messages } = definition;
+  return {
+    id,
+    requires: definition.requires,
+    uses: definition.uses ?? [],
+    messages,
+    evaluate(facts) {
+      const findings: Finding[] = [];
+      const notChecked: string[] = [];
+      const entry = catalogEntry(id);
+      const add = (messageId: string, data: Readonly<Record<string, TemplateValue>>, location?: Location | null, options?: ReportOptions) => {
+        const spec = messages[messageId] as MessageSpec | undefined;
+        if (!spec) throw new Error(`${id}: no message ${messageId} in its messages`);
+        const text = (field: 'symptom' | 'cause' | 'fix') => fillTemplate(spec[field] ?? entry[field], data, `${id}/${messageId} ${field}`);
+        const f: Finding = { severity: options?.severity ?? spec.severity, messageId, symptom: text('symptom'), cause: text('cause'), fix: text('fix') };
+        if (options?.evidence) f.evidence = options.evidence;
+        if (location) f.location = location;
+        findings.push(f);
+      };
+      const report = Object.assign(add, {
+        notChecked: (what: string) => void notChecked.push(what),
+        skip: (reason: string): Skipped => ({ skipped: reason }),
+      }) as unknown as Report<M>;
+      const ended = definition.run(facts as FactsWith<R>, report);
+      if (ended) return { status: 'skip', reason: ended.skipped, findings: [] };
+      return judge(findings, notChecked);
+    },
+  };
 }
 
-/**
- * Status follows the worst finding: any error -> fail, any warn -> warn, else pass.
- * `notChecked` names what the check could not verify (a domain not known, a host not resolved):
- * it becomes the reason, which every format shows, so a pass never claims more than was checked.
- */
+/** Status follows the worst finding: any error -> fail, any warn -> warn, else pass. */
 export function judge(findings: Finding[], notChecked: readonly string[] = []): Outcome {
   const status = findings.some((f) => f.severity === 'error')
     ? 'fail'
@@ -43,10 +124,44 @@ export function judge(findings: Finding[], notChecked: readonly string[] = []): 
   return { status, reason: notChecked.length > 0 ? `not checked: ${notChecked.join('; ')}` : null, findings };
 }
 
+/** Whether a check needs the network: it requires or reads a live fact. */
+export function isLiveCheck(check: Pick<Check, 'requires' | 'uses'>): boolean {
+  return [...check.requires, ...check.uses].some((k) => k.startsWith('live.'));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The old shape, kept only while checks move to defineCheck; removed when the last one has moved.
+
+
+/** @deprecated use defineCheck */
+export interface LegacyCheck {
+  id: string;
+  layer: Layer;
+  kind: 'static' | 'live';
+  run(facts: Readonly<Facts>): Outcome;
+}
+
+/** @deprecated a legacy check seen as a Check: a live one plans every live probe. */
+export function fromLegacy(legacy: LegacyCheck): Check {
+  const meanings = MESSAGES[legacy.id] ?? {};
+  const messages = Object.fromEntries(Object.entries(meanings).map(([k, meaning]) => [k, { severity: 'error' as const, meaning }]));
+  return { id: legacy.id, requires: [], uses: legacy.kind === 'live' ? LIVE_FACTS : [], messages, evaluate: (facts) => legacy.run(facts) };
+}
+
+/** @deprecated Everything was fine; info findings may still carry evidence (what was checked). */
+export function pass(findings: Finding[] = []): Outcome {
+  return { status: 'pass', reason: null, findings };
+}
+
+/** @deprecated */
+export function skip(reason: string): Outcome {
+  return { status: 'skip', reason, findings: [] };
+}
+
+/** @deprecated */
 export interface FindingInput {
   messageId: string;
   severity?: Severity;
-  /** Replaces the catalog's symptom / cause / fix for this finding; the catalog's text is the default. */
   symptom?: string;
   cause?: string;
   fix?: string;
@@ -54,10 +169,7 @@ export interface FindingInput {
   location?: Finding['location'];
 }
 
-/**
- * Build a finding of check `id`. Text not given falls back to the catalog entry, so a
- * check only spells out what is particular to this deployment (the file, the value, the CIDR).
- */
+/** @deprecated Build a finding of check `id`; text not given falls back to the catalog entry. */
 export function finding(id: string, input: FindingInput): Finding {
   const entry = catalogEntry(id);
   const f: Finding = {

@@ -2,7 +2,8 @@
 // run always finishes. Checks left out by --only/--skip still appear, skipped with the reason.
 
 import { performance } from 'node:perf_hooks';
-import type { Check } from './check.js';
+import { isLiveCheck, type Check } from './check.js';
+import { hasFact, missingReason } from './requirements.js';
 import type { Facts } from './facts.js';
 import type { CheckResult, Finding, Layer } from './types.js';
 import { catalogEntry } from '../catalog/catalog.js';
@@ -13,8 +14,9 @@ export interface Selection {
   skip: string[];
 }
 
-export function isSelected(check: Pick<Check, 'id' | 'layer'>, selection: Selection): string | null {
-  const named = (list: string[]) => list.includes(check.id) || list.includes(check.layer);
+export function isSelected(check: Pick<Check, 'id'>, selection: Selection): string | null {
+  const layer = catalogEntry(check.id).layer;
+  const named = (list: string[]) => list.includes(check.id) || list.includes(layer);
   if (selection.only.length > 0 && !named(selection.only)) return `not selected (--only ${selection.only.join(',')})`;
   if (named(selection.skip)) return `skipped on request (--skip ${selection.skip.join(',')})`;
   return null;
@@ -24,8 +26,10 @@ export function runCheck(check: Check, facts: Readonly<Facts>): CheckResult {
   const entry = catalogEntry(check.id);
   const started = performance.now();
   const base = { id: check.id, layer: entry.layer as Layer, title: entry.title };
+  const absent = check.requires.find((key) => !hasFact(facts, key));
+  if (absent) return { ...base, status: 'skip', durationMs: 0, reason: missingReason(facts, absent), findings: [] };
   try {
-    const outcome = check.run(facts);
+    const outcome = check.evaluate(facts);
     return {
       ...base,
       status: outcome.status,
@@ -67,7 +71,7 @@ export function markEscapes(
   escaped: readonly string[],
 ): CheckResult[] {
   if (escaped.length === 0) return results;
-  const live = new Set(checks.filter((c) => c.kind === 'live').map((c) => c.id));
+  const live = new Set(checks.filter(isLiveCheck).map((c) => c.id));
   const why = escaped.join('; ');
   const reason = clip(`a probe failed unexpectedly during the run, so this result is not verified: ${why}`);
   const markable = (r: CheckResult) => live.has(r.id) && (r.status === 'pass' || r.status === 'warn');

@@ -2,11 +2,10 @@
 // findings it expects (by messageId); facts are frozen so a check cannot change them.
 
 import { describe, expect, it } from 'vitest';
-import type { Check } from '../../src/core/check.js';
+import { fromLegacy, type Check, type LegacyCheck } from '../../src/core/check.js';
 import type { Facts } from '../../src/core/facts.js';
 import { deepFreeze, runCheck } from '../../src/core/runner.js';
 import { findCatalogEntry } from '../../src/catalog/catalog.js';
-import { MESSAGES } from '../../src/catalog/messages.js';
 
 export interface PassCase {
   name: string;
@@ -37,15 +36,17 @@ export interface SkipCase {
 
 /** Every messageId a check reports is listed under it in src/catalog/messages.ts, so `explain` knows it. */
 function expectListed(check: Check, result: ReturnType<typeof runCheck>): void {
-  for (const f of result.findings) expect(Object.hasOwn(MESSAGES[check.id] ?? {}, f.messageId), `${check.id}/${f.messageId} is not in src/catalog/messages.ts`).toBe(true);
+  for (const f of result.findings) expect(Object.hasOwn(check.messages, f.messageId), `${check.id}/${f.messageId} is not in its messages`).toBe(true);
 }
 
-export function testCheck(check: Check, cases: { pass: PassCase[]; fail: FailCase[]; skip?: SkipCase[] }): void {
+export function testCheck(given: Check | LegacyCheck, cases: { pass: PassCase[]; fail: FailCase[]; skip?: SkipCase[] }): void {
+  const check = 'evaluate' in given ? given : fromLegacy(given);
+  const layer = 'layer' in given ? given.layer : null;
   describe(`check ${check.id}`, () => {
     it('has a catalog entry in its layer', () => {
       const entry = findCatalogEntry(check.id);
       expect(entry, `catalog entry for ${check.id}`).toBeDefined();
-      expect(entry!.layer).toBe(check.layer);
+      if (layer) expect(entry!.layer).toBe(layer);
     });
     it('has at least one pass and one fail case', () => {
       expect(cases.pass.length).toBeGreaterThan(0);
