@@ -39,9 +39,75 @@ function expectListed(check: Check, result: ReturnType<typeof runCheck>): void {
   for (const f of result.findings) expect(Object.hasOwn(check.messages, f.messageId), `${check.id}/${f.messageId} is not in its messages`).toBe(true);
 }
 
+/** Facts every check may read without declaring them. */
+const ALWAYS_THERE = new Set(['now', 'offline', 'deployment', 'processEnv']);
+const LIVE_GENERAL = new Set(['timeoutMs', 'budgetMs', 'durationMs', 'probes', 'budgetExhausted']);
+const LIVE_SKIPPED: Record<string, string[]> = {
+  edgeSkipped: ['live.edge'],
+  proxySkipped: ['live.proxy'],
+  upstreamsSkipped: ['live.upstreams'],
+  oauthSkipped: ['live.oauthMetadata', 'live.resourceMetadata'],
+  caRegistrationSkipped: ['live.caRegistration'],
+};
+
+/**
+ * Facts that record which of them a check reads, so a test can assert that a check reads only
+ * what it declares in `requires` and `uses` (the probe planner and --save-facts rely on it).
+ * The proxies sit on unfrozen shallow copies; the values inside stay frozen, and writes throw.
+ */
+function recordingFacts(facts: Facts, read: Set<string>): Facts {
+  const readOnly = { set: () => { throw new Error('a check wrote to its facts'); }, defineProperty: () => { throw new Error('a check wrote to its facts'); } };
+  const live = facts.live
+    ? new Proxy({ ...facts.live }, {
+        ...readOnly,
+        get: (target, key) => {
+          if (typeof key === 'string') read.add(`live.${key}`);
+          return Reflect.get(target, key);
+        },
+      })
+    : undefined;
+  return new Proxy({ ...facts }, {
+    ...readOnly,
+    get: (target, key) => {
+      if (key === 'live') {
+        read.add('live');
+        return live;
+      }
+      if (typeof key === 'string') read.add(key);
+      return Reflect.get(target, key);
+    },
+  });
+}
+
+/** The facts a check read that it did not declare. */
+function undeclaredReads(check: Check, read: Set<string>): string[] {
+  const declared = new Set<string>([...check.requires, ...check.uses]);
+  const anyLive = [...declared].some((k) => k.startsWith('live.'));
+  return [...read].filter((key) => {
+    if (ALWAYS_THERE.has(key) || declared.has(key)) return false;
+    if (key === 'live') return !anyLive;
+    if (!key.startsWith('live.')) return true;
+    const field = key.slice('live.'.length);
+    if (LIVE_GENERAL.has(field)) return !anyLive;
+    const owners = LIVE_SKIPPED[field];
+    return owners ? !owners.some((o) => declared.has(o)) : true;
+  });
+}
+
+/** Runs the check as the runner does; for a defineCheck check, also asserts it read only what it declares. */
+function runDeclared(check: Check, declared: boolean, facts: Facts): ReturnType<typeof runCheck> {
+  const frozen = deepFreeze(structuredClone(facts));
+  if (!declared) return runCheck(check, frozen);
+  const read = new Set<string>();
+  const result = runCheck(check, recordingFacts(frozen, read));
+  expect(undeclaredReads(check, read), `${check.id} reads facts it does not declare in requires or uses`).toEqual([]);
+  return result;
+}
+
 export function testCheck(given: Check | LegacyCheck, cases: { pass: PassCase[]; fail: FailCase[]; skip?: SkipCase[] }): void {
   const check = 'evaluate' in given ? given : fromLegacy(given);
   const layer = 'layer' in given ? given.layer : null;
+  const declared = 'evaluate' in given;
   describe(`check ${check.id}`, () => {
     it('has a catalog entry in its layer', () => {
       const entry = findCatalogEntry(check.id);
@@ -54,7 +120,7 @@ export function testCheck(given: Check | LegacyCheck, cases: { pass: PassCase[];
     });
     for (const c of cases.pass) {
       it(`passes: ${c.name}`, () => {
-        const result = runCheck(check, deepFreeze(structuredClone(c.facts)));
+        const result = runDeclared(check, declared, c.facts);
         expectListed(check, result);
         if (c.notChecked === undefined) expect(result.reason, 'a pass case must not error, skip or leave a part unchecked').toBeNull();
         else expect(result.reason ?? '').toMatch(new RegExp(`^not checked: .*${typeof c.notChecked === 'string' ? c.notChecked.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') : c.notChecked.source}`));
@@ -66,7 +132,7 @@ export function testCheck(given: Check | LegacyCheck, cases: { pass: PassCase[];
     for (const c of cases.fail) {
       it(`${c.status}s: ${c.name}`, () => {
         if (c.messageIds.length === 0) throw new Error(`fail case "${c.name}" expects no finding: name the messageIds it must produce`);
-        const result = runCheck(check, deepFreeze(structuredClone(c.facts)));
+        const result = runDeclared(check, declared, c.facts);
         expectListed(check, result);
         expect(result.status, result.reason ?? '').toBe(c.status);
         const ids = result.findings.filter((f) => f.severity !== 'info').map((f) => f.messageId).sort();
@@ -81,7 +147,7 @@ export function testCheck(given: Check | LegacyCheck, cases: { pass: PassCase[];
     }
     for (const c of cases.skip ?? []) {
       it(`skips: ${c.name}`, () => {
-        const result = runCheck(check, deepFreeze(structuredClone(c.facts)));
+        const result = runDeclared(check, declared, c.facts);
         expectListed(check, result);
         expect(result.status).toBe('skip');
         if (typeof c.reason === 'string') expect(result.reason).toContain(c.reason);
