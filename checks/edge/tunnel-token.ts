@@ -8,7 +8,7 @@ import type { Facts, TokenFacts } from '../../src/core/facts.js';
 import type { Finding } from '../../src/core/types.js';
 import { commandArgs, findCloudflaredService, isRecord, serviceEnvFiles, serviceEnvironment } from '../../src/model/compose.js';
 import { applyChangeCommand, locate } from '../../src/model/deployment-view.js';
-import { UUID_FORMS } from '../../src/probes/tunnel-token.js';
+import { UUID_FORMS } from '../../src/model/token-shapes.js';
 
 const ID = 'tunnel-token';
 const NOT_VALID = 'cloudflared exits at start with "Provided Tunnel token is not valid." followed by "See \'cloudflared tunnel run --help\'."';

@@ -7,7 +7,7 @@ import type { Facts, JwtFacts, Location } from '../../src/core/facts.js';
 import type { Finding, Severity } from '../../src/core/types.js';
 import { locate } from '../../src/model/deployment-view.js';
 import { HELM_SETUP_SUBJECT, nearMiss, readFederationRule, subjectMatches, type FederationRule } from '../../src/model/federation-rule.js';
-import { JWT_MAX_BYTES } from '../../src/probes/jwt-file.js';
+import { JWT_MAX_BYTES } from '../../src/model/token-shapes.js';
 
 const ID = 'wif-token';
 const SKEW = 30;

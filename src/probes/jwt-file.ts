@@ -10,10 +10,10 @@
 import type { FileFact, JwtFacts } from '../core/facts.js';
 import { jsonNestsDeeper, MAX_JSON_DEPTH } from '../core/json-nesting.js';
 import { decodeText, readBounded } from './bounded-file.js';
+import { JWT_MAX_BYTES } from '../model/token-shapes.js';
 import { registerSecret, registerSecretsIn } from '../redaction/register.js';
 
-/** The exchange accepts JWTs up to 16 KiB; read four times that so an oversized token is a finding, not a usage error. */
-export const JWT_MAX_BYTES = 16 * 1024;
+/** Read four times the largest accepted JWT, so an oversized token is a finding, not a usage error. */
 const READ_LIMIT = 64 * 1024;
 const WRAPPER_FIELDS = ['value', 'token', 'id_token', 'access_token', 'jwt'] as const;
 

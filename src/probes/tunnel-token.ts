@@ -10,6 +10,7 @@
 import type { FileFact, Location, TokenFacts } from '../core/facts.js';
 import { registerSecret, registerSecretsIn } from '../redaction/register.js';
 import { jsonNestsDeeper } from '../core/json-nesting.js';
+import { UUID_FORMS } from '../model/token-shapes.js';
 
 export interface TokenCandidate {
   /** Human description: 'TUNNEL_TOKEN in the environment', '.env', 'data/tunnel-token', ... */
@@ -27,8 +28,6 @@ type ValueShape = Omit<TokenFacts, 'source' | 'location' | 'alsoIn'>;
 const STD_B64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const URL_B64 = /^[A-Za-z0-9_-]*={0,2}$/;
 const JWT_SHAPE = /^[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*$/;
-/** The forms github.com/google/uuid (what cloudflared uses) parses. */
-export const UUID_FORMS = /^(?:urn:uuid:)?\{?[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}\}?$/;
 
 /** Words people leave where the token should go, compared without case, '-', '_' or spaces. */
 const PLACEHOLDER_WORDS = new Set([
