@@ -27,6 +27,15 @@ export interface CatalogEntry {
   explain: string;
 }
 
+/** How reports title each layer, in the order of LAYERS (src/core/types.ts). */
+export const LAYER_TITLES: Readonly<Record<Layer, string>> = {
+  edge: 'Layer 1 · edge (cloudflared to the tunnel edge)',
+  tls: 'Layer 2 · inner TLS (certificates and the proxy listener)',
+  routing: 'Layer 3 · routing and IP validation',
+  oauth: 'OAuth discovery',
+  setup: 'Setup job (Helm values, identity federation)',
+};
+
 const entries: CatalogEntry[] = [
   // ---------------------------------------------------------------- layer 1: the edge
   {

@@ -5,7 +5,7 @@ import { CATALOG, catalogEntry, findCatalogEntry, type CatalogEntry } from '../c
 import { CHECKS } from '../../checks/index.js';
 import { SIGNATURES, type Signature } from '../catalog/signatures.js';
 import { UsageError } from '../core/errors.js';
-import type { Check } from '../core/check.js';
+import type { Check, MessageSpec } from '../core/check.js';
 
 const KIND_WORDS: Record<string, string> = {
   static: 'files',
@@ -48,17 +48,44 @@ function entryText(e: CatalogEntry): string[] {
   ];
 }
 
-/** A messageId as `explain` shows it: the check it belongs to and what it means. */
+/** A message's text: its own template, or the check's text when it has none. */
+function messageText(checkId: string, spec: MessageSpec): { symptom: string; cause: string; fix: string } {
+  const e = catalogEntry(checkId);
+  return { symptom: spec.symptom ?? e.symptom, cause: spec.cause ?? e.cause, fix: spec.fix ?? e.fix };
+}
+
+/** A messageId as `explain` shows it: the check it belongs to, what it means, and its text. */
 function messageSection(checkId: string, messageId: string): { json: object; text: string[] } {
   const e = catalogEntry(checkId);
-  const text = MESSAGES[checkId][messageId].meaning;
+  const spec = MESSAGES[checkId][messageId];
+  const t = messageText(checkId, spec);
+  const placeholders = /\{[A-Za-z][A-Za-z0-9]*\}/.test(`${t.symptom}${t.cause}${t.fix}`);
   return {
-    json: { messageId, check: checkId, checkTitle: e.title, text },
+    json: { messageId, check: checkId, checkTitle: e.title, severity: spec.severity, text: spec.meaning, ...t },
     text: [
-      `${messageId} — a finding of the check ${checkId} (${e.title})`,
-      `  ${text}`,
+      `${messageId} — a finding of the check ${checkId} (${e.title}), severity ${spec.severity}`,
+      `  ${spec.meaning}`,
       '',
-      `Run mcp-tunnel explain ${checkId} for the check's symptom, cause and fix.`,
+      `Symptom: ${t.symptom}`,
+      `Cause:   ${t.cause}`,
+      `Fix:     ${t.fix}`,
+      ...(placeholders ? ['', 'A {name} in braces stands for a value from the deployment being judged.'] : []),
+      '',
+      `Run mcp-tunnel explain ${checkId} for the check itself.`,
+    ],
+  };
+}
+
+/** Every message of a check, one line each, for `explain <check>`. */
+function messageList(checkId: string): { json: object[]; text: string[] } {
+  const messages = Object.entries(MESSAGES[checkId] ?? {});
+  if (messages.length === 0) return { json: [], text: [] };
+  const w = Math.max(...messages.map(([id]) => id.length));
+  return {
+    json: messages.map(([messageId, spec]) => ({ messageId, severity: spec.severity, text: spec.meaning, ...messageText(checkId, spec) })),
+    text: [
+      'Messages (mcp-tunnel explain <messageId> for the text of one):',
+      ...messages.map(([id, spec]) => `  ${id.padEnd(w)}  ${spec.severity.padEnd(5)}  ${spec.meaning}`),
     ],
   };
 }
@@ -85,7 +112,11 @@ function signatureSection(sig: Signature): { json: object; text: string[] } {
  */
 export function explain(id: string, json: boolean): string {
   const e = findCatalogEntry(id);
-  if (e) return json ? `${JSON.stringify(e, null, 2)}\n` : [...entryText(e), '', e.explain, ''].join('\n');
+  if (e) {
+    const messages = messageList(e.id);
+    if (json) return `${JSON.stringify({ ...e, messages: messages.json }, null, 2)}\n`;
+    return [...entryText(e), '', e.explain, ...(messages.text.length > 0 ? ['', ...messages.text] : []), ''].join('\n');
+  }
   const [scope, inScope] = id.includes('/') ? id.split('/', 2) : [null, id];
   const inChecks = scope === null ? Object.keys(MESSAGES) : [scope];
   const checks = inChecks.filter((c) => Object.hasOwn(MESSAGES, c) && Object.hasOwn(MESSAGES[c], inScope));

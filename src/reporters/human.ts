@@ -2,7 +2,8 @@
 // cause and fix indented below, a verdict naming the first failing layer and a summary line.
 
 import type { DeploymentFacts } from '../core/facts.js';
-import type { CheckResult, DoctorReport, Finding, Layer } from '../core/types.js';
+import type { CheckResult, DoctorReport, Finding } from '../core/types.js';
+import { LAYER_TITLES } from '../catalog/catalog.js';
 import { LAYERS } from '../core/types.js';
 import { makeStyle, type Style } from './style.js';
 
@@ -12,13 +13,6 @@ export interface HumanOptions {
   deployment?: DeploymentFacts;
 }
 
-const LAYER_NAMES: Record<Layer, string> = {
-  edge: 'Layer 1 · edge (cloudflared to the tunnel edge)',
-  tls: 'Layer 2 · inner TLS (certificates and the proxy listener)',
-  routing: 'Layer 3 · routing and IP validation',
-  oauth: 'OAuth discovery',
-  setup: 'Setup job (Helm values, identity federation)',
-};
 
 const INDENT = '          ';
 
@@ -70,7 +64,7 @@ export function renderDoctorHuman(report: DoctorReport, opts: HumanOptions): str
   for (const layer of LAYERS) {
     const results = report.results.filter((r) => r.layer === layer);
     if (results.length === 0) continue;
-    out.push('', style.bold(LAYER_NAMES[layer]));
+    out.push('', style.bold(LAYER_TITLES[layer]));
     for (const r of results) out.push(...renderResult(r, style, opts.verbose, idWidth));
   }
   out.push('');

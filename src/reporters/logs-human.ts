@@ -5,7 +5,7 @@
 
 import type { Layer, Severity, Status } from '../core/types.js';
 import { LAYERS } from '../core/types.js';
-import { catalogEntry } from '../catalog/catalog.js';
+import { catalogEntry, LAYER_TITLES } from '../catalog/catalog.js';
 import type { LogMatch, LogNote, LogsReport } from '../logs/report.js';
 import type { LogEvent } from '../logs/matcher.js';
 import { makeStyle, type Style } from './style.js';
@@ -15,13 +15,6 @@ export interface LogsHumanOptions {
   verbose: boolean;
 }
 
-const LAYER_TITLES: Record<Layer, string> = {
-  edge: 'Layer 1 · edge (cloudflared and the tunnel edge)',
-  tls: 'Layer 2 · inner TLS (certificates, the proxy listener)',
-  routing: 'Layer 3 · routing and IP validation',
-  oauth: 'OAuth discovery',
-  setup: 'Setup job',
-};
 
 const PAD = '      ';
 const EXAMPLE_CHARS = 240;

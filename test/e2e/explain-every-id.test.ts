@@ -1,12 +1,12 @@
 // Every ID the tool can print can be explained: catalog IDs, every messageId of every check
-// (collected from the check modules' source as well as from src/catalog/messages.ts) and every
+// (collected from the check modules' source as well as from their declared messages) and every
 // log signature name.
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CATALOG } from '../../src/catalog/catalog.js';
-import { MESSAGES } from '../../src/catalog/messages.js';
+import { CHECKS } from '../../checks/index.js';
 import { SIGNATURES } from '../../src/catalog/signatures.js';
 import { explain } from '../../src/commands/catalog-commands.js';
 import { ROOT, runCli } from '../helpers/exec.js';
@@ -25,6 +25,11 @@ function literalMessageIds(source: string): string[] {
   for (const m of source.matchAll(/const [A-Z_]*MESSAGES?\b[^=]*= \{([^}]*)\}/g)) for (const v of m[1].matchAll(/:\s*'([a-z0-9-]+)'/g)) ids.add(v[1]);
   return [...ids];
 }
+
+/** Each check's messageIds and what each means, as the check module declares them. */
+const MESSAGES: Record<string, Record<string, string>> = Object.fromEntries(
+  CHECKS.map((c) => [c.id, Object.fromEntries(Object.entries(c.messages).map(([id, spec]) => [id, spec.meaning]))]),
+);
 
 const checkFiles = readdirSync(join(ROOT, 'checks'), { withFileTypes: true })
   .filter((d) => d.isDirectory())
@@ -56,7 +61,9 @@ describe('explain knows every ID the tool prints', () => {
         const out = explain(id, false);
         expect(out, id).toContain(`${id} — a finding of the check ${check}`);
         expect(out).toContain(text);
+        expect(out).toMatch(/\nSymptom: .+\nCause: {3}.+\nFix: {5}.+/);
         expect(explain(`${check}/${id}`, false)).toContain(text);
+        expect(explain(check, false)).toContain(`  ${id} `);
         expect(JSON.parse(explain(`${check}/${id}`, true))).toMatchObject({ messageId: id, check, text });
       }
     }
