@@ -45,7 +45,7 @@ export const CHECKS: readonly Check[] = [
   fromLegacy(upstreamIp),
   fromLegacy(allowedIps),
   fromLegacy(upstreamTls),
-  fromLegacy(upstreamReachable),
+  upstreamReachable,
   fromLegacy(oauthMetadata),
   fromLegacy(protectedResource),
   fromLegacy(helmValues),

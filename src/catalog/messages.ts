@@ -245,14 +245,6 @@ export const MESSAGES: Readonly<Record<string, Readonly<Record<string, string>>>
     'no-https-upstreams': 'No upstream uses https:// (info).',
     'trust-anchor': 'https:// upstreams have a trust anchor (info).',
   },
-  'upstream-reachable': {
-    'connection-refused': 'Nothing accepts connections at an upstream (connection refused).',
-    'connection-timeout': 'TCP to an upstream got no answer before the deadline.',
-    'connection-reset': 'The connection to an upstream was reset.',
-    'host-unreachable': 'There is no route to an upstream.',
-    'connection-failed': 'Connecting to an upstream failed for another reason (in the finding).',
-    'reachable': 'Upstreams accept connections (info).',
-  },
   'oauth-metadata': {
     'document-invalid': 'The authorization server metadata is not valid JSON.',
     'not-an-object': 'The metadata is not a JSON object.',
