@@ -43,7 +43,7 @@ export const CHECKS: readonly Check[] = [
   fromLegacy(proxyConfig),
   fromLegacy(tunnelDomain),
   fromLegacy(upstreamIp),
-  fromLegacy(allowedIps),
+  allowedIps,
   fromLegacy(upstreamTls),
   upstreamReachable,
   fromLegacy(oauthMetadata),

@@ -63,7 +63,7 @@ testCheck(check, {
     { name: 'an empty list', facts: config('upstream:\n  allowed_ips: []\n'), status: 'warn', messageIds: ['empty-list'] },
   ],
   skip: [
-    { name: 'no proxy config', facts: baseFacts(), reason: 'no proxy config was found' },
+    { name: 'no proxy config', facts: baseFacts(), reason: 'needs the proxy config: none was found; given by config/mcp-proxy.yaml in --dir, or --config FILE' },
     { name: 'upstream is not a map', facts: config('upstream: 5\n'), reason: 'reported by proxy-config' },
   ],
 });
