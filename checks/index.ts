@@ -44,7 +44,7 @@ export const CHECKS: readonly Check[] = [
   fromLegacy(tunnelDomain),
   fromLegacy(upstreamIp),
   allowedIps,
-  fromLegacy(upstreamTls),
+  upstreamTls,
   upstreamReachable,
   fromLegacy(oauthMetadata),
   fromLegacy(protectedResource),

@@ -219,15 +219,6 @@ export const MESSAGES: Readonly<Record<string, Readonly<Record<string, string>>>
     'validation-disabled': 'IP validation is disabled: every address is allowed (info).',
     'hostnames-not-judged': 'Upstream hostnames were not resolved, so not judged (info).',
   },
-  'upstream-tls': {
-    'no-trust-anchor': 'https:// upstreams have neither ca_file nor include_system_cas.',
-    'ca-file-invalid-type': 'upstream.tls.ca_file is not a string.',
-    'system-cas-invalid-type': 'include_system_cas is not a boolean.',
-    'ca-file-unused': 'ca_file is set but no upstream uses https:// (info).',
-    'ca-file-not-mounted': 'ca_file is not inside a mount of the proxy service (info).',
-    'no-https-upstreams': 'No upstream uses https:// (info).',
-    'trust-anchor': 'https:// upstreams have a trust anchor (info).',
-  },
   'oauth-metadata': {
     'document-invalid': 'The authorization server metadata is not valid JSON.',
     'not-an-object': 'The metadata is not a JSON object.',

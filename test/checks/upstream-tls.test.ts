@@ -40,7 +40,7 @@ testCheck(check, {
     { name: 'ca_file not a string', facts: config(HTTPS, 'upstream:\n  tls:\n    ca_file: [a, b]\n'), status: 'fail', messageIds: ['ca-file-invalid-type', 'no-trust-anchor'] },
   ],
   skip: [
-    { name: 'no proxy config', facts: baseFacts(), reason: 'no proxy config was found' },
+    { name: 'no proxy config', facts: baseFacts(), reason: 'needs the proxy config: none was found; given by config/mcp-proxy.yaml in --dir, or --config FILE' },
     { name: 'upstream.tls not a map', facts: config(HTTPS, 'upstream:\n  tls: yes\n'), reason: 'reported by proxy-config' },
   ],
 });
