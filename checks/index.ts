@@ -42,7 +42,7 @@ export const CHECKS: readonly Check[] = [
   fromLegacy(listenerProtocol),
   fromLegacy(proxyConfig),
   fromLegacy(tunnelDomain),
-  fromLegacy(upstreamIp),
+  upstreamIp,
   allowedIps,
   upstreamTls,
   upstreamReachable,

@@ -212,13 +212,6 @@ export const MESSAGES: Readonly<Record<string, Readonly<Record<string, string>>>
     'bare-keys-without-domain': 'Bare route keys with no tunnel_domain never match.',
     'domain-matches': 'tunnel_domain and the route keys match the domain requests arrive under (info).',
   },
-  'upstream-ip': {
-    'ip-not-allowed': 'An upstream address is outside the allowed_ips policy: "IP validation failed".',
-    'ipv6-upstream': 'An upstream is IPv6 only; the proxy dials IPv4.',
-    'addresses-allowed': 'The upstream addresses the proxy will dial are allowed (info).',
-    'validation-disabled': 'IP validation is disabled: every address is allowed (info).',
-    'hostnames-not-judged': 'Upstream hostnames were not resolved, so not judged (info).',
-  },
   'oauth-metadata': {
     'document-invalid': 'The authorization server metadata is not valid JSON.',
     'not-an-object': 'The metadata is not a JSON object.',
