@@ -40,7 +40,7 @@ export const CHECKS: readonly Check[] = [
   fromLegacy(privateKey),
   fromLegacy(innerTls),
   fromLegacy(listenerProtocol),
-  fromLegacy(proxyConfig),
+  proxyConfig,
   fromLegacy(tunnelDomain),
   upstreamIp,
   allowedIps,
