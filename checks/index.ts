@@ -41,7 +41,7 @@ export const CHECKS: readonly Check[] = [
   fromLegacy(innerTls),
   fromLegacy(listenerProtocol),
   proxyConfig,
-  fromLegacy(tunnelDomain),
+  tunnelDomain,
   upstreamIp,
   allowedIps,
   upstreamTls,
