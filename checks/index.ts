@@ -46,7 +46,7 @@ export const CHECKS: readonly Check[] = [
   allowedIps,
   upstreamTls,
   upstreamReachable,
-  fromLegacy(oauthMetadata),
+  oauthMetadata,
   fromLegacy(protectedResource),
   fromLegacy(helmValues),
   fromLegacy(wifToken),
