@@ -47,7 +47,7 @@ export const CHECKS: readonly Check[] = [
   upstreamTls,
   upstreamReachable,
   oauthMetadata,
-  fromLegacy(protectedResource),
+  protectedResource,
   fromLegacy(helmValues),
   fromLegacy(wifToken),
 ];
