@@ -35,8 +35,8 @@ testCheck(check, {
       status: 'fail',
       messageIds: ['authorization-server-public'],
       assert: (f) => {
-        expect(f[0].fix).toContain(`["https://auth.${D}"]`);
-        expect(f[0].location).toMatchObject({ file: DOC, line: 3 });
+        expect(f[0]?.fix).toContain(`["https://auth.${D}"]`);
+        expect(f[0]?.location).toMatchObject({ file: DOC, line: 3 });
       },
     },
     { name: 'the tunnel issuer with a trailing slash', facts: facts({ ...GOOD, authorization_servers: [`https://auth.${D}/`] }), status: 'fail', messageIds: ['authorization-server-mismatch'] },
