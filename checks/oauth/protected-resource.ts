@@ -9,10 +9,58 @@ import { isRecord } from '../../src/model/compose.js';
 import { describeLocation, effectiveTunnelDomain, locate, routeHostnames, whyUnusable } from '../../src/model/deployment-view.js';
 import { discoveryDocument, discoverySkipReason, isUnderDomain, looselyEqualUrls, MCP_ROUTE, parseHttpsUrl, tunnelIssuer } from '../../src/model/oauth-discovery.js';
 
+const DOMAIN_UNKNOWN = 'the tunnel domain is not known (set tunnel_domain, or pass --tunnel-domain), so the tunnel hosts cannot be told';
+
+/** A field of the wrong type: the resource URL string, or the array of issuer URLs. */
+const WRONG_TYPE = {
+  resource: { symptom: (where: string) => `MCP clients reject the metadata: ${where} is not a string.`, expected: '' },
+  authorization_servers: { symptom: (where: string) => `MCP clients cannot read ${where}.`, expected: '; it must be an array of issuer URLs' },
+} as const;
+
+/** A resource that is not on the tunnel: on another domain, or on a port the tunnel does not serve. */
+const OFF_TUNNEL = {
+  domain: {
+    symptom: () => 'The platform does not match this document to the MCP server it reaches through the tunnel.',
+    cause: (host: string, domain: string, resource: string) =>
+      `resource is on ${host}, not on the tunnel domain ${domain}; the platform reaches the MCP server as ${resource}, ` +
+      'and the resource must be that URL.',
+  },
+  port: {
+    symptom: (where: string) => `The platform cannot reach ${where}.`,
+    cause: (res: string, port: string) => `resource "${res}" names port ${port}; the tunnel serves its hosts on 443 only.`,
+  },
+} as const;
+
+/** authorization_servers without the exact tunnel issuer: one spelled differently, or another tunnel host. */
+const NOT_THE_ISSUER = {
+  spelling: {
+    symptom: () => 'The MCP client fetches the issuer\'s metadata and rejects it as not matching.',
+    cause: (near: string, issuer: string) =>
+      `authorization_servers lists "${near}", which differs from the tunnel issuer "${issuer}" only in spelling; ` +
+      'issuer identifiers are compared character for character.',
+  },
+  otherHost: {
+    symptom: (listed: string[]) => `OAuth fails: ${listed.join(', ')} is not the tunnel issuer.`,
+    cause: (listed: string[], issuer: string) =>
+      `authorization_servers lists ${JSON.stringify(listed)} on the tunnel domain, but the split-discovery issuer is ` +
+      `${issuer} (the "auth" route).`,
+  },
+} as const;
+
 export const check = defineCheck({
   id: 'protected-resource',
   requires: [],
-  uses: ['resourceMetadata', 'live.resourceMetadata', 'oauthMetadata', 'live.oauthMetadata', 'proxyConfig', 'assignedDomain', 'helmValues', 'compose', 'dotenv'],
+  uses: [
+    'resourceMetadata',
+    'live.resourceMetadata',
+    'oauthMetadata',
+    'live.oauthMetadata',
+    'proxyConfig',
+    'assignedDomain',
+    'helmValues',
+    'compose',
+    'dotenv',
+  ],
   messages: {
     'document-invalid': {
       severity: 'error',
@@ -130,7 +178,7 @@ export const check = defineCheck({
     const fact = doc.fact;
     if (fact.state === 'missing' || fact.state === 'unreadable') return report.skip(whyUnusable(fact, 'protected resource metadata'));
     const domain = effectiveTunnelDomain(facts)?.value;
-    if (!domain) return report.skip('the tunnel domain is not known (set tunnel_domain, or pass --tunnel-domain), so the tunnel hosts cannot be told');
+    if (!domain) return report.skip(DOMAIN_UNKNOWN);
     const issuer = tunnelIssuer(domain);
     const resource = `https://${MCP_ROUTE}.${domain}`;
     const example = `{"resource": "${resource}", "authorization_servers": ["${issuer}"]}`;
@@ -156,8 +204,9 @@ export const check = defineCheck({
       report('resource-missing', { resource }, ...at(''));
       problems = true;
     } else if (typeof res !== 'string') {
-      const symptom = `MCP clients reject the metadata: ${where('resource')} is not a string.`;
-      report('wrong-type', { symptom, field: 'resource', value: JSON.stringify(res), expected: '', served: `"resource": "${resource}"` }, ...at('resource'));
+      const { symptom, expected } = WRONG_TYPE.resource;
+      const data = { symptom: symptom(where('resource')), field: 'resource', value: JSON.stringify(res), expected, served: `"resource": "${resource}"` };
+      report('wrong-type', data, ...at('resource'));
       problems = true;
     } else {
       const p = parseHttpsUrl(res);
@@ -170,11 +219,7 @@ export const check = defineCheck({
         report('resource-invalid', { where: where('resource'), value: res, what, resource }, l, { ...options, severity: p.value.hasFragment ? 'error' : 'warn' });
         problems = true;
       } else if (!isUnderDomain(p.value.host, domain)) {
-        const data = {
-          symptom: 'The platform does not match this document to the MCP server it reaches through the tunnel.',
-          cause: `resource is on ${p.value.host}, not on the tunnel domain ${domain}; the platform reaches the MCP server as ${resource}, and the resource must be that URL.`,
-          resource,
-        };
+        const data = { symptom: OFF_TUNNEL.domain.symptom(), cause: OFF_TUNNEL.domain.cause(p.value.host, domain, resource), resource };
         report('resource-not-on-tunnel', data, ...at('resource'));
         problems = true;
       } else {
@@ -186,8 +231,8 @@ export const check = defineCheck({
         }
         if (port !== '') {
           const data = {
-            symptom: `The platform cannot reach ${where('resource')}.`,
-            cause: `resource "${res}" names port ${port}; the tunnel serves its hosts on 443 only.`,
+            symptom: OFF_TUNNEL.port.symptom(where('resource')),
+            cause: OFF_TUNNEL.port.cause(res, port),
             resource: `https://${host}${url.pathname === '/' ? '' : url.pathname}`,
           };
           report('resource-not-on-tunnel', data, ...at('resource'));
@@ -203,11 +248,12 @@ export const check = defineCheck({
       report('authorization-servers-missing', { issuer }, ...at(as === undefined || as === null ? '' : 'authorization_servers'));
       problems = true;
     } else if (!Array.isArray(as) || !as.every((x) => typeof x === 'string')) {
+      const { symptom, expected } = WRONG_TYPE.authorization_servers;
       const data = {
-        symptom: `MCP clients cannot read ${where('authorization_servers')}.`,
+        symptom: symptom(where('authorization_servers')),
         field: 'authorization_servers',
         value: JSON.stringify(as),
-        expected: '; it must be an array of issuer URLs',
+        expected,
         served: `"authorization_servers": ["${issuer}"]`,
       };
       report('wrong-type', data, ...at('authorization_servers'));
@@ -223,20 +269,12 @@ export const check = defineCheck({
           return p.ok && isUnderDomain(p.value.host, domain);
         });
         if (near) {
-          const data = {
-            symptom: 'The MCP client fetches the issuer\'s metadata and rejects it as not matching.',
-            cause: `authorization_servers lists "${near}", which differs from the tunnel issuer "${issuer}" only in spelling; issuer identifiers are compared character for character.`,
-            issuer,
-            exactly: ' exactly',
-          };
+          const { symptom, cause } = NOT_THE_ISSUER.spelling;
+          const data = { symptom: symptom(), cause: cause(near, issuer), issuer, exactly: ' exactly' };
           report('authorization-server-mismatch', data, ...field);
         } else if (onTunnel.length > 0) {
-          const data = {
-            symptom: `OAuth fails: ${onTunnel.join(', ')} is not the tunnel issuer.`,
-            cause: `authorization_servers lists ${JSON.stringify(onTunnel)} on the tunnel domain, but the split-discovery issuer is ${issuer} (the "auth" route).`,
-            issuer,
-            exactly: '',
-          };
+          const { symptom, cause } = NOT_THE_ISSUER.otherHost;
+          const data = { symptom: symptom(onTunnel), cause: cause(onTunnel, issuer), issuer, exactly: '' };
           report('authorization-server-mismatch', data, ...field);
         } else report('authorization-server-public', { listed: list.join(', '), issuer }, ...field);
         problems = true;
