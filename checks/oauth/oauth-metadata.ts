@@ -7,7 +7,16 @@
 import { defineCheck } from '../../src/core/check.js';
 import { isRecord } from '../../src/model/compose.js';
 import { describeLocation, effectiveTunnelDomain, locate, proxyConfigModel, whyUnusable } from '../../src/model/deployment-view.js';
-import { AUTH_ROUTE, discoveryDocument, discoverySkipReason, isUnderDomain, looselyEqualUrls, parseHttpsUrl, tunnelIssuer } from '../../src/model/oauth-discovery.js';
+import {
+  AUTH_ROUTE,
+  discoveryDocument,
+  discoverySkipReason,
+  isUnderDomain,
+  looselyEqualUrls,
+  parseHttpsUrl,
+  TUNNEL_DOMAIN_UNKNOWN,
+  tunnelIssuer,
+} from '../../src/model/oauth-discovery.js';
 
 const AUTHORIZE_PAGE = 'https://<your-allowlisted-host>/authorize';
 
@@ -23,6 +32,18 @@ const MISSING_ENDPOINT = {
   authorization_endpoint: 'OAuth cannot start: there is no page to send the user to.',
 } as const;
 
+/** An endpoint that is not an https:// URL: one the platform's backend calls, or the browser's login page. */
+const NOT_HTTPS = {
+  backend: {
+    symptom: (where: string) => `The platform cannot call ${where}.`,
+    fix: (url: string) => `Serve it as ${url}.`,
+  },
+  browser: {
+    symptom: (where: string) => `Browsers are sent to an insecure or broken login page (${where}).`,
+    fix: () => `Serve it on ${AUTHORIZE_PAGE}.`,
+  },
+} as const;
+
 /** Why an issuer that is not exactly the tunnel issuer is wrong, most specific first. */
 function issuerMismatchCause(iss: string, issuer: string, authHost: string): string {
   const p = parseHttpsUrl(iss);
@@ -35,6 +56,15 @@ function issuerMismatchCause(iss: string, issuer: string, authHost: string): str
   if (p.value.host === authHost) return `issuer "${iss}" adds a path to ${issuer}; the metadata is served for ${issuer}, so the issuer must be exactly that.`;
   return `issuer "${iss}" is not the tunnel issuer ${issuer}; behind a source-IP allowlist the platform's backend can only ` +
     'reach the authorization server through the tunnel, and it validates the issuer against the URL it fetched.';
+}
+
+/** Why PKCE with S256 is not advertised: no methods at all, or a list without it. */
+function s256Cause(methods: string[] | undefined): string {
+  if (methods === undefined) {
+    return 'code_challenge_methods_supported is absent; MCP clients require PKCE with S256 and refuse a server that does not advertise it.';
+  }
+  const plain = methods.includes('plain') ? ' ("plain" alone is not accepted)' : '';
+  return `code_challenge_methods_supported is ${JSON.stringify(methods)}, without "S256"${plain}.`;
 }
 
 function documentExample(issuer: string): string {
@@ -170,7 +200,7 @@ export const check = defineCheck({
     const fact = doc.fact;
     if (fact.state === 'missing' || fact.state === 'unreadable') return report.skip(whyUnusable(fact, 'authorization server metadata'));
     const domain = effectiveTunnelDomain(facts)?.value;
-    if (!domain) return report.skip('the tunnel domain is not known (set tunnel_domain, or pass --tunnel-domain), so the tunnel hosts cannot be told');
+    if (!domain) return report.skip(TUNNEL_DOMAIN_UNKNOWN);
     const issuer = tunnelIssuer(domain);
     const authHost = `${AUTH_ROUTE}.${domain}`;
     const loc = (k: string) => locate(fact, k);
@@ -225,7 +255,8 @@ export const check = defineCheck({
       if (v === null) continue;
       const p = parseHttpsUrl(v);
       if (!p.ok) {
-        const data = { symptom: `The platform cannot call ${where(k)}.`, field: k, value: v, problem: p.problem, fix: `Serve it as ${issuer}${path}.` };
+        const { symptom, fix } = NOT_HTTPS.backend;
+        const data = { symptom: symptom(where(k)), field: k, value: v, problem: p.problem, fix: fix(`${issuer}${path}`) };
         report('endpoint-not-https', data, ...at(k));
         problems = true;
       } else if (p.value.host !== authHost || p.value.port !== '') {
@@ -245,13 +276,8 @@ export const check = defineCheck({
     } else if (az !== null) {
       const p = parseHttpsUrl(az);
       if (!p.ok) {
-        const data = {
-          symptom: `Browsers are sent to an insecure or broken login page (${where('authorization_endpoint')}).`,
-          field: 'authorization_endpoint',
-          value: az,
-          problem: p.problem,
-          fix: `Serve it on ${AUTHORIZE_PAGE}.`,
-        };
+        const { symptom, fix } = NOT_HTTPS.browser;
+        const data = { symptom: symptom(where('authorization_endpoint')), field: 'authorization_endpoint', value: az, problem: p.problem, fix: fix() };
         report('endpoint-not-https', data, ...at('authorization_endpoint'));
         problems = true;
       } else if (isUnderDomain(p.value.host, domain)) {
@@ -271,10 +297,7 @@ export const check = defineCheck({
     };
     const pkce = list('code_challenge_methods_supported');
     if (pkce === undefined || (pkce !== null && !pkce.includes('S256'))) {
-      const cause = pkce === undefined
-        ? 'code_challenge_methods_supported is absent; MCP clients require PKCE with S256 and refuse a server that does not advertise it.'
-        : `code_challenge_methods_supported is ${JSON.stringify(pkce)}, without "S256"${pkce.includes('plain') ? ' ("plain" alone is not accepted)' : ''}.`;
-      report('s256-missing', { cause }, ...at(pkce === undefined ? '' : 'code_challenge_methods_supported'));
+      report('s256-missing', { cause: s256Cause(pkce) }, ...at(pkce === undefined ? '' : 'code_challenge_methods_supported'));
       problems = true;
     }
     const rt = list('response_types_supported');

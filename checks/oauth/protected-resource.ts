@@ -7,9 +7,16 @@
 import { defineCheck } from '../../src/core/check.js';
 import { isRecord } from '../../src/model/compose.js';
 import { describeLocation, effectiveTunnelDomain, locate, routeHostnames, whyUnusable } from '../../src/model/deployment-view.js';
-import { discoveryDocument, discoverySkipReason, isUnderDomain, looselyEqualUrls, MCP_ROUTE, parseHttpsUrl, tunnelIssuer } from '../../src/model/oauth-discovery.js';
-
-const DOMAIN_UNKNOWN = 'the tunnel domain is not known (set tunnel_domain, or pass --tunnel-domain), so the tunnel hosts cannot be told';
+import {
+  discoveryDocument,
+  discoverySkipReason,
+  isUnderDomain,
+  looselyEqualUrls,
+  MCP_ROUTE,
+  parseHttpsUrl,
+  TUNNEL_DOMAIN_UNKNOWN,
+  tunnelIssuer,
+} from '../../src/model/oauth-discovery.js';
 
 /** A field of the wrong type: the resource URL string, or the array of issuer URLs. */
 const WRONG_TYPE = {
@@ -178,7 +185,7 @@ export const check = defineCheck({
     const fact = doc.fact;
     if (fact.state === 'missing' || fact.state === 'unreadable') return report.skip(whyUnusable(fact, 'protected resource metadata'));
     const domain = effectiveTunnelDomain(facts)?.value;
-    if (!domain) return report.skip(DOMAIN_UNKNOWN);
+    if (!domain) return report.skip(TUNNEL_DOMAIN_UNKNOWN);
     const issuer = tunnelIssuer(domain);
     const resource = `https://${MCP_ROUTE}.${domain}`;
     const example = `{"resource": "${resource}", "authorization_servers": ["${issuer}"]}`;
