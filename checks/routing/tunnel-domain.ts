@@ -30,6 +30,21 @@ function variableSource(facts: Readonly<Facts>, name: string): string {
   return 'the environment';
 }
 
+/** The fix for a tunnel_domain that is not the assigned domain: where the value is set decides it. */
+const MISMATCH_FIX = {
+  variable: (name: string, assigned: string, source: string, recreate: string) => `Set ${name}=${assigned} in ${source}, then ${recreate}.`,
+  literal: (tdKey: string, assigned: string, restart: string) =>
+    `Set ${tdKey}: ${assigned}, then restart the proxy: ${restart} (the config is not hot-reloaded; an edit without a ` +
+    'restart keeps the old domain).',
+};
+
+/** What matches, in the passing summary: the configured domain, the one the chart injects, or full-hostname keys. */
+const MATCHES = {
+  configured: (tdKey: string, configured: string, isAssigned: boolean) => `${tdKey} is "${configured}"${isAssigned ? ', the assigned domain' : ''}.`,
+  injected: (assigned: string | null) => `The chart passes -tunnel-domain ${assigned ?? '(the tunnel\'s domain)'} to the proxy.`,
+  fullHostnames: 'Every route key is a full hostname.',
+};
+
 /** A label callers could use instead of a route key that is not one. */
 const labelFor = (key: string) => key.replace(/^[a-z]+:\/\//, '').replace(/[:/].*$/, '').replace(/[^a-z0-9.-]/g, '-') || 'mcp';
 
@@ -202,8 +217,8 @@ export const check = defineCheck({
     const [variable] = vars;
     if (configured && assigned && configured !== assigned) {
       const fix = variable !== undefined
-        ? `Set ${variable}=${assigned} in ${variableSource(facts, variable)}, then ${recreate}.`
-        : `Set ${tdKey}: ${assigned}, then restart the proxy: ${restart} (the config is not hot-reloaded; an edit without a restart keeps the old domain).`;
+        ? MISMATCH_FIX.variable(variable, assigned, variableSource(facts, variable), recreate)
+        : MISMATCH_FIX.literal(tdKey, assigned, restart);
       report('domain-mismatch', { tdKey, configured, where, assigned, assignedFrom, fix }, tdLoc, { evidence: { configured, assigned, assignedFrom } });
       problems = true;
     } else if (configured && (facts.assignedDomain?.state === 'invalid' || facts.assignedDomain?.state === 'unreadable')) {
@@ -267,8 +282,8 @@ export const check = defineCheck({
 
     if (!problems) {
       const summary = configured
-        ? `${tdKey} is "${configured}"${assigned ? ', the assigned domain' : ''}.`
-        : mode === 'managed' ? `The chart passes -tunnel-domain ${assigned ?? '(the tunnel\'s domain)'} to the proxy.` : 'Every route key is a full hostname.';
+        ? MATCHES.configured(tdKey, configured, assigned !== null)
+        : mode === 'managed' ? MATCHES.injected(assigned) : MATCHES.fullHostnames;
       report('domain-matches', { summary, domain: sent ?? '<tunnel-domain>', restart }, null, { evidence: { configured, assigned, stripped } });
     }
   },
