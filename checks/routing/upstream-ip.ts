@@ -29,12 +29,34 @@ const ADDRESS_SOURCE: Record<Via, (upstream: string, host: string) => string> = 
   dns: (_, host) => `The upstream host ${host} resolves to`,
 };
 
+/** An upstream the proxy cannot dial because it is IPv6: written as a literal, or resolved from a name. */
+const IPV6 = {
+  literal: {
+    source: (upstream: string) => `The upstream ${upstream} is the IPv6 address`,
+    example: (route: string, scheme: string, port: number) => ` (e.g. ${route}: ${scheme}://<ipv4>:${port})`,
+  },
+  resolved: { source: (host: string) => `${host} resolves only to IPv6:`, example: ' (an A record)' },
+};
+
 interface RefusedFix {
   route: string;
   address: string;
   restart: string;
   /** How to add the address to allowed_ips, for the kinds of address worth allowing. */
   addIt: string;
+}
+
+/** A CIDR covering several refused addresses of one kind, offered beside their /32s. */
+function commonCidrNote(addresses: string[], kind: string, cidr: string, size: number): string {
+  const count = addresses.length === 2 ? 'both' : `all ${addresses.length}`;
+  return ` One CIDR covering ${count} refused ${kind} addresses (${addresses.join(', ')}) is ${cidr} ` +
+    `(${size.toLocaleString('en-US')} addresses); use it instead only if everything in it is yours.`;
+}
+
+/** How to allow a refused address: its /32 in the full corrected list (allowed_ips replaces the default). */
+function addToList(narrowest: string, listKey: string, common: string, correctedYaml: string, restart: string): string {
+  return `add its narrowest covering CIDR, ${narrowest}, to ${listKey}.${common} Setting allowed_ips replaces the RFC 1918 ` +
+    `default, so keep the private ranges your other upstreams use; the full list:\n${correctedYaml}\nthen restart the proxy (${restart}).`;
 }
 
 /** The fix for a refused address, by whether allowing it is sound at all. */
@@ -137,14 +159,8 @@ export const check = defineCheck({
         const peers = addable.filter((x) => x !== a && firstRange(x) === firstRange(a));
         const wide = peers.length > 0 && addable.includes(a) ? narrowestCoveringCidr(a, peers) : null;
         const coveringAll = wide && wide.coveringAllSize <= 65536 ? wide.coveringAll : null;
-        const common = wide && coveringAll
-          ? ` One CIDR covering ${peers.length === 1 ? 'both' : `all ${peers.length + 1}`} refused ${s.ranges[0]?.name ?? ''} addresses ` +
-            `(${[a, ...peers].join(', ')}) is ${coveringAll} (${wide.coveringAllSize.toLocaleString('en-US')} addresses); ` +
-            'use it instead only if everything in it is yours.'
-          : '';
-        const addIt =
-          `add its narrowest covering CIDR, ${s.narrowest}, to ${listKey}.${common} Setting allowed_ips replaces the RFC 1918 ` +
-          `default, so keep the private ranges your other upstreams use; the full list:\n${correctedYaml}\nthen restart the proxy (${restart}).`;
+        const common = wide && coveringAll ? commonCidrNote([a, ...peers], s.ranges[0]?.name ?? '', coveringAll, wide.coveringAllSize) : '';
+        const addIt = addToList(s.narrowest, listKey, common, correctedYaml, restart);
         const fix = FIX_OF_ALLOWING[s.allowing]({ route: v.route, address: a, restart, addIt });
         const data = { route: v.route, where, address: a, source: ADDRESS_SOURCE[v.via](upstream, v.host), policy: describePolicy(policy), ranges, fix };
         report('ip-not-allowed', data, l, {
@@ -156,9 +172,9 @@ export const check = defineCheck({
         const data = {
           route: v.route,
           where,
-          source: literal ? `The upstream ${upstream} is the IPv6 address` : `${v.host} resolves only to IPv6:`,
+          source: literal ? IPV6.literal.source(upstream) : IPV6.resolved.source(v.host),
           addresses: v.ipv6.join(', '),
-          example: literal ? ` (e.g. ${v.route}: ${v.r.upstream.scheme}://<ipv4>:${v.r.upstream.port})` : ' (an A record)',
+          example: literal ? IPV6.literal.example(v.route, v.r.upstream.scheme, v.r.upstream.port) : IPV6.resolved.example,
           listKey,
           restart,
         };
