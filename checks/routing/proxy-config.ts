@@ -22,6 +22,34 @@ const TLS_EXAMPLE = 'tls:\n  cert_file: /data/tls.crt\n  key_file: /data/tls.key
 
 const kind = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'a list' : isRecord(v) ? 'a map' : `a ${typeof v} (${JSON.stringify(v)})`);
 
+/** A config that is not a map of settings: empty, or something else at the top. */
+const NOT_A_MAP = {
+  empty: (file: string) => `${file} is empty.`,
+  other: (where: string, what: string) => `The top level of ${where} is ${what}; it must be a map of settings.`,
+};
+
+/** An upstream that breaks the scheme://host:port rule: refused at start, or only bent (a trailing "/"). */
+const UPSTREAM_SYMPTOM = {
+  refused: (route: string, where: string) =>
+    `The proxy exits at start with "invalid upstream (must be scheme://host:port)" for route "${route}" (${where}).`,
+  tolerated: (route: string, where: string) => `Route "${route}" (${where}) bends the upstream rule.`,
+};
+
+/** A shutdown_timeout that is not a duration: a bare number (read as nanoseconds), or anything else. */
+const NOT_A_DURATION = {
+  number: (n: number) =>
+    `shutdown_timeout is the bare number ${n}: a duration needs a unit, and a number read into a Go duration counts nanoseconds.`,
+  other: (value: string) => `shutdown_timeout ${value} is not a positive Go duration (a number with a unit: ns, us, ms, s, m, h).`,
+};
+
+/** The fix of a list of routes: the converted map, or how to write it by hand (naming the items that did not convert). */
+const ROUTES_LIST_HOW_TO = {
+  converted: 'Replace the list with this map (the same routes, without "- ")',
+  byHand: (items: number[]) =>
+    `Write every route as "name: scheme://host:port" directly under routes, without "- " (list item${items.length > 1 ? 's' : ''} ` +
+    `${items.join(', ')} could not be converted automatically), e.g.`,
+};
+
 /** The upstream as exactly scheme://host:port when only a trailing "/" was wrong; otherwise as written. */
 function canonicalUpstream(raw: string): string {
   const p = parseUpstream(raw);
@@ -211,9 +239,7 @@ function judgeDocument(facts: Readonly<Facts>, fact: LoadedConfig, report: Confi
     });
 
   if (!isRecord(data)) {
-    const problem = data === null || data === undefined
-      ? `${fact.path} is empty.`
-      : `The top level of ${helm ? 'gateway.config' : fact.path} is ${kind(data)}; it must be a map of settings.`;
+    const problem = data === null || data === undefined ? NOT_A_MAP.empty(fact.path) : NOT_A_MAP.other(helm ? 'gateway.config' : fact.path, kind(data));
     report('not-a-map', { problem, example: configSnippet(facts, MAP_EXAMPLE) }, loc('') ?? { file: fact.path });
     return;
   }
@@ -259,9 +285,7 @@ function judgeDocument(facts: Readonly<Facts>, fact: LoadedConfig, report: Confi
       if (!r.problem) continue;
       const l = loc(`routes.${r.key}`);
       const where = describeLocation(l);
-      const symptom = r.problemSeverity === 'warn'
-        ? `Route "${r.key}" (${where}) bends the upstream rule.`
-        : `The proxy exits at start with "invalid upstream (must be scheme://host:port)" for route "${r.key}" (${where}).`;
+      const symptom = r.problemSeverity === 'warn' ? UPSTREAM_SYMPTOM.tolerated(r.key, where) : UPSTREAM_SYMPTOM.refused(r.key, where);
       const data = { symptom, upstream: JSON.stringify(r.raw), problem: r.problem, example: upstreamExample(r), restart };
       report('invalid-upstream', data, l, { severity: r.problemSeverity ?? 'error', evidence: { route: r.key, upstream: r.raw } });
     }
@@ -296,9 +320,7 @@ function judgeDocument(facts: Readonly<Facts>, fact: LoadedConfig, report: Confi
   }
   const timeout = data.shutdown_timeout;
   if (timeout !== undefined && timeout !== null && (typeof timeout !== 'string' || !isGoDuration(timeout) || timeout.startsWith('-'))) {
-    const problem = typeof timeout === 'number'
-      ? `shutdown_timeout is the bare number ${timeout}: a duration needs a unit, and a number read into a Go duration counts nanoseconds.`
-      : `shutdown_timeout ${JSON.stringify(timeout)} is not a positive Go duration (a number with a unit: ns, us, ms, s, m, h).`;
+    const problem = typeof timeout === 'number' ? NOT_A_DURATION.number(timeout) : NOT_A_DURATION.other(JSON.stringify(timeout));
     const suggested = typeof timeout === 'number' ? `${timeout}s` : '30s';
     report('shutdown-timeout-invalid', { where: at('shutdown_timeout'), problem, suggested, restart }, loc('shutdown_timeout'), {
       evidence: { shutdown_timeout: timeout },
@@ -318,11 +340,7 @@ function routesIsList(facts: Readonly<Facts>, fact: LoadedConfig, items: unknown
   const body = conv.map
     ? `routes:\n${conv.map.map((r) => `  ${yamlScalar(r.key)}: ${yamlScalar(canonicalUpstream(r.value))}`).join('\n')}`
     : 'routes:\n  mcp: http://my-mcp-server:8080\n  auth: http://my-auth-server:8080';
-  const unconvertible = conv.unconvertible.map((i) => i + 1).join(', ');
-  const howTo = conv.map
-    ? 'Replace the list with this map (the same routes, without "- ")'
-    : `Write every route as "name: scheme://host:port" directly under routes, without "- " (list item${conv.unconvertible.length > 1 ? 's' : ''} ` +
-      `${unconvertible} could not be converted automatically), e.g.`;
+  const howTo = conv.map ? ROUTES_LIST_HOW_TO.converted : ROUTES_LIST_HOW_TO.byHand(conv.unconvertible.map((i) => i + 1));
   const data = { key: configKeyName(facts, 'routes'), where: describeLocation(l), howTo, example: configSnippet(facts, body), restart: proxyRestartCommand(facts) };
   report('routes-is-list', data, l, { evidence: { items: items.length, convertible: conv.map !== null } });
 }
