@@ -48,12 +48,14 @@ const NOT_HTTPS = {
 function issuerMismatchCause(iss: string, issuer: string, authHost: string): string {
   const p = parseHttpsUrl(iss);
   if (!p.ok) return `issuer "${iss}" ${p.problem}.`;
-  if (p.value.hasQuery || p.value.hasFragment) return `issuer "${iss}" has a query or fragment, which RFC 8414 forbids.`;
+  if (p.value.hasQuery || p.value.hasFragment) return `issuer "${iss}" has a query or fragment, which RFC 8414 ` +
+    `forbids.`;
   if (looselyEqualUrls(iss, issuer)) {
     return `issuer "${iss}" differs from "${issuer}" only in spelling (a trailing "/", case or port), but RFC 8414 requires ` +
       'the issuer to be identical to the URL the metadata was fetched for, character for character.';
   }
-  if (p.value.host === authHost) return `issuer "${iss}" adds a path to ${issuer}; the metadata is served for ${issuer}, so the issuer must be exactly that.`;
+  if (p.value.host === authHost) return `issuer "${iss}" adds a path to ${issuer}; the metadata is served for ` +
+    `${issuer}, so the issuer must be exactly that.`;
   return `issuer "${iss}" is not the tunnel issuer ${issuer}; behind a source-IP allowlist the platform's backend can only ` +
     'reach the authorization server through the tunnel, and it validates the issuer against the URL it fetched.';
 }
@@ -61,7 +63,8 @@ function issuerMismatchCause(iss: string, issuer: string, authHost: string): str
 /** Why PKCE with S256 is not advertised: no methods at all, or a list without it. */
 function s256Cause(methods: string[] | undefined): string {
   if (methods === undefined) {
-    return 'code_challenge_methods_supported is absent; MCP clients require PKCE with S256 and refuse a server that does not advertise it.';
+    return 'code_challenge_methods_supported is absent; MCP clients require PKCE with S256 and refuse a server ' +
+      'that does not advertise it.';
   }
   const plain = methods.includes('plain') ? ' ("plain" alone is not accepted)' : '';
   return `code_challenge_methods_supported is ${JSON.stringify(methods)}, without "S256"${plain}.`;
@@ -130,7 +133,9 @@ export const check = defineCheck({
       severity: 'error',
       meaning: 'A backend endpoint is not on the tunnel host.',
       symptom: 'OAuth fails behind the allowlist: the platform\'s backend cannot reach {where}.',
-      cause: '{field} is on {host}, not on the tunnel host {authHost} (port 443); backend-to-backend calls must go through the tunnel.',
+      cause:
+        '{field} is on {host}, not on the tunnel host {authHost} (port 443); backend-to-backend calls must go ' +
+        'through the tunnel.',
       fix: 'Serve it as {url}.',
     },
     'authorization-on-tunnel': {
@@ -148,7 +153,9 @@ export const check = defineCheck({
       severity: 'warn',
       meaning: 'There is no registration endpoint.',
       symptom: 'The platform cannot register itself as an OAuth client (dynamic client registration).',
-      cause: 'registration_endpoint is absent; MCP clients register dynamically unless a client was registered for them in advance.',
+      cause:
+        'registration_endpoint is absent; MCP clients register dynamically unless a client was registered for them ' +
+        'in advance.',
       fix: 'Add "registration_endpoint": "{issuer}/register" (served through the tunnel).',
     },
     'response-types-missing': {

@@ -152,7 +152,9 @@ export const check = defineCheck({
       severity: 'error',
       meaning: 'Only a public authorization server is listed; the backend cannot reach it behind an allowlist.',
       symptom: 'OAuth fails behind a source-IP allowlist: the platform\'s backend cannot reach the authorization server.',
-      cause: 'authorization_servers lists only {listed}; behind the allowlist the backend must reach the issuer through the tunnel.',
+      cause:
+        'authorization_servers lists only {listed}; behind the allowlist the backend must reach the issuer through ' +
+        'the tunnel.',
       fix:
         'List the tunnel issuer instead: "authorization_servers": ["{issuer}"] (keep the browser\'s /authorize on the ' +
         'public host in the issuer\'s metadata).',
@@ -168,7 +170,9 @@ export const check = defineCheck({
       severity: 'error',
       meaning: 'The tunnel issuer is not among authorization_servers.',
       symptom: 'The MCP client rejects the authorization server: its metadata names another issuer.',
-      cause: 'The authorization server metadata says issuer "{metaIssuer}", which authorization_servers ({listed}) does not list.',
+      cause:
+        'The authorization server metadata says issuer "{metaIssuer}", which authorization_servers ({listed}) does ' +
+        'not list.',
       fix: 'Make both say "{issuer}".',
     },
     'points-at-tunnel': {

@@ -53,14 +53,20 @@ export const check = defineCheck({
       cause:
         `{entry} matches every address, including the cloud metadata service (${METADATA}), loopback and the whole ` +
         'internet; it is meant for local testing only.',
-      fix: `Replace it with the narrowest ranges your upstreams need (the RFC 1918 default is ${RFC1918_RANGES.join(', ')}), ${RESTART}`,
+      fix:
+        `Replace it with the narrowest ranges your upstreams need (the RFC 1918 default is ` +
+        `${RFC1918_RANGES.join(', ')}), ${RESTART}`,
     },
     'host-bits': {
       severity: 'warn',
       meaning: 'A CIDR has host bits set.',
       symptom: '{where} allows more addresses than it seems to.',
-      cause: '{entry} has host bits set: it is read as {range} ({count} addresses), which is usually a typo for one address.',
-      fix: 'Write {range} if you mean the whole range, or {address}/32 for the single address; then restart the proxy ({restart}).',
+      cause:
+        '{entry} has host bits set: it is read as {range} ({count} addresses), which is usually a typo for one ' +
+        'address.',
+      fix:
+        'Write {range} if you mean the whole range, or {address}/32 for the single address; then restart the proxy ' +
+        '({restart}).',
     },
     loopback: {
       severity: 'warn',
@@ -69,13 +75,17 @@ export const check = defineCheck({
       cause:
         '{range} overlaps 127.0.0.0/8. In a container, loopback is the proxy\'s own network namespace (shared with ' +
         'cloudflared): a route to it reaches the proxy\'s neighbours, not your host.',
-      fix: 'Outside a local test, remove it and route to the upstream\'s service name or private address instead; then restart the proxy ({restart}).',
+      fix:
+        'Outside a local test, remove it and route to the upstream\'s service name or private address instead; then ' +
+        'restart the proxy ({restart}).',
     },
     'metadata-service': {
       severity: 'warn',
       meaning: 'The cloud metadata address is allowed.',
       symptom: `{where} lets the proxy dial the cloud instance metadata service (${METADATA}).`,
-      cause: `{range} contains ${METADATA}, the usual target of SSRF attacks: on most clouds it hands out the machine's credentials.`,
+      cause:
+        `{range} contains ${METADATA}, the usual target of SSRF attacks: on most clouds it hands out the machine's ` +
+        `credentials.`,
       fix: `Remove {range} (or narrow it so it leaves out 169.254.0.0/16), ${RESTART}`,
     },
     'too-broad': {
@@ -85,7 +95,9 @@ export const check = defineCheck({
       cause:
         '{range} ({count} addresses) reaches outside the private ranges; SSRF protection only holds if the allowed set ' +
         'is as small as your upstreams need.',
-      fix: `Replace it with the narrowest CIDRs that cover your upstreams' addresses (a /32 per public address), ${RESTART}`,
+      fix:
+        `Replace it with the narrowest CIDRs that cover your upstreams' addresses (a /32 per public address), ` +
+        `${RESTART}`,
     },
     'redundant-entry': {
       severity: 'info',
@@ -99,7 +111,9 @@ export const check = defineCheck({
       meaning: 'An empty list allows nothing.',
       symptom: '{listKey} is an empty list: the proxy may allow no upstream at all.',
       cause: 'An empty allowed_ips is not documented: it may mean the RFC 1918 default, or nothing.',
-      fix: 'Remove the key to get the RFC 1918 default, or list the ranges your upstreams need; then restart the proxy ({restart}).',
+      fix:
+        'Remove the key to get the RFC 1918 default, or list the ranges your upstreams need; then restart the proxy ' +
+        '({restart}).',
     },
     'disable-invalid-type': {
       severity: 'error',
@@ -112,7 +126,9 @@ export const check = defineCheck({
       severity: 'error',
       meaning: 'allowed_ips is set while validation is disabled.',
       symptom: 'The proxy refuses its config: {disableKey} is true and {listKey} is set ({where}).',
-      cause: 'allowed_ips cannot be combined with disable_ip_validation: one says which addresses to allow, the other turns the check off.',
+      cause:
+        'allowed_ips cannot be combined with disable_ip_validation: one says which addresses to allow, the other ' +
+        'turns the check off.',
       fix: `Remove {disableKey} and keep {listKey} (the safe choice), ${RESTART}`,
     },
     'validation-disabled': {

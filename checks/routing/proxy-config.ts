@@ -16,7 +16,9 @@ import { isGoDuration, LOG_LEVELS, nearestName, routeListToMap, unknownKeys, yam
 const CONFIG_NAMES = ['config/mcp-proxy.yaml', 'config/mcp-gateway.yaml'] as const;
 const RESTART = 'then restart the proxy ({restart}).';
 const HELM_CONFIG_EXAMPLE = ['gateway:', '  config:', '    routes:', '      mcp: http://my-mcp-server:8080'].join('\n');
-const MAP_EXAMPLE = 'listen_addr: ":8080"\ntls:\n  cert_file: /data/tls.crt\n  key_file: /data/tls.key\nroutes:\n  mcp: http://my-mcp-server:8080';
+const MAP_EXAMPLE =
+  'listen_addr: ":8080"\ntls:\n  cert_file: /data/tls.crt\n  key_file: /data/tls.key\nroutes:\n  mcp: ' +
+  'http://my-mcp-server:8080';
 const ROUTES_EXAMPLE = 'routes:\n  mcp: http://my-mcp-server:8080';
 const TLS_EXAMPLE = 'tls:\n  cert_file: /data/tls.crt\n  key_file: /data/tls.key';
 
@@ -73,7 +75,8 @@ function unknownKeyCause(u: UnknownKey, key: (k: string) => string): string {
 }
 
 function unknownKeyFix(u: UnknownKey, key: (k: string) => string): string {
-  if (u.belongsIn !== null) return `Move it under ${u.belongsIn === '' ? 'the top level' : key(u.belongsIn)}, then restart the proxy.`;
+  if (u.belongsIn !== null) return `Move it under ${u.belongsIn === '' ? 'the top level' : key(u.belongsIn)}, then ` +
+    `restart the proxy.`;
   if (u.didYouMean) return `Rename it to ${u.didYouMean}, then restart the proxy.`;
   return 'Remove it, or correct its name (see mcp-tunnel explain proxy-config).';
 }
@@ -95,7 +98,9 @@ const messages = {
     cause:
       'The Helm values set no gateway.config, so they define no routes; unless your chart version ships default ' +
       'routes, the proxy has none.',
-    fix: `Add the proxy config under gateway.config in your values, at least:\n${HELM_CONFIG_EXAMPLE}\nthen run helm upgrade.`,
+    fix:
+      `Add the proxy config under gateway.config in your values, at least:\n${HELM_CONFIG_EXAMPLE}\nthen run helm ` +
+      `upgrade.`,
   },
   'config-unreadable': {
     severity: 'error',
@@ -203,7 +208,8 @@ function missingConfig(facts: Readonly<Facts>, report: ConfigReport): string | n
     return null;
   }
   if (facts.deployment.layout !== 'compose' || facts.compose?.state !== 'ok') {
-    return `no proxy config was found in ${facts.deployment.dir} (looked for ${CONFIG_NAMES.join(', ')}); name it with --config`;
+    return `no proxy config was found in ${facts.deployment.dir} (looked for ${CONFIG_NAMES.join(', ')}); name it ` +
+      `with --config`;
   }
   const composeDir = dirname(facts.compose.path);
   const service = findProxyService(facts.compose.value.data);

@@ -83,7 +83,9 @@ export const check = defineCheck({
       meaning: 'data/tunnel-domain cannot be read, so the domains were not compared.',
       symptom: '{tdKey} "{configured}" could not be compared with the tunnel\'s assigned domain.',
       cause: '{file} (written by the setup job) {problem}.',
-      fix: 'Write the domain shown on the tunnel detail page into it (echo <domain> > {file}), or run again with --tunnel-domain <domain>.',
+      fix:
+        'Write the domain shown on the tunnel detail page into it (echo <domain> > {file}), or run again with ' +
+        '--tunnel-domain <domain>.',
     },
     'assigned-unknown': {
       severity: 'info',
@@ -98,7 +100,9 @@ export const check = defineCheck({
       severity: 'error',
       meaning: 'External Helm mode without tunnel_domain.',
       symptom: 'The proxy answers "no route for host" for every route.',
-      cause: 'The chart runs in external mode (external.* secrets are set), where it cannot inject the domain: {tdKey} must be set and is not.',
+      cause:
+        'The chart runs in external mode (external.* secrets are set), where it cannot inject the domain: {tdKey} ' +
+        'must be set and is not.',
       fix: 'Set {tdKey}: {domain}, then {restart}.',
     },
     'route-key-invalid': {
@@ -131,7 +135,9 @@ export const check = defineCheck({
       cause:
         '{tdKey} is {value}, so the proxy compares the whole hostname (<route>.<tunnel-domain>) with each key, and a ' +
         'bare key such as "{example}" is never a whole hostname.',
-      fix: 'Set {tdKey}: {domain}, then restart the proxy: {restart}; or set it to {reference} with TUNNEL_DOMAIN in .env, then {recreate}.',
+      fix:
+        'Set {tdKey}: {domain}, then restart the proxy: {restart}; or set it to {reference} with TUNNEL_DOMAIN in ' +
+        '.env, then {recreate}.',
     },
     'domain-matches': {
       severity: 'info',

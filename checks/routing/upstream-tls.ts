@@ -36,7 +36,9 @@ export const check = defineCheck({
       severity: 'error',
       meaning: 'https:// upstreams have neither ca_file nor include_system_cas.',
       symptom: 'Requests to {routes} fail with a certificate verification error in the proxy log.',
-      cause: '{theseUpstreams} https://, but {tlsKey} sets neither ca_file nor include_system_cas: true, so the proxy trusts no certificate.',
+      cause:
+        '{theseUpstreams} https://, but {tlsKey} sets neither ca_file nor include_system_cas: true, so the proxy ' +
+        'trusts no certificate.',
       fix:
         'For upstreams with certificates from your own CA, mount that CA into the proxy and name it; for publicly ' +
         'trusted ones, include the system roots:\n{example}\nthen restart the proxy ({restart}).',
