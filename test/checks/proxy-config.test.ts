@@ -174,6 +174,16 @@ testCheck(check, {
       },
     },
     { name: 'a missing config file on a Compose layout', facts: baseFacts({ compose, proxyConfig: { state: 'missing', path: CONFIG, explicit: false } }), status: 'fail', messageIds: ['config-missing'] },
+    {
+      name: 'a config the doctor cannot read',
+      facts: baseFacts({ compose, proxyConfig: { state: 'unreadable', path: CONFIG, explicit: false, problem: 'is a directory' } }),
+      status: 'fail',
+      messageIds: ['config-unreadable'],
+      assert: (f) => {
+        expect(f[0]?.cause).toBe(`${CONFIG} is a directory.`);
+        expect(f[0]?.fix).toContain(`chmod 644 ${CONFIG}`);
+      },
+    },
     { name: 'Helm values without gateway.config', facts: baseFacts({ deployment: { dir: '/deploy', layout: 'helm', generation: null } }), status: 'warn', messageIds: ['helm-config-missing'] },
     {
       name: 'Helm values: the location is in values.yaml and keys are named gateway.config.*',
