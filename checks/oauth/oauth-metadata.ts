@@ -78,7 +78,7 @@ function documentExample(issuer: string): string {
 export const check = defineCheck({
   id: 'oauth-metadata',
   requires: [],
-  uses: ['oauthMetadata', 'live.oauthMetadata', 'proxyConfig', 'assignedDomain', 'helmValues', 'compose', 'dotenv'],
+  uses: ['oauthMetadata', 'live.oauthMetadata', 'proxyConfig', 'assignedDomain', 'compose', 'dotenv'],
   messages: {
     'document-invalid': {
       severity: 'error',

@@ -64,7 +64,6 @@ export const check = defineCheck({
     'live.oauthMetadata',
     'proxyConfig',
     'assignedDomain',
-    'helmValues',
     'compose',
     'dotenv',
   ],
