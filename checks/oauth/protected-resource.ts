@@ -2,99 +2,304 @@
 // tunnel and lists the tunnel issuer https://auth.<tunnel-domain>. Decisions: a resource under the
 // tunnel domain on a host other than mcp.<domain> is fine when the proxy routes that host; a path
 // in resource is allowed by RFC 9728 (MCP servers often live at /mcp) and only noted.
+// The document is the --resource-metadata file or, in a live run, the one fetched from the mcp route.
 
-import { finding, judge, skip, type LegacyCheck } from '../../src/core/check.js';
-import type { Finding } from '../../src/core/types.js';
+import { defineCheck } from '../../src/core/check.js';
 import { isRecord } from '../../src/model/compose.js';
 import { describeLocation, effectiveTunnelDomain, locate, routeHostnames, whyUnusable } from '../../src/model/deployment-view.js';
-import { discoveryDocument, discoverySkipReason, isUnderDomain, looselyEqualUrls, MCP_ROUTE, parseHttpsUrl, tunnelIssuer } from '../../src/model/oauth-discovery.js';
+import {
+  discoveryDocument,
+  discoverySkipReason,
+  isUnderDomain,
+  looselyEqualUrls,
+  MCP_ROUTE,
+  parseHttpsUrl,
+  TUNNEL_DOMAIN_UNKNOWN,
+  tunnelIssuer,
+} from '../../src/model/oauth-discovery.js';
 
-const ID = 'protected-resource';
+/** A field of the wrong type: the resource URL string, or the array of issuer URLs. */
+const WRONG_TYPE = {
+  resource: { symptom: (where: string) => `MCP clients reject the metadata: ${where} is not a string.`, expected: '' },
+  authorization_servers: { symptom: (where: string) => `MCP clients cannot read ${where}.`, expected: '; it must be an array of issuer URLs' },
+} as const;
 
-export const check: LegacyCheck = {
-  id: ID,
-  layer: 'oauth',
-  kind: 'static',
-  run(facts) {
+/** A resource that is not on the tunnel: on another domain, or on a port the tunnel does not serve. */
+const OFF_TUNNEL = {
+  domain: {
+    symptom: () => 'The platform does not match this document to the MCP server it reaches through the tunnel.',
+    cause: (host: string, domain: string, resource: string) =>
+      `resource is on ${host}, not on the tunnel domain ${domain}; the platform reaches the MCP server as ${resource}, ` +
+      'and the resource must be that URL.',
+  },
+  port: {
+    symptom: (where: string) => `The platform cannot reach ${where}.`,
+    cause: (res: string, port: string) => `resource "${res}" names port ${port}; the tunnel serves its hosts on 443 only.`,
+  },
+} as const;
+
+/** authorization_servers without the exact tunnel issuer: one spelled differently, or another tunnel host. */
+const NOT_THE_ISSUER = {
+  spelling: {
+    symptom: () => 'The MCP client fetches the issuer\'s metadata and rejects it as not matching.',
+    cause: (near: string, issuer: string) =>
+      `authorization_servers lists "${near}", which differs from the tunnel issuer "${issuer}" only in spelling; ` +
+      'issuer identifiers are compared character for character.',
+  },
+  otherHost: {
+    symptom: (listed: string[]) => `OAuth fails: ${listed.join(', ')} is not the tunnel issuer.`,
+    cause: (listed: string[], issuer: string) =>
+      `authorization_servers lists ${JSON.stringify(listed)} on the tunnel domain, but the split-discovery issuer is ` +
+      `${issuer} (the "auth" route).`,
+  },
+} as const;
+
+export const check = defineCheck({
+  id: 'protected-resource',
+  requires: [],
+  uses: [
+    'resourceMetadata',
+    'live.resourceMetadata',
+    'oauthMetadata',
+    'live.oauthMetadata',
+    'proxyConfig',
+    'assignedDomain',
+    'compose',
+    'dotenv',
+  ],
+  messages: {
+    'document-invalid': {
+      severity: 'error',
+      meaning: 'The protected resource metadata is not valid JSON.',
+      symptom: 'MCP clients cannot read the protected resource metadata.',
+      cause: '{file} {problem}.',
+      fix: 'Serve a JSON object such as {example}.',
+    },
+    'not-an-object': {
+      severity: 'error',
+      meaning: 'The metadata is not a JSON object.',
+      symptom: 'MCP clients cannot read the protected resource metadata.',
+      cause: '{origin} holds {what}, not a JSON object (RFC 9728 section 3.2).',
+      fix: 'Serve {example}.',
+    },
+    'wrong-type': {
+      severity: 'error',
+      meaning: 'A metadata field has the wrong type.',
+      symptom: '{symptom}',
+      cause: '{field} is {value}{expected}.',
+      fix: 'Serve {served}.',
+    },
+    'resource-missing': {
+      severity: 'error',
+      meaning: 'The metadata has no resource.',
+      symptom: 'MCP clients reject the metadata: it names no resource.',
+      cause: 'resource is REQUIRED by RFC 9728.',
+      fix: 'Add "resource": "{resource}".',
+    },
+    'resource-invalid': {
+      severity: 'error',
+      meaning: 'resource is not a URL.',
+      symptom: 'MCP clients may reject the metadata ({where}).',
+      cause: 'resource "{value}" has a {what}.',
+      fix: 'Serve "resource": "{resource}".',
+    },
+    'resource-not-https': {
+      severity: 'error',
+      meaning: 'resource is not https://.',
+      symptom: 'MCP clients reject the metadata ({where}).',
+      cause: 'resource "{value}" {problem}.',
+      fix: 'Serve "resource": "{resource}".',
+    },
+    'resource-has-path': {
+      severity: 'info',
+      meaning: 'resource has a path the platform does not expect.',
+      symptom: 'resource has a path: "{value}".',
+      cause:
+        'RFC 9728 allows it, and an MCP server at a path uses it; it must equal, character for character, the MCP ' +
+        'server URL the platform is given.',
+      fix: 'Make sure the MCP server is configured in the platform as {value}; otherwise serve "{resource}".',
+    },
+    'resource-not-on-tunnel': {
+      severity: 'error',
+      meaning: 'resource is not a tunnel host.',
+      symptom: '{symptom}',
+      cause: '{cause}',
+      fix: 'Serve "resource": "{resource}".',
+    },
+    'resource-not-routed': {
+      severity: 'warn',
+      meaning: 'resource names a host the proxy does not route.',
+      symptom: 'Requests to {host} get "no route for host".',
+      cause: 'resource names {host}, but the proxy routes only {hosts}.',
+      fix: 'Add a route for {label} to the proxy, or serve "resource": "{resource}".',
+    },
+    'authorization-servers-missing': {
+      severity: 'error',
+      meaning: 'authorization_servers is missing.',
+      symptom: 'The MCP client cannot find an authorization server for this resource.',
+      cause: 'authorization_servers is absent or empty.',
+      fix: 'Add "authorization_servers": ["{issuer}"].',
+    },
+    'authorization-server-mismatch': {
+      severity: 'error',
+      meaning: 'authorization_servers does not name the tunnel issuer.',
+      symptom: '{symptom}',
+      cause: '{cause}',
+      fix: 'List "{issuer}"{exactly}.',
+    },
+    'authorization-server-public': {
+      severity: 'error',
+      meaning: 'Only a public authorization server is listed; the backend cannot reach it behind an allowlist.',
+      symptom: 'OAuth fails behind a source-IP allowlist: the platform\'s backend cannot reach the authorization server.',
+      cause:
+        'authorization_servers lists only {listed}; behind the allowlist the backend must reach the issuer through ' +
+        'the tunnel.',
+      fix:
+        'List the tunnel issuer instead: "authorization_servers": ["{issuer}"] (keep the browser\'s /authorize on the ' +
+        'public host in the issuer\'s metadata).',
+    },
+    'public-listed-first': {
+      severity: 'warn',
+      meaning: 'A public authorization server is listed before the tunnel issuer.',
+      symptom: 'A client may pick {first} before the tunnel issuer.',
+      cause: 'authorization_servers lists {before} before {issuer}; which one a client uses is its choice.',
+      fix: 'List "{issuer}" first, or alone.',
+    },
+    'issuer-not-listed': {
+      severity: 'error',
+      meaning: 'The tunnel issuer is not among authorization_servers.',
+      symptom: 'The MCP client rejects the authorization server: its metadata names another issuer.',
+      cause:
+        'The authorization server metadata says issuer "{metaIssuer}", which authorization_servers ({listed}) does ' +
+        'not list.',
+      fix: 'Make both say "{issuer}".',
+    },
+    'points-at-tunnel': {
+      severity: 'info',
+      meaning: 'The metadata points at the tunnel issuer (info).',
+      symptom: 'The resource metadata points at the tunnel issuer {issuer}.',
+      cause: 'resource and authorization_servers use the tunnel hosts.',
+      fix: 'Nothing to do.',
+    },
+  },
+  run(facts, report) {
     const doc = discoveryDocument(facts, 'resourceMetadata');
-    if (!doc) return skip(discoverySkipReason(facts, 'resourceMetadata'));
+    if (!doc) return report.skip(discoverySkipReason(facts, 'resourceMetadata'));
     const fact = doc.fact;
-    if (fact.state === 'missing' || fact.state === 'unreadable') return skip(whyUnusable(fact, 'protected resource metadata'));
+    if (fact.state === 'missing' || fact.state === 'unreadable') return report.skip(whyUnusable(fact, 'protected resource metadata'));
     const domain = effectiveTunnelDomain(facts)?.value;
-    if (!domain) return skip('the tunnel domain is not known (set tunnel_domain, or pass --tunnel-domain), so the tunnel hosts cannot be told');
+    if (!domain) return report.skip(TUNNEL_DOMAIN_UNKNOWN);
     const issuer = tunnelIssuer(domain);
     const resource = `https://${MCP_ROUTE}.${domain}`;
     const example = `{"resource": "${resource}", "authorization_servers": ["${issuer}"]}`;
     if (fact.state === 'invalid') {
-      return judge([finding(ID, {
-        messageId: 'document-invalid', location: fact.location ?? { file: fact.path },
-        symptom: 'MCP clients cannot read the protected resource metadata.', cause: `${fact.path} ${fact.problem}.`, fix: `Serve a JSON object such as ${example}.`,
-      })]);
+      report('document-invalid', { file: fact.path, problem: fact.problem, example }, fact.location ?? { file: fact.path });
+      return;
     }
     const data = fact.value.data;
     const loc = (k: string) => locate(fact, k);
     if (!isRecord(data)) {
-      return judge([finding(ID, {
-        messageId: 'not-an-object', location: loc('') ?? { file: fact.path },
-        symptom: 'MCP clients cannot read the protected resource metadata.',
-        cause: `${doc.origin} holds ${Array.isArray(data) ? 'a list' : data === null || data === undefined ? 'nothing' : `a ${typeof data}`}, not a JSON object (RFC 9728 section 3.2).`,
-        fix: `Serve ${example}.`,
-      })]);
+      const what = Array.isArray(data) ? 'a list' : data === null || data === undefined ? 'nothing' : `a ${typeof data}`;
+      report('not-an-object', { origin: doc.origin, what, example }, loc('') ?? { file: fact.path });
+      return;
     }
-    const out: Finding[] = [];
+    let problems = false;
     const where = (k: string) => `${k} at ${describeLocation(loc(k), doc.origin)}`;
-    const add = (messageId: string, k: string, symptom: string, cause: string, fix: string, severity: 'error' | 'warn' | 'info' = 'error') =>
-      out.push(finding(ID, { messageId, severity, location: loc(k), evidence: { field: k || null, value: k ? data[k] : undefined }, symptom, cause, fix }));
+    // Every finding on a field points at it and carries its value.
+    const at = (k: string) => [loc(k), { evidence: { field: k || null, value: k ? data[k] : undefined } }] as const;
 
     // resource: a URL on the tunnel, on a host the proxy routes.
     const res = data.resource;
-    if (res === undefined || res === null) add('resource-missing', '', 'MCP clients reject the metadata: it names no resource.', 'resource is REQUIRED by RFC 9728.', `Add "resource": "${resource}".`);
-    else if (typeof res !== 'string') add('wrong-type', 'resource', `MCP clients reject the metadata: ${where('resource')} is not a string.`, `resource is ${JSON.stringify(res)}.`, `Serve "resource": "${resource}".`);
-    else {
+    if (res === undefined || res === null) {
+      report('resource-missing', { resource }, ...at(''));
+      problems = true;
+    } else if (typeof res !== 'string') {
+      const { symptom, expected } = WRONG_TYPE.resource;
+      const data = { symptom: symptom(where('resource')), field: 'resource', value: JSON.stringify(res), expected, served: `"resource": "${resource}"` };
+      report('wrong-type', data, ...at('resource'));
+      problems = true;
+    } else {
       const p = parseHttpsUrl(res);
-      if (!p.ok) add('resource-not-https', 'resource', `MCP clients reject the metadata (${where('resource')}).`, `resource "${res}" ${p.problem}.`, `Serve "resource": "${resource}".`);
-      else if (p.value.hasFragment || p.value.hasQuery) add('resource-invalid', 'resource', `MCP clients may reject the metadata (${where('resource')}).`, `resource "${res}" has a ${p.value.hasFragment ? 'fragment, which RFC 9728 forbids' : 'query, which RFC 9728 advises against'}.`, `Serve "resource": "${resource}".`, p.value.hasFragment ? 'error' : 'warn');
-      else if (!isUnderDomain(p.value.host, domain)) {
-        add('resource-not-on-tunnel', 'resource', 'The platform does not match this document to the MCP server it reaches through the tunnel.',
-          `resource is on ${p.value.host}, not on the tunnel domain ${domain}; the platform reaches the MCP server as ${resource}, and the resource must be that URL.`, `Serve "resource": "${resource}".`);
+      if (!p.ok) {
+        report('resource-not-https', { where: where('resource'), value: res, problem: p.problem, resource }, ...at('resource'));
+        problems = true;
+      } else if (p.value.hasFragment || p.value.hasQuery) {
+        const what = p.value.hasFragment ? 'fragment, which RFC 9728 forbids' : 'query, which RFC 9728 advises against';
+        const [l, options] = at('resource');
+        report('resource-invalid', { where: where('resource'), value: res, what, resource }, l, { ...options, severity: p.value.hasFragment ? 'error' : 'warn' });
+        problems = true;
+      } else if (!isUnderDomain(p.value.host, domain)) {
+        const data = { symptom: OFF_TUNNEL.domain.symptom(), cause: OFF_TUNNEL.domain.cause(p.value.host, domain, resource), resource };
+        report('resource-not-on-tunnel', data, ...at('resource'));
+        problems = true;
       } else {
+        const { host, port, url } = p.value;
         const hosts = routeHostnames(facts).map((r) => r.hostname).filter((h): h is string => h !== null);
-        if (hosts.length > 0 && !hosts.includes(p.value.host)) {
-          add('resource-not-routed', 'resource', `Requests to ${p.value.host} get "no route for host".`, `resource names ${p.value.host}, but the proxy routes only ${hosts.join(', ')}.`, `Add a route for ${p.value.host.split('.')[0]} to the proxy, or serve "resource": "${resource}".`, 'warn');
+        if (hosts.length > 0 && !hosts.includes(host)) {
+          report('resource-not-routed', { host, hosts: hosts.join(', '), label: host.split('.')[0] ?? host, resource }, ...at('resource'));
+          problems = true;
         }
-        if (p.value.port !== '') add('resource-not-on-tunnel', 'resource', `The platform cannot reach ${where('resource')}.`, `resource "${res}" names port ${p.value.port}; the tunnel serves its hosts on 443 only.`, `Serve "resource": "https://${p.value.host}${p.value.url.pathname === '/' ? '' : p.value.url.pathname}".`);
-        if (p.value.url.pathname !== '/' || res.endsWith('/')) add('resource-has-path', 'resource', `resource has a path: "${res}".`, 'RFC 9728 allows it, and an MCP server at a path uses it; it must equal, character for character, the MCP server URL the platform is given.', `Make sure the MCP server is configured in the platform as ${res}; otherwise serve "${resource}".`, 'info');
+        if (port !== '') {
+          const data = {
+            symptom: OFF_TUNNEL.port.symptom(where('resource')),
+            cause: OFF_TUNNEL.port.cause(res, port),
+            resource: `https://${host}${url.pathname === '/' ? '' : url.pathname}`,
+          };
+          report('resource-not-on-tunnel', data, ...at('resource'));
+          problems = true;
+        }
+        if (url.pathname !== '/' || res.endsWith('/')) report('resource-has-path', { value: res, resource }, ...at('resource'));
       }
     }
 
     // authorization_servers: lists the tunnel issuer, which the backend can reach.
     const as = data.authorization_servers;
     if (as === undefined || as === null || (Array.isArray(as) && as.length === 0)) {
-      add('authorization-servers-missing', as === undefined || as === null ? '' : 'authorization_servers', 'The MCP client cannot find an authorization server for this resource.', 'authorization_servers is absent or empty.', `Add "authorization_servers": ["${issuer}"].`);
+      report('authorization-servers-missing', { issuer }, ...at(as === undefined || as === null ? '' : 'authorization_servers'));
+      problems = true;
     } else if (!Array.isArray(as) || !as.every((x) => typeof x === 'string')) {
-      add('wrong-type', 'authorization_servers', `MCP clients cannot read ${where('authorization_servers')}.`, `authorization_servers is ${JSON.stringify(as)}; it must be an array of issuer URLs.`, `Serve "authorization_servers": ["${issuer}"].`);
+      const { symptom, expected } = WRONG_TYPE.authorization_servers;
+      const data = {
+        symptom: symptom(where('authorization_servers')),
+        field: 'authorization_servers',
+        value: JSON.stringify(as),
+        expected,
+        served: `"authorization_servers": ["${issuer}"]`,
+      };
+      report('wrong-type', data, ...at('authorization_servers'));
+      problems = true;
     } else {
       const list = as as string[];
       const exact = list.indexOf(issuer);
+      const field = at('authorization_servers');
       if (exact < 0) {
         const near = list.find((x) => looselyEqualUrls(x, issuer));
-        const onTunnel = list.filter((x) => { const p = parseHttpsUrl(x); return p.ok && isUnderDomain(p.value.host, domain); });
-        if (near) add('authorization-server-mismatch', 'authorization_servers', 'The MCP client fetches the issuer\'s metadata and rejects it as not matching.', `authorization_servers lists "${near}", which differs from the tunnel issuer "${issuer}" only in spelling; issuer identifiers are compared character for character.`, `List "${issuer}" exactly.`);
-        else if (onTunnel.length > 0) add('authorization-server-mismatch', 'authorization_servers', `OAuth fails: ${onTunnel.join(', ')} is not the tunnel issuer.`, `authorization_servers lists ${JSON.stringify(onTunnel)} on the tunnel domain, but the split-discovery issuer is ${issuer} (the "auth" route).`, `List "${issuer}".`);
-        else add('authorization-server-public', 'authorization_servers', 'OAuth fails behind a source-IP allowlist: the platform\'s backend cannot reach the authorization server.', `authorization_servers lists only ${list.join(', ')}; behind the allowlist the backend must reach the issuer through the tunnel.`, `List the tunnel issuer instead: "authorization_servers": ["${issuer}"] (keep the browser's /authorize on the public host in the issuer's metadata).`);
+        const onTunnel = list.filter((x) => {
+          const p = parseHttpsUrl(x);
+          return p.ok && isUnderDomain(p.value.host, domain);
+        });
+        if (near) {
+          const { symptom, cause } = NOT_THE_ISSUER.spelling;
+          const data = { symptom: symptom(), cause: cause(near, issuer), issuer, exactly: ' exactly' };
+          report('authorization-server-mismatch', data, ...field);
+        } else if (onTunnel.length > 0) {
+          const { symptom, cause } = NOT_THE_ISSUER.otherHost;
+          const data = { symptom: symptom(onTunnel), cause: cause(onTunnel, issuer), issuer, exactly: '' };
+          report('authorization-server-mismatch', data, ...field);
+        } else report('authorization-server-public', { listed: list.join(', '), issuer }, ...field);
+        problems = true;
       } else if (exact > 0) {
-        add('public-listed-first', 'authorization_servers', `A client may pick ${list[0]} before the tunnel issuer.`, `authorization_servers lists ${JSON.stringify(list.slice(0, exact))} before ${issuer}; which one a client uses is its choice.`, `List "${issuer}" first, or alone.`, 'warn');
+        report('public-listed-first', { first: list[0] ?? '', before: JSON.stringify(list.slice(0, exact)), issuer }, ...field);
+        problems = true;
       }
       // The issuer in the authorization server's own metadata must be one of those listed.
       const meta = discoveryDocument(facts, 'oauthMetadata')?.fact;
       const metaIssuer = meta?.state === 'ok' && isRecord(meta.value.data) ? meta.value.data.issuer : undefined;
       if (typeof metaIssuer === 'string' && !list.includes(metaIssuer)) {
-        add('issuer-not-listed', 'authorization_servers', 'The MCP client rejects the authorization server: its metadata names another issuer.', `The authorization server metadata says issuer "${metaIssuer}", which authorization_servers (${JSON.stringify(list)}) does not list.`, `Make both say "${issuer}".`);
+        report('issuer-not-listed', { metaIssuer, listed: JSON.stringify(list), issuer }, ...field);
+        problems = true;
       }
     }
-    if (!out.some((f) => f.severity !== 'info')) {
-      out.push(finding(ID, { messageId: 'points-at-tunnel', severity: 'info', evidence: { resource: res, authorization_servers: as }, symptom: `The resource metadata points at the tunnel issuer ${issuer}.`, cause: 'resource and authorization_servers use the tunnel hosts.', fix: 'Nothing to do.' }));
-    }
-    return judge(out);
+    if (!problems) report('points-at-tunnel', { issuer }, null, { evidence: { resource: res, authorization_servers: as } });
   },
-};
+});

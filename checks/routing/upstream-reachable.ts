@@ -2,56 +2,91 @@
 // where the doctor runs. Addresses the proxy's IP policy refuses are never probed (upstream-ip
 // reports them).
 
-import { finding, judge, skip, type LegacyCheck } from '../../src/core/check.js';
-import { liveSkip } from '../../src/core/live.js';
-import type { Finding } from '../../src/core/types.js';
+import { defineCheck } from '../../src/core/check.js';
 
-const ID = 'upstream-reachable';
+const MESSAGE_OF_FAILURE = {
+  refused: 'connection-refused',
+  timeout: 'connection-timeout',
+  reset: 'connection-reset',
+  unreachable: 'host-unreachable',
+} as const;
 
-const MESSAGE: Record<string, { messageId: string; cause: string }> = {
-  refused: { messageId: 'connection-refused', cause: 'Nothing accepts connections on {a} (connection refused): the MCP server is down, or listens on another port. The proxy logs "dial tcp {a}: connect: connection refused".' },
-  timeout: { messageId: 'connection-timeout', cause: 'TCP to {a} got no answer before the deadline: a firewall drops it, or the host is down.' },
-  reset: { messageId: 'connection-reset', cause: 'The connection to {a} was reset.' },
-  unreachable: { messageId: 'host-unreachable', cause: 'There is no route to {a}.' },
-};
+function messageOf(failure: string | null): (typeof MESSAGE_OF_FAILURE)[keyof typeof MESSAGE_OF_FAILURE] | 'connection-failed' {
+  return failure !== null && Object.hasOwn(MESSAGE_OF_FAILURE, failure)
+    ? MESSAGE_OF_FAILURE[failure as keyof typeof MESSAGE_OF_FAILURE]
+    : 'connection-failed';
+}
 
-export const check: LegacyCheck = {
-  id: ID,
-  layer: 'routing',
-  kind: 'live',
-  run(facts) {
-    if (facts.offline || !facts.live) return liveSkip(facts, ID);
-    const ups = facts.live.upstreams;
-    if (!ups) return skip(facts.live.upstreamsSkipped ?? 'the upstreams were not probed');
-    if (ups.length === 0) return skip('the proxy config has no route with a usable upstream');
-    const out: Finding[] = [];
+export const check = defineCheck({
+  id: 'upstream-reachable',
+  requires: ['live.upstreams'],
+  messages: {
+    'connection-refused': {
+      severity: 'error',
+      meaning: 'Nothing accepts connections at an upstream (connection refused).',
+      cause:
+        'Route {route}: Nothing accepts connections on {address} (connection refused): the MCP server is down, or ' +
+        'listens on another port. The proxy logs "dial tcp {address}: connect: connection refused".',
+    },
+    'connection-timeout': {
+      severity: 'error',
+      meaning: 'TCP to an upstream got no answer before the deadline.',
+      cause: 'Route {route}: TCP to {address} got no answer before the deadline: a firewall drops it, or the host is down.',
+    },
+    'connection-reset': {
+      severity: 'error',
+      meaning: 'The connection to an upstream was reset.',
+      cause: 'Route {route}: The connection to {address} was reset.',
+    },
+    'host-unreachable': {
+      severity: 'error',
+      meaning: 'There is no route to an upstream.',
+      cause: 'Route {route}: There is no route to {address}.',
+    },
+    'connection-failed': {
+      severity: 'error',
+      meaning: 'Connecting to an upstream failed for another reason (in the finding).',
+      cause: 'Route {route}: Connecting to {address} failed: {detail}.',
+    },
+    reachable: {
+      severity: 'info',
+      meaning: 'Upstreams accept connections (info).',
+      symptom: 'Upstreams accept connections.',
+      cause: 'Probed from where the doctor runs; run it beside the proxy for a faithful answer.',
+      fix: 'Nothing to do.',
+    },
+  },
+  run({ live: { upstreams } }, report) {
+    if (upstreams.length === 0) return report.skip('the proxy config has no route with a usable upstream');
+    let failed = 0;
     const reachable: Record<string, unknown> = {};
     const notProbed: Record<string, string> = {};
-    for (const u of ups) {
-      const name = `${u.route} (${u.scheme}://${u.host}:${u.port})`;
+    for (const u of upstreams) {
+      const upstream = `${u.scheme}://${u.host}:${u.port}`;
+      const name = `${u.route} (${upstream})`;
       if (u.connections.length === 0) notProbed[name] = u.notProbed ?? 'nothing to probe';
       for (const c of u.connections) {
-        const addr = `${c.address}:${u.port}`;
+        const address = `${c.address}:${u.port}`;
         if (c.ok) {
-          reachable[`${u.route} ${addr}`] = { latencyMs: c.latencyMs };
+          reachable[`${u.route} ${address}`] = { latencyMs: c.latencyMs };
           continue;
         }
         if (c.failure === 'guard') {
           notProbed[name] = c.detail ?? 'refused by loopback-only guard';
           continue;
         }
-        const m = MESSAGE[c.failure ?? ''] ?? { messageId: 'connection-failed', cause: `Connecting to {a} failed: ${c.detail}.` };
-        out.push(finding(ID, {
-          messageId: m.messageId,
-          cause: `Route ${u.route}: ${m.cause.replace(/\{a\}/g, addr)}`,
-          evidence: { route: u.route, upstream: `${u.scheme}://${u.host}:${u.port}`, address: c.address, failure: c.failure, latencyMs: c.latencyMs },
-        }));
+        failed += 1;
+        report(messageOf(c.failure), { route: u.route, address, detail: String(c.detail) }, null, {
+          evidence: { route: u.route, upstream, address: c.address, failure: c.failure, latencyMs: c.latencyMs },
+        });
       }
     }
-    if (out.length === 0 && Object.keys(reachable).length === 0) return skip(`no upstream address could be probed: ${Object.entries(notProbed).map(([k, v]) => `${k}: ${v}`).join('; ')}`);
-    if (Object.keys(reachable).length > 0 || Object.keys(notProbed).length > 0) {
-      out.push(finding(ID, { messageId: 'reachable', severity: 'info', symptom: 'Upstreams accept connections.', cause: 'Probed from where the doctor runs; run it beside the proxy for a faithful answer.', fix: 'Nothing to do.', evidence: { reachable, notProbed } }));
+    const probed = Object.keys(reachable).length;
+    if (failed === 0 && probed === 0) {
+      const why = Object.entries(notProbed).map(([k, v]) => `${k}: ${v}`).join('; ');
+      return report.skip(`no upstream address could be probed: ${why}`);
     }
-    return judge(out, Object.entries(notProbed).map(([name, why]) => `${name}: ${why}`));
+    if (probed > 0 || Object.keys(notProbed).length > 0) report('reachable', {}, null, { evidence: { reachable, notProbed } });
+    for (const [name, why] of Object.entries(notProbed)) report.notChecked(`${name}: ${why}`);
   },
-};
+});

@@ -79,3 +79,7 @@ export function discoverySkipReason(facts: Readonly<Facts>, which: 'oauthMetadat
   const status = fetched.httpStatus !== null ? ` (HTTP ${fetched.httpStatus})` : '';
   return `${given}; fetching ${fetched.url} failed${status}: ${fetched.detail ?? fetched.failure ?? 'unknown reason'}`;
 }
+
+/** Why neither OAuth check can judge a document: the hosts it must name are unknown. */
+export const TUNNEL_DOMAIN_UNKNOWN =
+  'the tunnel domain is not known (set tunnel_domain, or pass --tunnel-domain), so the tunnel hosts cannot be told';

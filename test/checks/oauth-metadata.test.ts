@@ -40,8 +40,8 @@ testCheck(check, {
       status: 'fail',
       messageIds: ['issuer-mismatch'],
       assert: (f) => {
-        expect(f[0].cause).toContain('character for character');
-        expect(f[0].location).toMatchObject({ file: META, line: 2 });
+        expect(f[0]?.cause).toContain('character for character');
+        expect(f[0]?.location).toMatchObject({ file: META, line: 2 });
       },
     },
     { name: 'a public issuer and public token endpoint', facts: withDoc({ issuer: 'https://login.example.com', token_endpoint: 'https://login.example.com/token' }), status: 'fail', messageIds: ['issuer-mismatch', 'endpoint-not-on-tunnel'] },
@@ -52,13 +52,13 @@ testCheck(check, {
       facts: withDoc({ authorization_endpoint: `https://auth.${D}/authorize` }),
       status: 'fail',
       messageIds: ['authorization-on-tunnel'],
-      assert: (f) => expect(f[0].cause).toContain('only the platform\'s backend traffic'),
+      assert: (f) => expect(f[0]?.cause).toContain('only the platform\'s backend traffic'),
     },
     { name: 'authorization_endpoint missing', facts: withDoc({ authorization_endpoint: undefined }), status: 'fail', messageIds: ['endpoint-missing'] },
     { name: 'registration endpoint on another port', facts: withDoc({ registration_endpoint: `https://auth.${D}:8443/register` }), status: 'fail', messageIds: ['endpoint-not-on-tunnel'] },
     { name: 'token endpoint over http', facts: withDoc({ token_endpoint: `http://auth.${D}/token` }), status: 'fail', messageIds: ['endpoint-not-https'] },
     { name: 'registration endpoint missing', facts: withDoc({ registration_endpoint: undefined }), status: 'warn', messageIds: ['registration-endpoint-missing'] },
-    { name: 'only plain PKCE', facts: withDoc({ code_challenge_methods_supported: ['plain'] }), status: 'fail', messageIds: ['s256-missing'], assert: (f) => expect(f[0].cause).toContain('"plain" alone') },
+    { name: 'only plain PKCE', facts: withDoc({ code_challenge_methods_supported: ['plain'] }), status: 'fail', messageIds: ['s256-missing'], assert: (f) => expect(f[0]?.cause).toContain('"plain" alone') },
     { name: 'no PKCE methods', facts: withDoc({ code_challenge_methods_supported: undefined }), status: 'fail', messageIds: ['s256-missing'] },
     { name: 'PKCE methods as a string', facts: withDoc({ code_challenge_methods_supported: 'S256' }), status: 'fail', messageIds: ['wrong-type'] },
     { name: 'response_types_supported missing', facts: withDoc({ response_types_supported: undefined }), status: 'warn', messageIds: ['response-types-missing'] },

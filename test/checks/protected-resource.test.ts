@@ -35,8 +35,8 @@ testCheck(check, {
       status: 'fail',
       messageIds: ['authorization-server-public'],
       assert: (f) => {
-        expect(f[0].fix).toContain(`["https://auth.${D}"]`);
-        expect(f[0].location).toMatchObject({ file: DOC, line: 3 });
+        expect(f[0]?.fix).toContain(`["https://auth.${D}"]`);
+        expect(f[0]?.location).toMatchObject({ file: DOC, line: 3 });
       },
     },
     { name: 'the tunnel issuer with a trailing slash', facts: facts({ ...GOOD, authorization_servers: [`https://auth.${D}/`] }), status: 'fail', messageIds: ['authorization-server-mismatch'] },
@@ -50,6 +50,13 @@ testCheck(check, {
       messageIds: ['issuer-not-listed'],
     },
     { name: 'not an object', facts: facts('"https://mcp"'), status: 'fail', messageIds: ['not-an-object'] },
+    {
+      name: 'not JSON or YAML',
+      facts: facts('{"resource": '),
+      status: 'fail',
+      messageIds: ['document-invalid'],
+      assert: (f) => expect(f[0]?.fix).toContain(`{"resource": "https://mcp.${D}", "authorization_servers": ["https://auth.${D}"]}`),
+    },
   ],
   skip: [
     { name: 'no document', facts: baseFacts(), reason: 'no document given (--resource-metadata FILE)' },

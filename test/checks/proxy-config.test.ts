@@ -58,10 +58,10 @@ testCheck(check, {
       status: 'fail',
       messageIds: ['routes-is-list'],
       assert: (f) => {
-        expect(f[0].cause).toContain('cannot unmarshal !!seq into map[string]string');
-        expect(f[0].fix).toContain('routes:\n  wiki: http://wiki:8080\n  mcp: https://10.0.0.5:8443');
-        expect(f[0].fix).toContain('docker compose restart mcp-proxy');
-        expect(f[0].location).toEqual({ file: CONFIG, line: 8, column: 1 });
+        expect(f[0]?.cause).toContain('cannot unmarshal !!seq into map[string]string');
+        expect(f[0]?.fix).toContain('routes:\n  wiki: http://wiki:8080\n  mcp: https://10.0.0.5:8443');
+        expect(f[0]?.fix).toContain('docker compose restart mcp-proxy');
+        expect(f[0]?.location).toEqual({ file: CONFIG, line: 8, column: 1 });
       },
     },
     {
@@ -69,21 +69,21 @@ testCheck(check, {
       facts: config(GOOD.replace('  wiki: http://wiki:8080\n  mcp: https://10.0.0.5:8443', '  - "wiki: http://wiki:8080"\n  - { name: mcp, url: "https://10.0.0.5:8443" }')),
       status: 'fail',
       messageIds: ['routes-is-list'],
-      assert: (f) => expect(f[0].fix).toContain('  wiki: http://wiki:8080\n  mcp: https://10.0.0.5:8443'),
+      assert: (f) => expect(f[0]?.fix).toContain('  wiki: http://wiki:8080\n  mcp: https://10.0.0.5:8443'),
     },
     {
       name: 'routes as a list: a trailing "/" is dropped in the suggested map',
       facts: config(GOOD.replace('  wiki: http://wiki:8080\n  mcp: https://10.0.0.5:8443', '  - wiki: http://wiki:8080/')),
       status: 'fail',
       messageIds: ['routes-is-list'],
-      assert: (f) => expect(f[0].fix).toContain('routes:\n  wiki: http://wiki:8080\nthen'),
+      assert: (f) => expect(f[0]?.fix).toContain('routes:\n  wiki: http://wiki:8080\nthen'),
     },
     {
       name: 'routes as a list that cannot be converted names the items',
       facts: config(GOOD.replace('  wiki: http://wiki:8080\n  mcp: https://10.0.0.5:8443', '  - http://wiki:8080\n  - mcp: https://10.0.0.5:8443')),
       status: 'fail',
       messageIds: ['routes-is-list'],
-      assert: (f) => expect(f[0].fix).toMatch(/list item 1 could not be converted/),
+      assert: (f) => expect(f[0]?.fix).toMatch(/list item 1 could not be converted/),
     },
     { name: 'routes is a number', facts: config(GOOD.replace(/routes:\n  wiki: .*\n  mcp: .*\n/, 'routes: 5\n')), status: 'fail', messageIds: ['wrong-type'] },
     { name: 'routes is empty', facts: config(GOOD.replace(/routes:\n  wiki: .*\n  mcp: .*\n/, 'routes: {}\n')), status: 'fail', messageIds: ['routes-empty'] },
@@ -103,7 +103,7 @@ testCheck(check, {
       facts: config(GOOD.replace('  key_file: /data/tls.key\n', '')),
       status: 'fail',
       messageIds: ['missing-key'],
-      assert: (f) => expect(f[0].location).toEqual({ file: CONFIG, line: 5, column: 1 }),
+      assert: (f) => expect(f[0]?.location).toEqual({ file: CONFIG, line: 5, column: 1 }),
     },
     { name: 'routes missing in Helm values', facts: helmValues('gateway:\n  config:\n    tunnel_domain: abcd.tunnel.example.com\n'), status: 'fail', messageIds: ['missing-key'] },
     {
@@ -112,8 +112,8 @@ testCheck(check, {
       status: 'fail',
       messageIds: ['wrong-type'],
       assert: (f) => {
-        expect(f[0].fix).toContain('":8080"');
-        expect(f[0].location).toMatchObject({ file: CONFIG, line: 1 });
+        expect(f[0]?.fix).toContain('":8080"');
+        expect(f[0]?.location).toMatchObject({ file: CONFIG, line: 1 });
       },
     },
     { name: 'listen_addr without a port separator', facts: config(GOOD.replace('":8080"', '"8080"')), status: 'fail', messageIds: ['listen-addr-invalid'] },
@@ -124,11 +124,11 @@ testCheck(check, {
       status: 'fail',
       messageIds: ['invalid-upstream', 'invalid-upstream'],
       assert: (f) => {
-        const wiki = f.find((x) => x.evidence?.route === 'wiki')!;
-        expect(wiki.severity).toBe('error');
-        expect(wiki.cause).toContain('invalid upstream (must be scheme://host:port)');
-        expect(wiki.location).toMatchObject({ line: 9 });
-        expect(f.find((x) => x.evidence?.route === 'mcp')!.severity).toBe('warn');
+        const wiki = f.find((x) => x.evidence?.route === 'wiki');
+        expect(wiki?.severity).toBe('error');
+        expect(wiki?.cause).toContain('invalid upstream (must be scheme://host:port)');
+        expect(wiki?.location).toMatchObject({ line: 9 });
+        expect(f.find((x) => x.evidence?.route === 'mcp')?.severity).toBe('warn');
       },
     },
     { name: 'an upstream without a port only warns when it ends in "/"', facts: config(GOOD.replace('https://10.0.0.5:8443', 'https://10.0.0.5:8443/')), status: 'warn', messageIds: ['invalid-upstream'] },
@@ -138,9 +138,9 @@ testCheck(check, {
       status: 'fail',
       messageIds: ['yaml-invalid'],
       assert: (f) => {
-        expect(f[0].location?.file).toBe(CONFIG);
-        expect(f[0].location?.line).toBeGreaterThan(1);
-        expect(f[0].location?.column).toBeGreaterThan(0);
+        expect(f[0]?.location?.file).toBe(CONFIG);
+        expect(f[0]?.location?.line).toBeGreaterThan(1);
+        expect(f[0]?.location?.column).toBeGreaterThan(0);
       },
     },
     { name: 'top level is a list', facts: config('- listen_addr: ":8080"\n'), status: 'fail', messageIds: ['not-a-map'] },
@@ -151,16 +151,16 @@ testCheck(check, {
       status: 'warn',
       messageIds: ['unknown-key', 'unknown-key', 'unknown-key', 'unknown-key'],
       assert: (f) => {
-        const by = (k: string) => f.find((x) => x.evidence?.key === k)!;
-        expect(by('log_levl').cause).toContain('Did you mean "log_level"?');
-        expect(by('allowed_ips').cause).toContain('belongs under upstream');
-        expect(by('tls.certfile').evidence?.didYouMean).toBe('cert_file');
-        expect(by('upstream.tls.include_system_ca').evidence?.didYouMean).toBe('include_system_cas');
-        expect(by('log_levl').location).toMatchObject({ line: 2, column: 1 });
+        const by = (k: string) => f.find((x) => x.evidence?.key === k);
+        expect(by('log_levl')?.cause).toContain('Did you mean "log_level"?');
+        expect(by('allowed_ips')?.cause).toContain('belongs under upstream');
+        expect(by('tls.certfile')?.evidence?.didYouMean).toBe('cert_file');
+        expect(by('upstream.tls.include_system_ca')?.evidence?.didYouMean).toBe('include_system_cas');
+        expect(by('log_levl')?.location).toMatchObject({ line: 2, column: 1 });
       },
     },
-    { name: 'log_level not known', facts: config(GOOD.replace('log_level: info', 'log_level: warning')), status: 'warn', messageIds: ['log-level-invalid'], assert: (f) => expect(f[0].fix).toContain('did you mean "warn"') },
-    { name: 'shutdown_timeout as a bare number', facts: config(GOOD.replace('shutdown_timeout: 30s', 'shutdown_timeout: 30')), status: 'warn', messageIds: ['shutdown-timeout-invalid'], assert: (f) => expect(f[0].cause).toContain('nanoseconds') },
+    { name: 'log_level not known', facts: config(GOOD.replace('log_level: info', 'log_level: warning')), status: 'warn', messageIds: ['log-level-invalid'], assert: (f) => expect(f[0]?.fix).toContain('did you mean "warn"') },
+    { name: 'shutdown_timeout as a bare number', facts: config(GOOD.replace('shutdown_timeout: 30s', 'shutdown_timeout: 30')), status: 'warn', messageIds: ['shutdown-timeout-invalid'], assert: (f) => expect(f[0]?.cause).toContain('nanoseconds') },
     { name: 'shutdown_timeout not a duration', facts: config(GOOD.replace('shutdown_timeout: 30s', 'shutdown_timeout: 30 seconds')), status: 'warn', messageIds: ['shutdown-timeout-invalid'] },
     {
       name: 'no config on a Compose layout names the paths looked for',
@@ -168,12 +168,22 @@ testCheck(check, {
       status: 'fail',
       messageIds: ['config-missing'],
       assert: (f) => {
-        expect(f[0].cause).toContain('/deploy/config/mcp-proxy.yaml');
-        expect(f[0].cause).toContain('/deploy/config/mcp-gateway.yaml');
-        expect(f[0].cause).toContain('/etc/mcp-gateway/config.yaml');
+        expect(f[0]?.cause).toContain('/deploy/config/mcp-proxy.yaml');
+        expect(f[0]?.cause).toContain('/deploy/config/mcp-gateway.yaml');
+        expect(f[0]?.cause).toContain('/etc/mcp-gateway/config.yaml');
       },
     },
     { name: 'a missing config file on a Compose layout', facts: baseFacts({ compose, proxyConfig: { state: 'missing', path: CONFIG, explicit: false } }), status: 'fail', messageIds: ['config-missing'] },
+    {
+      name: 'a config the doctor cannot read',
+      facts: baseFacts({ compose, proxyConfig: { state: 'unreadable', path: CONFIG, explicit: false, problem: 'is a directory' } }),
+      status: 'fail',
+      messageIds: ['config-unreadable'],
+      assert: (f) => {
+        expect(f[0]?.cause).toBe(`${CONFIG} is a directory.`);
+        expect(f[0]?.fix).toContain(`chmod 644 ${CONFIG}`);
+      },
+    },
     { name: 'Helm values without gateway.config', facts: baseFacts({ deployment: { dir: '/deploy', layout: 'helm', generation: null } }), status: 'warn', messageIds: ['helm-config-missing'] },
     {
       name: 'Helm values: the location is in values.yaml and keys are named gateway.config.*',
@@ -181,10 +191,10 @@ testCheck(check, {
       status: 'fail',
       messageIds: ['routes-is-list'],
       assert: (f) => {
-        expect(f[0].location).toMatchObject({ file: '/deploy/values.yaml', line: 3 });
-        expect(f[0].cause).toContain('gateway.config.routes');
-        expect(f[0].fix).toContain('gateway:\n  config:\n    routes:\n      mcp: http://mcp:8080');
-        expect(f[0].fix).toContain('helm upgrade');
+        expect(f[0]?.location).toMatchObject({ file: '/deploy/values.yaml', line: 3 });
+        expect(f[0]?.cause).toContain('gateway.config.routes');
+        expect(f[0]?.fix).toContain('gateway:\n  config:\n    routes:\n      mcp: http://mcp:8080');
+        expect(f[0]?.fix).toContain('helm upgrade');
       },
     },
   ],

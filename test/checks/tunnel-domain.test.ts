@@ -45,11 +45,11 @@ testCheck(check, {
       status: 'fail',
       messageIds: ['domain-mismatch'],
       assert: (f) => {
-        expect(f[0].cause).toContain('"old9999.tunnel.example.com"');
-        expect(f[0].cause).toContain(`"${DOMAIN}" (from /deploy/data/tunnel-domain)`);
-        expect(f[0].fix).toContain(`tunnel_domain: ${DOMAIN}`);
-        expect(f[0].fix).toContain('docker compose restart mcp-gateway');
-        expect(f[0].location).toEqual({ file: CONFIG, line: 2, column: 1 });
+        expect(f[0]?.cause).toContain('"old9999.tunnel.example.com"');
+        expect(f[0]?.cause).toContain(`"${DOMAIN}" (from /deploy/data/tunnel-domain)`);
+        expect(f[0]?.fix).toContain(`tunnel_domain: ${DOMAIN}`);
+        expect(f[0]?.fix).toContain('docker compose restart mcp-gateway');
+        expect(f[0]?.location).toEqual({ file: CONFIG, line: 2, column: 1 });
       },
     },
     {
@@ -57,7 +57,7 @@ testCheck(check, {
       facts: config(`tunnel_domain: \${TUNNEL_DOMAIN}\nroutes:\n  wiki: http://wiki:8080\n`, { ...assigned(), compose: COMPOSE('    env_file: .env\n'), dotenv: ok('/deploy/.env', { TUNNEL_DOMAIN: 'old.tunnel.example.com' }) }),
       status: 'fail',
       messageIds: ['domain-mismatch'],
-      assert: (f) => expect(f[0].fix).toContain(`TUNNEL_DOMAIN=${DOMAIN} in /deploy/.env`),
+      assert: (f) => expect(f[0]?.fix).toContain(`TUNNEL_DOMAIN=${DOMAIN} in /deploy/.env`),
     },
     {
       name: '${TUNNEL_DOMAIN} not set anywhere',
@@ -65,8 +65,8 @@ testCheck(check, {
       status: 'fail',
       messageIds: ['variable-unset'],
       assert: (f) => {
-        expect(f[0].cause).toContain('TUNNEL_DOMAIN is not set');
-        expect(f[0].fix).toContain(`TUNNEL_DOMAIN=${DOMAIN}`);
+        expect(f[0]?.cause).toContain('TUNNEL_DOMAIN is not set');
+        expect(f[0]?.fix).toContain(`TUNNEL_DOMAIN=${DOMAIN}`);
       },
     },
     {
@@ -80,7 +80,7 @@ testCheck(check, {
       facts: config(`tunnel_domain: \${TUNNEL_DOMAIN}\nroutes:\n  wiki: http://wiki:8080\n`, { ...assigned(), compose: COMPOSE('    environment:\n      - TUNNEL_DOMAIN=${TUNNEL_DOMAIN}\n'), dotenv: ok('/deploy/.env', { TUNNEL_DOMAIN: '' }) }),
       status: 'fail',
       messageIds: ['bare-keys-without-domain'],
-      assert: (f) => expect(f[0].cause).toContain('expands to an empty string'),
+      assert: (f) => expect(f[0]?.cause).toContain('expands to an empty string'),
     },
     {
       name: 'data/tunnel-domain is binary: nothing to compare with',
@@ -100,8 +100,8 @@ testCheck(check, {
       status: 'fail',
       messageIds: ['bare-keys-without-domain'],
       assert: (f) => {
-        expect(f[0].symptom).toContain('"wiki", "docs"');
-        expect(f[0].fix).toContain(`tunnel_domain: ${DOMAIN}`);
+        expect(f[0]?.symptom).toContain('"wiki", "docs"');
+        expect(f[0]?.fix).toContain(`tunnel_domain: ${DOMAIN}`);
       },
     },
     {
@@ -109,7 +109,7 @@ testCheck(check, {
       facts: config(`tunnel_domain: ${DOMAIN}\nroutes:\n  wiki.old9999.tunnel.example.com: http://wiki:8080\n`, assigned()),
       status: 'fail',
       messageIds: ['route-key-other-domain'],
-      assert: (f) => expect(f[0].fix).toContain(`wiki.${DOMAIN}`),
+      assert: (f) => expect(f[0]?.fix).toContain(`wiki.${DOMAIN}`),
     },
     { name: 'a route key with a scheme', facts: config(`tunnel_domain: ${DOMAIN}\nroutes:\n  "https://wiki": http://wiki:8080\n`, assigned()), status: 'fail', messageIds: ['route-key-invalid'] },
     { name: 'an upper-case route key', facts: config(`tunnel_domain: ${DOMAIN}\nroutes:\n  Wiki: http://wiki:8080\n`, assigned()), status: 'warn', messageIds: ['route-key-case'] },
@@ -118,7 +118,7 @@ testCheck(check, {
       facts: { ...helm('external:\n  tunnelTokenSecretName: my-token\ngateway:\n  config:\n    tunnel_domain: x\n', assigned()), proxyConfig: yamlFact(CONFIG, 'listen_addr: ":8080"\nroutes:\n  mcp: http://mcp:8080\n') },
       status: 'fail',
       messageIds: ['tunnel-domain-missing'],
-      assert: (f) => expect(f[0].fix).toContain(`tunnel_domain: ${DOMAIN}`),
+      assert: (f) => expect(f[0]?.fix).toContain(`tunnel_domain: ${DOMAIN}`),
     },
   ],
   skip: [

@@ -35,15 +35,15 @@ testCheck(check, {
       status: 'fail',
       messageIds: ['ip-not-allowed'],
       assert: (f) => {
-        const x = f.find((y) => y.messageId === 'ip-not-allowed')!;
-        expect(x.symptom).toContain('IP validation failed: 34.117.59.81 is not a private address');
-        expect(x.symptom).toContain('"wiki"');
-        expect(x.cause).toContain('public internet');
-        expect(x.fix).toContain('34.117.59.81/32');
-        expect(x.fix).toContain('replaces the RFC 1918 default');
-        expect(x.fix).toContain('    - 10.0.0.0/8\n    - 172.16.0.0/12\n    - 192.168.0.0/16\n    - 34.117.59.81/32');
-        expect(x.fix).toContain('docker compose restart gateway');
-        expect(x.location).toMatchObject({ file: CONFIG, line: 3 });
+        const x = f.find((y) => y.messageId === 'ip-not-allowed');
+        expect(x?.symptom).toContain('IP validation failed: 34.117.59.81 is not a private address');
+        expect(x?.symptom).toContain('"wiki"');
+        expect(x?.cause).toContain('public internet');
+        expect(x?.fix).toContain('34.117.59.81/32');
+        expect(x?.fix).toContain('replaces the RFC 1918 default');
+        expect(x?.fix).toContain('    - 10.0.0.0/8\n    - 172.16.0.0/12\n    - 192.168.0.0/16\n    - 34.117.59.81/32');
+        expect(x?.fix).toContain('docker compose restart gateway');
+        expect(x?.location).toMatchObject({ file: CONFIG, line: 3 });
       },
     },
     {
@@ -52,11 +52,11 @@ testCheck(check, {
       status: 'fail',
       messageIds: ['ip-not-allowed', 'ip-not-allowed'],
       assert: (f) => {
-        const wiki = f.find((y) => y.evidence?.route === 'wiki')!;
-        expect(wiki.evidence?.narrowest).toBe('100.64.0.10/32');
-        expect(wiki.evidence?.coveringAll).toBe('100.64.0.0/20');
-        expect(wiki.cause).toContain('Kubernetes');
-        expect(wiki.fix).toContain('    - 10.0.0.0/8\n    - 100.64.0.10/32\n    - 100.64.12.7/32');
+        const wiki = f.find((y) => y.evidence?.route === 'wiki');
+        expect(wiki?.evidence?.narrowest).toBe('100.64.0.10/32');
+        expect(wiki?.evidence?.coveringAll).toBe('100.64.0.0/20');
+        expect(wiki?.cause).toContain('Kubernetes');
+        expect(wiki?.fix).toContain('    - 10.0.0.0/8\n    - 100.64.0.10/32\n    - 100.64.12.7/32');
       },
     },
     {
@@ -65,8 +65,8 @@ testCheck(check, {
       status: 'fail',
       messageIds: ['ip-not-allowed'],
       assert: (f) => {
-        expect(f[0].fix).toMatch(/^Point route "wiki" at the upstream's service name/);
-        expect(f[0].fix).toContain('127.0.0.1/32   # loopback: local testing only');
+        expect(f[0]?.fix).toMatch(/^Point route "wiki" at the upstream's service name/);
+        expect(f[0]?.fix).toContain('127.0.0.1/32   # loopback: local testing only');
       },
     },
     {
@@ -75,8 +75,8 @@ testCheck(check, {
       status: 'fail',
       messageIds: ['ip-not-allowed'],
       assert: (f) => {
-        expect(f[0].fix).toMatch(/^Do not allow 169.254.169.254/);
-        expect(f[0].fix).not.toContain('allowed_ips:');
+        expect(f[0]?.fix).toMatch(/^Do not allow 169.254.169.254/);
+        expect(f[0]?.fix).not.toContain('allowed_ips:');
       },
     },
     { name: 'an IPv6 literal', facts: config({ wiki: 'http://[fd00::5]:8080' }), status: 'fail', messageIds: ['ipv6-upstream'] },
@@ -88,7 +88,7 @@ testCheck(check, {
       }),
       status: 'fail',
       messageIds: ['ip-not-allowed'],
-      assert: (f) => expect(f[0].cause).toContain('The upstream host docs.example.com resolves to 34.117.59.81'),
+      assert: (f) => expect(f[0]?.cause).toContain('The upstream host docs.example.com resolves to 34.117.59.81'),
     },
     {
       name: 'Helm: the corrected list is nested under gateway.config',
@@ -104,9 +104,9 @@ testCheck(check, {
       status: 'fail',
       messageIds: ['ip-not-allowed'],
       assert: (f) => {
-        expect(f[0].fix).toContain('gateway.config.upstream.allowed_ips');
-        expect(f[0].fix).toContain('gateway:\n  config:\n    upstream:\n      allowed_ips:\n        - 10.0.0.0/8');
-        expect(f[0].fix).toContain('helm upgrade');
+        expect(f[0]?.fix).toContain('gateway.config.upstream.allowed_ips');
+        expect(f[0]?.fix).toContain('gateway:\n  config:\n    upstream:\n      allowed_ips:\n        - 10.0.0.0/8');
+        expect(f[0]?.fix).toContain('helm upgrade');
       },
     },
   ],

@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import { check } from '../../checks/routing/upstream-reachable.js';
 import { baseFacts } from '../harness/facts.js';
 import { testCheck } from '../harness/check-tester.js';
@@ -17,6 +18,14 @@ testCheck(check, {
     { name: 'connection refused', facts: withLive({ upstreams: [upstream('wiki', [{ address: '10.0.0.5', failure: 'refused' }])] }), status: 'fail', messageIds: ['connection-refused'] },
     { name: 'dropped', facts: withLive({ upstreams: [upstream('wiki', [{ address: '10.0.0.5', failure: 'timeout' }])] }), status: 'fail', messageIds: ['connection-timeout'] },
     { name: 'reset', facts: withLive({ upstreams: [upstream('wiki', [{ address: '10.0.0.5', failure: 'reset' }])] }), status: 'fail', messageIds: ['connection-reset'] },
+    { name: 'no route to the host', facts: withLive({ upstreams: [upstream('wiki', [{ address: '10.0.0.5', failure: 'unreachable' }])] }), status: 'fail', messageIds: ['host-unreachable'] },
+    {
+      name: 'another failure names its detail',
+      facts: withLive({ upstreams: [upstream('wiki', [{ address: '10.0.0.5', failure: 'error' }])] }),
+      status: 'fail',
+      messageIds: ['connection-failed'],
+      assert: (f) => expect(f[0]?.cause).toBe('Route wiki: Connecting to 10.0.0.5:8080 failed: connect error.'),
+    },
   ],
   skip: [
     { name: 'offline', facts: baseFacts({ offline: true }), reason: '--offline' },

@@ -23,10 +23,10 @@ testCheck(check, {
       status: 'fail',
       messageIds: ['no-trust-anchor'],
       assert: (f) => {
-        expect(f[0].symptom).toContain('wiki (https://wiki.internal:8443), api (https://10.0.0.9:443)');
-        expect(f[0].fix).toContain('ca_file');
-        expect(f[0].fix).toContain('include_system_cas: true');
-        expect(f[0].location).toMatchObject({ file: CONFIG, line: 3 });
+        expect(f[0]?.symptom).toContain('wiki (https://wiki.internal:8443), api (https://10.0.0.9:443)');
+        expect(f[0]?.fix).toContain('ca_file');
+        expect(f[0]?.fix).toContain('include_system_cas: true');
+        expect(f[0]?.location).toMatchObject({ file: CONFIG, line: 3 });
       },
     },
     { name: 'include_system_cas: false is no anchor', facts: config(HTTPS, 'upstream:\n  tls:\n    include_system_cas: false\n'), status: 'fail', messageIds: ['no-trust-anchor'] },
@@ -35,12 +35,12 @@ testCheck(check, {
       facts: config(HTTPS, 'upstream:\n  tls:\n    include_system_cas: "true"\n'),
       status: 'fail',
       messageIds: ['system-cas-invalid-type', 'no-trust-anchor'],
-      assert: (f) => expect(f.find((x) => x.messageId === 'system-cas-invalid-type')!.location).toMatchObject({ line: 7 }),
+      assert: (f) => expect(f.find((x) => x.messageId === 'system-cas-invalid-type')?.location).toMatchObject({ line: 7 }),
     },
     { name: 'ca_file not a string', facts: config(HTTPS, 'upstream:\n  tls:\n    ca_file: [a, b]\n'), status: 'fail', messageIds: ['ca-file-invalid-type', 'no-trust-anchor'] },
   ],
   skip: [
-    { name: 'no proxy config', facts: baseFacts(), reason: 'no proxy config was found' },
+    { name: 'no proxy config', facts: baseFacts(), reason: 'needs the proxy config: none was found; given by config/mcp-proxy.yaml in --dir, or --config FILE' },
     { name: 'upstream.tls not a map', facts: config(HTTPS, 'upstream:\n  tls: yes\n'), reason: 'reported by proxy-config' },
   ],
 });
