@@ -25,8 +25,14 @@ const IO_MODULES = [
 
 const NO_IO = IO_MODULES.map((name) => ({ name, message: 'Only probes do I/O: take the value as a fact instead.' }));
 const NO_PROBES = { regex: '(^|/)probes/', message: 'Judge facts, do not gather them: the runner calls the probes.' };
-const NO_COMMANDS = { regex: '(^|/)commands/', message: 'The command line is the outermost layer: nothing imports it.' };
-const NO_CLI = { regex: '(^|/)(cli|main)(\\.js)?$', message: 'The command line is the outermost layer: nothing imports it.' };
+const NO_COMMANDS = {
+  regex: '(^|/)commands/',
+  message: 'The command line is the outermost layer: nothing imports it.',
+};
+const NO_CLI = {
+  regex: '(^|/)(cli|main)(\\.js)?$',
+  message: 'The command line is the outermost layer: nothing imports it.',
+};
 const NO_LOGS = { regex: '(^|/)logs/', message: 'The catalog is data: it does not know the log parser.' };
 
 /** One `no-restricted-imports` per set of files: flat config replaces, never merges, a rule's options. */

@@ -11,7 +11,7 @@ import { childrenOf, isTag, readSingle } from '../pki/der.js';
 import * as der from '../pki/der-writer.js';
 import { buildCertificate, encodeName, extensions, KEY_USAGE, keyIdentifier, OID, randomSerial, wholeSeconds } from './x509-builder.js';
 
-export const CA_COMMON_NAME = 'MCP Tunnel CA';
+const CA_COMMON_NAME = 'MCP Tunnel CA';
 export const CA_DAYS = 1825; // 5 years, as the setup tool makes it
 export const SERVER_DAYS = 90; // the setup tool's; it renews 30 days before the end
 const DAY_MS = 86_400_000;
@@ -82,7 +82,7 @@ export function issueServerCertificate(ca: IssuingCa, serverKey: KeyObject, dnsN
 }
 
 /** The subject Name of a DER certificate, exactly as encoded (tag and length included). */
-export function subjectNameDer(certificate: Buffer): Buffer {
+function subjectNameDer(certificate: Buffer): Buffer {
   const [tbs] = childrenOf(certificate, readSingle(certificate, 'the CA certificate'));
   const fields = childrenOf(certificate, tbs);
   // version [0] is optional; then serial, signature, issuer, validity, subject.

@@ -36,7 +36,7 @@ export function generateKeyPair(spec: KeySpec): { privateKey: KeyObject; publicK
 }
 
 /** The SubjectPublicKeyInfo DER of a public (or private) key. */
-export function spkiDer(key: KeyObject): Buffer {
+function spkiDer(key: KeyObject): Buffer {
   return key.export({ type: 'spki', format: 'der' });
 }
 
@@ -115,7 +115,7 @@ interface Signer {
 }
 
 /** The signature algorithm a CA key signs with: SHA-256 for P-256 and RSA, the curve's own size above. */
-export function signerFor(key: KeyObject): Signer {
+function signerFor(key: KeyObject): Signer {
   const type = key.asymmetricKeyType;
   if (type === 'ec') {
     const curve = key.asymmetricKeyDetails?.namedCurve;

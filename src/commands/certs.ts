@@ -22,7 +22,6 @@
 import { createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { lstatSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { InvalidArgumentError } from 'commander';
 import type { CertificateFacts } from '../core/facts.js';
 import { describeError } from '../core/errors.js';
 import { commitChanges, type Change, type WriteChange } from '../core/safe-writer.js';
@@ -79,7 +78,7 @@ export interface CertsInspectOptions {
 const KEY_MODE = 0o600;
 const PUBLIC_MODE = 0o644; // tls.key too: the proxy runs as UID 65532 and must read it
 /** The longest validity Apple platforms accept for a TLS server certificate from a private CA. */
-export const MAX_SERVER_DAYS = 825;
+const MAX_SERVER_DAYS = 825;
 const RENEW_BEFORE_DAYS = 30;
 const DAY_MS = 86_400_000;
 
@@ -88,15 +87,6 @@ class CertsError extends Error {
   constructor(message: string, readonly hint?: string) {
     super(message);
   }
-}
-
-/** commander argument parser for --days: a whole number from 1 to 825. */
-export function parseDaysArgument(value: string): number {
-  const n = Number(value.trim());
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1 || n > MAX_SERVER_DAYS) {
-    throw new InvalidArgumentError(`expected a whole number of days from 1 to ${MAX_SERVER_DAYS}`);
-  }
-  return n;
 }
 
 function checkDays(days: number | undefined): number {

@@ -36,7 +36,7 @@ export interface CommandContext {
   argv: readonly string[];
 }
 
-export function defaultFormat(env: Readonly<Record<string, string | undefined>>, stdoutIsTTY: boolean): Format {
+function defaultFormat(env: Readonly<Record<string, string | undefined>>, stdoutIsTTY: boolean): Format {
   return env.GITHUB_ACTIONS === 'true' && !stdoutIsTTY ? 'github' : 'human';
 }
 
@@ -101,7 +101,7 @@ function checkWritable(path: string, given: string): void {
 }
 
 /** The command as it was run, for a support ticket; the value of a secret-bearing flag is never shown. */
-export function describeCommandLine(argv: readonly string[]): string {
+function describeCommandLine(argv: readonly string[]): string {
   const shown: string[] = [];
   let hideNext = false;
   for (const arg of argv) {

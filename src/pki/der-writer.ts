@@ -160,7 +160,7 @@ export function utcTime(date: Date): Buffer {
 }
 
 /** GeneralizedTime YYYYMMDDHHMMSSZ without fractional seconds, as RFC 5280 §4.1.2.5.2 wants. */
-export function generalizedTime(date: Date): Buffer {
+function generalizedTime(date: Date): Buffer {
   checkInstant(date);
   const y = date.getUTCFullYear();
   if (y < 0 || y > 9999) throw new RangeError(`GeneralizedTime covers years 0 to 9999, not ${y}`);

@@ -47,7 +47,7 @@ export interface Tlv {
 }
 
 /** Universal tag numbers used here. */
-export const UNIVERSAL = {
+const UNIVERSAL = {
   BOOLEAN: 1,
   INTEGER: 2,
   BIT_STRING: 3,
@@ -71,7 +71,7 @@ const UNIVERSAL_NAMES: Record<number, string> = {
 };
 
 /** "SEQUENCE", "[0]", "[APPLICATION 3]", "universal 31": for error messages. */
-export function describeTag(t: Pick<Tlv, 'cls' | 'number' | 'constructed'>): string {
+function describeTag(t: Pick<Tlv, 'cls' | 'number' | 'constructed'>): string {
   if (t.cls === 'universal') return UNIVERSAL_NAMES[t.number] ?? `universal tag ${t.number}`;
   const form = t.constructed ? 'constructed' : 'primitive';
   if (t.cls === 'context') return `[${t.number}] (${form})`;
@@ -150,7 +150,7 @@ export function childrenOf(buf: Uint8Array, parent: Tlv): Tlv[] {
   return out;
 }
 
-export function contentOf(buf: Buffer, tlv: Tlv): Buffer {
+function contentOf(buf: Buffer, tlv: Tlv): Buffer {
   return buf.subarray(tlv.contentStart, tlv.end);
 }
 
@@ -159,7 +159,7 @@ export function isTag(tlv: Tlv, cls: TagClass, number: number): boolean {
 }
 
 /** Throws unless `tlv` has the class, number and form given; `what` names the field for the message. */
-export function expectTag(tlv: Tlv | undefined, cls: TagClass, number: number, constructed: boolean, what: string, parentEnd = 0): Tlv {
+function expectTag(tlv: Tlv | undefined, cls: TagClass, number: number, constructed: boolean, what: string, parentEnd = 0): Tlv {
   const wanted = describeTag({ cls, number, constructed });
   if (!tlv) throw new DerError('truncated', `${what} (${wanted}) is missing`, parentEnd);
   if (tlv.cls !== cls || tlv.number !== number || tlv.constructed !== constructed) {
@@ -403,7 +403,7 @@ function readAlgorithmIdentifier(der: Buffer, seq: Tlv): AlgorithmIdentifierDer 
   return { oid, parameters: parts[1] ? der.subarray(parts[1].start, parts[1].end) : null };
 }
 
-export const SHA1_OID = '1.3.14.3.2.26';
+const SHA1_OID = '1.3.14.3.2.26';
 
 /**
  * RSASSA-PSS-params ::= SEQUENCE { hashAlgorithm [0] EXPLICIT AlgorithmIdentifier DEFAULT sha1,

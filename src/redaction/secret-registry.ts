@@ -10,7 +10,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 
 /** Any run of this many characters of a registered secret is masked (case-folded, line breaks skipped). */
-export const FRAGMENT = 12;
+const FRAGMENT = 12;
 /** Shorter values are not registered: too common to mask by value (patterns still see key=value). */
 const MIN_SECRET = 8;
 /** The largest secret kept: bigger values (a whole key file) are registered piece by piece. */

@@ -58,6 +58,7 @@ describe('layer rules', () => {
   it('passes on the real check and reporters', async () => {
     const results = await eslint.lintFiles([CHECK, REPORTER, 'src/reporters/json.ts', 'src/reporters/human.ts']);
     expect(results).toHaveLength(4);
-    for (const r of results) expect({ file: r.filePath, messages: r.messages }).toEqual({ file: r.filePath, messages: [] });
+    for (const r of results)
+      expect({ file: r.filePath, messages: r.messages }).toEqual({ file: r.filePath, messages: [] });
   });
 });
