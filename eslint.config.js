@@ -84,8 +84,6 @@ export default defineConfig(
       '@typescript-eslint/unbound-method': 'off',
       // - async functions without await keep one signature in maps of handlers (reporters, probes).
       '@typescript-eslint/require-await': 'off',
-      // - control characters in regexes are the point in the redactor and the log line parser.
-      'no-control-regex': 'off',
     },
   },
   {
