@@ -58,7 +58,7 @@ export function planOutputs(req: OutputRequest, opts: { env: Readonly<Record<str
         `For example: --format ${formats.join(',')} --output ${formats.map((f, i) => (i === 0 ? '-' : `report.${extension(f)}`)).join(',')} (- is stdout; at most one).`,
       );
     }
-    return [{ format: formats[0], path: null, given: '-' }];
+    return formats.map((format) => ({ format, path: null, given: '-' }));
   }
   if (outputs.length !== formats.length) {
     throw new UsageError(
@@ -71,7 +71,7 @@ export function planOutputs(req: OutputRequest, opts: { env: Readonly<Record<str
   }
   const seen = new Map<string, string>();
   return formats.map((format, i) => {
-    const given = outputs[i];
+    const given = outputs[i] ?? '-'; // as many outputs as formats: checked above
     if (given === '-') return { format, path: null, given };
     const path = resolve(opts.cwd, given);
     if (seen.has(path)) throw new UsageError(`--output ${given}: the same file is named twice (also for ${seen.get(path)})`);

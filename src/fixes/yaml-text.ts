@@ -121,7 +121,7 @@ export function setScalar(text: string, path: KeyPath, value: string, opts: { st
     if (!isMap(parent) || parent.flow || parent.items.length === 0 || !parent.range) return null;
     const rest = path.slice(i);
     if (rest.some((k) => typeof k !== 'string')) return null;
-    const first = parent.items[0].key as Node | null;
+    const first = parent.items[0]?.key as Node | null | undefined;
     if (!first?.range) return null;
     const indent = column(text, first.range[0]);
     const anchor = opts.afterKey && i === path.length - 1 ? pairOf(parent, opts.afterKey) : undefined;
