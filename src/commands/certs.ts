@@ -48,8 +48,8 @@ export interface CertsInitOptions {
   out: string;
   /** Replace existing certificates and tunnel-domain (each kept as .bak). Keys are never replaced. */
   force?: boolean;
-  /** Server key: 'ec' (ECDSA P-256, default) or 'rsa' (RSA 4096, as the vendor's setup tool makes). */
-  keyType?: ServerKeyType | string;
+  /** Server key: 'ec' (ECDSA P-256, default) or 'rsa' (RSA 4096, as the vendor's setup tool makes); anything else is refused. */
+  keyType?: string;
   /** Server certificate validity in days (default 90). */
   days?: number;
   /** The clock (tests); default now. */
@@ -64,8 +64,8 @@ export interface CertsRenewOptions {
   tunnelDomain?: string;
   /** Re-sign the existing tls.key instead of making a fresh key. */
   keepKey?: boolean;
-  /** Type of the fresh key; default: the type of the current server key (RSA keeps its size). */
-  keyType?: ServerKeyType | string;
+  /** Type of the fresh key ('ec' or 'rsa'); default: the type of the current server key (RSA keeps its size). */
+  keyType?: string;
   now?: Date;
 }
 

@@ -139,7 +139,6 @@ export function utf8String(text: string): Buffer {
 }
 
 export function ia5String(text: string): Buffer {
-  // eslint-disable-next-line no-control-regex
   if (!/^[\x00-\x7f]*$/.test(text)) throw new RangeError(`"${text}" is not ASCII, which an IA5String must be`);
   return element(TAG.IA5String, Buffer.from(text, 'latin1'));
 }
