@@ -41,8 +41,6 @@ export interface CertsIO {
   stderr(text: string): void;
 }
 
-export type ServerKeyType = 'ec' | 'rsa';
-
 export interface CertsInitOptions {
   tunnelDomain: string;
   out: string;

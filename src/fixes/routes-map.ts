@@ -100,7 +100,7 @@ export function routesListToMap(text: string, path: KeyPath): { after: string } 
   if (!keyNode?.range) return { problem: 'the routes key could not be located' };
   const keyCol = keyNode.range[0] - lineStartOf(text, keyNode.range[0]);
   const eol = lineEnding(text);
-  const entries = conv.map!.map((e) => `${renderScalar(e.key, null)}: ${renderScalar(e.value, null)}`);
+  const entries = conv.map.map((e) => `${renderScalar(e.key, null)}: ${renderScalar(e.value, null)}`);
   const nodes = seq.items as (Node | null)[];
   if (nodes.some((n) => !n?.range)) return { problem: 'an empty list item' };
 
