@@ -78,8 +78,6 @@ export default defineConfig(
       '@typescript-eslint/no-unsafe-argument': 'off',
       '@typescript-eslint/no-unsafe-return': 'off',
       '@typescript-eslint/no-unsafe-call': 'off',
-      // - numbers, booleans and nulls in messages are fine; `${obj}` on an object would be caught by review.
-      '@typescript-eslint/restrict-template-expressions': 'off',
       // - `unbound-method` flags `expect(x.method)` and destructured Node APIs that never use `this`.
       '@typescript-eslint/unbound-method': 'off',
       // - async functions without await keep one signature in maps of handlers (reporters, probes).
