@@ -62,6 +62,7 @@ const HEALTHY = [
 /**
  * Failures and notable lines, each with the signature the matcher must give it.
  * rate: expected lines per million.
+ * @type {[rate: number, signature: string, line: (t: number, r: () => number) => string][]}
  */
 const SPRINKLED = [
   [300, 'quic-dial-timeout', (t, r) => `cloudflared-1  | ${iso(t)} ERR Failed to dial a quic connection error="failed to dial to edge with quic: timeout: no recent network activity" connIndex=${Math.floor(r() * 4)} event=0 ip=${EDGE[Math.floor(r() * 4)]}`],

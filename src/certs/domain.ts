@@ -12,7 +12,7 @@ export function checkTunnelDomain(input: string): DomainCheck {
   const raw = input.trim();
   if (raw === '') return { ok: false, problem: 'the tunnel domain is empty' };
   const scheme = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(raw);
-  if (scheme) return { ok: false, problem: `"${raw}" is a URL; give the bare domain (${scheme[1].toLowerCase() || 'without a scheme'})` };
+  if (scheme) return { ok: false, problem: `"${raw}" is a URL; give the bare domain (${scheme[1]?.toLowerCase() || 'without a scheme'})` };
   if (raw.includes('*')) {
     const rest = raw.replace(/^\*\./, '');
     return { ok: false, problem: `"${raw}" is a wildcard; give the domain itself (${rest}): the certificate gets *.<domain> on its own` };
@@ -31,7 +31,7 @@ export function checkTunnelDomain(input: string): DomainCheck {
       : `the label "${bad}", which is not letters, digits and inner hyphens of at most 63 characters`;
     return { ok: false, problem: `"${raw}" is not a valid hostname: it has ${why}` };
   }
-  if (/^\d+$/.test(labels[labels.length - 1])) return { ok: false, problem: `"${raw}" is an IP address, not a domain` };
+  if (/^\d+$/.test(labels[labels.length - 1] ?? '')) return { ok: false, problem: `"${raw}" is an IP address, not a domain` };
   return { ok: true, domain };
 }
 

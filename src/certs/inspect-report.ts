@@ -31,7 +31,7 @@ export interface CertificateView {
   spkiSha256: string;
 }
 
-export function certificateView(c: CertificateFacts, now: Date): CertificateView {
+function certificateView(c: CertificateFacts, now: Date): CertificateView {
   const notBefore = Date.parse(c.notBefore);
   const notAfter = Date.parse(c.notAfter);
   const t = now.getTime();
@@ -92,7 +92,7 @@ export function keyFileJson(path: string, key: PrivateKeyFacts): Record<string, 
   };
 }
 
-export function octalMode(mode: number): string {
+function octalMode(mode: number): string {
   return `0${(mode & 0o777).toString(8).padStart(3, '0')}`;
 }
 

@@ -11,7 +11,7 @@ import { childrenOf, isTag, readSingle } from '../pki/der.js';
 import * as der from '../pki/der-writer.js';
 import { buildCertificate, encodeName, extensions, KEY_USAGE, keyIdentifier, OID, randomSerial, wholeSeconds } from './x509-builder.js';
 
-export const CA_COMMON_NAME = 'MCP Tunnel CA';
+const CA_COMMON_NAME = 'MCP Tunnel CA';
 export const CA_DAYS = 1825; // 5 years, as the setup tool makes it
 export const SERVER_DAYS = 90; // the setup tool's; it renews 30 days before the end
 const DAY_MS = 86_400_000;
@@ -56,8 +56,8 @@ export interface IssuingCa {
 }
 
 export function issueServerCertificate(ca: IssuingCa, serverKey: KeyObject, dnsNames: readonly string[], validity: Validity): Buffer {
-  if (dnsNames.length === 0) throw new Error('a server certificate needs at least one DNS name');
-  const cn = dnsNames[0];
+  const [cn] = dnsNames;
+  if (cn === undefined) throw new Error('a server certificate needs at least one DNS name');
   // A name too long for CN leaves the subject empty; the SAN then has to be critical (RFC 5280 §4.2.1.6).
   const subject = cn.length <= MAX_CN ? encodeName([{ type: 'CN', value: cn }]) : der.sequence();
   const usages: number[] = [KEY_USAGE.digitalSignature];
@@ -82,8 +82,9 @@ export function issueServerCertificate(ca: IssuingCa, serverKey: KeyObject, dnsN
 }
 
 /** The subject Name of a DER certificate, exactly as encoded (tag and length included). */
-export function subjectNameDer(certificate: Buffer): Buffer {
+function subjectNameDer(certificate: Buffer): Buffer {
   const [tbs] = childrenOf(certificate, readSingle(certificate, 'the CA certificate'));
+  if (!tbs) throw new Error('the CA certificate has no tbsCertificate');
   const fields = childrenOf(certificate, tbs);
   // version [0] is optional; then serial, signature, issuer, validity, subject.
   const first = fields[0] && isTag(fields[0], 'context', 0) ? 1 : 0;

@@ -36,7 +36,7 @@ export function generateKeyPair(spec: KeySpec): { privateKey: KeyObject; publicK
 }
 
 /** The SubjectPublicKeyInfo DER of a public (or private) key. */
-export function spkiDer(key: KeyObject): Buffer {
+function spkiDer(key: KeyObject): Buffer {
   return key.export({ type: 'spki', format: 'der' });
 }
 
@@ -44,6 +44,7 @@ export function spkiDer(key: KeyObject): Buffer {
 export function keyIdentifier(key: KeyObject): Buffer {
   const spki = spkiDer(key);
   const [, publicKey] = childrenOf(spki, readSingle(spki, 'SubjectPublicKeyInfo'));
+  if (!publicKey) throw new Error('SubjectPublicKeyInfo has no subjectPublicKey');
   return createHash('sha1').update(decodeBitString(spki, publicKey, 'subjectPublicKey').bytes).digest();
 }
 
@@ -51,7 +52,7 @@ export function keyIdentifier(key: KeyObject): Buffer {
 export function randomSerial(): Buffer {
   for (;;) {
     const serial = randomBytes(16);
-    serial[0] &= 0x7f;
+    serial.writeUInt8(serial.readUInt8(0) & 0x7f, 0);
     if (serial.some((b) => b !== 0)) return serial;
   }
 }
@@ -115,11 +116,11 @@ interface Signer {
 }
 
 /** The signature algorithm a CA key signs with: SHA-256 for P-256 and RSA, the curve's own size above. */
-export function signerFor(key: KeyObject): Signer {
+function signerFor(key: KeyObject): Signer {
   const type = key.asymmetricKeyType;
   if (type === 'ec') {
     const curve = key.asymmetricKeyDetails?.namedCurve;
-    const pick = curve === 'secp384r1' ? ['sha384', OID.ecdsaWithSha384, 'ecdsa-with-SHA384']
+    const pick: [string, string, string] | null = curve === 'secp384r1' ? ['sha384', OID.ecdsaWithSha384, 'ecdsa-with-SHA384']
       : curve === 'secp521r1' ? ['sha512', OID.ecdsaWithSha512, 'ecdsa-with-SHA512']
         : curve === 'prime256v1' ? ['sha256', OID.ecdsaWithSha256, 'ecdsa-with-SHA256'] : null;
     if (!pick) throw new Error(`the CA key is on curve ${curve ?? 'unknown'}; certs signs with P-256, P-384 or P-521 keys`);

@@ -19,7 +19,7 @@ export function listChecks(json: boolean): string {
     return `${JSON.stringify(CATALOG.map((e) => ({ id: e.id, layer: e.layer, kind: e.kind, title: e.title })), null, 2)}\n`;
   }
   const w = Math.max(...CATALOG.map((e) => e.id.length));
-  const lines = CATALOG.map((e) => `${e.layer.padEnd(8)} ${e.id.padEnd(w)}  ${KIND_WORDS[e.kind].padEnd(15)} ${e.title}`);
+  const lines = CATALOG.map((e) => `${e.layer.padEnd(8)} ${e.id.padEnd(w)}  ${(KIND_WORDS[e.kind] ?? e.kind).padEnd(15)} ${e.title}`);
   return `${['LAYER    ' + 'ID'.padEnd(w) + '  JUDGED FROM     TITLE', ...lines].join('\n')}\n\nRun mcp-tunnel explain <id> for the symptom, cause and fix of one.\n`;
 }
 
@@ -57,7 +57,8 @@ function messageText(checkId: string, spec: MessageSpec): { symptom: string; cau
 /** A messageId as `explain` shows it: the check it belongs to, what it means, and its text. */
 function messageSection(checkId: string, messageId: string): { json: object; text: string[] } {
   const e = catalogEntry(checkId);
-  const spec = MESSAGES[checkId][messageId];
+  const spec = MESSAGES[checkId]?.[messageId];
+  if (!spec) throw new Error(`${checkId} has no message ${messageId}`);
   const t = messageText(checkId, spec);
   const placeholders = /\{[A-Za-z][A-Za-z0-9]*\}/.test(`${t.symptom}${t.cause}${t.fix}`);
   return {
@@ -119,7 +120,7 @@ export function explain(id: string, json: boolean): string {
   }
   const [scope, inScope] = id.includes('/') ? id.split('/', 2) : [null, id];
   const inChecks = scope === null ? Object.keys(MESSAGES) : [scope];
-  const checks = inChecks.filter((c) => Object.hasOwn(MESSAGES, c) && Object.hasOwn(MESSAGES[c], inScope));
+  const checks = inChecks.filter((c) => Object.hasOwn(MESSAGES[c] ?? {}, inScope));
   const sections = [
     ...checks.map((c) => messageSection(c, inScope)),
     ...(scope === null ? SIGNATURES.filter((sig) => sig.name === id).map(signatureSection) : []),
@@ -129,7 +130,8 @@ export function explain(id: string, json: boolean): string {
     throw new UsageError(`explain ${id}: no such ID`, near.length > 0 ? `Did you mean: ${near.slice(0, 5).join(', ')}?` : 'Run mcp-tunnel checks for the list.');
   }
   if (json) {
-    const value = sections.length === 1 ? sections[0].json : sections.map((x) => x.json);
+    const [only, ...others] = sections;
+    const value = only && others.length === 0 ? only.json : sections.map((x) => x.json);
     return `${JSON.stringify(value, null, 2)}\n`;
   }
   return `${sections.map((x) => x.text.join('\n')).join('\n\n')}\n`;

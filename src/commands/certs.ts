@@ -22,7 +22,6 @@
 import { createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { lstatSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { InvalidArgumentError } from 'commander';
 import type { CertificateFacts } from '../core/facts.js';
 import { describeError } from '../core/errors.js';
 import { commitChanges, type Change, type WriteChange } from '../core/safe-writer.js';
@@ -42,15 +41,13 @@ export interface CertsIO {
   stderr(text: string): void;
 }
 
-export type ServerKeyType = 'ec' | 'rsa';
-
 export interface CertsInitOptions {
   tunnelDomain: string;
   out: string;
   /** Replace existing certificates and tunnel-domain (each kept as .bak). Keys are never replaced. */
   force?: boolean;
-  /** Server key: 'ec' (ECDSA P-256, default) or 'rsa' (RSA 4096, as the vendor's setup tool makes). */
-  keyType?: ServerKeyType | string;
+  /** Server key: 'ec' (ECDSA P-256, default) or 'rsa' (RSA 4096, as the vendor's setup tool makes); anything else is refused. */
+  keyType?: string;
   /** Server certificate validity in days (default 90). */
   days?: number;
   /** The clock (tests); default now. */
@@ -65,8 +62,8 @@ export interface CertsRenewOptions {
   tunnelDomain?: string;
   /** Re-sign the existing tls.key instead of making a fresh key. */
   keepKey?: boolean;
-  /** Type of the fresh key; default: the type of the current server key (RSA keeps its size). */
-  keyType?: ServerKeyType | string;
+  /** Type of the fresh key ('ec' or 'rsa'); default: the type of the current server key (RSA keeps its size). */
+  keyType?: string;
   now?: Date;
 }
 
@@ -79,7 +76,7 @@ export interface CertsInspectOptions {
 const KEY_MODE = 0o600;
 const PUBLIC_MODE = 0o644; // tls.key too: the proxy runs as UID 65532 and must read it
 /** The longest validity Apple platforms accept for a TLS server certificate from a private CA. */
-export const MAX_SERVER_DAYS = 825;
+const MAX_SERVER_DAYS = 825;
 const RENEW_BEFORE_DAYS = 30;
 const DAY_MS = 86_400_000;
 
@@ -88,15 +85,6 @@ class CertsError extends Error {
   constructor(message: string, readonly hint?: string) {
     super(message);
   }
-}
-
-/** commander argument parser for --days: a whole number from 1 to 825. */
-export function parseDaysArgument(value: string): number {
-  const n = Number(value.trim());
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1 || n > MAX_SERVER_DAYS) {
-    throw new InvalidArgumentError(`expected a whole number of days from 1 to ${MAX_SERVER_DAYS}`);
-  }
-  return n;
 }
 
 function checkDays(days: number | undefined): number {

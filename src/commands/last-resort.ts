@@ -15,7 +15,8 @@ export interface LastResort {
 export function startLastResort(): LastResort {
   const escaped: string[] = [];
   const record = (err: unknown) => {
-    escaped.push(describeError(err).split('\n')[0].slice(0, 300));
+    const [firstLine = ''] = describeError(err).split('\n');
+    escaped.push(firstLine.slice(0, 300));
   };
   process.on('uncaughtException', record);
   process.on('unhandledRejection', record);

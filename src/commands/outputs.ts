@@ -36,7 +36,7 @@ export interface CommandContext {
   argv: readonly string[];
 }
 
-export function defaultFormat(env: Readonly<Record<string, string | undefined>>, stdoutIsTTY: boolean): Format {
+function defaultFormat(env: Readonly<Record<string, string | undefined>>, stdoutIsTTY: boolean): Format {
   return env.GITHUB_ACTIONS === 'true' && !stdoutIsTTY ? 'github' : 'human';
 }
 
@@ -58,7 +58,7 @@ export function planOutputs(req: OutputRequest, opts: { env: Readonly<Record<str
         `For example: --format ${formats.join(',')} --output ${formats.map((f, i) => (i === 0 ? '-' : `report.${extension(f)}`)).join(',')} (- is stdout; at most one).`,
       );
     }
-    return [{ format: formats[0], path: null, given: '-' }];
+    return formats.map((format) => ({ format, path: null, given: '-' }));
   }
   if (outputs.length !== formats.length) {
     throw new UsageError(
@@ -71,7 +71,7 @@ export function planOutputs(req: OutputRequest, opts: { env: Readonly<Record<str
   }
   const seen = new Map<string, string>();
   return formats.map((format, i) => {
-    const given = outputs[i];
+    const given = outputs[i] ?? '-'; // as many outputs as formats: checked above
     if (given === '-') return { format, path: null, given };
     const path = resolve(opts.cwd, given);
     if (seen.has(path)) throw new UsageError(`--output ${given}: the same file is named twice (also for ${seen.get(path)})`);
@@ -101,7 +101,7 @@ function checkWritable(path: string, given: string): void {
 }
 
 /** The command as it was run, for a support ticket; the value of a secret-bearing flag is never shown. */
-export function describeCommandLine(argv: readonly string[]): string {
+function describeCommandLine(argv: readonly string[]): string {
   const shown: string[] = [];
   let hideNext = false;
   for (const arg of argv) {

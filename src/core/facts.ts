@@ -173,5 +173,4 @@ export interface Facts {
   live?: LiveFacts;
 }
 
-export type FactName = Exclude<keyof Facts, 'now' | 'offline' | 'deployment' | 'processEnv'>;
 export type { Location } from './types.js';

@@ -4,13 +4,13 @@
 import type { CheckResult, DoctorReport, Status, Verdict } from './types.js';
 import { LAYERS } from './types.js';
 
-export function summarize(results: readonly CheckResult[]): Record<Status, number> {
+function summarize(results: readonly CheckResult[]): Record<Status, number> {
   const summary: Record<Status, number> = { pass: 0, warn: 0, fail: 0, skip: 0, error: 0 };
   for (const r of results) summary[r.status] += 1;
   return summary;
 }
 
-export function verdictOf(results: readonly CheckResult[]): Verdict {
+function verdictOf(results: readonly CheckResult[]): Verdict {
   for (const status of ['fail', 'error', 'warn'] as const) {
     for (const layer of LAYERS) {
       const hit = results.find((r) => r.layer === layer && r.status === status);

@@ -49,6 +49,7 @@ export function applyPlans(plans: readonly FixPlan[], root: string, display = (p
     const outcome = commitChanges(root, [change], { display });
     if (outcome.status !== 'done') return { plan, status: outcome.status, message: outcome.message };
     const [done] = outcome.changes;
+    if (!done) return { plan, status: 'failed', message: `the writer reported no change to ${display(plan.path)}` };
     const notes = outcome.notes.length > 0 ? { notes: outcome.notes } : {};
     if (plan.kind === 'chmod') {
       const message = `mode of ${display(plan.path)} changed`;

@@ -37,19 +37,19 @@ function entrypointWords(cf: ComposeService): string[] {
 
 /** Plan the change of a string command: words are spliced in place so spacing and order stay. */
 function stringCommand(text: string, cf: ComposeService, raw: string, urlIdx: number, want: string): Change | string {
-  const spans = [...raw.matchAll(/\S+/g)].map((m) => ({ word: m[0], start: m.index!, end: m.index! + m[0].length }));
+  const spans = [...raw.matchAll(/\S+/g)].map((m) => ({ word: m[0], start: m.index, end: m.index + m[0].length }));
   if (spans.map((s) => s.word).join('\u0000') !== shellWords(raw).join('\u0000')) return 'the command uses quotes or escapes; edit it by hand';
   const words = spans.map((s) => s.word);
+  const flag = spans[urlIdx];
   let next: string;
   let describe: string;
   if (urlIdx < 0) {
-    const run = words.findIndex((w, i) => w === 'run' && words.slice(0, i).includes('tunnel'));
-    if (run < 0) return 'the command does not run "tunnel run"';
-    next = `${raw.slice(0, spans[run].end)} --url ${want}${raw.slice(spans[run].end)}`;
+    const run = spans[words.findIndex((w, i) => w === 'run' && words.slice(0, i).includes('tunnel'))];
+    if (!run) return 'the command does not run "tunnel run"';
+    next = `${raw.slice(0, run.end)} --url ${want}${raw.slice(run.end)}`;
     describe = `add --url ${want} to the ${cf.name} command`;
-  } else if (words[urlIdx].includes('=')) {
-    const s = spans[urlIdx];
-    next = `${raw.slice(0, s.start)}${words[urlIdx].slice(0, words[urlIdx].indexOf('=') + 1)}${want}${raw.slice(s.end)}`;
+  } else if (flag?.word.includes('=')) {
+    next = `${raw.slice(0, flag.start)}${flag.word.slice(0, flag.word.indexOf('=') + 1)}${want}${raw.slice(flag.end)}`;
     describe = `set the ${cf.name} --url to ${want}`;
   } else {
     const s = spans[urlIdx + 1];
@@ -68,15 +68,16 @@ function listCommand(text: string, cf: ComposeService, args: string[], urlIdx: n
     if (run < 0) return 'the command does not run "tunnel run"';
     const change = (d: unknown) => {
       const copy = structuredClone(d) as { services: Record<string, { command: unknown[] }> };
-      copy.services[cf.name].command.splice(run + 1, 0, '--url', want);
+      copy.services[cf.name]?.command.splice(run + 1, 0, '--url', want);
       return copy;
     };
     return { path, after: insertSeqItems(text, path, run + 1, ['--url', want]), change, describe: `add --url ${want} to the ${cf.name} command` };
   }
-  const inline = args[urlIdx].includes('=');
+  const flag = args[urlIdx] ?? '';
+  const inline = flag.includes('=');
   const at = inline ? urlIdx : urlIdx + 1;
   if (at >= args.length) return 'the --url flag has no value';
-  const value = inline ? `${args[urlIdx].slice(0, args[urlIdx].indexOf('=') + 1)}${want}` : want;
+  const value = inline ? `${flag.slice(0, flag.indexOf('=') + 1)}${want}` : want;
   const itemPath = [...path, at];
   return { path: itemPath, after: setScalar(text, itemPath, value), change: (d) => withValue(d, itemPath, value), describe: `set the ${cf.name} --url to ${want}` };
 }
@@ -115,13 +116,15 @@ export const cloudflaredUrl: FixModule = {
       return decline(`the ${cf.name} service's entrypoint carries part of the command; edit it by hand`);
     }
     const args = commandArgs(cf);
-    if (args && args.length > 0 && SHELLS.test(basename(args[0]))) return decline(`the ${cf.name} command runs through a shell; edit it by hand`);
+    const program = args?.[0];
+    if (program !== undefined && SHELLS.test(basename(program))) return decline(`the ${cf.name} command runs through a shell; edit it by hand`);
     const listenPort = proxyConfigModel(facts)?.listenPort ?? null;
 
     // Where the current URL is: a --url flag, else TUNNEL_URL, else nowhere.
     const urlIdx = args ? args.findIndex((a) => URL_FLAG.test(a)) : -1;
     const envValue = serviceEnvironment(cf).TUNNEL_URL;
-    const current = urlIdx >= 0 ? (args![urlIdx].includes('=') ? args![urlIdx].slice(args![urlIdx].indexOf('=') + 1) : args![urlIdx + 1] ?? null) : envValue ?? null;
+    const flag = args?.[urlIdx];
+    const current = flag === undefined ? (envValue ?? null) : flag.includes('=') ? flag.slice(flag.indexOf('=') + 1) : (args?.[urlIdx + 1] ?? null);
     let want: string;
     if (current === null) {
       if (listenPort === null) return decline('the proxy\'s listen port is unknown (no usable proxy config), so the right --url cannot be told');

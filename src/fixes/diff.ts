@@ -33,12 +33,14 @@ function myers(a: readonly string[], b: readonly string[]): ('=' | '-' | '+')[] 
   const max = n + m;
   const offset = max + 1;
   let v: Int32Array = new Int32Array(2 * max + 3);
+  // The frontier of diagonal k: |k| <= max + 1, so offset + k is always inside v.
+  const at = (k: number): number => v[offset + k]!;
   const trace: Int32Array[] = [];
   let found = false;
   for (let d = 0; d <= max && !found; d++) {
     trace.push(v.slice());
     for (let k = -d; k <= d; k += 2) {
-      let x = k === -d || (k !== d && v[offset + k - 1] < v[offset + k + 1]) ? v[offset + k + 1] : v[offset + k - 1] + 1;
+      let x = k === -d || (k !== d && at(k - 1) < at(k + 1)) ? at(k + 1) : at(k - 1) + 1;
       let y = x - k;
       while (x < n && y < m && a[x] === b[y]) {
         x++;
@@ -57,10 +59,10 @@ function myers(a: readonly string[], b: readonly string[]): ('=' | '-' | '+')[] 
   let x = n;
   let y = m;
   for (let d = trace.length - 2; d >= 0 && (x > 0 || y > 0); d--) {
-    v = trace[d];
+    v = trace[d]!; // d < trace.length - 1
     const k = x - y;
-    const prevK = k === -d || (k !== d && v[offset + k - 1] < v[offset + k + 1]) ? k + 1 : k - 1;
-    const prevX = d === 0 ? 0 : v[offset + prevK];
+    const prevK = k === -d || (k !== d && at(k - 1) < at(k + 1)) ? k + 1 : k - 1;
+    const prevX = d === 0 ? 0 : at(prevK);
     const prevY = prevX - prevK;
     while (x > prevX && y > prevY) {
       ops.push('=');
@@ -86,9 +88,9 @@ function myers(a: readonly string[], b: readonly string[]): ('=' | '-' | '+')[] 
 
 function editScript(a: Lines, b: Lines): Op[] {
   // The last line's missing line feed is part of its identity: "x" and "x\n" differ.
-  const key = (l: Lines, i: number) => (l.noFinalNewline && i === l.texts.length - 1 ? `${l.texts[i]}\u0000` : l.texts[i]);
-  const ak = a.texts.map((_, i) => key(a, i));
-  const bk = b.texts.map((_, i) => key(b, i));
+  const keys = (l: Lines) => l.texts.map((t, i) => (l.noFinalNewline && i === l.texts.length - 1 ? `${t}\u0000` : t));
+  const ak = keys(a);
+  const bk = keys(b);
   let head = 0;
   while (head < ak.length && head < bk.length && ak[head] === bk[head]) head++;
   let tail = 0;
@@ -98,7 +100,8 @@ function editScript(a: Lines, b: Lines): Op[] {
   let i = 0;
   let j = 0;
   const push = (kind: Op['kind']) => {
-    const text = kind === '+' ? b.texts[j] : a.texts[i];
+    // The edit script walks both texts exactly once, so i and j stay inside them.
+    const text = (kind === '+' ? b.texts[j] : a.texts[i])!;
     ops.push({ kind, text, oldNo: i + 1, newNo: j + 1 });
     if (kind !== '+') i++;
     if (kind !== '-') j++;
@@ -130,16 +133,19 @@ export function unifiedDiff(path: string, before: string, after: string, options
 
   // Group changes whose context would touch or overlap into one hunk.
   let g = 0;
+  // changed[] holds indices into ops, and g and last stay below changed.length.
+  const change = (index: number): number => changed[index]!;
   while (g < changed.length) {
     let last = g;
-    while (last + 1 < changed.length && changed[last + 1] - changed[last] <= 2 * context + 1) last++;
-    const from = Math.max(0, changed[g] - context);
-    const to = Math.min(ops.length - 1, changed[last] + context);
+    while (last + 1 < changed.length && change(last + 1) - change(last) <= 2 * context + 1) last++;
+    const from = Math.max(0, change(g) - context);
+    const to = Math.min(ops.length - 1, change(last) + context);
     const slice = ops.slice(from, to + 1);
+    const first = ops[from]!;
     const oldCount = slice.filter((o) => o.kind !== '+').length;
     const newCount = slice.filter((o) => o.kind !== '-').length;
-    const oldStart = slice.find((o) => o.kind !== '+')?.oldNo ?? slice[0].oldNo;
-    const newStart = slice.find((o) => o.kind !== '-')?.newNo ?? slice[0].newNo;
+    const oldStart = slice.find((o) => o.kind !== '+')?.oldNo ?? first.oldNo;
+    const newStart = slice.find((o) => o.kind !== '-')?.newNo ?? first.newNo;
     out.push(`@@ -${range(oldStart, oldCount)} +${range(newStart, newCount)} @@`);
     for (const o of slice) {
       out.push(`${o.kind}${o.text}`);

@@ -21,8 +21,7 @@ export function setDotenvValue(text: string, name: string, value: string): strin
     const line = `${name}=${needsValueQuotes ? `"${value}"` : value}`;
     after = text === '' ? `${line}${eol}` : text.endsWith('\n') ? `${text}${line}${eol}` : `${text}${eol}${line}${eol}`;
   } else {
-    const m = def.exec(lines[at])!;
-    const [, head, rest, cr] = m;
+    const [, head = '', rest = '', cr = ''] = def.exec(lines[at] ?? '') ?? [];
     let written: string;
     const q = rest[0];
     if ((q === '"' || q === "'") && rest.length >= 2 && rest.endsWith(q)) {

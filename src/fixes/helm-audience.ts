@@ -20,11 +20,12 @@ export const helmAudience: FixModule = {
     if (found.length === 0) return { plans: [], declined: [] };
     const answers = found.map((f) => f.ref);
     const decline = (reason: string): PlanOutcome => ({ plans: [], declined: [{ answers, reason }] });
-    const audience = found[0].finding.evidence?.rule;
+    const audience = found[0]?.finding.evidence?.rule;
     if (typeof audience !== 'string' || audience === '') return decline('the rule\'s audience is not known');
     const hv = facts.helmValues;
     if (hv?.state !== 'ok') return decline('the Helm values could not be read');
     const file = hv.value.positionFiles[PATH.join('.')] ?? hv.value.files[hv.value.files.length - 1];
+    if (file === undefined) return decline('the Helm values came from no file');
     const source = sources.get(file);
     if (!source) return decline(`${file} could not be read again`);
     const after = setScalar(source.text, PATH, audience);

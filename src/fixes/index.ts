@@ -15,7 +15,7 @@ import { tunnelDomain } from './tunnel-domain.js';
 import type { Declined, FixModule, FixPlan, SourceFile, Sources } from './types.js';
 
 /** In catalog order of the checks they repair. */
-export const FIXES: readonly FixModule[] = [cloudflaredUrl, cloudflaredNetwork, keyMode, routesMap, tunnelDomain, privateRange, helmAudience];
+const FIXES: readonly FixModule[] = [cloudflaredUrl, cloudflaredNetwork, keyMode, routesMap, tunnelDomain, privateRange, helmAudience];
 
 /** A finding left for the user, with why it was not repaired when a repair was considered. */
 export interface ManualItem {
@@ -56,7 +56,7 @@ export function planFixes(facts: Readonly<Facts>, results: readonly CheckResult[
 }
 
 /** Every error or warning no plan answers, in the order of the results. */
-export function manualItems(results: readonly CheckResult[], plans: readonly FixPlan[], declined: readonly Declined[]): ManualItem[] {
+function manualItems(results: readonly CheckResult[], plans: readonly FixPlan[], declined: readonly Declined[]): ManualItem[] {
   const key = (id: string, index: number) => `${id}#${index}`;
   const answered = new Set(plans.flatMap((p) => p.answers.map((a) => key(a.id, a.index))));
   const reasons = new Map(declined.flatMap((d) => d.answers.map((a) => [key(a.id, a.index), d.reason] as const)));

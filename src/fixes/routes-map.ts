@@ -21,7 +21,7 @@ function lineStartOf(text: string, offset: number): number {
 /** Where a node's content ends, without the line break and blanks a block node's range takes in. */
 function contentEnd(text: string, node: Node): number {
   let end = node.range![1];
-  while (end > node.range![0] && /\s/.test(text[end - 1])) end--;
+  while (end > node.range![0] && /\s/.test(text.charAt(end - 1))) end--;
   return end;
 }
 
@@ -100,7 +100,7 @@ export function routesListToMap(text: string, path: KeyPath): { after: string } 
   if (!keyNode?.range) return { problem: 'the routes key could not be located' };
   const keyCol = keyNode.range[0] - lineStartOf(text, keyNode.range[0]);
   const eol = lineEnding(text);
-  const entry = (i: number) => `${renderScalar(conv.map![i].key, null)}: ${renderScalar(conv.map![i].value, null)}`;
+  const entries = conv.map.map((e) => `${renderScalar(e.key, null)}: ${renderScalar(e.value, null)}`);
   const nodes = seq.items as (Node | null)[];
   if (nodes.some((n) => !n?.range)) return { problem: 'an empty list item' };
 
@@ -111,7 +111,7 @@ export function routesListToMap(text: string, path: KeyPath): { after: string } 
     let start = seq.range[0];
     while (start > 0 && (text[start - 1] === ' ' || text[start - 1] === '\t')) start--;
     const indent = ' '.repeat(keyCol + 2);
-    after = text.slice(0, start) + conv.map.map((_, i) => `${eol}${indent}${entry(i)}`).join('') + text.slice(seq.range[1]);
+    after = text.slice(0, start) + entries.map((e) => `${eol}${indent}${e}`).join('') + text.slice(seq.range[1]);
   } else {
     const dashes = nodes.map((n) => dashOffset(text, n!));
     if (dashes.some((d) => d === null || text.slice(lineStartOf(text, d), d).trim() !== '')) return { problem: 'a list item does not start its own line' };
@@ -124,8 +124,9 @@ export function routesListToMap(text: string, path: KeyPath): { after: string } 
       const from = lineStartOf(after, dash);
       const end = contentEnd(after, node);
       const oneLine = end <= lineEndOf(after, dash);
-      const simple = isMap(node) && !node.flow && node.items.length === 1 && isScalar(node.items[0].key) && isScalar(node.items[0].value) && oneLine &&
-        !['BLOCK_LITERAL', 'BLOCK_FOLDED'].includes((node.items[0].value as { type?: string }).type ?? '');
+      const only = isMap(node) && !node.flow && node.items.length === 1 ? node.items[0] : undefined;
+      const simple = only !== undefined && isScalar(only.key) && isScalar(only.value) && oneLine &&
+        !['BLOCK_LITERAL', 'BLOCK_FOLDED'].includes((only.value as { type?: string }).type ?? '');
       if (simple) {
         // `  - mcp: http://...  # note` -> `  mcp: http://...  # note`
         after = after.slice(0, from) + indent + after.slice(node.range![0]);
@@ -136,9 +137,9 @@ export function routesListToMap(text: string, path: KeyPath): { after: string } 
         const last = c.comments[c.comments.length - 1];
         const tail = last?.trailing ? `  #${last.text}` : '';
         const lines = (tail ? c.comments.slice(0, -1) : c.comments).map((l) => `${indent}#${l.text}`);
-        lines.push(`${indent}${entry(i)}${tail}`);
+        lines.push(`${indent}${entries[i] ?? ''}${tail}`); // one entry per list item
         let cut = stop;
-        while (cut > dash && /\s/.test(after[cut - 1])) cut--;
+        while (cut > dash && /\s/.test(after.charAt(cut - 1))) cut--;
         after = after.slice(0, from) + lines.join(eol) + after.slice(cut);
       }
     }

@@ -17,6 +17,12 @@ const ID = 'tunnel-domain';
 const MESSAGES = ['domain-mismatch', 'bare-keys-without-domain'] as const;
 const ONE_VARIABLE = /^\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))$/;
 
+/** The variable that `text` is made of alone (`$NAME` or `${NAME}`), or null. */
+function oneVariable(text: string): string | null {
+  const m = ONE_VARIABLE.exec(text.trim());
+  return m ? (m[1] ?? m[2] ?? null) : null;
+}
+
 type Step = { plan: PlanOutcome['plans'][number] } | { reason: string };
 
 export const tunnelDomain: FixModule = {
@@ -51,9 +57,8 @@ function repair(facts: Parameters<FixModule['plan']>[0], sources: Parameters<Fix
     return plan ? { plan } : { reason: `${key} is already ${assigned}` };
   }
 
-  const m = ONE_VARIABLE.exec(raw.trim());
-  if (!m) return { reason: `${key} is assembled from "${raw}"; set its parts by hand` };
-  let name = m[1] ?? m[2];
+  let name = oneVariable(raw);
+  if (name === null) return { reason: `${key} is assembled from "${raw}"; set its parts by hand` };
 
   // The proxy service's own environment entry comes first: a literal there is the value.
   const compose = facts.compose?.state === 'ok' ? facts.compose : null;
@@ -63,7 +68,7 @@ function repair(facts: Parameters<FixModule['plan']>[0], sources: Parameters<Fix
   const env = service ? serviceEnvironment(service) : {};
   const entry = env[name];
   if (service && composeSource && typeof entry === 'string') {
-    const inner = ONE_VARIABLE.exec(entry.trim());
+    const inner = oneVariable(entry);
     if (!entry.includes('$')) {
       const list = Array.isArray(service.spec.environment);
       const index = list ? (service.spec.environment as unknown[]).findIndex((e) => typeof e === 'string' && e.startsWith(`${name}=`)) : -1;
@@ -74,8 +79,8 @@ function repair(facts: Parameters<FixModule['plan']>[0], sources: Parameters<Fix
       const plan = editPlan(sources, composeSource.path, after, { id: ID, answers, title: `set ${name} of the ${service.name} service to the assigned domain ${assigned}`, followUp: applyChangeCommand(facts, 'environment') });
       return plan ? { plan } : { reason: `${name} is already ${assigned}` };
     }
-    if (!inner) return { reason: `${name} of the ${service.name} service is assembled from "${entry}"; set its parts by hand` };
-    name = inner[1] ?? inner[2];
+    if (inner === null) return { reason: `${name} of the ${service.name} service is assembled from "${entry}"; set its parts by hand` };
+    name = inner;
   }
 
   if (facts.processEnv[name] !== undefined) return { reason: `${name} is set in your shell's environment, which wins over .env; set it there to ${assigned}` };

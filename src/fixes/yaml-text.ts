@@ -62,7 +62,7 @@ function splice(text: string, from: number, to: number, insert: string): string 
 }
 
 function pairOf(map: YAMLMap, key: string): Pair | undefined {
-  return map.items.find((p) => (isScalar(p.key) ? String(p.key.value) : String(p.key)) === key) as Pair | undefined;
+  return map.items.find((p) => (isScalar(p.key) ? String(p.key.value) : String(p.key)) === key);
 }
 
 /** The offset where new lines go after a node: after the line its value ends on. */
@@ -121,7 +121,7 @@ export function setScalar(text: string, path: KeyPath, value: string, opts: { st
     if (!isMap(parent) || parent.flow || parent.items.length === 0 || !parent.range) return null;
     const rest = path.slice(i);
     if (rest.some((k) => typeof k !== 'string')) return null;
-    const first = parent.items[0].key as Node | null;
+    const first = parent.items[0]?.key as Node | null | undefined;
     if (!first?.range) return null;
     const indent = column(text, first.range[0]);
     const anchor = opts.afterKey && i === path.length - 1 ? pairOf(parent, opts.afterKey) : undefined;
@@ -186,7 +186,7 @@ export function sameData(a: unknown, b: unknown): boolean {
   if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return Number.isNaN(a) && Number.isNaN(b);
   if (Array.isArray(a) !== Array.isArray(b)) return false;
   if (Array.isArray(a)) return a.length === (b as unknown[]).length && a.every((x, i) => sameData(x, (b as unknown[])[i]));
-  const ka = Object.keys(a as object);
+  const ka = Object.keys(a);
   const kb = Object.keys(b as object);
   return ka.length === kb.length && ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && sameData((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }
@@ -194,7 +194,7 @@ export function sameData(a: unknown, b: unknown): boolean {
 /** Set a value inside plain data along a path, creating maps; returns a changed deep copy. */
 export function withValue(data: unknown, path: KeyPath, value: unknown): unknown {
   const copy = structuredClone(data) as Record<string | number, unknown>;
-  let cur = copy as Record<string | number, unknown>;
+  let cur = copy;
   path.forEach((k, i) => {
     if (i === path.length - 1) cur[k] = value;
     else {

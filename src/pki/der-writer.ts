@@ -65,7 +65,7 @@ export function integer(value: number | bigint | Uint8Array): Buffer {
     while (start < value.length - 1 && value[start] === 0) start++;
     const magnitude = value.length === 0 ? Buffer.from([0]) : Buffer.from(value.subarray(start));
     // A set top bit would read as negative: a leading zero octet keeps it positive.
-    return element(TAG.INTEGER, magnitude[0] & 0x80 ? Buffer.concat([Buffer.from([0]), magnitude]) : magnitude);
+    return element(TAG.INTEGER, magnitude.readUInt8(0) & 0x80 ? Buffer.concat([Buffer.from([0]), magnitude]) : magnitude);
   }
   if (typeof value === 'number' && !Number.isSafeInteger(value)) throw new RangeError(`INTEGER ${value} is not a safe integer`);
   let n = BigInt(value);
@@ -84,7 +84,7 @@ export function integer(value: number | bigint | Uint8Array): Buffer {
 export function oid(dotted: string): Buffer {
   if (!/^\d+(\.\d+)+$/.test(dotted)) throw new RangeError(`"${dotted}" is not a dotted object identifier`);
   const arcs = dotted.split('.').map((a) => BigInt(a));
-  const [first, second] = arcs;
+  const [first = 0n, second = 0n] = arcs; // the pattern above guarantees both
   if (first > 2n || (first < 2n && second > 39n)) throw new RangeError(`"${dotted}" has an invalid first or second arc`);
   const out: number[] = [];
   for (const arc of [first * 40n + second, ...arcs.slice(2)]) {
@@ -100,7 +100,7 @@ export function bitString(bytes: Uint8Array, unusedBits = 0): Buffer {
   if (!Number.isInteger(unusedBits) || unusedBits < 0 || unusedBits > 7 || (bytes.length === 0 && unusedBits !== 0)) {
     throw new RangeError(`a BIT STRING cannot have ${unusedBits} unused bits here`);
   }
-  if (unusedBits > 0 && (bytes[bytes.length - 1] & ((1 << unusedBits) - 1)) !== 0) {
+  if (unusedBits > 0 && ((bytes[bytes.length - 1] ?? 0) & ((1 << unusedBits) - 1)) !== 0) {
     throw new RangeError('the unused bits of a DER BIT STRING must be zero');
   }
   return element(TAG.BIT_STRING, Buffer.concat([Buffer.from([unusedBits]), bytes]));
@@ -115,7 +115,7 @@ export function namedBits(bits: readonly number[]): Buffer {
   if (bits.length === 0) return bitString(Buffer.alloc(0));
   const highest = Math.max(...bits);
   const bytes = Buffer.alloc(Math.floor(highest / 8) + 1);
-  for (const b of bits) bytes[Math.floor(b / 8)] |= 0x80 >> b % 8;
+  for (const b of bits) bytes.writeUInt8(bytes.readUInt8(Math.floor(b / 8)) | (0x80 >> b % 8), Math.floor(b / 8));
   return bitString(bytes, 7 - (highest % 8));
 }
 
@@ -139,7 +139,6 @@ export function utf8String(text: string): Buffer {
 }
 
 export function ia5String(text: string): Buffer {
-  // eslint-disable-next-line no-control-regex
   if (!/^[\x00-\x7f]*$/.test(text)) throw new RangeError(`"${text}" is not ASCII, which an IA5String must be`);
   return element(TAG.IA5String, Buffer.from(text, 'latin1'));
 }
@@ -160,7 +159,7 @@ export function utcTime(date: Date): Buffer {
 }
 
 /** GeneralizedTime YYYYMMDDHHMMSSZ without fractional seconds, as RFC 5280 §4.1.2.5.2 wants. */
-export function generalizedTime(date: Date): Buffer {
+function generalizedTime(date: Date): Buffer {
   checkInstant(date);
   const y = date.getUTCFullYear();
   if (y < 0 || y > 9999) throw new RangeError(`GeneralizedTime covers years 0 to 9999, not ${y}`);

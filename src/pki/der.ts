@@ -32,7 +32,19 @@ export class DerError extends Error {
 }
 
 export type TagClass = 'universal' | 'application' | 'context' | 'private';
-const CLASSES: TagClass[] = ['universal', 'application', 'context', 'private'];
+
+/** The class in the top two bits of an identifier octet. */
+function classOf(id: number): TagClass {
+  const top = id >> 6;
+  return top === 0 ? 'universal' : top === 1 ? 'application' : top === 2 ? 'context' : 'private';
+}
+
+/** The byte at `i`; callers have checked the bound, so a miss is data that ended early. */
+function byteAt(buf: Uint8Array, i: number): number {
+  const b = buf[i];
+  if (b === undefined) throw new DerError('truncated', `the DER data ends before byte ${i}`, i);
+  return b;
+}
 
 /** One tag-length-value element: where it sits and what its identifier says. Content is [contentStart, end). */
 export interface Tlv {
@@ -47,7 +59,7 @@ export interface Tlv {
 }
 
 /** Universal tag numbers used here. */
-export const UNIVERSAL = {
+const UNIVERSAL = {
   BOOLEAN: 1,
   INTEGER: 2,
   BIT_STRING: 3,
@@ -71,7 +83,7 @@ const UNIVERSAL_NAMES: Record<number, string> = {
 };
 
 /** "SEQUENCE", "[0]", "[APPLICATION 3]", "universal 31": for error messages. */
-export function describeTag(t: Pick<Tlv, 'cls' | 'number' | 'constructed'>): string {
+function describeTag(t: Pick<Tlv, 'cls' | 'number' | 'constructed'>): string {
   if (t.cls === 'universal') return UNIVERSAL_NAMES[t.number] ?? `universal tag ${t.number}`;
   const form = t.constructed ? 'constructed' : 'primitive';
   if (t.cls === 'context') return `[${t.number}] (${form})`;
@@ -86,8 +98,8 @@ export function readTlv(buf: Uint8Array, offset: number, limit: number = buf.len
   const stop = Math.min(limit, buf.length);
   if (depth > MAX_DER_DEPTH) throw new DerError('too-deep', `DER nesting deeper than ${MAX_DER_DEPTH} levels at byte ${offset}`, offset);
   if (offset >= stop) throw new DerError('truncated', `a DER element is missing at byte ${offset} (the data ends there)`, offset);
-  const id = buf[offset];
-  const cls = CLASSES[id >> 6];
+  const id = byteAt(buf, offset);
+  const cls = classOf(id);
   const constructed = (id & 0x20) !== 0;
   let number = id & 0x1f;
   let at = offset + 1;
@@ -96,7 +108,7 @@ export function readTlv(buf: Uint8Array, offset: number, limit: number = buf.len
     number = 0;
     for (let n = 0; ; n++) {
       if (at >= stop) throw new DerError('truncated', `the tag of the DER element at byte ${offset} is cut off`, offset);
-      const b = buf[at++];
+      const b = byteAt(buf, at++);
       if (n === 0 && b === 0x80) throw new DerError('non-minimal', `the tag number at byte ${offset} has a leading zero group`, offset);
       if (n === 4) throw new DerError('too-long', `the tag number at byte ${offset} is longer than 4 bytes`, offset);
       number = number * 128 + (b & 0x7f);
@@ -105,7 +117,7 @@ export function readTlv(buf: Uint8Array, offset: number, limit: number = buf.len
     if (number < 0x1f) throw new DerError('non-minimal', `the tag number ${number} at byte ${offset} uses the long form`, offset);
   }
   if (at >= stop) throw new DerError('truncated', `the DER element at byte ${offset} has no length`, offset);
-  const first = buf[at++];
+  const first = byteAt(buf, at++);
   let length: number;
   if (first < 0x80) {
     length = first;
@@ -117,7 +129,7 @@ export function readTlv(buf: Uint8Array, offset: number, limit: number = buf.len
     if (at + n > stop) throw new DerError('truncated', `the length of the DER element at byte ${offset} is cut off`, offset);
     if (buf[at] === 0) throw new DerError('non-minimal', `the length of the DER element at byte ${offset} has a leading zero byte`, offset);
     length = 0;
-    for (let k = 0; k < n; k++) length = length * 256 + buf[at + k];
+    for (let k = 0; k < n; k++) length = length * 256 + byteAt(buf, at + k);
     at += n;
     if (length < 0x80) throw new DerError('non-minimal', `the DER element at byte ${offset} writes the length ${length} in the long form`, offset);
   }
@@ -150,7 +162,7 @@ export function childrenOf(buf: Uint8Array, parent: Tlv): Tlv[] {
   return out;
 }
 
-export function contentOf(buf: Buffer, tlv: Tlv): Buffer {
+function contentOf(buf: Buffer, tlv: Tlv): Buffer {
   return buf.subarray(tlv.contentStart, tlv.end);
 }
 
@@ -159,7 +171,7 @@ export function isTag(tlv: Tlv, cls: TagClass, number: number): boolean {
 }
 
 /** Throws unless `tlv` has the class, number and form given; `what` names the field for the message. */
-export function expectTag(tlv: Tlv | undefined, cls: TagClass, number: number, constructed: boolean, what: string, parentEnd = 0): Tlv {
+function expectTag(tlv: Tlv | undefined, cls: TagClass, number: number, constructed: boolean, what: string, parentEnd = 0): Tlv {
   const wanted = describeTag({ cls, number, constructed });
   if (!tlv) throw new DerError('truncated', `${what} (${wanted}) is missing`, parentEnd);
   if (tlv.cls !== cls || tlv.number !== number || tlv.constructed !== constructed) {
@@ -189,7 +201,7 @@ export function decodeOid(buf: Uint8Array, tlv: Tlv, what = 'an OBJECT IDENTIFIE
   let value = 0n;
   let fresh = true;
   for (let i = tlv.contentStart; i < tlv.end; i++) {
-    const b = buf[i];
+    const b = byteAt(buf, i);
     if (fresh && b === 0x80) throw badValue(tlv, `${what} has a sub-identifier with a leading zero group`);
     fresh = false;
     value = (value << 7n) | BigInt(b & 0x7f);
@@ -212,7 +224,7 @@ export function decodeOid(buf: Uint8Array, tlv: Tlv, what = 'an OBJECT IDENTIFIE
 export function decodeBoolean(buf: Uint8Array, tlv: Tlv, what = 'a BOOLEAN'): boolean {
   expectUniversal(tlv, UNIVERSAL.BOOLEAN, what);
   if (tlv.end - tlv.contentStart !== 1) throw badValue(tlv, `${what} is ${tlv.end - tlv.contentStart} bytes long instead of 1`);
-  const b = buf[tlv.contentStart];
+  const b = byteAt(buf, tlv.contentStart);
   if (b !== 0x00 && b !== 0xff) throw badValue(tlv, `${what} holds 0x${b.toString(16).padStart(2, '0')}, not 0x00 or 0xFF`);
   return b === 0xff;
 }
@@ -223,13 +235,13 @@ export function decodeSmallInteger(buf: Uint8Array, tlv: Tlv, what = 'an INTEGER
   const len = tlv.end - tlv.contentStart;
   if (len === 0) throw badValue(tlv, `${what} is empty`);
   if (len > 6) throw badValue(tlv, `${what} is too large (${len} bytes)`);
-  const b0 = buf[tlv.contentStart];
+  const b0 = byteAt(buf, tlv.contentStart);
   if (len > 1) {
-    const b1 = buf[tlv.contentStart + 1];
+    const b1 = byteAt(buf, tlv.contentStart + 1);
     if ((b0 === 0x00 && b1 < 0x80) || (b0 === 0xff && b1 >= 0x80)) throw badValue(tlv, `${what} is not minimally encoded`);
   }
   let value = 0;
-  for (let i = tlv.contentStart; i < tlv.end; i++) value = value * 256 + buf[i];
+  for (let i = tlv.contentStart; i < tlv.end; i++) value = value * 256 + byteAt(buf, i);
   return b0 & 0x80 ? value - 2 ** (8 * len) : value;
 }
 
@@ -244,11 +256,11 @@ export interface BitString {
 export function decodeBitString(buf: Buffer, tlv: Tlv, what = 'a BIT STRING'): BitString {
   expectUniversal(tlv, UNIVERSAL.BIT_STRING, what);
   if (tlv.end === tlv.contentStart) throw badValue(tlv, `${what} is empty (no unused-bits byte)`);
-  const unusedBits = buf[tlv.contentStart];
+  const unusedBits = byteAt(buf, tlv.contentStart);
   const bytes = buf.subarray(tlv.contentStart + 1, tlv.end);
   if (unusedBits > 7) throw badValue(tlv, `${what} declares ${unusedBits} unused bits (at most 7)`);
   if (bytes.length === 0 && unusedBits !== 0) throw badValue(tlv, `${what} has no bits but declares ${unusedBits} unused`);
-  if (bytes.length > 0 && (bytes[bytes.length - 1] & ((1 << unusedBits) - 1)) !== 0) {
+  if (bytes.length > 0 && (byteAt(bytes, bytes.length - 1) & ((1 << unusedBits) - 1)) !== 0) {
     throw badValue(tlv, `${what} has unused bits that are not zero`);
   }
   return { bytes, unusedBits, bitLength: bytes.length * 8 - unusedBits };
@@ -274,7 +286,7 @@ export function decodeTime(buf: Buffer, tlv: Tlv, what = 'a time'): Date {
   if (!m) throw badValue(tlv, `${what} "${printable(text)}" is not a ${utc ? 'UTCTime (YYMMDDHHMMSSZ)' : 'GeneralizedTime (YYYYMMDDHHMMSSZ)'}`);
   let year = Number(m[1]);
   if (utc) year += year < 50 ? 2000 : 1900;
-  const [month, day, hour, minute, second] = [m[2], m[3], m[4], m[5], m[6]].map(Number);
+  const [month, day, hour, minute, second] = [m[2], m[3], m[4], m[5], m[6]].map(Number) as [number, number, number, number, number];
   const millis = m[7] ? Number(m[7].slice(0, 3).padEnd(3, '0')) : 0;
   const t = Date.UTC(year, month - 1, day, hour, minute, second, millis);
   const d = new Date(t);
@@ -334,19 +346,20 @@ export interface CertificateDer {
  */
 export function readCertificateDer(der: Buffer): CertificateDer {
   const cert = expectUniversal(readSingle(der, 'the certificate'), UNIVERSAL.SEQUENCE, 'the certificate');
-  const [tbs, sigAlg, sigValue, ...extra] = childrenOf(der, cert);
-  expectUniversal(tbs, UNIVERSAL.SEQUENCE, 'tbsCertificate', cert.end);
+  const [tbsElement, sigAlg, sigValue, ...extra] = childrenOf(der, cert);
+  const tbs = expectUniversal(tbsElement, UNIVERSAL.SEQUENCE, 'tbsCertificate', cert.end);
   const signatureAlgorithm = readAlgorithmIdentifier(der, expectUniversal(sigAlg, UNIVERSAL.SEQUENCE, 'signatureAlgorithm', cert.end));
   decodeBitString(der, expectUniversal(sigValue, UNIVERSAL.BIT_STRING, 'signatureValue', cert.end), 'signatureValue');
-  if (extra.length > 0) throw new DerError('trailing-data', `the certificate has an unexpected element at byte ${extra[0].start}`, extra[0].start);
+  const [unexpected] = extra;
+  if (unexpected) throw new DerError('trailing-data', `the certificate has an unexpected element at byte ${unexpected.start}`, unexpected.start);
 
   const fields = childrenOf(der, tbs);
   let i = 0;
   if (fields[0] && isTag(fields[0], 'context', 0)) {
     const version = expectTag(fields[0], 'context', 0, true, 'version');
-    const inner = childrenOf(der, version);
-    if (inner.length !== 1) throw badValue(version, 'version should hold exactly one INTEGER');
-    decodeSmallInteger(der, inner[0], 'version');
+    const [number, ...more] = childrenOf(der, version);
+    if (!number || more.length > 0) throw badValue(version, 'version should hold exactly one INTEGER');
+    decodeSmallInteger(der, number, 'version');
     i = 1;
   }
   const field = (what: string, number: number) => expectUniversal(fields[i++], number, what, tbs.end);
@@ -358,9 +371,10 @@ export function readCertificateDer(der: Buffer): CertificateDer {
   field('subjectPublicKeyInfo', UNIVERSAL.SEQUENCE);
 
   const times = childrenOf(der, validity);
-  if (times.length !== 2) throw badValue(validity, `validity should hold 2 times, not ${times.length}`);
-  const notBefore = decodeTime(der, times[0], 'notBefore');
-  const notAfter = decodeTime(der, times[1], 'notAfter');
+  const [start, end] = times;
+  if (!start || !end || times.length !== 2) throw badValue(validity, `validity should hold 2 times, not ${times.length}`);
+  const notBefore = decodeTime(der, start, 'notBefore');
+  const notAfter = decodeTime(der, end, 'notAfter');
 
   let extensions: DerExtension[] = [];
   let last = 0;
@@ -371,9 +385,9 @@ export function readCertificateDer(der: Buffer): CertificateDer {
     last = f.number;
     if (f.number === 3) {
       const wrapper = expectTag(f, 'context', 3, true, 'extensions');
-      const inner = childrenOf(der, wrapper);
-      if (inner.length !== 1) throw badValue(wrapper, 'extensions [3] should hold exactly one SEQUENCE');
-      extensions = readExtensions(der, expectUniversal(inner[0], UNIVERSAL.SEQUENCE, 'extensions'));
+      const [sequence, ...more] = childrenOf(der, wrapper);
+      if (!sequence || more.length > 0) throw badValue(wrapper, 'extensions [3] should hold exactly one SEQUENCE');
+      extensions = readExtensions(der, expectUniversal(sequence, UNIVERSAL.SEQUENCE, 'extensions'));
     }
   }
   return { notBefore, notAfter, extensions, signatureAlgorithm };
@@ -388,9 +402,12 @@ function readExtensions(der: Buffer, seq: Tlv): DerExtension[] {
     let k = 1;
     // DER omits a FALSE default, but an explicit FALSE is common enough in the wild (and Go and
     // OpenSSL read it), so it is accepted.
-    const critical = parts[k] && isTag(parts[k], 'universal', UNIVERSAL.BOOLEAN) ? decodeBoolean(der, parts[k++], `critical of ${oid}`) : false;
+    const flag = parts[k];
+    const critical = flag && isTag(flag, 'universal', UNIVERSAL.BOOLEAN) ? decodeBoolean(der, flag, `critical of ${oid}`) : false;
+    if (flag && isTag(flag, 'universal', UNIVERSAL.BOOLEAN)) k++;
     const value = decodeOctetString(der, expectUniversal(parts[k++], UNIVERSAL.OCTET_STRING, `extnValue of ${oid}`, e.end), `extnValue of ${oid}`);
-    if (parts.length > k) throw new DerError('trailing-data', `extension ${oid} has an unexpected element at byte ${parts[k].start}`, parts[k].start);
+    const unexpected = parts[k];
+    if (unexpected) throw new DerError('trailing-data', `extension ${oid} has an unexpected element at byte ${unexpected.start}`, unexpected.start);
     return { oid, critical, value };
   });
 }
@@ -399,11 +416,12 @@ function readExtensions(der: Buffer, seq: Tlv): DerExtension[] {
 function readAlgorithmIdentifier(der: Buffer, seq: Tlv): AlgorithmIdentifierDer {
   const parts = childrenOf(der, seq);
   const oid = decodeOid(der, expectUniversal(parts[0], UNIVERSAL.OBJECT_IDENTIFIER, 'an algorithm', seq.end), 'an algorithm');
-  if (parts.length > 2) throw new DerError('trailing-data', `an AlgorithmIdentifier has an unexpected element at byte ${parts[2].start}`, parts[2].start);
-  return { oid, parameters: parts[1] ? der.subarray(parts[1].start, parts[1].end) : null };
+  const [, parameters, unexpected] = parts;
+  if (unexpected) throw new DerError('trailing-data', `an AlgorithmIdentifier has an unexpected element at byte ${unexpected.start}`, unexpected.start);
+  return { oid, parameters: parameters ? der.subarray(parameters.start, parameters.end) : null };
 }
 
-export const SHA1_OID = '1.3.14.3.2.26';
+const SHA1_OID = '1.3.14.3.2.26';
 
 /**
  * RSASSA-PSS-params ::= SEQUENCE { hashAlgorithm [0] EXPLICIT AlgorithmIdentifier DEFAULT sha1,
@@ -415,9 +433,9 @@ export function readRsaPssHashOid(parameters: Buffer | null): string {
   const seq = expectUniversal(readSingle(parameters, 'the RSASSA-PSS parameters'), UNIVERSAL.SEQUENCE, 'the RSASSA-PSS parameters');
   const first = childrenOf(parameters, seq)[0];
   if (!first || !isTag(first, 'context', 0)) return SHA1_OID;
-  const inner = childrenOf(parameters, expectTag(first, 'context', 0, true, 'hashAlgorithm'));
-  if (inner.length !== 1) throw badValue(first, 'hashAlgorithm [0] should hold exactly one AlgorithmIdentifier');
-  return readAlgorithmIdentifier(parameters, expectUniversal(inner[0], UNIVERSAL.SEQUENCE, 'hashAlgorithm')).oid;
+  const [algorithm, ...more] = childrenOf(parameters, expectTag(first, 'context', 0, true, 'hashAlgorithm'));
+  if (!algorithm || more.length > 0) throw badValue(first, 'hashAlgorithm [0] should hold exactly one AlgorithmIdentifier');
+  return readAlgorithmIdentifier(parameters, expectUniversal(algorithm, UNIVERSAL.SEQUENCE, 'hashAlgorithm')).oid;
 }
 
 /** BasicConstraints ::= SEQUENCE { cA BOOLEAN DEFAULT FALSE, pathLenConstraint INTEGER (0..MAX) OPTIONAL } */
@@ -425,14 +443,18 @@ export function readBasicConstraints(value: Buffer): { ca: boolean; pathLength: 
   const seq = expectUniversal(readSingle(value, 'BasicConstraints'), UNIVERSAL.SEQUENCE, 'BasicConstraints');
   const parts = childrenOf(value, seq);
   let k = 0;
-  const ca = parts[k] && isTag(parts[k], 'universal', UNIVERSAL.BOOLEAN) ? decodeBoolean(value, parts[k++], 'cA') : false;
+  const flag = parts[k];
+  const ca = flag && isTag(flag, 'universal', UNIVERSAL.BOOLEAN) ? decodeBoolean(value, flag, 'cA') : false;
+  if (flag && isTag(flag, 'universal', UNIVERSAL.BOOLEAN)) k++;
   let pathLength: number | null = null;
-  if (parts[k]) {
-    const t = parts[k++];
+  const t = parts[k];
+  if (t) {
+    k++;
     pathLength = decodeSmallInteger(value, t, 'pathLenConstraint');
     if (pathLength < 0) throw badValue(t, `pathLenConstraint is negative (${pathLength})`);
   }
-  if (parts.length > k) throw new DerError('trailing-data', `BasicConstraints has an unexpected element at byte ${parts[k].start}`, parts[k].start);
+  const unexpected = parts[k];
+  if (unexpected) throw new DerError('trailing-data', `BasicConstraints has an unexpected element at byte ${unexpected.start}`, unexpected.start);
   return { ca, pathLength };
 }
 
@@ -463,7 +485,7 @@ export function readAuthorityKeyIdentifier(value: Buffer): Buffer | null {
 /** KeyUsage ::= BIT STRING, bit 0 (digitalSignature) being the most significant bit of the first byte. */
 export function readKeyUsage(value: Buffer): string[] {
   const bits = decodeBitString(value, readSingle(value, 'KeyUsage'), 'KeyUsage');
-  return KEY_USAGE_BITS.filter((_, i) => i < bits.bitLength && (bits.bytes[i >> 3] & (0x80 >> (i & 7))) !== 0);
+  return KEY_USAGE_BITS.filter((_, i) => i < bits.bitLength && (byteAt(bits.bytes, i >> 3) & (0x80 >> (i & 7))) !== 0);
 }
 
 /** ExtKeyUsageSyntax ::= SEQUENCE SIZE (1..MAX) OF KeyPurposeId (OID): the OIDs in order. */

@@ -30,7 +30,7 @@ export function readPemBlocks(bytes: Buffer): PemBlock[] {
   BEGIN.lastIndex = 0;
   let m: RegExpExecArray | null;
   while ((m = BEGIN.exec(text)) !== null) {
-    const label = m[1].trim();
+    const label = (m[1] ?? '').trim();
     const bodyStart = m.index + m[0].length;
     const endLine = `-----END ${label}-----`;
     const end = text.indexOf(endLine, bodyStart);
@@ -50,13 +50,14 @@ export function readPemBlocks(bytes: Buffer): PemBlock[] {
 function decodeBody(label: string, body: string): PemBlock {
   const headers: Record<string, string> = {};
   const lines = body.split(/\r?\n|\r/);
+  const lineAt = (k: number): string => lines[k] ?? '';
   let i = 0;
-  while (i < lines.length && lines[i].trim() === '') i++;
+  while (i < lines.length && lineAt(i).trim() === '') i++;
   // Headers ("Name: value") come first and end at a blank line.
-  if (i < lines.length && /^[A-Za-z-]+:/.test(lines[i])) {
-    while (i < lines.length && lines[i].trim() !== '') {
-      const h = /^([A-Za-z-]+):\s*(.*)$/.exec(lines[i].trim());
-      if (h) headers[h[1]] = h[2];
+  if (i < lines.length && /^[A-Za-z-]+:/.test(lineAt(i))) {
+    while (i < lines.length && lineAt(i).trim() !== '') {
+      const [, name, value] = /^([A-Za-z-]+):\s*(.*)$/.exec(lineAt(i).trim()) ?? [];
+      if (name !== undefined) headers[name] = value ?? '';
       i++;
     }
   }
@@ -87,7 +88,7 @@ export interface DerHeader {
 export function readDerHeader(buf: Buffer, offset: number): DerHeader | null {
   try {
     const tlv = readTlv(buf, offset);
-    return { tag: buf[offset], contentStart: tlv.contentStart, length: tlv.end - tlv.contentStart };
+    return { tag: buf.readUInt8(offset), contentStart: tlv.contentStart, length: tlv.end - tlv.contentStart };
   } catch {
     return null;
   }

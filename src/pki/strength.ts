@@ -20,7 +20,7 @@ export interface StrengthProblem {
 const GOOD_CURVES = ['P-256', 'P-384', 'P-521'];
 const GOOD_HASHES = ['sha256', 'sha384', 'sha512'];
 
-export function keyProblem(key: PublicKeyFacts): StrengthProblem | null {
+function keyProblem(key: PublicKeyFacts): StrengthProblem | null {
   const evidence = { key: describeKeyShort(key) };
   if (key.type === 'rsa' || key.type === 'rsa-pss') {
     if (key.bits !== null && key.bits >= 2048) return null;
@@ -36,7 +36,7 @@ export function keyProblem(key: PublicKeyFacts): StrengthProblem | null {
   return { messageId: 'weak-key', severity: 'error', detail: `key type ${key.type} is not accepted; use ECDSA P-256 or RSA 2048+`, evidence };
 }
 
-export function signatureProblem(sig: CertificateFacts['signatureAlgorithm']): StrengthProblem | null {
+function signatureProblem(sig: CertificateFacts['signatureAlgorithm']): StrengthProblem | null {
   const evidence = { signatureAlgorithm: sig.name, hash: sig.hash };
   if (sig.hash && GOOD_HASHES.includes(sig.hash)) return null;
   if (sig.name === 'Ed25519' || sig.name === 'Ed448') return null;

@@ -131,8 +131,6 @@ export function redact(text: string, extraSecrets: readonly string[] = []): stri
   return out;
 }
 
-export const REDACTED = PLACEHOLDER;
-
 /**
  * The same redaction applied to every string inside a JSON-like value (keys too), returning a
  * copy. Reporters that escape text (XML, workflow commands) get their input through this, so no

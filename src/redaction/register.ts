@@ -73,7 +73,7 @@ function isBareSecret(value: string): boolean {
   const pieces = value.trim().split(/\s+/);
   if (!pieces.every((p) => /^[A-Za-z0-9+/=_-]*$/.test(p))) return false;
   if (!pieces.some((p) => p.length >= 16 && isMachineMade(p))) return false;
-  return pieces.length > 1 || !/^(~|\.{1,2})?\//.test(pieces[0]);
+  return pieces.length > 1 || !/^(~|\.{1,2})?\//.test(pieces[0] ?? '');
 }
 
 const KEY_BLOCK = /-{3,6}BEGIN ([A-Z0-9 ]*PRIVATE KEY)-{3,6}([\s\S]*?)(?:-{3,6}END [A-Z0-9 ]*PRIVATE KEY-{3,6}|$)/gi;
@@ -85,7 +85,7 @@ const KEY_BLOCK = /-{3,6}BEGIN ([A-Z0-9 ]*PRIVATE KEY)-{3,6}([\s\S]*?)(?:-{3,6}E
 export function registerKeyMaterial(text: string, keyFile: boolean): void {
   const registry = activeSecretRegistry();
   if (!registry) return;
-  const bodies = keyFile ? [text] : [...text.matchAll(KEY_BLOCK)].map((m) => m[2]);
+  const bodies = keyFile ? [text] : [...text.matchAll(KEY_BLOCK)].map((m) => m[2] ?? '');
   for (const body of bodies) {
     for (const line of body.split(/\r?\n|\r/)) if (/^[A-Za-z0-9+/=]{16,}$/.test(line.trim())) registry.add(line.trim());
   }

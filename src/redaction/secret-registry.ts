@@ -10,7 +10,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 
 /** Any run of this many characters of a registered secret is masked (case-folded, line breaks skipped). */
-export const FRAGMENT = 12;
+const FRAGMENT = 12;
 /** Shorter values are not registered: too common to mask by value (patterns still see key=value). */
 const MIN_SECRET = 8;
 /** The largest secret kept: bigger values (a whole key file) are registered piece by piece. */
@@ -29,9 +29,12 @@ const BASE = 0x01000193;
 /** BASE^(FRAGMENT-1): what the oldest character of a window weighs, to drop it. */
 const DROP = Array.from({ length: FRAGMENT - 1 }).reduce<number>((p) => Math.imul(p, BASE), 1);
 
+// The `!` on typed-array reads below: every index is inside the array by the loop bounds, and these
+// loops run once per character of every string a report prints.
+
 function hashAt(codes: Uint16Array, from: number): number {
   let h = 0;
-  for (let j = from; j < from + FRAGMENT; j++) h = (Math.imul(h, BASE) + codes[j]) | 0;
+  for (let j = from; j < from + FRAGMENT; j++) h = (Math.imul(h, BASE) + codes[j]!) | 0;
   return h;
 }
 
@@ -39,7 +42,7 @@ function foldedCodes(text: string): Uint16Array {
   const codes = new Uint16Array(text.length);
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    codes[i] = c >= 65 && c <= 90 ? c | 0x20 : c < 128 ? c : fold(text[i]).charCodeAt(0);
+    codes[i] = c >= 65 && c <= 90 ? c | 0x20 : c < 128 ? c : fold(text.charAt(i)).charCodeAt(0);
   }
   return codes;
 }
@@ -68,7 +71,7 @@ function compactView(text: string): { codes: Uint16Array; at: Int32Array; marker
     if (lineStart && (c === 43 || c === 45)) markers.push(n);
     lineStart = false;
     if (c >= 65 && c <= 90) c |= 0x20;
-    else if (c >= 128) c = fold(text[i]).charCodeAt(0);
+    else if (c >= 128) c = fold(text.charAt(i)).charCodeAt(0);
     scratchCodes[n] = c;
     scratchAt[n++] = i;
   }
@@ -78,10 +81,12 @@ function compactView(text: string): { codes: Uint16Array; at: Int32Array; marker
 /** Markers closer than FRAGMENT to each other: a window may span several of them. */
 function clusters(markers: number[]): number[][] {
   const out: number[][] = [];
+  let previous = -Infinity;
   for (const m of markers) {
     const last = out[out.length - 1];
-    if (last && m - last[last.length - 1] < FRAGMENT) last.push(m);
+    if (last && m - previous < FRAGMENT) last.push(m);
     else out.push([m]);
+    previous = m;
   }
   return out;
 }
@@ -136,20 +141,20 @@ export class SecretRegistry {
     const { codes, at, markers } = compactView(text);
     const mark = (from: number, to: number) => {
       marks ??= new Uint8Array(text.length);
-      for (let i = at[from]; i <= at[to]; i++) marks[i] = 1;
+      for (let i = at[from]!; i <= at[to]!; i++) marks[i] = 1;
     };
     this.scan(codes, mark);
     // Around each line-leading + or -, read again with it left out (a diff's marker), in every
     // combination for markers close together, so neither reading hides a secret from the other.
     for (const cluster of clusters(markers)) {
-      const from = Math.max(0, cluster[0] - FRAGMENT + 1);
-      const to = Math.min(codes.length, cluster[cluster.length - 1] + FRAGMENT);
+      const from = Math.max(0, cluster[0]! - FRAGMENT + 1); // a cluster is never empty
+      const to = Math.min(codes.length, cluster[cluster.length - 1]! + FRAGMENT);
       const subsets = cluster.length <= 6 ? 1 << cluster.length : 2;
       for (let subset = 1; subset < subsets; subset++) {
         const skipped = new Set(cluster.filter((_, k) => cluster.length > 6 || (subset >> k) & 1));
         const pos: number[] = [];
         for (let j = from; j < to; j++) if (!skipped.has(j)) pos.push(j);
-        this.scan(Uint16Array.from(pos, (j) => codes[j]), (a, b) => mark(pos[a], pos[b]));
+        this.scan(Uint16Array.from(pos, (j) => codes[j]!), (a, b) => mark(pos[a]!, pos[b]!));
       }
     }
     if (marks === null) return text;
@@ -165,7 +170,7 @@ export class SecretRegistry {
         const found = this.gramHashes.has(h) && this.grams.has(String.fromCharCode(...codes.subarray(i, i + FRAGMENT)));
         if (found) hit(i, i + FRAGMENT - 1);
         if (i + FRAGMENT >= codes.length) break;
-        h = (Math.imul((h - Math.imul(codes[i], DROP)) | 0, BASE) + codes[i + FRAGMENT]) | 0;
+        h = (Math.imul((h - Math.imul(codes[i]!, DROP)) | 0, BASE) + codes[i + FRAGMENT]!) | 0;
       }
     }
     if (this.short.size > 0) {
@@ -186,7 +191,7 @@ function replaceMarked(text: string, marks: Uint8Array): string {
     for (const m of text.matchAll(/\x1b\[[0-9;]*m/g)) kept.fill(1, m.index, m.index + m[0].length);
   }
   for (const m of text.matchAll(/^[ \t]*[+-]/gm)) kept[m.index + m[0].length - 1] = 1;
-  const widens = (j: number) => !marks[j] && !kept[j] && SECRET_CHAR.test(text[j]);
+  const widens = (j: number) => !marks[j] && !kept[j] && SECRET_CHAR.test(text.charAt(j));
   for (let i = 0; i < text.length; i++) {
     if (!marks[i]) continue;
     for (let j = i - 1; j >= 0 && widens(j); j--) marks[j] = 1;
@@ -214,9 +219,9 @@ function maskRun(text: string, start: number, end: number, kept: Uint8Array): st
     let lineEnd = text.indexOf('\n', j);
     if (lineEnd < 0 || lineEnd >= end) lineEnd = end;
     let head = j;
-    while (head < lineEnd && (/\s/.test(text[head]) || kept[head])) head++;
+    while (head < lineEnd && (/\s/.test(text.charAt(head)) || kept[head])) head++;
     let tail = lineEnd;
-    while (tail > head && /\s/.test(text[tail - 1])) tail--;
+    while (tail > head && /\s/.test(text.charAt(tail - 1))) tail--;
     out += text.slice(j, head) + (tail > head ? PLACEHOLDER : '') + text.slice(tail, lineEnd);
     if (lineEnd < end) out += '\n';
     j = lineEnd + 1;

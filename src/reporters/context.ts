@@ -56,6 +56,6 @@ export function pathFromBase(file: string, baseDir: string): { path: string; ins
 
 /** The log file a match was read from (none for stdin): annotations and SARIF results point there. */
 export function logFileOf(m: LogMatch, report: LogsReport): string | undefined {
-  const name = m.firstSource ?? (report.sources.length === 1 ? report.sources[0].name : undefined);
+  const name = m.firstSource ?? (report.sources.length === 1 ? report.sources[0]?.name : undefined);
   return name && name !== 'stdin' && name !== '-' ? name : undefined;
 }

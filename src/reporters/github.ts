@@ -31,7 +31,7 @@ interface Annotation {
   col?: number;
 }
 
-export function annotation(a: Annotation, ctx: RenderContext): string {
+function annotation(a: Annotation, ctx: RenderContext): string {
   const props: string[] = [];
   if (a.file) {
     props.push(`file=${escapeProperty(pathFromBase(a.file, ctx.baseDir).path)}`);

@@ -16,15 +16,18 @@ export interface Renderers {
 
 const LOADERS: Record<Format, () => Promise<Renderers>> = {
   human: async () => {
-    const [doctor, logs] = await Promise.all([import('./human.js'), import('./logs-human.js')]);
+    const { renderDoctorHuman } = await import('./human.js');
+    const { renderLogsHuman } = await import('./logs-human.js');
     return {
-      doctor: (r, c) => doctor.renderDoctorHuman(r, { color: c.color, verbose: c.verbose, deployment: c.environment.deployment }),
-      logs: (r, c) => logs.renderLogsHuman(r, { color: c.color, verbose: c.verbose }),
+      doctor: (r, c) =>
+        renderDoctorHuman(r, { color: c.color, verbose: c.verbose, deployment: c.environment.deployment }),
+      logs: (r, c) => renderLogsHuman(r, { color: c.color, verbose: c.verbose }),
     };
   },
   json: async () => {
-    const [doctor, logs] = await Promise.all([import('./json.js'), import('./logs-json.js')]);
-    return { doctor: (r) => doctor.renderDoctorJson(r), logs: (r) => logs.renderLogsJson(r) };
+    const { renderDoctorJson } = await import('./json.js');
+    const { renderLogsJson } = await import('./logs-json.js');
+    return { doctor: (r) => renderDoctorJson(r), logs: (r) => renderLogsJson(r) };
   },
   markdown: async () => {
     const m = await import('./markdown.js');

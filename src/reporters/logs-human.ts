@@ -65,10 +65,8 @@ function renderId(id: string, matches: LogMatch[], style: Style, verbose: boolea
       for (const [k, v] of Object.entries(m.evidence)) out.push(style.dim(label(k, Array.isArray(v) ? v.join(', ') : String(v))));
     }
   }
-  const first = matches[0];
-  out.push(label('symptom', first.symptom));
-  out.push(label('cause', first.cause));
-  out.push(label('fix', first.fix));
+  const [first] = matches;
+  if (first) out.push(label('symptom', first.symptom), label('cause', first.cause), label('fix', first.fix));
   return out;
 }
 
