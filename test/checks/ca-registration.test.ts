@@ -56,9 +56,10 @@ testCheck(check, {
   ],
   skip: [
     {
-      name: 'ca.crt missing: ca-certificate reports it',
+      // A required fact: the runner's one reason, naming the file and the flag (ca-certificate reports the file).
+      name: 'ca.crt missing',
       facts: certFacts(healthy, { caCert: { state: 'missing', path: `${healthy}/data/ca.crt`, explicit: false } }),
-      reason: 'data/ca.crt was not found (reported by ca-certificate)',
+      reason: /^needs the CA certificate: .*data\/ca\.crt was not found; given by .*--ca FILE$/,
     },
     {
       name: 'tls.crt invalid: server-certificate reports it',
