@@ -2,13 +2,20 @@
 // critical CA:TRUE, SKI, keyCertSign, key and signature strength). Its validity is judged by
 // certificate-expiry; this check owns the file's own problems (missing, unreadable, invalid).
 
-import { defineCheck } from '../../src/core/check.js';
+import { catalogEntry } from '../../src/catalog/catalog.js';
+import { defineCheck, fillTemplate } from '../../src/core/check.js';
 import { isPrivateKeyLabel } from '../../src/pki/pem.js';
 import { describeKeyShort } from '../../src/pki/public-key.js';
 import { strengthProblems } from '../../src/pki/strength.js';
 import { displayPath, MISSING_FILE, ownFileProblem, UNUSABLE_FILE } from '../../src/pki/tls-inputs.js';
 
+const ID = 'ca-certificate';
 const MAX_BYTES = 8 * 1024;
+/** not-a-certificate reads differently for a file that cannot be used and for one that holds no certificate block. */
+const NOT_A_CERTIFICATE = {
+  unusable: { symptom: UNUSABLE_FILE.symptom, fix: 'Replace {file} with the PEM ca.crt written by the setup.' },
+  noCertificate: { symptom: catalogEntry(ID).symptom, fix: 'Put the CA certificate (PEM) in {file}.' },
+};
 const RECIPE =
   'openssl req -x509 -new -key ca.key -sha256 -days 1825 -subj "/CN=MCP Tunnel CA" -addext basicConstraints=critical,CA:TRUE ' +
   '-addext keyUsage=critical,keyCertSign,cRLSign -addext subjectKeyIdentifier=hash -out ca.crt';
@@ -16,8 +23,13 @@ const STRONG_CA =
   'Make a new CA with an ECDSA P-256 key and SHA-256 (openssl ecparam -name prime256v1 -genkey -noout -out ca.key; ' +
   `${RECIPE}), then re-issue tls.crt and register it.`;
 
+function notACertificate(which: keyof typeof NOT_A_CERTIFICATE, data: { file: string; problem: string }) {
+  const words = NOT_A_CERTIFICATE[which];
+  return { ...data, symptom: fillTemplate(words.symptom, data, ID), fix: fillTemplate(words.fix, data, ID) };
+}
+
 export const check = defineCheck({
-  id: 'ca-certificate',
+  id: ID,
   // Not required: a missing ca.crt is this check's failure to report (on Compose).
   requires: [],
   uses: ['caCert', 'helmValues'],
@@ -37,8 +49,9 @@ export const check = defineCheck({
     'not-a-certificate': {
       severity: 'error',
       meaning: 'data/ca.crt does not hold a certificate that parses.',
-      ...UNUSABLE_FILE,
-      fix: 'Replace {file} with the PEM ca.crt written by the setup.',
+      symptom: '{symptom}',
+      cause: UNUSABLE_FILE.cause,
+      fix: '{fix}',
     },
     'not-pem': {
       severity: 'error',
@@ -138,8 +151,10 @@ export const check = defineCheck({
       const file = problem.file;
       if (problem.kind === 'missing') report('missing', { file }, { file }, { evidence: { file } });
       else {
-        const messageId = problem.kind === 'unreadable' ? 'unreadable' : 'not-a-certificate';
-        report(messageId, { file, problem: problem.problem }, problem.location, { evidence: { file, problem: problem.problem } });
+        const data = { file, problem: problem.problem };
+        const options = { evidence: { file, problem: problem.problem } };
+        if (problem.kind === 'unreadable') report('unreadable', data, problem.location, options);
+        else report('not-a-certificate', notACertificate('unusable', data), problem.location, options);
       }
       return;
     }
@@ -158,7 +173,8 @@ export const check = defineCheck({
     if (!ca) {
       // The probe keeps a file without a certificate 'ok' only when it holds a key (reported above).
       if (!content.containsPrivateKey) {
-        report('not-a-certificate', { file, problem: 'holds no certificate' }, location, ruleBroken({ pemLabels: content.pemLabels }));
+        const data = { file, problem: 'holds no certificate' };
+        report('not-a-certificate', notACertificate('noCertificate', data), location, ruleBroken({ pemLabels: content.pemLabels }));
       }
       return;
     }

@@ -7,18 +7,30 @@
 // this CA not among the active ones: the handshake fails with "unknown certificate authority";
 // two active already: the limit for rotation is reached.
 
-import { defineCheck } from '../../src/core/check.js';
+import { defineCheck, fillTemplate } from '../../src/core/check.js';
 import { formatKeyId, issuance, issuedBy } from '../../src/pki/issuance.js';
 import { usableCertificate } from '../../src/pki/tls-inputs.js';
 
+const ID = 'ca-registration';
 const ARCHIVED_OR_EXPIRED = 'registered but archived or expired';
 const NOT_LISTED = "not among the tunnel's certificates";
 /** The request body of the registration call, shown in a fix (braces are not a placeholder there). */
 const REGISTER_BODY = '{"ca_certificate_pem": ...}';
-const AT_LIMIT = 'Two CA certificates are active already (the limit, for rotation): archive the one no longer used first. ';
+/** no-active-certificate's cause: this CA was registered once and is no longer active, or none ever was. */
+const NO_ACTIVE = {
+  lapsed: '{ca} was registered but is no longer active ({when}); the tunnel has no active CA certificate.',
+  never: 'The tunnel has no active CA certificate at all.',
+};
+/** registered's fix: renew before the date the API gives, if it gives one. */
+const RENEWAL = { dated: 'It expires {expiresAt}: register its successor before then.', undated: 'Nothing to do.' };
+/** ca-not-registered's fix: register it beside the active one, or archive one first when two are active. */
+const REGISTER = {
+  atLimit: 'Two CA certificates are active already (the limit, for rotation): archive the one no longer used, then register {ca}.',
+  beside: 'Register {ca} for tunnel {tunnelId}; keep the old one active until the proxy serves the new certificate.',
+};
 
 export const check = defineCheck({
-  id: 'ca-registration',
+  id: ID,
   requires: ['serverCert', 'caCert'],
   uses: ['live.caRegistration'],
   messages: {
@@ -69,7 +81,7 @@ export const check = defineCheck({
       severity: 'error',
       meaning: 'The tunnel has no active CA certificate ("Needs certificate").',
       symptom: 'The tunnel shows "Needs certificate", gets no traffic and is missing from the MCP server picker.',
-      cause: 'The tunnel has no active CA certificate{history}.',
+      cause: '{history}',
       fix: 'Register {ca} for tunnel {tunnelId} (console, or POST /v1/tunnels/{tunnelId}/certificates with {body}).',
     },
     'ca-not-registered': {
@@ -77,7 +89,7 @@ export const check = defineCheck({
       meaning: "data/ca.crt is not among the tunnel's active CA certificates.",
       symptom: 'The proxy logs "tls handshake failed ... unknown certificate authority".',
       cause: '{ca} (fingerprint {caFingerprint256}) is {registration}; the {activeOnes} to another CA.',
-      fix: '{atLimit}Register {ca} for tunnel {tunnelId}; keep the old one active until the proxy serves the new certificate.',
+      fix: '{register}',
     },
     'two-active': {
       severity: 'warn',
@@ -93,7 +105,7 @@ export const check = defineCheck({
       meaning: 'data/ca.crt is registered and active for the tunnel (info).',
       symptom: '{ca} is registered and active for tunnel {tunnelId}.',
       cause: 'Its fingerprint matches the active certificate{id}.',
-      fix: 'It expires {expiresAt}: register its successor before then.',
+      fix: '{renewal}',
     },
   },
   run(facts, report) {
@@ -150,15 +162,16 @@ export const check = defineCheck({
     const registration = { ca: caPath, tunnelId: api.tunnelId, caFingerprint256: fingerprint };
     if (active.length === 0) {
       const when = mine?.archivedAt ? `archived ${mine.archivedAt}` : `expired ${mine?.expiresAt}`;
-      const history = mine ? `: ${caPath} was registered but is no longer active (${when})` : ' at all';
+      const history = fillTemplate(mine ? NO_ACTIVE.lapsed : NO_ACTIVE.never, { ca: caPath, when }, ID);
       report('no-active-certificate', { ...registration, history, body: REGISTER_BODY }, null, listed);
     } else if (!mine || !mine.active) {
       const activeOnes = active.length === 1 ? '1 active one belongs' : `${active.length} active ones belong`;
-      const data = { ...registration, registration: mine ? ARCHIVED_OR_EXPIRED : NOT_LISTED, activeOnes, atLimit: active.length >= 2 ? AT_LIMIT : '' };
+      const register = fillTemplate(active.length >= 2 ? REGISTER.atLimit : REGISTER.beside, registration, ID);
+      const data = { ...registration, registration: mine ? ARCHIVED_OR_EXPIRED : NOT_LISTED, activeOnes, register };
       report('ca-not-registered', data, null, listed);
     } else {
-      const expiresAt = mine.expiresAt ?? 'on a date the API did not give';
-      report('registered', { ...registration, id: mine.id ? ` ${mine.id}` : '', expiresAt }, null, listed);
+      const renewal = fillTemplate(mine.expiresAt ? RENEWAL.dated : RENEWAL.undated, { expiresAt: mine.expiresAt }, ID);
+      report('registered', { ...registration, id: mine.id ? ` ${mine.id}` : '', renewal }, null, listed);
       if (active.length >= 2) report('two-active', {}, null, listed);
     }
   },

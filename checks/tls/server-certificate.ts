@@ -4,7 +4,8 @@
 // names certificate-san's, its dates certificate-expiry's. Owns the file's own problems.
 
 import { dirname, join } from 'node:path';
-import { defineCheck } from '../../src/core/check.js';
+import { catalogEntry } from '../../src/catalog/catalog.js';
+import { defineCheck, fillTemplate } from '../../src/core/check.js';
 import type { Facts } from '../../src/core/facts.js';
 import { effectiveTunnelDomain } from '../../src/model/deployment-view.js';
 import { formatKeyId, issuance, issuedBy } from '../../src/pki/issuance.js';
@@ -13,6 +14,7 @@ import { describeKeyShort } from '../../src/pki/public-key.js';
 import { strengthProblems } from '../../src/pki/strength.js';
 import { displayPath, firstCertificate, MISSING_FILE, ownFileProblem, UNUSABLE_FILE } from '../../src/pki/tls-inputs.js';
 
+const ID = 'server-certificate';
 /** The recipe's re-issue commands; ca.key, tls.key and tls.ext sit beside the files they go with. */
 const REISSUE =
   "Re-issue {file} directly from {ca} with the recipe's {ext} (authorityKeyIdentifier=keyid, subjectAltName=DNS:*.{domain}, " +
@@ -21,6 +23,11 @@ const REISSUE =
   '-CAcreateserial -days 90 -sha256 -extfile {ext} -out {file}; then restart the proxy.';
 /** A warning must not read like a failure that happened. */
 const MAY_BE_REFUSED = 'The proxy may work, but the platform may refuse or mis-verify what it serves.';
+/** not-a-certificate reads differently for a file that cannot be used and for one that holds only a key. */
+const NOT_A_CERTIFICATE = {
+  unusable: { symptom: UNUSABLE_FILE.symptom, fix: 'Replace {file} with the PEM tls.crt written by the setup.' },
+  noCertificate: { symptom: catalogEntry(ID).symptom, fix: 'Put the server certificate (PEM) in {file} and the key in tls.key.' },
+};
 const NO_CERTIFICATE = 'holds no certificate';
 const ONLY_KEY = 'holds no certificate, only private-key material (are tls.crt and tls.key swapped?)';
 const SELF_SIGNED = ', self-signed';
@@ -38,8 +45,13 @@ function reissue(facts: Readonly<Facts>, file: string) {
   };
 }
 
+function notACertificate(which: keyof typeof NOT_A_CERTIFICATE, data: { file: string; problem: string }) {
+  const words = NOT_A_CERTIFICATE[which];
+  return { ...data, symptom: fillTemplate(words.symptom, data, ID), fix: fillTemplate(words.fix, data, ID) };
+}
+
 export const check = defineCheck({
-  id: 'server-certificate',
+  id: ID,
   // Not required: a missing tls.crt is this check's failure to report (on Compose).
   requires: [],
   uses: ['serverCert', 'caCert', 'helmValues', 'assignedDomain', 'proxyConfig', 'compose', 'dotenv'],
@@ -59,8 +71,9 @@ export const check = defineCheck({
     'not-a-certificate': {
       severity: 'error',
       meaning: 'tls.crt does not hold a certificate that parses.',
-      ...UNUSABLE_FILE,
-      fix: 'Replace {file} with the PEM tls.crt written by the setup.',
+      symptom: '{symptom}',
+      cause: UNUSABLE_FILE.cause,
+      fix: '{fix}',
     },
     'not-pem': {
       severity: 'error',
@@ -178,8 +191,10 @@ export const check = defineCheck({
       const file = problem.file;
       if (problem.kind === 'missing') report('missing', { file }, { file }, { evidence: { file } });
       else {
-        const messageId = problem.kind === 'unreadable' ? 'unreadable' : 'not-a-certificate';
-        report(messageId, { file, problem: problem.problem }, problem.location, { evidence: { file, problem: problem.problem } });
+        const data = { file, problem: problem.problem };
+        const options = { evidence: { file, problem: problem.problem } };
+        if (problem.kind === 'unreadable') report('unreadable', data, problem.location, options);
+        else report('not-a-certificate', notACertificate('unusable', data), problem.location, options);
       }
       return;
     }
@@ -195,8 +210,8 @@ export const check = defineCheck({
 
     const cert = content.certificates[0];
     if (!cert) {
-      const problem = content.containsPrivateKey ? ONLY_KEY : NO_CERTIFICATE;
-      report('not-a-certificate', { file, problem }, location, counted({ pemLabels: content.pemLabels }));
+      const data = { file, problem: content.containsPrivateKey ? ONLY_KEY : NO_CERTIFICATE };
+      report('not-a-certificate', notACertificate('noCertificate', data), location, counted({ pemLabels: content.pemLabels }));
       return;
     }
     if (content.encoding === 'der') report('not-pem', { file }, location, counted());

@@ -34,8 +34,8 @@ testCheck(check, {
       status: 'fail',
       messageIds: ['not-issued-by-ca'],
       assert: (f) => {
-        expect(f[0].evidence).toMatchObject({ issuer: 'CN=MCP Tunnel CA', caSubject: 'CN=Another MCP Tunnel CA' });
-        expect(f[0].cause).toContain('data/ca.crt');
+        expect(f[0]?.evidence).toMatchObject({ issuer: 'CN=MCP Tunnel CA', caSubject: 'CN=Another MCP Tunnel CA' });
+        expect(f[0]?.cause).toContain('data/ca.crt');
       },
     },
     {
@@ -43,7 +43,7 @@ testCheck(check, {
       facts: mixedFacts({ ca: regenerated, cert: healthy, key: healthy }),
       status: 'fail',
       messageIds: ['signature-mismatch'],
-      assert: (f) => expect(f[0].evidence?.keyIdentifiersMatch).toBe(false),
+      assert: (f) => expect(f[0]?.evidence?.keyIdentifiersMatch).toBe(false),
     },
     {
       name: 'a leaf from an intermediate that is not in the file',
