@@ -38,7 +38,9 @@ export const check = defineCheck({
       severity: 'error',
       meaning: 'data/ca.crt does not exist.',
       ...MISSING_FILE,
-      fix: 'Run the setup (docker compose --profile setup run --rm setup), or put ca.crt in {file} (the CA that signed tls.crt).',
+      fix:
+        'Run the setup (docker compose --profile setup run --rm setup), or put ca.crt in {file} (the CA that signed ' +
+        'tls.crt).',
     },
     unreadable: {
       severity: 'error',
@@ -74,7 +76,9 @@ export const check = defineCheck({
     'private-key-material': {
       severity: 'error',
       meaning: 'The CA file holds private key material: it must never be uploaded.',
-      cause: '{file} holds private-key material; the console refuses it, and ca.crt is the one file meant to leave the host.',
+      cause:
+        '{file} holds private-key material; the console refuses it, and ca.crt is the one file meant to leave the ' +
+        'host.',
       fix:
         'Remove the PRIVATE KEY block from {file} (keep the key in ca.key, readable only by you) and consider the CA key ' +
         'exposed if the file was shared.',

@@ -25,7 +25,9 @@ const NO_ACTIVE = {
 const RENEWAL = { dated: 'It expires {expiresAt}: register its successor before then.', undated: 'Nothing to do.' };
 /** ca-not-registered's fix: register it beside the active one, or archive one first when two are active. */
 const REGISTER = {
-  atLimit: 'Two CA certificates are active already (the limit, for rotation): archive the one no longer used, then register {ca}.',
+  atLimit:
+    'Two CA certificates are active already (the limit, for rotation): archive the one no longer used, then register ' +
+    '{ca}.',
   beside: 'Register {ca} for tunnel {tunnelId}; keep the old one active until the proxy serves the new certificate.',
 };
 
@@ -39,7 +41,9 @@ export const check = defineCheck({
       meaning: 'tls.crt was issued by data/ca.crt (info).',
       symptom: '{certificate} was issued by {ca} ({caSubject}).',
       cause: 'The issuer name and the signature match the CA certificate.',
-      fix: 'Register {ca} for the tunnel if it is not yet; the platform compares its SHA-256 fingerprint {caFingerprint256}.',
+      fix:
+        'Register {ca} for the tunnel if it is not yet; the platform compares its SHA-256 fingerprint ' +
+        '{caFingerprint256}.',
     },
     'chains-through-intermediate': {
       severity: 'info',
@@ -54,7 +58,9 @@ export const check = defineCheck({
       cause:
         '{certificate} names "{issuer}" as its issuer, like {ca}, but its signature does not verify with {ca}\'s key: ' +
         'the CA was re-created after {certificate} was issued, or the files come from two setups.',
-      fix: 'Re-issue {certificate} from the CA in {ca} (and its ca.key), or put back the ca.crt that signed it; then register that CA.',
+      fix:
+        'Re-issue {certificate} from the CA in {ca} (and its ca.key), or put back the ca.crt that signed it; then ' +
+        'register that CA.',
     },
     'not-issued-by-ca': {
       severity: 'error',
@@ -67,7 +73,9 @@ export const check = defineCheck({
       meaning: 'Whether the CA is registered was not asked of the API (info).',
       symptom: 'Whether this CA is registered and active for the tunnel was not asked of the API.',
       cause: 'Not queried: {why}. The API is asked only with a key from ANTHROPIC_API_KEY or --api-key-file.',
-      fix: "Compare the fingerprint {caFingerprint256} with the tunnel's active certificates in the console, or run again with an API key.",
+      fix:
+        "Compare the fingerprint {caFingerprint256} with the tunnel's active certificates in the console, or run " +
+        "again with an API key.",
     },
     'registration-query-failed': {
       severity: 'warn',

@@ -15,7 +15,9 @@ const BY_FILE: Record<CertificateFile, { expired: string; notYetValid: string; r
   caCert: {
     expired: 'The console refuses {file}, and certificates it issued no longer verify.',
     notYetValid: 'The console refuses {file}, and certificates it issued do not verify yet.',
-    renew: 'Make a new CA, register it next to the old one (two may be active), re-issue tls.crt from it, then archive the old CA.',
+    renew:
+      'Make a new CA, register it next to the old one (two may be active), re-issue tls.crt from it, then archive ' +
+      'the old CA.',
     renewalMissed: '',
   },
   serverCert: {
@@ -48,13 +50,17 @@ export const check = defineCheck({
       cause:
         "{file} is valid only from {notBefore} (in {daysAhead} day(s)): it was issued with a future start, or this machine's " +
         'clock is behind (now {now}).',
-      fix: 'Check the clock of the machine that issued it and of this one (timedatectl); re-issue {file} with a start date in the past.',
+      fix:
+        'Check the clock of the machine that issued it and of this one (timedatectl); re-issue {file} with a start ' +
+        'date in the past.',
     },
     'renewal-due': {
       severity: 'warn',
       meaning: 'A certificate is inside its 30-day renewal window.',
       symptom: '{file} still works, but expires in {daysLeft} day(s).',
-      cause: '{file} expires on {notAfter}, in {daysLeft} day(s): inside the {renewalDays}-day renewal window{renewalMissed}.',
+      cause:
+        '{file} expires on {notAfter}, in {daysLeft} day(s): inside the {renewalDays}-day renewal ' +
+        'window{renewalMissed}.',
       fix: '{renew}',
     },
     'days-left': {

@@ -72,7 +72,9 @@ export const check = defineCheck({
     'domain-disagreement': {
       severity: 'error',
       meaning: 'tunnel_domain and the certificate name different domains, and which is right is unknown.',
-      symptom: '{key} says "{domain}", {file} was made for "{certificateDomain}": one of them is wrong, and requests fail either way.',
+      symptom:
+        '{key} says "{domain}", {file} was made for "{certificateDomain}": one of them is wrong, and requests fail ' +
+        'either way.',
       cause:
         "The tunnel's assigned domain is unknown (no data/tunnel-domain, no --tunnel-domain), so which one is right cannot be " +
         'told. If it is {certificateDomain}, {key} is wrong and the proxy answers "no route for host"; if it is {domain}, the ' +
@@ -85,15 +87,21 @@ export const check = defineCheck({
     'covers-configured-domain': {
       severity: 'info',
       meaning: 'The certificate matches tunnel_domain, which differs from the assigned domain (info).',
-      symptom: '{file} covers routes {routes} under tunnel_domain {configuredDomain}, not under the assigned domain {domain}.',
-      cause: 'tunnel_domain and the assigned domain differ (reported by tunnel-domain); the certificate matches tunnel_domain.',
+      symptom:
+        '{file} covers routes {routes} under tunnel_domain {configuredDomain}, not under the assigned domain ' +
+        '{domain}.',
+      cause:
+        'tunnel_domain and the assigned domain differ (reported by tunnel-domain); the certificate matches ' +
+        'tunnel_domain.',
       fix: 'Once the domain is settled: if it is {domain}, re-issue {file} with subjectAltName=DNS:*.{domain}.',
     },
     'routes-off-domain': {
       severity: 'info',
       meaning: 'Routes outside the tunnel domain were not judged (info).',
       symptom: 'Routes {routes} were not judged.',
-      cause: 'They are not under the tunnel domain {domain}, so the platform never sends their hostnames (reported by tunnel-domain).',
+      cause:
+        'They are not under the tunnel domain {domain}, so the platform never sends their hostnames (reported by ' +
+        'tunnel-domain).',
       fix: 'Fix the route keys first.',
     },
     'routes-not-judged': {

@@ -25,18 +25,24 @@ export const check = defineCheck({
       severity: 'error',
       meaning: "The certificate served does not name the route's hostname.",
       cause: 'The certificate served for {hostname} does not name it ({detail}).',
-      fix: "Reissue the server certificate with SAN DNS:*.<tunnel-domain> (the setup tool's recipe) and restart the proxy or wait for the reload.",
+      fix:
+        "Reissue the server certificate with SAN DNS:*.<tunnel-domain> (the setup tool's recipe) and restart the " +
+        "proxy or wait for the reload.",
     },
     expired: {
       severity: 'error',
       meaning: 'The certificate served has expired.',
       cause: 'The certificate served for {hostname} has expired ({detail}).',
-      fix: 'Renew the server certificate (re-run the setup job, or the renewal cron) and let the proxy reload tls.cert_file.',
+      fix:
+        'Renew the server certificate (re-run the setup job, or the renewal cron) and let the proxy reload ' +
+        'tls.cert_file.',
     },
     'not-yet-valid': {
       severity: 'error',
       meaning: 'The certificate served is not valid yet.',
-      cause: 'The certificate served for {hostname} is not valid yet ({detail}): the clock that issued it is ahead, or it was dated in the future.',
+      cause:
+        'The certificate served for {hostname} is not valid yet ({detail}): the clock that issued it is ahead, or it ' +
+        'was dated in the future.',
       fix: 'Reissue the certificate with a start date in the past and check the clocks.',
     },
     'wrong-key-usage': {

@@ -55,7 +55,9 @@ export const check = defineCheck({
     'no-answer': {
       severity: 'error',
       meaning: 'The listener accepted the connection but never answered the upgrade.',
-      cause: '{url} accepted the connection but never answered the WebSocket upgrade: a stalled process or a middlebox holding the connection.{guessed}',
+      cause:
+        '{url} accepted the connection but never answered the WebSocket upgrade: a stalled process or a middlebox ' +
+        'holding the connection.{guessed}',
       fix: 'Check that the proxy is healthy (docker compose logs <proxy>) and that nothing sits between it and the doctor.' + NOTE,
     },
     closed: {

@@ -58,7 +58,9 @@ export const check = defineCheck({
       meaning: 'tls.key is encrypted; the proxy has no passphrase.',
       symptom: 'The proxy exits at start: it cannot load an encrypted key.',
       cause: '{file} is encrypted ({labels}); the proxy has no passphrase to open it.',
-      fix: 'Write it unencrypted: openssl pkey -in {file} -out {file}.plain (enter the passphrase), then mv {file}.plain {file} and chmod 644 {file}.',
+      fix:
+        'Write it unencrypted: openssl pkey -in {file} -out {file}.plain (enter the passphrase), then mv ' +
+        '{file}.plain {file} and chmod 644 {file}.',
     },
     unparsable: {
       severity: 'error',
@@ -78,7 +80,9 @@ export const check = defineCheck({
       severity: 'error',
       meaning: "The proxy's user (UID 65532) cannot read tls.key: mode and owner.",
       symptom: 'The proxy exits with "open /data/tls.key: permission denied".',
-      cause: '{file} has mode {mode} and owner {uid}:{gid}; the proxy runs as UID {proxyUid} ({proxyUser}), which may not read it.',
+      cause:
+        '{file} has mode {mode} and owner {uid}:{gid}; the proxy runs as UID {proxyUid} ({proxyUser}), which may not ' +
+        'read it.',
       fix:
         "chmod 644 {file} (the vendor's setup), or keep the key private to the proxy's user: " +
         'chown {proxyUid}:{proxyGid} {file} && chmod 600 {file}; then restart the proxy.',
@@ -87,8 +91,12 @@ export const check = defineCheck({
       severity: 'error',
       meaning: 'tls.key is not the key of tls.crt.',
       symptom: 'The proxy exits while loading the key pair ("private key does not match public key").',
-      cause: '{file} ({key}) is not the key of {certificate} ({certificateKey}): one of them was replaced without the other.',
-      fix: 'Re-issue {certificate} for this key (openssl req -new -key {file} ...), or put back the key it was issued for.',
+      cause:
+        '{file} ({key}) is not the key of {certificate} ({certificateKey}): one of them was replaced without the ' +
+        'other.',
+      fix:
+        'Re-issue {certificate} for this key (openssl req -new -key {file} ...), or put back the key it was issued ' +
+        'for.',
     },
     'match-not-checked': {
       severity: 'info',

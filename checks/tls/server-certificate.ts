@@ -99,13 +99,17 @@ export const check = defineCheck({
       severity: 'warn',
       meaning: 'tls.crt holds more certificates than the leaf.',
       symptom: MAY_BE_REFUSED,
-      cause: '{file} holds {count} certificates; the proxy serves them all as a chain, while the platform wants only the server certificate.',
+      cause:
+        '{file} holds {count} certificates; the proxy serves them all as a chain, while the platform wants only the ' +
+        'server certificate.',
       fix: 'Keep only the first certificate in {file}.',
     },
     'ca-as-server-certificate': {
       severity: 'error',
       meaning: 'tls.crt holds a CA certificate, not a server certificate.',
-      cause: 'The first certificate in {file} is a CA certificate ("{subject}"{selfSigned}); the proxy must serve a leaf certificate.',
+      cause:
+        'The first certificate in {file} is a CA certificate ("{subject}"{selfSigned}); the proxy must serve a leaf ' +
+        'certificate.',
       fix: REISSUE,
     },
     'issued-by-intermediate': {
@@ -134,7 +138,9 @@ export const check = defineCheck({
     'authority-key-id-mismatch': {
       severity: 'error',
       meaning: "The AuthorityKeyIdentifier is not the CA's SubjectKeyIdentifier.",
-      cause: "AuthorityKeyIdentifier {authorityKeyId} is not the CA's SubjectKeyIdentifier {caSubjectKeyId}, although the CA signed it.",
+      cause:
+        "AuthorityKeyIdentifier {authorityKeyId} is not the CA's SubjectKeyIdentifier {caSubjectKeyId}, although the " +
+        "CA signed it.",
       fix: REISSUE,
     },
     'no-server-auth': {

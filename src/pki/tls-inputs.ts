@@ -18,7 +18,7 @@ interface FileRole {
   secretKey: string;
 }
 
-export const TLS_FILES: Record<TlsFile, FileRole> = {
+const TLS_FILES: Record<TlsFile, FileRole> = {
   caCert: { name: 'ca.crt', owner: 'ca-certificate', flag: '--ca', secretKey: 'ca\\.crt' },
   serverCert: { name: 'tls.crt', owner: 'server-certificate', flag: '--cert', secretKey: 'tls\\.crt' },
   privateKey: { name: 'tls.key', owner: 'private-key', flag: '--key', secretKey: 'tls\\.key' },
@@ -67,7 +67,7 @@ export function usableCertificate(facts: Readonly<Facts>, file: CertificateFile)
 }
 
 /** The Helm hint: export the file from its Secret and name it with the flag. */
-export function secretExportHint(facts: Readonly<Facts>, file: TlsFile): string {
+function secretExportHint(facts: Readonly<Facts>, file: TlsFile): string {
   const role = TLS_FILES[file];
   const values = facts.helmValues?.state === 'ok' ? facts.helmValues.value.data : undefined;
   const external = isRecord(values) && isRecord(values.external) ? values.external : undefined;
