@@ -3,14 +3,14 @@
 // routes yet, the names must cover the tunnel domain's subdomains. The common name is ignored,
 // as the platform ignores it.
 
-import { finding, judge, skip, type LegacyCheck, type Outcome } from '../../src/core/check.js';
+import { defineCheck } from '../../src/core/check.js';
 import type { CertificateFacts, Facts } from '../../src/core/facts.js';
-import type { Finding, Location } from '../../src/core/types.js';
+import type { Location } from '../../src/core/types.js';
 import { configKeyName, effectiveTunnelDomain, locate, proxyConfigModel, routeHostnames, whyUnusable } from '../../src/model/deployment-view.js';
 import { coveringName, wildcardProblem } from '../../src/pki/dns-name.js';
-import { displayPath, firstCertificate, unusableReason } from '../../src/pki/tls-inputs.js';
+import { displayPath, usableCertificate } from '../../src/pki/tls-inputs.js';
 
-const ID = 'certificate-san';
+const REISSUE = "Re-issue {file} with subjectAltName=DNS:*.{domain} (the domain on the tunnel's detail page), then restart the proxy.";
 
 /** Why the names miss `host`, in words: no names at all, a wildcard one level off, or simply other names. */
 function whyNotCovered(cert: CertificateFacts, host: string): string {
@@ -44,110 +44,177 @@ function certificateDomain(cert: CertificateFacts, domain: string, keys: readonl
   return null;
 }
 
-function run(facts: Readonly<Facts>): Outcome {
-  const whyNot = unusableReason(facts, 'serverCert');
-  if (whyNot) return skip(whyNot);
-  const config = facts.proxyConfig;
-  if (config && config.state !== 'ok') return skip(`${whyUnusable(config, 'the proxy config')}, so its routes cannot be told`);
-  const shape = proxyConfigModel(facts)?.routesShape;
-  if (config && shape !== 'map' && shape !== 'missing') {
-    return skip('routes is not a map (reported by proxy-config), so the route hostnames cannot be told');
-  }
-  const cert = firstCertificate(facts.serverCert)!;
-  const path = displayPath(facts, facts.serverCert!.path);
-  const effective = effectiveTunnelDomain(facts);
-  const domain = effective?.value ?? null;
-  const routes = routeHostnames(facts);
-  const named = routes.filter((r): r is { key: string; hostname: string } => r.hostname !== null);
-  // A full-hostname key outside the tunnel domain never receives a request (no handshake is made
-  // for it): tunnel-domain reports that key, so it is not held against the certificate here.
-  const offDomain = domain ? named.filter((r) => r.hostname !== domain && !r.hostname.endsWith(`.${domain}`)) : [];
-  const known = named.filter((r) => !offDomain.includes(r));
-  const evidence = { file: path, san: cert.sanDns, tunnelDomain: domain };
-  const fix = `Re-issue ${path} with subjectAltName=DNS:*.${domain ?? '<tunnel-domain>'} (the domain on the tunnel's detail page), then restart the proxy.`;
-  const out: Finding[] = [];
-
-  if (offDomain.length > 0) {
-    out.push(finding(ID, { messageId: 'routes-off-domain', severity: 'info', symptom: `Routes ${offDomain.map((r) => r.key).join(', ')} were not judged.`, cause: `They are not under the tunnel domain ${domain}, so the platform never sends their hostnames (reported by tunnel-domain).`, fix: 'Fix the route keys first.', evidence: { routes: offDomain.map((r) => r.key) } }));
-  }
-  if (known.length === 0) {
-    if (!domain) {
-      return skip(routes.length > 0
-        ? `the tunnel domain is unknown, so the hostnames of routes ${routes.map((r) => r.key).join(', ')} cannot be told (set tunnel_domain, write data/tunnel-domain or pass --tunnel-domain)`
-        : 'the tunnel domain is unknown and there are no routes (set tunnel_domain, write data/tunnel-domain or pass --tunnel-domain)');
+export const check = defineCheck({
+  id: 'certificate-san',
+  requires: ['serverCert'],
+  uses: ['proxyConfig', 'assignedDomain', 'compose', 'dotenv', 'helmValues'],
+  messages: {
+    'route-not-covered': {
+      severity: 'error',
+      meaning: "The certificate's DNS names do not cover a route's <route>.<tunnel-domain>.",
+      symptom: 'Requests for route "{route}" ({hostname}) fail: the proxy logs "tls handshake failed ... bad certificate".',
+      cause: '{file} does not cover {hostname}: {why}.',
+      fix: REISSUE,
+    },
+    'domain-not-covered': {
+      severity: 'error',
+      meaning: 'No DNS name covers <route>.<tunnel-domain> (no routes yet).',
+      cause: 'No name covers <route>.{domain}: {why}.',
+      fix: REISSUE,
+    },
+    'no-wildcard': {
+      severity: 'warn',
+      meaning: 'Only some names under the domain are covered: routes added later will fail.',
+      symptom: 'Routes added later will fail the handshake with "bad certificate".',
+      cause: 'The certificate names only {names} under {domain}; any other route name will fail the handshake.',
+      fix: REISSUE,
+    },
+    'domain-disagreement': {
+      severity: 'error',
+      meaning: 'tunnel_domain and the certificate name different domains, and which is right is unknown.',
+      symptom:
+        '{key} says "{domain}", {file} was made for "{certificateDomain}": one of them is wrong, and requests fail ' +
+        'either way.',
+      cause:
+        "The tunnel's assigned domain is unknown (no data/tunnel-domain, no --tunnel-domain), so which one is right cannot be " +
+        'told. If it is {certificateDomain}, {key} is wrong and the proxy answers "no route for host"; if it is {domain}, the ' +
+        'certificate is wrong and handshakes fail with "bad certificate".',
+      fix:
+        "Look up the domain on the tunnel's detail page and run again with --tunnel-domain <it>. If it is {certificateDomain}: " +
+        'set {key}: {certificateDomain}, then restart the proxy. If it is {domain}: re-issue {file} with ' +
+        'subjectAltName=DNS:*.{domain}, then restart the proxy.',
+    },
+    'covers-configured-domain': {
+      severity: 'info',
+      meaning: 'The certificate matches tunnel_domain, which differs from the assigned domain (info).',
+      symptom:
+        '{file} covers routes {routes} under tunnel_domain {configuredDomain}, not under the assigned domain ' +
+        '{domain}.',
+      cause:
+        'tunnel_domain and the assigned domain differ (reported by tunnel-domain); the certificate matches ' +
+        'tunnel_domain.',
+      fix: 'Once the domain is settled: if it is {domain}, re-issue {file} with subjectAltName=DNS:*.{domain}.',
+    },
+    'routes-off-domain': {
+      severity: 'info',
+      meaning: 'Routes outside the tunnel domain were not judged (info).',
+      symptom: 'Routes {routes} were not judged.',
+      cause:
+        'They are not under the tunnel domain {domain}, so the platform never sends their hostnames (reported by ' +
+        'tunnel-domain).',
+      fix: 'Fix the route keys first.',
+    },
+    'routes-not-judged': {
+      severity: 'info',
+      meaning: 'Bare route names were not judged: the tunnel domain is unknown (info).',
+      symptom: 'Routes {routes} were not judged.',
+      cause: 'They are bare names and the tunnel domain is unknown.',
+      fix: 'Set tunnel_domain, write data/tunnel-domain or pass --tunnel-domain.',
+    },
+    'domain-covered': {
+      severity: 'info',
+      meaning: 'A wildcard covers every <route>.<tunnel-domain> (info).',
+      symptom: '{covering} covers every <route>.{domain}.',
+      cause: 'No routes are configured yet; the wildcard covers any route.',
+      fix: 'Nothing to do.',
+    },
+    'routes-covered': {
+      severity: 'info',
+      meaning: 'The certificate covers every route hostname (info).',
+      symptom: '{file} covers every route hostname.',
+      cause: 'Each <route>.<tunnel-domain> matches a DNS name of the certificate.',
+      fix: 'Nothing to do.',
+    },
+  },
+  run(facts, report) {
+    const config = facts.proxyConfig;
+    const usable = usableCertificate(facts, 'serverCert');
+    if ('unusable' in usable) return report.skip(usable.unusable);
+    if (config && config.state !== 'ok') return report.skip(`${whyUnusable(config, 'the proxy config')}, so its routes cannot be told`);
+    const shape = proxyConfigModel(facts)?.routesShape;
+    if (config && shape !== 'map' && shape !== 'missing') {
+      return report.skip('routes is not a map (reported by proxy-config), so the route hostnames cannot be told');
     }
-    // No routes yet: any future route is <name>.<domain>; a sample label stands for them.
-    const notChecked = config ? [] : [`the routes (no proxy config was found): the names were judged for any <route>.${domain}`];
-    const covering = coveringName(cert.sanDns, `route.${domain}`);
-    if (covering) {
-      out.push(finding(ID, { messageId: 'domain-covered', severity: 'info', symptom: `${covering} covers every <route>.${domain}.`, cause: 'No routes are configured yet; the wildcard covers any route.', fix: 'Nothing to do.', evidence }));
-    } else {
+    const { certificate: cert, path: file } = usable;
+    const effective = effectiveTunnelDomain(facts);
+    const domain = effective?.value ?? null;
+    const routes = routeHostnames(facts);
+    const named = routes.filter((r): r is { key: string; hostname: string } => r.hostname !== null);
+    // A full-hostname key outside the tunnel domain never receives a request (no handshake is made
+    // for it): tunnel-domain reports that key, so it is not held against the certificate here.
+    const offDomain = domain ? named.filter((r) => r.hostname !== domain && !r.hostname.endsWith(`.${domain}`)) : [];
+    const known = named.filter((r) => !offDomain.includes(r));
+    const evidence = { file, san: cert.sanDns, tunnelDomain: domain };
+    const texts = { file, domain: domain ?? '<tunnel-domain>' };
+
+    if (offDomain.length > 0) {
+      const keys = offDomain.map((r) => r.key);
+      report('routes-off-domain', { routes: keys.join(', '), domain }, null, { evidence: { routes: keys } });
+    }
+    if (known.length === 0) {
+      if (!domain) {
+        return report.skip(routes.length > 0
+          ? `the tunnel domain is unknown, so the hostnames of routes ${routes.map((r) => r.key).join(', ')} cannot be told (set tunnel_domain, write data/tunnel-domain or pass --tunnel-domain)`
+          : 'the tunnel domain is unknown and there are no routes (set tunnel_domain, write data/tunnel-domain or pass --tunnel-domain)');
+      }
+      // No routes yet: any future route is <name>.<domain>; a sample label stands for them.
+      if (!config) report.notChecked(`the routes (no proxy config was found): the names were judged for any <route>.${domain}`);
+      const covering = coveringName(cert.sanDns, `route.${domain}`);
       const under = cert.sanDns.filter((n) => n.toLowerCase().endsWith(`.${domain}`) && !n.includes('*'));
-      out.push(under.length > 0
-        ? finding(ID, { messageId: 'no-wildcard', severity: 'warn', symptom: 'Routes added later will fail the handshake with "bad certificate".', cause: `The certificate names only ${under.join(', ')} under ${domain}; any other route name will fail the handshake.`, fix, evidence })
-        : finding(ID, { messageId: 'domain-not-covered', cause: `No name covers <route>.${domain}: ${whyNotCovered(cert, `route.${domain}`).split(`route.${domain}`).join(`<route>.${domain}`)}.`, fix, evidence, location: { file: path } }));
+      if (covering) report('domain-covered', { covering, domain }, null, { evidence });
+      else if (under.length > 0) report('no-wildcard', { ...texts, names: under.join(', ') }, null, { evidence });
+      else {
+        const why = whyNotCovered(cert, `route.${domain}`).split(`route.${domain}`).join(`<route>.${domain}`);
+        report('domain-not-covered', { ...texts, why }, { file }, { evidence });
+      }
+      return;
     }
-    return judge(out, notChecked);
-  }
 
-  // The domain came from tunnel_domain alone (the assigned domain is unknown): when the certificate
-  // was made for another domain, either may be the wrong one, so neither is blamed.
-  const bareKeys = known.filter((r) => !r.key.includes('.')).map((r) => r.key);
-  const uncovered = known.filter((r) => !coveringName(cert.sanDns, r.hostname));
-  const certDomain = effective?.source === 'config' && uncovered.length > 0 ? certificateDomain(cert, effective.value, bareKeys) : null;
-  if (certDomain) {
-    const tdKey = configKeyName(facts, 'tunnel_domain');
-    const tdLoc = locate(facts.proxyConfig, 'tunnel_domain');
-    out.push(finding(ID, {
-      messageId: 'domain-disagreement',
-      symptom: `${tdKey} says "${domain}", ${path} was made for "${certDomain}": one of them is wrong, and requests fail either way.`,
-      cause: `The tunnel's assigned domain is unknown (no data/tunnel-domain, no --tunnel-domain), so which one is right cannot be told. If it is ${certDomain}, ${tdKey} is wrong and the proxy answers "no route for host"; if it is ${domain}, the certificate is wrong and handshakes fail with "bad certificate".`,
-      fix: `Look up the domain on the tunnel's detail page and run again with --tunnel-domain <it>. If it is ${certDomain}: set ${tdKey}: ${certDomain}, then restart the proxy. If it is ${domain}: re-issue ${path} with subjectAltName=DNS:*.${domain}, then restart the proxy.`,
-      evidence: { ...evidence, configuredDomain: domain, certificateDomain: certDomain, routes: uncovered.map((r) => r.key) },
-      location: tdLoc ? { ...tdLoc, file: displayPath(facts, tdLoc.file) } : undefined,
-    }));
-    return judge(out);
-  }
-
-  // When tunnel_domain and the assigned domain disagree (tunnel-domain's finding), a certificate
-  // made for tunnel_domain is not a second defect: which of the two domains is wrong is not known.
-  const configDomain = proxyConfigModel(facts)?.tunnelDomain ?? null;
-  const otherDomain = configDomain && domain && configDomain !== domain ? configDomain : null;
-  const covered: Record<string, string> = {};
-  const asConfigured: string[] = [];
-  for (const r of known) {
-    const name = coveringName(cert.sanDns, r.hostname);
-    if (name) {
-      covered[r.hostname] = name;
-      continue;
+    // The domain came from tunnel_domain alone (the assigned domain is unknown): when the certificate
+    // was made for another domain, either may be the wrong one, so neither is blamed.
+    const bareKeys = known.filter((r) => !r.key.includes('.')).map((r) => r.key);
+    const uncovered = known.filter((r) => !coveringName(cert.sanDns, r.hostname));
+    const certDomain = effective?.source === 'config' && uncovered.length > 0 ? certificateDomain(cert, effective.value, bareKeys) : null;
+    if (effective && certDomain) {
+      const tdLoc = locate(facts.proxyConfig, 'tunnel_domain');
+      const data = { file, domain: effective.value, certificateDomain: certDomain, key: configKeyName(facts, 'tunnel_domain') };
+      report('domain-disagreement', data, tdLoc ? { ...tdLoc, file: displayPath(facts, tdLoc.file) } : undefined, {
+        evidence: { ...evidence, configuredDomain: domain, certificateDomain: certDomain, routes: uncovered.map((r) => r.key) },
+      });
+      return;
     }
-    const alt = otherDomain && !r.key.includes('.') ? coveringName(cert.sanDns, `${r.key.toLowerCase()}.${otherDomain}`) : null;
-    if (alt) {
-      asConfigured.push(r.key);
-      continue;
-    }
-    out.push(finding(ID, {
-      messageId: 'route-not-covered',
-      symptom: `Requests for route "${r.key}" (${r.hostname}) fail: the proxy logs "tls handshake failed ... bad certificate".`,
-      cause: `${path} does not cover ${r.hostname}: ${whyNotCovered(cert, r.hostname)}.`,
-      fix,
-      evidence: { ...evidence, route: r.key, hostname: r.hostname },
-      location: where(facts, r.key),
-    }));
-  }
-  if (asConfigured.length > 0) {
-    out.push(finding(ID, { messageId: 'covers-configured-domain', severity: 'info', symptom: `${path} covers routes ${asConfigured.join(', ')} under tunnel_domain ${otherDomain}, not under the assigned domain ${domain}.`, cause: 'tunnel_domain and the assigned domain differ (reported by tunnel-domain); the certificate matches tunnel_domain.', fix: `Once the domain is settled: if it is ${domain}, re-issue ${path} with subjectAltName=DNS:*.${domain}.`, evidence: { ...evidence, configuredDomain: otherDomain, routes: asConfigured } }));
-  }
-  const unjudged = routes.filter((r) => r.hostname === null).map((r) => r.key);
-  const notChecked: string[] = [];
-  if (unjudged.length > 0) {
-    notChecked.push(`routes ${unjudged.join(', ')} (bare names, and the tunnel domain is unknown)`);
-    out.push(finding(ID, { messageId: 'routes-not-judged', severity: 'info', symptom: `Routes ${unjudged.join(', ')} were not judged.`, cause: 'They are bare names and the tunnel domain is unknown.', fix: 'Set tunnel_domain, write data/tunnel-domain or pass --tunnel-domain.', evidence: { routes: unjudged } }));
-  }
-  if (Object.keys(covered).length > 0 && !out.some((f) => f.severity === 'error')) {
-    out.push(finding(ID, { messageId: 'routes-covered', severity: 'info', symptom: `${path} covers every route hostname.`, cause: 'Each <route>.<tunnel-domain> matches a DNS name of the certificate.', fix: 'Nothing to do.', evidence: { ...evidence, covered } }));
-  }
-  return judge(out, notChecked);
-}
 
-export const check: LegacyCheck = { id: ID, layer: 'tls', kind: 'static', run };
+    // When tunnel_domain and the assigned domain disagree (tunnel-domain's finding), a certificate
+    // made for tunnel_domain is not a second defect: which of the two domains is wrong is not known.
+    const configDomain = proxyConfigModel(facts)?.tunnelDomain ?? null;
+    const otherDomain = configDomain && domain && configDomain !== domain ? configDomain : null;
+    const covered: Record<string, string> = {};
+    const asConfigured: string[] = [];
+    let notCovered = 0;
+    for (const r of known) {
+      const name = coveringName(cert.sanDns, r.hostname);
+      if (name) {
+        covered[r.hostname] = name;
+        continue;
+      }
+      const alt = otherDomain && !r.key.includes('.') ? coveringName(cert.sanDns, `${r.key.toLowerCase()}.${otherDomain}`) : null;
+      if (alt) {
+        asConfigured.push(r.key);
+        continue;
+      }
+      notCovered += 1;
+      const data = { ...texts, route: r.key, hostname: r.hostname, why: whyNotCovered(cert, r.hostname) };
+      report('route-not-covered', data, where(facts, r.key), { evidence: { ...evidence, route: r.key, hostname: r.hostname } });
+    }
+    if (otherDomain && asConfigured.length > 0) {
+      const data = { ...texts, routes: asConfigured.join(', '), configuredDomain: otherDomain };
+      report('covers-configured-domain', data, null, { evidence: { ...evidence, configuredDomain: otherDomain, routes: asConfigured } });
+    }
+    const unjudged = routes.filter((r) => r.hostname === null).map((r) => r.key);
+    if (unjudged.length > 0) {
+      report.notChecked(`routes ${unjudged.join(', ')} (bare names, and the tunnel domain is unknown)`);
+      report('routes-not-judged', { routes: unjudged.join(', ') }, null, { evidence: { routes: unjudged } });
+    }
+    if (Object.keys(covered).length > 0 && notCovered === 0) report('routes-covered', { file }, null, { evidence: { ...evidence, covered } });
+  },
+});

@@ -26,7 +26,7 @@ testCheck(check, {
       facts: variant('rsa1024-ca'),
       status: 'fail',
       messageIds: ['weak-key'],
-      assert: (f) => expect(f[0].evidence?.key).toBe('RSA 1024 bits'),
+      assert: (f) => expect(f[0]?.evidence?.key).toBe('RSA 1024 bits'),
     },
     { name: 'SHA-1 signature', facts: variant('sha1'), status: 'fail', messageIds: ['weak-signature'] },
     { name: 'BasicConstraints not critical', facts: variant('ca-not-critical'), status: 'fail', messageIds: ['basic-constraints-not-critical'] },
@@ -64,7 +64,7 @@ testCheck(check, {
       facts: withCa(writeTemp('ca-padded.crt', '# notes\n'.repeat(1100) + caPem)),
       status: 'fail',
       messageIds: ['too-large'],
-      assert: (f) => expect(f[0].evidence?.sizeBytes).toBeGreaterThan(8192),
+      assert: (f) => expect(f[0]?.evidence?.sizeBytes).toBeGreaterThan(8192),
     },
     {
       name: 'missing on a Compose deployment',
@@ -73,13 +73,23 @@ testCheck(check, {
       messageIds: ['missing'],
     },
     { name: 'empty file', facts: withCa(writeTemp('empty-ca.crt', '')), status: 'fail', messageIds: ['not-a-certificate'] },
+    {
+      // The probe makes such a file 'invalid'; facts given otherwise (replayed, edited) still get a finding, not a pass.
+      name: 'read, but without a certificate or a key',
+      facts: certFacts(healthy, {
+        caCert: { state: 'ok', path: `${healthy}/data/ca.crt`, value: { encoding: 'pem', sizeBytes: 60, pemLabels: ['PUBLIC KEY'], certificates: [], unparsable: [], containsPrivateKey: false } },
+      }),
+      status: 'fail',
+      messageIds: ['not-a-certificate'],
+      assert: (f) => expect(f[0]?.fix).toBe('Put the CA certificate (PEM) in data/ca.crt.'),
+    },
     { name: 'truncated PEM', facts: withCa(writeTemp('trunc-ca.crt', caPem.slice(0, 200))), status: 'fail', messageIds: ['not-a-certificate'] },
     {
       name: 'unreadable (a directory)',
       facts: certFacts(healthy, { caCert: { state: 'unreadable', path: `${healthy}/data/ca.crt`, explicit: false, problem: 'is a directory, not a file' } }),
       status: 'fail',
       messageIds: ['unreadable'],
-      assert: (f) => expect(f[0].location?.file).toBe('data/ca.crt'),
+      assert: (f) => expect(f[0]?.location?.file).toBe('data/ca.crt'),
     },
   ],
   skip: [

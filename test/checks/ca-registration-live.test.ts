@@ -10,7 +10,7 @@ import { liveFacts } from '../lab/live-facts.js';
 
 const healthy = makeCertSet('healthy');
 const base = certFacts(healthy);
-const fingerprint = base.caCert?.state === 'ok' ? base.caCert.value.certificates[0].fingerprint256 : '';
+const fingerprint = base.caCert?.state === 'ok' ? (base.caCert.value.certificates[0]?.fingerprint256 ?? '') : '';
 const other = 'ab'.repeat(32);
 
 function cert(fp: string, active = true, extra: Partial<ApiCertificate> = {}): ApiCertificate {

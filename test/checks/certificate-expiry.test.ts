@@ -8,8 +8,9 @@ const healthy = makeCertSet('healthy');
 const base = certFacts(healthy);
 const notAfter = (f: Facts, which: 'caCert' | 'serverCert') => {
   const fact = f[which];
-  if (fact?.state !== 'ok') throw new Error('set did not read');
-  return Date.parse(fact.value.certificates[0].notAfter);
+  const first = fact?.state === 'ok' ? fact.value.certificates[0] : undefined;
+  if (!first) throw new Error('set did not read');
+  return Date.parse(first.notAfter);
 };
 const DAY = 86_400_000;
 const at = (ms: number) => certFacts(healthy, { now: new Date(ms).toISOString() });

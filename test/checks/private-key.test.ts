@@ -61,9 +61,9 @@ testCheck(check, {
       status: 'fail',
       messageIds: ['unreadable-by-proxy'],
       assert: (f) => {
-        expect(f[0].fix).toContain('chmod 644 data/tls.key');
-        expect(f[0].fix).toContain('chown 65532:65532 data/tls.key');
-        expect(f[0].evidence).toMatchObject({ mode: '0600', proxyUid: 65532 });
+        expect(f[0]?.fix).toContain('chmod 644 data/tls.key');
+        expect(f[0]?.fix).toContain('chown 65532:65532 data/tls.key');
+        expect(f[0]?.evidence).toMatchObject({ mode: '0600', proxyUid: 65532 });
       },
     },
     { name: 'owned by 65532 but without the owner read bit', facts: owned(0o044, 65532, 65532), status: 'fail', messageIds: ['unreadable-by-proxy'] },
@@ -72,7 +72,7 @@ testCheck(check, {
       facts: owned(0o600, 65532, 65532, { compose: composeUser('1000:1000') }),
       status: 'fail',
       messageIds: ['unreadable-by-proxy'],
-      assert: (f) => expect(f[0].cause).toContain('user "1000:1000" of the mcp-proxy service'),
+      assert: (f) => expect(f[0]?.cause).toContain('user "1000:1000" of the mcp-proxy service'),
     },
     {
       name: 'unreadable to the doctor and to 65532 (0600 root)',

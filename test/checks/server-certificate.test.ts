@@ -47,7 +47,7 @@ testCheck(check, {
       facts: variant('intermediate'),
       status: 'fail',
       messageIds: ['issued-by-intermediate'],
-      assert: (f) => expect(f[0].evidence?.intermediate).toBe('CN=MCP Tunnel Intermediate CA'),
+      assert: (f) => expect(f[0]?.evidence?.intermediate).toBe('CN=MCP Tunnel Intermediate CA'),
     },
     { name: 'no AuthorityKeyIdentifier', facts: variant('no-aki'), status: 'fail', messageIds: ['no-authority-key-id'] },
     {
@@ -55,7 +55,7 @@ testCheck(check, {
       facts: certFacts(healthy, { caCert: readCertificateFile(reKeyedCa, false) }),
       status: 'fail',
       messageIds: ['authority-key-id-mismatch'],
-      assert: (f) => expect(f[0].evidence?.caSubjectKeyId).toMatch(/^00:11:22/),
+      assert: (f) => expect(f[0]?.evidence?.caSubjectKeyId).toMatch(/^00:11:22/),
     },
     { name: 'ExtendedKeyUsage clientAuth only', facts: variant('eku-clientauth'), status: 'fail', messageIds: ['no-server-auth'] },
     { name: 'SHA-1 signature', facts: variant('sha1'), status: 'fail', messageIds: ['weak-signature'] },
