@@ -132,6 +132,25 @@ export function commandArgs(s: ComposeService): string[] | null {
   return null;
 }
 
+/** The value of a `--name value` or `--name=value` option in a command, and the index of the word meant to hold it. */
+export function commandOption(args: readonly string[], name: string): { value: string; index: number } | null {
+  const i = args.findIndex((a) => a === name || a.startsWith(`${name}=`));
+  const word = args[i];
+  if (word === undefined) return null;
+  if (word.includes('=')) return { value: word.slice(word.indexOf('=') + 1), index: i };
+  // `--token` last on the line passes an empty value: cloudflared gets none.
+  return { value: args[i + 1] ?? '', index: i + 1 };
+}
+
+/**
+ * The token file a cloudflared service reads, as the container sees it: its --token-file option,
+ * else TUNNEL_TOKEN_FILE in its environment. The one reading of it (the probe maps it to the host,
+ * the tunnel-token check names one it cannot map).
+ */
+export function serviceTokenFile(s: ComposeService): string | null {
+  return commandOption(commandArgs(s) ?? [], '--token-file')?.value ?? serviceEnvironment(s).TUNNEL_TOKEN_FILE ?? null;
+}
+
 export interface VolumeMount {
   source: string;
   target: string;

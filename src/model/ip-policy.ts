@@ -230,6 +230,20 @@ export function wellKnownRanges(ip: string): WellKnownRange[] {
   return found.length > 0 ? found : [PUBLIC_RANGE];
 }
 
+/**
+ * The smallest CIDR covering every IPv4 address given (a /32 for one address); what is not an
+ * IPv4 address is ignored. Null when nothing is. The one covering-CIDR computation: the
+ * upstream-ip check, the log detail of a refused address and the repairs all use it.
+ */
+export function coveringCidr(addresses: readonly string[]): Cidr | null {
+  const all = addresses.filter(isStrictIPv4).map(toUint32);
+  const [first] = all;
+  if (first === undefined) return null;
+  let prefix = 32;
+  for (const n of all) prefix = Math.min(prefix, Math.clz32((n ^ first) >>> 0));
+  return { network: fromUint32((first & maskOf(prefix)) >>> 0), prefix };
+}
+
 export interface CidrSuggestion {
   address: string;
   /** The narrowest CIDR covering the address: its /32. */
@@ -250,11 +264,8 @@ export interface CidrSuggestion {
  * whether it is sensible to offer).
  */
 export function narrowestCoveringCidr(ip: string, neighbours: readonly string[] = []): CidrSuggestion {
-  if (!isStrictIPv4(ip)) throw new Error(`not an IPv4 address: ${ip}`);
-  const all = [ip, ...neighbours.filter(isStrictIPv4)].map(toUint32);
-  let prefix = 32;
-  for (const n of all) prefix = Math.min(prefix, Math.clz32((n ^ all[0]) >>> 0));
-  const covering: Cidr = { network: fromUint32((all[0] & maskOf(prefix)) >>> 0), prefix };
+  const covering = isStrictIPv4(ip) ? coveringCidr([ip, ...neighbours]) : null;
+  if (!covering) throw new Error(`not an IPv4 address: ${ip}`);
   const ranges = wellKnownRanges(ip);
   return { address: ip, narrowest: `${ip}/32`, coveringAll: cidrText(covering), coveringAllSize: cidrSize(covering), ranges, allowing: allowingVerdict(ranges) };
 }
