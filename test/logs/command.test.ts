@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
-import { runLogs } from '../../src/logs/command.js';
+import { runLogs } from '../../src/commands/logs.js';
 import { toolVersion } from '../../src/core/version.js';
 import { fakeIO, options, runJson } from './helpers.js';
 

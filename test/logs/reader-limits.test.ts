@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runLogs } from '../../src/logs/command.js';
+import { runLogs } from '../../src/commands/logs.js';
 import type { LogsReport } from '../../src/logs/report.js';
 import { GZIP_LIMITS } from '../../src/logs/reader.js';
 import { fakeIO, options } from './helpers.js';
