@@ -244,6 +244,16 @@ export function coveringCidr(addresses: readonly string[]): Cidr | null {
   return { network: fromUint32((first & maskOf(prefix)) >>> 0), prefix };
 }
 
+/**
+ * What to add to allowed_ips for refused addresses seen in logs: the covering CIDR when it is a
+ * /24 or narrower, else each address as a /32 (at most five); never a wide range, which would
+ * open the proxy's SSRF guard.
+ */
+export function allowedIpsEntries(addresses: readonly string[]): string {
+  const covering = coveringCidr(addresses);
+  return covering && covering.prefix >= 24 ? cidrText(covering) : addresses.slice(0, 5).map((a) => `${a}/32`).join(', ');
+}
+
 export interface CidrSuggestion {
   address: string;
   /** The narrowest CIDR covering the address: its /32. */
