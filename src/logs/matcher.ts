@@ -161,8 +161,8 @@ export class SignatureIndex {
     let sigs = this.cache.get(key);
     if (!sigs) {
       const set = new Set<number>();
-      for (let i = 0; i < count; i++) for (const s of this.byFragment[ids[i]] ?? []) set.add(s);
-      sigs = [...set].sort((a, b) => a - b).map((i) => SIGNATURES[i]);
+      for (const id of ids.slice(0, count)) for (const s of this.byFragment[id] ?? []) set.add(s);
+      sigs = [...set].sort((a, b) => a - b).flatMap((i) => SIGNATURES[i] ?? []);
       if (this.cache.size < 4096) this.cache.set(key, sigs);
     }
     return sigs;

@@ -101,7 +101,7 @@ export function shellWords(input: string): string[] {
   let quote: '"' | "'" | null = null;
   let inWord = false;
   for (let i = 0; i < input.length; i++) {
-    const c = input[i];
+    const c = input.charAt(i);
     if (quote) {
       if (c === quote) quote = null;
       else if (c === '\\' && quote === '"' && i + 1 < input.length) cur += input[++i];
@@ -110,7 +110,7 @@ export function shellWords(input: string): string[] {
       quote = c;
       inWord = true;
     } else if (c === '\\' && i + 1 < input.length) {
-      cur += input[++i];
+      cur += input.charAt(++i);
       inWord = true;
     } else if (/\s/.test(c)) {
       if (inWord) words.push(cur);
@@ -163,8 +163,8 @@ export function volumeMounts(s: ComposeService): VolumeMount[] {
   const out: VolumeMount[] = [];
   for (const v of vols) {
     if (typeof v === 'string') {
-      const parts = v.split(':');
-      if (parts.length >= 2) out.push({ source: parts[0], target: parts[1], readOnly: parts.slice(2).join(':').split(',').includes('ro') });
+      const [source, target, ...options] = v.split(':');
+      if (source !== undefined && target !== undefined) out.push({ source, target, readOnly: options.join(':').split(',').includes('ro') });
     } else if (isRecord(v) && typeof v.source === 'string' && typeof v.target === 'string') {
       out.push({ source: v.source, target: v.target, readOnly: v.read_only === true });
     }

@@ -44,7 +44,7 @@ function maskOf(prefix: number): number {
 }
 
 export function parseCidr(text: string): Cidr {
-  const [addr, p] = text.split('/');
+  const [addr = '', p] = text.split('/');
   const prefix = p === undefined ? 32 : Number(p);
   return { network: fromUint32((toUint32(addr) & maskOf(prefix)) >>> 0), prefix };
 }
@@ -99,7 +99,7 @@ export function parseAllowedIpEntry(raw: unknown, index: number): AllowedIpEntry
   if (text === '') return bad('is empty');
   const parts = text.split('/');
   if (parts.length > 2) return bad('has more than one "/"');
-  const [addr, prefixText] = parts;
+  const [addr = '', prefixText] = parts;
   if (ipaddr.IPv6.isValid(addr) && !isStrictIPv4(addr)) {
     const prefixOk = prefixText === undefined || /^(?:12[0-8]|1[01]\d|[1-9]?\d)$/.test(prefixText);
     return prefixOk ? bad('is an IPv6 entry; the proxy dials IPv4 only, so it can never match', 6) : bad(`has an invalid prefix length "/${prefixText}"`);

@@ -74,10 +74,11 @@ export function describeJwt(text: string, path: string, wrappedIn: string | null
   if (segments === 1) return { state: 'invalid', path, problem: 'is not a JWT (no "." separators; a JWT is header.payload.signature)' };
   if (segments === 5) return { state: 'invalid', path, problem: 'is an encrypted JWT (JWE, five segments); the exchange needs a signed JWT (JWS, three segments)' };
   if (segments !== 3) return { state: 'invalid', path, problem: `has ${segments} dot-separated segments; a signed JWT has exactly three (header.payload.signature)` };
-  const header = decodePart(parts[0], 'header');
+  const [headerPart = '', payloadPart = '', signaturePart = ''] = parts;
+  const header = decodePart(headerPart, 'header');
   if (!header.ok) return { state: 'invalid', path, problem: header.problem };
-  const payload = decodePart(parts[1], 'payload');
+  const payload = decodePart(payloadPart, 'payload');
   if (!payload.ok) return { state: 'invalid', path, problem: payload.problem };
-  const problem = parts[2] === '' ? 'its signature segment is empty: the token is unsigned and the exchange refuses it' : null;
+  const problem = signaturePart === '' ? 'its signature segment is empty: the token is unsigned and the exchange refuses it' : null;
   return { state: 'ok', path, value: { sizeBytes, segments, header: header.value, payload: payload.value, problem, wrappedIn } };
 }

@@ -175,7 +175,7 @@ export function describeTokenValue(raw: string | null, onSecret: SecretSink = ()
   const cleaned = t.replace(/\s+/g, '');
   if (/^sk-ant-/.test(cleaned)) return { ...shape, looksLike: 'api-key' };
   if (JWT_SHAPE.test(cleaned)) {
-    const header = utf8(Buffer.from(cleaned.split('.')[0], 'base64url'));
+    const header = utf8(Buffer.from(cleaned.split('.')[0] ?? '', 'base64url'));
     const parsed = header === null ? { ok: false as const } : tryJson(header);
     if (parsed.ok && isPlainObject(parsed.value)) return { ...shape, looksLike: 'jwt' };
   }

@@ -13,6 +13,10 @@ const MAX_POSITIONS = 20000;
 
 class TooManyErrors extends Error {}
 
+function firstLine(text: string): string {
+  return text.split('\n', 1)[0] ?? '';
+}
+
 /** Parse with the package's own pipeline (what parseDocument does), stopping after a few errors. */
 function composeBounded(text: string, lineCounter: LineCounter): Document.Parsed | { tooManyErrors: true } | null {
   // Known tags (!!binary, !!set, !!omap...) stay plain strings, as no deployment file needs them;
@@ -82,10 +86,10 @@ export function parseYamlText(text: string, path: string): FileFact<YamlDocument
   };
   if (doc === null) return refuse('is not valid YAML: it holds no document');
   if ('tooManyErrors' in doc) return refuse(`is not valid YAML: more than ${YAML_LIMITS.maxErrors} errors`);
-  if (doc.errors.length > 0) {
-    const err = doc.errors[0];
+  const [err] = doc.errors;
+  if (err) {
     const pos = lineCounter.linePos(err.pos[0]);
-    const message = err.message.split('\n')[0].replace(/ at line \d+, column \d+.*$/, '');
+    const message = firstLine(err.message).replace(/ at line \d+, column \d+.*$/, '');
     return {
       state: 'invalid',
       path,
@@ -147,7 +151,7 @@ export function parseYamlText(text: string, path: string): FileFact<YamlDocument
   return {
     state: 'ok',
     path,
-    value: { data, positions, warnings: doc.warnings.map((w) => w.message.split('\n')[0]) },
+    value: { data, positions, warnings: doc.warnings.map((w) => firstLine(w.message)) },
   };
 }
 

@@ -106,7 +106,8 @@ function loadHelmValues(paths: string[], explicit: boolean): Facts['helmValues']
     }
     warnings.push(...fact.value.warnings);
   }
-  return { state: 'ok', path: paths[paths.length - 1], value: { data: merged, positions, warnings, files: paths, positionFiles } };
+  const path = paths.at(-1) ?? '';
+  return { state: 'ok', path, value: { data: merged, positions, warnings, files: paths, positionFiles } };
 }
 
 /** Helm's gateway.config, seen as a proxy config document (positions re-keyed, still in values.yaml). */

@@ -23,17 +23,18 @@ export function parseDnsServer(text: string): { address: string; port: number; f
   const t = text.trim();
   let address: string;
   let port = 53;
-  const bracket = /^\[([^\]]+)\](?::(\d+))?$/.exec(t);
-  if (bracket) {
-    address = bracket[1];
-    if (bracket[2]) port = Number(bracket[2]);
+  const bracket = /^\[(?<address>[^\]]+)\](?::(?<port>\d+))?$/.exec(t);
+  const hostPort = /^(?<address>[^:]+):(?<port>\d+)$/.exec(t);
+  if (bracket?.groups?.address !== undefined) {
+    address = bracket.groups.address;
+    if (bracket.groups.port) port = Number(bracket.groups.port);
   } else if (isIP(t)) {
     address = t;
+  } else if (hostPort?.groups?.address !== undefined) {
+    address = hostPort.groups.address;
+    port = Number(hostPort.groups.port);
   } else {
-    const m = /^([^:]+):(\d+)$/.exec(t);
-    if (!m) return null;
-    address = m[1];
-    port = Number(m[2]);
+    return null;
   }
   if (!isIP(address) || !Number.isInteger(port) || port < 1 || port > 65535) return null;
   const forResolver = isIP(address) === 6 ? `[${address}]:${port}` : `${address}:${port}`;

@@ -31,9 +31,9 @@ function registerCandidate(value: string | null): void {
  * other places that hold one hold the same one. Undefined when no place holds a token at all.
  */
 export function describeToken(candidates: TokenCandidate[]): FileFact<TokenFacts> | undefined {
-  if (candidates.length === 0) return undefined;
   for (const c of candidates) registerCandidate(c.value);
   const [lead, ...others] = candidates;
+  if (lead === undefined) return undefined;
   const rp = lead.readProblem;
   let value: string | null = lead.value;
   if (rp) {
