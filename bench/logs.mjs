@@ -186,7 +186,7 @@ function toolCommand(dir) {
     if (res.status === 0 && res.stdout.toString().includes('"command": "logs"')) return { how: 'bin/mcp-tunnel.cjs logs --json', args: [bin, 'logs', '--json'] };
   }
   const runner = join(dir, 'run-logs.mjs');
-  const mod = pathToFileURL(join(root, 'dist', 'src', 'logs', 'command.js')).href;
+  const mod = pathToFileURL(join(root, 'dist', 'src', 'commands', 'logs.js')).href;
   writeFileSync(
     runner,
     `import { runLogs } from ${JSON.stringify(mod)};\n` +
@@ -194,7 +194,7 @@ function toolCommand(dir) {
       ` { stdin: process.stdin, stdinIsTTY: false, stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) });\n` +
       `process.exitCode = code;\n`,
   );
-  return { how: 'dist/src/logs/command.js runLogs (the CLI does not wire `logs` yet)', args: [runner] };
+  return { how: 'dist/src/commands/logs.js runLogs (the CLI does not wire `logs` yet)', args: [runner] };
 }
 
 /**

@@ -6,7 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { finding, judge, pass, skip, type LegacyCheck, type FindingInput } from '../../src/core/check.js';
 import type { Facts, TokenFacts } from '../../src/core/facts.js';
 import type { Finding } from '../../src/core/types.js';
-import { commandArgs, findCloudflaredService, isRecord, serviceEnvFiles, serviceEnvironment } from '../../src/model/compose.js';
+import { commandArgs, findCloudflaredService, isRecord, serviceEnvFiles, serviceEnvironment, serviceTokenFile } from '../../src/model/compose.js';
 import { applyChangeCommand, locate } from '../../src/model/deployment-view.js';
 import { UUID_FORMS } from '../../src/model/token-shapes.js';
 
@@ -92,9 +92,7 @@ function tokenFileOutsideData(facts: Readonly<Facts>): string | null {
   if (facts.compose?.state !== 'ok') return null;
   const cf = findCloudflaredService(facts.compose.value.data);
   if (!cf) return null;
-  const args = commandArgs(cf) ?? [];
-  const i = args.findIndex((a) => a === '--token-file' || a.startsWith('--token-file='));
-  const path = i >= 0 ? (args[i].includes('=') ? args[i].split('=')[1] : args[i + 1]) : serviceEnvironment(cf).TUNNEL_TOKEN_FILE;
+  const path = serviceTokenFile(cf);
   return path && !path.startsWith('/data/') ? path : null;
 }
 

@@ -28,14 +28,14 @@ async function implementations() {
   const dist = new URL('../../dist/src/', import.meta.url);
   const load = (path) => import(new URL(path, dist).href);
   const [yaml, proxy, compose, dotenv, cert, key, jwt, token, line, runner] = await Promise.all([
-    load('probes/yaml-document.js'),
+    load('model/yaml-document.js'),
     load('model/proxy-config.js'),
     load('model/compose.js'),
-    load('probes/dotenv-file.js'),
+    load('model/dotenv.js'),
     load('probes/certificate-file.js'),
     load('probes/private-key-file.js'),
-    load('probes/jwt-file.js'),
-    load('probes/tunnel-token.js'),
+    load('model/jwt.js'),
+    load('model/tunnel-token.js'),
     load('logs/line.js'),
     load('core/runner.js'),
   ]);

@@ -5,13 +5,86 @@
 // Order matters: the first signature that matches a line wins, so specific ones come first.
 // `healthy` lines are counted as evidence that a layer works; `harmless` ones are explained
 // and never reported as errors.
+//
+// Signatures are data: tests, facts and sentences are regular expressions, field names and
+// templates that src/logs/matcher.ts interprets the same way for every signature.
 
 import type { Severity } from '../core/types.js';
-import type { ParsedLine } from '../logs/line.js';
 
 export type SignatureKind = 'problem' | 'healthy' | 'harmless';
 
-export type Facts = Record<string, string | number>;
+/**
+ * A value read from a line: the first non-empty of the named `fields` (logfmt, JSON or console
+ * key=value); else, from the first of `patterns` that matches the line's text, capture `group`
+ * (by default the first group that matched), trimmed.
+ */
+export interface ValueRule {
+  fields?: readonly string[];
+  patterns?: readonly RegExp[];
+  group?: number;
+  /** A number (a port, a size); a value that is not one is dropped. */
+  number?: true;
+}
+
+/** A fact and where its value comes from; a later rule for the same fact replaces the value when it finds one. */
+export type FactRule = readonly [fact: string, rule: ValueRule];
+
+/** A test on a line; every part given must hold. */
+export interface LineTest {
+  /** The line's text (without the prefixes the environment adds) matches... */
+  matches?: RegExp;
+  /** ...and this one too... */
+  andMatches?: RegExp;
+  /** ...and not this one. */
+  notMatches?: RegExp;
+  /** The line is not debug or info: from its level, or its level word when a prefix hides it. */
+  notQuiet?: true;
+  /** Values of the line are these (compared without case); `orAbsent`: or the line has none. */
+  values?: readonly { of: ValueRule; is: string; orAbsent?: true }[];
+}
+
+/**
+ * A sentence built from the facts of every matching line. `{name}`: the values of a fact, up to
+ * five ("a, b, ..."), or a count; `{name:N}`: the first N values, all shown; `{name:other}`:
+ * each value with the value of fact `other` at the same place ("ip:port"); `{name|text}`: the
+ * text when there are no values. `{lines}`: the number of matching lines.
+ */
+export interface Template {
+  text: string;
+  /** Used only when these facts (or counts) have values... */
+  needs?: readonly string[];
+  /** ...and these have none... */
+  lacks?: readonly string[];
+  /** ...and this fact has exactly one value (or this count is 1)... */
+  one?: string;
+  /** ...or more than one. */
+  many?: string;
+  /** ...and more lines matched than this count. */
+  linesAbove?: string;
+}
+
+/**
+ * A number for a summary, from what the signature saw: the number of distinct values of the fact
+ * `distinct` (when there is none, the lines matched, at most `linesUpTo`); or the first value of
+ * fact `fact` of the signature `signature`, when it is a positive number, else `otherwise`; never
+ * less than the count `atLeast`.
+ */
+export interface CountRule {
+  distinct?: string;
+  linesUpTo?: number;
+  signature?: string;
+  fact?: string;
+  otherwise?: number;
+  atLeast?: string;
+}
+
+/** Values derived from a fact for the sentences: the values that match `keep`; or, with `summary`, one value. */
+export interface DerivedFact {
+  from: string;
+  keep?: RegExp;
+  /** 'allowed-ips-entries': what to add to allowed_ips for the addresses (see allowedIpsEntries). */
+  summary?: 'allowed-ips-entries';
+}
 
 export interface Signature {
   /** Stable kebab-case name, unique across all signatures. */
@@ -27,92 +100,60 @@ export interface Signature {
   allOf?: readonly string[];
   /** ...and none of these. */
   noneOf?: readonly string[];
-  /** A last word on the parsed line, for what literals cannot say. */
-  test?: (line: ParsedLine) => boolean;
-  /** Facts worth reporting (IP, port, host, route, file, days...). */
-  facts?: (line: ParsedLine) => Facts;
-  /** A sentence particular to what was matched, from the facts of all matching lines. */
-  detail?: (facts: FactSets) => string | undefined;
+  /** A last word on the parsed line, for what literals cannot say; a list: any one of them. */
+  test?: LineTest | readonly LineTest[];
+  /** Facts worth reporting (IP, port, host, route, file, days...), in this order. */
+  facts?: readonly FactRule[];
+  /** Facts derived from the facts of all matching lines, for the detail and the summary. */
+  derived?: Readonly<Record<string, DerivedFact>>;
+  /** Counts for the summary, computed in this order. */
+  counts?: Readonly<Record<string, CountRule>>;
+  /** A sentence particular to what was matched: every template whose conditions hold, joined. */
+  detail?: readonly Template[];
+  /** For healthy lines: what they prove, in the same way. */
+  summary?: readonly Template[];
   /** For harmless lines: why it is not a problem. */
   note?: string;
 }
 
-/** Every distinct value seen per fact, in order of first appearance (capped). */
-export type FactSets = Record<string, (string | number)[]>;
+/**
+ * A catalog ID whose matches change severity when another signature saw a fact: e.g. QUIC
+ * failures are degraded, not fatal, when connections did register over HTTP/2.
+ */
+export interface SeverityChange {
+  id: string;
+  from: Severity;
+  to: Severity;
+  when: { signature: string; fact: string; includes: string };
+  /** Added to the match's detail. */
+  detail: string;
+}
 
-// ------------------------------------------------------------------ fact helpers
+// ------------------------------------------------------------------ value rules shared by signatures
 
 const IPV4 = String.raw`(?:\d{1,3}\.){3}\d{1,3}`;
-const DIAL = new RegExp(String.raw`dial (?:tcp|udp)[46]? (\[[0-9a-fA-F:.]+\]|${IPV4}|[A-Za-z0-9.-]+):(\d+)`);
-const LOOKUP = /lookup ([A-Za-z0-9_.-]+)(?: on ([0-9a-fA-F.:[\]]+))?/;
+const DIAL_TARGET = String.raw`dial (?:tcp|udp)[46]? (?:\[([0-9a-fA-F:.]+)\]|(${IPV4}|[A-Za-z0-9.-]+))`;
+const DIAL_IP: ValueRule = { patterns: [new RegExp(`${DIAL_TARGET}:\\d+`)] };
+const DIAL_PORT: ValueRule = { patterns: [new RegExp(`${DIAL_TARGET}:(\\d+)`)], group: 3, number: true };
+const DIAL_ERROR: ValueRule = { patterns: [/connect: ([a-z ]+)|(i\/o timeout)|(no such host)|(connection reset by peer)/] };
+const field = (...fields: string[]): ValueRule => ({ fields });
+const rules = (byFact: Readonly<Record<string, ValueRule>>): FactRule[] => Object.entries(byFact);
 
-function field(line: ParsedLine, ...names: string[]): string | undefined {
-  for (const n of names) {
-    const v = line.fields[n];
-    if (v !== undefined && v !== '') return v;
-  }
-  return undefined;
-}
+/** A dial's address, port and error. */
+const DIAL_FACTS = rules({ ip: DIAL_IP, port: DIAL_PORT, error: DIAL_ERROR });
 
-/**
- * Debug or info: from the parsed level, or, when a prefix the reader does not know hides it, from
- * the level words cloudflared and the usual loggers write.
- */
-function quiet(line: ParsedLine): boolean {
-  if (line.level) return line.level === 'debug' || line.level === 'info';
-  return /(?:^|\s)(?:DBG|INF|TRC)\s|\blevel=(?:debug|info)\b|"level":"(?:debug|info)"/i.test(line.text);
-}
+/** A connection to the edge: its address (as cloudflared logs it, else as dialled), port, error and index. */
+const EDGE_FACTS: readonly FactRule[] = [...DIAL_FACTS, ['ip', field('ip', 'edge_ip')], ['connIndex', field('connIndex')]];
 
-function put(out: Facts, key: string, value: string | number | undefined | null): Facts {
-  if (value !== undefined && value !== null && value !== '') out[key] = value;
-  return out;
-}
+const LOOKUP = /lookup ([A-Za-z0-9_.-]+)(?: on ([0-9a-fA-F.:[\]]*[0-9a-fA-F.\]]))?/;
+const LOOKUP_FACTS = rules({ host: { patterns: [LOOKUP], group: 1 }, resolver: { patterns: [LOOKUP], group: 2 } });
 
-function dialFacts(line: ParsedLine): Facts {
-  const out: Facts = {};
-  const m = DIAL.exec(line.text);
-  if (m) {
-    put(out, 'ip', m[1].replace(/^\[|\]$/g, ''));
-    put(out, 'port', Number(m[2]));
-  }
-  const err = /connect: ([a-z ]+)|(i\/o timeout)|(no such host)|(connection reset by peer)/.exec(line.text);
-  if (err) put(out, 'error', err[1] ?? err[2] ?? err[3] ?? err[4]);
-  return out;
-}
+const OPEN = /open ([^\s:"]+): ([a-z ]+)/;
+const FILE_FACTS = rules({ file: { patterns: [OPEN], group: 1 }, error: { patterns: [OPEN], group: 2 } });
 
-function edgeFacts(line: ParsedLine): Facts {
-  const out = dialFacts(line);
-  put(out, 'ip', field(line, 'ip', 'edge_ip') ?? out.ip);
-  put(out, 'connIndex', field(line, 'connIndex'));
-  return out;
-}
-
-function lookupFacts(line: ParsedLine): Facts {
-  const out: Facts = {};
-  const m = LOOKUP.exec(line.text);
-  if (m) {
-    put(out, 'host', m[1]);
-    put(out, 'resolver', m[2]?.replace(/:$/, ''));
-  }
-  return out;
-}
-
-function fileFacts(line: ParsedLine): Facts {
-  const m = /open ([^\s:"]+): ([a-z ]+)/.exec(line.text);
-  return m ? { file: m[1], error: m[2].trim() } : {};
-}
-
-function hostFacts(line: ParsedLine): Facts {
-  const out: Facts = {};
-  const m = /(?:no route (?:configured )?for host)[:=\s"]*([A-Za-z0-9*_.-]+\.[A-Za-z0-9_.-]+)/i.exec(line.text);
-  put(out, 'host', field(line, 'host', 'hostname', 'Host') ?? m?.[1]);
-  return out;
-}
-
-const list = (values: readonly (string | number)[] | undefined, max = 5): string =>
-  (values ?? []).slice(0, max).join(', ') + ((values?.length ?? 0) > max ? ', ...' : '');
-
-// ------------------------------------------------------------------ the signatures
+const HOST_FACTS = rules({
+  host: { fields: ['host', 'hostname', 'Host'], patterns: [/(?:no route (?:configured )?for host)[:=\s"]*([A-Za-z0-9*_.-]+\.[A-Za-z0-9_.-]+)/i] },
+});
 
 const PRECHECK_COMPONENT: Record<string, string> = {
   'DNS Resolution': 'edge-dns',
@@ -121,31 +162,26 @@ const PRECHECK_COMPONENT: Record<string, string> = {
   'Cloudflare API': 'edge-tcp',
 };
 
-function precheckStatus(line: ParsedLine): string | undefined {
-  const s = field(line, 'status');
-  if (s) return s.toUpperCase();
-  return /\b(PASS|FAIL|SKIP)\b/.exec(line.text)?.[1];
-}
+const PRECHECK_FACTS = rules({ component: field('component'), target: field('target'), details: field('details') });
 
-function precheckFacts(line: ParsedLine): Facts {
-  const out: Facts = {};
-  put(out, 'component', field(line, 'component'));
-  put(out, 'target', field(line, 'target'));
-  put(out, 'details', field(line, 'details'));
-  return out;
-}
-
-function precheck(component: string, status: 'FAIL' | 'PASS'): (line: ParsedLine) => boolean {
-  return (line) => {
-    const c = field(line, 'component');
-    if (c !== undefined && c !== component) return false;
-    return precheckStatus(line) === status;
+/** A row of cloudflared's pre-check table for this component (or a line without one) with this status. */
+function precheck(component: string, status: 'FAIL' | 'PASS'): LineTest {
+  return {
+    values: [
+      { of: field('component'), is: component, orAbsent: true },
+      { of: { fields: ['status'], patterns: [/\b(PASS|FAIL|SKIP)\b/] }, is: status },
+    ],
   };
 }
 
 const PRECHECK_ADVICE = /^(?:ERROR|WARNING): |[|│]\s*(?:ERROR|WARNING): .*[|│]\s*$/;
 
 const ORIGIN_DIAL_ERRORS = ['connection refused', 'i/o timeout', 'no such host', 'connection reset by peer', 'no route to host', 'network is unreachable', 'connection timed out'];
+
+/** Connections a healthy cloudflared opens unless told otherwise. */
+const DEFAULT_HA_CONNECTIONS = 4;
+
+const ROUTE_CONFIGURED = /route configured:?\s+([A-Za-z0-9_.*-]+)(?:\s+->\s+(\S+))?/;
 
 export const SIGNATURES: readonly Signature[] = [
   // ------------------------------------------------ noise first: these win over anything else on the line
@@ -163,10 +199,10 @@ export const SIGNATURES: readonly Signature[] = [
     severity: 'info',
     // quic-go's own text starts with "failed"; pastes and some builds start it with "Failed".
     anyOf: ['to sufficiently increase receive buffer size', 'to sufficiently increase send buffer size'],
-    facts: (l): Facts => {
-      const m = /was: (\d+) kiB, wanted: (\d+) kiB, got: (\d+) kiB/.exec(l.text);
-      return m ? { wantedKiB: Number(m[2]), gotKiB: Number(m[3]) } : {};
-    },
+    facts: rules({
+      wantedKiB: { patterns: [/was: \d+ kiB, wanted: (\d+) kiB, got: \d+ kiB/], number: true },
+      gotKiB: { patterns: [/was: \d+ kiB, wanted: \d+ kiB, got: (\d+) kiB/], number: true },
+    }),
     note: 'A QUIC tuning hint from quic-go, not an error: the tunnel works.',
   },
   {
@@ -206,8 +242,8 @@ export const SIGNATURES: readonly Signature[] = [
     kind: 'problem',
     severity: 'error',
     anyOf: ['Failed to read token file'],
-    facts: fileFacts,
-    detail: (f) => (f.file ? `cloudflared could not read ${list(f.file)} (${list(f.error)}).` : undefined),
+    facts: FILE_FACTS,
+    detail: [{ text: 'cloudflared could not read {file} ({error}).', needs: ['file'] }],
   },
   {
     name: 'token-missing',
@@ -216,7 +252,7 @@ export const SIGNATURES: readonly Signature[] = [
     severity: 'error',
     // Older releases: "requires exactly 1 argument, the ID of the tunnel to run."
     anyOf: ['requires the ID or name of the tunnel', 'requires exactly 1 argument, the ID of the tunnel'],
-    detail: () => 'cloudflared started "tunnel run" without a token: TUNNEL_TOKEN is empty or not passed to the container.',
+    detail: [{ text: 'cloudflared started "tunnel run" without a token: TUNNEL_TOKEN is empty or not passed to the container.' }],
   },
   {
     name: 'edge-unauthorized',
@@ -224,14 +260,10 @@ export const SIGNATURES: readonly Signature[] = [
     kind: 'problem',
     severity: 'error',
     anyOf: ['Unauthorized: ', 'Invalid tunnel secret', "Account doesn't have tunnel"],
-    test: (l) => /tunnel secret|Failed to get tunnel|Account doesn't have|Register tunnel|[Tt]unnel/.test(l.text),
-    facts: (l) => {
-      const err = field(l, 'error', 'err');
-      const source = err?.includes('Unauthorized: ') ? err : l.text;
-      const m = /Unauthorized: (.+?)(?:\\?"|\s+[A-Za-z_]+=|$)/.exec(source);
-      return put({}, 'reason', m?.[1]?.trim());
-    },
-    detail: (f) => (f.reason ? `The edge refused the tunnel credentials: ${list(f.reason)}.` : undefined),
+    test: { matches: /tunnel secret|Failed to get tunnel|Account doesn't have|Register tunnel|[Tt]unnel/ },
+    // The text, not the error field: the pattern stops at the closing quote of the field.
+    facts: rules({ reason: { patterns: [/Unauthorized: (.+?)(?:\\?"|\s+[A-Za-z_]+=|$)/] } }),
+    detail: [{ text: 'The edge refused the tunnel credentials: {reason}.', needs: ['reason'] }],
   },
   {
     name: 'credentials-file-missing',
@@ -239,7 +271,7 @@ export const SIGNATURES: readonly Signature[] = [
     kind: 'problem',
     severity: 'error',
     anyOf: ['credentials file', 'read tunnel credentials', 'origin certificate path', 'Error locating origin cert'],
-    test: (l) => /doesn't exist|not found|no such file|Cannot determine|specify the origin certificate|locating origin cert/i.test(l.text),
+    test: { matches: /doesn't exist|not found|no such file|Cannot determine|specify the origin certificate|locating origin cert/i },
   },
   {
     name: 'txt-lookup-failed',
@@ -247,7 +279,7 @@ export const SIGNATURES: readonly Signature[] = [
     kind: 'problem',
     severity: 'info',
     anyOf: ['Failed to fetch features', 'Unable to lookup protocol', 'failed to look up features', 'Failed to lookup protocol', 'cfd-features.argotunnel.com', 'protocol-v2.argotunnel.com'],
-    detail: () => 'Only the optional TXT lookups failed; this alone does not stop the tunnel, but it shows DNS is restricted.',
+    detail: [{ text: 'Only the optional TXT lookups failed; this alone does not stop the tunnel, but it shows DNS is restricted.' }],
   },
   {
     name: 'srv-lookup-failed',
@@ -258,9 +290,9 @@ export const SIGNATURES: readonly Signature[] = [
     // "origintunneld" service records", "... not returning compressed SRV records") and the older
     // capitalised "Error looking up Cloudflare edge IPs".
     anyOf: ['Could not lookup srv records', 'looking up Cloudflare edge IPs', "Couldn't resolve SRV record", 'edge discovery: ', 'origintunneld', 'compressed SRV records'],
-    test: (l) => !quiet(l) || /error|fail|could not|couldn't/i.test(l.text),
-    facts: lookupFacts,
-    detail: (f) => (f.resolver ? `The lookup went to ${list(f.resolver)}.` : undefined),
+    test: [{ notQuiet: true }, { matches: /error|fail|could not|couldn't/i }],
+    facts: LOOKUP_FACTS,
+    detail: [{ text: 'The lookup went to {resolver}.', needs: ['resolver'] }],
   },
   {
     name: 'region-host-lookup-failed',
@@ -268,9 +300,14 @@ export const SIGNATURES: readonly Signature[] = [
     kind: 'problem',
     severity: 'error',
     anyOf: ['.argotunnel.com', 'cftunnel.com'],
-    test: (l) => /lookup [^\s]*(?:argotunnel|cftunnel)\.com[^"]*?(?:no such host|server misbehaving|i\/o timeout|connection refused|Temporary failure|no answer)/.test(l.text),
-    facts: lookupFacts,
-    detail: (f) => (f.host ? `Could not resolve ${list(f.host)}${f.resolver ? ` (resolver ${list(f.resolver)})` : ''}.` : undefined),
+    test: {
+      matches: /lookup [^\s]*(?:argotunnel|cftunnel)\.com[^"]*?(?:no such host|server misbehaving|i\/o timeout|connection refused|Temporary failure|no answer)/,
+    },
+    facts: LOOKUP_FACTS,
+    detail: [
+      { text: 'Could not resolve {host} (resolver {resolver}).', needs: ['host', 'resolver'] },
+      { text: 'Could not resolve {host}.', needs: ['host'], lacks: ['resolver'] },
+    ],
   },
   {
     name: 'fewer-ha-connections',
@@ -278,11 +315,16 @@ export const SIGNATURES: readonly Signature[] = [
     kind: 'problem',
     severity: 'warn',
     anyOf: ['HA connections but I can give you at most'],
-    facts: (l): Facts => {
-      const m = /requested (\d+) HA connections but I can give you at most (\d+)/.exec(l.text);
-      return m ? { requested: Number(m[1]), available: Number(m[2]) } : {};
-    },
-    detail: (f) => (f.available ? `Only ${list(f.available)} edge addresses were found for ${list(f.requested)} connections: the resolver returns fewer addresses than expected.` : undefined),
+    facts: rules({
+      requested: { patterns: [/requested (\d+) HA connections but I can give you at most \d+/], number: true },
+      available: { patterns: [/requested \d+ HA connections but I can give you at most (\d+)/], number: true },
+    }),
+    detail: [
+      {
+        text: 'Only {available} edge addresses were found for {requested} connections: the resolver returns fewer addresses than expected.',
+        needs: ['available'],
+      },
+    ],
   },
   {
     name: 'no-edge-addresses',
@@ -290,7 +332,11 @@ export const SIGNATURES: readonly Signature[] = [
     kind: 'problem',
     severity: 'error',
     anyOf: ['no free edge addresses left'],
-    detail: () => 'cloudflared has no edge address left to dial: the region hosts resolved to nothing it can use (often only IPv6 answers on a host without IPv6, see --edge-ip-version), or every address failed.',
+    detail: [
+      {
+        text: 'cloudflared has no edge address left to dial: the region hosts resolved to nothing it can use (often only IPv6 answers on a host without IPv6, see --edge-ip-version), or every address failed.',
+      },
+    ],
   },
   {
     name: 'precheck-dns-fail',
@@ -299,7 +345,7 @@ export const SIGNATURES: readonly Signature[] = [
     severity: 'error',
     anyOf: ['DNS Resolution'],
     test: precheck('DNS Resolution', 'FAIL'),
-    facts: precheckFacts,
+    facts: PRECHECK_FACTS,
   },
   {
     name: 'quic-udp-not-permitted',
@@ -307,9 +353,9 @@ export const SIGNATURES: readonly Signature[] = [
     kind: 'problem',
     severity: 'error',
     anyOf: ['operation not permitted'],
-    test: (l) => /quic|write udp|sendto|sendmsg/i.test(l.text),
-    facts: edgeFacts,
-    detail: () => 'This host refused to send UDP to port 7844 (sendto: operation not permitted): a local firewall rule or the container runtime drops QUIC before it leaves.',
+    test: { matches: /quic|write udp|sendto|sendmsg/i },
+    facts: EDGE_FACTS,
+    detail: [{ text: 'This host refused to send UDP to port 7844 (sendto: operation not permitted): a local firewall rule or the container runtime drops QUIC before it leaves.' }],
   },
   {
     name: 'quic-handshake-rejected',
@@ -317,9 +363,9 @@ export const SIGNATURES: readonly Signature[] = [
     kind: 'problem',
     severity: 'error',
     anyOf: ['CRYPTO_ERROR'],
-    test: (l) => /quic/i.test(l.text),
-    facts: edgeFacts,
-    detail: () => 'The QUIC handshake to the edge was answered with a TLS alert: something on the path intercepts UDP 7844. Let QUIC to the edge through untouched, or run cloudflared with --protocol http2.',
+    test: { matches: /quic/i },
+    facts: EDGE_FACTS,
+    detail: [{ text: 'The QUIC handshake to the edge was answered with a TLS alert: something on the path intercepts UDP 7844. Let QUIC to the edge through untouched, or run cloudflared with --protocol http2.' }],
   },
   {
     name: 'quic-udp-io-error',
@@ -329,9 +375,9 @@ export const SIGNATURES: readonly Signature[] = [
     anyOf: [':7844: '],
     // A UDP read or write to the edge that failed locally (datagram too large on a VPN, socket
     // errors): QUIC cannot leave this host as configured.
-    test: (l) => /(?:write|read) udp \S*:7844: /.test(l.text),
-    facts: edgeFacts,
-    detail: () => 'Sending QUIC datagrams to the edge failed on this host (for example a VPN or tunnel interface with a smaller MTU); allow UDP 7844 on a plain path or run cloudflared with --protocol http2.',
+    test: { matches: /(?:write|read) udp \S*:7844: / },
+    facts: EDGE_FACTS,
+    detail: [{ text: 'Sending QUIC datagrams to the edge failed on this host (for example a VPN or tunnel interface with a smaller MTU); allow UDP 7844 on a plain path or run cloudflared with --protocol http2.' }],
   },
   {
     name: 'quic-dial-timeout',
@@ -341,8 +387,8 @@ export const SIGNATURES: readonly Signature[] = [
     // Releases before 2022 wrapped every QUIC dial error as "failed to dial to edge: ...".
     anyOf: ['Failed to dial a quic connection', 'Failed to create new quic connection', 'failed to dial to edge with quic', 'failed to dial to edge: '],
     noneOf: ['handshake did not complete in time'],
-    facts: edgeFacts,
-    detail: (f) => (f.ip ? `QUIC to ${list(f.ip)} on UDP 7844 got no answer.` : undefined),
+    facts: EDGE_FACTS,
+    detail: [{ text: 'QUIC to {ip} on UDP 7844 got no answer.', needs: ['ip'] }],
   },
   {
     name: 'quic-handshake-timeout',
@@ -351,8 +397,8 @@ export const SIGNATURES: readonly Signature[] = [
     severity: 'error',
     anyOf: ['handshake did not complete in time'],
     noneOf: ['TLS handshake with edge'],
-    facts: edgeFacts,
-    detail: () => 'QUIC started but the handshake never finished: UDP 7844 is filtered or very lossy.',
+    facts: EDGE_FACTS,
+    detail: [{ text: 'QUIC started but the handshake never finished: UDP 7844 is filtered or very lossy.' }],
   },
   {
     // cloudflared's QUIC connection serving: its stream listener, control stream or datagram
@@ -362,8 +408,8 @@ export const SIGNATURES: readonly Signature[] = [
     kind: 'problem',
     severity: 'warn',
     anyOf: ['encountered a failure while serving'],
-    facts: edgeFacts,
-    detail: () => 'A QUIC connection to the edge broke while serving (its stream listener, control stream or datagram manager failed); cloudflared reconnects. When it repeats, the UDP path drops established flows: run cloudflared with --protocol http2.',
+    facts: EDGE_FACTS,
+    detail: [{ text: 'A QUIC connection to the edge broke while serving (its stream listener, control stream or datagram manager failed); cloudflared reconnects. When it repeats, the UDP path drops established flows: run cloudflared with --protocol http2.' }],
   },
   {
     name: 'quic-idle-timeout',
@@ -371,8 +417,8 @@ export const SIGNATURES: readonly Signature[] = [
     kind: 'problem',
     severity: 'warn',
     anyOf: ['no recent network activity'],
-    facts: edgeFacts,
-    detail: () => 'An established QUIC connection went quiet and was closed (often a NAT or firewall forgetting the UDP flow); cloudflared reconnects.',
+    facts: EDGE_FACTS,
+    detail: [{ text: 'An established QUIC connection went quiet and was closed (often a NAT or firewall forgetting the UDP flow); cloudflared reconnects.' }],
   },
   {
     name: 'quic-fallback-http2',
@@ -382,7 +428,7 @@ export const SIGNATURES: readonly Signature[] = [
     // The warning spans two lines; the second ("... unless your cloudflared can connect with
     // Cloudflare Network with `quic`") arrives alone in console and journald output.
     anyOf: ['Switching to fallback protocol', 'If this log occurs persistently', 'egress UDP to port 7844', 'falling back to http2', 'connect with Cloudflare Network with'],
-    detail: () => 'cloudflared gave up on QUIC and runs over HTTP/2 (TCP 7844) until it restarts.',
+    detail: [{ text: 'cloudflared gave up on QUIC and runs over HTTP/2 (TCP 7844) until it restarts.' }],
   },
   {
     name: 'precheck-udp-fail',
@@ -391,7 +437,7 @@ export const SIGNATURES: readonly Signature[] = [
     severity: 'error',
     anyOf: ['UDP Connectivity'],
     test: precheck('UDP Connectivity', 'FAIL'),
-    facts: precheckFacts,
+    facts: PRECHECK_FACTS,
   },
   {
     name: 'edge-tls-handshake',
@@ -399,8 +445,8 @@ export const SIGNATURES: readonly Signature[] = [
     kind: 'problem',
     severity: 'error',
     anyOf: ['TLS handshake with edge error', 'TLS handshake with edge'],
-    facts: edgeFacts,
-    detail: () => 'TCP 7844 connects but the TLS handshake with the edge fails: something on the path (a proxy or TLS inspection) intercepts it.',
+    facts: EDGE_FACTS,
+    detail: [{ text: 'TCP 7844 connects but the TLS handshake with the edge fails: something on the path (a proxy or TLS inspection) intercepts it.' }],
   },
   {
     name: 'edge-tls-intercepted',
@@ -408,9 +454,9 @@ export const SIGNATURES: readonly Signature[] = [
     kind: 'problem',
     severity: 'error',
     anyOf: ['certificate signed by unknown authority', 'certificate is valid for', 'certificate is not valid for any names'],
-    test: (l) => /connIndex|Serve tunnel|tunnel connection|Cloudflare edge|cftunnel\.com|:7844/.test(l.text) && !/originService|Unable to reach the origin/.test(l.text),
-    facts: edgeFacts,
-    detail: () => 'cloudflared did not get the edge certificate it expects: a middlebox is intercepting TLS to the edge; exempt h2.cftunnel.com and quic.cftunnel.com from inspection.',
+    test: { matches: /connIndex|Serve tunnel|tunnel connection|Cloudflare edge|cftunnel\.com|:7844/, notMatches: /originService|Unable to reach the origin/ },
+    facts: EDGE_FACTS,
+    detail: [{ text: 'cloudflared did not get the edge certificate it expects: a middlebox is intercepting TLS to the edge; exempt h2.cftunnel.com and quic.cftunnel.com from inspection.' }],
   },
   {
     name: 'edge-tcp-dial',
@@ -418,9 +464,12 @@ export const SIGNATURES: readonly Signature[] = [
     kind: 'problem',
     severity: 'error',
     anyOf: [':7844: ', 'Unable to establish connection with Cloudflare edge', 'Unable to establish connection with the edge'],
-    test: (l) => /:7844: (?:i\/o timeout|connect:|read:|write:)|Unable to establish connection/.test(l.text) && !/quic/i.test(l.text),
-    facts: edgeFacts,
-    detail: (f) => (f.ip ? `TCP to ${list(f.ip)} port 7844 failed${f.error ? ` (${list(f.error)})` : ''}.` : undefined),
+    test: { matches: /:7844: (?:i\/o timeout|connect:|read:|write:)|Unable to establish connection/, notMatches: /quic/i },
+    facts: EDGE_FACTS,
+    detail: [
+      { text: 'TCP to {ip} port 7844 failed ({error}).', needs: ['ip', 'error'] },
+      { text: 'TCP to {ip} port 7844 failed.', needs: ['ip'], lacks: ['error'] },
+    ],
   },
   {
     name: 'precheck-tcp-fail',
@@ -429,7 +478,7 @@ export const SIGNATURES: readonly Signature[] = [
     severity: 'error',
     anyOf: ['TCP Connectivity'],
     test: precheck('TCP Connectivity', 'FAIL'),
-    facts: precheckFacts,
+    facts: PRECHECK_FACTS,
   },
   {
     name: 'precheck-api-fail',
@@ -438,8 +487,8 @@ export const SIGNATURES: readonly Signature[] = [
     severity: 'warn',
     anyOf: ['Cloudflare API'],
     test: precheck('Cloudflare API', 'FAIL'),
-    facts: precheckFacts,
-    detail: () => 'api.cloudflare.com on TCP 443 is optional for a token-run tunnel; the tunnel can still work.',
+    facts: PRECHECK_FACTS,
+    detail: [{ text: 'api.cloudflare.com on TCP 443 is optional for a token-run tunnel; the tunnel can still work.' }],
   },
   // The pre-check's advice lines ("ERROR: ..." / "WARNING: ...") name the transport they are about.
   ...(
@@ -457,7 +506,7 @@ export const SIGNATURES: readonly Signature[] = [
       anyOf: ['ERROR: ', 'WARNING: '],
       // Alone on a line, or as a row of the table ("|  ERROR: ...  |"), which cloudflared's console
       // logger prints after its own timestamp and level.
-      test: (l) => PRECHECK_ADVICE.test(l.text) && re.test(l.text) && (topic === 'udp' || !/UDP|QUIC/.test(l.text)),
+      test: { matches: PRECHECK_ADVICE, andMatches: re, ...(topic === 'udp' ? {} : { notMatches: /UDP|QUIC/ }) },
     }),
   ),
   {
@@ -466,7 +515,7 @@ export const SIGNATURES: readonly Signature[] = [
     kind: 'problem',
     severity: 'error',
     anyOf: ['No ingress rules were defined'],
-    detail: () => 'cloudflared has no --url and no ingress rules, so it answers every request with an error.',
+    detail: [{ text: 'cloudflared has no --url and no ingress rules, so it answers every request with an error.' }],
   },
   {
     // cloudflared's own request to its --url target failing TLS: the URL says https://, but the
@@ -476,9 +525,12 @@ export const SIGNATURES: readonly Signature[] = [
     kind: 'problem',
     severity: 'error',
     anyOf: ['first record does not look like a TLS handshake', 'x509: ', 'tls: '],
-    test: (l) => /originService["=:\s]+https:\/\//.test(l.text) || (/Unable to reach the origin/.test(l.text) && /first record does not look like a TLS handshake/.test(l.text)),
-    facts: (l) => put({}, 'origin', field(l, 'originService')),
-    detail: (f) => `cloudflared's --url is ${list(f.origin ?? []) || 'an https:// URL'}: the proxy listener is plaintext, so use http://localhost:<listen port>.`,
+    test: [
+      { matches: /originService["=:\s]+https:\/\// },
+      { matches: /Unable to reach the origin/, andMatches: /first record does not look like a TLS handshake/ },
+    ],
+    facts: rules({ origin: field('originService') }),
+    detail: [{ text: "cloudflared's --url is {origin|an https:// URL}: the proxy listener is plaintext, so use http://localhost:<listen port>." }],
   },
   {
     name: 'origin-unreachable',
@@ -488,11 +540,11 @@ export const SIGNATURES: readonly Signature[] = [
     // Older releases: "Error proxying request to origin: ..." and "unable to connect to the origin";
     // the sentence after the first one survives when users paraphrase it.
     anyOf: ['Unable to reach the origin service', 'responding to traffic from cloudflared', 'Error proxying request to origin', 'unable to connect to the origin'],
-    facts: (l) => put(dialFacts(l), 'origin', field(l, 'originService')),
-    detail: (f) =>
-      f.ip || f.origin
-        ? `cloudflared dialled ${list(f.origin ?? [])}${f.ip ? ` (${list(f.ip)}:${list(f.port)})` : ''} and got ${list(f.error) || 'an error'}.`
-        : undefined,
+    facts: [...DIAL_FACTS, ['origin', field('originService')]],
+    detail: [
+      { text: 'cloudflared dialled {origin} ({ip}:{port}) and got {error|an error}.', needs: ['ip'] },
+      { text: 'cloudflared dialled {origin} and got {error|an error}.', needs: ['origin'], lacks: ['ip'] },
+    ],
   },
   {
     name: 'origin-dial-error',
@@ -503,11 +555,12 @@ export const SIGNATURES: readonly Signature[] = [
     // cloudflared's own lines dialling the local target: request fields (originService, cfRay,
     // dest...), or a TCP dial on a connection's line; edge dials are matched above. UDP dials
     // (DNS, ICMP source lookup) and WARP private routing are not the proxy.
-    test: (l) =>
-      !/dial udp|originService[=":]+warp-routing/.test(l.text) &&
-      (/originService|ingressRule|cfRay|\bdest=|"dest"/.test(l.text) || (/connIndex/.test(l.text) && /dial tcp/.test(l.text))),
-    facts: (l) => put(dialFacts(l), 'origin', field(l, 'originService')),
-    detail: (f) => (f.origin ? `cloudflared could not reach ${list(f.origin)} (${list(f.error) || 'dial error'}).` : undefined),
+    test: [
+      { matches: /originService|ingressRule|cfRay|\bdest=|"dest"/, notMatches: /dial udp|originService[=":]+warp-routing/ },
+      { matches: /connIndex/, andMatches: /dial tcp/, notMatches: /dial udp|originService[=":]+warp-routing/ },
+    ],
+    facts: [...DIAL_FACTS, ['origin', field('originService')]],
+    detail: [{ text: 'cloudflared could not reach {origin} ({error|dial error}).', needs: ['origin'] }],
   },
 
   // ------------------------------------------------ layer 2: the inner TLS
@@ -517,7 +570,7 @@ export const SIGNATURES: readonly Signature[] = [
     kind: 'problem',
     severity: 'error',
     anyOf: ['unknown certificate authority', 'unknown_ca'],
-    detail: () => 'The platform does not trust the CA that signed tls.crt: register data/ca.crt for this tunnel, or re-issue tls.crt from the registered CA.',
+    detail: [{ text: 'The platform does not trust the CA that signed tls.crt: register data/ca.crt for this tunnel, or re-issue tls.crt from the registered CA.' }],
   },
   {
     name: 'tls-expired-certificate',
@@ -526,7 +579,7 @@ export const SIGNATURES: readonly Signature[] = [
     severity: 'error',
     anyOf: ['expired certificate', 'certificate_expired'],
     noneOf: ['x509: '],
-    detail: () => 'The platform refused the proxy certificate as expired: renew tls.crt.',
+    detail: [{ text: 'The platform refused the proxy certificate as expired: renew tls.crt.' }],
   },
   {
     name: 'tls-bad-certificate',
@@ -534,7 +587,7 @@ export const SIGNATURES: readonly Signature[] = [
     kind: 'problem',
     severity: 'error',
     anyOf: ['bad certificate', 'bad_certificate', 'unsupported certificate', 'certificate unknown'],
-    detail: () => 'The platform rejected the certificate the proxy served: run mcp-tunnel doctor to see which rule it breaks (SAN, expiry, issuer, key usage).',
+    detail: [{ text: 'The platform rejected the certificate the proxy served: run mcp-tunnel doctor to see which rule it breaks (SAN, expiry, issuer, key usage).' }],
   },
   {
     name: 'key-unreadable',
@@ -542,9 +595,9 @@ export const SIGNATURES: readonly Signature[] = [
     kind: 'problem',
     severity: 'error',
     anyOf: ['permission denied', 'no such file or directory'],
-    test: (l) => /open [^\s:"]*(?:\.key|key\.pem)\b/.test(l.text),
-    facts: fileFacts,
-    detail: (f) => (f.file ? `The proxy could not open ${list(f.file)} (${list(f.error)}); it runs as UID 65532.` : undefined),
+    test: { matches: /open [^\s:"]*(?:\.key|key\.pem)\b/ },
+    facts: FILE_FACTS,
+    detail: [{ text: 'The proxy could not open {file} ({error}); it runs as UID 65532.', needs: ['file'] }],
   },
   {
     name: 'key-invalid',
@@ -559,9 +612,9 @@ export const SIGNATURES: readonly Signature[] = [
     kind: 'problem',
     severity: 'error',
     anyOf: ['permission denied', 'no such file or directory', 'failed to find any PEM data in certificate input'],
-    test: (l) => /failed to find any PEM data in certificate input|open [^\s:"]*(?:\.crt|\.pem|\.cer)\b/.test(l.text) && !/ca_file|ca\.crt/.test(l.text),
-    facts: fileFacts,
-    detail: (f) => (f.file ? `The proxy could not read its certificate ${list(f.file)} (${list(f.error)}).` : undefined),
+    test: { matches: /failed to find any PEM data in certificate input|open [^\s:"]*(?:\.crt|\.pem|\.cer)\b/, notMatches: /ca_file|ca\.crt/ },
+    facts: FILE_FACTS,
+    detail: [{ text: 'The proxy could not read its certificate {file} ({error}).', needs: ['file'] }],
   },
   {
     name: 'tls-handshake-failed',
@@ -570,13 +623,8 @@ export const SIGNATURES: readonly Signature[] = [
     severity: 'error',
     anyOf: ['tls handshake failed', 'TLS handshake failed', 'tls handshake error', 'TLS handshake error'],
     noneOf: ['TLS handshake with edge'],
-    facts: (l) => {
-      const out: Facts = {};
-      put(out, 'reason', /(?:remote error: )?tls: ([a-z ]+)/.exec(l.text)?.[1]?.trim());
-      put(out, 'sni', field(l, 'sni', 'server_name', 'host'));
-      return out;
-    },
-    detail: (f) => (f.reason ? `Reason given: ${list(f.reason)}.` : undefined),
+    facts: rules({ reason: { patterns: [/(?:remote error: )?tls: ([a-z ]+)/] }, sni: field('sni', 'server_name', 'host') }),
+    detail: [{ text: 'Reason given: {reason}.', needs: ['reason'] }],
   },
 
   // ------------------------------------------------ layer 3: routing
@@ -586,7 +634,7 @@ export const SIGNATURES: readonly Signature[] = [
     kind: 'problem',
     severity: 'error',
     anyOf: ['cannot unmarshal !!seq into map[string]string'],
-    detail: () => 'routes is a YAML list; it must be a map (routes: { name: http://host:port }).',
+    detail: [{ text: 'routes is a YAML list; it must be a map (routes: { name: http://host:port }).' }],
   },
   {
     name: 'invalid-upstream',
@@ -594,14 +642,12 @@ export const SIGNATURES: readonly Signature[] = [
     kind: 'problem',
     severity: 'error',
     anyOf: ['invalid upstream'],
-    facts: (l) => {
-      const out: Facts = {};
-      put(out, 'route', field(l, 'route', 'name'));
-      const urls = [...l.text.matchAll(/([a-z][a-z0-9+.-]*:\/\/[^\s"\\]+)/g)].map((u) => u[1]).filter((u) => !u.startsWith('scheme://'));
-      put(out, 'upstream', field(l, 'upstream', 'url') ?? urls[0]);
-      return out;
-    },
-    detail: (f) => (f.upstream ? `Upstream ${list(f.upstream)} is not exactly scheme://host:port.` : undefined),
+    facts: rules({
+      route: field('route', 'name'),
+      // The first URL in the text that is not the "scheme://host:port" of the message itself.
+      upstream: { fields: ['upstream', 'url'], patterns: [/(?<![a-z0-9+.-])(?!scheme:\/\/)([a-z][a-z0-9+.-]*:\/\/[^\s"\\]+)/] },
+    }),
+    detail: [{ text: 'Upstream {upstream} is not exactly scheme://host:port.', needs: ['upstream'] }],
   },
   {
     name: 'config-yaml-error',
@@ -609,8 +655,8 @@ export const SIGNATURES: readonly Signature[] = [
     kind: 'problem',
     severity: 'error',
     anyOf: ['yaml: line ', 'yaml: unmarshal errors', 'cannot unmarshal', 'mapping values are not allowed', 'did not find expected', 'not found in type'],
-    facts: (l) => put({}, 'line', Number(/yaml: line (\d+)/.exec(l.text)?.[1] ?? NaN) || undefined),
-    detail: (f) => (f.line ? `The YAML error is at line ${list(f.line)} of the proxy config.` : undefined),
+    facts: rules({ line: { patterns: [/yaml: line ([1-9]\d*)/], number: true } }),
+    detail: [{ text: 'The YAML error is at line {line} of the proxy config.', needs: ['line'] }],
   },
   {
     name: 'config-unreadable',
@@ -618,8 +664,8 @@ export const SIGNATURES: readonly Signature[] = [
     kind: 'problem',
     severity: 'error',
     anyOf: ['permission denied', 'no such file or directory', 'failed to load config', 'failed to read config', 'error loading config'],
-    test: (l) => /config|\.ya?ml/i.test(l.text),
-    facts: fileFacts,
+    test: { matches: /config|\.ya?ml/i },
+    facts: FILE_FACTS,
   },
   {
     name: 'no-route-for-host',
@@ -627,8 +673,8 @@ export const SIGNATURES: readonly Signature[] = [
     kind: 'problem',
     severity: 'error',
     anyOf: ['no route for host', 'No route configured for host', 'no route configured for host'],
-    facts: hostFacts,
-    detail: (f) => (f.host ? `Requests for ${list(f.host)} found no route: check tunnel_domain and the route keys, then restart the proxy.` : undefined),
+    facts: HOST_FACTS,
+    detail: [{ text: 'Requests for {host} found no route: check tunnel_domain and the route keys, then restart the proxy.', needs: ['host'] }],
   },
   {
     name: 'ip-validation-failed',
@@ -636,24 +682,31 @@ export const SIGNATURES: readonly Signature[] = [
     kind: 'problem',
     severity: 'error',
     anyOf: ['IP validation failed', 'is not a private address', 'not in allowed_ips', 'not an allowed address'],
-    facts: (l) => {
-      const out: Facts = {};
-      const m = /(?:failed: |address )\[?([0-9a-fA-F:.]+)\]? is not/.exec(l.text) ?? /\b(\d{1,3}(?:\.\d{1,3}){3}|[0-9a-fA-F]*:[0-9a-fA-F:]+)\b/.exec(l.text);
-      put(out, 'ip', field(l, 'ip', 'addr', 'address') ?? m?.[1]);
-      put(out, 'route', field(l, 'route'));
-      put(out, 'host', field(l, 'host', 'upstream'));
-      return out;
-    },
-    detail: (f) => {
-      const ips = (f.ip ?? []).map(String);
-      if (ips.length === 0) return undefined;
-      const v6 = ips.filter((ip) => ip.includes(':'));
-      if (v6.length > 0) return `The upstream resolved to IPv6 (${list(v6)}); the proxy dials IPv4 only: give it an IPv4 address.`;
-      // One narrow CIDR when the addresses are neighbours; never a wide one (that would open the SSRF guard).
-      const cidr = coveringCidr(ips);
-      const add = Number(cidr.split('/')[1]) >= 24 ? cidr : ips.slice(0, 5).map((ip) => `${ip}/32`).join(', ');
-      return `Refused address${ips.length > 1 ? 'es' : ''} ${list(ips)}: if legitimate, add ${add} to upstream.allowed_ips (keep the private ranges your other upstreams use).`;
-    },
+    facts: rules({
+      ip: {
+        fields: ['ip', 'addr', 'address'],
+        patterns: [/(?:failed: |address )\[?([0-9a-fA-F:.]+)\]? is not/, /\b(\d{1,3}(?:\.\d{1,3}){3}|[0-9a-fA-F]*:[0-9a-fA-F:]+)\b/],
+      },
+      route: field('route'),
+      host: field('host', 'upstream'),
+    }),
+    // One narrow CIDR when the addresses are neighbours; never a wide one (that would open the SSRF guard).
+    derived: { ipv6: { from: 'ip', keep: /:/ }, add: { from: 'ip', summary: 'allowed-ips-entries' } },
+    detail: [
+      { text: 'The upstream resolved to IPv6 ({ipv6}); the proxy dials IPv4 only: give it an IPv4 address.', needs: ['ipv6'] },
+      {
+        text: 'Refused addresses {ip}: if legitimate, add {add} to upstream.allowed_ips (keep the private ranges your other upstreams use).',
+        needs: ['ip'],
+        lacks: ['ipv6'],
+        many: 'ip',
+      },
+      {
+        text: 'Refused address {ip}: if legitimate, add {add} to upstream.allowed_ips (keep the private ranges your other upstreams use).',
+        needs: ['ip'],
+        lacks: ['ipv6'],
+        one: 'ip',
+      },
+    ],
   },
   {
     name: 'invalid-allowed-ips',
@@ -661,8 +714,9 @@ export const SIGNATURES: readonly Signature[] = [
     kind: 'problem',
     severity: 'error',
     anyOf: ['invalid CIDR address', 'allowed_ips', 'disable_ip_validation'],
-    test: (l) => /invalid CIDR|invalid|cannot|conflict|both/i.test(l.text) && !quiet(l),
-    facts: (l) => put({}, 'entry', /invalid CIDR address: (\S+)/.exec(l.text)?.[1]?.replace(/["\\]+$/, '')),
+    test: { matches: /invalid CIDR|invalid|cannot|conflict|both/i, notQuiet: true },
+    // The entry without the quote or backslash that closes the field around it.
+    facts: rules({ entry: { patterns: [/invalid CIDR address: (\S*?)["\\]*(?=\s|$)/] } }),
   },
   {
     name: 'upstream-unknown-authority',
@@ -670,8 +724,8 @@ export const SIGNATURES: readonly Signature[] = [
     kind: 'problem',
     severity: 'error',
     anyOf: ['certificate signed by unknown authority', 'certificate is valid for', 'certificate is not valid for any names', 'x509: certificate has expired', 'server gave HTTP response to HTTPS client', 'first record does not look like a TLS handshake'],
-    facts: (l) => put(dialFacts(l), 'upstream', field(l, 'upstream', 'host', 'url')),
-    detail: (f) => (f.upstream ? `The https:// upstream ${list(f.upstream)} could not be verified.` : undefined),
+    facts: [...DIAL_FACTS, ['upstream', field('upstream', 'host', 'url')]],
+    detail: [{ text: 'The https:// upstream {upstream} could not be verified.', needs: ['upstream'] }],
   },
   {
     name: 'upstream-dial-failed',
@@ -680,17 +734,12 @@ export const SIGNATURES: readonly Signature[] = [
     severity: 'error',
     anyOf: [...ORIGIN_DIAL_ERRORS, 'server misbehaving', 'Temporary failure in name resolution'],
     // Not cloudflared's own calls to Cloudflare (edge, API, quick tunnels, updates).
-    test: (l) => /dial tcp|lookup |connect: |dial: /.test(l.text) && !/:7844\b|argotunnel|cftunnel|cloudflare\.com|originService/.test(l.text),
-    facts: (l) => {
-      const out = dialFacts(l);
-      const lk = /lookup ([A-Za-z0-9_.-]+)/.exec(l.text);
-      put(out, 'host', lk?.[1]);
-      put(out, 'route', field(l, 'route'));
-      return out;
-    },
-    detail: (f) =>
-      f.ip ? `Nothing accepted the connection at ${(f.ip ?? []).slice(0, 5).map((ip, i) => `${ip}:${f.port?.[i] ?? f.port?.[0] ?? '?'}`).join(', ')} (${list(f.error)}).`
-      : f.host ? `Upstream host ${list(f.host)} does not resolve (${list(f.error)}).` : undefined,
+    test: { matches: /dial tcp|lookup |connect: |dial: /, notMatches: /:7844\b|argotunnel|cftunnel|cloudflare\.com|originService/ },
+    facts: [...DIAL_FACTS, ['host', { patterns: [/lookup ([A-Za-z0-9_.-]+)/] }], ['route', field('route')]],
+    detail: [
+      { text: 'Nothing accepted the connection at {ip:port} ({error}).', needs: ['ip'] },
+      { text: 'Upstream host {host} does not resolve ({error}).', needs: ['host'], lacks: ['ip'] },
+    ],
   },
 
   // ------------------------------------------------ the setup job
@@ -707,8 +756,12 @@ export const SIGNATURES: readonly Signature[] = [
     kind: 'problem',
     severity: 'error',
     anyOf: ['invalid_grant', 'authentication_error'],
-    facts: (l) => put({}, 'error', /(invalid_grant|authentication_error)/.exec(l.text)?.[1]),
-    detail: () => 'The identity token was refused at the exchange: check it against the federation rule with mcp-tunnel doctor --jwt-file <token> --federation-rule <rule.json>.',
+    facts: rules({ error: { patterns: [/(invalid_grant|authentication_error)/] } }),
+    detail: [
+      {
+        text: 'The identity token was refused at the exchange: check it against the federation rule with mcp-tunnel doctor --jwt-file <token> --federation-rule <rule.json>.',
+      },
+    ],
   },
   {
     name: 'tunnels-api-forbidden',
@@ -716,7 +769,7 @@ export const SIGNATURES: readonly Signature[] = [
     kind: 'problem',
     severity: 'error',
     anyOf: ['permission_error', '403 Forbidden', 'manage_tunnels'],
-    test: (l) => /permission_error|403|forbidden|not a member/i.test(l.text),
+    test: { matches: /permission_error|403|forbidden|not a member/i },
   },
   {
     name: 'setup-job-left-behind',
@@ -724,8 +777,12 @@ export const SIGNATURES: readonly Signature[] = [
     kind: 'problem',
     severity: 'error',
     anyOf: ['mcp-tunnel-setup', 'failed pre-install'],
-    test: (l) => /already exists|failed pre-install|BackoffLimitExceeded|job failed/i.test(l.text),
-    detail: () => 'A failed setup Job is left behind: read it (kubectl logs job/mcp-tunnel-setup -n mcp-tunnel), fix the cause, then kubectl -n mcp-tunnel delete job mcp-tunnel-setup and retry.',
+    test: { matches: /already exists|failed pre-install|BackoffLimitExceeded|job failed/i },
+    detail: [
+      {
+        text: 'A failed setup Job is left behind: read it (kubectl logs job/mcp-tunnel-setup -n mcp-tunnel), fix the cause, then kubectl -n mcp-tunnel delete job mcp-tunnel-setup and retry.',
+      },
+    ],
   },
 
   // ------------------------------------------------ consequences and lifecycle: explained, never causes
@@ -750,13 +807,18 @@ export const SIGNATURES: readonly Signature[] = [
     kind: 'healthy',
     severity: 'info',
     anyOf: ['Registered tunnel connection', ' registered connIndex'],
-    facts: (l) => {
-      const out: Facts = {};
-      put(out, 'connIndex', field(l, 'connIndex'));
-      put(out, 'protocol', field(l, 'protocol'));
-      put(out, 'location', field(l, 'location'));
-      return out;
+    facts: rules({ connIndex: field('connIndex'), protocol: field('protocol'), location: field('location') }),
+    counts: {
+      connections: { distinct: 'connIndex', linesUpTo: DEFAULT_HA_CONNECTIONS },
+      // Fewer when cloudflared said it could not open as many (a resolver with few edge addresses).
+      expected: { signature: 'fewer-ha-connections', fact: 'available', otherwise: DEFAULT_HA_CONNECTIONS, atLeast: 'connections' },
     },
+    summary: [
+      { text: '{connections} of {expected} connections registered' },
+      { text: ' (protocol {protocol:20})', needs: ['protocol'] },
+      { text: ' at {location:4}', needs: ['location'] },
+      { text: '; {lines} registrations in all (reconnects)', linesAbove: 'connections' },
+    ],
   },
   {
     name: 'route-configured',
@@ -764,23 +826,27 @@ export const SIGNATURES: readonly Signature[] = [
     kind: 'healthy',
     severity: 'info',
     anyOf: ['route configured'],
-    facts: (l) => {
-      const out: Facts = {};
-      const m = /route configured:?\s+([A-Za-z0-9_.*-]+)(?:\s+->\s+(\S+))?/.exec(l.text);
-      put(out, 'route', field(l, 'route', 'name', 'host', 'hostname') ?? m?.[1]);
-      put(out, 'upstream', field(l, 'upstream', 'target', 'url') ?? m?.[2]);
-      return out;
-    },
+    facts: rules({
+      route: { fields: ['route', 'name', 'host', 'hostname'], patterns: [ROUTE_CONFIGURED], group: 1 },
+      upstream: { fields: ['upstream', 'target', 'url'], patterns: [ROUTE_CONFIGURED], group: 2 },
+    }),
+    counts: { routes: { distinct: 'route', linesUpTo: Infinity } },
+    summary: [
+      { text: '{routes} route configured', one: 'routes' },
+      { text: '{routes} routes configured', many: 'routes' },
+      { text: ': {route:10}', needs: ['route'] },
+    ],
   },
   ...Object.entries(PRECHECK_COMPONENT).map(
     ([component, id]): Signature => ({
-      name: `precheck-pass-${component.split(' ')[0].toLowerCase()}`,
+      name: `precheck-pass-${(component.split(' ')[0] ?? '').toLowerCase()}`,
       id,
       kind: 'healthy',
       severity: 'info',
       anyOf: [component],
       test: precheck(component, 'PASS'),
-      facts: precheckFacts,
+      facts: PRECHECK_FACTS,
+      summary: [{ text: `cloudflared pre-check {component|precheck-pass-${(component.split(' ')[0] ?? '').toLowerCase()}} passed` }],
     }),
   ),
 ];
@@ -807,18 +873,14 @@ export function prefilterFragments(): string[] {
   return frags.filter((f) => !frags.some((g) => g !== f && f.includes(g))).sort();
 }
 
-/** The smallest IPv4 CIDR that covers all the addresses (a single address gives /32). */
-export function coveringCidr(ips: readonly string[]): string {
-  const nums = ips
-    .map((ip) => ip.split('.').map(Number))
-    .filter((p) => p.length === 4 && p.every((n) => Number.isInteger(n) && n >= 0 && n <= 255))
-    .map((p) => ((p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3]) >>> 0);
-  if (nums.length === 0) return ips[0] ?? '';
-  let prefix = 32;
-  const first = nums[0];
-  for (const n of nums) {
-    while (prefix > 0 && (first >>> (32 - prefix)) !== (n >>> (32 - prefix))) prefix--;
-  }
-  const base = prefix === 0 ? 0 : ((first >>> (32 - prefix)) << (32 - prefix)) >>> 0;
-  return `${[base >>> 24, (base >>> 16) & 255, (base >>> 8) & 255, base & 255].join('.')}/${prefix}`;
-}
+/** Severity changes the matcher applies after reading (see SeverityChange). */
+export const SEVERITY_CHANGES: readonly SeverityChange[] = [
+  {
+    // UDP blocked while connections register over HTTP/2: the tunnel works, degraded.
+    id: 'edge-udp',
+    from: 'error',
+    to: 'warn',
+    when: { signature: 'connection-registered', fact: 'protocol', includes: 'http2' },
+    detail: 'Connections did register over HTTP/2, so the tunnel works, degraded.',
+  },
+];

@@ -11,6 +11,8 @@ import { LAYERS } from '../core/types.js';
 import type { Facts } from '../core/facts.js';
 import { toolVersion } from '../core/version.js';
 import { gatherStaticFacts } from '../probes/deployment.js';
+import { refuseUnreadableInputs } from './explicit-inputs.js';
+import { parseDnsServer } from '../probes/dns-resolver.js';
 import { readBounded } from '../probes/bounded-file.js';
 import { registerSecret } from '../redaction/register.js';
 import { useColor, type CliIO } from '../cli.js';
@@ -80,7 +82,7 @@ export function validateDoctorOptions(opts: DoctorOptions): { timeoutMs: number;
     if (!/^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):\d{1,5}$/.test(edge)) throw new UsageError(`--edge ${edge}: expected host:port (IPv6 as [addr]:port)`);
   }
   for (const server of opts.dnsServer) {
-    if (!/^(\[[0-9a-fA-F:.]+\](:\d{1,5})?|[0-9a-fA-F:.]+|\d{1,3}(\.\d{1,3}){3}(:\d{1,5})?)$/.test(server)) {
+    if (parseDnsServer(server) === null) {
       throw new UsageError(`--dns-server ${server}: expected an IP address with an optional port (1.2.3.4:53, [::1]:53)`);
     }
   }
@@ -140,6 +142,7 @@ async function gatherFacts(opts: DoctorOptions, io: CliIO, timeoutMs: number, bu
     env: io.env,
     now: new Date(),
   });
+  refuseUnreadableInputs(facts, opts.dir === undefined ? undefined : { given: opts.dir, path: resolve(io.cwd, opts.dir) });
   if (nothingFound(facts, opts)) {
     throw new UsageError(
       `no MCP tunnel deployment found in ${facts.deployment.dir}`,

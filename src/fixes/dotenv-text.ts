@@ -2,7 +2,7 @@
 // (the last such line, the one Compose uses), keeping its quotes, `export` and trailing comment.
 // Every other line stays byte for byte. Pure.
 
-import { parseDotenv } from '../probes/dotenv-file.js';
+import { parseDotenv } from '../model/dotenv.js';
 import { sameData } from './yaml-text.js';
 
 /** The .env text with `name` set to `value`, or null when that cannot be written exactly. */

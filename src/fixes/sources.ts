@@ -4,7 +4,7 @@
 
 import type { Facts } from '../core/facts.js';
 import { decodeText, readBounded } from '../probes/bounded-file.js';
-import { parseDotenv } from '../probes/dotenv-file.js';
+import { parseDotenv } from '../model/dotenv.js';
 import { proxyConfigFromHelm } from '../model/deployment-view.js';
 import type { SourceFile } from './types.js';
 import { sameData, yamlData } from './yaml-text.js';

@@ -6,7 +6,7 @@
 
 import { findProxyService, serviceEnvironment } from '../model/compose.js';
 import { applyChangeCommand, assignedDomain, proxyConfigModel, proxyRestartCommand } from '../model/deployment-view.js';
-import { parseDotenv } from '../probes/dotenv-file.js';
+import { parseDotenv } from '../model/dotenv.js';
 import { setDotenvValue } from './dotenv-text.js';
 import { configTarget, editPlan } from './edit-plan.js';
 import type { FindingRef, FixModule, PlanOutcome } from './types.js';

@@ -5,7 +5,7 @@
 
 import { isMap, isScalar, isSeq, parseDocument, type Document, type Node, type Pair, type Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
 
-import { parseYamlText } from '../probes/yaml-document.js';
+import { parseYamlText } from '../model/yaml-document.js';
 
 export type KeyPath = readonly (string | number)[];
 

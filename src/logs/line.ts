@@ -77,7 +77,7 @@ function matchPrefix(text: string): { length: number; origin?: string; time?: st
   let m: RegExpExecArray | null;
   if (c >= 48 && c <= 57) {
     if ((m = CRI.exec(text))) return { length: m[0].length, time: m[1] };
-    if ((m = JOURNALD_ISO.exec(text)) && !levelOf(m[2]) && !m[2].startsWith('{')) return { length: m[0].length, time: m[1], origin: m[3] };
+    if ((m = JOURNALD_ISO.exec(text)) && !levelOf(m[2]) && !m[2]?.startsWith('{')) return { length: m[0].length, time: m[1], origin: m[3] };
     if ((m = LEADING_TS.exec(text)) && !startsWithLevel(text.slice(m[0].length))) {
       // A runtime timestamp glued in front of the program's own line (docker logs -t, kubectl --timestamps).
       return { length: m[0].length, time: m[1] };
@@ -107,9 +107,8 @@ export function parseFields(s: string): { fields: Record<string, string>; firstA
   let m: RegExpExecArray | null;
   while ((m = FIELD.exec(s))) {
     if (firstAt < 0) firstAt = m.index;
-    let v = m[2];
-    if (v.startsWith('"')) v = unquote(v);
-    fields[m[1]] = v;
+    const [, name = '', raw = ''] = m;
+    fields[name] = raw.startsWith('"') ? unquote(raw) : raw;
   }
   return { fields, firstAt };
 }
@@ -173,10 +172,10 @@ export function parseLine(line: string): ParsedLine {
 
   let m = CONSOLE.exec(text);
   if (m) {
-    const rest = m[3];
+    const [, time = '', level, rest = ''] = m;
     const { fields, firstAt } = parseFields(rest);
     const message = (firstAt >= 0 ? rest.slice(0, firstAt) : rest).trim();
-    return { ...base, format: 'console', time: m[1], level: levelOf(m[2]), message, fields };
+    return { ...base, format: 'console', time, level: levelOf(level), message, fields };
   }
 
   m = ZAP.exec(text);
@@ -186,23 +185,23 @@ export function parseLine(line: string): ParsedLine {
       const j = parseJsonLine(m[4].trim());
       if (j) fields = j.fields;
     }
-    return { ...base, format: 'zap', time: m[1], level: levelOf(m[2]), message: m[3], fields };
+    return { ...base, format: 'zap', time: m[1] ?? null, level: levelOf(m[2]), message: m[3] ?? '', fields };
   }
 
   m = PRECHECK_ROW.exec(text);
   if (m) {
-    const fields: Record<string, string> = { component: m[1], status: m[3] };
-    if (m[2]) fields.target = m[2];
-    if (m[4]) fields.details = m[4];
-    const level: Level = m[3] === 'FAIL' ? 'error' : m[3] === 'WARN' ? 'warn' : 'info';
+    const [, component = '', target, status = '', details] = m;
+    const fields: Record<string, string> = { component, status };
+    if (target) fields.target = target;
+    if (details) fields.details = details;
+    const level: Level = status === 'FAIL' ? 'error' : status === 'WARN' ? 'warn' : 'info';
     return { ...base, format: 'precheck', time: prefixTime, level, message: text.trim(), fields };
   }
 
   m = GOLOG.exec(text);
   if (m) {
-    const rest = m[5];
-    const time = `${m[1]}-${m[2]}-${m[3]}T${m[4]}`;
-    return { ...base, ...restOfTextLine(rest), format: 'golog', time };
+    const [, year, month, day, clock, rest = ''] = m;
+    return { ...base, ...restOfTextLine(rest), format: 'golog', time: `${year}-${month}-${day}T${clock}` };
   }
 
   const r = restOfTextLine(text);
@@ -232,8 +231,7 @@ export function lineLevel(line: string): Level | null {
     if (m) return levelOf(m[1]);
   }
   if (text.includes('\t') || PRECHECK_ROW.test(text)) return parseLine(line).level;
-  const g = GOLOG.exec(text);
-  const rest = g ? g[5] : text;
+  const rest = GOLOG.exec(text)?.[5] ?? text;
   if (/(?:^|\s)level=/.test(rest) && /(?:^|\s)msg=/.test(rest)) return levelOf(LOGFMT_LEVEL.exec(rest)?.[1]);
   const lm = TEXT_LEVEL.exec(rest);
   if (lm) return levelOf(lm[1]);

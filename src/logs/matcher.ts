@@ -2,9 +2,12 @@
 // matches it, and counted per signature (first and last line and time, one example, the facts
 // seen). Error-level lines nothing explains are counted too. build() turns the counts into the
 // report: problems in catalog order, healthy evidence, harmless noise and a verdict.
+// Signatures are data (src/catalog/signatures.ts): this file interprets their tests, value
+// rules and templates the same way for each one, and names none of them.
 
 import { CATALOG, catalogEntry } from '../catalog/catalog.js';
-import { SIGNATURES, type FactSets, type Signature } from '../catalog/signatures.js';
+import { SEVERITY_CHANGES, SIGNATURES, type CountRule, type LineTest, type Signature, type Template, type ValueRule } from '../catalog/signatures.js';
+import { allowedIpsEntries } from '../model/ip-policy.js';
 import { redact } from '../redaction/redact.js';
 import { showControls } from '../redaction/control-chars.js';
 import type { Severity, Verdict } from '../core/types.js';
@@ -15,14 +18,120 @@ import type { LogMatch, LogNote, LogsReport, LogSource } from './report.js';
 const MAX_FACT_VALUES = 20;
 const MAX_EXAMPLE_CHARS = 2000;
 export const MAX_UNMATCHED_EXAMPLES = 5;
-/** Connections a healthy cloudflared opens unless told otherwise. */
-const DEFAULT_HA_CONNECTIONS = 4;
+
+/** Every distinct value seen per fact, in order of first appearance (capped). */
+type FactSets = Record<string, (string | number)[]>;
+
+/** A value of a line by a signature's rule (see ValueRule), or undefined. */
+function valueOf(rule: ValueRule, line: ParsedLine): string | number | undefined {
+  for (const name of rule.fields ?? []) {
+    const v = line.fields[name];
+    if (v !== undefined && v !== '') return rule.number ? numberOrUndefined(v) : v;
+  }
+  for (const pattern of rule.patterns ?? []) {
+    const m = pattern.exec(line.text);
+    if (!m) continue;
+    const captured = rule.group !== undefined ? m[rule.group] : m.slice(1).find((g) => g !== undefined);
+    const v = captured?.trim();
+    if (v === undefined || v === '') return undefined;
+    return rule.number ? numberOrUndefined(v) : v;
+  }
+  return undefined;
+}
+
+function numberOrUndefined(text: string): number | undefined {
+  const n = Number(text);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/**
+ * Debug or info: from the parsed level, or, when a prefix the reader does not know hides it, from
+ * the level words cloudflared and the usual loggers write.
+ */
+function quiet(line: ParsedLine): boolean {
+  if (line.level) return line.level === 'debug' || line.level === 'info';
+  return /(?:^|\s)(?:DBG|INF|TRC)\s|\blevel=(?:debug|info)\b|"level":"(?:debug|info)"/i.test(line.text);
+}
+
+function passes(test: LineTest, line: ParsedLine): boolean {
+  if (test.matches && !test.matches.test(line.text)) return false;
+  if (test.andMatches && !test.andMatches.test(line.text)) return false;
+  if (test.notMatches && test.notMatches.test(line.text)) return false;
+  if (test.notQuiet && quiet(line)) return false;
+  for (const v of test.values ?? []) {
+    const value = valueOf(v.of, line);
+    if (value === undefined ? !v.orAbsent : String(value).toUpperCase() !== v.is.toUpperCase()) return false;
+  }
+  return true;
+}
 
 function signatureMatches(sig: Signature, text: string, line: ParsedLine): boolean {
   if (!sig.anyOf.some((f) => text.includes(f))) return false;
   if (sig.allOf && !sig.allOf.every((f) => text.includes(f))) return false;
   if (sig.noneOf && sig.noneOf.some((f) => text.includes(f))) return false;
-  return !sig.test || sig.test(line);
+  if (!sig.test) return true;
+  // One test must hold; a list is alternatives.
+  const tests: readonly LineTest[] = Array.isArray(sig.test) ? sig.test : [sig.test as LineTest];
+  return tests.some((t) => passes(t, line));
+}
+
+/** The facts a signature takes from a line, in the order it declares them. */
+function factsOf(sig: Signature, line: ParsedLine): [string, string | number][] {
+  const out = new Map<string, string | number>();
+  for (const [name, rule] of sig.facts ?? []) {
+    const v = valueOf(rule, line);
+    if (v !== undefined) out.set(name, v);
+  }
+  return [...out];
+}
+
+const list = (values: readonly (string | number)[] | undefined, max = 5): string =>
+  (values ?? []).slice(0, max).join(', ') + ((values?.length ?? 0) > max ? ', ...' : '');
+
+/** What the templates of one signature can use: its facts, the derived ones, its counts and its lines. */
+interface Phrasebook {
+  facts: FactSets;
+  counts: Record<string, number>;
+  lines: number;
+}
+
+function sizeOf(book: Phrasebook, name: string): number {
+  return book.counts[name] ?? book.facts[name]?.length ?? 0;
+}
+
+function holds(t: Template, book: Phrasebook): boolean {
+  if (t.needs && !t.needs.every((n) => sizeOf(book, n) > 0)) return false;
+  if (t.lacks && t.lacks.some((n) => sizeOf(book, n) > 0)) return false;
+  if (t.one && sizeOf(book, t.one) !== 1) return false;
+  if (t.many && sizeOf(book, t.many) <= 1) return false;
+  if (t.linesAbove && !(book.lines > sizeOf(book, t.linesAbove))) return false;
+  return true;
+}
+
+const PLACEHOLDER = /\{([A-Za-z][\w]*)(?::([A-Za-z0-9]\w*))?(?:\|([^}]*))?\}/g;
+
+function fill(text: string, book: Phrasebook): string {
+  return text.replace(PLACEHOLDER, (_, name: string, shape: string | undefined, otherwise: string | undefined) => {
+    if (name === 'lines') return String(book.lines);
+    const count = book.counts[name];
+    if (count !== undefined) return String(count);
+    const values = book.facts[name] ?? [];
+    let shown: string;
+    if (shape === undefined) shown = list(values);
+    else if (/^\d+$/.test(shape)) shown = values.slice(0, Number(shape)).join(', ');
+    else {
+      // Each value with the value of the other fact at the same place (ip:port), at most five.
+      const other = book.facts[shape] ?? [];
+      shown = values.slice(0, 5).map((v, i) => `${v}:${other[i] ?? other[0] ?? '?'}`).join(', ');
+    }
+    return shown === '' && otherwise !== undefined ? otherwise : shown;
+  });
+}
+
+/** Every template whose conditions hold, filled and joined; undefined when none holds. */
+function sentence(templates: readonly Template[] | undefined, book: Phrasebook): string | undefined {
+  const parts = (templates ?? []).filter((t) => holds(t, book)).map((t) => fill(t.text, book));
+  return parts.length > 0 ? parts.join('') : undefined;
 }
 
 /** The first signature (in catalog-file order) that matches a line, or null. */
@@ -52,8 +161,8 @@ export class SignatureIndex {
     let sigs = this.cache.get(key);
     if (!sigs) {
       const set = new Set<number>();
-      for (let i = 0; i < count; i++) for (const s of this.byFragment[ids[i]] ?? []) set.add(s);
-      sigs = [...set].sort((a, b) => a - b).map((i) => SIGNATURES[i]);
+      for (const id of ids.slice(0, count)) for (const s of this.byFragment[id] ?? []) set.add(s);
+      sigs = [...set].sort((a, b) => a - b).flatMap((i) => SIGNATURES[i] ?? []);
       if (this.cache.size < 4096) this.cache.set(key, sigs);
     }
     return sigs;
@@ -160,7 +269,7 @@ export class LogCollector {
     hit.lastSource = source;
     hit.lastRaw = raw;
     if (sig.facts && (hit.count <= FACT_LINES || hit.count % FACT_STRIDE === 0)) {
-      for (const [k, v] of Object.entries(sig.facts(line))) {
+      for (const [k, v] of factsOf(sig, line)) {
         let values = hit.facts.get(k);
         if (!values) hit.facts.set(k, (values = []));
         if (values.length < MAX_FACT_VALUES && !values.includes(v)) values.push(v);
@@ -181,8 +290,29 @@ export class LogCollector {
     if (t) hit.lastTime = t;
   }
 
-  private factSets(hit: Hit): FactSets {
-    return Object.fromEntries(hit.facts);
+  /** The facts, derived facts and counts a signature's sentences use. */
+  private phrasebook(hit: Hit): Phrasebook {
+    const facts: FactSets = Object.fromEntries(hit.facts);
+    for (const [name, d] of Object.entries(hit.sig.derived ?? {})) {
+      const values = (facts[d.from] ?? []).map(String).filter((v) => !d.keep || d.keep.test(v));
+      if (d.summary === 'allowed-ips-entries') facts[name] = values.length > 0 ? [allowedIpsEntries(values)] : [];
+      else facts[name] = values;
+    }
+    const counts: Record<string, number> = {};
+    for (const [name, rule] of Object.entries(hit.sig.counts ?? {})) counts[name] = this.count(rule, hit, counts);
+    return { facts, counts, lines: hit.count };
+  }
+
+  private count(rule: CountRule, hit: Hit, earlier: Record<string, number>): number {
+    let n = 0;
+    if (rule.distinct !== undefined) {
+      const distinct = hit.facts.get(rule.distinct)?.length ?? 0;
+      n = distinct > 0 ? distinct : Math.min(hit.count, rule.linesUpTo ?? 0);
+    } else if (rule.signature !== undefined && rule.fact !== undefined) {
+      const first = Number(this.hits.get(rule.signature)?.facts.get(rule.fact)?.[0]);
+      n = Number.isFinite(first) && first > 0 ? first : (rule.otherwise ?? 0);
+    }
+    return rule.atLeast !== undefined ? Math.max(n, earlier[rule.atLeast] ?? 0) : n;
   }
 
   private evidence(hit: Hit): Record<string, unknown> | undefined {
@@ -214,7 +344,7 @@ export class LogCollector {
     };
     const evidence = this.evidence(hit);
     if (evidence) m.evidence = evidence;
-    const detail = sig.detail?.(this.factSets(hit));
+    const detail = sentence(sig.detail, this.phrasebook(hit));
     if (detail) m.detail = redact(detail);
     if (sig.kind === 'harmless') m.harmless = true;
     if (multipleSources) {
@@ -234,7 +364,7 @@ export class LogCollector {
       lastLine: hit.lastLine,
       firstTime: hit.firstTime,
       lastTime: hit.lastTime,
-      summary: sig.kind === 'healthy' ? this.healthySummary(hit) : (sig.note ?? ''),
+      summary: sig.kind === 'healthy' ? (sentence(sig.summary, this.phrasebook(hit)) ?? '') : (sig.note ?? ''),
       example: exampleOf(hit.example),
     };
     const evidence = this.evidence(hit);
@@ -244,40 +374,6 @@ export class LogCollector {
       n.lastSource = hit.lastSource;
     }
     return n;
-  }
-
-  private expectedConnections(): number {
-    const fewer = this.hits.get('fewer-ha-connections')?.facts.get('available');
-    const available = fewer?.length ? Number(fewer[0]) : NaN;
-    return Number.isFinite(available) && available > 0 ? available : DEFAULT_HA_CONNECTIONS;
-  }
-
-  private healthySummary(hit: Hit): string {
-    const f = hit.facts;
-    switch (hit.sig.name) {
-      case 'connection-registered': {
-        const indexes = f.get('connIndex')?.length ?? 0;
-        const n = indexes > 0 ? indexes : Math.min(hit.count, DEFAULT_HA_CONNECTIONS);
-        const expected = Math.max(n, this.expectedConnections());
-        const protocol = f.get('protocol');
-        const where = f.get('location');
-        return (
-          `${n} of ${expected} connections registered` +
-          (protocol?.length ? ` (protocol ${protocol.join(', ')})` : '') +
-          (where?.length ? ` at ${where.slice(0, 4).join(', ')}` : '') +
-          (hit.count > n ? `; ${hit.count} registrations in all (reconnects)` : '')
-        );
-      }
-      case 'route-configured': {
-        const routes = f.get('route') ?? [];
-        const n = routes.length || hit.count;
-        return `${n} route${n === 1 ? '' : 's'} configured${routes.length ? `: ${routes.slice(0, 10).join(', ')}` : ''}`;
-      }
-      default: {
-        const component = f.get('component')?.[0];
-        return `cloudflared pre-check ${component ?? hit.sig.name} passed`;
-      }
-    }
   }
 
   build(base: { version: string; durationMs: number; sources: LogSource[] }): LogsReport {
@@ -292,13 +388,13 @@ export class LogCollector {
     const healthy = hits.filter((h) => h.sig.kind === 'healthy').sort(byOrder).map((h) => this.noteOf(h, multiple));
     const harmless = hits.filter((h) => h.sig.kind === 'harmless').sort(byOrder).map((h) => this.noteOf(h, multiple));
 
-    // UDP blocked while connections register over HTTP/2: the tunnel works, degraded.
-    const protocols = this.hits.get('connection-registered')?.facts.get('protocol') ?? [];
-    if (protocols.includes('http2')) {
+    for (const change of SEVERITY_CHANGES) {
+      const seen = this.hits.get(change.when.signature)?.facts.get(change.when.fact) ?? [];
+      if (!seen.includes(change.when.includes)) continue;
       for (const m of matches) {
-        if (m.id === 'edge-udp' && m.severity === 'error') {
-          m.severity = 'warn';
-          m.detail = `${m.detail ? `${m.detail} ` : ''}Connections did register over HTTP/2, so the tunnel works, degraded.`;
+        if (m.id === change.id && m.severity === change.from) {
+          m.severity = change.to;
+          m.detail = `${m.detail ? `${m.detail} ` : ''}${change.detail}`;
         }
       }
     }

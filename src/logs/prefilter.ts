@@ -60,8 +60,8 @@ export class FragmentPrefilter {
       let bestCost = Infinity;
       for (let w = 0; w + m <= b.length; w++) {
         let cost = 0;
-        for (let q = w + 1; q < w + m; q++) cost += byteWeight(b[q - 1]) * byteWeight(b[q]);
-        cost += 6 * byteWeight(b[w + m - 2]) * byteWeight(b[w + m - 1]);
+        for (let q = w + 1; q < w + m; q++) cost += byteWeight(b[q - 1] ?? 0) * byteWeight(b[q] ?? 0);
+        cost += 6 * byteWeight(b[w + m - 2] ?? 0) * byteWeight(b[w + m - 1] ?? 0);
         if (cost < bestCost) {
           bestCost = cost;
           best = w;
@@ -69,12 +69,12 @@ export class FragmentPrefilter {
       }
       this.winOff[j] = best;
       for (let q = 1; q < m; q++) {
-        const h = (b[best + q - 1] << 8) | b[best + q];
+        const h = ((b[best + q - 1] ?? 0) << 8) | (b[best + q] ?? 0);
         const s = m - 1 - q;
-        if (s < this.shift[h]) this.shift[h] = s;
+        if (s < (this.shift[h] ?? 0)) this.shift[h] = s;
       }
-      const h = (b[best + m - 2] << 8) | b[best + m - 1];
-      this.next[j] = this.head[h];
+      const h = ((b[best + m - 2] ?? 0) << 8) | (b[best + m - 1] ?? 0);
+      this.next[j] = this.head[h] ?? -1;
       this.head[h] = j;
     });
   }
@@ -90,19 +90,19 @@ export class FragmentPrefilter {
     let n = 0;
     let pos = start + m - 1;
     while (pos < end) {
-      const h = (buf[pos - 1] << 8) | buf[pos];
-      const s = shift[h];
+      const h = ((buf[pos - 1] ?? 0) << 8) | (buf[pos] ?? 0);
+      const s = shift[h] ?? 0;
       if (s !== 0) {
         pos += s;
         continue;
       }
       const winStart = pos - m + 1;
       let found = -1;
-      for (let j = head[h]; j !== -1; j = next[j]) {
-        const ps = winStart - winOff[j];
-        const len = patLen[j];
+      for (let j = head[h] ?? -1; j !== -1; j = next[j] ?? -1) {
+        const ps = winStart - (winOff[j] ?? 0);
+        const len = patLen[j] ?? 0;
         if (ps < start || ps + len > end) continue;
-        const pp = patStart[j];
+        const pp = patStart[j] ?? 0;
         let i = 0;
         while (i < len && buf[ps + i] === pats[pp + i]) i++;
         if (i === len) {
@@ -130,19 +130,19 @@ export class FragmentPrefilter {
     const stamp = ++this.stamp;
     let n = 0;
     for (let pos = start + m - 1; pos < end; ) {
-      const h = (buf[pos - 1] << 8) | buf[pos];
-      const s = shift[h];
+      const h = ((buf[pos - 1] ?? 0) << 8) | (buf[pos] ?? 0);
+      const s = shift[h] ?? 0;
       if (s !== 0) {
         pos += s;
         continue;
       }
       const winStart = pos - m + 1;
-      for (let j = head[h]; j !== -1; j = next[j]) {
+      for (let j = head[h] ?? -1; j !== -1; j = next[j] ?? -1) {
         if (seen[j] === stamp) continue;
-        const ps = winStart - winOff[j];
-        const len = patLen[j];
+        const ps = winStart - (winOff[j] ?? 0);
+        const len = patLen[j] ?? 0;
         if (ps < start || ps + len > end) continue;
-        const pp = patStart[j];
+        const pp = patStart[j] ?? 0;
         let i = 0;
         while (i < len && buf[ps + i] === pats[pp + i]) i++;
         if (i === len) {

@@ -101,7 +101,7 @@ export function shellWords(input: string): string[] {
   let quote: '"' | "'" | null = null;
   let inWord = false;
   for (let i = 0; i < input.length; i++) {
-    const c = input[i];
+    const c = input.charAt(i);
     if (quote) {
       if (c === quote) quote = null;
       else if (c === '\\' && quote === '"' && i + 1 < input.length) cur += input[++i];
@@ -110,7 +110,7 @@ export function shellWords(input: string): string[] {
       quote = c;
       inWord = true;
     } else if (c === '\\' && i + 1 < input.length) {
-      cur += input[++i];
+      cur += input.charAt(++i);
       inWord = true;
     } else if (/\s/.test(c)) {
       if (inWord) words.push(cur);
@@ -132,6 +132,25 @@ export function commandArgs(s: ComposeService): string[] | null {
   return null;
 }
 
+/** The value of a `--name value` or `--name=value` option in a command, and the index of the word meant to hold it. */
+export function commandOption(args: readonly string[], name: string): { value: string; index: number } | null {
+  const i = args.findIndex((a) => a === name || a.startsWith(`${name}=`));
+  const word = args[i];
+  if (word === undefined) return null;
+  if (word.includes('=')) return { value: word.slice(word.indexOf('=') + 1), index: i };
+  // `--token` last on the line passes an empty value: cloudflared gets none.
+  return { value: args[i + 1] ?? '', index: i + 1 };
+}
+
+/**
+ * The token file a cloudflared service reads, as the container sees it: its --token-file option,
+ * else TUNNEL_TOKEN_FILE in its environment. The one reading of it (the probe maps it to the host,
+ * the tunnel-token check names one it cannot map).
+ */
+export function serviceTokenFile(s: ComposeService): string | null {
+  return commandOption(commandArgs(s) ?? [], '--token-file')?.value ?? serviceEnvironment(s).TUNNEL_TOKEN_FILE ?? null;
+}
+
 export interface VolumeMount {
   source: string;
   target: string;
@@ -144,8 +163,8 @@ export function volumeMounts(s: ComposeService): VolumeMount[] {
   const out: VolumeMount[] = [];
   for (const v of vols) {
     if (typeof v === 'string') {
-      const parts = v.split(':');
-      if (parts.length >= 2) out.push({ source: parts[0], target: parts[1], readOnly: parts.slice(2).join(':').split(',').includes('ro') });
+      const [source, target, ...options] = v.split(':');
+      if (source !== undefined && target !== undefined) out.push({ source, target, readOnly: options.join(':').split(',').includes('ro') });
     } else if (isRecord(v) && typeof v.source === 'string' && typeof v.target === 'string') {
       out.push({ source: v.source, target: v.target, readOnly: v.read_only === true });
     }

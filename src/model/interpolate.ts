@@ -27,6 +27,6 @@ export function interpolate(input: string, vars: Readonly<Record<string, string 
 /** Names referenced by ${VAR} or $VAR in a string. */
 export function referencedVariables(input: string): string[] {
   const names = new Set<string>();
-  for (const m of input.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)|\$([A-Za-z_][A-Za-z0-9_]*)/g)) names.add(m[1] ?? m[2]);
+  for (const m of input.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)|\$([A-Za-z_][A-Za-z0-9_]*)/g)) names.add(m[1] ?? m[2] ?? '');
   return [...names];
 }

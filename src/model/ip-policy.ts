@@ -44,7 +44,7 @@ function maskOf(prefix: number): number {
 }
 
 export function parseCidr(text: string): Cidr {
-  const [addr, p] = text.split('/');
+  const [addr = '', p] = text.split('/');
   const prefix = p === undefined ? 32 : Number(p);
   return { network: fromUint32((toUint32(addr) & maskOf(prefix)) >>> 0), prefix };
 }
@@ -99,7 +99,7 @@ export function parseAllowedIpEntry(raw: unknown, index: number): AllowedIpEntry
   if (text === '') return bad('is empty');
   const parts = text.split('/');
   if (parts.length > 2) return bad('has more than one "/"');
-  const [addr, prefixText] = parts;
+  const [addr = '', prefixText] = parts;
   if (ipaddr.IPv6.isValid(addr) && !isStrictIPv4(addr)) {
     const prefixOk = prefixText === undefined || /^(?:12[0-8]|1[01]\d|[1-9]?\d)$/.test(prefixText);
     return prefixOk ? bad('is an IPv6 entry; the proxy dials IPv4 only, so it can never match', 6) : bad(`has an invalid prefix length "/${prefixText}"`);
@@ -230,6 +230,30 @@ export function wellKnownRanges(ip: string): WellKnownRange[] {
   return found.length > 0 ? found : [PUBLIC_RANGE];
 }
 
+/**
+ * The smallest CIDR covering every IPv4 address given (a /32 for one address); what is not an
+ * IPv4 address is ignored. Null when nothing is. The one covering-CIDR computation: the
+ * upstream-ip check, the log detail of a refused address and the repairs all use it.
+ */
+export function coveringCidr(addresses: readonly string[]): Cidr | null {
+  const all = addresses.filter(isStrictIPv4).map(toUint32);
+  const [first] = all;
+  if (first === undefined) return null;
+  let prefix = 32;
+  for (const n of all) prefix = Math.min(prefix, Math.clz32((n ^ first) >>> 0));
+  return { network: fromUint32((first & maskOf(prefix)) >>> 0), prefix };
+}
+
+/**
+ * What to add to allowed_ips for refused addresses seen in logs: the covering CIDR when it is a
+ * /24 or narrower, else each address as a /32 (at most five); never a wide range, which would
+ * open the proxy's SSRF guard.
+ */
+export function allowedIpsEntries(addresses: readonly string[]): string {
+  const covering = coveringCidr(addresses);
+  return covering && covering.prefix >= 24 ? cidrText(covering) : addresses.slice(0, 5).map((a) => `${a}/32`).join(', ');
+}
+
 export interface CidrSuggestion {
   address: string;
   /** The narrowest CIDR covering the address: its /32. */
@@ -250,11 +274,8 @@ export interface CidrSuggestion {
  * whether it is sensible to offer).
  */
 export function narrowestCoveringCidr(ip: string, neighbours: readonly string[] = []): CidrSuggestion {
-  if (!isStrictIPv4(ip)) throw new Error(`not an IPv4 address: ${ip}`);
-  const all = [ip, ...neighbours.filter(isStrictIPv4)].map(toUint32);
-  let prefix = 32;
-  for (const n of all) prefix = Math.min(prefix, Math.clz32((n ^ all[0]) >>> 0));
-  const covering: Cidr = { network: fromUint32((all[0] & maskOf(prefix)) >>> 0), prefix };
+  const covering = isStrictIPv4(ip) ? coveringCidr([ip, ...neighbours]) : null;
+  if (!covering) throw new Error(`not an IPv4 address: ${ip}`);
   const ranges = wellKnownRanges(ip);
   return { address: ip, narrowest: `${ip}/32`, coveringAll: cidrText(covering), coveringAllSize: cidrSize(covering), ranges, allowing: allowingVerdict(ranges) };
 }

@@ -16,17 +16,18 @@ export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 
 /** Levenshtein distance (insertions, deletions, substitutions), small strings only. */
 export function editDistance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  // One row of the distance table, over and over; a typed array reads 0 past its end, never undefined.
+  const prev = Int32Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0];
+    let diag = prev.at(0) ?? 0;
     prev[0] = i;
     for (let j = 1; j <= b.length; j++) {
-      const up = prev[j];
-      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      const up = prev.at(j) ?? 0;
+      prev[j] = Math.min(up + 1, (prev.at(j - 1) ?? 0) + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
       diag = up;
     }
   }
-  return prev[b.length];
+  return prev.at(b.length) ?? 0;
 }
 
 /** The candidate a misspelt word most likely meant, when one is close enough to be a typo. */
@@ -104,8 +105,10 @@ export function routeListToMap(items: readonly unknown[]): RouteListConversion {
   items.forEach((item, i) => {
     if (isRecord(item)) {
       const keys = Object.keys(item);
-      if (keys.length === 1 && typeof item[keys[0]] === 'string') {
-        map.push({ key: keys[0], value: item[keys[0]] as string });
+      const [only] = keys;
+      const onlyValue = only === undefined ? undefined : item[only];
+      if (keys.length === 1 && only !== undefined && typeof onlyValue === 'string') {
+        map.push({ key: only, value: onlyValue });
         return;
       }
       const nameKey = keys.find((k) => NAME_FIELDS.includes(k.toLowerCase()));
@@ -115,9 +118,9 @@ export function routeListToMap(items: readonly unknown[]): RouteListConversion {
         return;
       }
     } else if (typeof item === 'string') {
-      const m = /^\s*([^\s:=]+)\s*(?::\s+|=\s*)(\S+)\s*$/.exec(item);
-      if (m) {
-        map.push({ key: m[1], value: m[2] });
+      const [, key, value] = /^\s*([^\s:=]+)\s*(?::\s+|=\s*)(\S+)\s*$/.exec(item) ?? [];
+      if (key !== undefined && value !== undefined) {
+        map.push({ key, value });
         return;
       }
     }

@@ -42,7 +42,7 @@ export function parseUpstream(raw: unknown): { upstream: Upstream | null; proble
   }
   const m = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/(\[[^\]]*\]|[^/:?#]*)(?::([^/?#]*))?([^?#]*)(\?[^#]*)?(#.*)?$/.exec(raw.trim());
   if (!m) return { upstream: null, problem: 'is not a URL of the form scheme://host:port', severity: 'error' };
-  const [, schemeRaw, hostRaw, portRaw, path, query, fragment] = m;
+  const [, schemeRaw = '', hostRaw = '', portRaw, path, query, fragment] = m;
   const scheme = schemeRaw.toLowerCase();
   if (scheme !== 'http' && scheme !== 'https') return { upstream: null, problem: `uses scheme "${scheme}"; only http and https are dialled`, severity: 'error' };
   if (hostRaw === '') return { upstream: null, problem: 'has no host', severity: 'error' };

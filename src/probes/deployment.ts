@@ -4,8 +4,20 @@
 import { statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Facts, FileFact, YamlDocumentFacts } from '../core/facts.js';
-import { UsageError } from '../core/errors.js';
-import { commandArgs, configVolume, environmentPositionKey, findCloudflaredService, findProxyService, isRecord, serviceEnvFiles, serviceEnvironment, volumeMounts, type ComposeService } from '../model/compose.js';
+import {
+  commandArgs,
+  commandOption,
+  configVolume,
+  environmentPositionKey,
+  findCloudflaredService,
+  findProxyService,
+  isRecord,
+  serviceEnvFiles,
+  serviceEnvironment,
+  serviceTokenFile,
+  volumeMounts,
+  type ComposeService,
+} from '../model/compose.js';
 import { interpolate, referencedVariables } from '../model/interpolate.js';
 import { decodeText, readBounded } from './bounded-file.js';
 import { readCertificateFile } from './certificate-file.js';
@@ -55,11 +67,16 @@ function firstExisting(dir: string, names: string[]): string | null {
   return null;
 }
 
-/** Every explicitly named input that cannot be read is a usage error (exit 2), not a finding. */
-function assertExplicitReadable(fact: FileFact<unknown> | undefined, flag: string): void {
-  if (!fact) return;
-  if (fact.state === 'missing' && fact.explicit) throw new UsageError(`${flag} ${fact.path}: no such file`);
-  if (fact.state === 'unreadable' && fact.explicit) throw new UsageError(`${flag} ${fact.path}: ${fact.problem}`);
+/**
+ * Why a directory the user named cannot be the deployment directory, or null. Reported by the
+ * command as a usage error; gatherStaticFacts itself never refuses an input.
+ */
+export function directoryProblem(dir: string): 'no such directory' | 'not a directory' | null {
+  try {
+    return statSync(dir).isDirectory() ? null : 'not a directory';
+  } catch {
+    return 'no such directory';
+  }
 }
 
 function mergeValues(target: Record<string, unknown>, source: Record<string, unknown>): Record<string, unknown> {
@@ -89,7 +106,8 @@ function loadHelmValues(paths: string[], explicit: boolean): Facts['helmValues']
     }
     warnings.push(...fact.value.warnings);
   }
-  return { state: 'ok', path: paths[paths.length - 1], value: { data: merged, positions, warnings, files: paths, positionFiles } };
+  const path = paths.at(-1) ?? '';
+  return { state: 'ok', path, value: { data: merged, positions, warnings, files: paths, positionFiles } };
 }
 
 /** Helm's gateway.config, seen as a proxy config document (positions re-keyed, still in values.yaml). */
@@ -119,23 +137,17 @@ function readTextValue(path: string, explicit: boolean, maxBytes = 64 * 1024): F
   return { state: 'ok', path, value: text.text.trim() };
 }
 
+/**
+ * Every static fact of the deployment. An input that cannot be read is a fact ('missing' or
+ * 'unreadable', with `explicit` when the user named it); the command decides which are usage errors.
+ */
 export function gatherStaticFacts(inputs: DeploymentInputs): Facts {
   const dir = resolve(inputs.dir);
-  if (inputs.dirExplicit) {
-    let isDir = false;
-    try {
-      isDir = statSync(dir).isDirectory();
-    } catch {
-      throw new UsageError(`--dir ${inputs.dir}: no such directory`);
-    }
-    if (!isDir) throw new UsageError(`--dir ${inputs.dir}: not a directory`);
-  }
   const rel = (p: string) => (isAbsolute(p) ? p : resolve(p));
 
   // Compose file and its .env
   const composePath = inputs.compose ? rel(inputs.compose) : firstExisting(dir, COMPOSE_NAMES);
   const compose = composePath ? loadYamlFile(composePath, Boolean(inputs.compose)) : undefined;
-  assertExplicitReadable(compose, '--compose');
   const composeDir = composePath ? dirname(composePath) : dir;
   const dotenvPath = join(composeDir, '.env');
   const dotenv = exists(dotenvPath) ? loadDotenv(dotenvPath) : undefined;
@@ -146,7 +158,6 @@ export function gatherStaticFacts(inputs: DeploymentInputs): Facts {
     return found && !composePath ? [found] : [];
   })();
   const helmValues = valuesPaths.length > 0 ? loadHelmValues(valuesPaths, inputs.values.length > 0) : undefined;
-  assertExplicitReadable(helmValues, '--values');
 
   const composeData = compose?.state === 'ok' ? compose.value.data : undefined;
   const proxyService = composeData ? findProxyService(composeData) : null;
@@ -155,7 +166,6 @@ export function gatherStaticFacts(inputs: DeploymentInputs): Facts {
   let proxyConfig: Facts['proxyConfig'];
   if (inputs.config) {
     proxyConfig = loadYamlFile(rel(inputs.config), true);
-    assertExplicitReadable(proxyConfig, '--config');
   } else {
     const mounted = proxyService ? configVolume(proxyService) : null;
     const mountedPath = mounted ? resolve(composeDir, mounted.source) : null;
@@ -175,17 +185,14 @@ export function gatherStaticFacts(inputs: DeploymentInputs): Facts {
     const inContainer = proxyTls[name === 'tls.crt' ? 'cert_file' : 'key_file'];
     return proxyService && typeof inContainer === 'string' ? hostPathOf(inContainer, volumeMounts(proxyService), composeDir) : null;
   };
-  const certFact = (flag: string, given: string | undefined, name: string) => {
+  const certFact = (given: string | undefined, name: string) => {
     const path = given ? rel(given) : (name === 'tls.crt' ? configured(name) : null) ?? join(dataDir, name);
-    const fact = readCertificateFile(path, Boolean(given));
-    assertExplicitReadable(fact, flag);
-    return fact;
+    return readCertificateFile(path, Boolean(given));
   };
-  const caCert = certFact('--ca', inputs.ca, 'ca.crt');
-  const serverCert = certFact('--cert', inputs.cert, 'tls.crt');
+  const caCert = certFact(inputs.ca, 'ca.crt');
+  const serverCert = certFact(inputs.cert, 'tls.crt');
   const keyPath = inputs.key ? rel(inputs.key) : configured('tls.key') ?? join(dataDir, 'tls.key');
   const privateKey = readPrivateKeyFile(keyPath, Boolean(inputs.key));
-  assertExplicitReadable(privateKey, '--key');
   const privateKeyStat = privateKey.state === 'unreadable' ? statPrivateKeyFile(keyPath) : undefined;
 
   const assignedDomain: FileFact<string> = inputs.tunnelDomain !== undefined
@@ -211,16 +218,9 @@ export function gatherStaticFacts(inputs: DeploymentInputs): Facts {
   }
 
   const token = describeToken(tokenCandidates(inputs, compose, dotenv, dataDir, rel, composeDir));
-  assertExplicitReadable(token, '--token-file');
 
   const jwt = inputs.jwtFile ? readJwtFile(rel(inputs.jwtFile), true) : undefined;
-  assertExplicitReadable(jwt, '--jwt-file');
-  const loadNamed = (flag: string, p: string | undefined) => {
-    if (!p) return undefined;
-    const fact = loadYamlFile(rel(p), true);
-    assertExplicitReadable(fact, flag);
-    return fact;
-  };
+  const loadNamed = (p: string | undefined) => (p ? loadYamlFile(rel(p), true) : undefined);
 
   const layout = compose ? 'compose' : helmValues ? 'helm' : 'none';
   return {
@@ -238,9 +238,9 @@ export function gatherStaticFacts(inputs: DeploymentInputs): Facts {
     privateKeyStat,
     assignedDomain,
     jwt,
-    federationRule: loadNamed('--federation-rule', inputs.federationRule),
-    oauthMetadata: loadNamed('--oauth-metadata', inputs.oauthMetadata),
-    resourceMetadata: loadNamed('--resource-metadata', inputs.resourceMetadata),
+    federationRule: loadNamed(inputs.federationRule),
+    oauthMetadata: loadNamed(inputs.oauthMetadata),
+    resourceMetadata: loadNamed(inputs.resourceMetadata),
     processEnv,
   };
 }
@@ -305,12 +305,12 @@ function tokenCandidates(
       const env = serviceEnvironment(cf);
       const vars = { ...dotvars, ...inputs.env };
       // A --token in the command wins over TUNNEL_TOKEN inside cloudflared.
-      const cmd = commandArgs(cf) ?? [];
-      const ti = cmd.findIndex((a) => a === '--token' || a.startsWith('--token='));
-      if (ti >= 0) {
-        const rawArg = cmd[ti].includes('=') ? cmd[ti].slice(cmd[ti].indexOf('=') + 1) : cmd[ti + 1] ?? '';
+      const tokenOption = commandOption(commandArgs(cf) ?? [], '--token');
+      if (tokenOption) {
+        const rawArg = tokenOption.value;
         const exp = interpolate(rawArg, vars);
-        const pos = compose.value.positions[`services.${cf.name}.command.${cmd[ti].includes('=') ? ti : ti + 1}`] ?? compose.value.positions[`services.${cf.name}.command`];
+        const positions = compose.value.positions;
+        const pos = positions[`services.${cf.name}.command.${tokenOption.index}`] ?? positions[`services.${cf.name}.command`];
         out.push({
           source: `--token in the command of the ${cf.name} service in ${compose.path}`,
           path: compose.path,
@@ -335,11 +335,11 @@ function tokenCandidates(
       if (fromEnvFile) {
         out.push({ ...fromEnvFile, source: `TUNNEL_TOKEN in ${fromEnvFile.path} (env_file of the ${cf.name} service)` });
       }
-      const args = commandArgs(cf) ?? [];
-      const i = args.findIndex((a) => a === '--token-file' || a.startsWith('--token-file='));
-      const tokenFileEnv = env.TUNNEL_TOKEN_FILE;
-      const inContainer = i >= 0 ? (args[i].includes('=') ? args[i].split('=')[1] : args[i + 1]) : tokenFileEnv ?? undefined;
-      if (inContainer && inContainer.startsWith('/data/')) out.push(fromFile(`the token file ${inContainer} of the ${cf.name} service`, join(dataDir, inContainer.slice('/data/'.length)), false));
+      const inContainer = serviceTokenFile(cf);
+      if (inContainer && inContainer.startsWith('/data/')) {
+        const source = `the token file ${inContainer} of the ${cf.name} service`;
+        out.push(fromFile(source, join(dataDir, inContainer.slice('/data/'.length)), false));
+      }
     }
   }
   // The doctor's own TUNNEL_TOKEN reaches a Compose cloudflared only through ${TUNNEL_TOKEN} above.

@@ -6,7 +6,6 @@
 import { lookup as systemLookup, Resolver } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { DnsFailureKind, DnsOutcome, Region, SrvAnswer } from '../core/live-facts.js';
-import { UsageError } from '../core/errors.js';
 import { startDeadline, whenAborted } from './deadline.js';
 import { GUARD_MESSAGE, guardRefusal, lookupRefusal, loopbackNameAddresses, loopbackOnly } from './loopback-guard.js';
 
@@ -24,17 +23,18 @@ export function parseDnsServer(text: string): { address: string; port: number; f
   const t = text.trim();
   let address: string;
   let port = 53;
-  const bracket = /^\[([^\]]+)\](?::(\d+))?$/.exec(t);
-  if (bracket) {
-    address = bracket[1];
-    if (bracket[2]) port = Number(bracket[2]);
+  const bracket = /^\[(?<address>[^\]]+)\](?::(?<port>\d+))?$/.exec(t);
+  const hostPort = /^(?<address>[^:]+):(?<port>\d+)$/.exec(t);
+  if (bracket?.groups?.address !== undefined) {
+    address = bracket.groups.address;
+    if (bracket.groups.port) port = Number(bracket.groups.port);
   } else if (isIP(t)) {
     address = t;
+  } else if (hostPort?.groups?.address !== undefined) {
+    address = hostPort.groups.address;
+    port = Number(hostPort.groups.port);
   } else {
-    const m = /^([^:]+):(\d+)$/.exec(t);
-    if (!m) return null;
-    address = m[1];
-    port = Number(m[2]);
+    return null;
   }
   if (!isIP(address) || !Number.isInteger(port) || port < 1 || port > 65535) return null;
   const forResolver = isIP(address) === 6 ? `[${address}]:${port}` : `${address}:${port}`;
@@ -94,15 +94,25 @@ const LOOKUP_KINDS: Record<string, DnsFailureKind> = { ENOTFOUND: 'nxdomain', EN
 /**
  * A DNS client bound to `servers` (ip[:port], repeatable) or, when empty, to the system's
  * resolvers. With the loopback guard on, the system resolvers and non-loopback servers are refused.
+ * A server that does not parse (the command refuses those first, with parseDnsServer) makes every
+ * lookup fail with kind 'error': a probe never throws past the runner.
  */
 export function createDnsClient(servers: readonly string[]): DnsClient {
-  const parsed = servers.map((s) => ({ text: s, server: parseDnsServer(s) }));
-  const bad = parsed.find((p) => p.server === null);
-  if (bad) throw new UsageError(`--dns-server ${bad.text}: expected an IP address with an optional port (127.0.0.1:5353, [::1]:53)`);
+  const parsed: { address: string; port: number; forResolver: string }[] = [];
+  let failure: { kind: DnsFailureKind; detail: string } | null = null;
+  for (const text of servers) {
+    const server = parseDnsServer(text);
+    if (server) parsed.push(server);
+    else failure ??= { kind: 'error', detail: `the DNS server ${text} is not an IP address with an optional port` };
+  }
   const label = servers.length > 0 ? servers.join(', ') : 'the system resolver';
-  let refusal: string | null = null;
-  if (servers.length === 0 && loopbackOnly()) refusal = `${GUARD_MESSAGE}: no --dns-server given, and the system resolver may send queries off this machine`;
-  for (const p of parsed) refusal ??= guardRefusal(p.server!.address);
+  if (servers.length === 0 && loopbackOnly()) {
+    failure = { kind: 'guard', detail: `${GUARD_MESSAGE}: no --dns-server given, and the system resolver may send queries off this machine` };
+  }
+  for (const p of parsed) {
+    const refusal = guardRefusal(p.address);
+    if (refusal) failure ??= { kind: 'guard', detail: refusal };
+  }
 
   async function systemIpv4(name: string, timeoutMs: number, parent: AbortSignal | undefined): Promise<DnsOutcome<string[]>> {
     if (loopbackOnly()) {
@@ -132,13 +142,13 @@ export function createDnsClient(servers: readonly string[]): DnsClient {
 
   async function query<T>(name: string, type: 'SRV' | 'A' | 'AAAA', timeoutMs: number, parent: AbortSignal | undefined, map: (r: Resolver) => Promise<T>): Promise<DnsOutcome<T>> {
     const d = startDeadline(timeoutMs, parent);
-    if (refusal) {
+    if (failure) {
       d.dispose();
-      return { ok: false, failure: 'guard', detail: refusal, latencyMs: 0 };
+      return { ok: false, failure: failure.kind, detail: failure.detail, latencyMs: 0 };
     }
     // One Resolver per query, so cancel() on timeout stops exactly this query.
     const resolver = new Resolver({ timeout: Math.max(1, Math.ceil(d.remaining())), tries: 1 });
-    if (parsed.length > 0) resolver.setServers(parsed.map((p) => p.server!.forResolver));
+    if (parsed.length > 0) resolver.setServers(parsed.map((p) => p.forResolver));
     let unsubscribe = () => undefined as void;
     const timedOut = new Promise<'timeout'>((resolve) => {
       unsubscribe = whenAborted(d.signal, () => {
@@ -169,6 +179,6 @@ export function createDnsClient(servers: readonly string[]): DnsClient {
       ),
     a: (name, timeoutMs, parent) => query(name, 'A', timeoutMs, parent, (r) => r.resolve4(name)),
     aaaa: (name, timeoutMs, parent) => query(name, 'AAAA', timeoutMs, parent, (r) => r.resolve6(name)),
-    ipv4: (name, timeoutMs, parent) => (parsed.length > 0 ? query(name, 'A', timeoutMs, parent, (r) => r.resolve4(name)) : systemIpv4(name, timeoutMs, parent)),
+    ipv4: (name, timeoutMs, parent) => (servers.length > 0 ? query(name, 'A', timeoutMs, parent, (r) => r.resolve4(name)) : systemIpv4(name, timeoutMs, parent)),
   };
 }

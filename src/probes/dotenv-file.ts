@@ -1,28 +1,11 @@
-// Reads a Compose-style .env file into a map. Values may be secrets: they stay in facts for
-// ${VAR} expansion and are never printed.
+// Reads a Compose-style .env file (bounded) and parses it with model/dotenv.ts. Values may be
+// secrets: they stay in facts for ${VAR} expansion and are never printed.
 
 import type { FileFact } from '../core/facts.js';
 import { decodeText, readBounded } from './bounded-file.js';
 import { isMachineMade } from '../redaction/redact.js';
 import { isSecretName, registerSecretsIn, registerSecretValue } from '../redaction/register.js';
-
-export function parseDotenv(text: string): Record<string, string> {
-  const vars: Record<string, string> = {};
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim();
-    if (line === '' || line.startsWith('#')) continue;
-    const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*)$/.exec(line);
-    if (!m) continue;
-    let value = m[2];
-    if ((value.startsWith('"') && value.endsWith('"') && value.length >= 2) || (value.startsWith("'") && value.endsWith("'") && value.length >= 2)) {
-      value = value.slice(1, -1);
-    } else {
-      value = value.replace(/\s+#.*$/, '').trim();
-    }
-    vars[m[1]] = value;
-  }
-  return vars;
-}
+import { dotenvAssignment, parseDotenv } from '../model/dotenv.js';
 
 export function loadDotenv(path: string): FileFact<Record<string, string>> {
   const read = readBounded(path, false);
@@ -45,11 +28,11 @@ function registerDotenvSecrets(text: string): void {
   for (const raw of text.split(/\r?\n/)) {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) continue;
-    const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*)$/.exec(line);
+    const m = dotenvAssignment(line);
     // Base64 ending in "=" reads as an assignment; a name that is machine-made is a continuation.
-    if (m && !isMachineMade(m[1])) {
-      secretKey = isSecretName(m[1]);
-      value = m[2];
+    if (m && !isMachineMade(m.name)) {
+      secretKey = isSecretName(m.name);
+      value = m.value;
       if (secretKey) registerSecretValue(value);
       else registerSecretsIn(value);
     } else if (secretKey) {

@@ -6,7 +6,7 @@ import type { FetchedDocumentFacts, FetchFailureKind } from '../core/live-facts.
 import { startDeadline } from './deadline.js';
 import { guardedLookup, lookupRefusal } from './loopback-guard.js';
 import { classifyConnectError, describeConnectFailure } from './tcp-connect.js';
-import { parseYamlText } from './yaml-document.js';
+import { parseYamlText } from '../model/yaml-document.js';
 import { redact } from '../redaction/redact.js';
 
 export const MAX_DOCUMENT_BYTES = 256 * 1024;

@@ -32,7 +32,7 @@ export function buildProbePacket(): ProbePacket {
   const bytes = Buffer.alloc(MIN_INITIAL_SIZE);
   let o = 0;
   // Header form 1 (long), fixed bit 1, type Initial (00), the low bits random.
-  bytes[o++] = 0xc0 | (randomBytes(1)[0] & 0x0f);
+  bytes[o++] = 0xc0 | (randomBytes(1).readUInt8(0) & 0x0f);
   bytes.writeUInt32BE(GREASE_VERSION, o);
   o += 4;
   bytes[o++] = dcid.length;
@@ -53,15 +53,15 @@ export type VersionNegotiation =
 /** Parse an answer as a Version Negotiation packet for our probe. */
 export function parseVersionNegotiation(answer: Buffer, probe: Pick<ProbePacket, 'dcid' | 'scid'>): VersionNegotiation {
   if (answer.length < 7) return { ok: false, problem: `answer of ${answer.length} bytes is too short for a QUIC long header` };
-  if ((answer[0] & 0x80) === 0) return { ok: false, problem: 'answer is not a QUIC long-header packet' };
+  if ((answer.readUInt8(0) & 0x80) === 0) return { ok: false, problem: 'answer is not a QUIC long-header packet' };
   const version = answer.readUInt32BE(1);
   if (version !== 0) return { ok: false, problem: `answer carries version 0x${version.toString(16)}, not a Version Negotiation (0)` };
   let o = 5;
-  const dcidLen = answer[o++];
+  const dcidLen = answer.readUInt8(o++);
   const dcid = answer.subarray(o, o + dcidLen);
   o += dcidLen;
   if (o >= answer.length) return { ok: false, problem: 'Version Negotiation packet is truncated' };
-  const scidLen = answer[o++];
+  const scidLen = answer.readUInt8(o++);
   const scid = answer.subarray(o, o + scidLen);
   o += scidLen;
   if (!dcid.equals(probe.scid) || !scid.equals(probe.dcid)) return { ok: false, problem: 'Version Negotiation packet does not echo our connection IDs' };

@@ -3,7 +3,7 @@ import { expect } from 'vitest';
 import { check } from '../../checks/setup/wif-token.js';
 import type { Facts, FileFact, YamlDocumentFacts } from '../../src/core/facts.js';
 import type { Finding } from '../../src/core/types.js';
-import { describeJwt } from '../../src/probes/jwt-file.js';
+import { describeJwt } from '../../src/model/jwt.js';
 import { testCheck } from '../harness/check-tester.js';
 import { baseFacts, NOW, yamlFact } from '../harness/facts.js';
 

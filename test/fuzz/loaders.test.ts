@@ -10,11 +10,11 @@ import { parseLine } from '../../src/logs/line.js';
 import { commandArgs, composeServices, serviceEnvironment, volumeMounts } from '../../src/model/compose.js';
 import { readProxyConfig } from '../../src/model/proxy-config.js';
 import { readCertificateBytes } from '../../src/probes/certificate-file.js';
-import { parseDotenv } from '../../src/probes/dotenv-file.js';
-import { describeJwt } from '../../src/probes/jwt-file.js';
+import { parseDotenv } from '../../src/model/dotenv.js';
+import { describeJwt } from '../../src/model/jwt.js';
 import { readPrivateKeyBytes } from '../../src/probes/private-key-file.js';
-import { describeTokenValue } from '../../src/probes/tunnel-token.js';
-import { parseYamlText } from '../../src/probes/yaml-document.js';
+import { describeTokenValue } from '../../src/model/tunnel-token.js';
+import { parseYamlText } from '../../src/model/yaml-document.js';
 // Plain JavaScript, shared with the fuzz script (scripts/fuzz/run.mjs).
 import { defineLoaders } from '../../scripts/fuzz/loaders.mjs';
 

@@ -1,7 +1,7 @@
 // Building facts for check tests: a minimal base and helpers for file facts.
 
 import type { Facts, FileFact, YamlDocumentFacts } from '../../src/core/facts.js';
-import { parseYamlText } from '../../src/probes/yaml-document.js';
+import { parseYamlText } from '../../src/model/yaml-document.js';
 
 export const NOW = '2026-11-25T12:00:00.000Z';
 

@@ -6,7 +6,7 @@ import { LogCollector, SignatureIndex } from '../../src/logs/matcher.js';
 import { FragmentPrefilter } from '../../src/logs/prefilter.js';
 import type { LogsReport } from '../../src/logs/report.js';
 import { LineScanner } from '../../src/logs/scanner.js';
-import { runLogs, type LogsIO, type LogsOptions } from '../../src/logs/command.js';
+import { runLogs, type LogsIO, type LogsOptions } from '../../src/commands/logs.js';
 
 export const prefilter = new FragmentPrefilter(prefilterFragments());
 export const index = new SignatureIndex(prefilter.fragments);

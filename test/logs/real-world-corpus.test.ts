@@ -82,7 +82,7 @@ function formatOf(line: string): string {
 function isSorted(jsonText: string): boolean {
   try {
     const keys = Object.keys(JSON.parse(jsonText) as object);
-    return keys.every((k, i) => i === 0 || keys[i - 1] <= k);
+    return keys.every((k, i) => i === 0 || (keys[i - 1] ?? '') <= k);
   } catch {
     return false;
   }

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cloneFacts, deepFreeze } from '../../src/core/runner.js';
 import type { DoctorReport } from '../../src/core/types.js';
-import { describeJwt } from '../../src/probes/jwt-file.js';
-import { parseYamlText } from '../../src/probes/yaml-document.js';
+import { describeJwt } from '../../src/model/jwt.js';
+import { parseYamlText } from '../../src/model/yaml-document.js';
 import { parseLine } from '../../src/logs/line.js';
 import { FIXTURES, runCli } from '../helpers/exec.js';
 

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import type { CertificateFacts, CertificateFileFacts, FileFact } from '../../src/core/facts.js';
 import { readCertificateFile } from '../../src/probes/certificate-file.js';
 import { CHECKED_IN, makeCertSet, SCRIPT, setFile, writeTemp } from '../harness/tls-fixtures.js';
+import { first } from '../helpers/first.js';
 
 const EXTS = 'basicConstraints,keyUsage,extendedKeyUsage,subjectKeyIdentifier,authorityKeyIdentifier,subjectAltName';
 
@@ -41,6 +42,13 @@ interface OpensslExtension {
 }
 
 /** What openssl prints for one DER certificate: the requested extensions and a few -text lines. */
+/** The first group of a pattern openssl's text must match (a clear failure when it does not). */
+function capture(pattern: RegExp, text: string, what: string): string {
+  const value = pattern.exec(text)?.[1];
+  if (value === undefined) throw new Error(`openssl -text output has no ${what}`);
+  return value;
+}
+
 function opensslView(der: Buffer) {
   const out = execFileSync('openssl', ['x509', '-inform', 'DER', '-noout', '-ext', EXTS, '-text'], { input: der, stdio: ['pipe', 'pipe', 'pipe'] }).toString();
   const split = out.search(/^Certificate:$/m);
@@ -49,19 +57,20 @@ function opensslView(der: Buffer) {
   let current: OpensslExtension | null = null;
   for (const line of out.slice(0, split).split('\n')) {
     const head = /^X509v3 (.+?):\s*(critical)?\s*$/.exec(line);
-    if (head) extensions.set(head[1], (current = { critical: head[2] === 'critical', lines: [] }));
+    if (head?.[1] !== undefined) extensions.set(head[1], (current = { critical: head[2] === 'critical', lines: [] }));
     else if (current && /^\s+\S/.test(line)) current.lines.push(line.trim());
   }
   const text = out.slice(split);
   const outer = [...text.matchAll(/^ {4}Signature Algorithm: (\S+)\s*$/gm)].at(-1);
-  expect(outer, 'the outer Signature Algorithm line').toBeDefined();
-  const pssHash = /^\s+Hash Algorithm: (\S+)/m.exec(text.slice(outer!.index!));
+  const signatureName = outer?.[1];
+  if (outer === undefined || signatureName === undefined) throw new Error('openssl -text output has no outer Signature Algorithm line');
+  const pssHash = /^\s+Hash Algorithm: (\S+)/m.exec(text.slice(outer.index))?.[1] ?? null;
   return {
     extensions,
-    signatureName: outer![1],
-    pssHash: pssHash ? pssHash[1] : null,
-    notBefore: /Not Before: (.+?)\s*$/m.exec(text)![1],
-    notAfter: /Not After : (.+?)\s*$/m.exec(text)![1],
+    signatureName,
+    pssHash,
+    notBefore: capture(/Not Before: (.+?)\s*$/m, text, 'Not Before'),
+    notAfter: capture(/Not After : (.+?)\s*$/m, text, 'Not After'),
   };
 }
 
@@ -144,7 +153,7 @@ function crossCheck(path: string): number {
   return certs.length;
 }
 
-const VARIANTS = /^VARIANTS="([^"]+)"/m.exec(readFileSync(SCRIPT, 'utf8'))![1].split(/\s+/).filter(Boolean);
+const VARIANTS = capture(/^VARIANTS="([^"]+)"/m, readFileSync(SCRIPT, 'utf8'), 'VARIANTS').split(/\s+/).filter(Boolean);
 
 describe('certificate facts read from DER agree with openssl', () => {
   it('the variant list was found in make-certs.sh', () => {
@@ -206,8 +215,8 @@ O = Org
     expect(edge.facts.sanIp.length).toBeGreaterThanOrEqual(7);
     expect(edge.facts.basicConstraints?.pathLength).toBeGreaterThan(255);
     expect(edge.criticalEku).toBe(true);
-    const v1 = certificatesOf(readCertificateFile(at('v1.crt'), false))[0];
+    const v1 = first(certificatesOf(readCertificateFile(at('v1.crt'), false)));
     expect([v1.basicConstraints, v1.keyUsage, v1.extKeyUsage, v1.subjectKeyId]).toEqual([null, null, null, null]);
-    expect(certificatesOf(readCertificateFile(at('far.crt'), false))[0].notAfter > '2060').toBe(true);
+    expect(first(certificatesOf(readCertificateFile(at('far.crt'), false))).notAfter > '2060').toBe(true);
   });
 });

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CertificateFileFacts, FileFact } from '../../src/core/facts.js';
 import { readCertificateFile } from '../../src/probes/certificate-file.js';
 import { CHECKED_IN, DOMAIN, makeCertSet } from '../harness/tls-fixtures.js';
+import { first } from '../helpers/first.js';
 
 let dir: string;
 let healthy: string; // data/ of a healthy set
@@ -81,7 +82,7 @@ describe('readCertificateFile: bad content -> invalid with a clear problem', () 
   });
   it('a block with corrupt base64', () => {
     const lines = caPem.split('\n');
-    lines[2] = lines[2].slice(0, 10) + '!!%%' + lines[2].slice(14);
+    lines[2] = lines[2]?.slice(0, 10) + '!!%%' + lines[2]?.slice(14);
     expect(problemOf(readCertificateFile(put('corrupt.crt', lines.join('\n')), false))).toMatch(/not valid base64/);
   });
   it('valid base64 that is not a certificate', () => {
@@ -127,7 +128,7 @@ describe('readCertificateFile: encodings and layouts that must work', () => {
     expect(v.encoding).toBe('pem');
     expect(v.sizeBytes).toBe(Buffer.byteLength(caPem));
     expect(v.unparsable).toEqual([]);
-    const ca = v.certificates[0];
+    const ca = first(v.certificates);
     const x = new X509Certificate(caPem);
     expect(ca.subject).toBe('CN=MCP Tunnel CA');
     expect(ca.selfSigned).toBe(true);
@@ -142,8 +143,8 @@ describe('readCertificateFile: encodings and layouts that must work', () => {
     expect(Buffer.from(ca.derBase64, 'base64').equals(x.raw)).toBe(true);
   });
   it('reads the server certificate: SAN, AKI = CA SKI, EKU, KeyUsage', () => {
-    const ca = okValue(readCertificateFile(join(healthy, 'ca.crt'), false)).certificates[0];
-    const c = okValue(readCertificateFile(join(healthy, 'tls.crt'), false)).certificates[0];
+    const ca = first(okValue(readCertificateFile(join(healthy, 'ca.crt'), false)).certificates);
+    const c = first(okValue(readCertificateFile(join(healthy, 'tls.crt'), false)).certificates);
     expect(c.sanDns).toEqual([`*.${DOMAIN}`]);
     expect(c.authorityKeyId).toBe(ca.subjectKeyId);
     expect(c.extKeyUsage).toEqual(['serverAuth']);
@@ -157,7 +158,7 @@ describe('readCertificateFile: encodings and layouts that must work', () => {
     const v = okValue(readCertificateFile(der, false));
     expect(v.encoding).toBe('der');
     expect(v.pemLabels).toEqual([]);
-    expect(v.certificates[0].subject).toBe('CN=MCP Tunnel CA');
+    expect(v.certificates[0]?.subject).toBe('CN=MCP Tunnel CA');
   });
   it('CRLF line ends and a UTF-8 byte-order mark', () => {
     const p = put('crlf.crt', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(caPem.replace(/\n/g, '\r\n'))]));
@@ -175,7 +176,7 @@ describe('readCertificateFile: encodings and layouts that must work', () => {
     const v = okValue(readCertificateFile(join(makeCertSet('intermediate'), 'data', 'tls.crt'), false));
     expect(v.pemLabels).toEqual(['CERTIFICATE', 'CERTIFICATE']);
     expect(v.certificates.map((c) => c.subject)).toEqual([`CN=*.${DOMAIN}`, 'CN=MCP Tunnel Intermediate CA']);
-    expect(v.certificates[1].basicConstraints).toEqual({ critical: true, ca: true, pathLength: 0 });
+    expect(v.certificates[1]?.basicConstraints).toEqual({ critical: true, ca: true, pathLength: 0 });
   });
   it('a bundle whose second block is truncated keeps the first and names the second', () => {
     const v = okValue(readCertificateFile(put('half-bundle.crt', tlsPem + caPem.slice(0, 120)), false));
@@ -184,7 +185,7 @@ describe('readCertificateFile: encodings and layouts that must work', () => {
     expect(v.unparsable[0]).toMatch(/block 2 \(CERTIFICATE\) has no "-----END CERTIFICATE-----" line/);
   });
   it('no SKI, no AKI, SHA-1, RSA 1024, Ed25519, clientAuth are read as they are', () => {
-    const read = (variant: string, file: string) => okValue(readCertificateFile(join(makeCertSet(variant), 'data', file), false)).certificates[0];
+    const read = (variant: string, file: string) => first(okValue(readCertificateFile(join(makeCertSet(variant), 'data', file), false)).certificates);
     expect(read('ca-no-ski', 'ca.crt').subjectKeyId).toBeNull();
     expect(read('no-aki', 'tls.crt').authorityKeyId).toBeNull();
     expect(read('sha1', 'tls.crt').signatureAlgorithm).toMatchObject({ name: 'ecdsa-with-SHA1', hash: 'sha1' });
@@ -199,16 +200,16 @@ describe('readCertificateFile: encodings and layouts that must work', () => {
     openssl('genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', key);
     const crt = join(dir, 'pss.crt');
     openssl('req', '-x509', '-new', '-key', key, '-sha384', '-sigopt', 'rsa_padding_mode:pss', '-subj', '/CN=pss', '-days', '2', '-out', crt);
-    const c = okValue(readCertificateFile(crt, false)).certificates[0];
+    const c = first(okValue(readCertificateFile(crt, false)).certificates);
     expect(c.signatureAlgorithm).toEqual({ oid: '1.2.840.113549.1.1.10', name: 'rsassaPss', hash: 'sha384' });
     expect(c.publicKey).toEqual({ type: 'rsa', bits: 2048, curve: null });
   });
   it('the checked-in healthy set reads cleanly (RSA 4096 server key, P-256 CA)', () => {
     const ca = okValue(readCertificateFile(join(CHECKED_IN, 'ca.crt'), false));
     const tls = okValue(readCertificateFile(join(CHECKED_IN, 'tls.crt'), false));
-    expect(ca.certificates[0].publicKey.curve).toBe('P-256');
-    expect(tls.certificates[0].publicKey).toEqual({ type: 'rsa', bits: 4096, curve: null });
-    expect(tls.certificates[0].sanDns).toEqual([`*.${DOMAIN}`]);
-    expect(Date.parse(tls.certificates[0].notAfter)).toBeGreaterThan(Date.parse('2036-01-01T00:00:00Z'));
+    expect(ca.certificates[0]?.publicKey.curve).toBe('P-256');
+    expect(tls.certificates[0]?.publicKey).toEqual({ type: 'rsa', bits: 4096, curve: null });
+    expect(tls.certificates[0]?.sanDns).toEqual([`*.${DOMAIN}`]);
+    expect(Date.parse(first(tls.certificates).notAfter)).toBeGreaterThan(Date.parse('2036-01-01T00:00:00Z'));
   });
 });

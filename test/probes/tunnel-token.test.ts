@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { gatherStaticFacts } from '../../src/probes/deployment.js';
 import type { TokenFacts } from '../../src/core/facts.js';
-import { describeToken, describeTokenValue, type TokenCandidate } from '../../src/probes/tunnel-token.js';
+import { describeToken, type TokenCandidate } from '../../src/probes/tunnel-token.js';
+import { describeTokenValue } from '../../src/model/tunnel-token.js';
 
 // Test tokens are made here, from random parts, so no real credential sits in the repository.
 const ACCOUNT = randomBytes(16).toString('hex');

@@ -2,7 +2,8 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadYamlFile, parseYamlText } from '../../src/probes/yaml-document.js';
+import { loadYamlFile } from '../../src/probes/yaml-document.js';
+import { parseYamlText } from '../../src/model/yaml-document.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mcp-tunnel-yaml-'));
 function file(name: string, content: string | Buffer): string {

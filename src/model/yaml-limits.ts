@@ -39,7 +39,7 @@ export function yamlLimitRefusal(text: string): string | null {
     while (j < end && text.charCodeAt(j) === 32) j++;
     const blank = j === end || text[j] === '#' || text[j] === '\r';
     if (!blank && flow === 0) {
-      while (indents.length > 0 && indents[indents.length - 1] >= j - i) indents.pop();
+      while ((indents.at(-1) ?? -1) >= j - i) indents.pop();
       indents.push(j - i);
     }
     let compact = 0;
