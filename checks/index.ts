@@ -28,7 +28,7 @@ import { fromLegacy, type Check } from '../src/core/check.js';
 export const CHECKS: readonly Check[] = [
   // legacy checks are adapted until each has moved to defineCheck
   fromLegacy(tunnelToken),
-  fromLegacy(edgeDns),
+  edgeDns,
   fromLegacy(edgeTcp),
   edgeUdp,
   fromLegacy(cloudflaredIngress),
