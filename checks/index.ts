@@ -29,7 +29,7 @@ export const CHECKS: readonly Check[] = [
   // legacy checks are adapted until each has moved to defineCheck
   fromLegacy(tunnelToken),
   edgeDns,
-  fromLegacy(edgeTcp),
+  edgeTcp,
   edgeUdp,
   fromLegacy(cloudflaredIngress),
   fromLegacy(caCertificate),

@@ -32,16 +32,6 @@ export const MESSAGES: Readonly<Record<string, Readonly<Record<string, string>>>
     'token-not-passed': 'A token exists, but the Compose cloudflared service is given none.',
     'token-decoded': 'The token decodes to a tunnel\'s credentials (info: what was checked).',
   },
-  'edge-tcp': {
-    'tcp-refused': 'TCP 7844 to the edge was refused.',
-    'tcp-timeout': 'TCP 7844 to the edge got no answer: it is dropped.',
-    'tcp-reset': 'The TCP 7844 connection to the edge was reset.',
-    'tcp-unreachable': 'There is no route to the edge address.',
-    'tls-stall': 'TCP connected, but the TLS handshake with the edge never completed.',
-    'tls-untrusted-issuer': 'The edge\'s TLS was answered by a certificate from another issuer: interception.',
-    'tls-failed': 'TCP or TLS to the edge failed for another reason (in the finding).',
-    'connected': 'TCP 7844 and TLS to the edge work (info).',
-  },
   'cloudflared-ingress': {
     'compose-invalid': 'The Compose file cannot be read, so cloudflared\'s target cannot be judged.',
     'cloudflared-service-missing': 'The Compose file has no cloudflared service.',
