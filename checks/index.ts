@@ -27,7 +27,7 @@ import { fromLegacy, type Check } from '../src/core/check.js';
 
 export const CHECKS: readonly Check[] = [
   // legacy checks are adapted until each has moved to defineCheck
-  fromLegacy(tunnelToken),
+  tunnelToken,
   edgeDns,
   edgeTcp,
   edgeUdp,
