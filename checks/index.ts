@@ -31,7 +31,7 @@ export const CHECKS: readonly Check[] = [
   edgeDns,
   edgeTcp,
   edgeUdp,
-  fromLegacy(cloudflaredIngress),
+  cloudflaredIngress,
   fromLegacy(caCertificate),
   fromLegacy(caRegistration),
   fromLegacy(serverCertificate),

@@ -4,26 +4,6 @@
 // finding's messageId is listed here, under its check.
 
 export const MESSAGES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
-  'cloudflared-ingress': {
-    'compose-invalid': 'The Compose file cannot be read, so cloudflared\'s target cannot be judged.',
-    'cloudflared-service-missing': 'The Compose file has no cloudflared service.',
-    'tunnel-run-missing': 'The cloudflared service does not run "tunnel run".',
-    'ingress-from-config': 'Ingress rules come from a cloudflared config file the doctor does not read.',
-    'url-missing': 'cloudflared has no --url (or TUNNEL_URL): no local target, every request fails.',
-    'url-invalid': 'The --url value is not a URL of the form http://localhost:<port>.',
-    'url-https': '--url uses https://, but the proxy listener is plaintext WebSocket.',
-    'url-scheme': '--url uses a scheme other than http://.',
-    'url-host': '--url targets a host that is neither localhost nor the proxy service.',
-    'url-port-mismatch': 'The --url port is not the proxy\'s listen port.',
-    'port-unverified': 'The --url port was not compared: the proxy\'s listen port is unknown (info).',
-    'network-service-unknown': 'network_mode names a service the Compose file does not have.',
-    'network-not-proxy': 'network_mode shares another service\'s namespace, not the proxy\'s.',
-    'network-container': 'network_mode names a container the doctor cannot match to the proxy.',
-    'network-host': 'cloudflared uses the host network, where localhost is not the proxy.',
-    'network-host-shared': 'Both services use the host network: it works, but the listener is exposed.',
-    'network-mode-missing': 'cloudflared has its own network namespace: localhost there is not the proxy.',
-    'proxy-ports-published': 'The proxy publishes ports; only cloudflared needs its listener.',
-  },
   'ca-certificate': {
     'missing': 'data/ca.crt does not exist.',
     'unreadable': 'data/ca.crt cannot be read.',
