@@ -48,6 +48,6 @@ export const CHECKS: readonly Check[] = [
   fromLegacy(upstreamReachable),
   fromLegacy(oauthMetadata),
   fromLegacy(protectedResource),
-  fromLegacy(helmValues),
+  helmValues,
   fromLegacy(wifToken),
 ];
