@@ -49,5 +49,5 @@ export const CHECKS: readonly Check[] = [
   fromLegacy(oauthMetadata),
   fromLegacy(protectedResource),
   helmValues,
-  fromLegacy(wifToken),
+  wifToken,
 ];
