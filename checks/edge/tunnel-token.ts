@@ -3,7 +3,7 @@
 // the tunnel UUID, which is an identifier.
 
 import { dirname, join, resolve } from 'node:path';
-import { defineCheck } from '../../src/core/check.js';
+import { defineCheck, type MessageData, type MessageSpec } from '../../src/core/check.js';
 import type { Facts, TokenFacts } from '../../src/core/facts.js';
 import { commandArgs, findCloudflaredService, isRecord, serviceEnvFiles, serviceEnvironment } from '../../src/model/compose.js';
 import { applyChangeCommand, locate } from '../../src/model/deployment-view.js';
@@ -145,204 +145,206 @@ function tunnelIdProblem(id: TokenFacts['tunnelId']): string {
   return id.type === 'string' ? 'a string that is not a UUID' : `a ${id.type}, not a UUID string`;
 }
 
+const messages = {
+  'token-missing': {
+    severity: 'error',
+    meaning: 'No tunnel token was found anywhere cloudflared could get one.',
+    symptom: NO_TOKEN,
+    cause: LOOKED_IN,
+    fix: '{putToken} The service needs "{serviceEnv}". To check a token kept elsewhere, run mcp-tunnel doctor --token-file <file>.',
+  },
+  'token-placeholder': {
+    severity: 'error',
+    meaning: 'The token is empty, an unexpanded ${VAR} or a placeholder word, not a token.',
+    symptom: '{symptom}',
+    cause: '{what}{otherCopies}',
+    fix: '{putToken}',
+  },
+  'token-is-jwt': {
+    severity: 'error',
+    meaning: 'A JWT (an API or identity credential) was given where the tunnel token belongs.',
+    symptom: NOT_VALID,
+    cause:
+      '{source} holds a JWT (three dot-separated base64url parts): that is an API or identity credential, not a tunnel token. A tunnel token is one base64 string without dots, starting with "eyJ".',
+    fix: '{putToken}',
+  },
+  'token-is-api-key': {
+    severity: 'error',
+    meaning: 'An API key (sk-ant-...) was given where the tunnel token belongs.',
+    symptom: NOT_VALID,
+    cause: '{source} holds an API key (sk-ant-...), not a tunnel token. Revoke the key if this file was shared.',
+    fix: '{putToken}',
+  },
+  'token-is-credentials-file': {
+    severity: 'error',
+    meaning: 'A cloudflared credentials file (JSON) was given instead of a token.',
+    symptom: NOT_VALID,
+    cause:
+      '{source} holds a cloudflared credentials file (AccountTag, TunnelSecret, TunnelID), not a tunnel token; cloudflared reads that only with --credentials-file.',
+    fix: '{putToken}',
+  },
+  'token-env-prefix': {
+    severity: 'error',
+    meaning: 'The value starts with "TUNNEL_TOKEN=": the assignment was pasted with it.',
+    symptom: NOT_VALID,
+    cause:
+      '{source} starts with "TUNNEL_TOKEN=": the variable assignment was pasted along with the value, and cloudflared reads it as part of the token.{inside}',
+    fix: 'Delete the leading "TUNNEL_TOKEN=" from the value at {where}{restart}.',
+  },
+  'token-quoted': {
+    severity: 'error',
+    meaning: 'Quotes around the token are part of the value cloudflared gets.',
+    symptom: NOT_VALID,
+    cause:
+      '{source} is wrapped in quotes that are part of the value cloudflared gets (Compose keeps them in list syntax "- TUNNEL_TOKEN=\\"...\\""; a file keeps them too).{inside}',
+    fix: 'Remove the quotes around the value at {where}{restart}.',
+  },
+  'token-whitespace': {
+    severity: 'error',
+    meaning: 'The token contains spaces or tabs, which base64 does not skip.',
+    symptom: NOT_VALID,
+    cause:
+      '{source} contains spaces or tabs; cloudflared decodes the value as it is, and base64 does not skip spaces.{inside}',
+    fix: 'Remove the spaces from the value at {where} (the token is one unbroken string){restart}.',
+  },
+  'token-line-breaks': {
+    severity: 'info',
+    meaning: 'The token is split over lines; cloudflared skips the breaks (info).',
+    symptom: 'None: cloudflared skips line breaks inside the token.',
+    cause: "{source} is split over several lines; cloudflared's base64 decoder ignores line breaks, other tools may not.",
+    fix: 'Nothing is required; keep the token on one line to be safe.',
+  },
+  'token-not-encoded': {
+    severity: 'error',
+    meaning: "The token's decoded JSON was given instead of the base64 string.",
+    symptom: NOT_VALID,
+    cause: "{source} is the token's decoded JSON ({tokenJson}), not the base64 string cloudflared expects.",
+    fix: 'Encode it on one line: base64 -w0 <file with the JSON>, or better copy the original token again. {putToken}',
+  },
+  'token-base64-variant': {
+    severity: 'error',
+    meaning: 'URL-safe or unpadded base64: cloudflared decodes standard padded base64 only.',
+    symptom: NOT_VALID,
+    cause: '{source} is {variant}; cloudflared decodes standard, padded base64 only.{convertedBack}',
+    fix: '{putToken}',
+  },
+  'token-not-base64': {
+    severity: 'error',
+    meaning: 'The value is not base64: truncated, or copied with extra characters.',
+    symptom: NOT_VALID,
+    cause: '{source} is not base64 ({length} characters); it was truncated or copied with extra characters.',
+    fix: '{putToken}',
+  },
+  'token-not-json': {
+    severity: 'error',
+    meaning: 'The value decodes from base64, but not to JSON.',
+    symptom: NOT_VALID,
+    cause: '{source} decodes from base64, but not to JSON: it is not a tunnel token, or it was cut short.',
+    fix: '{putToken}',
+  },
+  'token-not-object': {
+    severity: 'error',
+    meaning: 'The value decodes to JSON that is not the object {"a","t","s"}.',
+    symptom: NOT_VALID,
+    cause: '{source} decodes to JSON of type {jsonType}, not to the object {tokenObject} of a tunnel token.',
+    fix: '{putToken}',
+  },
+  'account-tag-invalid': {
+    severity: 'error',
+    meaning: 'The account tag "a" is not a string.',
+    symptom: NOT_VALID,
+    cause: 'The token\'s account tag "a" is a {type}, not a string; cloudflared cannot read the token.',
+    fix: '{putToken}',
+  },
+  'account-tag-empty': {
+    severity: 'error',
+    meaning: 'The account tag "a" is empty or missing; the edge refuses the tunnel.',
+    symptom: EDGE_REFUSES,
+    cause: 'The token\'s account tag "a" is {emptyOrMissing}; cloudflared does not check it, the edge refuses it.',
+    fix: '{putToken}',
+  },
+  'tunnel-id-invalid': {
+    severity: 'error',
+    meaning: 'The tunnel ID "t" is missing or not a UUID.',
+    symptom: '{symptom}',
+    cause: '{problem}',
+    fix: '{putToken}',
+  },
+  'secret-invalid': {
+    severity: 'error',
+    meaning: 'The tunnel secret "s" is not a base64 string.',
+    symptom: NOT_VALID,
+    cause: 'The token\'s tunnel secret "s" is {problem}.',
+    fix: '{putToken}',
+  },
+  'secret-empty': {
+    severity: 'error',
+    meaning: 'The tunnel secret "s" is empty or missing; the edge answers "Invalid tunnel secret".',
+    symptom: EDGE_REFUSES_SECRET,
+    cause: 'The token\'s tunnel secret "s" is {emptyOrMissing}; cloudflared does not check it, the edge refuses it.',
+    fix: '{putToken}',
+  },
+  'endpoint-invalid': {
+    severity: 'error',
+    meaning: 'The endpoint "e" is not a string.',
+    symptom: NOT_VALID,
+    cause: 'The token\'s endpoint "e" is a {type}, not a string.',
+    fix: '{putToken}',
+  },
+  'endpoint-unknown': {
+    // The rule is "e only fed": any other value is not a token the vendor issued, so it fails.
+    severity: 'error',
+    meaning: 'The endpoint "e" is not "fed", the only valid value.',
+    symptom: 'cloudflared may look for the edge in the wrong place (edge discovery errors), or the edge refuses the token.',
+    cause:
+      'The token\'s endpoint "e" is {endpoint}; the only valid one is "fed" (FedRAMP). Tokens issued for MCP tunnels normally have no "e": this token was edited or belongs to something else.',
+    fix: 'Copy the token again from the tunnel detail page; do not edit its JSON by hand.',
+  },
+  'tokens-differ': {
+    severity: 'warn',
+    meaning: 'Two places hold different tokens; one of them is stale.',
+    symptom: 'cloudflared may connect as a different tunnel than the one you checked or expect, or be refused with "Unauthorized".',
+    cause:
+      '{source} (the value cloudflared gets) differs from the token in: {others}. One of them is stale (an older tunnel, or a token rotated since).',
+    fix: 'Keep one token: the current one is on the tunnel detail page and in data/tunnel-token after setup. Remove or update the stale copies.',
+  },
+  'token-unreadable': {
+    severity: 'error',
+    meaning: 'The token file cannot be read.',
+    symptom: 'cloudflared exits with "Failed to read token file: ..." when it reads {path} itself.',
+    cause: '{path} {problem}.',
+    fix: "Make {path} a regular file readable by the cloudflared container's user (for example chmod 644 {path}), holding only the token.",
+  },
+  'token-file-invalid': {
+    severity: 'error',
+    meaning: 'The token file does not hold one line of base64 text.',
+    symptom: NOT_VALID,
+    cause: '{path} {problem}; a token file holds one line of base64 text.',
+    fix: '{putToken}',
+  },
+  'token-not-passed': {
+    severity: 'error',
+    meaning: 'A token exists, but the Compose cloudflared service is given none.',
+    symptom: NO_TOKEN,
+    cause:
+      "The {service} service in {compose} is given no token: it has no TUNNEL_TOKEN or TUNNEL_TOKEN_FILE in its environment, no env_file and no --token or --token-file in its command. Compose does not pass the shell's variables to a container by itself, so the token found in {source} never reaches cloudflared.",
+    fix: 'Add to the {service} service: {serviceEnv} (set in .env or the shell), then run {apply}.',
+  },
+  'token-decoded': {
+    severity: 'info',
+    meaning: "The token decodes to a tunnel's credentials (info: what was checked).",
+    symptom: 'None.',
+    cause: '{source} decodes to a token for tunnel {tunnelId}{fedramp}, with a non-empty account tag and secret.',
+    fix: 'Nothing to do.',
+  },
+} as const satisfies Record<string, MessageSpec>;
+
 export const check = defineCheck({
   id: 'tunnel-token',
   requires: [],
   // The token is not required: a Compose deployment without one is a failure, not a skip.
   uses: ['token', 'compose', 'dotenv', 'helmValues', 'proxyConfig'],
-  messages: {
-    'token-missing': {
-      severity: 'error',
-      meaning: 'No tunnel token was found anywhere cloudflared could get one.',
-      symptom: NO_TOKEN,
-      cause: LOOKED_IN,
-      fix: '{putToken} The service needs "{serviceEnv}". To check a token kept elsewhere, run mcp-tunnel doctor --token-file <file>.',
-    },
-    'token-placeholder': {
-      severity: 'error',
-      meaning: 'The token is empty, an unexpanded ${VAR} or a placeholder word, not a token.',
-      symptom: '{symptom}',
-      cause: '{what}{otherCopies}',
-      fix: '{putToken}',
-    },
-    'token-is-jwt': {
-      severity: 'error',
-      meaning: 'A JWT (an API or identity credential) was given where the tunnel token belongs.',
-      symptom: NOT_VALID,
-      cause:
-        '{source} holds a JWT (three dot-separated base64url parts): that is an API or identity credential, not a tunnel token. A tunnel token is one base64 string without dots, starting with "eyJ".',
-      fix: '{putToken}',
-    },
-    'token-is-api-key': {
-      severity: 'error',
-      meaning: 'An API key (sk-ant-...) was given where the tunnel token belongs.',
-      symptom: NOT_VALID,
-      cause: '{source} holds an API key (sk-ant-...), not a tunnel token. Revoke the key if this file was shared.',
-      fix: '{putToken}',
-    },
-    'token-is-credentials-file': {
-      severity: 'error',
-      meaning: 'A cloudflared credentials file (JSON) was given instead of a token.',
-      symptom: NOT_VALID,
-      cause:
-        '{source} holds a cloudflared credentials file (AccountTag, TunnelSecret, TunnelID), not a tunnel token; cloudflared reads that only with --credentials-file.',
-      fix: '{putToken}',
-    },
-    'token-env-prefix': {
-      severity: 'error',
-      meaning: 'The value starts with "TUNNEL_TOKEN=": the assignment was pasted with it.',
-      symptom: NOT_VALID,
-      cause:
-        '{source} starts with "TUNNEL_TOKEN=": the variable assignment was pasted along with the value, and cloudflared reads it as part of the token.{inside}',
-      fix: 'Delete the leading "TUNNEL_TOKEN=" from the value at {where}{restart}.',
-    },
-    'token-quoted': {
-      severity: 'error',
-      meaning: 'Quotes around the token are part of the value cloudflared gets.',
-      symptom: NOT_VALID,
-      cause:
-        '{source} is wrapped in quotes that are part of the value cloudflared gets (Compose keeps them in list syntax "- TUNNEL_TOKEN=\\"...\\""; a file keeps them too).{inside}',
-      fix: 'Remove the quotes around the value at {where}{restart}.',
-    },
-    'token-whitespace': {
-      severity: 'error',
-      meaning: 'The token contains spaces or tabs, which base64 does not skip.',
-      symptom: NOT_VALID,
-      cause:
-        '{source} contains spaces or tabs; cloudflared decodes the value as it is, and base64 does not skip spaces.{inside}',
-      fix: 'Remove the spaces from the value at {where} (the token is one unbroken string){restart}.',
-    },
-    'token-line-breaks': {
-      severity: 'info',
-      meaning: 'The token is split over lines; cloudflared skips the breaks (info).',
-      symptom: 'None: cloudflared skips line breaks inside the token.',
-      cause: "{source} is split over several lines; cloudflared's base64 decoder ignores line breaks, other tools may not.",
-      fix: 'Nothing is required; keep the token on one line to be safe.',
-    },
-    'token-not-encoded': {
-      severity: 'error',
-      meaning: "The token's decoded JSON was given instead of the base64 string.",
-      symptom: NOT_VALID,
-      cause: "{source} is the token's decoded JSON ({tokenJson}), not the base64 string cloudflared expects.",
-      fix: 'Encode it on one line: base64 -w0 <file with the JSON>, or better copy the original token again. {putToken}',
-    },
-    'token-base64-variant': {
-      severity: 'error',
-      meaning: 'URL-safe or unpadded base64: cloudflared decodes standard padded base64 only.',
-      symptom: NOT_VALID,
-      cause: '{source} is {variant}; cloudflared decodes standard, padded base64 only.{convertedBack}',
-      fix: '{putToken}',
-    },
-    'token-not-base64': {
-      severity: 'error',
-      meaning: 'The value is not base64: truncated, or copied with extra characters.',
-      symptom: NOT_VALID,
-      cause: '{source} is not base64 ({length} characters); it was truncated or copied with extra characters.',
-      fix: '{putToken}',
-    },
-    'token-not-json': {
-      severity: 'error',
-      meaning: 'The value decodes from base64, but not to JSON.',
-      symptom: NOT_VALID,
-      cause: '{source} decodes from base64, but not to JSON: it is not a tunnel token, or it was cut short.',
-      fix: '{putToken}',
-    },
-    'token-not-object': {
-      severity: 'error',
-      meaning: 'The value decodes to JSON that is not the object {"a","t","s"}.',
-      symptom: NOT_VALID,
-      cause: '{source} decodes to JSON of type {jsonType}, not to the object {tokenObject} of a tunnel token.',
-      fix: '{putToken}',
-    },
-    'account-tag-invalid': {
-      severity: 'error',
-      meaning: 'The account tag "a" is not a string.',
-      symptom: NOT_VALID,
-      cause: 'The token\'s account tag "a" is a {type}, not a string; cloudflared cannot read the token.',
-      fix: '{putToken}',
-    },
-    'account-tag-empty': {
-      severity: 'error',
-      meaning: 'The account tag "a" is empty or missing; the edge refuses the tunnel.',
-      symptom: EDGE_REFUSES,
-      cause: 'The token\'s account tag "a" is {emptyOrMissing}; cloudflared does not check it, the edge refuses it.',
-      fix: '{putToken}',
-    },
-    'tunnel-id-invalid': {
-      severity: 'error',
-      meaning: 'The tunnel ID "t" is missing or not a UUID.',
-      symptom: '{symptom}',
-      cause: '{problem}',
-      fix: '{putToken}',
-    },
-    'secret-invalid': {
-      severity: 'error',
-      meaning: 'The tunnel secret "s" is not a base64 string.',
-      symptom: NOT_VALID,
-      cause: 'The token\'s tunnel secret "s" is {problem}.',
-      fix: '{putToken}',
-    },
-    'secret-empty': {
-      severity: 'error',
-      meaning: 'The tunnel secret "s" is empty or missing; the edge answers "Invalid tunnel secret".',
-      symptom: EDGE_REFUSES_SECRET,
-      cause: 'The token\'s tunnel secret "s" is {emptyOrMissing}; cloudflared does not check it, the edge refuses it.',
-      fix: '{putToken}',
-    },
-    'endpoint-invalid': {
-      severity: 'error',
-      meaning: 'The endpoint "e" is not a string.',
-      symptom: NOT_VALID,
-      cause: 'The token\'s endpoint "e" is a {type}, not a string.',
-      fix: '{putToken}',
-    },
-    'endpoint-unknown': {
-      // The rule is "e only fed": any other value is not a token the vendor issued, so it fails.
-      severity: 'error',
-      meaning: 'The endpoint "e" is not "fed", the only valid value.',
-      symptom: 'cloudflared may look for the edge in the wrong place (edge discovery errors), or the edge refuses the token.',
-      cause:
-        'The token\'s endpoint "e" is {endpoint}; the only valid one is "fed" (FedRAMP). Tokens issued for MCP tunnels normally have no "e": this token was edited or belongs to something else.',
-      fix: 'Copy the token again from the tunnel detail page; do not edit its JSON by hand.',
-    },
-    'tokens-differ': {
-      severity: 'warn',
-      meaning: 'Two places hold different tokens; one of them is stale.',
-      symptom: 'cloudflared may connect as a different tunnel than the one you checked or expect, or be refused with "Unauthorized".',
-      cause:
-        '{source} (the value cloudflared gets) differs from the token in: {others}. One of them is stale (an older tunnel, or a token rotated since).',
-      fix: 'Keep one token: the current one is on the tunnel detail page and in data/tunnel-token after setup. Remove or update the stale copies.',
-    },
-    'token-unreadable': {
-      severity: 'error',
-      meaning: 'The token file cannot be read.',
-      symptom: 'cloudflared exits with "Failed to read token file: ..." when it reads {path} itself.',
-      cause: '{path} {problem}.',
-      fix: "Make {path} a regular file readable by the cloudflared container's user (for example chmod 644 {path}), holding only the token.",
-    },
-    'token-file-invalid': {
-      severity: 'error',
-      meaning: 'The token file does not hold one line of base64 text.',
-      symptom: NOT_VALID,
-      cause: '{path} {problem}; a token file holds one line of base64 text.',
-      fix: '{putToken}',
-    },
-    'token-not-passed': {
-      severity: 'error',
-      meaning: 'A token exists, but the Compose cloudflared service is given none.',
-      symptom: NO_TOKEN,
-      cause:
-        "The {service} service in {compose} is given no token: it has no TUNNEL_TOKEN or TUNNEL_TOKEN_FILE in its environment, no env_file and no --token or --token-file in its command. Compose does not pass the shell's variables to a container by itself, so the token found in {source} never reaches cloudflared.",
-      fix: 'Add to the {service} service: {serviceEnv} (set in .env or the shell), then run {apply}.',
-    },
-    'token-decoded': {
-      severity: 'info',
-      meaning: "The token decodes to a tunnel's credentials (info: what was checked).",
-      symptom: 'None.',
-      cause: '{source} decodes to a token for tunnel {tunnelId}{fedramp}, with a non-empty account tag and secret.',
-      fix: 'Nothing to do.',
-    },
-  },
+  messages,
   run(facts, report) {
     const { token, compose } = facts;
     const layout = facts.deployment.layout;
@@ -392,9 +394,10 @@ export const check = defineCheck({
     const evidence = { evidence: { source: t.source, length: t.length, tunnelId: t.tunnelId.value } };
     const source = t.source;
     const putToken = putTokenFix(facts);
-    const judged = (messageId: Parameters<typeof report>[0], data: Record<string, string | number>) => {
-      report(messageId, { source, putToken, ...data }, at, evidence);
-      if (messageId !== 'token-line-breaks') failed = true;
+    const base = { source, putToken };
+    const judged = <K extends keyof typeof messages>(messageId: K, data: MessageData<(typeof messages)[K]>) => {
+      report(messageId, data, at, evidence);
+      if (messages[messageId].severity !== 'info') failed = true;
     };
     if (t.placeholder) {
       const { symptom, what } = placeholderCause(facts, t);
@@ -402,49 +405,50 @@ export const check = defineCheck({
       report('token-placeholder', { symptom, what, otherCopies: otherCopies(t), putToken }, at, { evidence: placeholderEvidence });
       return;
     }
-    if (t.looksLike === 'jwt') return void judged('token-is-jwt', {});
-    if (t.looksLike === 'api-key') return void judged('token-is-api-key', {});
-    if (t.looksLike === 'credentials-json') return void judged('token-is-credentials-file', {});
+    if (t.looksLike === 'jwt') return void judged('token-is-jwt', base);
+    if (t.looksLike === 'api-key') return void judged('token-is-api-key', base);
+    if (t.looksLike === 'credentials-json') return void judged('token-is-credentials-file', base);
 
     const where = at?.line ? `${at.file} line ${at.line}` : source;
     const inside = wellFormed(t) && t.tunnelId.value ? wellFormedWithout(t.tunnelId.value) : '';
     const restart =
       layout === 'compose' ? `, then run ${applyChangeCommand(facts, 'environment', service)}` : ', then restart cloudflared';
-    if (t.envPrefix) judged('token-env-prefix', { inside, where, restart });
-    if (t.quoted) judged('token-quoted', { inside, where, restart });
-    if (t.whitespace === 'spaces') judged('token-whitespace', { inside, where, restart });
-    if (t.whitespace === 'line-breaks') judged('token-line-breaks', {});
+    if (t.envPrefix) judged('token-env-prefix', { ...base, inside, where, restart });
+    if (t.quoted) judged('token-quoted', { ...base, inside, where, restart });
+    if (t.whitespace === 'spaces') judged('token-whitespace', { ...base, inside, where, restart });
+    if (t.whitespace === 'line-breaks') judged('token-line-breaks', base);
     if (t.looksLike === 'token-json') {
-      judged('token-not-encoded', { tokenJson: TOKEN_JSON });
+      judged('token-not-encoded', { ...base, tokenJson: TOKEN_JSON });
     } else if (!t.base64) {
       if (t.base64Variant === 'url-safe' || t.base64Variant === 'unpadded') {
         const variant = t.base64Variant === 'url-safe' ? URL_SAFE : UNPADDED;
-        judged('token-base64-variant', { variant, convertedBack: t.tunnelId.value ? convertedBack(t.tunnelId.value) : '' });
+        judged('token-base64-variant', { ...base, variant, convertedBack: t.tunnelId.value ? convertedBack(t.tunnelId.value) : '' });
       } else {
-        judged('token-not-base64', { length: t.length });
+        judged('token-not-base64', { ...base, length: t.length });
       }
       if (!t.json) return;
     }
-    if (!t.json) return void judged('token-not-json', {});
-    if (t.jsonType !== 'object') return void judged('token-not-object', { jsonType: String(t.jsonType), tokenObject: TOKEN_OBJECT });
+    if (!t.json) return void judged('token-not-json', base);
+    if (t.jsonType !== 'object') return void judged('token-not-object', { ...base, jsonType: String(t.jsonType), tokenObject: TOKEN_OBJECT });
 
     const { accountTag: a, tunnelId: id, secret: s, endpoint: e } = t;
-    if (a.type !== 'string' && a.type !== 'absent' && a.type !== 'null') judged('account-tag-invalid', { type: a.type });
-    else if (!a.nonEmpty) judged('account-tag-empty', { emptyOrMissing: a.present ? 'empty' : 'missing' });
+    if (a.type !== 'string' && a.type !== 'absent' && a.type !== 'null') judged('account-tag-invalid', { ...base, type: a.type });
+    else if (!a.nonEmpty) judged('account-tag-empty', { ...base, emptyOrMissing: a.present ? 'empty' : 'missing' });
     if (!id.present || id.type === 'null') {
       judged('tunnel-id-invalid', {
+        ...base,
         symptom: EDGE_REFUSES,
         problem: 'The token has no tunnel ID "t", so cloudflared has no tunnel to register (it sends the all-zero ID).',
       });
     } else if (id.type !== 'string' || !id.value || !UUID_FORMS.test(id.value)) {
-      judged('tunnel-id-invalid', { symptom: NOT_VALID, problem: `The token's tunnel ID "t" is ${tunnelIdProblem(id)}.` });
+      judged('tunnel-id-invalid', { ...base, symptom: NOT_VALID, problem: `The token's tunnel ID "t" is ${tunnelIdProblem(id)}.` });
     }
-    if (s.type !== 'string' && s.type !== 'absent' && s.type !== 'null') judged('secret-invalid', { problem: `a ${s.type}, not a base64 string` });
-    else if (!s.nonEmpty) judged('secret-empty', { emptyOrMissing: s.present ? 'empty' : 'missing' });
-    else if (!s.base64) judged('secret-invalid', { problem: "not standard base64, so cloudflared cannot decode the token's JSON" });
-    if (e.present && e.type !== 'string' && e.type !== 'null') judged('endpoint-invalid', { type: e.type });
+    if (s.type !== 'string' && s.type !== 'absent' && s.type !== 'null') judged('secret-invalid', { ...base, problem: `a ${s.type}, not a base64 string` });
+    else if (!s.nonEmpty) judged('secret-empty', { ...base, emptyOrMissing: s.present ? 'empty' : 'missing' });
+    else if (!s.base64) judged('secret-invalid', { ...base, problem: "not standard base64, so cloudflared cannot decode the token's JSON" });
+    if (e.present && e.type !== 'string' && e.type !== 'null') judged('endpoint-invalid', { ...base, type: e.type });
     else if (e.type === 'string' && e.value !== '' && e.value !== 'fed') {
-      judged('endpoint-unknown', { endpoint: e.value ? `"${e.value}"` : 'an unusual value' });
+      judged('endpoint-unknown', { ...base, endpoint: e.value ? `"${e.value}"` : 'an unusual value' });
     }
     const differ = t.alsoIn.filter((x) => !x.same);
     if (differ.length > 0) {

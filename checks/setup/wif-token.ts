@@ -2,7 +2,7 @@
 // the federation rule (--federation-rule, the JSON the API returns). Claims are shown; the raw
 // token and its signature never are (the facts do not hold them).
 
-import { defineCheck, type MessageSpec, type TemplateValue } from '../../src/core/check.js';
+import { defineCheck, type MessageData, type MessageSpec } from '../../src/core/check.js';
 import type { JwtFacts, Location } from '../../src/core/facts.js';
 import { locate } from '../../src/model/deployment-view.js';
 import { HELM_SETUP_SUBJECT, nearMiss, readFederationRule, subjectMatches, type FederationRule } from '../../src/model/federation-rule.js';
@@ -255,9 +255,9 @@ const messages = {
 } as const satisfies Record<string, MessageSpec>;
 
 /** Reports one of this check's messages; the location defaults to the file judged, the evidence to none. */
-type Emit = (
-  messageId: keyof typeof messages,
-  data: Readonly<Record<string, TemplateValue>>,
+type Emit = <K extends keyof typeof messages>(
+  messageId: K,
+  data: MessageData<(typeof messages)[K]>,
   location?: Location,
   evidence?: Record<string, unknown>,
 ) => void;
@@ -401,7 +401,7 @@ export const check = defineCheck({
     let problems = 0;
     let conditionSkipped = false;
     const emitFor = (file: string): Emit => (messageId, data, location, evidence = {}) => {
-      report(messageId, data as never, location ?? { file }, { evidence });
+      report(messageId, data, location ?? { file }, { evidence });
       reported++;
       if (messages[messageId].severity !== 'info') problems++;
       if (messageId === 'condition-not-evaluated') conditionSkipped = true;
