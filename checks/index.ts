@@ -1,4 +1,5 @@
-// Every doctor check, in catalog order. The file name is the ID.
+// Every doctor check, in catalog order. Derived from src/catalog/catalog.ts by
+// scripts/check-index.mjs (run by `npm run build`); do not edit by hand.
 
 import { check as tunnelToken } from './edge/tunnel-token.js';
 import { check as edgeDns } from './edge/edge-dns.js';
@@ -23,15 +24,14 @@ import { check as oauthMetadata } from './oauth/oauth-metadata.js';
 import { check as protectedResource } from './oauth/protected-resource.js';
 import { check as helmValues } from './setup/helm-values.js';
 import { check as wifToken } from './setup/wif-token.js';
-import { fromLegacy, type Check } from '../src/core/check.js';
+import type { Check } from '../src/core/check.js';
 
 export const CHECKS: readonly Check[] = [
-  // legacy checks are adapted until each has moved to defineCheck
-  fromLegacy(tunnelToken),
-  fromLegacy(edgeDns),
-  fromLegacy(edgeTcp),
+  tunnelToken,
+  edgeDns,
+  edgeTcp,
   edgeUdp,
-  fromLegacy(cloudflaredIngress),
+  cloudflaredIngress,
   caCertificate,
   caRegistration,
   serverCertificate,
@@ -48,6 +48,6 @@ export const CHECKS: readonly Check[] = [
   upstreamReachable,
   oauthMetadata,
   protectedResource,
-  fromLegacy(helmValues),
-  fromLegacy(wifToken),
+  helmValues,
+  wifToken,
 ];

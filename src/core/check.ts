@@ -9,9 +9,6 @@ import type { Facts } from './facts.js';
 import type { FactKey, FactsWith } from './requirements.js';
 import type { Finding, Location, Severity, Status } from './types.js';
 import { catalogEntry } from '../catalog/catalog.js';
-import { MESSAGES } from '../catalog/messages.js';
-import { LIVE_FACTS } from './requirements.js';
-import type { Layer } from './types.js';
 
 export interface Outcome {
   status: Exclude<Status, 'error'>;
@@ -127,59 +124,4 @@ export function judge(findings: Finding[], notChecked: readonly string[] = []): 
 /** Whether a check needs the network: it requires or reads a live fact. */
 export function isLiveCheck(check: Pick<Check, 'requires' | 'uses'>): boolean {
   return [...check.requires, ...check.uses].some((k) => k.startsWith('live.'));
-}
-
-// ---------------------------------------------------------------------------------------------
-// The old shape, kept only while checks move to defineCheck; removed when the last one has moved.
-
-
-/** @deprecated use defineCheck */
-export interface LegacyCheck {
-  id: string;
-  layer: Layer;
-  kind: 'static' | 'live';
-  run(facts: Readonly<Facts>): Outcome;
-}
-
-/** @deprecated a legacy check seen as a Check: a live one plans every live probe. */
-export function fromLegacy(legacy: LegacyCheck): Check {
-  const meanings = MESSAGES[legacy.id] ?? {};
-  const messages = Object.fromEntries(Object.entries(meanings).map(([k, meaning]) => [k, { severity: 'error' as const, meaning }]));
-  return { id: legacy.id, requires: [], uses: legacy.kind === 'live' ? LIVE_FACTS : [], messages, evaluate: (facts) => legacy.run(facts) };
-}
-
-/** @deprecated Everything was fine; info findings may still carry evidence (what was checked). */
-export function pass(findings: Finding[] = []): Outcome {
-  return { status: 'pass', reason: null, findings };
-}
-
-/** @deprecated */
-export function skip(reason: string): Outcome {
-  return { status: 'skip', reason, findings: [] };
-}
-
-/** @deprecated */
-export interface FindingInput {
-  messageId: string;
-  severity?: Severity;
-  symptom?: string;
-  cause?: string;
-  fix?: string;
-  evidence?: Record<string, unknown>;
-  location?: Finding['location'];
-}
-
-/** @deprecated Build a finding of check `id`; text not given falls back to the catalog entry. */
-export function finding(id: string, input: FindingInput): Finding {
-  const entry = catalogEntry(id);
-  const f: Finding = {
-    severity: input.severity ?? 'error',
-    messageId: input.messageId,
-    symptom: input.symptom ?? entry.symptom,
-    cause: input.cause ?? entry.cause,
-    fix: input.fix ?? entry.fix,
-  };
-  if (input.evidence) f.evidence = input.evidence;
-  if (input.location) f.location = input.location;
-  return f;
 }

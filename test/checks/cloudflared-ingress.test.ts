@@ -65,7 +65,7 @@ testCheck(check, {
       facts: baseFacts({ compose: yamlFact('/deploy/compose.yaml', 'services: [\n') }),
       status: 'fail',
       messageIds: ['compose-invalid'],
-      assert: (f) => expect(f[0].cause).toContain('/deploy/compose.yaml'),
+      assert: (f) => expect(f[0]?.cause).toContain('/deploy/compose.yaml'),
     },
     {
       name: 'no cloudflared service',
@@ -79,10 +79,10 @@ testCheck(check, {
       status: 'fail',
       messageIds: ['url-missing'],
       assert: (f) => {
-        expect(f[0].symptom).toContain('No ingress rules were defined');
-        expect(f[0].symptom).toContain('will return 503');
-        expect(f[0].fix).toContain('--url http://localhost:8080');
-        expect(f[0].location).toMatchObject({ file: '/deploy/compose.yaml', line: 9 });
+        expect(f[0]?.symptom).toContain('No ingress rules were defined');
+        expect(f[0]?.symptom).toContain('will return 503');
+        expect(f[0]?.fix).toContain('--url http://localhost:8080');
+        expect(f[0]?.location).toMatchObject({ file: '/deploy/compose.yaml', line: 9 });
       },
     },
     { name: 'https:// to a plaintext listener', facts: facts(cf([['http://localhost:8080', 'https://localhost:8080']])), status: 'fail', messageIds: ['url-https'] },
@@ -99,9 +99,9 @@ testCheck(check, {
       status: 'fail',
       messageIds: ['url-port-mismatch'],
       assert: (f) => {
-        expect(f[0].cause).toContain('port 8080');
-        expect(f[0].cause).toContain('port 9090');
-        expect(f[0].fix).toContain('--url http://localhost:9090');
+        expect(f[0]?.cause).toContain('port 8080');
+        expect(f[0]?.cause).toContain('port 9090');
+        expect(f[0]?.fix).toContain('--url http://localhost:9090');
       },
     },
     { name: 'no port means 80', facts: facts(cf([['http://localhost:8080', 'http://localhost']])), status: 'fail', messageIds: ['url-port-mismatch'] },
@@ -111,14 +111,14 @@ testCheck(check, {
       facts: facts(cf([['    network_mode: "service:mcp-proxy"\n', '']])),
       status: 'fail',
       messageIds: ['network-mode-missing'],
-      assert: (f) => expect(f[0].fix).toContain('network_mode: "service:mcp-proxy"'),
+      assert: (f) => expect(f[0]?.fix).toContain('network_mode: "service:mcp-proxy"'),
     },
     {
       name: 'network_mode names a service that does not exist',
       facts: facts(cf([['"service:mcp-proxy"', '"service:mcp-gateway"']])),
       status: 'fail',
       messageIds: ['network-service-unknown'],
-      assert: (f) => expect(f[0].location).toMatchObject({ file: '/deploy/compose.yaml', line: 12 }),
+      assert: (f) => expect(f[0]?.location).toMatchObject({ file: '/deploy/compose.yaml', line: 12 }),
     },
     {
       name: 'network_mode names another service',
@@ -132,7 +132,7 @@ testCheck(check, {
       facts: facts(cf([['      - ./data:/data:ro\n', '      - ./data:/data:ro\n    ports:\n      - "8080:8080"\n']])),
       status: 'warn',
       messageIds: ['proxy-ports-published'],
-      assert: (f) => expect(f[0].location).toMatchObject({ line: 7 }),
+      assert: (f) => expect(f[0]?.location).toMatchObject({ line: 7 }),
     },
     { name: 'a config file instead of --url', facts: facts(cf([['run --url http://localhost:8080', '--config /etc/cloudflared/config.yml run']])), status: 'warn', messageIds: ['ingress-from-config'] },
     { name: 'the image default command', facts: facts(cf([['    command: tunnel --no-autoupdate run --url http://localhost:8080\n', '']])), status: 'fail', messageIds: ['tunnel-run-missing', 'url-missing'] },
@@ -147,6 +147,6 @@ testCheck(check, {
   ],
   skip: [
     { name: 'Helm', facts: baseFacts({ deployment: { dir: '/h', layout: 'helm', generation: null } }), reason: 'the chart wires cloudflared to the proxy' },
-    { name: 'no Compose file', facts: baseFacts({ deployment: { dir: '/x', layout: 'none', generation: null } }), reason: 'no Compose file' },
+    { name: 'no Compose file', facts: baseFacts({ deployment: { dir: '/x', layout: 'none', generation: null } }), reason: 'needs the Compose file: none was found; given by compose.yaml in --dir, or --compose FILE' },
   ],
 });

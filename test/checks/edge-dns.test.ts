@@ -30,7 +30,7 @@ testCheck(check, {
       status: 'fail',
       messageIds: ['srv-timeout'],
       assert: (f) => {
-        if (!f[0].cause.includes('1.1.1.1:853')) throw new Error('the cause names the DNS-over-TLS retry');
+        if (!f[0]?.cause.includes('1.1.1.1:853')) throw new Error('the cause names the DNS-over-TLS retry');
       },
     },
     { name: 'one SRV record', facts: withLive({ edge: edge({ srv: dnsOk([{ target: 'region1.v2.argotunnel.com', port: 7844, priority: 1, weight: 1 }]) }) }), status: 'fail', messageIds: ['srv-too-few'] },

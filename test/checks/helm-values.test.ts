@@ -28,7 +28,9 @@ function values(...files: [string, string][]): Values {
       positionFiles[k] = path;
     }
   }
-  return { state: 'ok', path: files[files.length - 1][0], value: { data, positions, warnings: [], files: files.map((f) => f[0]), positionFiles } };
+  const last = files.at(-1);
+  if (!last) throw new Error('valuesFact needs at least one file');
+  return { state: 'ok', path: last[0], value: { data, positions, warnings: [], files: files.map((f) => f[0]), positionFiles } };
 }
 
 const HELM = { dir: '/h', layout: 'helm', generation: null } as const;
@@ -70,8 +72,8 @@ testCheck(check, {
       status: 'fail',
       messageIds: ['tunnel-id-conflict'],
       assert: (f) => {
-        expect(f[0].cause).toContain('"tnl_OLD"');
-        expect(f[0].cause).toContain('"tnl_01HZX5"');
+        expect(f[0]?.cause).toContain('"tnl_OLD"');
+        expect(f[0]?.cause).toContain('"tnl_01HZX5"');
       },
     },
     { name: 'no tunnel ID at all', facts: facts(V2.replace('tunnel:\n  id: tnl_01HZX5\n', ''), { federationRule: rule() }), status: 'warn', messageIds: ['tunnel-id-unset'] },
@@ -115,7 +117,7 @@ testCheck(check, {
       facts: baseFacts({ deployment: HELM, federationRule: rule(), helmValues: values(['/h/values.yaml', V2], ['/h/prod.yaml', 'api:\n  wif:\n    workspaceId: wrkspc_\n']) }),
       status: 'fail',
       messageIds: ['workspace-id-format'],
-      assert: (f) => expect(f.find((x) => x.messageId === 'workspace-id-format')!.location).toEqual({ file: '/h/prod.yaml', line: 3, column: 5 }),
+      assert: (f) => expect(f.find((x) => x.messageId === 'workspace-id-format')?.location).toEqual({ file: '/h/prod.yaml', line: 3, column: 5 }),
     },
     {
       name: 'a rule for another workspace and subject',
@@ -129,7 +131,7 @@ testCheck(check, {
       facts: facts('external:\n  tunnelTokenSecretName: tunnel-token\ngateway:\n  config:\n    routes:\n      wiki: http://10.0.0.5:8080\n'),
       status: 'fail',
       messageIds: ['external-tunnel-domain-missing'],
-      assert: (f) => expect(f[0].location).toMatchObject({ file: '/h/values.yaml', line: 4 }),
+      assert: (f) => expect(f[0]?.location).toMatchObject({ file: '/h/values.yaml', line: 4 }),
     },
     { name: 'a renewal window as long as the certificate', facts: facts(`${V2}serverCert:\n  renewBefore: 2160h\n`, { federationRule: rule() }), status: 'warn', messageIds: ['renew-before-range'] },
     {
@@ -142,7 +144,7 @@ testCheck(check, {
     { name: 'values.yaml over the size bound: not checked', facts: baseFacts({ deployment: HELM, helmValues: { state: 'unreadable', path: '/h/values.yaml', explicit: false, problem: 'is too large (3145728 bytes; the doctor reads at most 1048576)' } }), status: 'warn', messageIds: ['values-unreadable'] },
   ],
   skip: [
-    { name: 'a Compose deployment', facts: baseFacts(), reason: 'not a Helm deployment' },
+    { name: 'a Compose deployment', facts: baseFacts(), reason: 'needs the Helm values: none was found; given by --values FILE' },
     { name: 'an unreadable values file', facts: baseFacts({ deployment: HELM, helmValues: { state: 'unreadable', path: '/h/values.yaml', explicit: false, problem: 'permission denied' } }), reason: 'permission denied' },
   ],
 });

@@ -83,7 +83,7 @@ testCheck(check, {
       messageIds: ['issuer-mismatch'],
       assert: (f) => {
         causeHas('"https://oidc.example.com/"', '"https://oidc.example.com"', 'trailing "/"')(f);
-        expect(f[0].location).toMatchObject({ file: '/work/rule.json', line: 3 });
+        expect(f[0]?.location).toMatchObject({ file: '/work/rule.json', line: 3 });
       },
     },
     {

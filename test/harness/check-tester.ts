@@ -2,7 +2,7 @@
 // findings it expects (by messageId); facts are frozen so a check cannot change them.
 
 import { describe, expect, it } from 'vitest';
-import { fromLegacy, type Check, type LegacyCheck } from '../../src/core/check.js';
+import { isLiveCheck, type Check } from '../../src/core/check.js';
 import type { Facts } from '../../src/core/facts.js';
 import { deepFreeze, runCheck } from '../../src/core/runner.js';
 import { findCatalogEntry } from '../../src/catalog/catalog.js';
@@ -34,7 +34,7 @@ export interface SkipCase {
   reason: string | RegExp;
 }
 
-/** Every messageId a check reports is listed under it in src/catalog/messages.ts, so `explain` knows it. */
+/** Every messageId a check reports is declared in its messages, so `explain` knows it. */
 function expectListed(check: Check, result: ReturnType<typeof runCheck>): void {
   for (const f of result.findings) expect(Object.hasOwn(check.messages, f.messageId), `${check.id}/${f.messageId} is not in its messages`).toBe(true);
 }
@@ -95,24 +95,30 @@ function undeclaredReads(check: Check, read: Set<string>): string[] {
 }
 
 /** Runs the check as the runner does; for a defineCheck check, also asserts it read only what it declares. */
-function runDeclared(check: Check, declared: boolean, facts: Facts): ReturnType<typeof runCheck> {
+function runDeclared(check: Check, facts: Facts): ReturnType<typeof runCheck> {
   const frozen = deepFreeze(structuredClone(facts));
-  if (!declared) return runCheck(check, frozen);
   const read = new Set<string>();
   const result = runCheck(check, recordingFacts(frozen, read));
   expect(undeclaredReads(check, read), `${check.id} reads facts it does not declare in requires or uses`).toEqual([]);
   return result;
 }
 
-export function testCheck(given: Check | LegacyCheck, cases: { pass: PassCase[]; fail: FailCase[]; skip?: SkipCase[] }): void {
-  const check = 'evaluate' in given ? given : fromLegacy(given);
-  const layer = 'layer' in given ? given.layer : null;
-  const declared = 'evaluate' in given;
+/**
+ * What the catalog's `kind` must say of a check, from the facts it declares: a check that requires
+ * a live fact is judged from the network ('live'); one that only uses live facts judges files and
+ * adds what the network says when it can ('static+live').
+ */
+function declaredKind(check: Check): string {
+  if (!isLiveCheck(check)) return 'static';
+  return check.requires.some((k) => k.startsWith('live.')) ? 'live' : 'static+live';
+}
+
+export function testCheck(check: Check, cases: { pass: PassCase[]; fail: FailCase[]; skip?: SkipCase[] }): void {
   describe(`check ${check.id}`, () => {
-    it('has a catalog entry in its layer', () => {
+    it('has a catalog entry whose kind matches the facts it declares', () => {
       const entry = findCatalogEntry(check.id);
       expect(entry, `catalog entry for ${check.id}`).toBeDefined();
-      if (layer) expect(entry!.layer).toBe(layer);
+      expect(entry?.kind).toBe(declaredKind(check));
     });
     it('has at least one pass and one fail case', () => {
       expect(cases.pass.length).toBeGreaterThan(0);
@@ -120,7 +126,7 @@ export function testCheck(given: Check | LegacyCheck, cases: { pass: PassCase[];
     });
     for (const c of cases.pass) {
       it(`passes: ${c.name}`, () => {
-        const result = runDeclared(check, declared, c.facts);
+        const result = runDeclared(check, c.facts);
         expectListed(check, result);
         if (c.notChecked === undefined) expect(result.reason, 'a pass case must not error, skip or leave a part unchecked').toBeNull();
         else expect(result.reason ?? '').toMatch(new RegExp(`^not checked: .*${typeof c.notChecked === 'string' ? c.notChecked.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') : c.notChecked.source}`));
@@ -132,7 +138,7 @@ export function testCheck(given: Check | LegacyCheck, cases: { pass: PassCase[];
     for (const c of cases.fail) {
       it(`${c.status}s: ${c.name}`, () => {
         if (c.messageIds.length === 0) throw new Error(`fail case "${c.name}" expects no finding: name the messageIds it must produce`);
-        const result = runDeclared(check, declared, c.facts);
+        const result = runDeclared(check, c.facts);
         expectListed(check, result);
         expect(result.status, result.reason ?? '').toBe(c.status);
         const ids = result.findings.filter((f) => f.severity !== 'info').map((f) => f.messageId).sort();
@@ -147,7 +153,7 @@ export function testCheck(given: Check | LegacyCheck, cases: { pass: PassCase[];
     }
     for (const c of cases.skip ?? []) {
       it(`skips: ${c.name}`, () => {
-        const result = runDeclared(check, declared, c.facts);
+        const result = runDeclared(check, c.facts);
         expectListed(check, result);
         expect(result.status).toBe('skip');
         if (typeof c.reason === 'string') expect(result.reason).toContain(c.reason);
