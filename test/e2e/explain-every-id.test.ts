@@ -9,7 +9,8 @@ import { CATALOG } from '../../src/catalog/catalog.js';
 import { MESSAGES } from '../../src/catalog/messages.js';
 import { SIGNATURES } from '../../src/catalog/signatures.js';
 import { explain } from '../../src/commands/catalog-commands.js';
-import { ROOT, runCli } from '../helpers/exec.js';
+import { ROOT } from '../helpers/exec.js';
+import { runInProcess } from '../helpers/in-process.js';
 
 /** Quoted kebab-case words, except the operands of a comparison (`mode === 'disabled' ? ...`). */
 const QUOTED = /(?<![=!]==\s*)'([a-z0-9]+(?:-[a-z0-9]+)*)'/g;
@@ -67,14 +68,14 @@ describe('explain knows every ID the tool prints', () => {
     }
   });
 
-  it('the CLI explains the IDs it used to refuse', () => {
-    const sig = runCli(['explain', 'quic-dial-timeout']);
+  it('the CLI explains the IDs it used to refuse', async () => {
+    const sig = await runInProcess(['explain', 'quic-dial-timeout']);
     expect(sig.code).toBe(0);
     expect(sig.stdout).toContain('quic-dial-timeout — a log signature of edge-udp');
-    const msg = runCli(['explain', 'unreadable-by-proxy']);
+    const msg = await runInProcess(['explain', 'unreadable-by-proxy']);
     expect(msg.code).toBe(0);
     expect(msg.stdout).toContain('unreadable-by-proxy — a finding of the check private-key');
-    const none = runCli(['explain', 'no-such-thing']);
+    const none = await runInProcess(['explain', 'no-such-thing']);
     expect(none.code).toBe(2);
   });
 });

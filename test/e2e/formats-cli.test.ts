@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as Sarif from 'sarif';
 import { doctorIds } from '../../src/catalog/catalog.js';
 import { FORMATS } from '../../src/reporters/index.js';
-import { cleanEnv, FIXTURES, ROOT, runCli } from '../helpers/exec.js';
+import { cleanEnv, FIXTURES, ROOT } from '../helpers/exec.js';
+import { runInProcess } from '../helpers/in-process.js';
 import { junitProblems, markdownTables, parseWorkflowCommand, parseXml, sarifProblems, WORKFLOW_COMMAND } from '../helpers/consumers.js';
 
 const healthy = join(FIXTURES, 'compose-healthy');
@@ -24,17 +25,17 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 const file = (name: string) => join(out, name);
 
 describe('--format and --output', () => {
-  it('--help names the formats and --output, for doctor and logs', () => {
+  it('--help names the formats and --output, for doctor and logs', async () => {
     for (const cmd of ['doctor', 'logs']) {
-      const h = runCli([cmd, '--help']);
+      const h = await runInProcess([cmd, '--help']);
       expect(h.code).toBe(0);
       expect(h.stdout).toContain('--output <list>');
       for (const f of FORMATS) expect(h.stdout).toContain(f);
     }
   });
 
-  it('several formats to several files: nothing on stdout, each file readable by its consumer', () => {
-    const r = runCli(['doctor', '--offline', '--dir', healthy, '--format', 'json,junit,sarif,markdown', '--output', [file('r.json'), file('r.xml'), file('r.sarif'), file('r.md')].join(',')]);
+  it('several formats to several files: nothing on stdout, each file readable by its consumer', async () => {
+    const r = await runInProcess(['doctor', '--offline', '--dir', healthy, '--format', 'json,junit,sarif,markdown', '--output', [file('r.json'), file('r.xml'), file('r.sarif'), file('r.md')].join(',')]);
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('');
     expect(r.code).toBe(0);
@@ -49,10 +50,10 @@ describe('--format and --output', () => {
     expect(checks.rows.length).toBe(doctorIds().length);
   });
 
-  it('the CI recipe: github annotations on stdout, SARIF to a file', () => {
+  it('the CI recipe: github annotations on stdout, SARIF to a file', async () => {
     const dir = join(FIXTURES, 'broken-public-upstream');
     const sarifFile = file('ci.sarif');
-    const r = runCli(['doctor', '--offline', '--dir', relative(ROOT, dir), '--format', 'github,sarif', '--output', `-,${sarifFile}`]);
+    const r = await runInProcess(['doctor', '--offline', '--dir', relative(ROOT, dir), '--format', 'github,sarif', '--output', `-,${sarifFile}`]);
     expect(r.code).toBe(1);
     const lines = r.stdout.trimEnd().split('\n');
     const summary = lines.pop()!;
@@ -73,12 +74,12 @@ describe('--format and --output', () => {
     expect(config[loc.region!.startLine! - 1]).toContain('203.0.113.20');
   });
 
-  it('every broken example, in every format, is valid for its consumer and tells the same failures', () => {
+  it('every broken example, in every format, is valid for its consumer and tells the same failures', async () => {
     for (const name of broken) {
       const dir = join(FIXTURES, name);
       const expected = JSON.parse(readFileSync(join(dir, 'expect.json'), 'utf8')).fail as string[];
       const files = { junit: file(`${name}.xml`), sarif: file(`${name}.sarif`), markdown: file(`${name}.md`), github: file(`${name}.gh`) };
-      const r = runCli(['doctor', '--offline', '--dir', dir, '--format', 'junit,sarif,markdown,github', '--output', Object.values(files).join(',')]);
+      const r = await runInProcess(['doctor', '--offline', '--dir', dir, '--format', 'junit,sarif,markdown,github', '--output', Object.values(files).join(',')]);
       expect(r.code, `${name}: ${r.stderr}`).toBe(1);
       const junit = parseXml(readFileSync(files.junit, 'utf8'));
       expect(junitProblems(junit), name).toEqual([]);
@@ -97,25 +98,25 @@ describe('--format and --output', () => {
     }
   });
 
-  it('--json is --format json', () => {
+  it('--json is --format json', async () => {
     // Equal but for the clock: durations and the instant the checks judged at.
     const strip = (s: string) => s.replace(/"(durationMs|now)": [^,\n]+/g, '"$1": 0');
-    const a = runCli(['doctor', '--offline', '--dir', healthy, '--json']).stdout;
-    const b = runCli(['doctor', '--offline', '--dir', healthy, '--format', 'json']).stdout;
+    const a = (await runInProcess(['doctor', '--offline', '--dir', healthy, '--json'])).stdout;
+    const b = (await runInProcess(['doctor', '--offline', '--dir', healthy, '--format', 'json'])).stdout;
     expect(JSON.parse(a).command).toBe('doctor');
     expect(strip(a)).toBe(strip(b));
-    expect(runCli(['doctor', '--offline', '--dir', healthy, '--json', '--format', 'json']).code).toBe(0);
+    expect((await runInProcess(['doctor', '--offline', '--dir', healthy, '--json', '--format', 'json'])).code).toBe(0);
   });
 
-  it('defaults to github annotations on GitHub Actions when stdout is not a terminal, else human', () => {
+  it('defaults to github annotations on GitHub Actions when stdout is not a terminal, else human', async () => {
     const dir = join(FIXTURES, 'broken-wrong-san');
-    const gh = runCli(['doctor', '--offline', '--dir', dir], { env: cleanEnv({ GITHUB_ACTIONS: 'true' }) });
+    const gh = await runInProcess(['doctor', '--offline', '--dir', dir], { env: cleanEnv({ GITHUB_ACTIONS: 'true' }) });
     expect(gh.stdout.split('\n')[0]).toMatch(/^::error /);
-    const human = runCli(['doctor', '--offline', '--dir', dir]);
+    const human = await runInProcess(['doctor', '--offline', '--dir', dir]);
     expect(human.stdout).toMatch(/^mcp-tunnel doctor /);
-    const explicit = runCli(['doctor', '--offline', '--dir', dir, '--format', 'human'], { env: cleanEnv({ GITHUB_ACTIONS: 'true' }) });
+    const explicit = await runInProcess(['doctor', '--offline', '--dir', dir, '--format', 'human'], { env: cleanEnv({ GITHUB_ACTIONS: 'true' }) });
     expect(explicit.stdout).toMatch(/^mcp-tunnel doctor /);
-    const logs = runCli(['logs', join(LOGS, 'compose-v2.log')], { env: cleanEnv({ GITHUB_ACTIONS: 'true' }) });
+    const logs = await runInProcess(['logs', join(LOGS, 'compose-v2.log')], { env: cleanEnv({ GITHUB_ACTIONS: 'true' }) });
     expect(logs.stdout.split('\n')[0]).toMatch(/^::error file=/);
   });
 
@@ -128,43 +129,43 @@ describe('--format and --output', () => {
     [['--format', 'json', '--output', '/nonexistent-dir/x.json'], /does not exist/],
     [['--format', 'json,junit', '--output', 'same.out,same.out'], /named twice/],
     [['--format', 'json', '--output', '/tmp'], /is a directory/],
-  ])('usage error %j: exit 2, a message, nothing run or written', (args, message) => {
-    const r = runCli(['doctor', '--offline', '--dir', healthy, ...(args as string[])], { cwd: out });
+  ])('usage error %j: exit 2, a message, nothing run or written', async (args, message) => {
+    const r = await runInProcess(['doctor', '--offline', '--dir', healthy, ...(args as string[])], { cwd: out });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message as RegExp);
     expect(r.stdout).toBe('');
     expect(existsSync(join(out, 'same.out'))).toBe(false);
-    const l = runCli(['logs', join(LOGS, 'healthy.log'), ...(args as string[])], { cwd: out });
+    const l = await runInProcess(['logs', join(LOGS, 'healthy.log'), ...(args as string[])], { cwd: out });
     expect(l.code).toBe(2);
     expect(l.stderr).toMatch(message as RegExp);
   });
 
-  it('replaces an existing file atomically, keeping its mode, leaving no temporary file; writes to a device as it is', () => {
+  it('replaces an existing file atomically, keeping its mode, leaving no temporary file; writes to a device as it is', async () => {
     const target = file('replace.json');
     writeFileSync(target, 'old content');
     chmodSync(target, 0o600);
-    const r = runCli(['doctor', '--offline', '--dir', healthy, '--format', 'json', '--output', target]);
+    const r = await runInProcess(['doctor', '--offline', '--dir', healthy, '--format', 'json', '--output', target]);
     expect(r.code).toBe(0);
     expect(JSON.parse(readFileSync(target, 'utf8')).command).toBe('doctor');
     expect(statSync(target).mode & 0o777).toBe(0o600);
     expect(readdirSync(out).filter((n) => n.includes('.tmp'))).toEqual([]);
-    const dev = runCli(['doctor', '--offline', '--dir', healthy, '--format', 'json,markdown', '--output', '/dev/null,-']);
+    const dev = await runInProcess(['doctor', '--offline', '--dir', healthy, '--format', 'json,markdown', '--output', '/dev/null,-']);
     expect(dev.code).toBe(0);
     expect(dev.stdout).toMatch(/^# mcp-tunnel doctor: ✔ pass/);
   });
 
-  it('relative --output paths are relative to the working directory', () => {
-    const r = runCli(['doctor', '--offline', '--dir', healthy, '--format', 'markdown', '--output', 'rel.md'], { cwd: out });
+  it('relative --output paths are relative to the working directory', async () => {
+    const r = await runInProcess(['doctor', '--offline', '--dir', healthy, '--format', 'markdown', '--output', 'rel.md'], { cwd: out });
     expect(r.code).toBe(0);
     expect(readFileSync(join(out, 'rel.md'), 'utf8')).toContain('## Environment');
   });
 });
 
 describe('logs in every format', () => {
-  it('files: JUnit, SARIF, markdown and github from one run', () => {
+  it('files: JUnit, SARIF, markdown and github from one run', async () => {
     const log = join(LOGS, 'compose-v2.log');
     const files = [file('logs.xml'), file('logs.sarif'), file('logs.md')];
-    const r = runCli(['logs', log, '--format', 'junit,sarif,markdown,github', '--output', [...files, '-'].join(',')]);
+    const r = await runInProcess(['logs', log, '--format', 'junit,sarif,markdown,github', '--output', [...files, '-'].join(',')]);
     expect(r.code).toBe(1);
     const junit = parseXml(readFileSync(files[0], 'utf8'));
     expect(junitProblems(junit)).toEqual([]);
@@ -179,14 +180,14 @@ describe('logs in every format', () => {
     expect(annotations.map((a) => `${a.props.title}@${a.props.line}`)).toEqual(['ca-registration@16', 'tunnel-domain@14', 'upstream-ip@12', 'upstream-reachable@15']);
   });
 
-  it('--follow streams human and JSON; other formats come once at the end', () => {
+  it('--follow streams human and JSON; other formats come once at the end', async () => {
     const input = readFileSync(join(LOGS, 'compose-v2.log'), 'utf8');
-    const json = runCli(['logs', '--follow', '--format', 'json'], { input });
+    const json = await runInProcess(['logs', '--follow', '--format', 'json'], { input });
     const ndjson = json.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
     expect(ndjson.slice(0, -1).every((e) => e.event === 'first-seen')).toBe(true);
     expect(ndjson.at(-1).command).toBe('logs');
     const md = file('follow.md');
-    const gh = runCli(['logs', '--follow', '--format', 'github,markdown', '--output', `-,${md}`], { input });
+    const gh = await runInProcess(['logs', '--follow', '--format', 'github,markdown', '--output', `-,${md}`], { input });
     expect(gh.code).toBe(1);
     const lines = gh.stdout.trimEnd().split('\n');
     expect(lines.slice(0, -1).every((l) => WORKFLOW_COMMAND.test(l))).toBe(true);
