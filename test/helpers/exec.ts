@@ -113,5 +113,23 @@ export function startCli(args: string[], opts: Omit<CliOptions, 'uid' | 'gid'> =
   });
 }
 
-/** The CLI as a shell command line (node and the bin, quoted), for pipes and terminals built by a shell. */
+/** The CLI as a shell command line (node and the bin, quoted), for runShell. */
 export const CLI_COMMAND = `"${process.execPath}" "${BIN}"`;
+
+/**
+ * Runs a bash script that starts the CLI (as CLI_COMMAND) where only a shell can put it: in a
+ * pipeline, in a pseudo-terminal (`script`), in a private mount namespace (under unshare). A
+ * timeout kills it (code null).
+ */
+export function runShell(script: string, opts: Pick<CliOptions, 'env' | 'cwd' | 'timeout' | 'under'> = {}): Run {
+  const [file, ...argv] = [...(opts.under ?? []), 'bash', '-c', script];
+  const r = spawnSync(file ?? 'bash', argv, {
+    cwd: opts.cwd ?? ROOT,
+    env: opts.env ?? cleanEnv(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+    encoding: 'utf8',
+    timeout: opts.timeout ?? 60000,
+    killSignal: 'SIGKILL',
+  });
+  return { code: r.status, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
+}
