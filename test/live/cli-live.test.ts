@@ -43,7 +43,7 @@ describe.skipIf(gate.skip)('mcp-tunnel doctor, live, against the lab', () => {
 describe.skipIf(nsGate.skip)('mcp-tunnel doctor, live, edge dropped by a firewall', () => {
   it('UDP and TCP 7844 dropped: the verdict names the edge, the inner TLS is still proved', async () => {
     nsGate.assert();
-    const r = await runInNetns({ rules: [...RULES.dropUdp, ...RULES.dropTcp], timeoutMs: 1000, budgetMs: 3000, cli: [] });
+    const r = await runInNetns({ rules: [...RULES.dropUdp, ...RULES.dropTcp], timeoutMs: 2000, budgetMs: 6000, cli: [] });
     expect(r.mode).toBe('cli');
     const report = r.report as DoctorReport;
     expect(report.verdict).toMatchObject({ status: 'fail', layer: 'edge', id: 'edge-tcp' });
