@@ -28,10 +28,11 @@ describe('a closed output pipe ends the process quietly with its exit code', () 
   });
 
   it('checks | head -1 and checks --json | true: exit 0, nothing on stderr', () => {
-    for (const [args, reader] of [
+    const cases: [string, string][] = [
       ['checks', 'head -1'],
       ['checks --json', 'true'],
-    ]) {
+    ];
+    for (const [args, reader] of cases) {
       const r = piped(args, reader);
       expect(r.stderr, args).toBe('');
       expect(r.code, args).toBe(0);

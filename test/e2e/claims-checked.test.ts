@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FIXTURES } from '../helpers/exec.js';
 import { runInProcess } from '../helpers/in-process.js';
+import { present } from '../helpers/present.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -33,9 +34,10 @@ describe('doctor: no pass claims more than was checked', () => {
     const san = resultOf(json.stdout, 'certificate-san');
     expect(san.status).toBe('fail');
     expect(san.findings.map((f) => f.messageId)).toEqual(['domain-disagreement']);
-    expect(san.findings[0].symptom).toContain('"abcd1243.tunnel.example.com"');
-    expect(san.findings[0].symptom).toContain('"abcd1234.tunnel.example.com"');
-    expect(san.findings[0].fix).toMatch(/--tunnel-domain/);
+    const [disagreement] = san.findings;
+    expect(present(disagreement).symptom).toContain('"abcd1243.tunnel.example.com"');
+    expect(present(disagreement).symptom).toContain('"abcd1234.tunnel.example.com"');
+    expect(present(disagreement).fix).toMatch(/--tunnel-domain/);
     const domain = resultOf(json.stdout, 'tunnel-domain');
     expect(domain.status).toBe('pass');
     expect(domain.reason).toMatch(/^not checked: tunnel_domain "abcd1243.tunnel.example.com" against the tunnel's assigned domain, which is unknown/);

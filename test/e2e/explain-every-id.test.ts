@@ -11,6 +11,7 @@ import { SIGNATURES } from '../../src/catalog/signatures.js';
 import { explain } from '../../src/commands/catalog-commands.js';
 import { ROOT } from '../helpers/exec.js';
 import { runInProcess } from '../helpers/in-process.js';
+import { present } from '../helpers/present.js';
 
 /** Quoted kebab-case words, except the operands of a comparison (`mode === 'disabled' ? ...`). */
 const QUOTED = /(?<![=!]==\s*)'([a-z0-9]+(?:-[a-z0-9]+)*)'/g;
@@ -18,12 +19,14 @@ const QUOTED = /(?<![=!]==\s*)'([a-z0-9]+(?:-[a-z0-9]+)*)'/g;
 /** The messageIds written as literals in a check module: `messageId: ...`, helpers called with one first, message tables. */
 function literalMessageIds(source: string): string[] {
   const ids = new Set<string>();
-  const quoted = (text: string) => [...text.matchAll(QUOTED)].map((m) => m[1]);
-  for (const m of source.matchAll(/messageId:\s*([^,}\n]+)/g)) quoted(m[1]).forEach((id) => ids.add(id));
+  const quoted = (text: string) => [...text.matchAll(QUOTED)].map((m) => present(m[1]));
+  for (const m of source.matchAll(/messageId:\s*([^,}\n]+)/g)) quoted(present(m[1])).forEach((id) => ids.add(id));
   // Local helpers whose first argument is the messageId: f('...'), add('...'), emit(file)('...').
-  for (const m of source.matchAll(/(?:\b(?:f|add)|\))\(\s*'([a-z0-9]+(?:-[a-z0-9]+)*)'/g)) ids.add(m[1]);
+  for (const m of source.matchAll(/(?:\b(?:f|add)|\))\(\s*'([a-z0-9]+(?:-[a-z0-9]+)*)'/g)) ids.add(present(m[1]));
   // Tables from a failure kind to a messageId.
-  for (const m of source.matchAll(/const [A-Z_]*MESSAGES?\b[^=]*= \{([^}]*)\}/g)) for (const v of m[1].matchAll(/:\s*'([a-z0-9-]+)'/g)) ids.add(v[1]);
+  for (const m of source.matchAll(/const [A-Z_]*MESSAGES?\b[^=]*= \{([^}]*)\}/g)) {
+    for (const v of present(m[1]).matchAll(/:\s*'([a-z0-9-]+)'/g)) ids.add(present(v[1]));
+  }
   return [...ids];
 }
 

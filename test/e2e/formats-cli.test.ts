@@ -10,6 +10,7 @@ import { doctorIds } from '../../src/catalog/catalog.js';
 import { FORMATS } from '../../src/reporters/index.js';
 import { cleanEnv, FIXTURES, ROOT } from '../helpers/exec.js';
 import { runInProcess } from '../helpers/in-process.js';
+import { present } from '../helpers/present.js';
 import { junitProblems, markdownTables, parseWorkflowCommand, parseXml, sarifProblems, WORKFLOW_COMMAND } from '../helpers/consumers.js';
 
 const healthy = join(FIXTURES, 'compose-healthy');
@@ -45,8 +46,8 @@ describe('--format and --output', () => {
     expect(junit.attrs).toMatchObject({ tests: String(doctorIds().length), failures: '0', errors: '0' });
     const sarif = JSON.parse(readFileSync(file('r.sarif'), 'utf8'));
     expect(sarifProblems(sarif)).toEqual([]);
-    expect(sarif.runs[0].results).toEqual([]);
-    const [checks] = markdownTables(readFileSync(file('r.md'), 'utf8'));
+    expect(present(sarif.runs[0]).results).toEqual([]);
+    const checks = present(markdownTables(readFileSync(file('r.md'), 'utf8'))[0]);
     expect(checks.rows.length).toBe(doctorIds().length);
   });
 
@@ -66,12 +67,12 @@ describe('--format and --output', () => {
     expect(Number(annotation.props.line)).toBeGreaterThan(0);
     const sarif = JSON.parse(readFileSync(sarifFile, 'utf8')) as Sarif.Log;
     expect(sarifProblems(sarif)).toEqual([]);
-    const result = sarif.runs[0].results!.find((x) => x.ruleId === 'upstream-ip')!;
-    const loc = result.locations![0].physicalLocation!;
+    const result = present(sarif.runs[0]).results!.find((x) => x.ruleId === 'upstream-ip')!;
+    const loc = present(result.locations?.[0]?.physicalLocation);
     expect(loc.artifactLocation).toEqual({ uri: 'fixtures/deployments/broken-public-upstream/config/mcp-proxy.yaml', uriBaseId: 'SRCROOT' });
     expect(loc.region!.startLine).toBe(Number(annotation.props.line));
     const config = readFileSync(join(dir, 'config', 'mcp-proxy.yaml'), 'utf8').split('\n');
-    expect(config[loc.region!.startLine! - 1]).toContain('203.0.113.20');
+    expect(config[present(loc.region?.startLine) - 1]).toContain('203.0.113.20');
   });
 
   it('every broken example, in every format, is valid for its consumer and tells the same failures', async () => {
@@ -83,15 +84,15 @@ describe('--format and --output', () => {
       expect(r.code, `${name}: ${r.stderr}`).toBe(1);
       const junit = parseXml(readFileSync(files.junit, 'utf8'));
       expect(junitProblems(junit), name).toEqual([]);
-      const failed = junit.children[0].children.filter((c) => c.children.some((k) => k.name === 'failure')).map((c) => c.attrs.name.split(':')[0]);
+      const failed = present(junit.children[0]).children.filter((c) => c.children.some((k) => k.name === 'failure')).map((c) => present(c.attrs.name).split(':')[0]);
       expect(failed, name).toEqual(expected);
       const sarif = JSON.parse(readFileSync(files.sarif, 'utf8')) as Sarif.Log;
       expect(sarifProblems(sarif), name).toEqual([]);
-      const errorRules = [...new Set(sarif.runs[0].results!.filter((x) => x.level === 'error').map((x) => x.ruleId))];
+      const errorRules = [...new Set(present(sarif.runs[0]).results!.filter((x) => x.level === 'error').map((x) => x.ruleId))];
       expect(errorRules, name).toEqual(expected);
-      for (const res of sarif.runs[0].results!) expect(res.locations?.length, `${name} ${res.ruleId}`).toBeGreaterThan(0);
-      const [checks] = markdownTables(readFileSync(files.markdown, 'utf8'));
-      expect(checks.rows.filter((row) => row[0].text === '✖ fail').map((row) => row[1].text.replace(/`/g, '')), name).toEqual(expected);
+      for (const res of present(sarif.runs[0]).results!) expect(res.locations?.length, `${name} ${res.ruleId}`).toBeGreaterThan(0);
+      const checks = present(markdownTables(readFileSync(files.markdown, 'utf8'))[0]);
+      expect(checks.rows.filter((row) => row[0]?.text === '✖ fail').map((row) => present(row[1]).text.replace(/`/g, '')), name).toEqual(expected);
       const gh = readFileSync(files.github, 'utf8').trimEnd().split('\n');
       gh.pop();
       expect([...new Set(gh.map((l) => parseWorkflowCommand(l)!).filter((c) => c.command === 'error').map((c) => c.props.title))], name).toEqual(expected);
@@ -164,17 +165,17 @@ describe('--format and --output', () => {
 describe('logs in every format', () => {
   it('files: JUnit, SARIF, markdown and github from one run', async () => {
     const log = join(LOGS, 'compose-v2.log');
-    const files = [file('logs.xml'), file('logs.sarif'), file('logs.md')];
-    const r = await runInProcess(['logs', log, '--format', 'junit,sarif,markdown,github', '--output', [...files, '-'].join(',')]);
+    const [xmlFile, sarifFile, mdFile] = [file('logs.xml'), file('logs.sarif'), file('logs.md')];
+    const r = await runInProcess(['logs', log, '--format', 'junit,sarif,markdown,github', '--output', [xmlFile, sarifFile, mdFile, '-'].join(',')]);
     expect(r.code).toBe(1);
-    const junit = parseXml(readFileSync(files[0], 'utf8'));
+    const junit = parseXml(readFileSync(xmlFile, 'utf8'));
     expect(junitProblems(junit)).toEqual([]);
     expect(junit.attrs.failures).toBe('4');
-    const sarif = JSON.parse(readFileSync(files[1], 'utf8')) as Sarif.Log;
+    const sarif = JSON.parse(readFileSync(sarifFile, 'utf8')) as Sarif.Log;
     expect(sarifProblems(sarif)).toEqual([]);
-    const first = sarif.runs[0].results!.find((x) => x.ruleId === 'ca-registration')!;
-    expect(first.locations![0].physicalLocation).toEqual({ artifactLocation: { uri: 'fixtures/logs/compose-v2.log', uriBaseId: 'SRCROOT' }, region: { startLine: 16 } });
-    const [matches] = markdownTables(readFileSync(files[2], 'utf8'));
+    const first = present(sarif.runs[0]).results!.find((x) => x.ruleId === 'ca-registration')!;
+    expect(first.locations?.[0]?.physicalLocation).toEqual({ artifactLocation: { uri: 'fixtures/logs/compose-v2.log', uriBaseId: 'SRCROOT' }, region: { startLine: 16 } });
+    const matches = present(markdownTables(readFileSync(mdFile, 'utf8'))[0]);
     expect(matches.rows.length).toBe(4);
     const annotations = r.stdout.trimEnd().split('\n').slice(0, -1).map((l) => parseWorkflowCommand(l)!);
     expect(annotations.map((a) => `${a.props.title}@${a.props.line}`)).toEqual(['ca-registration@16', 'tunnel-domain@14', 'upstream-ip@12', 'upstream-reachable@15']);

@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { cleanEnv, FIXTURES, ROOT } from '../helpers/exec.js';
 import { runInProcess } from '../helpers/in-process.js';
+import { present } from '../helpers/present.js';
 
 // ---------------------------------------------------------------------------------------------
 // Inputs a user has: domain, IDs, fake token, fake JWT, federation rule, OAuth documents.
@@ -420,7 +421,7 @@ const cases: Case[] = [
     d.config!.upstream = { tls: { include_system_cas: true } };
   }), expect: null },
   { name: 'healthy: token only in the doctor\'s shell environment (no .env entry)', make: compose(NEW, (d) => {
-    d.env.TUNNEL_TOKEN = d.dotenv!.TUNNEL_TOKEN;
+    d.env.TUNNEL_TOKEN = present(d.dotenv!.TUNNEL_TOKEN);
     delete d.dotenv!.TUNNEL_TOKEN;
   }), expect: null },
   { name: 'healthy: split OAuth discovery documents from the troubleshooting page', make: compose(NEW, (d) => {
@@ -526,7 +527,7 @@ const cases: Case[] = [
   // The documented rule is "e only fed": any other endpoint means the token was edited or is not the tunnel's.
   { name: 'tunnel-token: "e" is something other than "fed"', make: compose(OLD, setToken({ e: 'eu' })), expect: fail('tunnel-token') },
   { name: 'tunnel-token: token truncated while copying', make: compose(OLD, (d) => {
-    const t = d.dotenv!.TUNNEL_TOKEN.slice(0, 61);
+    const t = present(d.dotenv!.TUNNEL_TOKEN).slice(0, 61);
     d.dotenv!.TUNNEL_TOKEN = t;
     d.tokenFile = t;
     d.secrets.push(t);
@@ -902,8 +903,7 @@ describe('one defect per deployment, written from the documentation', () => {
     expect(cases.length).toBeGreaterThanOrEqual(40);
   });
 
-  it.each(cases.map((c, i) => [c.name, i] as const))('%s', async (_name, i) => {
-    const c = cases[i];
+  it.each(cases.map((c, i) => [c.name, i, c] as const))('%s', async (_name, i, c) => {
     const dir = join(WORK, 'deployments', String(i).padStart(3, '0'));
     const d = c.make();
     if (d.keyOwner && process.getuid?.() !== 0) {

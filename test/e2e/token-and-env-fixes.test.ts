@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FIXTURES } from '../helpers/exec.js';
 import { runInProcess } from '../helpers/in-process.js';
+import { present } from '../helpers/present.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -47,7 +48,7 @@ describe('TUNNEL_TOKEN through Compose env_file', () => {
     const r = await result(dir, 'tunnel-token');
     expect(r.findings.filter((f) => f.messageId !== 'token-decoded'), JSON.stringify(r.findings)).toEqual([]);
     expect(r.status).toBe('pass');
-    expect(r.findings[0].cause).toContain('env_file of the cloudflared service');
+    expect(present(r.findings[0]).cause).toContain('env_file of the cloudflared service');
   });
 
   it('a list with the long syntax: an optional file that is absent, then the file that sets it', async () => {
@@ -60,7 +61,7 @@ describe('TUNNEL_TOKEN through Compose env_file', () => {
     expect((await result(envFileDeployment('[env/old.env, env/new.env]', files), 'tunnel-token')).status).toBe('pass');
     const reversed = await result(envFileDeployment('[env/new.env, env/old.env]', files), 'tunnel-token');
     expect(reversed.status).toBe('fail');
-    expect(reversed.findings[0].fix).toContain(join('env', 'old.env'));
+    expect(present(reversed.findings[0]).fix).toContain(join('env', 'old.env'));
   });
 });
 
@@ -68,7 +69,7 @@ describe('the token fix follows where the token comes from', () => {
   it('a bad token in .env with data/tunnel-token present: replace the line, never append a second one', async () => {
     const dir = healthyCopy();
     writeFileSync(join(dir, '.env'), `TUNNEL_DOMAIN=abcd1234.tunnel.example.com\nTUNNEL_TOKEN=${token.slice(0, 40)}\n`);
-    const [f] = (await result(dir, 'tunnel-token')).findings;
+    const f = present((await result(dir, 'tunnel-token')).findings[0]);
     const env = join(dir, '.env');
     // Before: echo "TUNNEL_TOKEN=..." >> .env, which left the bad line in place.
     expect(f.fix).toContain(`sed -i '/^TUNNEL_TOKEN=/d' ${env} && echo "TUNNEL_TOKEN=$(cat ${join(dir, 'data', 'tunnel-token')})" >> ${env}`);
@@ -79,7 +80,7 @@ describe('the token fix follows where the token comes from', () => {
     const dir = healthyCopy();
     rmSync(join(dir, 'data', 'tunnel-token'));
     writeFileSync(join(dir, '.env'), `TUNNEL_DOMAIN=abcd1234.tunnel.example.com\nTUNNEL_TOKEN=${token.slice(0, 40)}\n`);
-    const [f] = (await result(dir, 'tunnel-token')).findings;
+    const f = present((await result(dir, 'tunnel-token')).findings[0]);
     expect(f.fix).not.toContain('data/tunnel-token');
     expect(f.fix).not.toContain('cat ');
     expect(f.fix).toContain('the tunnel detail page');
@@ -91,7 +92,7 @@ describe('after editing .env: one text, docker compose up -d', () => {
   it('the doctor fix and --fix both say up -d for TUNNEL_DOMAIN in .env, never restart', async () => {
     const dir = healthyCopy();
     writeFileSync(join(dir, 'data', 'tunnel-domain'), 'ffff0000.tunnel.example.com\n');
-    const [f] = (await result(dir, 'tunnel-domain')).findings;
+    const f = present((await result(dir, 'tunnel-domain')).findings[0]);
     expect(f.messageId).toBe('domain-mismatch');
     const expected = `${RECREATE} mcp-proxy (a restart alone does not re-read .env or the Compose file)`;
     expect(f.fix).toContain(expected);
@@ -107,7 +108,7 @@ describe('the key fix offers the private alternative', () => {
     const key = join(dir, 'data', 'tls.key');
     chmodSync(key, 0o600);
     chownSync(key, 0, 0);
-    const [f] = (await result(dir, 'private-key')).findings;
+    const f = present((await result(dir, 'private-key')).findings[0]);
     expect(f.messageId).toBe('unreadable-by-proxy');
     expect(f.fix).toContain('chmod 644 data/tls.key');
     expect(f.fix).toContain('chown 65532:65532 data/tls.key && chmod 600 data/tls.key');
