@@ -37,7 +37,8 @@ export function tracedCalls(args: string[]): TracedCall[] {
   try {
     runCli(args, { under: ['strace', '-f', '-qq', '-o', out, '-e', 'trace=pwrite64,rename,link,fsync'] });
     const lines = readFileSync(out, 'utf8').split('\n').filter(Boolean);
-    const main = lines[0].split(/\s+/)[0];
+    const main = lines[0]?.split(/\s+/)[0];
+    if (main === undefined) throw new Error('strace traced nothing');
     const counts = new Map<string, number>();
     const calls: TracedCall[] = [];
     for (const line of lines) {

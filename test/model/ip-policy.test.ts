@@ -69,7 +69,7 @@ describe('narrowestCoveringCidr', () => {
     expect(s.narrowest).toBe('100.64.3.10/32');
     expect(s.coveringAll).toBe('100.64.3.10/32');
     expect(s.ranges.map((r) => r.cidr)).toEqual(['100.64.0.0/10']);
-    expect(s.ranges[0].advice).toContain('Kubernetes');
+    expect(s.ranges[0]?.advice).toContain('Kubernetes');
     expect(s.allowing).toBe('allow');
   });
   it('gives the smallest CIDR covering every refused address', () => {
@@ -84,7 +84,7 @@ describe('narrowestCoveringCidr', () => {
     expect(wellKnownRanges('127.0.0.1')[0]).toMatchObject({ cidr: '127.0.0.0/8', allowing: 'testing' });
     expect(wellKnownRanges('169.254.169.254').map((r) => r.cidr)).toEqual(['169.254.0.0/16', '169.254.169.254/32']);
     expect(narrowestCoveringCidr('169.254.169.254').allowing).toBe('never');
-    expect(wellKnownRanges('34.117.59.81')[0].name).toBe('public internet');
+    expect(wellKnownRanges('34.117.59.81')[0]?.name).toBe('public internet');
     expect(narrowestCoveringCidr('203.0.113.9').allowing).toBe('wrong-address');
   });
   it('refuses a non-IPv4 address', () => {
