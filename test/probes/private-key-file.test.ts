@@ -7,6 +7,7 @@ import type { FileFact, PrivateKeyFacts } from '../../src/core/facts.js';
 import { readCertificateFile } from '../../src/probes/certificate-file.js';
 import { readPrivateKeyFile, statPrivateKeyFile } from '../../src/probes/private-key-file.js';
 import { CHECKED_IN, makeCertSet } from '../harness/tls-fixtures.js';
+import { present } from '../helpers/present.js';
 
 let dir: string;
 let ecKey: string; // PKCS#8 PEM, P-256
@@ -36,7 +37,7 @@ beforeAll(() => {
   ecKey = join(data, 'tls.key');
   const cert = readCertificateFile(join(data, 'tls.crt'), false);
   if (cert.state !== 'ok') throw new Error('healthy tls.crt did not read');
-  ecSpki = cert.value.certificates[0].spkiSha256;
+  ecSpki = present(cert.value.certificates[0]).spkiSha256;
   rsaKey = join(dir, 'rsa.key');
   openssl('genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', rsaKey);
 });
@@ -90,7 +91,7 @@ describe('readPrivateKeyFile: keys that parse', () => {
     const cert = readCertificateFile(join(CHECKED_IN, 'tls.crt'), false);
     expect(v.publicKey).toEqual({ type: 'rsa', bits: 4096, curve: null });
     expect(v.mode & 0o777).toBe(0o644);
-    expect(cert.state === 'ok' && cert.value.certificates[0].spkiSha256).toBe(v.spkiSha256);
+    expect(cert.state === 'ok' && cert.value.certificates[0]?.spkiSha256).toBe(v.spkiSha256);
   });
 });
 
