@@ -2,10 +2,33 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 20000,
     hookTimeout: 60000,
     // Defence in depth: every probe in a test process refuses any address outside loopback.
     env: { MCP_TUNNEL_LOOPBACK_ONLY: '1' },
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'offline',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/live/**'],
+          // One test file per core. The default (cores - 1) runs one file at a time on a 2-core
+          // machine, while much of the suite waits on child processes (strace, openssl, a shell).
+          maxWorkers: 2,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'live',
+          include: ['test/live/**/*.test.ts'],
+          // Afterwards and one file at a time: these tests time real probes against deadlines
+          // (a run takes about one timeout, not the sum), which CPU-bound neighbours would skew.
+          maxWorkers: 1,
+          sequence: { groupOrder: 1 },
+        },
+      },
+    ],
   },
 });

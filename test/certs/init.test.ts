@@ -69,7 +69,7 @@ describe('certs init', () => {
     // Serial numbers: 16 random bytes, positive, different each time.
     expect(leaf.serialNumber).not.toBe(ca.serialNumber);
     expect(leaf.serialNumber.length).toBeGreaterThanOrEqual(30);
-    expect(parseInt(leaf.serialNumber[0], 16)).toBeLessThan(8);
+    expect(parseInt(leaf.serialNumber.charAt(0), 16)).toBeLessThan(8);
   });
 
   it('passes every static TLS check of the doctor, and changes nothing else in the verdicts', async () => {

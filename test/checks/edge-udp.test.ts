@@ -1,6 +1,8 @@
 import { check } from '../../checks/edge/edge-udp.js';
 import { baseFacts } from '../harness/facts.js';
 import { testCheck } from '../harness/check-tester.js';
+import { first } from '../helpers/present.js';
+import { expect } from 'vitest';
 import { edge, target, tcpFail, tcpOk, udpFail, udpOk, withLive } from '../lab/live-facts.js';
 
 const targets = (tcp: ReturnType<typeof tcpOk>, udp: ReturnType<typeof udpOk>) => withLive({ edge: edge({ targets: [target('region1', tcp, udp), target('region2', tcp, udp, '198.41.200.13')] }) });
@@ -14,7 +16,7 @@ testCheck(check, {
       status: 'warn',
       messageIds: ['udp-dropped', 'udp-dropped'],
       assert: (f) => {
-        if (!/degraded: cloudflared will fall back to HTTP\/2/i.test(f[0].symptom)) throw new Error(f[0].symptom);
+        expect(first(f).symptom).toMatch(/degraded: cloudflared will fall back to HTTP\/2/i);
       },
     },
     { name: 'UDP and TCP dropped: a failure', facts: targets(tcpFail('timeout'), udpFail('timeout')), status: 'fail', messageIds: ['udp-dropped', 'udp-dropped'] },

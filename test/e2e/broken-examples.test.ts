@@ -3,7 +3,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FIXTURES, runCli } from '../helpers/exec.js';
+import { FIXTURES } from '../helpers/exec.js';
+import { runInProcess } from '../helpers/in-process.js';
 
 const broken = readdirSync(FIXTURES).filter((d) => d.startsWith('broken-') || d.startsWith('helm-broken-'));
 
@@ -13,9 +14,9 @@ describe('broken example deployments', () => {
     expect(broken.filter((d) => d.startsWith('helm-broken-')).length).toBeGreaterThanOrEqual(2);
   });
 
-  it.each(broken)('%s fails exactly the expected checks, with exit 1', (name) => {
+  it.each(broken)('%s fails exactly the expected checks, with exit 1', async (name) => {
     const expected = JSON.parse(readFileSync(join(FIXTURES, name, 'expect.json'), 'utf8')) as { fail: string[] };
-    const r = runCli(['doctor', '--offline', '--json', '--dir', join(FIXTURES, name)]);
+    const r = await runInProcess(['doctor', '--offline', '--json', '--dir', join(FIXTURES, name)]);
     expect(r.stderr).toBe('');
     const report = JSON.parse(r.stdout);
     const failing = report.results.filter((x: { status: string }) => x.status === 'fail' || x.status === 'error').map((x: { id: string }) => x.id);

@@ -2,23 +2,20 @@
 // trace, the command's own exit code, and a --follow reader stops reading. Real pipes, through a
 // shell, with a timeout.
 
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN, cleanEnv, FIXTURES } from '../helpers/exec.js';
+import { CLI_COMMAND, FIXTURES, runShell } from '../helpers/exec.js';
 
 const WORK = mkdtempSync(join(tmpdir(), 'mcp-tunnel-pipe-'));
 const BIG_LOG = join(WORK, 'big.log');
 writeFileSync(BIG_LOG, 'ERR failed to dial to edge with quic: timeout: no recent network activity\n'.repeat(200000));
 
-/** Run `mcp-tunnel <args> | <reader>` in bash; the CLI's exit code and stderr come back. */
-function piped(args: string, reader: string): { code: number; stderr: string; timedOut: boolean } {
-  const script = `"${process.execPath}" "${BIN}" ${args} 2>"${WORK}/err" | ${reader}; echo "\${PIPESTATUS[0]}" >"${WORK}/rc"`;
-  const r = spawnSync('bash', ['-c', script], { env: cleanEnv(), encoding: 'utf8', timeout: 20000, cwd: WORK });
-  const read = (name: string) => spawnSync('cat', [join(WORK, name)], { encoding: 'utf8' }).stdout;
-  return { code: Number(read('rc').trim()), stderr: read('err'), timedOut: r.error !== undefined };
+/** Run `mcp-tunnel <args> | <reader>` in bash: the CLI's exit code and stderr come back (null: killed at the timeout). */
+function piped(args: string, reader: string): { code: number | null; stderr: string; timedOut: boolean } {
+  const r = runShell(`${CLI_COMMAND} ${args} | ${reader}; exit "\${PIPESTATUS[0]}"`, { cwd: WORK, timeout: 20000 });
+  return { code: r.code, stderr: r.stderr, timedOut: r.code === null };
 }
 
 describe('a closed output pipe ends the process quietly with its exit code', () => {
@@ -31,10 +28,11 @@ describe('a closed output pipe ends the process quietly with its exit code', () 
   });
 
   it('checks | head -1 and checks --json | true: exit 0, nothing on stderr', () => {
-    for (const [args, reader] of [
+    const cases: [string, string][] = [
       ['checks', 'head -1'],
       ['checks --json', 'true'],
-    ]) {
+    ];
+    for (const [args, reader] of cases) {
       const r = piped(args, reader);
       expect(r.stderr, args).toBe('');
       expect(r.code, args).toBe(0);

@@ -6,7 +6,7 @@ import { CATALOG } from '../../src/catalog/catalog.js';
 import { CHECKS } from '../../checks/index.js';
 import { SIGNATURES } from '../../src/catalog/signatures.js';
 import { explain } from '../../src/commands/catalog-commands.js';
-import { runCli } from '../helpers/exec.js';
+import { runInProcess } from '../helpers/in-process.js';
 
 /** Each check's messageIds and what each means, as the check module declares them. */
 const MESSAGES: Record<string, Record<string, string>> = Object.fromEntries(
@@ -49,14 +49,14 @@ describe('explain knows every ID the tool prints', () => {
     }
   });
 
-  it('the CLI explains the IDs it used to refuse', () => {
-    const sig = runCli(['explain', 'quic-dial-timeout']);
+  it('the CLI explains the IDs it used to refuse', async () => {
+    const sig = await runInProcess(['explain', 'quic-dial-timeout']);
     expect(sig.code).toBe(0);
     expect(sig.stdout).toContain('quic-dial-timeout — a log signature of edge-udp');
-    const msg = runCli(['explain', 'unreadable-by-proxy']);
+    const msg = await runInProcess(['explain', 'unreadable-by-proxy']);
     expect(msg.code).toBe(0);
     expect(msg.stdout).toContain('unreadable-by-proxy — a finding of the check private-key');
-    const none = runCli(['explain', 'no-such-thing']);
+    const none = await runInProcess(['explain', 'no-such-thing']);
     expect(none.code).toBe(2);
   });
 });

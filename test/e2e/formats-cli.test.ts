@@ -8,7 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as Sarif from 'sarif';
 import { doctorIds } from '../../src/catalog/catalog.js';
 import { FORMATS } from '../../src/reporters/index.js';
-import { cleanEnv, FIXTURES, ROOT, runCli } from '../helpers/exec.js';
+import { cleanEnv, FIXTURES, ROOT } from '../helpers/exec.js';
+import { runInProcess } from '../helpers/in-process.js';
+import { present } from '../helpers/present.js';
 import { junitProblems, markdownTables, parseWorkflowCommand, parseXml, sarifProblems, WORKFLOW_COMMAND } from '../helpers/consumers.js';
 
 const healthy = join(FIXTURES, 'compose-healthy');
@@ -24,17 +26,17 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 const file = (name: string) => join(out, name);
 
 describe('--format and --output', () => {
-  it('--help names the formats and --output, for doctor and logs', () => {
+  it('--help names the formats and --output, for doctor and logs', async () => {
     for (const cmd of ['doctor', 'logs']) {
-      const h = runCli([cmd, '--help']);
+      const h = await runInProcess([cmd, '--help']);
       expect(h.code).toBe(0);
       expect(h.stdout).toContain('--output <list>');
       for (const f of FORMATS) expect(h.stdout).toContain(f);
     }
   });
 
-  it('several formats to several files: nothing on stdout, each file readable by its consumer', () => {
-    const r = runCli(['doctor', '--offline', '--dir', healthy, '--format', 'json,junit,sarif,markdown', '--output', [file('r.json'), file('r.xml'), file('r.sarif'), file('r.md')].join(',')]);
+  it('several formats to several files: nothing on stdout, each file readable by its consumer', async () => {
+    const r = await runInProcess(['doctor', '--offline', '--dir', healthy, '--format', 'json,junit,sarif,markdown', '--output', [file('r.json'), file('r.xml'), file('r.sarif'), file('r.md')].join(',')]);
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('');
     expect(r.code).toBe(0);
@@ -44,15 +46,15 @@ describe('--format and --output', () => {
     expect(junit.attrs).toMatchObject({ tests: String(doctorIds().length), failures: '0', errors: '0' });
     const sarif = JSON.parse(readFileSync(file('r.sarif'), 'utf8'));
     expect(sarifProblems(sarif)).toEqual([]);
-    expect(sarif.runs[0].results).toEqual([]);
-    const [checks] = markdownTables(readFileSync(file('r.md'), 'utf8'));
+    expect(present(sarif.runs[0]).results).toEqual([]);
+    const checks = present(markdownTables(readFileSync(file('r.md'), 'utf8'))[0]);
     expect(checks.rows.length).toBe(doctorIds().length);
   });
 
-  it('the CI recipe: github annotations on stdout, SARIF to a file', () => {
+  it('the CI recipe: github annotations on stdout, SARIF to a file', async () => {
     const dir = join(FIXTURES, 'broken-public-upstream');
     const sarifFile = file('ci.sarif');
-    const r = runCli(['doctor', '--offline', '--dir', relative(ROOT, dir), '--format', 'github,sarif', '--output', `-,${sarifFile}`]);
+    const r = await runInProcess(['doctor', '--offline', '--dir', relative(ROOT, dir), '--format', 'github,sarif', '--output', `-,${sarifFile}`]);
     expect(r.code).toBe(1);
     const lines = r.stdout.trimEnd().split('\n');
     const summary = lines.pop()!;
@@ -65,57 +67,57 @@ describe('--format and --output', () => {
     expect(Number(annotation.props.line)).toBeGreaterThan(0);
     const sarif = JSON.parse(readFileSync(sarifFile, 'utf8')) as Sarif.Log;
     expect(sarifProblems(sarif)).toEqual([]);
-    const result = sarif.runs[0].results!.find((x) => x.ruleId === 'upstream-ip')!;
-    const loc = result.locations![0].physicalLocation!;
+    const result = present(sarif.runs[0]).results!.find((x) => x.ruleId === 'upstream-ip')!;
+    const loc = present(result.locations?.[0]?.physicalLocation);
     expect(loc.artifactLocation).toEqual({ uri: 'fixtures/deployments/broken-public-upstream/config/mcp-proxy.yaml', uriBaseId: 'SRCROOT' });
     expect(loc.region!.startLine).toBe(Number(annotation.props.line));
     const config = readFileSync(join(dir, 'config', 'mcp-proxy.yaml'), 'utf8').split('\n');
-    expect(config[loc.region!.startLine! - 1]).toContain('203.0.113.20');
+    expect(config[present(loc.region?.startLine) - 1]).toContain('203.0.113.20');
   });
 
-  it('every broken example, in every format, is valid for its consumer and tells the same failures', () => {
+  it('every broken example, in every format, is valid for its consumer and tells the same failures', async () => {
     for (const name of broken) {
       const dir = join(FIXTURES, name);
       const expected = JSON.parse(readFileSync(join(dir, 'expect.json'), 'utf8')).fail as string[];
       const files = { junit: file(`${name}.xml`), sarif: file(`${name}.sarif`), markdown: file(`${name}.md`), github: file(`${name}.gh`) };
-      const r = runCli(['doctor', '--offline', '--dir', dir, '--format', 'junit,sarif,markdown,github', '--output', Object.values(files).join(',')]);
+      const r = await runInProcess(['doctor', '--offline', '--dir', dir, '--format', 'junit,sarif,markdown,github', '--output', Object.values(files).join(',')]);
       expect(r.code, `${name}: ${r.stderr}`).toBe(1);
       const junit = parseXml(readFileSync(files.junit, 'utf8'));
       expect(junitProblems(junit), name).toEqual([]);
-      const failed = junit.children[0].children.filter((c) => c.children.some((k) => k.name === 'failure')).map((c) => c.attrs.name.split(':')[0]);
+      const failed = present(junit.children[0]).children.filter((c) => c.children.some((k) => k.name === 'failure')).map((c) => present(c.attrs.name).split(':')[0]);
       expect(failed, name).toEqual(expected);
       const sarif = JSON.parse(readFileSync(files.sarif, 'utf8')) as Sarif.Log;
       expect(sarifProblems(sarif), name).toEqual([]);
-      const errorRules = [...new Set(sarif.runs[0].results!.filter((x) => x.level === 'error').map((x) => x.ruleId))];
+      const errorRules = [...new Set(present(sarif.runs[0]).results!.filter((x) => x.level === 'error').map((x) => x.ruleId))];
       expect(errorRules, name).toEqual(expected);
-      for (const res of sarif.runs[0].results!) expect(res.locations?.length, `${name} ${res.ruleId}`).toBeGreaterThan(0);
-      const [checks] = markdownTables(readFileSync(files.markdown, 'utf8'));
-      expect(checks.rows.filter((row) => row[0].text === '✖ fail').map((row) => row[1].text.replace(/`/g, '')), name).toEqual(expected);
+      for (const res of present(sarif.runs[0]).results!) expect(res.locations?.length, `${name} ${res.ruleId}`).toBeGreaterThan(0);
+      const checks = present(markdownTables(readFileSync(files.markdown, 'utf8'))[0]);
+      expect(checks.rows.filter((row) => row[0]?.text === '✖ fail').map((row) => present(row[1]).text.replace(/`/g, '')), name).toEqual(expected);
       const gh = readFileSync(files.github, 'utf8').trimEnd().split('\n');
       gh.pop();
       expect([...new Set(gh.map((l) => parseWorkflowCommand(l)!).filter((c) => c.command === 'error').map((c) => c.props.title))], name).toEqual(expected);
     }
   });
 
-  it('--json is --format json', () => {
+  it('--json is --format json', async () => {
     // Equal but for the clock: durations and the instant the checks judged at.
     const strip = (s: string) => s.replace(/"(durationMs|now)": [^,\n]+/g, '"$1": 0');
-    const a = runCli(['doctor', '--offline', '--dir', healthy, '--json']).stdout;
-    const b = runCli(['doctor', '--offline', '--dir', healthy, '--format', 'json']).stdout;
+    const a = (await runInProcess(['doctor', '--offline', '--dir', healthy, '--json'])).stdout;
+    const b = (await runInProcess(['doctor', '--offline', '--dir', healthy, '--format', 'json'])).stdout;
     expect(JSON.parse(a).command).toBe('doctor');
     expect(strip(a)).toBe(strip(b));
-    expect(runCli(['doctor', '--offline', '--dir', healthy, '--json', '--format', 'json']).code).toBe(0);
+    expect((await runInProcess(['doctor', '--offline', '--dir', healthy, '--json', '--format', 'json'])).code).toBe(0);
   });
 
-  it('defaults to github annotations on GitHub Actions when stdout is not a terminal, else human', () => {
+  it('defaults to github annotations on GitHub Actions when stdout is not a terminal, else human', async () => {
     const dir = join(FIXTURES, 'broken-wrong-san');
-    const gh = runCli(['doctor', '--offline', '--dir', dir], { env: cleanEnv({ GITHUB_ACTIONS: 'true' }) });
+    const gh = await runInProcess(['doctor', '--offline', '--dir', dir], { env: cleanEnv({ GITHUB_ACTIONS: 'true' }) });
     expect(gh.stdout.split('\n')[0]).toMatch(/^::error /);
-    const human = runCli(['doctor', '--offline', '--dir', dir]);
+    const human = await runInProcess(['doctor', '--offline', '--dir', dir]);
     expect(human.stdout).toMatch(/^mcp-tunnel doctor /);
-    const explicit = runCli(['doctor', '--offline', '--dir', dir, '--format', 'human'], { env: cleanEnv({ GITHUB_ACTIONS: 'true' }) });
+    const explicit = await runInProcess(['doctor', '--offline', '--dir', dir, '--format', 'human'], { env: cleanEnv({ GITHUB_ACTIONS: 'true' }) });
     expect(explicit.stdout).toMatch(/^mcp-tunnel doctor /);
-    const logs = runCli(['logs', join(LOGS, 'compose-v2.log')], { env: cleanEnv({ GITHUB_ACTIONS: 'true' }) });
+    const logs = await runInProcess(['logs', join(LOGS, 'compose-v2.log')], { env: cleanEnv({ GITHUB_ACTIONS: 'true' }) });
     expect(logs.stdout.split('\n')[0]).toMatch(/^::error file=/);
   });
 
@@ -128,65 +130,65 @@ describe('--format and --output', () => {
     [['--format', 'json', '--output', '/nonexistent-dir/x.json'], /does not exist/],
     [['--format', 'json,junit', '--output', 'same.out,same.out'], /named twice/],
     [['--format', 'json', '--output', '/tmp'], /is a directory/],
-  ])('usage error %j: exit 2, a message, nothing run or written', (args, message) => {
-    const r = runCli(['doctor', '--offline', '--dir', healthy, ...(args as string[])], { cwd: out });
+  ])('usage error %j: exit 2, a message, nothing run or written', async (args, message) => {
+    const r = await runInProcess(['doctor', '--offline', '--dir', healthy, ...(args as string[])], { cwd: out });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message as RegExp);
     expect(r.stdout).toBe('');
     expect(existsSync(join(out, 'same.out'))).toBe(false);
-    const l = runCli(['logs', join(LOGS, 'healthy.log'), ...(args as string[])], { cwd: out });
+    const l = await runInProcess(['logs', join(LOGS, 'healthy.log'), ...(args as string[])], { cwd: out });
     expect(l.code).toBe(2);
     expect(l.stderr).toMatch(message as RegExp);
   });
 
-  it('replaces an existing file atomically, keeping its mode, leaving no temporary file; writes to a device as it is', () => {
+  it('replaces an existing file atomically, keeping its mode, leaving no temporary file; writes to a device as it is', async () => {
     const target = file('replace.json');
     writeFileSync(target, 'old content');
     chmodSync(target, 0o600);
-    const r = runCli(['doctor', '--offline', '--dir', healthy, '--format', 'json', '--output', target]);
+    const r = await runInProcess(['doctor', '--offline', '--dir', healthy, '--format', 'json', '--output', target]);
     expect(r.code).toBe(0);
     expect(JSON.parse(readFileSync(target, 'utf8')).command).toBe('doctor');
     expect(statSync(target).mode & 0o777).toBe(0o600);
     expect(readdirSync(out).filter((n) => n.includes('.tmp'))).toEqual([]);
-    const dev = runCli(['doctor', '--offline', '--dir', healthy, '--format', 'json,markdown', '--output', '/dev/null,-']);
+    const dev = await runInProcess(['doctor', '--offline', '--dir', healthy, '--format', 'json,markdown', '--output', '/dev/null,-']);
     expect(dev.code).toBe(0);
     expect(dev.stdout).toMatch(/^# mcp-tunnel doctor: ✔ pass/);
   });
 
-  it('relative --output paths are relative to the working directory', () => {
-    const r = runCli(['doctor', '--offline', '--dir', healthy, '--format', 'markdown', '--output', 'rel.md'], { cwd: out });
+  it('relative --output paths are relative to the working directory', async () => {
+    const r = await runInProcess(['doctor', '--offline', '--dir', healthy, '--format', 'markdown', '--output', 'rel.md'], { cwd: out });
     expect(r.code).toBe(0);
     expect(readFileSync(join(out, 'rel.md'), 'utf8')).toContain('## Environment');
   });
 });
 
 describe('logs in every format', () => {
-  it('files: JUnit, SARIF, markdown and github from one run', () => {
+  it('files: JUnit, SARIF, markdown and github from one run', async () => {
     const log = join(LOGS, 'compose-v2.log');
-    const files = [file('logs.xml'), file('logs.sarif'), file('logs.md')];
-    const r = runCli(['logs', log, '--format', 'junit,sarif,markdown,github', '--output', [...files, '-'].join(',')]);
+    const [xmlFile, sarifFile, mdFile] = [file('logs.xml'), file('logs.sarif'), file('logs.md')];
+    const r = await runInProcess(['logs', log, '--format', 'junit,sarif,markdown,github', '--output', [xmlFile, sarifFile, mdFile, '-'].join(',')]);
     expect(r.code).toBe(1);
-    const junit = parseXml(readFileSync(files[0], 'utf8'));
+    const junit = parseXml(readFileSync(xmlFile, 'utf8'));
     expect(junitProblems(junit)).toEqual([]);
     expect(junit.attrs.failures).toBe('4');
-    const sarif = JSON.parse(readFileSync(files[1], 'utf8')) as Sarif.Log;
+    const sarif = JSON.parse(readFileSync(sarifFile, 'utf8')) as Sarif.Log;
     expect(sarifProblems(sarif)).toEqual([]);
-    const first = sarif.runs[0].results!.find((x) => x.ruleId === 'ca-registration')!;
-    expect(first.locations![0].physicalLocation).toEqual({ artifactLocation: { uri: 'fixtures/logs/compose-v2.log', uriBaseId: 'SRCROOT' }, region: { startLine: 16 } });
-    const [matches] = markdownTables(readFileSync(files[2], 'utf8'));
+    const first = present(sarif.runs[0]).results!.find((x) => x.ruleId === 'ca-registration')!;
+    expect(first.locations?.[0]?.physicalLocation).toEqual({ artifactLocation: { uri: 'fixtures/logs/compose-v2.log', uriBaseId: 'SRCROOT' }, region: { startLine: 16 } });
+    const matches = present(markdownTables(readFileSync(mdFile, 'utf8'))[0]);
     expect(matches.rows.length).toBe(4);
     const annotations = r.stdout.trimEnd().split('\n').slice(0, -1).map((l) => parseWorkflowCommand(l)!);
     expect(annotations.map((a) => `${a.props.title}@${a.props.line}`)).toEqual(['ca-registration@16', 'tunnel-domain@14', 'upstream-ip@12', 'upstream-reachable@15']);
   });
 
-  it('--follow streams human and JSON; other formats come once at the end', () => {
+  it('--follow streams human and JSON; other formats come once at the end', async () => {
     const input = readFileSync(join(LOGS, 'compose-v2.log'), 'utf8');
-    const json = runCli(['logs', '--follow', '--format', 'json'], { input });
+    const json = await runInProcess(['logs', '--follow', '--format', 'json'], { input });
     const ndjson = json.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
     expect(ndjson.slice(0, -1).every((e) => e.event === 'first-seen')).toBe(true);
     expect(ndjson.at(-1).command).toBe('logs');
     const md = file('follow.md');
-    const gh = runCli(['logs', '--follow', '--format', 'github,markdown', '--output', `-,${md}`], { input });
+    const gh = await runInProcess(['logs', '--follow', '--format', 'github,markdown', '--output', `-,${md}`], { input });
     expect(gh.code).toBe(1);
     const lines = gh.stdout.trimEnd().split('\n');
     expect(lines.slice(0, -1).every((l) => WORKFLOW_COMMAND.test(l))).toBe(true);

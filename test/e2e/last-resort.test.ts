@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DoctorReport } from '../../src/core/types.js';
 import { cleanEnv, ROOT } from '../helpers/exec.js';
+import { present } from '../helpers/present.js';
 
 describe('last resort during a doctor run', () => {
   it('a throw in a timer and an unhandled rejection: error results, the report printed', () => {
@@ -23,7 +24,7 @@ describe('last resort during a doctor run', () => {
     const report = JSON.parse(stdout) as DoctorReport;
     const errored = report.results.filter((x) => x.status === 'error');
     expect(errored.length).toBeGreaterThan(0);
-    expect(errored[0].reason).toMatch(/thrown on purpose in a timer.*rejected on purpose/);
+    expect(present(errored[0]).reason).toMatch(/thrown on purpose in a timer.*rejected on purpose/);
     expect(report.summary.error).toBe(errored.length);
     expect([1, 2]).toContain(code);
   }, 40000);

@@ -4,13 +4,12 @@
 // process: no connect or send to an address outside loopback, and nothing to port 53 at all
 // (the system resolver), even when the system resolver is itself on loopback.
 
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DoctorReport } from '../../src/core/types.js';
-import { BIN, cleanEnv, FIXTURES } from '../helpers/exec.js';
+import { cleanEnv, FIXTURES, runCli } from '../helpers/exec.js';
 import { labGate, programMissing } from '../lab/programs.js';
 
 const gate = labGate('the loopback guard under strace', programMissing('strace', ['-V']));
@@ -24,12 +23,8 @@ describe.skipIf(gate.skip)('loopback-only guard: no query leaves the machine', (
       '--dns-server', '127.0.0.1:9', '--proxy', 'ws://127.0.0.1:9/', '--timeout', '500',
     ];
     const env = cleanEnv({ ANTHROPIC_API_KEY: 'sk-ant-guard-test-000000000000000000' });
-    const r = spawnSync(
-      'strace',
-      ['-f', '-qq', '-e', 'trace=connect,sendto,sendmsg', '-o', out, process.execPath, BIN, ...args],
-      { env, encoding: 'utf8', timeout: 60000 },
-    );
-    expect([0, 1]).toContain(r.status);
+    const r = runCli(args, { env, under: ['strace', '-f', '-qq', '-e', 'trace=connect,sendto,sendmsg', '-o', out] });
+    expect([0, 1]).toContain(r.code);
     const inet = readFileSync(out, 'utf8')
       .split('\n')
       .filter((l) => /AF_INET6?\b/.test(l));

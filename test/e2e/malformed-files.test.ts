@@ -6,7 +6,8 @@ import { randomBytes, X509Certificate } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FIXTURES, runCli } from '../helpers/exec.js';
+import { FIXTURES } from '../helpers/exec.js';
+import { runInProcess } from '../helpers/in-process.js';
 
 const healthy = join(FIXTURES, 'compose-healthy');
 const files = ['compose.yaml', '.env', 'config/mcp-proxy.yaml', 'data/ca.crt', 'data/tls.crt', 'data/tls.key', 'data/tunnel-token', 'data/tunnel-domain'];
@@ -38,7 +39,7 @@ const contents: Record<string, Content> = {
 
 describe('malformed deployment files', () => {
   for (const file of files) {
-    it(`survives every kind of bad ${file}`, () => {
+    it(`survives every kind of bad ${file}`, async () => {
       for (const [kind, make] of Object.entries(contents)) {
         const dir = mkdtempSync(join(tmpdir(), 'mcp-tunnel-bad-'));
         cpSync(healthy, dir, { recursive: true });
@@ -51,7 +52,7 @@ describe('malformed deployment files', () => {
           writeFileSync(target, made);
         }
         const started = Date.now();
-        const r = runCli(['doctor', '--offline', '--json', '--dir', dir]);
+        const r = await runInProcess(['doctor', '--offline', '--json', '--dir', dir]);
         const label = `${file} as ${kind}`;
         expect(Date.now() - started, label).toBeLessThan(15000);
         expect(r.stderr, label).toBe('');

@@ -1,8 +1,8 @@
 // Deployments written the way a user writes them from the vendor's documentation (both naming
 // generations, Compose and Helm 1.x/2.x, every spelling the docs show), each with exactly one
-// defect. For every case the built CLI must name the right check with the right status, fail no
-// other check, exit with the right code, and never print a token, secret, JWT or private key,
-// in JSON or in human --verbose output. Healthy deployments of each shape must pass with exit 0.
+// defect. For every case the CLI (run in-process) must name the right check with the right
+// status, fail no other check, exit with the right code, and never print a token, secret, JWT or
+// private key, in JSON or in human --verbose output. Healthy deployments of each shape must pass with exit 0.
 //
 // Certificates come from fixtures/make-certs.sh (the vendor's openssl recipe and its variants)
 // or from fixtures/deployments/_certs-healthy; tokens and JWTs are fake values built here.
@@ -14,7 +14,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { cleanEnv, FIXTURES, ROOT, runCli } from '../helpers/exec.js';
+import { cleanEnv, FIXTURES, ROOT } from '../helpers/exec.js';
+import { runInProcess } from '../helpers/in-process.js';
+import { present } from '../helpers/present.js';
 
 // ---------------------------------------------------------------------------------------------
 // Inputs a user has: domain, IDs, fake token, fake JWT, federation rule, OAuth documents.
@@ -419,7 +421,7 @@ const cases: Case[] = [
     d.config!.upstream = { tls: { include_system_cas: true } };
   }), expect: null },
   { name: 'healthy: token only in the doctor\'s shell environment (no .env entry)', make: compose(NEW, (d) => {
-    d.env.TUNNEL_TOKEN = d.dotenv!.TUNNEL_TOKEN;
+    d.env.TUNNEL_TOKEN = present(d.dotenv!.TUNNEL_TOKEN);
     delete d.dotenv!.TUNNEL_TOKEN;
   }), expect: null },
   { name: 'healthy: split OAuth discovery documents from the troubleshooting page', make: compose(NEW, (d) => {
@@ -525,7 +527,7 @@ const cases: Case[] = [
   // The documented rule is "e only fed": any other endpoint means the token was edited or is not the tunnel's.
   { name: 'tunnel-token: "e" is something other than "fed"', make: compose(OLD, setToken({ e: 'eu' })), expect: fail('tunnel-token') },
   { name: 'tunnel-token: token truncated while copying', make: compose(OLD, (d) => {
-    const t = d.dotenv!.TUNNEL_TOKEN.slice(0, 61);
+    const t = present(d.dotenv!.TUNNEL_TOKEN).slice(0, 61);
     d.dotenv!.TUNNEL_TOKEN = t;
     d.tokenFile = t;
     d.secrets.push(t);
@@ -901,8 +903,7 @@ describe('one defect per deployment, written from the documentation', () => {
     expect(cases.length).toBeGreaterThanOrEqual(40);
   });
 
-  it.each(cases.map((c, i) => [c.name, i] as const))('%s', (_name, i) => {
-    const c = cases[i];
+  it.each(cases.map((c, i) => [c.name, i, c] as const))('%s', async (_name, i, c) => {
     const dir = join(WORK, 'deployments', String(i).padStart(3, '0'));
     const d = c.make();
     if (d.keyOwner && process.getuid?.() !== 0) {
@@ -914,7 +915,7 @@ describe('one defect per deployment, written from the documentation', () => {
     const env = cleanEnv(d.env);
 
     const started = Date.now();
-    const r = runCli(['doctor', '--offline', '--json', '--dir', dir, ...args], { env });
+    const r = await runInProcess(['doctor', '--offline', '--json', '--dir', dir, ...args], { env });
     expect(Date.now() - started, 'bounded time').toBeLessThan(15000);
     expect(r.stderr).toBe('');
     const report = JSON.parse(r.stdout) as { results: Result[] };
@@ -946,11 +947,11 @@ describe('one defect per deployment, written from the documentation', () => {
         : ['proxy-config', 'tunnel-domain', 'upstream-ip', 'allowed-ips', 'upstream-tls', 'helm-values']));
     }
 
-    const human = runCli(['doctor', '--offline', '--format', 'human', '--verbose', '--dir', dir, ...args], { env });
+    const human = await runInProcess(['doctor', '--offline', '--format', 'human', '--verbose', '--dir', dir, ...args], { env });
     expect(human.code).toBe(r.code);
     expect(human.stderr).toBe('');
     // --fix prints diffs of the user's files (.env holds the token): they must be redacted too.
-    const fix = runCli(['doctor', '--offline', '--fix', '--dir', dir, ...args], { env });
+    const fix = await runInProcess(['doctor', '--offline', '--fix', '--dir', dir, ...args], { env });
     for (const out of [r.stdout, human.stdout, fix.stdout, fix.stderr]) {
       for (const s of secrets) {
         const mid = s.slice(Math.floor(s.length / 2) - 8, Math.floor(s.length / 2) + 8);

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { cleanEnv, FIXTURES, ROOT, runCli } from '../helpers/exec.js';
 import { markdownTables, parseWorkflowCommand, sarifProblems, WORKFLOW_COMMAND } from '../helpers/consumers.js';
+import { present } from '../helpers/present.js';
 
 const RECIPES = join(ROOT, 'fixtures', 'recipes');
 const workflowText = readFileSync(join(RECIPES, 'github-actions.yml'), 'utf8');
@@ -28,17 +29,17 @@ function shellWords(command: string, env: Record<string, string>): string[] {
   let quote: '"' | "'" | null = null;
   const text = command.replace(/\\\n/g, ' ');
   for (let i = 0; i < text.length; i++) {
-    const c = text[i];
+    const c = text.charAt(i);
     if (quote === "'") {
       if (c === "'") quote = null;
-      else word += c;
+      else word = (word ?? '') + c;
       continue;
     }
     if (c === '$' && quote !== null && quote !== '"') continue;
     if (c === '$') {
       const m = /^\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))/.exec(text.slice(i));
       if (!m) throw new Error(`unsupported $ at ${i} in ${command}`);
-      const name = m[1] ?? m[2];
+      const name = present(m[1] ?? m[2]);
       if (!(name in env)) throw new Error(`the recipe uses $${name}, which the test does not provide`);
       word = (word ?? '') + env[name];
       i += m[0].length - 1;
@@ -46,7 +47,7 @@ function shellWords(command: string, env: Record<string, string>): string[] {
     }
     if (quote === '"') {
       if (c === '"') quote = null;
-      else word += c;
+      else word = (word ?? '') + c;
       continue;
     }
     if (c === '"' || c === "'") {
@@ -90,16 +91,16 @@ beforeAll(() => {
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('recipe: GitHub Actions workflow', () => {
-  const [workflow] = yamlDocs(workflowText);
+  const workflow = present(yamlDocs(workflowText)[0], 'the workflow document');
   const steps = workflow.jobs.doctor.steps as Record<string, any>[];
   const doctorStep = steps.find((s) => typeof s.run === 'string' && s.run.includes('mcp-tunnel'))!;
   const upload = steps.find((s) => typeof s.uses === 'string' && s.uses.startsWith('github/codeql-action/upload-sarif@'))!;
 
   it('parses as a workflow: checkout, setup-node 20, the doctor, then the SARIF upload even when the doctor failed', () => {
     expect(workflow.permissions['security-events']).toBe('write');
-    expect(steps[0].uses).toMatch(/^actions\/checkout@v\d+$/);
-    expect(steps[1].uses).toMatch(/^actions\/setup-node@v\d+$/);
-    expect(steps[1].with['node-version']).toBe(20);
+    expect(steps[0]?.uses).toMatch(/^actions\/checkout@v\d+$/);
+    expect(steps[1]?.uses).toMatch(/^actions\/setup-node@v\d+$/);
+    expect(steps[1]?.with['node-version']).toBe(20);
     expect(steps.indexOf(doctorStep)).toBeLessThan(steps.indexOf(upload));
     expect(upload.if).toMatch(/!cancelled\(\)|always\(\)/);
   });
@@ -109,8 +110,8 @@ describe('recipe: GitHub Actions workflow', () => {
     const args = mcpTunnelArgs(shellWords(doctorStep.run.trim(), { GITHUB_STEP_SUMMARY: summary }));
     expect(args[0]).toBe('doctor');
     expect(args).toContain('--offline');
-    const format = args[args.indexOf('--format') + 1].split(',');
-    const output = args[args.indexOf('--output') + 1].split(',');
+    const format = present(args[args.indexOf('--format') + 1]).split(',');
+    const output = present(args[args.indexOf('--output') + 1]).split(',');
     expect(format.slice(0, 2)).toEqual(['github', 'sarif']);
     expect(output.slice(0, 2)).toEqual(['-', upload.with.sarif_file]);
     const env = cleanEnv({ GITHUB_ACTIONS: 'true', CI: 'true' });
@@ -130,7 +131,7 @@ describe('recipe: GitHub Actions workflow', () => {
     expect(lines.map((l) => parseWorkflowCommand(l)!.props.title)).toContain('certificate-san');
     const sarif = JSON.parse(readFileSync(join(work, upload.with.sarif_file), 'utf8'));
     expect(sarif.runs[0].results.map((x: { ruleId: string }) => x.ruleId)).toContain('certificate-san');
-    expect(markdownTables(readFileSync(summary, 'utf8'))[0].rows.some((row) => row[0].text === '✖ fail')).toBe(true);
+    expect(present(markdownTables(readFileSync(summary, 'utf8'))[0]).rows.some((row) => row[0]?.text === '✖ fail')).toBe(true);
   });
 });
 
@@ -162,7 +163,7 @@ describe('recipe: Helm test hook Job', () => {
     expect(args[0]).toBe('doctor');
     const mounts = Object.fromEntries(container.volumeMounts.map((m: { name: string; mountPath: string }) => [m.name, m.mountPath]));
     expect(args[args.indexOf('--values') + 1]).toBe(`${mounts.values}/values.yaml`);
-    expect(args[args.indexOf('--cert') + 1].startsWith(`${mounts['server-cert']}/`)).toBe(true);
+    expect(present(args[args.indexOf('--cert') + 1]).startsWith(`${mounts['server-cert']}/`)).toBe(true);
     const run = (valuesDir: string) =>
       runCli(
         [...args.map((a) => a.replace(mounts.values, valuesDir).replace(mounts['server-cert'], join(FIXTURES, '_certs-healthy'))), '--offline'],

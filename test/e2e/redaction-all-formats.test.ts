@@ -1,4 +1,4 @@
-// A deployment full of secrets, run through the built CLI in every format (doctor and logs,
+// A deployment full of secrets, run through the CLI (in-process) in every format (doctor and logs,
 // plain and --verbose, stdout and files): no planted secret, nor any 16-character piece of one,
 // may reach stdout, stderr or a file the tool writes.
 
@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FORMATS } from '../../src/reporters/index.js';
-import { cleanEnv, FIXTURES, runCli, type Run } from '../helpers/exec.js';
+import { cleanEnv, FIXTURES, type Run } from '../helpers/exec.js';
+import { runInProcess } from '../helpers/in-process.js';
 
 const WINDOW = 16;
 const b64url = (b: Buffer | string) => Buffer.from(b).toString('base64url');
@@ -175,11 +176,11 @@ function expectNoLeak(label: string, run: Run, files: string[]): void {
 }
 
 describe('no secret survives any format', () => {
-  it('the planted deployment really holds the secrets, and the doctor reads them', () => {
+  it('the planted deployment really holds the secrets, and the doctor reads them', async () => {
     const config = readFileSync(join(planted.dir, 'config', 'mcp-proxy.yaml'), 'utf8');
     expect(leaks(config, pieces).length).toBeGreaterThan(5);
     // The checks do see the planted values: the URL with a password is judged, the pasted key is found in tls.crt.
-    const r = runCli(['doctor', '--offline', '--dir', planted.dir, '--jwt-file', planted.jwtFile, '--json'], { env: cleanEnv() });
+    const r = await runInProcess(['doctor', '--offline', '--dir', planted.dir, '--jwt-file', planted.jwtFile, '--json'], { env: cleanEnv() });
     const report = JSON.parse(r.stdout);
     const status = Object.fromEntries(report.results.map((x: { id: string; status: string }) => [x.id, x.status]));
     expect(status['proxy-config']).not.toBe('pass');
@@ -189,26 +190,26 @@ describe('no secret survives any format', () => {
   const variants: string[][] = [[], ['--verbose']];
   for (const format of FORMATS) {
     for (const extra of variants) {
-      it(`doctor --format ${format} ${extra.join(' ')} (stdout and a file)`, () => {
+      it(`doctor --format ${format} ${extra.join(' ')} (stdout and a file)`, async () => {
         const file = join(root, `doctor-${format}${extra.length ? '-verbose' : ''}.out`);
         const env = cleanEnv({ TUNNEL_TOKEN: tunnelTokenFromEnv(), ANTHROPIC_API_KEY: planted.secrets.get('API key')! });
-        const toStdout = runCli(['doctor', '--offline', '--dir', planted.dir, '--jwt-file', planted.jwtFile, '--format', format, ...extra], { env });
+        const toStdout = await runInProcess(['doctor', '--offline', '--dir', planted.dir, '--jwt-file', planted.jwtFile, '--format', format, ...extra], { env });
         expect(toStdout.code, toStdout.stderr).toBe(1);
         // The secret-bearing findings are there, with the secrets replaced (not merely left out).
         expect(toStdout.stdout).toContain('[REDACTED]');
         expectNoLeak(`doctor ${format} ${extra.join(' ')}`, toStdout, []);
-        const toFile = runCli(['doctor', '--offline', '--dir', planted.dir, '--jwt-file', planted.jwtFile, '--format', format, '--output', file, ...extra], { env });
+        const toFile = await runInProcess(['doctor', '--offline', '--dir', planted.dir, '--jwt-file', planted.jwtFile, '--format', format, '--output', file, ...extra], { env });
         expect(toFile.code, toFile.stderr).toBe(1);
         expect(toFile.stdout).toBe('');
         expectNoLeak(`doctor ${format} ${extra.join(' ')} > file`, toFile, [file]);
       });
 
-      it(`logs --format ${format} ${extra.join(' ')} (file input, stdin, and an output file)`, () => {
+      it(`logs --format ${format} ${extra.join(' ')} (file input, stdin, and an output file)`, async () => {
         const file = join(root, `logs-${format}${extra.length ? '-verbose' : ''}.out`);
-        const fromFile = runCli(['logs', planted.logFile, '--format', format, '--output', `${file}`, ...extra]);
+        const fromFile = await runInProcess(['logs', planted.logFile, '--format', format, '--output', `${file}`, ...extra]);
         expect(fromFile.code, fromFile.stderr).toBe(1);
         expectNoLeak(`logs ${format} ${extra.join(' ')}`, fromFile, [file]);
-        const fromStdin = runCli(['logs', '--format', format, ...extra], { input: readFileSync(planted.logFile, 'utf8') });
+        const fromStdin = await runInProcess(['logs', '--format', format, ...extra], { input: readFileSync(planted.logFile, 'utf8') });
         expect(fromStdin.code, fromStdin.stderr).toBe(1);
         expect(fromStdin.stdout).toContain('[REDACTED]');
         expectNoLeak(`logs ${format} ${extra.join(' ')} from stdin`, fromStdin, []);
@@ -216,13 +217,13 @@ describe('no secret survives any format', () => {
     }
   }
 
-  it('all formats at once, every file from one run', () => {
+  it('all formats at once, every file from one run', async () => {
     const files = FORMATS.map((f) => join(root, `all.${f}`));
-    const r = runCli(['doctor', '--offline', '--verbose', '--dir', planted.dir, '--jwt-file', planted.jwtFile, '--format', FORMATS.join(','), '--output', files.join(',')]);
+    const r = await runInProcess(['doctor', '--offline', '--verbose', '--dir', planted.dir, '--jwt-file', planted.jwtFile, '--format', FORMATS.join(','), '--output', files.join(',')]);
     expect(r.code, r.stderr).toBe(1);
     expectNoLeak('doctor, all formats', r, files);
     // --follow on stdin ends with the input; human streams its findings, the rest come at the end.
-    const l = runCli(['logs', '--follow', '--verbose', '--format', FORMATS.join(','), '--output', ['-', ...files.slice(1)].join(',')], { input: readFileSync(planted.logFile, 'utf8') });
+    const l = await runInProcess(['logs', '--follow', '--verbose', '--format', FORMATS.join(','), '--output', ['-', ...files.slice(1)].join(',')], { input: readFileSync(planted.logFile, 'utf8') });
     expect(l.code, l.stderr).toBe(1);
     expectNoLeak('logs --follow, all formats', l, files.slice(1));
     // Nothing but the reports was left in the directory (no temporary files).

@@ -10,7 +10,7 @@ import { applyPlans } from '../../src/fixes/apply.js';
 import { planFixes } from '../../src/fixes/index.js';
 import { readSources } from '../../src/fixes/sources.js';
 import { check, copyDeployment, gather, sink, statusOf } from './helpers.js';
-import { first } from '../helpers/first.js';
+import { present } from '../helpers/present.js';
 
 const config = (dir: string) => join(dir, 'config', 'mcp-proxy.yaml');
 
@@ -38,12 +38,12 @@ describe('apply', () => {
     const original = readFileSync(config(dir), 'utf8');
     const { report } = plan(dir);
     expect(report.plans).toHaveLength(1);
-    const r = first(applyPlans(report.plans, dir));
+    const r = present(applyPlans(report.plans, dir)[0]);
     expect(r).toMatchObject({ status: 'applied', backup: `${config(dir)}.bak` });
     expect(readFileSync(`${config(dir)}.bak`, 'utf8')).toBe(original);
     expect(statSync(`${config(dir)}.bak`).mode & 0o7777).toBe(0o640);
     expect(statSync(config(dir)).mode & 0o7777).toBe(0o640);
-    const edit = first(report.plans);
+    const edit = present(report.plans[0]);
     expect(readFileSync(config(dir), 'utf8')).toBe(edit.kind === 'edit' ? edit.after : '');
     // No temporary file is left behind.
     expect(readdirSync(join(dir, 'config')).sort()).toEqual(['mcp-proxy.yaml', 'mcp-proxy.yaml.bak']);
@@ -53,7 +53,7 @@ describe('apply', () => {
     const dir = copyDeployment('broken-routes-list');
     writeFileSync(`${config(dir)}.bak`, 'an older backup\n');
     writeFileSync(`${config(dir)}.bak.1`, 'another one\n');
-    const r = first(applyPlans(plan(dir).report.plans, dir));
+    const r = present(applyPlans(plan(dir).report.plans, dir)[0]);
     expect(r.backup).toBe(`${config(dir)}.bak.2`);
     expect(readFileSync(`${config(dir)}.bak`, 'utf8')).toBe('an older backup\n');
     expect(readFileSync(`${config(dir)}.bak.1`, 'utf8')).toBe('another one\n');
@@ -64,7 +64,7 @@ describe('apply', () => {
     const { report } = plan(dir);
     const edited = `${readFileSync(config(dir), 'utf8')}# edited by someone else\n`;
     writeFileSync(config(dir), edited);
-    const r = first(applyPlans(report.plans, dir));
+    const r = present(applyPlans(report.plans, dir)[0]);
     expect(r.status).toBe('conflict');
     expect(r.message).toContain('changed since it was checked');
     expect(readFileSync(config(dir), 'utf8')).toBe(edited);
@@ -90,7 +90,7 @@ describe('apply', () => {
     const { report } = plan(dir);
     expect(report.plans.map((p) => p.kind)).toEqual(['chmod']);
     chmodSync(key, 0o400);
-    const r = first(applyPlans(report.plans, dir));
+    const r = present(applyPlans(report.plans, dir)[0]);
     expect(r.status).toBe('conflict');
     expect(statSync(key).mode & 0o7777).toBe(0o400);
   });
@@ -100,7 +100,7 @@ describe('apply', () => {
     const crlf = readFileSync(config(dir), 'utf8').replace(/\n/g, '\r\n');
     writeFileSync(config(dir), Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(crlf)]));
     const { report } = plan(dir);
-    const r = first(applyPlans(report.plans, dir));
+    const r = present(applyPlans(report.plans, dir)[0]);
     expect(r.status).toBe('applied');
     const bytes = readFileSync(config(dir));
     expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
@@ -115,7 +115,7 @@ describe('apply', () => {
     renameSync(config(dir), join(dir, 'real-config.yaml'));
     symlinkSync('../real-config.yaml', config(dir));
     const before = snapshot(dir);
-    const r = first(applyPlans(plan(dir).report.plans, dir));
+    const r = present(applyPlans(plan(dir).report.plans, dir)[0]);
     expect(r.status).toBe('refused');
     expect(r.message).toContain('is a symbolic link: not changed');
     expect(lstatSync(config(dir)).isSymbolicLink()).toBe(true);

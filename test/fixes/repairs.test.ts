@@ -9,6 +9,7 @@ import { runFix } from '../../src/commands/fix.js';
 import type { DeploymentInputs } from '../../src/probes/deployment.js';
 import type { CheckResult } from '../../src/core/types.js';
 import { check, copyDeployment, gather, replaceIn, sink, statusOf } from './helpers.js';
+import { present } from '../helpers/present.js';
 
 interface Repaired {
   before: CheckResult[];
@@ -35,7 +36,7 @@ function expectRepaired(r: Repaired, id: string, messageIds: string[]): void {
   expect(was.findings.filter((f) => f.severity === 'error').map((f) => f.messageId).sort()).toEqual([...messageIds].sort());
   expect(statusOf(r.after)[id]).toBe('pass');
   const before = statusOf(r.before);
-  const newlyBad = r.after.filter((x) => bad(x.status) && !bad(before[x.id] ?? 'pass')).map((x) => x.id);
+  const newlyBad = r.after.filter((x) => bad(x.status) && !bad(present(before[x.id]))).map((x) => x.id);
   expect(newlyBad).toEqual([]);
   expect(r.after.filter((x) => bad(x.status))).toEqual([]);
   expect(r.summary.applied).toBe(r.summary.planned);

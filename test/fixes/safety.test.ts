@@ -7,7 +7,8 @@ import { spawnSync } from 'node:child_process';
 import { appendFileSync, chmodSync, cpSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN, FIXTURES, runCli } from '../helpers/exec.js';
+import { CLI_COMMAND, FIXTURES, runShell } from '../helpers/exec.js';
+import { runInProcess } from '../helpers/in-process.js';
 import { faultsFor, leftovers, rootMissing, snapshot, startUnderStrace, straceGate, tracedCalls, runUnderStrace } from '../helpers/fault-injection.js';
 import { labGate, programMissing } from '../lab/programs.js';
 import { copyDeployment, scratchDir } from './helpers.js';
@@ -17,73 +18,73 @@ const config = (dir: string) => join(dir, 'config', 'mcp-proxy.yaml');
 const mode = (p: string) => statSync(p).mode & 0o7777;
 
 describe('doctor --fix --yes stays inside the deployment', () => {
-  it('does not chmod a key reached through a link to another directory, and says why', () => {
+  it('does not chmod a key reached through a link to another directory, and says why', async () => {
     const dir = copyDeployment('compose-healthy');
     const elsewhere = scratchDir();
     const key = join(elsewhere, 'private.key');
     renameSync(join(dir, 'data', 'tls.key'), key);
     chmodSync(key, 0o600);
     symlinkSync(key, join(dir, 'data', 'tls.key'));
-    const r = runCli(fixArgs(dir));
+    const r = await runInProcess(fixArgs(dir));
     expect(r.stdout).toContain('data/tls.key is a symbolic link: not changed');
     expect(mode(key)).toBe(0o600);
     expect(r.code).toBe(1);
   });
 
-  it('does not rewrite a config linked to a file elsewhere, nor leave a .bak beside it', () => {
+  it('does not rewrite a config linked to a file elsewhere, nor leave a .bak beside it', async () => {
     const dir = copyDeployment('broken-routes-list');
     const elsewhere = scratchDir();
     renameSync(config(dir), join(elsewhere, 'proxy.yaml'));
     symlinkSync(join(elsewhere, 'proxy.yaml'), config(dir));
     const before = snapshot(elsewhere);
-    const r = runCli(fixArgs(dir));
+    const r = await runInProcess(fixArgs(dir));
     expect(r.stdout).toContain('config/mcp-proxy.yaml is a symbolic link: not changed');
     expect(snapshot(elsewhere)).toEqual(before);
     expect(readdirSync(join(dir, 'config'))).toEqual(['mcp-proxy.yaml']);
     expect(r.code).toBe(1);
   });
 
-  it('refuses a file whose directory is a link out of the deployment', () => {
+  it('refuses a file whose directory is a link out of the deployment', async () => {
     const dir = copyDeployment('broken-routes-list');
     const elsewhere = scratchDir();
     renameSync(join(dir, 'config'), join(elsewhere, 'config'));
     symlinkSync(join(elsewhere, 'config'), join(dir, 'config'));
     const before = snapshot(elsewhere);
-    const r = runCli(fixArgs(dir));
+    const r = await runInProcess(fixArgs(dir));
     expect(r.stdout).toMatch(/config\/mcp-proxy\.yaml resolves to \S+, outside \S+: not changed/);
     expect(snapshot(elsewhere)).toEqual(before);
   });
 });
 
 describe('doctor --fix --yes refuses what it cannot keep', () => {
-  it('a read-only (0444) file', () => {
+  it('a read-only (0444) file', async () => {
     const dir = copyDeployment('broken-routes-list');
     chmodSync(config(dir), 0o444);
     const before = snapshot(dir);
-    const r = runCli(fixArgs(dir));
+    const r = await runInProcess(fixArgs(dir));
     expect(r.stdout).toContain('config/mcp-proxy.yaml is read-only (0444): not changed; make it writable or edit it by hand');
     expect(snapshot(dir)).toEqual(before);
     expect(r.code).toBe(1);
   });
 
   const attr = labGate('extended attributes', programMissing('setfattr', ['--version']), programMissing('getfattr', ['--version']));
-  it.skipIf(attr.skip)('a file with extended attributes (they would be lost)', () => {
+  it.skipIf(attr.skip)('a file with extended attributes (they would be lost)', async () => {
     attr.assert();
     const dir = copyDeployment('broken-routes-list');
     expect(spawnSync('setfattr', ['-n', 'user.x', '-v', '1', config(dir)]).status).toBe(0);
     const before = snapshot(dir);
-    const r = runCli(fixArgs(dir));
+    const r = await runInProcess(fixArgs(dir));
     expect(r.stdout).toContain('config/mcp-proxy.yaml has extended attributes (user.x) that a new file would lose: not changed');
     expect(snapshot(dir)).toEqual(before);
     expect(spawnSync('getfattr', ['-n', 'user.x', '--only-values', config(dir)], { encoding: 'utf8' }).stdout).toBe('1');
   });
 
-  it('a file with another hard link (it would be split from it)', () => {
+  it('a file with another hard link (it would be split from it)', async () => {
     const dir = copyDeployment('broken-routes-list');
     const other = join(scratchDir(), 'same-file.yaml');
     linkSync(config(dir), other);
     const before = snapshot(dir);
-    const r = runCli(fixArgs(dir));
+    const r = await runInProcess(fixArgs(dir));
     expect(r.stdout).toContain('config/mcp-proxy.yaml has 2 hard links: not changed');
     expect(snapshot(dir)).toEqual(before);
     expect(statSync(other).ino).toBe(statSync(config(dir)).ino);
@@ -158,14 +159,14 @@ describe.skipIf(tmpfsGate.skip)('doctor --fix --yes on a full disk', () => {
       'head -c 4096 /dev/zero > "$m/page1"; head -c 4096 /dev/zero > "$m/page2"',
       'dd if=/dev/zero of="$m/fill" bs=4096 2>/dev/null || true',
       'rm "$m/page1" "$m/page2"',
-      `"${process.execPath}" "${BIN}" doctor --dir "$m/d" --offline --fix --yes > "${work}/first.txt" || echo "exit $?" >> "${work}/first.txt"`,
+      `${CLI_COMMAND} doctor --dir "$m/d" --offline --fix --yes > "${work}/first.txt" || echo "exit $?" >> "${work}/first.txt"`,
       `cp -a "$m/d" "${after}"`,
       'rm "$m/fill"',
-      `"${process.execPath}" "${BIN}" doctor --dir "$m/d" --offline --fix --yes > "${work}/second.txt" || true`,
+      `${CLI_COMMAND} doctor --dir "$m/d" --offline --fix --yes > "${work}/second.txt" || true`,
       `cp -a "$m/d" "${after}-second"`,
     ].join('\n');
-    const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script], { encoding: 'utf8', timeout: 60_000 });
-    expect(r.status, r.stderr).toBe(0);
+    const r = runShell(script, { under: ['unshare', '-m', '--propagation', 'private'] });
+    expect(r.code, r.stderr).toBe(0);
     const first = readFileSync(join(work, 'first.txt'), 'utf8');
     expect(first).toMatch(/✖ failed: write routes as a map[^\n]*no backup of config\/mcp-proxy\.yaml could be written \(ENOSPC\)/);
     expect(first).toContain('exit 1');

@@ -34,8 +34,9 @@ export function parseXml(xml: string): XmlNode {
     };
   };
   const roots = ordered.map(toNode).filter((n): n is XmlNode => n !== null);
-  if (roots.length !== 1) throw new Error(`expected one root element, found ${roots.length}`);
-  return roots[0];
+  const [root] = roots;
+  if (roots.length !== 1 || !root) throw new Error(`expected one root element, found ${roots.length}`);
+  return root;
 }
 
 /** The JUnit XML shape CI servers accept (the Ant/Jenkins junit schema): elements, attributes, order and counts. */
@@ -64,7 +65,10 @@ export function junitProblems(root: XmlNode): string[] {
     if (!rule) return void problems.push(`${path}: unknown element <${n.name}>`);
     for (const a of Object.keys(n.attrs)) if (!rule.attrs.includes(a)) problems.push(`${path}: unknown attribute ${a}`);
     for (const a of rule.required) if (!(a in n.attrs)) problems.push(`${path}: missing attribute ${a}`);
-    for (const a of ['tests', 'failures', 'errors', 'skipped']) if (a in n.attrs && !/^\d+$/.test(n.attrs[a])) problems.push(`${path}: ${a}="${n.attrs[a]}" is not a count`);
+    for (const a of ['tests', 'failures', 'errors', 'skipped']) {
+      const count = n.attrs[a];
+      if (count !== undefined && !/^\d+$/.test(count)) problems.push(`${path}: ${a}="${count}" is not a count`);
+    }
     if ('time' in n.attrs && !/^\d+(\.\d+)?$/.test(n.attrs.time)) problems.push(`${path}: time="${n.attrs.time}" is not a number of seconds`);
     let last = -1;
     for (const c of n.children) {
@@ -336,5 +340,6 @@ export function parseWorkflowCommand(line: string): WorkflowCommand | null {
     const eq = part.indexOf('=');
     props[part.slice(0, eq)] = unescapeProp(part.slice(eq + 1));
   }
-  return { command: m[1], props, message: unescapeData(m[3]) };
+  const [, command = '', , message = ''] = m; // groups 1 and 3 are not optional: always set on a match
+  return { command, props, message: unescapeData(message) };
 }

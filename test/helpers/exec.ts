@@ -1,6 +1,8 @@
-// Runs the built CLI as a user would: a real child process, a clean environment, no colour.
+// Runs the built CLI as a user would: a real child process, a clean environment, no colour. The
+// one place tests start bin/mcp-tunnel.cjs (directly, under strace, or in a shell command line);
+// the matrix tests run it in-process instead (in-process.ts), with the same Run result.
 
-import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { spawn, spawnSync, type SpawnOptions, type SpawnSyncOptions } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -21,7 +23,13 @@ export interface Run {
  * The loopback-only guard is on, so even a run that goes live cannot send a packet off the machine.
  */
 export function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
-  return { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', NO_COLOR: '1', MCP_TUNNEL_LOOPBACK_ONLY: '1', ...extra };
+  return {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: process.env.HOME ?? '/tmp',
+    NO_COLOR: '1',
+    MCP_TUNNEL_LOOPBACK_ONLY: '1',
+    ...extra,
+  };
 }
 
 let installed: string | undefined;
@@ -47,19 +55,81 @@ export function readableInstall(): string {
   return dir;
 }
 
-export function runCli(args: string[], opts: { env?: Record<string, string>; cwd?: string; input?: string; uid?: number; gid?: number } = {}): Run {
+export interface CliOptions {
+  env?: Record<string, string>;
+  cwd?: string;
+  /** What stdin carries (default: an empty pipe). */
+  input?: string | Buffer;
+  /** Stdin is /dev/null instead of a pipe (cron, systemd, `docker run -t` without -i). */
+  stdinNull?: boolean;
+  uid?: number;
+  gid?: number;
+  /** A program that runs the CLI, with its options: e.g. ['strace', '-f', '-e', 'trace=connect']. */
+  under?: string[];
+  timeout?: number;
+}
+
+/** The command and arguments of a run: node and the bin (the readable copy for another user), under a wrapper if asked. */
+function command(args: string[], opts: CliOptions): { file: string; argv: string[]; cwd: string } {
   // Another user runs the copy every user can read, from a directory it can enter.
   const asOther = opts.uid !== undefined && opts.uid !== process.getuid?.();
   const bin = asOther ? join(readableInstall(), 'bin', 'mcp-tunnel.cjs') : BIN;
+  const node = [process.execPath, bin, ...args];
+  const [file, ...argv] = [...(opts.under ?? []), ...node];
+  return { file: file ?? process.execPath, argv, cwd: opts.cwd ?? (asOther ? readableInstall() : ROOT) };
+}
+
+/** Runs the built CLI to its end. */
+export function runCli(args: string[], opts: CliOptions = {}): Run {
+  const { file, argv, cwd } = command(args, opts);
   const spawnOpts: SpawnSyncOptions = {
-    cwd: opts.cwd ?? (asOther ? readableInstall() : ROOT),
+    cwd,
     env: opts.env ?? cleanEnv(),
-    input: opts.input ?? '',
+    stdio: [opts.stdinNull ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     encoding: 'utf8',
-    timeout: 60000,
+    timeout: opts.timeout ?? 60000,
+    killSignal: 'SIGKILL',
   };
+  if (!opts.stdinNull) spawnOpts.input = opts.input ?? '';
   if (opts.uid !== undefined) spawnOpts.uid = opts.uid;
   if (opts.gid !== undefined) spawnOpts.gid = opts.gid;
-  const r = spawnSync(process.execPath, [bin, ...args], spawnOpts);
+  const r = spawnSync(file, argv, spawnOpts);
+  return { code: r.status, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
+}
+
+/** The same, in the background: for a concurrent run, or while the test serves a lab in this process. */
+export function startCli(args: string[], opts: Omit<CliOptions, 'uid' | 'gid'> = {}): Promise<Run> {
+  const { file, argv, cwd } = command(args, opts);
+  const spawnOpts: SpawnOptions = { cwd, env: opts.env ?? cleanEnv(), timeout: opts.timeout ?? 60000, killSignal: 'SIGKILL' };
+  const child = spawn(file, argv, { ...spawnOpts, stdio: [opts.stdinNull ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  child.stdin?.end(opts.input ?? '');
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** The CLI as a shell command line (node and the bin, quoted), for runShell. */
+export const CLI_COMMAND = `"${process.execPath}" "${BIN}"`;
+
+/**
+ * Runs a bash script that starts the CLI (as CLI_COMMAND) where only a shell can put it: in a
+ * pipeline, in a pseudo-terminal (`script`), in a private mount namespace (under unshare). A
+ * timeout kills it (code null).
+ */
+export function runShell(script: string, opts: Pick<CliOptions, 'env' | 'cwd' | 'timeout' | 'under'> = {}): Run {
+  const [file, ...argv] = [...(opts.under ?? []), 'bash', '-c', script];
+  const r = spawnSync(file ?? 'bash', argv, {
+    cwd: opts.cwd ?? ROOT,
+    env: opts.env ?? cleanEnv(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+    encoding: 'utf8',
+    timeout: opts.timeout ?? 60000,
+    killSignal: 'SIGKILL',
+  });
   return { code: r.status, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
 }

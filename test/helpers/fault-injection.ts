@@ -2,12 +2,11 @@
 // (or to wait), and the state of a directory before and after. Outside CI a missing strace (or
 // root, for mounts) skips with a printed reason; with CI set it fails (see test/lab/programs.ts).
 
-import { spawn, spawnSync } from 'node:child_process';
 import { createPublicKey, X509Certificate } from 'node:crypto';
 import { lstatSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { labGate, programMissing } from '../lab/programs.js';
-import { BIN, cleanEnv, ROOT, type Run } from './exec.js';
+import { ROOT, runCli, startCli, type Run } from './exec.js';
 
 export const rootMissing = (): string | null => (process.getuid?.() === 0 ? null : 'not root: mounting a tmpfs needs root');
 
@@ -15,21 +14,12 @@ export const straceGate = labGate('fault injection with strace', programMissing(
 
 /** Runs the built CLI under `strace -f` with the given filter (e.g. -e inject=rename:error=EIO:when=2). */
 export function runUnderStrace(strace: string[], args: string[]): Run {
-  const r = spawnSync('strace', ['-f', '-qq', '-o', '/dev/null', ...strace, process.execPath, BIN, ...args], {
-    cwd: ROOT, env: cleanEnv(), input: '', encoding: 'utf8', timeout: 60000, killSignal: 'SIGKILL',
-  });
-  return { code: r.status, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
+  return runCli(args, { under: ['strace', '-f', '-qq', '-o', '/dev/null', ...strace] });
 }
 
 /** The same, started in the background (for a concurrent writer). */
 export function startUnderStrace(strace: string[], args: string[]): Promise<Run> {
-  const child = spawn('strace', ['-f', '-qq', '-o', '/dev/null', ...strace, process.execPath, BIN, ...args], { cwd: ROOT, env: cleanEnv() });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  child.stdin.end();
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+  return startCli(args, { under: ['strace', '-f', '-qq', '-o', '/dev/null', ...strace] });
 }
 
 interface TracedCall {
@@ -45,11 +35,10 @@ interface TracedCall {
 export function tracedCalls(args: string[]): TracedCall[] {
   const out = join(ROOT, `.strace-${process.pid}-${Date.now()}.txt`);
   try {
-    spawnSync('strace', ['-f', '-qq', '-o', out, '-e', 'trace=pwrite64,rename,link,fsync', process.execPath, BIN, ...args], {
-      cwd: ROOT, env: cleanEnv(), input: '', timeout: 60000,
-    });
+    runCli(args, { under: ['strace', '-f', '-qq', '-o', out, '-e', 'trace=pwrite64,rename,link,fsync'] });
     const lines = readFileSync(out, 'utf8').split('\n').filter(Boolean);
-    const main = lines[0].split(/\s+/)[0];
+    const main = lines[0]?.split(/\s+/)[0];
+    if (main === undefined) throw new Error('strace traced nothing');
     const counts = new Map<string, number>();
     const calls: TracedCall[] = [];
     for (const line of lines) {

@@ -33,7 +33,7 @@ async function startServfailUpstream(): Promise<{ port: number; close(): Promise
   socket.on('message', (msg, rinfo) => {
     if (msg.length < 12) return;
     const answer = Buffer.from(msg);
-    answer[2] = 0x80 | (msg[2] & 0x79); // QR=1, keep opcode and RD
+    answer[2] = 0x80 | ((msg[2] ?? 0) & 0x79); // QR=1, keep opcode and RD
     answer[3] = 0x80 | 0x02; // RA=1, RCODE=2 (SERVFAIL)
     socket.send(answer, rinfo.port, rinfo.address);
   });

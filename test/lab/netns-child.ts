@@ -2,14 +2,14 @@
 // edge stand-in on the real port 7844, applies the scenario's iptables rules, runs the live
 // probes and the checks, and prints one JSON line. Nothing here can reach outside the namespace.
 
-import { execFile, execFileSync } from 'node:child_process';
-import { promisify } from 'node:util';
+import { execFileSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { CHECKS } from '../../checks/index.js';
 import { runChecks } from '../../src/core/runner.js';
 import { gatherLiveFacts } from '../../src/probes/live.js';
 import { startFullLab } from './full-lab.js';
 import { stopAll } from './processes.js';
+import { cleanEnv, startCli } from '../helpers/exec.js';
 
 export const RESULT_MARK = '@@NETNS-RESULT@@';
 
@@ -29,22 +29,13 @@ try {
   const started = performance.now();
   let out: Record<string, unknown>;
   if (scenario.cli) {
-    const bin = new URL('../../bin/mcp-tunnel.cjs', import.meta.url).pathname;
-    let stdout = '';
-    let exitCode = 0;
-    try {
-      // Asynchronously: the lab's servers run in this process and must keep answering.
-      ({ stdout } = await promisify(execFile)(process.execPath, [bin, 'doctor', ...lab.cliArgs, ...scenario.cli, '--json'], {
-        env: { ...process.env, ANTHROPIC_API_KEY: lab.net.apiKey, MCP_TUNNEL_EDGE_CA: lab.edgeCerts.caFile },
-        encoding: 'utf8',
-        timeout: 30000,
-      }));
-    } catch (err) {
-      // execFile's error carries the exit code as a number in `code` (a string there is a spawn error).
-      const e = err as { code?: number | string; stdout?: string };
-      exitCode = typeof e.code === 'number' ? e.code : -1;
-      stdout = e.stdout ?? '';
-    }
+    // Asynchronously: the lab's servers run in this process and must keep answering.
+    const r = await startCli(['doctor', ...lab.cliArgs, ...scenario.cli, '--json'], {
+      env: cleanEnv({ ANTHROPIC_API_KEY: lab.net.apiKey ?? '', MCP_TUNNEL_EDGE_CA: lab.edgeCerts.caFile }),
+      timeout: 30000,
+    });
+    const stdout = r.stdout;
+    const exitCode = r.code ?? -1;
     out = { mode: 'cli', exitCode, report: JSON.parse(stdout || 'null'), wallMs: performance.now() - started };
   } else {
     const live = await gatherLiveFacts(lab.facts, lab.net);

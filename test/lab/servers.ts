@@ -69,7 +69,7 @@ export async function startJsonServer(routes: Record<string, { status?: number; 
   const requests: LabServer['requests'] = [];
   const server = http.createServer((req, res) => {
     requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
-    const path = (req.url ?? '/').split('?')[0];
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
     const r = routes[path];
     if (!r) return res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
     const text = typeof r.body === 'string' ? r.body : JSON.stringify(r.body);

@@ -2,11 +2,9 @@
 // check with exit 0; inside a network namespace with UDP and TCP 7844 dropped, the CLI names the
 // edge as the first failing layer and still reaches the inner TLS (a failing layer hides nothing).
 
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DoctorReport } from '../../src/core/types.js';
-import { BIN } from '../helpers/exec.js';
+import { cleanEnv, startCli } from '../helpers/exec.js';
 import { startFullLab, type FullLab } from '../lab/full-lab.js';
 import { runInNetns, RULES } from '../lab/netns.js';
 import { stopAll } from '../lab/processes.js';
@@ -28,21 +26,24 @@ describe.skipIf(gate.skip)('mcp-tunnel doctor, live, against the lab', () => {
 
   it('a healthy lab: every live check passes, exit 0, and the API key is never printed', async () => {
     gate.assert();
-    const env = { PATH: process.env.PATH ?? '', NO_COLOR: '1', MCP_TUNNEL_LOOPBACK_ONLY: '1', ANTHROPIC_API_KEY: lab.net.apiKey!, MCP_TUNNEL_EDGE_CA: lab.edgeCerts.caFile };
+    const apiKey = lab.net.apiKey ?? '';
+    expect(apiKey).not.toBe('');
+    const env = cleanEnv({ ANTHROPIC_API_KEY: apiKey, MCP_TUNNEL_EDGE_CA: lab.edgeCerts.caFile });
     // Asynchronously: the lab's servers run in this process and must keep answering.
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, 'doctor', ...lab.cliArgs, '--json'], { env, encoding: 'utf8', timeout: 30000 });
+    const { code, stdout, stderr } = await startCli(['doctor', ...lab.cliArgs, '--json'], { env, timeout: 30000 });
+    expect(code, stderr).toBe(0);
     const report = JSON.parse(stdout) as DoctorReport;
     for (const id of LIVE) expect(report.results.find((r) => r.id === id)?.status, id).toBe('pass');
     expect(report.results.find((r) => r.id === 'ca-registration')?.findings.map((f) => f.messageId)).toContain('registered');
     expect(report.summary.fail).toBe(0);
-    expect(stdout + stderr).not.toContain(lab.net.apiKey!);
+    expect(stdout + stderr).not.toContain(apiKey);
   }, 60000);
 });
 
 describe.skipIf(nsGate.skip)('mcp-tunnel doctor, live, edge dropped by a firewall', () => {
   it('UDP and TCP 7844 dropped: the verdict names the edge, the inner TLS is still proved', async () => {
     nsGate.assert();
-    const r = await runInNetns({ rules: [...RULES.dropUdp, ...RULES.dropTcp], timeoutMs: 1000, budgetMs: 3000, cli: [] });
+    const r = await runInNetns({ rules: [...RULES.dropUdp, ...RULES.dropTcp], timeoutMs: 2000, budgetMs: 6000, cli: [] });
     expect(r.mode).toBe('cli');
     const report = r.report as DoctorReport;
     expect(report.verdict).toMatchObject({ status: 'fail', layer: 'edge', id: 'edge-tcp' });

@@ -2,15 +2,13 @@
 // ended a live run with a TypeError thrown inside the TLS callback, and no report at all. The
 // built CLI, live against Caddy serving such a leaf, must print a full report.
 
-import { execFile } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DoctorReport } from '../../src/core/types.js';
 import { probeEdgeTcpTls } from '../../src/probes/edge-tcp-tls.js';
-import { BIN, cleanEnv, FIXTURES } from '../helpers/exec.js';
+import { cleanEnv, FIXTURES, startCli } from '../helpers/exec.js';
 import { startCaddyEdge, type CaddyEdge } from '../lab/caddy.js';
 import { makeEdgeCerts, type EdgeCerts } from '../lab/certs.js';
 import { stopAll } from '../lab/processes.js';
@@ -56,11 +54,7 @@ describe.skipIf(gate.skip)('edge certificate with an empty subject (Caddy)', () 
       `${edge.host}:${edge.port}`, '--dns-server', '127.0.0.1:9', '--timeout', '1500',
     ];
     // Asynchronously: Caddy runs beside this process, and a failing run must still be read.
-    const r = await promisify(execFile)(process.execPath, [BIN, ...args], {
-      env,
-      encoding: 'utf8',
-      timeout: 30000,
-    }).catch((e) => e as { stdout: string; stderr: string; code: number });
+    const r = await startCli(args, { env, timeout: 30000 });
     expect(r.stderr).not.toMatch(/TypeError|internal error/);
     const report = JSON.parse(r.stdout) as DoctorReport;
     expect(report.results.length).toBeGreaterThan(20);

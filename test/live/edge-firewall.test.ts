@@ -32,7 +32,7 @@ describe.skipIf(gate.skip)('edge behind a firewall (network namespace)', () => {
     const udp = result(r.results, edgeUdp.id);
     expect(udp.status).toBe('warn');
     expect(problems(udp)).toEqual(['udp-dropped', 'udp-dropped']);
-    expect(udp.findings[0].symptom).toMatch(/degraded: cloudflared will fall back to HTTP\/2/i);
+    expect(udp.findings[0]?.symptom).toMatch(/degraded: cloudflared will fall back to HTTP\/2/i);
     expect(r.live?.edge?.targets.every((t) => t.udp.failure === 'timeout' && t.udp.latencyMs >= TIMEOUT - 10)).toBe(true);
   }, 60000);
 

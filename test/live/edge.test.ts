@@ -20,6 +20,7 @@ import { startDnsmasq, type LabDns } from '../lab/dnsmasq.js';
 import { freePort, stopAll } from '../lab/processes.js';
 import { labGate, programMissing } from '../lab/programs.js';
 import { startResetServer, startStallServer, type LabServer } from '../lab/servers.js';
+import { present } from '../helpers/present.js';
 
 process.env.MCP_TUNNEL_LOOPBACK_ONLY = '1';
 const TIMEOUT = 800;
@@ -146,7 +147,7 @@ describe.skipIf(gate.skip)('edge probes (Caddy, dnsmasq)', () => {
     expect(runCheck(edgeDns, f).status).toBe('pass');
     const tcp = runCheck(edgeTcp, f);
     expect(tcp.status).toBe('pass');
-    expect(Object.keys((tcp.findings[0].evidence as { perRegion: object }).perRegion)).toContain(`region1 127.0.0.1:${edge.port}`);
+    expect(Object.keys((present(tcp.findings[0]).evidence as { perRegion: object }).perRegion)).toContain(`region1 127.0.0.1:${edge.port}`);
     expect(runCheck(edgeUdp, f).status).toBe('pass');
   });
 

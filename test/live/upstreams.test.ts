@@ -78,15 +78,15 @@ describe.skipIf(gate.skip)('upstreams and OAuth discovery, live', () => {
     });
     const live = await gatherLiveFacts(facts, net());
     const by = Object.fromEntries(live.upstreams!.map((u) => [u.route, u]));
-    expect(by.mcp.resolution).toMatchObject({ ok: true, value: ['127.0.0.1'] });
+    expect(by.mcp?.resolution).toMatchObject({ ok: true, value: ['127.0.0.1'] });
     expect(by.outside).toMatchObject({ addresses: ['203.0.113.7'], refusedByPolicy: ['203.0.113.7'], connections: [] });
-    expect(by.outside.notProbed).toMatch(/refused by the proxy's IP policy/);
-    expect(by.v6.connections).toEqual([]);
-    expect(by.down.connections[0]).toMatchObject({ ok: false, failure: 'refused' });
+    expect(by.outside?.notProbed).toMatch(/refused by the proxy's IP policy/);
+    expect(by.v6?.connections).toEqual([]);
+    expect(by.down?.connections[0]).toMatchObject({ ok: false, failure: 'refused' });
     const r = runCheck(upstreamReachable, { ...facts, live });
     expect(r.status).toBe('fail');
     expect(r.findings.filter((f) => f.severity !== 'info').map((f) => f.messageId)).toEqual(['connection-refused']);
-    expect(r.findings[0].cause).toContain(`127.0.0.1:${closedPort}`);
+    expect(r.findings[0]?.cause).toContain(`127.0.0.1:${closedPort}`);
   });
 
   it('fetches both well-known documents from the auth and mcp upstreams, parsed with positions', async () => {

@@ -7,6 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { runLogs } from '../../src/commands/logs.js';
 import { toolVersion } from '../../src/core/version.js';
 import { fakeIO, options, runJson } from './helpers.js';
+import { present } from '../helpers/present.js';
 
 const FIX = join(import.meta.dirname, '..', '..', 'fixtures', 'logs');
 const fixture = (name: string) => join(FIX, name);
@@ -42,7 +43,7 @@ describe('runLogs: inputs', () => {
     writeFileSync(file, gzipSync(plain));
     const { report } = await runJson([file]);
     const { report: direct } = await runJson([fixture('compose-v2.log')]);
-    expect(report.sources[0]?.gzip).toBe(true);
+    expect(present(report.sources[0]).gzip).toBe(true);
     expect(report.linesRead).toBe(direct.linesRead);
     expect(report.matches.map((m) => [m.signature, m.count])).toEqual(direct.matches.map((m) => [m.signature, m.count]));
   });
@@ -52,7 +53,7 @@ describe('runLogs: inputs', () => {
     const file = join(dir, 'cut.gz');
     writeFileSync(file, gz.subarray(0, gz.length - 30));
     const { report, io } = await runJson([file]);
-    expect(report.sources[0]?.problem).toMatch(/gzip/);
+    expect(present(report.sources[0]).problem).toMatch(/gzip/);
     expect(io.stderrText()).toMatch(/gzip stream is damaged or cut short/);
   });
 
@@ -61,7 +62,7 @@ describe('runLogs: inputs', () => {
     for (const files of [[], ['-']]) {
       const { code, report } = await runJson(files, fakeIO(Readable.from([text.subarray(0, 100), text.subarray(100)])));
       expect(code).toBe(1);
-      expect(report.sources[0]?.name).toBe('stdin');
+      expect(present(report.sources[0]).name).toBe('stdin');
       expect(report.matches.map((m) => m.id)).toContain('tunnel-token');
     }
   });
@@ -69,7 +70,7 @@ describe('runLogs: inputs', () => {
   it('reads gzip on stdin', async () => {
     const gz = gzipSync(readFileSync(fixture('precheck-table.log')));
     const { report } = await runJson(['-'], fakeIO(Readable.from([gz.subarray(0, 10), gz.subarray(10)])));
-    expect(report.sources[0]?.gzip).toBe(true);
+    expect(present(report.sources[0]).gzip).toBe(true);
     expect(report.matches[0]).toMatchObject({ id: 'edge-udp', signature: 'precheck-udp-fail' });
   });
 
@@ -112,7 +113,7 @@ describe('runLogs: inputs', () => {
     expect(report.linesRead).toBe(2);
     expect(report.cutLines).toBe(1);
     expect(report.matches[0]).toMatchObject({ signature: 'token-not-valid', firstLine: 1 });
-    expect(report.matches[0]?.example.length).toBeLessThan(2100);
+    expect(present(report.matches[0]).example.length).toBeLessThan(2100);
     expect(report.healthy[0]).toMatchObject({ signature: 'connection-registered', firstLine: 2 });
   });
 
@@ -121,7 +122,7 @@ describe('runLogs: inputs', () => {
     writeFileSync(file, Buffer.concat([Buffer.from('2026-03-02T08:00:00Z ERR Unable to reach the origin service caf'), Buffer.from([0xe9, 0xff]), Buffer.from(' x\n')]));
     const { report } = await runJson([file]);
     expect(report.matches[0]).toMatchObject({ signature: 'origin-unreachable' });
-    expect(report.matches[0]?.example).toContain('caf\ufffd\ufffd');
+    expect(present(report.matches[0]).example).toContain('caf\ufffd\ufffd');
   });
 });
 

@@ -13,6 +13,7 @@ import { runLogs } from '../../src/commands/logs.js';
 import type { LogsReport } from '../../src/logs/report.js';
 import { GZIP_LIMITS } from '../../src/logs/reader.js';
 import { fakeIO, options } from './helpers.js';
+import { present } from '../helpers/present.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mcp-tunnel-reader-limits-'));
 const saved = { ...GZIP_LIMITS };
@@ -28,7 +29,7 @@ describe('gzip inflation limits', () => {
     const started = Date.now();
     const code = await runLogs(options({ files: [file], json: true }), io);
     const report = JSON.parse(io.stdoutText()) as LogsReport;
-    expect(report.sources[0]?.problem).toMatch(/inflates to more than 200 times its compressed size \(a gzip bomb/);
+    expect(present(report.sources[0]).problem).toMatch(/inflates to more than 200 times its compressed size \(a gzip bomb/);
     expect(report.linesRead).toBeLessThan(inflated / 4);
     expect(io.stderrText()).toMatch(/gzip bomb/);
     expect(code).toBe(2);
@@ -47,7 +48,7 @@ describe('gzip inflation limits', () => {
     const code = await runLogs(options({ files: [file], json: true }), io);
     const report = JSON.parse(io.stdoutText()) as LogsReport;
     expect(report.linesRead).toBe(20000);
-    expect(report.sources[0]?.problem).toBeUndefined();
+    expect(present(report.sources[0]).problem).toBeUndefined();
     expect(code).toBe(1);
   });
 });

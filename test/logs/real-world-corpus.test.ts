@@ -10,6 +10,7 @@ import { findCatalogEntry } from '../../src/catalog/catalog.js';
 import { parseLine, stripPrefixes } from '../../src/logs/line.js';
 import type { LogsReport } from '../../src/logs/report.js';
 import { analyze } from './helpers.js';
+import { present } from '../helpers/present.js';
 
 interface Row {
   expected: string;
@@ -82,7 +83,7 @@ function formatOf(line: string): string {
 function isSorted(jsonText: string): boolean {
   try {
     const keys = Object.keys(JSON.parse(jsonText) as object);
-    return keys.every((k, i) => i === 0 || (keys[i - 1] ?? '') <= k);
+    return keys.every((k, i) => i === 0 || present(keys[i - 1]) <= k);
   } catch {
     return false;
   }

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ERROR_LEVEL_MARKERS, SIGNATURES, prefilterFragments } from '../../src/catalog/signatures.js';
 import { analyze, signaturesOf } from './helpers.js';
-import { first } from '../helpers/first.js';
+import { first } from '../helpers/present.js';
 
 const TS = '2026-03-02T08:00:06Z';
 

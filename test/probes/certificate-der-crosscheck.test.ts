@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import type { CertificateFacts, CertificateFileFacts, FileFact } from '../../src/core/facts.js';
 import { readCertificateFile } from '../../src/probes/certificate-file.js';
 import { CHECKED_IN, makeCertSet, SCRIPT, setFile, writeTemp } from '../harness/tls-fixtures.js';
-import { first } from '../helpers/first.js';
+import { first } from '../helpers/present.js';
 
 const EXTS = 'basicConstraints,keyUsage,extendedKeyUsage,subjectKeyIdentifier,authorityKeyIdentifier,subjectAltName';
 

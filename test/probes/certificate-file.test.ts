@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CertificateFileFacts, FileFact } from '../../src/core/facts.js';
 import { readCertificateFile } from '../../src/probes/certificate-file.js';
 import { CHECKED_IN, DOMAIN, makeCertSet } from '../harness/tls-fixtures.js';
-import { first } from '../helpers/first.js';
+import { first } from '../helpers/present.js';
 
 let dir: string;
 let healthy: string; // data/ of a healthy set

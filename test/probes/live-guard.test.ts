@@ -6,6 +6,7 @@ import { parseEdge } from '../../src/probes/live.js';
 import { buildProbePacket, GREASE_VERSION, parseVersionNegotiation } from '../../src/probes/quic-version-negotiation.js';
 import { classifyVerifyError, parseProxyUrl } from '../../src/probes/websocket-tls.js';
 import { parseCertificateList } from '../../src/probes/ca-registration-api.js';
+import { present } from '../helpers/present.js';
 
 describe('loopback-only guard', () => {
   it('allows only 127.0.0.0/8, ::1 and localhost when MCP_TUNNEL_LOOPBACK_ONLY=1', () => {
@@ -76,7 +77,7 @@ describe('probe parsing', () => {
   it('builds a 1200-byte greasing Initial and parses only a Version Negotiation that echoes its IDs', () => {
     const p = buildProbePacket();
     expect(p.bytes.length).toBe(1200);
-    expect(p.bytes.readUInt8(0) & 0xc0).toBe(0xc0);
+    expect(present(p.bytes[0]) & 0xc0).toBe(0xc0);
     expect(p.bytes.readUInt32BE(1)).toBe(GREASE_VERSION);
     const vn = Buffer.concat([Buffer.from([0x80, 0, 0, 0, 0, p.scid.length]), p.scid, Buffer.from([p.dcid.length]), p.dcid, Buffer.from([0, 0, 0, 1, 0x6b, 0x33, 0x43, 0xcf])]);
     expect(parseVersionNegotiation(vn, p)).toEqual({ ok: true, versions: [1, 0x6b3343cf] });

@@ -7,7 +7,7 @@ import type { FileFact, PrivateKeyFacts } from '../../src/core/facts.js';
 import { readCertificateFile } from '../../src/probes/certificate-file.js';
 import { readPrivateKeyFile, statPrivateKeyFile } from '../../src/probes/private-key-file.js';
 import { CHECKED_IN, makeCertSet } from '../harness/tls-fixtures.js';
-import { first } from '../helpers/first.js';
+import { present } from '../helpers/present.js';
 
 let dir: string;
 let ecKey: string; // PKCS#8 PEM, P-256
@@ -37,7 +37,7 @@ beforeAll(() => {
   ecKey = join(data, 'tls.key');
   const cert = readCertificateFile(join(data, 'tls.crt'), false);
   if (cert.state !== 'ok') throw new Error('healthy tls.crt did not read');
-  ecSpki = first(cert.value.certificates).spkiSha256;
+  ecSpki = present(cert.value.certificates[0]).spkiSha256;
   rsaKey = join(dir, 'rsa.key');
   openssl('genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', rsaKey);
 });

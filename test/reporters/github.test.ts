@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { escapeData, escapeProperty, renderDoctorGithub, renderLogsGithub } from '../../src/reporters/github.js';
 import { parseWorkflowCommand, WORKFLOW_COMMAND } from '../helpers/consumers.js';
 import { ctx, sampleDoctorReport, sampleLogsReport, TRICKY } from './samples.js';
+import { present } from '../helpers/present.js';
 
 function lines(text: string): string[] {
   expect(text.endsWith('\n')).toBe(true);
@@ -33,15 +34,15 @@ describe('github reporter: doctor', () => {
   });
 
   it('file, line and column relative to the working directory; the message survives the runner\'s unescaping', () => {
-    expect(cmds[0].props).toEqual({ file: 'compose.yaml', line: '31', col: '5', title: 'cloudflared-ingress' });
-    expect(cmds[0].message).toBe(`${TRICKY}\nCause: cause | with pipe\nFix: fix\nin two lines`);
-    expect(cmds[1].props.file).toBe('dir with space/a,b:c%.yaml');
-    expect(cmds[1].props.line).toBe('2');
-    expect(cmds[1].props.col).toBeUndefined();
-    expect(cmds[2].props).toEqual({ file: 'data/tls.crt', title: 'certificate-expiry' });
+    expect(cmds[0]?.props).toEqual({ file: 'compose.yaml', line: '31', col: '5', title: 'cloudflared-ingress' });
+    expect(cmds[0]?.message).toBe(`${TRICKY}\nCause: cause | with pipe\nFix: fix\nin two lines`);
+    expect(cmds[1]?.props.file).toBe('dir with space/a,b:c%.yaml');
+    expect(cmds[1]?.props.line).toBe('2');
+    expect(cmds[1]?.props.col).toBeUndefined();
+    expect(cmds[2]?.props).toEqual({ file: 'data/tls.crt', title: 'certificate-expiry' });
     expect(cmds[3]).toEqual({ command: 'error', props: { title: 'private-key' }, message: 'private-key could not be checked: the check threw: boom <b>' });
-    expect(cmds[4].props.file).toBe('/elsewhere/mcp-proxy.yaml');
-    expect(cmds[5].props).toEqual({ title: 'tunnel-domain' });
+    expect(cmds[4]?.props.file).toBe('/elsewhere/mcp-proxy.yaml');
+    expect(cmds[5]?.props).toEqual({ title: 'tunnel-domain' });
   });
 
   it('notices for info findings with --verbose only', () => {
@@ -52,7 +53,7 @@ describe('github reporter: doctor', () => {
 
   it('no message can start a command of its own', () => {
     const report = sampleDoctorReport();
-    report.results[0].findings = [{ severity: 'error', messageId: 'x', symptom: 'a\n::set-output name=x::y\r\n::error::fake', cause: 'c', fix: 'f' }];
+    present(report.results[0]).findings = [{ severity: 'error', messageId: 'x', symptom: 'a\n::set-output name=x::y\r\n::error::fake', cause: 'c', fix: 'f' }];
     const text = renderDoctorGithub(report, ctx());
     expect(text.split('\n').filter((l) => l.startsWith('::')).every((l) => WORKFLOW_COMMAND.test(l))).toBe(true);
     expect(text).not.toMatch(/\n::(set-output|error::fake)/);
@@ -66,7 +67,7 @@ describe('github reporter: logs', () => {
       ['error', 'upstream-ip', 'logs/cloudflared.log', '3'],
       ['warning', 'edge-udp', 'logs/cloudflared.log', '2'],
     ]);
-    expect(cmds[0].message).toContain(`Example: ${TRICKY}`);
+    expect(cmds[0]?.message).toContain(`Example: ${TRICKY}`);
     expect(summary).toBe('mcp-tunnel logs 9.9.9: Layer routing fails first: upstream-ip (20 lines read, 1 error and 1 warning signatures, 2 unrecognised error lines)');
     expect(commands(renderLogsGithub(sampleLogsReport(), ctx({ verbose: true }))).cmds.map((c) => c.command)).toEqual(['error', 'warning', 'notice']);
   });

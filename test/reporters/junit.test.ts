@@ -2,10 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { doctorIds } from '../../src/catalog/catalog.js';
 import { renderDoctorJunit, renderLogsJunit, xmlAttr, xmlText } from '../../src/reporters/junit.js';
 import { junitProblems, parseXml, type XmlNode } from '../helpers/consumers.js';
+import { present } from '../helpers/present.js';
 import { ctx, sampleDoctorReport, sampleLogsReport, TRICKY } from './samples.js';
 
-const cases = (root: XmlNode) => root.children[0].children.filter((c) => c.name === 'testcase');
-const byName = (root: XmlNode, prefix: string) => cases(root).find((c) => c.attrs.name.startsWith(prefix))!;
+const suiteOf = (root: XmlNode): XmlNode => present(root.children[0], 'the testsuite');
+const cases = (root: XmlNode) => suiteOf(root).children.filter((c) => c.name === 'testcase');
+const byName = (root: XmlNode, prefix: string) => cases(root).find((c) => c.attrs.name?.startsWith(prefix))!;
 const child = (n: XmlNode, name: string) => n.children.find((c) => c.name === name);
 
 describe('junit reporter: doctor', () => {
@@ -15,7 +17,7 @@ describe('junit reporter: doctor', () => {
   it('is well-formed XML in the JUnit schema shape, with counts that add up', () => {
     expect(xml.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n')).toBe(true);
     expect(junitProblems(root)).toEqual([]);
-    const suite = root.children[0];
+    const suite = suiteOf(root);
     expect(suite.name).toBe('testsuite');
     expect(suite.attrs).toMatchObject({ name: 'mcp-tunnel doctor', tests: String(doctorIds().length), failures: '3', errors: '1' });
     expect(Number(suite.attrs.skipped)).toBe(cases(root).filter((c) => child(c, 'skipped')).length);
@@ -57,7 +59,7 @@ describe('junit reporter: doctor', () => {
     const strict = parseXml(renderDoctorJunit(sampleDoctorReport(), ctx({ failOn: 'warn' })));
     expect(junitProblems(strict)).toEqual([]);
     expect(child(byName(strict, 'certificate-expiry'), 'failure')!.attrs.type).toBe('renewal-window');
-    expect(strict.children[0].attrs.failures).toBe('4');
+    expect(suiteOf(strict).attrs.failures).toBe('4');
   });
 
   it('info findings only with --verbose', () => {
@@ -83,10 +85,10 @@ describe('junit reporter: logs', () => {
     expect(failure.attrs.type).toBe('ip-validation-failed');
     expect(failure.text).toContain('2 matching lines (lines 3-9)');
     expect(child(byName(root, 'edge-udp'), 'system-out')!.text).toMatch(/^warning: /);
-    expect(root.children[0].attrs).toMatchObject({ tests: '4', failures: '1', errors: '0', skipped: '0' });
-    expect(child(root.children[0], 'system-out')!.text).toContain('ERR something | odd');
+    expect(suiteOf(root).attrs).toMatchObject({ tests: '4', failures: '1', errors: '0', skipped: '0' });
+    expect(child(suiteOf(root), 'system-out')!.text).toContain('ERR something | odd');
     const strict = parseXml(renderLogsJunit(sampleLogsReport(), ctx({ failOn: 'warn' })));
-    expect(strict.children[0].attrs.failures).toBe('2');
+    expect(suiteOf(strict).attrs.failures).toBe('2');
   });
 
   it('never an empty suite', () => {
