@@ -298,7 +298,7 @@ export const check = defineCheck({
     const list = (k: string): string[] | undefined | null => {
       const v = data[k];
       if (v === undefined || v === null) return undefined;
-      if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v as string[];
+      if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v;
       wrongType(k, v, 'list', `an array, e.g. ${k === 'code_challenge_methods_supported' ? '["S256"]' : '["code"]'}`);
       return null;
     };

@@ -269,7 +269,7 @@ export const check = defineCheck({
       report('wrong-type', data, ...at('authorization_servers'));
       problems = true;
     } else {
-      const list = as as string[];
+      const list = as;
       const exact = list.indexOf(issuer);
       const field = at('authorization_servers');
       if (exact < 0) {

@@ -92,7 +92,7 @@ export function defineCheck<const R extends FactKey, const M extends Record<stri
       const notChecked: string[] = [];
       const entry = catalogEntry(id);
       const add = (messageId: string, data: Readonly<Record<string, TemplateValue>>, location?: Location | null, options?: ReportOptions) => {
-        const spec = messages[messageId] as MessageSpec | undefined;
+        const spec = messages[messageId];
         if (!spec) throw new Error(`${id}: no message ${messageId} in its messages`);
         const text = (field: 'symptom' | 'cause' | 'fix') => fillTemplate(spec[field] ?? entry[field], data, `${id}/${messageId} ${field}`);
         const f: Finding = { severity: options?.severity ?? spec.severity, messageId, symptom: text('symptom'), cause: text('cause'), fix: text('fix') };

@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { isLiveCheck, type Check } from './check.js';
 import { hasFact, missingReason } from './requirements.js';
 import type { Facts } from './facts.js';
-import type { CheckResult, Finding, Layer } from './types.js';
+import type { CheckResult, Finding } from './types.js';
 import { catalogEntry } from '../catalog/catalog.js';
 import { describeError } from './errors.js';
 
@@ -25,7 +25,7 @@ export function isSelected(check: Pick<Check, 'id'>, selection: Selection): stri
 export function runCheck(check: Check, facts: Readonly<Facts>): CheckResult {
   const entry = catalogEntry(check.id);
   const started = performance.now();
-  const base = { id: check.id, layer: entry.layer as Layer, title: entry.title };
+  const base = { id: check.id, layer: entry.layer, title: entry.title };
   const absent = check.requires.find((key) => !hasFact(facts, key));
   if (absent) return { ...base, status: 'skip', durationMs: 0, reason: missingReason(facts, absent), findings: [] };
   try {

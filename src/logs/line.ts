@@ -125,7 +125,7 @@ function flattenJson(obj: Record<string, unknown>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(obj)) {
     if (v === null || v === undefined) continue;
-    out[k] = typeof v === 'object' ? JSON.stringify(v) : String(v);
+    out[k] = typeof v === 'object' ? JSON.stringify(v) : String(v); // JSON holds no other kind
   }
   return out;
 }

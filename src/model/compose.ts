@@ -63,7 +63,7 @@ export function serviceEnvironment(s: ComposeService): Record<string, string | n
       else out[item.slice(0, i)] = item.slice(i + 1);
     }
   } else if (isRecord(env)) {
-    for (const [k, v] of Object.entries(env)) out[k] = v === null || v === undefined ? null : String(v);
+    for (const [k, v] of Object.entries(env)) out[k] = v === null || v === undefined ? null : typeof v === 'object' ? JSON.stringify(v) : String(v);
   }
   return out;
 }

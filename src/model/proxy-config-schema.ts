@@ -114,7 +114,7 @@ export function routeListToMap(items: readonly unknown[]): RouteListConversion {
       const nameKey = keys.find((k) => NAME_FIELDS.includes(k.toLowerCase()));
       const targetKey = keys.find((k) => TARGET_FIELDS.includes(k.toLowerCase()));
       if (keys.length === 2 && nameKey && targetKey && typeof item[nameKey] === 'string' && typeof item[targetKey] === 'string') {
-        map.push({ key: item[nameKey] as string, value: item[targetKey] as string });
+        map.push({ key: item[nameKey], value: item[targetKey] });
         return;
       }
     } else if (typeof item === 'string') {

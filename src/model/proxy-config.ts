@@ -1,7 +1,8 @@
 // The proxy config's meaning, read from parsed YAML: listen port, tunnel domain, routes with
 // their upstreams parsed, the upstream policy. Pure; the checks judge what this returns.
 
-import { isIPv4, isIPv6 } from 'node:net';
+import ipaddr from 'ipaddr.js';
+import { isStrictIPv4 } from './ip-policy.js';
 import { isRecord } from './compose.js';
 import { interpolate } from './interpolate.js';
 
@@ -51,7 +52,7 @@ export function parseUpstream(raw: unknown): { upstream: Upstream | null; proble
   if (!Number.isInteger(port) || port < 1 || port > 65535) return { upstream: null, problem: `has an invalid port "${portRaw}"`, severity: 'error' };
   if (query || fragment) return { upstream: null, problem: 'has a query or fragment; give only scheme://host:port', severity: 'error' };
   const host = hostRaw.startsWith('[') ? hostRaw.slice(1, -1) : hostRaw;
-  const ipVersion = isIPv4(host) ? 4 : isIPv6(host) ? 6 : 0;
+  const ipVersion = isStrictIPv4(host) ? 4 : ipaddr.IPv6.isValid(host) ? 6 : 0;
   const upstream: Upstream = { scheme, host, port, ipVersion };
   if (path === '/') return { upstream, problem: 'ends with "/"; the rule is exactly scheme://host:port', severity: 'warn' };
   if (path) return { upstream, problem: `has a path ("${path}"); the proxy rejects it with "invalid upstream (must be scheme://host:port)" (the request path is forwarded unchanged)`, severity: 'error' };

@@ -147,7 +147,7 @@ export function describeTokenValue(raw: string | null, onSecret: SecretSink = ()
   else if (/[\r\n]/.test(raw)) shape.whitespace = 'line-breaks';
 
   const unwrapped = unwrapToken(raw);
-  let t = unwrapped.text;
+  const t = unwrapped.text;
   shape.envPrefix = unwrapped.envPrefix;
   shape.quoted = unwrapped.quoted;
   const ph = placeholderOf(t);

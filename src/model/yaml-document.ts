@@ -34,7 +34,7 @@ function composeBounded(text: string, lineCounter: LineCounter): Document.Parsed
   };
   try {
     const docs = [...composer.compose(new Parser(lineCounter.addNewLine).parse(text), true, text.length)];
-    return (docs[0] as Document.Parsed | undefined) ?? null;
+    return (docs[0]) ?? null;
   } catch (err) {
     if (err instanceof TooManyErrors) return { tooManyErrors: true };
     throw err;
@@ -47,7 +47,7 @@ function composeBounded(text: string, lineCounter: LineCounter): Document.Parsed
  * turning nested ones into strings (`? ? ? ...`) costs time and memory that double per level.
  */
 function firstBadKey(doc: Document.Parsed): { key: Node | null; problem: string } | null {
-  const stack: (Node | null | undefined)[] = [doc.contents as Node | null];
+  const stack: (Node | null | undefined)[] = [doc.contents];
   while (stack.length > 0) {
     const node = stack.pop();
     if (!node || isAlias(node)) continue;
@@ -146,7 +146,7 @@ export function parseYamlText(text: string, path: string): FileFact<YamlDocument
       });
     }
   };
-  walk(doc.contents as Node | null, '', 0);
+  walk(doc.contents, '', 0);
   if (doc.contents) record('', (doc.contents as Node).range?.[0]);
   return {
     state: 'ok',

@@ -87,14 +87,14 @@ export function guardedLookup(hostname: string, options: LookupOneOptions | numb
   };
   if (!loopbackOnly()) {
     systemLookup(hostname, { ...opts, all: true }, (err, addresses) =>
-      err ? cb(err, opts.all ? [] : '') : answer(addresses as LookupAddress[]),
+      err ? cb(err, opts.all ? [] : '') : answer(addresses),
     );
     return;
   }
   // Asynchronous like a real lookup: net and undici expect the callback after they return.
   process.nextTick(() => {
     const refusal = lookupRefusal(hostname);
-    if (refusal) return cb(new LoopbackGuardError(refusal) as NodeJS.ErrnoException, opts.all ? [] : '');
+    if (refusal) return cb(new LoopbackGuardError(refusal), opts.all ? [] : '');
     const bare = hostname.replace(/^\[|\]$/g, '');
     const family = isIP(bare);
     answer(family ? [{ address: bare, family }] : loopbackNameAddresses(opts.family as number | undefined));

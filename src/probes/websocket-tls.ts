@@ -20,6 +20,7 @@ import { startDeadline, whenAborted } from './deadline.js';
 import { guardedLookup, lookupRefusal } from './loopback-guard.js';
 import { describePeerCertificate, peerLeaf } from './peer-certificate.js';
 import { classifyConnectError, describeConnectFailure, hostPort, openTcp } from './tcp-connect.js';
+import type { WebSocket as WsSocket } from 'ws';
 
 export interface ProxyUrl {
   host: string;
@@ -181,7 +182,7 @@ export function classifyVerifyError(code: string): InnerTlsFailureKind {
 }
 
 /** A Duplex whose writes become binary WebSocket messages and whose reads are the messages received. */
-function messageStream(ws: import('ws').WebSocket): Duplex {
+function messageStream(ws: WsSocket): Duplex {
   const duplex = new Duplex({
     read() {
       // data is pushed by the 'message' handler

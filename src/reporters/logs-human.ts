@@ -3,7 +3,7 @@
 // symptom, cause and fix; then harmless noise, healthy evidence, the error lines nothing
 // matched, and the verdict naming the first failing layer. A pure function: report -> string.
 
-import type { Layer, Severity, Status } from '../core/types.js';
+import type { Severity, Status } from '../core/types.js';
 import { LAYERS } from '../core/types.js';
 import { catalogEntry, LAYER_TITLES } from '../catalog/catalog.js';
 import type { LogMatch, LogNote, LogsReport } from '../logs/report.js';

@@ -156,7 +156,7 @@ describe('certs inspect', () => {
       [write('binary.crt', Buffer.from([0x00, 0x01, 0xfe, 0x99, 0x42])), /binary data that is neither PEM nor a DER certificate/],
       [write('bad-der.crt', Buffer.from([0x30, 0x82, 0x01, 0x00, 0x01])), /binary data that/],
       [write('broken.pem', '-----BEGIN CERTIFICATE-----\n!!!notbase64!!!\n-----END CERTIFICATE-----\n'), /not valid base64/],
-      [write('pub.pem', (await import('node:crypto')).generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }) as string), /PUBLIC KEY/],
+      [write('pub.pem', (await import('node:crypto')).generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' })), /PUBLIC KEY/],
       [write('openssh.key', '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n'), /OpenSSH key/],
     ];
     for (const [file, message] of cases) {

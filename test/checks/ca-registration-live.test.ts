@@ -29,7 +29,7 @@ function withApi(api: Partial<CaRegistrationLiveFacts> | null, skipped: string |
     certificates: [],
     latencyMs: 3,
     ...api,
-  } as CaRegistrationLiveFacts;
+  };
   return { ...certFacts(healthy), offline: false, live: liveFacts({ caRegistration: registration, caRegistrationSkipped: skipped }) };
 }
 

@@ -3,7 +3,7 @@ import { baseFacts } from '../harness/facts.js';
 import { testCheck } from '../harness/check-tester.js';
 import { first } from '../helpers/present.js';
 import { expect } from 'vitest';
-import { edge, target, tcpFail, tcpOk, udpFail, udpOk, withLive } from '../lab/live-facts.js';
+import { edge, target, tcpFail, tcpOk, udpFail, type udpOk, withLive } from '../lab/live-facts.js';
 
 const targets = (tcp: ReturnType<typeof tcpOk>, udp: ReturnType<typeof udpOk>) => withLive({ edge: edge({ targets: [target('region1', tcp, udp), target('region2', tcp, udp, '198.41.200.13')] }) });
 

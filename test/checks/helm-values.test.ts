@@ -10,7 +10,7 @@ const ORG = '3f2c9d1e-8b7a-4c6d-9e0f-1a2b3c4d5e6f';
 
 function merge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
   const out = { ...a };
-  for (const [k, v] of Object.entries(b)) out[k] = isRecord(out[k]) && isRecord(v) ? merge(out[k] as Record<string, unknown>, v) : v;
+  for (const [k, v] of Object.entries(b)) out[k] = isRecord(out[k]) && isRecord(v) ? merge(out[k], v) : v;
   return out;
 }
 

@@ -85,9 +85,9 @@ testCheck(check, {
       messageIds: ['routes-is-list'],
       assert: (f) => expect(f[0]?.fix).toMatch(/list item 1 could not be converted/),
     },
-    { name: 'routes is a number', facts: config(GOOD.replace(/routes:\n  wiki: .*\n  mcp: .*\n/, 'routes: 5\n')), status: 'fail', messageIds: ['wrong-type'] },
-    { name: 'routes is empty', facts: config(GOOD.replace(/routes:\n  wiki: .*\n  mcp: .*\n/, 'routes: {}\n')), status: 'fail', messageIds: ['routes-empty'] },
-    { name: 'routes with nothing under it', facts: config(GOOD.replace(/routes:\n  wiki: .*\n  mcp: .*\n/, 'routes:\n')), status: 'fail', messageIds: ['routes-empty'] },
+    { name: 'routes is a number', facts: config(GOOD.replace(/routes:\n {2}wiki: .*\n {2}mcp: .*\n/, 'routes: 5\n')), status: 'fail', messageIds: ['wrong-type'] },
+    { name: 'routes is empty', facts: config(GOOD.replace(/routes:\n {2}wiki: .*\n {2}mcp: .*\n/, 'routes: {}\n')), status: 'fail', messageIds: ['routes-empty'] },
+    { name: 'routes with nothing under it', facts: config(GOOD.replace(/routes:\n {2}wiki: .*\n {2}mcp: .*\n/, 'routes:\n')), status: 'fail', messageIds: ['routes-empty'] },
     {
       name: 'required keys missing',
       facts: config('routes:\n  wiki: http://wiki:8080\n'),

@@ -131,14 +131,14 @@ describe('--format and --output', () => {
     [['--format', 'json,junit', '--output', 'same.out,same.out'], /named twice/],
     [['--format', 'json', '--output', '/tmp'], /is a directory/],
   ])('usage error %j: exit 2, a message, nothing run or written', async (args, message) => {
-    const r = await runInProcess(['doctor', '--offline', '--dir', healthy, ...(args as string[])], { cwd: out });
+    const r = await runInProcess(['doctor', '--offline', '--dir', healthy, ...(args)], { cwd: out });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(message as RegExp);
+    expect(r.stderr).toMatch(message);
     expect(r.stdout).toBe('');
     expect(existsSync(join(out, 'same.out'))).toBe(false);
-    const l = await runInProcess(['logs', join(LOGS, 'healthy.log'), ...(args as string[])], { cwd: out });
+    const l = await runInProcess(['logs', join(LOGS, 'healthy.log'), ...(args)], { cwd: out });
     expect(l.code).toBe(2);
-    expect(l.stderr).toMatch(message as RegExp);
+    expect(l.stderr).toMatch(message);
   });
 
   it('replaces an existing file atomically, keeping its mode, leaving no temporary file; writes to a device as it is', async () => {

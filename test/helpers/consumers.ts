@@ -314,7 +314,7 @@ export function markdownHeadings(md: string): { depth: number; text: string }[] 
 }
 
 export function markdownHtml(md: string): string {
-  return renderMarkdown(md, { async: false, gfm: true }) as string;
+  return renderMarkdown(md, { async: false, gfm: true });
 }
 
 // ----------------------------------------------------------------------- workflow commands

@@ -4,7 +4,7 @@
 // handshake it answers one HTTP request inside the TLS with the route it was reached for.
 
 import http from 'node:http';
-import net from 'node:net';
+import type net from 'node:net';
 import { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { WebSocketServer, type WebSocket } from 'ws';

@@ -115,7 +115,7 @@ describe('recursive YAML documents (found by npm run fuzz: a cycle made clone an
     loop.self = loop;
     const copy = deepFreeze(cloneFacts({ loop }));
     expect(copy.loop === loop).toBe(false);
-    expect((copy.loop as Record<string, unknown>).self === copy.loop).toBe(true);
+    expect((copy.loop).self === copy.loop).toBe(true);
     expect(Object.isFrozen(copy.loop)).toBe(true);
   });
 });
