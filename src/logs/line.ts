@@ -5,6 +5,7 @@
 // Only lines the byte prefilter picked reach this file, so it favours clarity over speed.
 
 import { jsonNestsDeeper } from '../core/json-nesting.js';
+import { scalarText } from '../model/scalar-text.js';
 
 export type Level = 'debug' | 'info' | 'warn' | 'error' | 'fatal';
 
@@ -125,7 +126,7 @@ function flattenJson(obj: Record<string, unknown>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(obj)) {
     if (v === null || v === undefined) continue;
-    out[k] = typeof v === 'object' ? JSON.stringify(v) : String(v); // JSON holds no other kind
+    out[k] = scalarText(v);
   }
   return out;
 }
@@ -222,7 +223,7 @@ export function lineLevel(line: string): Level | null {
     const obj = jsonObject(trimmed);
     if (obj) {
       const word = obj.level ?? obj.lvl ?? obj.severity ?? obj.L;
-      return word === undefined || word === null ? null : levelOf(typeof word === 'object' ? JSON.stringify(word) : String(word));
+      return word === undefined || word === null ? null : levelOf(scalarText(word));
     }
   }
   const first = text.charCodeAt(0);

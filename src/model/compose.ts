@@ -1,6 +1,8 @@
 // Reading a Compose document's shape: which service is the proxy, which is cloudflared, their
 // environment, command and volumes. Pure functions over parsed YAML data.
 
+import { scalarText } from './scalar-text.js';
+
 export interface ComposeService {
   name: string;
   spec: Record<string, unknown>;
@@ -63,7 +65,7 @@ export function serviceEnvironment(s: ComposeService): Record<string, string | n
       else out[item.slice(0, i)] = item.slice(i + 1);
     }
   } else if (isRecord(env)) {
-    for (const [k, v] of Object.entries(env)) out[k] = v === null || v === undefined ? null : typeof v === 'object' ? JSON.stringify(v) : String(v);
+    for (const [k, v] of Object.entries(env)) out[k] = v === null || v === undefined ? null : scalarText(v);
   }
   return out;
 }
