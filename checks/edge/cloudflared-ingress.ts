@@ -2,11 +2,11 @@
 // (--url http://localhost:<listen port>) and shares the proxy's network namespace, so that
 // localhost inside cloudflared is the proxy.
 
-import { basename } from 'node:path';
 import { defineCheck } from '../../src/core/check.js';
 import type { Location } from '../../src/core/facts.js';
 import { missingReason } from '../../src/core/requirements.js';
-import { composeServices, findCloudflaredService, findProxyService, serviceEnvironment, shellWords, volumeMounts, type ComposeService } from '../../src/model/compose.js';
+import { effectiveArgs, flagValue, type CloudflaredArg as Arg } from '../../src/model/cloudflared-args.js';
+import { composeServices, findCloudflaredService, findProxyService, serviceEnvironment, volumeMounts } from '../../src/model/compose.js';
 import { expansionVars, locate, proxyConfigModel } from '../../src/model/deployment-view.js';
 import { interpolate } from '../../src/model/interpolate.js';
 
@@ -14,37 +14,6 @@ const UNREACHABLE = 'Callers get HTTP 502 and cloudflared logs "Unable to reach 
 const NOT_JUDGED = 'Cannot be judged from the Compose file alone.';
 /** The Compose line that passes the token (data: its ${...} is not a placeholder of the message). */
 const SERVICE_ENV = 'TUNNEL_TOKEN: ${TUNNEL_TOKEN}';
-
-interface Arg { value: string; key: string }
-
-/** The argv cloudflared really runs: entrypoint (the image's is "cloudflared --no-autoupdate") plus command, shells unwrapped. */
-function effectiveArgs(cf: ComposeService, vars: Record<string, string>): Arg[] {
-  const part = (field: 'entrypoint' | 'command'): Arg[] => {
-    const v = cf.spec[field];
-    const key = `services.${cf.name}.${field}`;
-    if (typeof v === 'string') return shellWords(v).map((value) => ({ value, key }));
-    if (Array.isArray(v)) return v.map((x, i) => ({ value: String(x), key: `${key}.${i}` }));
-    return [];
-  };
-  let args = [...part('entrypoint'), ...part('command')].map((a) => ({ ...a, value: interpolate(a.value, vars).value }));
-  const program = args[0]?.value ?? '';
-  const shell = args.length >= 3 && /^(sh|bash|ash|dash)$/.test(basename(program)) ? args.findIndex((a) => a.value === '-c') : -1;
-  const script = shell > 0 ? args[shell + 1] : undefined;
-  if (script) args = shellWords(script.value).map((value) => ({ value, key: script.key }));
-  while (args[0] && basename(args[0].value) === 'cloudflared') args = args.slice(1);
-  return args;
-}
-
-function flagValue(args: Arg[], names: string[]): Arg | null {
-  for (const [i, arg] of args.entries()) {
-    const m = /^--?([a-z-]+)(?:=(.*))?$/s.exec(arg.value);
-    if (!m || !names.includes(m[1] ?? '')) continue;
-    if (m[2] !== undefined) return { value: m[2], key: arg.key };
-    const next = args[i + 1];
-    if (next) return { value: next.value, key: next.key };
-  }
-  return null;
-}
 
 function redact(args: Arg[]): string {
   return args.map((a, i) => (/^--?token(=|$)/.test(a.value) ? a.value.replace(/=.*$/, '=<redacted>') : /^--?token$/.test(args[i - 1]?.value ?? '') ? '<redacted>' : a.value)).join(' ');
