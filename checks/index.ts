@@ -26,14 +26,15 @@ import { check as wifToken } from './setup/wif-token.js';
 import { fromLegacy, type Check } from '../src/core/check.js';
 
 export const CHECKS: readonly Check[] = [
-  // legacy checks are adapted until each has moved to defineCheck
+  // legacy checks are adapted until each has moved to defineCheck; the static ones that read a
+  // live fact when there is one declare it here, so the probe planner runs its probes
   fromLegacy(tunnelToken),
   fromLegacy(edgeDns),
   fromLegacy(edgeTcp),
   edgeUdp,
   fromLegacy(cloudflaredIngress),
   fromLegacy(caCertificate),
-  fromLegacy(caRegistration),
+  { ...fromLegacy(caRegistration), uses: ['live.caRegistration'] },
   fromLegacy(serverCertificate),
   fromLegacy(certificateSan),
   fromLegacy(certificateExpiry),
@@ -42,12 +43,12 @@ export const CHECKS: readonly Check[] = [
   fromLegacy(listenerProtocol),
   fromLegacy(proxyConfig),
   fromLegacy(tunnelDomain),
-  fromLegacy(upstreamIp),
+  { ...fromLegacy(upstreamIp), uses: ['live.upstreams'] },
   fromLegacy(allowedIps),
   fromLegacy(upstreamTls),
   fromLegacy(upstreamReachable),
-  fromLegacy(oauthMetadata),
-  fromLegacy(protectedResource),
+  { ...fromLegacy(oauthMetadata), uses: ['live.oauthMetadata'] },
+  { ...fromLegacy(protectedResource), uses: ['live.resourceMetadata'] },
   fromLegacy(helmValues),
   fromLegacy(wifToken),
 ];
