@@ -6,7 +6,7 @@ import { CHECKS } from '../../checks/index.js';
 import { CATALOG } from '../catalog/catalog.js';
 import { givenDeploymentOptions, resolveDeploymentOptions, type DeploymentOptionValues } from '../core/deployment-options.js';
 import { UsageError } from '../core/errors.js';
-import { FACTS_FILE_MAX_BYTES, factsFileText, parseFactsFile } from '../core/facts-file.js';
+import { FACTS_FILE_MAX_BYTES, factsFileText, parseFactsFile, registerSavedSecrets } from '../core/facts-file.js';
 import { planProbes, type ProbePlan } from '../core/probe-plan.js';
 import { buildDoctorReport, exitCodeFor } from '../core/report.js';
 import { markEscapes, runChecks } from '../core/runner.js';
@@ -143,6 +143,7 @@ function readSavedFacts(file: string, io: CliIO): Facts {
   if (!text.ok) throw new UsageError(`--facts ${file}: ${text.problem}`);
   const parsed = parseFactsFile(text.text);
   if ('problem' in parsed) throw new UsageError(`--facts ${file}: ${parsed.problem}`, 'Give a file written by mcp-tunnel doctor --save-facts FILE.');
+  registerSavedSecrets(parsed.facts);
   return parsed.facts;
 }
 

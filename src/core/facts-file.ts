@@ -6,7 +6,8 @@
 
 import { isRecord } from '../model/compose.js';
 import { sanitiseValue } from '../redaction/redact.js';
-import { isSecretName } from '../redaction/register.js';
+import { isSecretName, registerSecretsIn } from '../redaction/register.js';
+import { SecretRegistry, withSecretRegistry } from '../redaction/secret-registry.js';
 import { jsonNestsDeeper } from './json-nesting.js';
 import type { Facts } from './facts.js';
 import { LIVE_FACTS } from './requirements.js';
@@ -64,6 +65,49 @@ function withMaskedData<T extends DocumentFact>(fact: T): T {
   return { ...fact, value: { ...fact.value, data: maskDocument(fact.value.data) } };
 }
 
+/**
+ * Public values replay needs bit for bit: certificate DER (a check verifies its signature) and
+ * hashes of public data. A registered private key shares runs of base64 with its certificate's
+ * public key, so the sanitiser would cut holes in the DER; these are hex or base64 and kept as read.
+ */
+const KEPT_AS_READ = new Set(['derBase64', 'fingerprint256', 'spkiSha256', 'fingerprint', 'subjectKeyId', 'authorityKeyId']);
+
+/**
+ * Keys that name an identifier, a file or an address (tunnel.id, api.wif.workspaceId, tokenFile):
+ * their values are judged by their shape (a prefix, a ULID), which masking by value would erase
+ * when a loader registered them for looking machine-made. They still pass the secret patterns.
+ */
+const IDENTIFIER_KEY = /(^id|Id|ID|_id|Name|_name|File|_file|Path|_path|Url|URL|_url)$/;
+
+/** The sanitiser with the secret patterns alone (no value registered in this run). */
+function sanitiseByPattern(text: string): string {
+  return withSecretRegistry(() => sanitiseValue(text), new SecretRegistry());
+}
+
+/** The output sanitiser over every string and key, but the public values above. */
+function sanitiseFacts(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return sanitiseValue(value);
+  if (depth > FACTS_FILE_MAX_DEPTH || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((v) => sanitiseFacts(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    const kept = KEPT_AS_READ.has(k) && typeof v === 'string' && /^[A-Za-z0-9+/=:]*$/.test(v);
+    const identifier = IDENTIFIER_KEY.test(k) && !isSecretName(k) && typeof v === 'string';
+    out[sanitiseValue(k)] = kept ? v : identifier ? sanitiseByPattern(v) : sanitiseFacts(v, depth + 1);
+  }
+  return out;
+}
+
+/**
+ * On replay, what the loaders registered from the documents' values is registered again, so the
+ * replayed report masks the same values as the saved run's (an ID that looks machine-made).
+ */
+export function registerSavedSecrets(facts: Readonly<Facts>): void {
+  for (const fact of [facts.compose, facts.proxyConfig, facts.helmValues, facts.federationRule, facts.oauthMetadata, facts.resourceMetadata]) {
+    if (fact?.state === 'ok') registerSecretsIn(fact.value.data);
+  }
+}
+
 /** The text of a facts file: secrets masked, then the output sanitiser over every string. */
 export function factsFileText(facts: Readonly<Facts>, version: string): string {
   const { now, ...rest } = facts;
@@ -76,7 +120,7 @@ export function factsFileText(facts: Readonly<Facts>, version: string): string {
   };
   if (rest.dotenv?.state === 'ok') masked.dotenv = { ...rest.dotenv, value: maskNamedVariables(rest.dotenv.value) };
   const file: FactsFile = { schemaVersion: FACTS_SCHEMA_VERSION, tool: { name: 'mcp-tunnel', version }, now, facts: masked };
-  return `${JSON.stringify(sanitiseValue(file), null, 2)}\n`;
+  return `${JSON.stringify(sanitiseFacts(file), null, 2)}\n`;
 }
 
 const FILE_FACTS = [
