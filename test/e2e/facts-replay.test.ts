@@ -10,18 +10,13 @@ import { describe, expect, it } from 'vitest';
 import type { DoctorReport } from '../../src/core/types.js';
 import { FACTS_FILE_MAX_BYTES } from '../../src/core/facts-file.js';
 import { runInProcess } from '../helpers/in-process.js';
+import { withoutDurations } from '../helpers/without-durations.js';
 import { cleanEnv, FIXTURES } from '../helpers/exec.js';
 import { copyFixture, leaksIn, shapes, yamlBlock, edit, type Shape } from '../redaction/planted-corpus.js';
 import { apiKey, jwt } from '../redaction/secret-shapes.js';
 
 function scratch(): string {
   return mkdtempSync(join(tmpdir(), 'mcp-tunnel-facts-'));
-}
-
-/** A report without what may differ between two runs of the same facts: how long they took. */
-export function withoutDurations(report: DoctorReport): unknown {
-  const { durationMs: _total, ...rest } = report;
-  return { ...rest, results: report.results.map(({ durationMs: _d, ...r }) => r) };
 }
 
 /** Runs the doctor with --save-facts, then replays the file: both JSON reports and the file's text. */
@@ -77,15 +72,16 @@ interface Place {
   plant(dir: string, root: string, shape: Shape): { env?: Record<string, string>; args?: string[] };
 }
 
+/** Writes a file of the deployment; the run needs nothing else. */
+const file = (path: (dir: string) => string, text: (s: Shape) => string) => (dir: string, _root: string, s: Shape) => {
+  writeFileSync(path(dir), text(s));
+  return {};
+};
+const dotenvWith = (name: string) => (s: Shape) => `TUNNEL_DOMAIN=abcd1234.tunnel.example.com\n${name}=${JSON.stringify(s.text)}\n`;
+
 const PLACES: Place[] = [
-  {
-    name: 'TUNNEL_TOKEN in .env',
-    plant: (dir, _r, s) => void writeFileSync(join(dir, '.env'), `TUNNEL_DOMAIN=abcd1234.tunnel.example.com\nTUNNEL_TOKEN=${JSON.stringify(s.text)}\n`) ?? {},
-  },
-  {
-    name: 'a secret-named variable in .env',
-    plant: (dir, _r, s) => void writeFileSync(join(dir, '.env'), `TUNNEL_DOMAIN=abcd1234.tunnel.example.com\nAPP_PASSWORD=${JSON.stringify(s.text)}\n`) ?? {},
-  },
+  { name: 'TUNNEL_TOKEN in .env', plant: file((dir) => join(dir, '.env'), dotenvWith('TUNNEL_TOKEN')) },
+  { name: 'a secret-named variable in .env', plant: file((dir) => join(dir, '.env'), dotenvWith('APP_PASSWORD')) },
   { name: 'TUNNEL_TOKEN in the environment', plant: (_d, _r, s) => ({ env: { TUNNEL_TOKEN: s.text } }) },
   {
     name: 'compose environment',
@@ -94,8 +90,8 @@ const PLACES: Place[] = [
       return {};
     },
   },
-  { name: 'data/tunnel-token', plant: (dir, _r, s) => void writeFileSync(join(dir, 'data', 'tunnel-token'), `${s.text}\n`) ?? {} },
-  { name: 'data/tls.key', plant: (dir, _r, s) => void writeFileSync(join(dir, 'data', 'tls.key'), `${s.text}\n`) ?? {} },
+  { name: 'data/tunnel-token', plant: file((dir) => join(dir, 'data', 'tunnel-token'), (s) => `${s.text}\n`) },
+  { name: 'data/tls.key', plant: file((dir) => join(dir, 'data', 'tls.key'), (s) => `${s.text}\n`) },
   {
     name: 'a JWT file',
     plant: (_d, root, s) => {
