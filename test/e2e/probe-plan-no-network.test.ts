@@ -13,6 +13,7 @@ import { CHECKS } from '../../checks/index.js';
 import { isLiveCheck } from '../../src/core/check.js';
 import type { DoctorReport } from '../../src/core/types.js';
 import { BIN, cleanEnv, FIXTURES } from '../helpers/exec.js';
+import { runInProcess } from '../helpers/in-process.js';
 import { labGate, programMissing } from '../lab/programs.js';
 
 const gate = labGate('probe planning under strace', programMissing('strace', ['-V']));
@@ -82,4 +83,16 @@ describe.skipIf(gate.skip)('probe planning: only the probes the selected checks 
     expect(calls.filter((l) => l.includes('htons(53)'))).toEqual([]);
     expect(report.results.find((r) => r.id === 'edge-udp')?.status).not.toBe('skip');
   }, 60000);
+});
+
+describe('network inputs are checked before any probe, whatever the plan', () => {
+  it.each([
+    [['--edge', '127.0.0.1:70000'], {}, '--edge 127.0.0.1:70000: invalid port'],
+    [['--proxy', 'wss://127.0.0.1:9/'], {}, '--proxy wss://127.0.0.1:9/: expected ws://host:port[/path]'],
+    [[], { MCP_TUNNEL_EDGE_CA: '/nonexistent/edge-ca.pem' }, 'MCP_TUNNEL_EDGE_CA /nonexistent/edge-ca.pem: no such file'],
+  ])('%j %j: exit 2, "%s"', async (args, env, message) => {
+    const r = await runInProcess(['doctor', '--dir', DIR, '--only', 'tunnel-token', ...args], { env: cleanEnv(env) });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
+  });
 });
