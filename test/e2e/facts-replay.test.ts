@@ -5,11 +5,11 @@
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { DoctorReport } from '../../src/core/types.js';
 import { FACTS_FILE_MAX_BYTES } from '../../src/core/facts-file.js';
 import { runInProcess } from '../helpers/in-process.js';
+import { freePort } from '../lab/processes.js';
 import { withoutDurations } from '../helpers/without-durations.js';
 import { cleanEnv, FIXTURES } from '../helpers/exec.js';
 import { copyFixture, leaksIn, shapes, yamlBlock, edit, type Shape } from '../redaction/planted-corpus.js';
@@ -30,15 +30,6 @@ async function saveAndReplay(args: string[], env: Record<string, string> = {}) {
   return { live: JSON.parse(live.stdout) as DoctorReport, replay: JSON.parse(replay.stdout) as DoctorReport, text, file };
 }
 
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const address = server.address();
-  await new Promise<void>((done) => server.close(() => done()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
 describe('doctor --save-facts, then --facts', () => {
   it.each(['compose-healthy', 'helm-healthy', 'broken-wrong-san', 'broken-public-upstream'])('%s offline: the same report', async (name) => {
     const { live, replay, file } = await saveAndReplay(['--offline', '--dir', join(FIXTURES, name)]);
@@ -47,7 +38,7 @@ describe('doctor --save-facts, then --facts', () => {
   });
 
   it('with live facts (closed loopback ports): the same report, and the file holds the probes and the DER', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const net = ['--edge', `127.0.0.1:${port}`, '--dns-server', `127.0.0.1:${port}`, '--proxy', `ws://127.0.0.1:${port}/`, '--timeout', '300'];
     const { live, replay, text } = await saveAndReplay(['--dir', join(FIXTURES, 'compose-healthy'), ...net]);
     expect(withoutDurations(replay)).toEqual(withoutDurations(live));

@@ -5,7 +5,6 @@
 
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -14,6 +13,7 @@ import { isLiveCheck } from '../../src/core/check.js';
 import type { DoctorReport } from '../../src/core/types.js';
 import { BIN, cleanEnv, FIXTURES } from '../helpers/exec.js';
 import { runInProcess } from '../helpers/in-process.js';
+import { freePort } from '../lab/processes.js';
 import { labGate, programMissing } from '../lab/programs.js';
 
 const gate = labGate('probe planning under strace', programMissing('strace', ['-V']));
@@ -33,16 +33,6 @@ function trace(args: string[]): { calls: string[]; report: DoctorReport } {
     .split('\n')
     .filter((l) => /\b(socket|connect|sendto|sendmsg|bind)\(/.test(l) && !/AF_UNIX|AF_LOCAL/.test(l));
   return { calls, report: JSON.parse(r.stdout) as DoctorReport };
-}
-
-/** A loopback port with nothing listening: a connection to it is refused at once. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const address = server.address();
-  await new Promise<void>((done) => server.close(() => done()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
 }
 
 const staticIds = CHECKS.filter((c) => !isLiveCheck(c)).map((c) => c.id);
@@ -76,7 +66,7 @@ describe.skipIf(gate.skip)('probe planning: only the probes the selected checks 
   it('--only with the edge checks: the edge is probed, the proxy listener is not', async () => {
     gate.assert();
     expect(edgeOnlyIds).toContain('edge-udp');
-    const port = await closedPort();
+    const port = await freePort();
     const { calls, report } = trace(['--dir', DIR, '--only', edgeOnlyIds.join(','), '--edge', `127.0.0.1:${port}`, '--dns-server', `127.0.0.1:${port}`, '--timeout', '300']);
     expect(calls.some((l) => /connect\(|sendto\(/.test(l) && l.includes(`htons(${port})`))).toBe(true);
     expect(calls.filter((l) => l.includes(`htons(${LISTENER_PORT})`))).toEqual([]);
