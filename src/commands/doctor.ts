@@ -4,7 +4,11 @@ import { performance } from 'node:perf_hooks';
 import { resolve } from 'node:path';
 import { CHECKS } from '../../checks/index.js';
 import { CATALOG } from '../catalog/catalog.js';
-import { givenDeploymentOptions, resolveDeploymentOptions, type DeploymentOptionValues } from '../core/deployment-options.js';
+import {
+  givenDeploymentOptions,
+  resolveDeploymentOptions,
+  type DeploymentOptionValues,
+} from '../core/deployment-options.js';
 import { UsageError } from '../core/errors.js';
 import { FACTS_FILE_MAX_BYTES, factsFileText, parseFactsFile, registerSavedSecrets } from '../core/facts-file.js';
 import { planProbes, type ProbePlan } from '../core/probe-plan.js';
@@ -142,7 +146,9 @@ function readSavedFacts(file: string, io: CliIO): Facts {
   const text = decodeText(read.bytes);
   if (!text.ok) throw new UsageError(`--facts ${file}: ${text.problem}`);
   const parsed = parseFactsFile(text.text);
-  if ('problem' in parsed) throw new UsageError(`--facts ${file}: ${parsed.problem}`, 'Give a file written by mcp-tunnel doctor --save-facts FILE.');
+  if ('problem' in parsed) {
+    throw new UsageError(`--facts ${file}: ${parsed.problem}`, 'Give a file written by mcp-tunnel doctor --save-facts FILE.');
+  }
   registerSavedSecrets(parsed.facts);
   return parsed.facts;
 }
@@ -158,7 +164,9 @@ async function validateNetworkInputs(opts: DoctorOptions, io: CliIO): Promise<st
     const edge = parseEdge(text);
     if ('problem' in edge) throw new UsageError(`--edge ${text}: ${edge.problem}`);
   }
-  if (opts.proxy !== undefined && !parseProxyUrl(opts.proxy)) throw new UsageError(`--proxy ${opts.proxy}: expected ws://host:port[/path]`);
+  if (opts.proxy !== undefined && !parseProxyUrl(opts.proxy)) {
+    throw new UsageError(`--proxy ${opts.proxy}: expected ws://host:port[/path]`);
+  }
   const caFile = io.env[EDGE_CA_ENV];
   if (!caFile) return [];
   const cas = readEdgeCaFile(resolve(io.cwd, caFile));
@@ -220,7 +228,8 @@ export async function runDoctor(opts: DoctorOptions, io: CliIO, out: (t: string)
     const conflicts = replayConflicts(opts);
     if (conflicts.length > 0) {
       throw new UsageError(
-        `--facts ${opts.facts} judges saved facts: ${conflicts.join(', ')} cannot apply (nothing is gathered, nothing is changed)`,
+        `--facts ${opts.facts} judges saved facts: ${conflicts.join(', ')} cannot apply ` +
+          '(nothing is gathered, nothing is changed)',
         'Leave them out; --only, --skip and the output options work as usual.',
       );
     }
@@ -228,7 +237,10 @@ export async function runDoctor(opts: DoctorOptions, io: CliIO, out: (t: string)
   const lastResort = startLastResort();
   let facts: Facts;
   try {
-    facts = opts.facts !== undefined ? readSavedFacts(opts.facts, io) : await gatherFacts(opts, io, timeoutMs, budgetMs, stdoutFormat);
+    facts =
+      opts.facts !== undefined
+        ? readSavedFacts(opts.facts, io)
+        : await gatherFacts(opts, io, timeoutMs, budgetMs, stdoutFormat);
   } finally {
     lastResort.stop();
   }
@@ -249,7 +261,9 @@ export async function runDoctor(opts: DoctorOptions, io: CliIO, out: (t: string)
     }
   }
   // Written before the report, so a file that cannot be written is a usage error with no report half out.
-  if (opts.saveFacts !== undefined) writeReportFile(resolve(io.cwd, opts.saveFacts), factsFileText(reportFacts, toolVersion()), 0o600);
+  if (opts.saveFacts !== undefined) {
+    writeReportFile(resolve(io.cwd, opts.saveFacts), factsFileText(reportFacts, toolVersion()), 0o600);
+  }
   const report = buildDoctorReport(results, performance.now() - started, toolVersion());
   const anchor = [reportFacts.compose, reportFacts.helmValues, reportFacts.proxyConfig].find((f) => f !== undefined && f.state !== 'missing');
   await emitOutputs(

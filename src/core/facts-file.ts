@@ -52,7 +52,8 @@ function maskDocument(value: unknown, depth = 0): unknown {
   if (!isRecord(value)) return value;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
-    const plain = typeof v === 'string' && !isReference(v) && !/^[a-z][a-z0-9+.-]*:\/\//i.test(v) && !/^[~.]?\//.test(v);
+    const url = typeof v === 'string' && /^[a-z][a-z0-9+.-]*:\/\//i.test(v);
+    const plain = typeof v === 'string' && !isReference(v) && !url && !/^[~.]?\//.test(v);
     out[k] = plain && isSecretName(k) ? removedSecret(v) : maskDocument(v, depth + 1);
   }
   return out;
@@ -70,7 +71,14 @@ function withMaskedData<T extends DocumentFact>(fact: T): T {
  * hashes of public data. A registered private key shares runs of base64 with its certificate's
  * public key, so the sanitiser would cut holes in the DER; these are hex or base64 and kept as read.
  */
-const KEPT_AS_READ = new Set(['derBase64', 'fingerprint256', 'spkiSha256', 'fingerprint', 'subjectKeyId', 'authorityKeyId']);
+const KEPT_AS_READ = new Set([
+  'derBase64',
+  'fingerprint256',
+  'spkiSha256',
+  'fingerprint',
+  'subjectKeyId',
+  'authorityKeyId',
+]);
 
 /**
  * Keys that name an identifier, a file or an address (tunnel.id, api.wif.workspaceId, tokenFile):
@@ -103,7 +111,8 @@ function sanitiseFacts(value: unknown, depth = 0): unknown {
  * replayed report masks the same values as the saved run's (an ID that looks machine-made).
  */
 export function registerSavedSecrets(facts: Readonly<Facts>): void {
-  for (const fact of [facts.compose, facts.proxyConfig, facts.helmValues, facts.federationRule, facts.oauthMetadata, facts.resourceMetadata]) {
+  const documents = [facts.compose, facts.proxyConfig, facts.helmValues, facts.federationRule];
+  for (const fact of [...documents, facts.oauthMetadata, facts.resourceMetadata]) {
     if (fact?.state === 'ok') registerSecretsIn(fact.value.data);
   }
 }
@@ -119,7 +128,12 @@ export function factsFileText(facts: Readonly<Facts>, version: string): string {
     proxyConfig: withMaskedData(rest.proxyConfig),
   };
   if (rest.dotenv?.state === 'ok') masked.dotenv = { ...rest.dotenv, value: maskNamedVariables(rest.dotenv.value) };
-  const file: FactsFile = { schemaVersion: FACTS_SCHEMA_VERSION, tool: { name: 'mcp-tunnel', version }, now, facts: masked };
+  const file: FactsFile = {
+    schemaVersion: FACTS_SCHEMA_VERSION,
+    tool: { name: 'mcp-tunnel', version },
+    now,
+    facts: masked,
+  };
   return `${JSON.stringify(sanitiseFacts(file), null, 2)}\n`;
 }
 
@@ -143,7 +157,9 @@ const FILE_STATES = ['ok', 'missing', 'unreadable', 'invalid'];
 /** Why `text` is not a facts file this version replays, or the facts. */
 export function parseFactsFile(text: string): { facts: Facts } | { problem: string } {
   if (text.length > FACTS_FILE_MAX_BYTES) return { problem: `is larger than ${FACTS_FILE_MAX_BYTES} bytes` };
-  if (jsonNestsDeeper(text, FACTS_FILE_MAX_DEPTH)) return { problem: `nests deeper than ${FACTS_FILE_MAX_DEPTH} levels` };
+  if (jsonNestsDeeper(text, FACTS_FILE_MAX_DEPTH)) {
+    return { problem: `nests deeper than ${FACTS_FILE_MAX_DEPTH} levels` };
+  }
   let doc: unknown;
   try {
     doc = JSON.parse(text);
@@ -153,7 +169,7 @@ export function parseFactsFile(text: string): { facts: Facts } | { problem: stri
   if (!isRecord(doc)) return { problem: 'is not a facts file (its top level is not an object)' };
   if (doc.schemaVersion !== FACTS_SCHEMA_VERSION) {
     const v = typeof doc.schemaVersion === 'number' ? String(doc.schemaVersion) : 'missing';
-    return { problem: `has schemaVersion ${v}; this version of mcp-tunnel reads schemaVersion ${FACTS_SCHEMA_VERSION}` };
+    return { problem: `has schemaVersion ${v}; this version of mcp-tunnel reads ${FACTS_SCHEMA_VERSION}` };
   }
   const shape = shapeProblem(doc);
   if (shape) return { problem: `is not a facts file: ${shape}` };
@@ -190,7 +206,9 @@ function shapeProblem(doc: Record<string, unknown>): string | null {
     const value = live[field];
     if (value !== null && typeof value !== 'object') return `\`facts.live.${field}\` is not an object or null`;
     const skipped = live[`${field === 'resourceMetadata' || field === 'oauthMetadata' ? 'oauth' : field}Skipped`];
-    if (skipped !== null && typeof skipped !== 'string') return `\`facts.live.${field}\`: its skip reason is not a string or null`;
+    if (skipped !== null && typeof skipped !== 'string') {
+      return `\`facts.live.${field}\`: its skip reason is not a string or null`;
+    }
   }
   if (!Array.isArray(live.probes)) return '`facts.live.probes` is not a list';
   return null;

@@ -590,7 +590,8 @@ export function writeReportFile(path: string, text: string, mode?: number): void
     }
     return;
   }
-  const change: WriteChange = { kind: 'write', path, bytes: Buffer.from(text, 'utf8'), expected: 'any', ...(mode === undefined ? {} : { mode }) };
+  const bytes = Buffer.from(text, 'utf8');
+  const change: WriteChange = { kind: 'write', path, bytes, expected: 'any', ...(mode === undefined ? {} : { mode }) };
   const outcome = commitChanges(dirname(resolve(path)), [change], { lock: false });
   if (outcome.status !== 'done') throw new UsageError(`could not write ${path}: ${outcome.message}`);
 }

@@ -27,6 +27,7 @@ import { findSetupService, isRecord, serviceEnvironment } from '../model/compose
 import { expansionVars, proxyConfigModel, routeHostnames } from '../model/deployment-view.js';
 import { interpolate } from '../model/interpolate.js';
 import { judgeRouteAddresses, readUpstreamPolicy } from '../model/ip-policy.js';
+import type { Upstream } from '../model/proxy-config.js';
 import { decodeText, readBounded } from './bounded-file.js';
 import { DEFAULT_API_URL, fetchRegisteredCertificates } from './ca-registration-api.js';
 import { startDeadline, type Deadline } from './deadline.js';
@@ -236,6 +237,66 @@ function isRoute(key: string, name: string): boolean {
   return k === name || k.startsWith(`${name}.`);
 }
 
+type UpstreamPolicyReading = ReturnType<typeof readUpstreamPolicy>;
+
+/** An upstream's addresses (its literal, or its A records) and those the proxy's policy allows. */
+async function resolveUpstream(
+  rec: Recorder,
+  dns: DnsClient,
+  reading: UpstreamPolicyReading,
+  key: string,
+  up: Upstream,
+): Promise<{ u: UpstreamLiveFacts; allowed: string[] }> {
+  const u: UpstreamLiveFacts = {
+    route: key,
+    scheme: up.scheme,
+    host: up.host,
+    port: up.port,
+    resolution: null,
+    addresses: [],
+    refusedByPolicy: [],
+    connections: [],
+    notProbed: null,
+  };
+  if (up.ipVersion === 4) u.addresses = [up.host];
+  else if (up.ipVersion === 6) u.notProbed = `${up.host} is an IPv6 address; the proxy dials IPv4 only`;
+  else {
+    u.resolution = await rec.track(`dns A ${up.host}`, () => dns.ipv4(up.host, rec.timeout, rec.budget.signal));
+    if (u.resolution.ok) u.addresses = u.resolution.value;
+    else u.notProbed = u.resolution.detail;
+  }
+  if (u.addresses.length === 0) return { u, allowed: [] };
+  if (!reading.policy) {
+    u.notProbed = `the proxy's IP policy cannot be read (${reading.unusable}), so no address is known to be allowed`;
+    return { u, allowed: [] };
+  }
+  const verdict = judgeRouteAddresses({ key, host: up.host }, u.addresses, reading.policy);
+  u.refusedByPolicy = verdict.refused;
+  const allowed = verdict.allowed.map((a) => a.address).slice(0, ADDRESSES_PER_UPSTREAM);
+  if (allowed.length === 0) u.notProbed = `every address of ${up.host} is refused by the proxy's IP policy; not probed`;
+  return { u, allowed };
+}
+
+/** A well-known document from an upstream's first allowed address, or why it was not fetched. */
+function fetchFromUpstream(rec: Recorder, u: UpstreamLiveFacts, up: Upstream, allowed: string[], path: string): Promise<FetchedDocumentFacts> {
+  const first = allowed[0];
+  if (first === undefined) {
+    return Promise.resolve({
+      route: u.route,
+      url: `${up.scheme}://${up.host}:${up.port}${path}`,
+      ok: false,
+      failure: 'not-probed',
+      detail: u.notProbed ?? 'no allowed address to fetch from',
+      httpStatus: null,
+      contentType: null,
+      document: null,
+      latencyMs: 0,
+    });
+  }
+  const target = { route: u.route, scheme: up.scheme, host: up.host, port: up.port, address: up.ipVersion === 0 ? first : undefined };
+  return rec.track(`http ${u.route}${path}`, () => fetchMetadataDocument(target, path, rec.timeout, rec.budget.signal));
+}
+
 interface UpstreamGathering {
   upstreams: UpstreamLiveFacts[] | null;
   skipped: string | null;
@@ -254,69 +315,36 @@ async function gatherUpstreams(rec: Recorder, facts: Readonly<Facts>, dns: DnsCl
     return { upstreams: null, skipped: why, oauth: { metadata: null, resource: null, skipped: why } };
   }
   const reading = readUpstreamPolicy(facts.proxyConfig.value.data);
-  const policy = reading.policy;
   const wantUpstreams = plan.has('live.upstreams');
   const wantMetadata = plan.has('live.oauthMetadata') && !facts.oauthMetadata;
   const wantResource = plan.has('live.resourceMetadata') && !facts.resourceMetadata;
   let metadata: Promise<FetchedDocumentFacts | null> = Promise.resolve(null);
   let resource: Promise<FetchedDocumentFacts | null> = Promise.resolve(null);
-  const probed = model.routes.filter(
-    (r) => wantUpstreams || (wantMetadata && isRoute(r.key, 'auth')) || (wantResource && isRoute(r.key, 'mcp')),
-  );
+  const needed = (key: string) => wantUpstreams || (wantMetadata && isRoute(key, 'auth')) || (wantResource && isRoute(key, 'mcp'));
+  const routes = model.routes.flatMap((r) => (r.upstream && needed(r.key) ? [{ key: r.key, up: r.upstream }] : []));
   const upstreams = await Promise.all(
-    probed.flatMap((r) => (r.upstream ? [{ key: r.key, up: r.upstream }] : [])).map(async ({ key, up }): Promise<UpstreamLiveFacts> => {
-        const u: UpstreamLiveFacts = { route: key, scheme: up.scheme, host: up.host, port: up.port, resolution: null, addresses: [], refusedByPolicy: [], connections: [], notProbed: null };
-        if (up.ipVersion === 4) u.addresses = [up.host];
-        else if (up.ipVersion === 6) u.notProbed = `${up.host} is an IPv6 address; the proxy dials IPv4 only`;
-        else {
-          u.resolution = await rec.track(`dns A ${up.host}`, () => dns.ipv4(up.host, rec.timeout, rec.budget.signal));
-          if (u.resolution.ok) u.addresses = u.resolution.value;
-          else u.notProbed = u.resolution.detail;
-        }
-        let allowed: string[] = [];
-        if (u.addresses.length > 0) {
-          if (!policy) u.notProbed = `the proxy's IP policy cannot be read (${reading.unusable}), so no address is known to be allowed`;
-          else {
-            const verdict = judgeRouteAddresses({ key, host: up.host }, u.addresses, policy);
-            u.refusedByPolicy = verdict.refused;
-            allowed = verdict.allowed.map((a) => a.address).slice(0, ADDRESSES_PER_UPSTREAM);
-            if (allowed.length === 0) u.notProbed = `every address of ${up.host} is refused by the proxy's IP policy; not probed`;
-          }
-        }
-        const fetchDoc = (path: string): Promise<FetchedDocumentFacts> => {
-          const first = allowed[0];
-          if (first === undefined) {
-            return Promise.resolve({
-              route: key,
-              url: `${up.scheme}://${up.host}:${up.port}${path}`,
-              ok: false,
-              failure: 'not-probed',
-              detail: u.notProbed ?? 'no allowed address to fetch from',
-              httpStatus: null,
-              contentType: null,
-              document: null,
-              latencyMs: 0,
-            });
-          }
-          const target = { route: key, scheme: up.scheme, host: up.host, port: up.port, address: up.ipVersion === 0 ? first : undefined };
-          return rec.track(`http ${key}${path}`, () => fetchMetadataDocument(target, path, rec.timeout, rec.budget.signal));
+    routes.map(async ({ key, up }) => {
+      const { u, allowed } = await resolveUpstream(rec, dns, reading, key, up);
+      if (wantMetadata && isRoute(key, 'auth')) metadata = fetchFromUpstream(rec, u, up, allowed, OAUTH_METADATA_PATH);
+      if (wantResource && isRoute(key, 'mcp')) resource = fetchFromUpstream(rec, u, up, allowed, RESOURCE_METADATA_PATH);
+      if (wantUpstreams) {
+        const connect = async (address: string) => {
+          const outcome = await rec.track(`tcp ${address}:${up.port}`, () => probeTcp(address, up.port, rec.timeout, rec.budget.signal));
+          return { address, ...outcome };
         };
-        if (wantMetadata && isRoute(key, 'auth')) metadata = fetchDoc(OAUTH_METADATA_PATH);
-        if (wantResource && isRoute(key, 'mcp')) resource = fetchDoc(RESOURCE_METADATA_PATH);
-        if (wantUpstreams) {
-          u.connections = await Promise.all(
-            allowed.map(async (address) => ({ address, ...(await rec.track(`tcp ${address}:${up.port}`, () => probeTcp(address, up.port, rec.timeout, rec.budget.signal))) })),
-          );
-        }
-        return u;
-      }),
+        u.connections = await Promise.all(allowed.map(connect));
+      }
+      return u;
+    }),
   );
   const [m, res] = await Promise.all([metadata, resource]);
   const hasAuth = model.routes.some((r) => isRoute(r.key, 'auth'));
   const hasMcp = model.routes.some((r) => isRoute(r.key, 'mcp'));
   let oauthSkipped: string | null = null;
   if (!plan.has('live.oauthMetadata') && !plan.has('live.resourceMetadata')) oauthSkipped = NOT_PLANNED;
-  else if (!hasAuth && !hasMcp) oauthSkipped = 'the proxy config has neither an `auth` nor an `mcp` route to fetch the well-known documents from';
+  else if (!hasAuth && !hasMcp) {
+    oauthSkipped = 'the proxy config has neither an `auth` nor an `mcp` route to fetch the well-known documents from';
+  }
   return {
     upstreams: wantUpstreams ? upstreams : null,
     skipped: wantUpstreams ? null : NOT_PLANNED,

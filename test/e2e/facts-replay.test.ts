@@ -139,7 +139,7 @@ describe('--facts refuses what it cannot replay (exit 2, a clear message)', () =
   it.each([
     ['not JSON', () => write('{"schemaVersion": 1,'), /is not JSON/],
     ['a JSON list', () => write('[]'), /not a facts file/],
-    ['another schemaVersion', () => write('{"schemaVersion": 2}'), /schemaVersion 2; this version of mcp-tunnel reads schemaVersion 1/],
+    ['another schemaVersion', () => write('{"schemaVersion": 2}'), /schemaVersion 2; this version of mcp-tunnel reads 1/],
     ['no facts', () => write('{"schemaVersion": 1, "now": "2026-01-01T00:00:00Z"}'), /`facts` is not an object/],
     ['too deep', () => write(`{"schemaVersion": 1, "x": ${'['.repeat(5000)}${']'.repeat(5000)}}`), /nests deeper than/],
     ['too large', () => write(`{"schemaVersion": 1, "x": "${'a'.repeat(FACTS_FILE_MAX_BYTES)}"}`), /larger than|too large/],
