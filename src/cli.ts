@@ -114,6 +114,8 @@ async function runCommand(argv: string[], io: CliIO): Promise<number> {
     .option('--verbose', 'show evidence and informational findings')
     .option('--fix', 'show the repairs that are safe to make mechanically (diffs and commands); changes nothing without --yes')
     .option('--yes', 'with --fix: apply them (each edited file is backed up as <file>.bak first), then judge again')
+    .option('--save-facts <file>', 'also write the gathered facts as JSON (secrets masked, mode 0600) for --facts')
+    .option('--facts <file>', 'judge facts saved by --save-facts: no probe runs and no deployment file is read')
     .addOption(new Option('--token <value>').hideHelp())
     .action(async (opts) => {
       const { runDoctor } = await import('./commands/doctor.js');

@@ -4,35 +4,31 @@ import { performance } from 'node:perf_hooks';
 import { resolve } from 'node:path';
 import { CHECKS } from '../../checks/index.js';
 import { CATALOG } from '../catalog/catalog.js';
+import {
+  givenDeploymentOptions,
+  resolveDeploymentOptions,
+  type DeploymentOptionValues,
+} from '../core/deployment-options.js';
 import { UsageError } from '../core/errors.js';
+import { FACTS_FILE_MAX_BYTES, factsFileText, parseFactsFile, registerSavedSecrets } from '../core/facts-file.js';
+import { planProbes, type ProbePlan } from '../core/probe-plan.js';
 import { buildDoctorReport, exitCodeFor } from '../core/report.js';
 import { markEscapes, runChecks } from '../core/runner.js';
+import { writeReportFile } from '../core/safe-writer.js';
 import { LAYERS } from '../core/types.js';
 import type { Facts } from '../core/facts.js';
 import { toolVersion } from '../core/version.js';
 import { gatherStaticFacts } from '../probes/deployment.js';
 import { refuseUnreadableInputs } from './explicit-inputs.js';
 import { parseDnsServer } from '../probes/dns-resolver.js';
-import { readBounded } from '../probes/bounded-file.js';
+import { decodeText, readBounded } from '../probes/bounded-file.js';
 import { registerSecret } from '../redaction/register.js';
 import { useColor, type CliIO } from '../cli.js';
 import { startLastResort } from './last-resort.js';
 import { emitOutputs, planOutputs, runEnvironment, type CommandContext } from './outputs.js';
 
-export interface DoctorOptions {
+export interface DoctorOptions extends DeploymentOptionValues {
   dir?: string;
-  config?: string;
-  compose?: string;
-  values: string[];
-  cert?: string;
-  key?: string;
-  ca?: string;
-  tunnelDomain?: string;
-  tokenFile?: string;
-  jwtFile?: string;
-  federationRule?: string;
-  oauthMetadata?: string;
-  resourceMetadata?: string;
   offline?: boolean;
   edge: string[];
   region?: 'global' | 'us' | 'fed';
@@ -55,6 +51,10 @@ export interface DoctorOptions {
   color: boolean;
   verbose?: boolean;
   token?: string;
+  /** --save-facts FILE: also write the gathered facts (masked) for a replay. */
+  saveFacts?: string;
+  /** --facts FILE: judge saved facts instead of gathering any. */
+  facts?: string;
 }
 
 function validateSelection(flag: string, list: string[]): void {
@@ -115,30 +115,76 @@ function readApiKey(opts: DoctorOptions, io: CliIO): string | undefined {
 
 /** True when nothing at all of a deployment was found and the user named no file. */
 function nothingFound(facts: Facts, opts: DoctorOptions): boolean {
-  const named = [opts.config, opts.compose, opts.cert, opts.key, opts.ca, opts.tokenFile, opts.jwtFile, opts.federationRule, opts.oauthMetadata, opts.resourceMetadata, opts.tunnelDomain];
-  if (named.some((v) => v !== undefined) || opts.values.length > 0) return false;
+  if (givenDeploymentOptions(opts).length > 0) return false;
   const present = (f: { state: string } | undefined) => f !== undefined && f.state !== 'missing';
   return facts.deployment.layout === 'none' && !present(facts.proxyConfig) && !present(facts.caCert) && !present(facts.serverCert) && !present(facts.privateKey) && !present(facts.token);
 }
 
-/** Static facts from the files, then (unless --offline) live facts from the network. */
+/** Flags that choose what to gather: with --facts nothing is gathered, so each is refused. */
+function replayConflicts(opts: DoctorOptions): string[] {
+  const flags: string[] = givenDeploymentOptions(opts).map((o) => o.flag);
+  const given: [string, unknown][] = [
+    ['--dir', opts.dir],
+    ['--offline', opts.offline],
+    ['--edge', opts.edge.length > 0 || undefined],
+    ['--region', opts.region],
+    ['--dns-server', opts.dnsServer.length > 0 || undefined],
+    ['--proxy', opts.proxy],
+    ['--api-url', opts.apiUrl],
+    ['--api-key-file', opts.apiKeyFile],
+    ['--budget', opts.budget],
+    ['--save-facts', opts.saveFacts],
+    ['--fix', opts.fix],
+  ];
+  for (const [flag, value] of given) if (value !== undefined && value !== false) flags.push(flag);
+  return flags;
+}
+
+/** The facts saved by --save-facts: read within a bound, refused with the reason when not a facts file. */
+function readSavedFacts(file: string, io: CliIO): Facts {
+  const read = readBounded(resolve(io.cwd, file), true, FACTS_FILE_MAX_BYTES);
+  if (read.state === 'missing') throw new UsageError(`--facts ${file}: no such file`);
+  if (read.state === 'unreadable') throw new UsageError(`--facts ${file}: ${read.problem}`);
+  const text = decodeText(read.bytes);
+  if (!text.ok) throw new UsageError(`--facts ${file}: ${text.problem}`);
+  const parsed = parseFactsFile(text.text);
+  if ('problem' in parsed) {
+    throw new UsageError(`--facts ${file}: ${parsed.problem}`, 'Give a file written by mcp-tunnel doctor --save-facts FILE.');
+  }
+  registerSavedSecrets(parsed.facts);
+  return parsed.facts;
+}
+
+/**
+ * The network flags and the edge CA file, checked before any probe runs: a malformed one is a
+ * usage error (exit 2), whatever the selected checks need. Returns the extra edge issuers.
+ */
+async function validateNetworkInputs(opts: DoctorOptions, io: CliIO): Promise<string[]> {
+  const { EDGE_CA_ENV, parseEdge, readEdgeCaFile } = await import('../probes/live.js');
+  const { parseProxyUrl } = await import('../probes/websocket-tls.js');
+  for (const text of opts.edge) {
+    const edge = parseEdge(text);
+    if ('problem' in edge) throw new UsageError(`--edge ${text}: ${edge.problem}`);
+  }
+  if (opts.proxy !== undefined && !parseProxyUrl(opts.proxy)) {
+    throw new UsageError(`--proxy ${opts.proxy}: expected ws://host:port[/path]`);
+  }
+  const caFile = io.env[EDGE_CA_ENV];
+  if (!caFile) return [];
+  const cas = readEdgeCaFile(resolve(io.cwd, caFile));
+  if ('problem' in cas) throw new UsageError(`${EDGE_CA_ENV} ${caFile}: ${cas.problem}`);
+  return cas.pems;
+}
+
+/** Static facts from the files, then the live facts of the groups of probes the plan names. */
 async function gatherFacts(opts: DoctorOptions, io: CliIO, timeoutMs: number, budgetMs: number, stdoutFormat: string | undefined): Promise<Facts> {
+  const offline = Boolean(opts.offline);
+  const edgeCaPems = offline ? [] : await validateNetworkInputs(opts, io);
   const facts = gatherStaticFacts({
+    ...resolveDeploymentOptions(opts, (p) => resolve(io.cwd, p)),
     dir: opts.dir ? resolve(io.cwd, opts.dir) : io.cwd,
     dirExplicit: opts.dir !== undefined,
-    config: opts.config && resolve(io.cwd, opts.config),
-    compose: opts.compose && resolve(io.cwd, opts.compose),
-    values: opts.values.map((v) => resolve(io.cwd, v)),
-    cert: opts.cert && resolve(io.cwd, opts.cert),
-    key: opts.key && resolve(io.cwd, opts.key),
-    ca: opts.ca && resolve(io.cwd, opts.ca),
-    tunnelDomain: opts.tunnelDomain,
-    tokenFile: opts.tokenFile && resolve(io.cwd, opts.tokenFile),
-    jwtFile: opts.jwtFile && resolve(io.cwd, opts.jwtFile),
-    federationRule: opts.federationRule && resolve(io.cwd, opts.federationRule),
-    oauthMetadata: opts.oauthMetadata && resolve(io.cwd, opts.oauthMetadata),
-    resourceMetadata: opts.resourceMetadata && resolve(io.cwd, opts.resourceMetadata),
-    offline: Boolean(opts.offline),
+    offline,
     env: io.env,
     now: new Date(),
   });
@@ -149,26 +195,28 @@ async function gatherFacts(opts: DoctorOptions, io: CliIO, timeoutMs: number, bu
       'Looked for compose.yaml / docker-compose.yml, config/mcp-proxy.yaml or config/mcp-gateway.yaml, values.yaml and data/. Run the doctor in the deployment directory, or pass --dir, --compose, --config or --values.',
     );
   }
-  if (!facts.offline) {
-    const apiKey = readApiKey(opts, io);
-    const { gatherLiveFacts } = await import('../probes/live.js');
-    // Progress on a terminal's stderr, unless stdout carries a machine format someone may be reading live.
-    const pending = io.stderrIsTTY && (stdoutFormat === undefined || stdoutFormat === 'human');
-    if (pending) io.stderr('Probing the edge, the proxy listener and the upstreams…');
-    try {
-      facts.live = await gatherLiveFacts(facts, {
-        edges: opts.edge,
-        region: opts.region,
-        dnsServers: opts.dnsServer,
-        proxy: opts.proxy,
-        apiUrl: opts.apiUrl,
-        apiKey,
-        timeoutMs,
-        budgetMs,
-      });
-    } finally {
-      if (pending) io.stderr('\r\u001b[2K');
-    }
+  const plan: ProbePlan = planProbes(CHECKS, { only: opts.only, skip: opts.skip }, offline);
+  if (plan.size === 0) return facts;
+  const apiKey = plan.has('live.caRegistration') ? readApiKey(opts, io) : undefined;
+  const { gatherLiveFacts } = await import('../probes/live.js');
+  // Progress on a terminal's stderr, unless stdout carries a machine format someone may be reading live.
+  const pending = io.stderrIsTTY && (stdoutFormat === undefined || stdoutFormat === 'human');
+  if (pending) io.stderr('Probing the edge, the proxy listener and the upstreams…');
+  try {
+    facts.live = await gatherLiveFacts(facts, {
+      edges: opts.edge,
+      region: opts.region,
+      dnsServers: opts.dnsServer,
+      proxy: opts.proxy,
+      apiUrl: opts.apiUrl,
+      apiKey,
+      timeoutMs,
+      budgetMs,
+      edgeCaPems,
+      plan,
+    });
+  } finally {
+    if (pending) io.stderr('\r\u001b[2K');
   }
   return facts;
 }
@@ -179,10 +227,23 @@ export async function runDoctor(opts: DoctorOptions, io: CliIO, out: (t: string)
   const targets = planOutputs({ format: opts.format, output: opts.output, json: opts.json }, { env: io.env, stdoutIsTTY: io.stdoutIsTTY, cwd: io.cwd });
   const stdoutFormat = targets.find((t) => t.path === null)?.format;
   if (opts.yes && !opts.fix) throw new UsageError('--yes applies the repairs of --fix: give both, or neither');
+  if (opts.facts !== undefined) {
+    const conflicts = replayConflicts(opts);
+    if (conflicts.length > 0) {
+      throw new UsageError(
+        `--facts ${opts.facts} judges saved facts: ${conflicts.join(', ')} cannot apply ` +
+          '(nothing is gathered, nothing is changed)',
+        'Leave them out; --only, --skip and the output options work as usual.',
+      );
+    }
+  }
   const lastResort = startLastResort();
   let facts: Facts;
   try {
-    facts = await gatherFacts(opts, io, timeoutMs, budgetMs, stdoutFormat);
+    facts =
+      opts.facts !== undefined
+        ? readSavedFacts(opts.facts, io)
+        : await gatherFacts(opts, io, timeoutMs, budgetMs, stdoutFormat);
   } finally {
     lastResort.stop();
   }
@@ -201,6 +262,10 @@ export async function runDoctor(opts: DoctorOptions, io: CliIO, out: (t: string)
       results = runChecks(CHECKS, reportFacts, { only: opts.only, skip: opts.skip });
       fixSink('\nAfter the repairs:\n\n');
     }
+  }
+  // Written before the report, so a file that cannot be written is a usage error with no report half out.
+  if (opts.saveFacts !== undefined) {
+    writeReportFile(resolve(io.cwd, opts.saveFacts), factsFileText(reportFacts, toolVersion()), 0o600);
   }
   const report = buildDoctorReport(results, performance.now() - started, toolVersion());
   const anchor = [reportFacts.compose, reportFacts.helmValues, reportFacts.proxyConfig].find((f) => f !== undefined && f.state !== 'missing');

@@ -566,9 +566,10 @@ const DESCRIPTOR_NAME = /^\/(dev\/(stdout|stderr|fd\/\d+)|proc\/self\/fd\/\d+)$/
 /**
  * Writes a report file: a device or pipe (/dev/stderr, a FIFO) directly; a regular file through
  * the transaction above, within its own directory (no lock: no backup, no comparison). A symbolic
- * link to a regular file is refused. Throws UsageError with the reason.
+ * link to a regular file is refused. Throws UsageError with the reason. `mode`: that of a regular
+ * file written (default: the current file's, or 0644 for a new one).
  */
-export function writeReportFile(path: string, text: string): void {
+export function writeReportFile(path: string, text: string, mode?: number): void {
   let followed: Stats | null = null;
   try {
     followed = lstatOrNull(path) ? lstatSync(realpathSync(path)) : null;
@@ -589,7 +590,8 @@ export function writeReportFile(path: string, text: string): void {
     }
     return;
   }
-  const change: WriteChange = { kind: 'write', path, bytes: Buffer.from(text, 'utf8'), expected: 'any' };
+  const bytes = Buffer.from(text, 'utf8');
+  const change: WriteChange = { kind: 'write', path, bytes, expected: 'any', ...(mode === undefined ? {} : { mode }) };
   const outcome = commitChanges(dirname(resolve(path)), [change], { lock: false });
   if (outcome.status !== 'done') throw new UsageError(`could not write ${path}: ${outcome.message}`);
 }

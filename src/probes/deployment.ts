@@ -4,6 +4,7 @@
 import { statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Facts, FileFact, YamlDocumentFacts } from '../core/facts.js';
+import type { DeploymentOptionValues } from '../core/deployment-options.js';
 import {
   commandArgs,
   commandOption,
@@ -28,21 +29,9 @@ import { describeToken, type TokenCandidate } from './tunnel-token.js';
 import { loadYamlFile } from './yaml-document.js';
 import { isSecretName, registerSecretsIn, registerSecretValue } from '../redaction/register.js';
 
-export interface DeploymentInputs {
+export interface DeploymentInputs extends DeploymentOptionValues {
   dir: string;
   dirExplicit: boolean;
-  config?: string;
-  compose?: string;
-  values: string[];
-  cert?: string;
-  key?: string;
-  ca?: string;
-  tunnelDomain?: string;
-  tokenFile?: string;
-  jwtFile?: string;
-  federationRule?: string;
-  oauthMetadata?: string;
-  resourceMetadata?: string;
   offline: boolean;
   /** The doctor's environment (process.env); only what matters is kept in the facts. */
   env: Readonly<Record<string, string | undefined>>;

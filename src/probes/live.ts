@@ -2,7 +2,9 @@
 // the whole under an overall budget. Probes that depend on each other (an SRV answer before the
 // region hosts, a host's addresses before its connections) are chained; independent chains
 // overlap, so the run takes about as long as its slowest chain, not the sum of all probes.
-// The CLI calls this only without --offline: with --offline no socket is opened at all.
+// Only the groups of the plan run (see src/core/probe-plan.ts); the CLI does not call this at
+// all when the plan is empty (--offline, or only static checks selected). Bad input is a typed
+// failure here: src/commands/doctor.ts validates the flags with these parsers before any probe.
 
 import { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
@@ -20,11 +22,12 @@ import type {
   Region,
   UpstreamLiveFacts,
 } from '../core/live-facts.js';
-import { UsageError } from '../core/errors.js';
+import { FULL_PLAN, NOT_PLANNED, type ProbePlan } from '../core/probe-plan.js';
 import { findSetupService, isRecord, serviceEnvironment } from '../model/compose.js';
 import { expansionVars, proxyConfigModel, routeHostnames } from '../model/deployment-view.js';
 import { interpolate } from '../model/interpolate.js';
 import { judgeRouteAddresses, readUpstreamPolicy } from '../model/ip-policy.js';
+import type { Upstream } from '../model/proxy-config.js';
 import { decodeText, readBounded } from './bounded-file.js';
 import { DEFAULT_API_URL, fetchRegisteredCertificates } from './ca-registration-api.js';
 import { startDeadline, type Deadline } from './deadline.js';
@@ -50,8 +53,15 @@ export interface NetworkOptions {
   timeoutMs: number;
   /** The whole live run. */
   budgetMs: number;
-  /** Extra accepted edge issuers (PEM file); also read from MCP_TUNNEL_EDGE_CA. */
-  edgeCaFile?: string;
+  /** Extra accepted edge issuers (PEM certificates; the CLI reads them with readEdgeCaFile). */
+  edgeCaPems?: string[];
+  /** The groups of probes to run; every group when not given. */
+  plan?: ProbePlan;
+}
+
+/** A typed failure of an input the probes were given: the caller says which flag it came from. */
+export interface InputProblem {
+  problem: string;
 }
 
 export const EDGE_CA_ENV = 'MCP_TUNNEL_EDGE_CA';
@@ -60,21 +70,15 @@ const ADDRESSES_PER_FAMILY = 1;
 /** Allowed addresses connected to per upstream. */
 const ADDRESSES_PER_UPSTREAM = 4;
 
-/** Parse --edge: host:port, [v6]:port, or a bare host (port 7844). */
-export function parseEdge(text: string): { host: string; port: number } {
+/** Parse an edge address: host:port, [v6]:port, or a bare host (port 7844). */
+export function parseEdge(text: string): { host: string; port: number } | InputProblem {
   const t = text.trim();
-  const bracket = /^\[([^\]]+)\](?::(\d+))?$/.exec(t);
-  let host: string;
-  let portText: string | undefined;
-  if (bracket) [, host, portText] = bracket;
-  else if (isIP(t) === 6) host = t;
-  else {
-    const m = /^([^:\s]+)(?::(\d+))?$/.exec(t);
-    if (!m) throw new UsageError(`--edge ${text}: expected host:port, for example 198.41.192.7:7844 or [::1]:7844`);
-    [, host, portText] = m;
-  }
+  const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(t) ?? (isIP(t) === 6 ? null : /^([^:\s]+)(?::(\d+))?$/.exec(t));
+  const host = isIP(t) === 6 ? t : m?.[1];
+  const portText = m?.[2];
+  if (host === undefined) return { problem: 'expected host:port, for example 198.41.192.7:7844 or [::1]:7844' };
   const port = portText === undefined ? EDGE_PORT : Number(portText);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`--edge ${text}: invalid port`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) return { problem: 'invalid port' };
   return { host, port };
 }
 
@@ -110,15 +114,14 @@ function regionOf(facts: Readonly<Facts>, net: NetworkOptions): { region: Region
   return { region: 'global', source: 'default' };
 }
 
-function readEdgeCas(net: NetworkOptions): string[] {
-  const file = net.edgeCaFile ?? process.env[EDGE_CA_ENV];
-  if (!file) return [];
+/** The extra edge issuers of a PEM file (MCP_TUNNEL_EDGE_CA), or why the file cannot serve. */
+export function readEdgeCaFile(file: string): { pems: string[] } | InputProblem {
   const r = readBounded(file, true);
-  if (r.state !== 'ok') throw new UsageError(`${EDGE_CA_ENV} ${file}: ${r.state === 'missing' ? 'no such file' : r.problem}`);
+  if (r.state !== 'ok') return { problem: r.state === 'missing' ? 'no such file' : r.problem };
   const text = decodeText(r.bytes);
   const pems = text.ok ? splitPem(text.text) : [];
-  if (pems.length === 0) throw new UsageError(`${EDGE_CA_ENV} ${file}: no PEM certificate in it`);
-  return pems;
+  if (pems.length === 0) return { problem: 'no PEM certificate in it' };
+  return { pems };
 }
 
 async function resolveEdgeHost(rec: Recorder, dns: DnsClient, label: string, host: string, port: number): Promise<EdgeHostResolution> {
@@ -152,7 +155,12 @@ async function gatherEdge(rec: Recorder, facts: Readonly<Facts>, net: NetworkOpt
   const { region, source } = regionOf(facts, net);
   const base = { region, regionSource: source, dnsServers: [...net.dnsServers] };
   if (net.edges.length > 0) {
-    const edges = net.edges.map(parseEdge);
+    const edges: { host: string; port: number }[] = [];
+    for (const text of net.edges) {
+      const edge = parseEdge(text);
+      if ('problem' in edge) throw new Error(`edge address ${text}: ${edge.problem}`);
+      edges.push(edge);
+    }
     const hosts = await Promise.all(edges.map((e) => resolveEdgeHost(rec, dns, 'edge', e.host, e.port)));
     const targets = (await Promise.all(hosts.map((h) => probeEdgeHost(rec, h, edgeCaPems)))).flat();
     return { ...base, discovery: 'flag', srvName: null, srv: null, hosts, targets };
@@ -187,13 +195,12 @@ function caPems(facts: Readonly<Facts>): string[] {
 export function proxyTarget(facts: Readonly<Facts>, net: NetworkOptions): { url: ProxyUrl; source: ProxyLiveFacts['urlSource'] } | string {
   if (net.proxy) {
     const url = parseProxyUrl(net.proxy);
-    if (!url) throw new UsageError(`--proxy ${net.proxy}: expected ws://host:port[/path]`);
-    return { url, source: 'flag' };
+    return url ? { url, source: 'flag' } : `the proxy URL ${net.proxy} is not ws://host:port[/path]`;
   }
   const model = proxyConfigModel(facts);
   if (!model?.listenAddr || !model.listenPort) return 'no --proxy was given and the proxy config has no usable listen_addr';
   const m = /^(.*):\d+$/.exec(model.listenAddr.trim());
-  let host = m ? m[1].replace(/^\[|\]$/g, '') : '';
+  let host = m?.[1]?.replace(/^\[|\]$/g, '') ?? '';
   if (host === '' || host === '0.0.0.0' || host === '::') host = '127.0.0.1';
   const url = parseProxyUrl(`ws://${isIP(host) === 6 ? `[${host}]` : host}:${model.listenPort}/`);
   return url ? { url, source: 'listen_addr' } : `listen_addr ${model.listenAddr} does not make a usable address`;
@@ -230,77 +237,119 @@ function isRoute(key: string, name: string): boolean {
   return k === name || k.startsWith(`${name}.`);
 }
 
-async function gatherUpstreams(
+type UpstreamPolicyReading = ReturnType<typeof readUpstreamPolicy>;
+
+/** An upstream's addresses (its literal, or its A records) and those the proxy's policy allows. */
+async function resolveUpstream(
   rec: Recorder,
-  facts: Readonly<Facts>,
   dns: DnsClient,
-): Promise<{ upstreams: UpstreamLiveFacts[] | null; skipped: string | null; oauth: { metadata: FetchedDocumentFacts | null; resource: FetchedDocumentFacts | null; skipped: string | null } }> {
+  reading: UpstreamPolicyReading,
+  key: string,
+  up: Upstream,
+): Promise<{ u: UpstreamLiveFacts; allowed: string[] }> {
+  const u: UpstreamLiveFacts = {
+    route: key,
+    scheme: up.scheme,
+    host: up.host,
+    port: up.port,
+    resolution: null,
+    addresses: [],
+    refusedByPolicy: [],
+    connections: [],
+    notProbed: null,
+  };
+  if (up.ipVersion === 4) u.addresses = [up.host];
+  else if (up.ipVersion === 6) u.notProbed = `${up.host} is an IPv6 address; the proxy dials IPv4 only`;
+  else {
+    u.resolution = await rec.track(`dns A ${up.host}`, () => dns.ipv4(up.host, rec.timeout, rec.budget.signal));
+    if (u.resolution.ok) u.addresses = u.resolution.value;
+    else u.notProbed = u.resolution.detail;
+  }
+  if (u.addresses.length === 0) return { u, allowed: [] };
+  if (!reading.policy) {
+    u.notProbed = `the proxy's IP policy cannot be read (${reading.unusable}), so no address is known to be allowed`;
+    return { u, allowed: [] };
+  }
+  const verdict = judgeRouteAddresses({ key, host: up.host }, u.addresses, reading.policy);
+  u.refusedByPolicy = verdict.refused;
+  const allowed = verdict.allowed.map((a) => a.address).slice(0, ADDRESSES_PER_UPSTREAM);
+  if (allowed.length === 0) u.notProbed = `every address of ${up.host} is refused by the proxy's IP policy; not probed`;
+  return { u, allowed };
+}
+
+/** A well-known document from an upstream's first allowed address, or why it was not fetched. */
+function fetchFromUpstream(rec: Recorder, u: UpstreamLiveFacts, up: Upstream, allowed: string[], path: string): Promise<FetchedDocumentFacts> {
+  const first = allowed[0];
+  if (first === undefined) {
+    return Promise.resolve({
+      route: u.route,
+      url: `${up.scheme}://${up.host}:${up.port}${path}`,
+      ok: false,
+      failure: 'not-probed',
+      detail: u.notProbed ?? 'no allowed address to fetch from',
+      httpStatus: null,
+      contentType: null,
+      document: null,
+      latencyMs: 0,
+    });
+  }
+  const target = { route: u.route, scheme: up.scheme, host: up.host, port: up.port, address: up.ipVersion === 0 ? first : undefined };
+  return rec.track(`http ${u.route}${path}`, () => fetchMetadataDocument(target, path, rec.timeout, rec.budget.signal));
+}
+
+interface UpstreamGathering {
+  upstreams: UpstreamLiveFacts[] | null;
+  skipped: string | null;
+  oauth: { metadata: FetchedDocumentFacts | null; resource: FetchedDocumentFacts | null; skipped: string | null };
+}
+
+/**
+ * The upstreams (DNS, then TCP to each allowed address) and the two well-known documents fetched
+ * from the `auth` and `mcp` routes. Only what the plan names runs: the documents alone resolve
+ * and fetch from those two routes, and connect to no other upstream.
+ */
+async function gatherUpstreams(rec: Recorder, facts: Readonly<Facts>, dns: DnsClient, plan: ProbePlan): Promise<UpstreamGathering> {
   const model = proxyConfigModel(facts);
   if (!model || facts.proxyConfig?.state !== 'ok') {
     const why = 'no usable proxy config: the upstreams are not known';
     return { upstreams: null, skipped: why, oauth: { metadata: null, resource: null, skipped: why } };
   }
   const reading = readUpstreamPolicy(facts.proxyConfig.value.data);
-  const policy = reading.policy;
-  const wantMetadata = !facts.oauthMetadata;
-  const wantResource = !facts.resourceMetadata;
+  const wantUpstreams = plan.has('live.upstreams');
+  const wantMetadata = plan.has('live.oauthMetadata') && !facts.oauthMetadata;
+  const wantResource = plan.has('live.resourceMetadata') && !facts.resourceMetadata;
   let metadata: Promise<FetchedDocumentFacts | null> = Promise.resolve(null);
   let resource: Promise<FetchedDocumentFacts | null> = Promise.resolve(null);
+  const needed = (key: string) => wantUpstreams || (wantMetadata && isRoute(key, 'auth')) || (wantResource && isRoute(key, 'mcp'));
+  const routes = model.routes.flatMap((r) => (r.upstream && needed(r.key) ? [{ key: r.key, up: r.upstream }] : []));
   const upstreams = await Promise.all(
-    model.routes
-      .filter((r) => r.upstream !== null)
-      .map(async (r): Promise<UpstreamLiveFacts> => {
-        const up = r.upstream!;
-        const u: UpstreamLiveFacts = { route: r.key, scheme: up.scheme, host: up.host, port: up.port, resolution: null, addresses: [], refusedByPolicy: [], connections: [], notProbed: null };
-        if (up.ipVersion === 4) u.addresses = [up.host];
-        else if (up.ipVersion === 6) u.notProbed = `${up.host} is an IPv6 address; the proxy dials IPv4 only`;
-        else {
-          u.resolution = await rec.track(`dns A ${up.host}`, () => dns.ipv4(up.host, rec.timeout, rec.budget.signal));
-          if (u.resolution.ok) u.addresses = u.resolution.value;
-          else u.notProbed = u.resolution.detail;
-        }
-        let allowed: string[] = [];
-        if (u.addresses.length > 0) {
-          if (!policy) u.notProbed = `the proxy's IP policy cannot be read (${reading.unusable}), so no address is known to be allowed`;
-          else {
-            const verdict = judgeRouteAddresses({ key: r.key, host: up.host }, u.addresses, policy);
-            u.refusedByPolicy = verdict.refused;
-            allowed = verdict.allowed.map((a) => a.address).slice(0, ADDRESSES_PER_UPSTREAM);
-            if (allowed.length === 0) u.notProbed = `every address of ${up.host} is refused by the proxy's IP policy; not probed`;
-          }
-        }
-        const fetchDoc = (path: string) => {
-          const start = () =>
-            allowed.length === 0
-              ? Promise.resolve<FetchedDocumentFacts>({
-                  route: r.key,
-                  url: `${up.scheme}://${up.host}:${up.port}${path}`,
-                  ok: false,
-                  failure: 'not-probed',
-                  detail: u.notProbed ?? 'no allowed address to fetch from',
-                  httpStatus: null,
-                  contentType: null,
-                  document: null,
-                  latencyMs: 0,
-                })
-              : rec.track(`http ${r.key}${path}`, () =>
-                  fetchMetadataDocument({ route: r.key, scheme: up.scheme, host: up.host, port: up.port, address: up.ipVersion === 0 ? allowed[0] : undefined }, path, rec.timeout, rec.budget.signal),
-                );
-          return start();
+    routes.map(async ({ key, up }) => {
+      const { u, allowed } = await resolveUpstream(rec, dns, reading, key, up);
+      if (wantMetadata && isRoute(key, 'auth')) metadata = fetchFromUpstream(rec, u, up, allowed, OAUTH_METADATA_PATH);
+      if (wantResource && isRoute(key, 'mcp')) resource = fetchFromUpstream(rec, u, up, allowed, RESOURCE_METADATA_PATH);
+      if (wantUpstreams) {
+        const connect = async (address: string) => {
+          const outcome = await rec.track(`tcp ${address}:${up.port}`, () => probeTcp(address, up.port, rec.timeout, rec.budget.signal));
+          return { address, ...outcome };
         };
-        if (wantMetadata && isRoute(r.key, 'auth')) metadata = fetchDoc(OAUTH_METADATA_PATH);
-        if (wantResource && isRoute(r.key, 'mcp')) resource = fetchDoc(RESOURCE_METADATA_PATH);
-        u.connections = await Promise.all(
-          allowed.map(async (address) => ({ address, ...(await rec.track(`tcp ${address}:${up.port}`, () => probeTcp(address, up.port, rec.timeout, rec.budget.signal))) })),
-        );
-        return u;
-      }),
+        u.connections = await Promise.all(allowed.map(connect));
+      }
+      return u;
+    }),
   );
   const [m, res] = await Promise.all([metadata, resource]);
   const hasAuth = model.routes.some((r) => isRoute(r.key, 'auth'));
   const hasMcp = model.routes.some((r) => isRoute(r.key, 'mcp'));
-  const oauthSkipped = !hasAuth && !hasMcp ? 'the proxy config has neither an `auth` nor an `mcp` route to fetch the well-known documents from' : null;
-  return { upstreams, skipped: null, oauth: { metadata: m, resource: res, skipped: oauthSkipped } };
+  let oauthSkipped: string | null = null;
+  if (!plan.has('live.oauthMetadata') && !plan.has('live.resourceMetadata')) oauthSkipped = NOT_PLANNED;
+  else if (!hasAuth && !hasMcp) {
+    oauthSkipped = 'the proxy config has neither an `auth` nor an `mcp` route to fetch the well-known documents from';
+  }
+  return {
+    upstreams: wantUpstreams ? upstreams : null,
+    skipped: wantUpstreams ? null : NOT_PLANNED,
+    oauth: { metadata: m, resource: res, skipped: oauthSkipped },
+  };
 }
 
 /** Where the vendor's tunnel ID is written down: data/tunnel-id, Helm values, the setup service. */
@@ -330,20 +379,20 @@ export function findTunnelId(facts: Readonly<Facts>): { id: string; source: stri
 
 export async function gatherLiveFacts(facts: Facts, net: NetworkOptions): Promise<LiveFacts> {
   const started = performance.now();
+  const plan = net.plan ?? FULL_PLAN;
   const budget = startDeadline(net.budgetMs);
   const rec = new Recorder(budget, net.timeoutMs);
   const dns = createDnsClient(net.dnsServers);
-  const edgeCaPems = readEdgeCas(net);
-  // Usage errors (a malformed --edge or --proxy) surface before any packet is sent.
-  net.edges.forEach(parseEdge);
-  proxyTarget(facts, net);
   const failed = (what: string, err: unknown) => `the ${what} probe itself failed: ${(err as Error)?.message ?? String(err)}`;
+  const none = Promise.resolve(null);
 
-  const tunnel = net.apiKey ? findTunnelId(facts) : null;
+  const wantCa = plan.has('live.caRegistration');
+  const tunnel = wantCa && net.apiKey ? findTunnelId(facts) : null;
+  const wantDocuments = plan.has('live.oauthMetadata') || plan.has('live.resourceMetadata');
   const [edge, proxy, upstreams, ca] = await Promise.allSettled([
-    gatherEdge(rec, facts, net, dns, edgeCaPems),
-    gatherProxy(rec, facts, net),
-    gatherUpstreams(rec, facts, dns),
+    plan.has('live.edge') ? gatherEdge(rec, facts, net, dns, net.edgeCaPems ?? []) : none,
+    plan.has('live.proxy') ? gatherProxy(rec, facts, net) : none,
+    plan.has('live.upstreams') || wantDocuments ? gatherUpstreams(rec, facts, dns, plan) : none,
     net.apiKey && tunnel
       ? rec.track('vendor api certificates', () =>
           fetchRegisteredCertificates({
@@ -356,34 +405,42 @@ export async function gatherLiveFacts(facts: Facts, net: NetworkOptions): Promis
             now: facts.now,
           }),
         )
-      : Promise.resolve(null),
+      : none,
   ]);
   // Probes get at most what the budget has left, so they may end a hair before its timer fires.
   const budgetExhausted = budget.signal.aborted || budget.remaining() <= 1;
   budget.dispose();
-  const live: LiveFacts = {
+  const value = <T>(r: PromiseSettledResult<T | null>): T | null => (r.status === 'fulfilled' ? r.value : null);
+  /** Why a group has no facts: not planned, its probe broke, or the group's own reason. */
+  const skipped = <T>(r: PromiseSettledResult<T | null>, what: string, own: (v: T) => string | null): string | null => {
+    if (r.status === 'rejected') return failed(what, r.reason);
+    return r.value === null ? NOT_PLANNED : own(r.value);
+  };
+  const up = value(upstreams);
+  return {
     timeoutMs: net.timeoutMs,
     budgetMs: net.budgetMs,
     durationMs: round(performance.now() - started),
     probes: rec.runs.sort((a, b) => a.startedMs - b.startedMs),
     budgetExhausted,
-    edge: edge.status === 'fulfilled' ? edge.value : null,
-    edgeSkipped: edge.status === 'fulfilled' ? null : failed('edge', edge.reason),
-    proxy: proxy.status === 'fulfilled' ? proxy.value.proxy : null,
-    proxySkipped: proxy.status === 'fulfilled' ? proxy.value.skipped : failed('proxy', proxy.reason),
-    upstreams: upstreams.status === 'fulfilled' ? upstreams.value.upstreams : null,
-    upstreamsSkipped: upstreams.status === 'fulfilled' ? upstreams.value.skipped : failed('upstream', upstreams.reason),
-    oauthMetadata: upstreams.status === 'fulfilled' ? upstreams.value.oauth.metadata : null,
-    resourceMetadata: upstreams.status === 'fulfilled' ? upstreams.value.oauth.resource : null,
-    oauthSkipped: upstreams.status === 'fulfilled' ? upstreams.value.oauth.skipped : failed('OAuth metadata', upstreams.reason),
-    caRegistration: ca.status === 'fulfilled' ? ca.value : null,
-    caRegistrationSkipped: !net.apiKey
-      ? 'no API key (set ANTHROPIC_API_KEY or use --api-key-file) to list the tunnel\'s registered certificates'
-      : !tunnel
-        ? 'the tunnel ID is not known (data/tunnel-id, Helm tunnel.id / api.wif.tunnelId, or TUNNEL_ID of the setup service)'
-        : ca.status === 'rejected'
-          ? failed('vendor API', ca.reason)
-          : null,
+    edge: value(edge),
+    edgeSkipped: skipped(edge, 'edge', () => null),
+    proxy: value(proxy)?.proxy ?? null,
+    proxySkipped: skipped(proxy, 'proxy', (p) => p.skipped),
+    upstreams: up?.upstreams ?? null,
+    upstreamsSkipped: skipped(upstreams, 'upstream', (u) => u.skipped),
+    oauthMetadata: up?.oauth.metadata ?? null,
+    resourceMetadata: up?.oauth.resource ?? null,
+    oauthSkipped: skipped(upstreams, 'OAuth metadata', (u) => u.oauth.skipped),
+    caRegistration: value(ca),
+    caRegistrationSkipped: !wantCa
+      ? NOT_PLANNED
+      : !net.apiKey
+        ? "no API key (set ANTHROPIC_API_KEY or use --api-key-file) to list the tunnel's registered certificates"
+        : !tunnel
+          ? 'the tunnel ID is not known (data/tunnel-id, Helm tunnel.id / api.wif.tunnelId, or TUNNEL_ID of the setup service)'
+          : ca.status === 'rejected'
+            ? failed('vendor API', ca.reason)
+            : null,
   };
-  return live;
 }

@@ -78,7 +78,7 @@ export async function startFullLab(o: { edgePort?: number; timeoutMs?: number; b
     apiKey: LAB_API_KEY,
     timeoutMs,
     budgetMs: o.budgetMs ?? timeoutMs * 3,
-    edgeCaFile: edgeCerts.caFile,
+    edgeCaPems: [edgeCerts.caPem],
   };
   const cliArgs = ['--dir', deployment.dir, '--dns-server', dns.server, '--proxy', proxy.url, '--api-url', net.apiUrl!, '--timeout', String(timeoutMs)];
   return {

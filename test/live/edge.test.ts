@@ -45,7 +45,7 @@ function withLive(live: LiveFacts): Facts {
 }
 
 function net(o: Partial<NetworkOptions>): NetworkOptions {
-  return { edges: [], dnsServers: [], timeoutMs: TIMEOUT, budgetMs: TIMEOUT * 4, edgeCaFile: edgeCerts.caFile, ...o };
+  return { edges: [], dnsServers: [], timeoutMs: TIMEOUT, budgetMs: TIMEOUT * 4, edgeCaPems: [edgeCerts.caPem], ...o };
 }
 
 function ids(result: ReturnType<typeof runCheck>): string[] {

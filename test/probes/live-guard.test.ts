@@ -59,7 +59,9 @@ describe('probe parsing', () => {
     expect(parseDnsServer('dns.example')).toBeNull();
     expect(parseEdge('127.0.0.1')).toEqual({ host: '127.0.0.1', port: 7844 });
     expect(parseEdge('[::1]:9000')).toEqual({ host: '::1', port: 9000 });
-    expect(() => parseEdge('a:b:c')).toThrow(/--edge/);
+    // A probe returns a typed failure; the CLI names the flag (see doctor-cli's --edge test).
+    expect(parseEdge('a:b:c')).toEqual({ problem: expect.stringMatching(/expected host:port/) });
+    expect(parseEdge('127.0.0.1:70000')).toEqual({ problem: 'invalid port' });
     expect(parseProxyUrl('ws://127.0.0.1:8080/tunnel?x=1')).toMatchObject({ host: '127.0.0.1', port: 8080, path: '/tunnel?x=1' });
     expect(parseProxyUrl('https://x:1')).toBeNull();
   });

@@ -1,0 +1,36 @@
+// The probe planner: the live fact groups named by the selected checks, nothing with --offline.
+
+import { describe, expect, it } from 'vitest';
+import { CHECKS } from '../../checks/index.js';
+import { fromLegacy, type Check } from '../../src/core/check.js';
+import { planProbes } from '../../src/core/probe-plan.js';
+
+const all = { only: [], skip: [] };
+const plan = (only: string[], skip: string[] = [], checks: readonly Check[] = CHECKS) => [...planProbes(checks, { only, skip }, false)];
+
+describe('planProbes', () => {
+  it('plans nothing for static checks and nothing at all with --offline', () => {
+    expect(plan(['tunnel-token'])).toEqual([]);
+    expect(plan(['proxy-config', 'certificate-san', 'helm-values'])).toEqual([]);
+    expect([...planProbes(CHECKS, all, true)]).toEqual([]);
+  });
+
+  it('plans what a defineCheck check declares, and only that', () => {
+    expect(plan(['edge-udp'])).toEqual(['live.edge']);
+  });
+
+  it('reads the declarations, whatever kind of check declares them (a legacy live check plans every group)', () => {
+    const legacy = fromLegacy({ id: 'inner-tls', layer: 'tls', kind: 'live', run: () => ({ status: 'pass', reason: null, findings: [] }) });
+    expect(plan(['inner-tls'], [], [legacy])).toEqual(['live.edge', 'live.proxy', 'live.upstreams', 'live.oauthMetadata', 'live.resourceMetadata', 'live.caRegistration']);
+  });
+
+  it('static checks that read a live fact when there is one plan its group', () => {
+    expect(plan(['ca-registration'])).toEqual(['live.caRegistration']);
+    expect(plan(['oauth'])).toEqual(['live.oauthMetadata', 'live.resourceMetadata']);
+  });
+
+  it('--skip prunes: skipping every layer with live checks leaves nothing', () => {
+    expect(plan([], ['edge', 'tls', 'routing', 'oauth'])).toEqual([]);
+    expect(plan(['edge'], ['edge-dns', 'edge-tcp'])).toEqual(['live.edge']);
+  });
+});
