@@ -2,7 +2,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { CHECKS } from '../../checks/index.js';
-import { fromLegacy, type Check } from '../../src/core/check.js';
+import type { Check } from '../../src/core/check.js';
 import { planProbes } from '../../src/core/probe-plan.js';
 
 const all = { only: [], skip: [] };
@@ -19,9 +19,15 @@ describe('planProbes', () => {
     expect(plan(['edge-udp'])).toEqual(['live.edge']);
   });
 
-  it('reads the declarations, whatever kind of check declares them (a legacy live check plans every group)', () => {
-    const legacy = fromLegacy({ id: 'inner-tls', layer: 'tls', kind: 'live', run: () => ({ status: 'pass', reason: null, findings: [] }) });
-    expect(plan(['inner-tls'], [], [legacy])).toEqual(['live.edge', 'live.proxy', 'live.upstreams', 'live.oauthMetadata', 'live.resourceMetadata', 'live.caRegistration']);
+  it('plans exactly the live facts a check requires or uses', () => {
+    const check: Check = { id: 'inner-tls', requires: ['live.proxy'], uses: ['live.upstreams', 'compose'], messages: {}, evaluate: () => ({ status: 'pass', reason: null, findings: [] }) };
+    expect(plan(['inner-tls'], [], [check])).toEqual(['live.proxy', 'live.upstreams']);
+    expect(plan(['edge'], [], [check])).toEqual([]);
+  });
+
+  it('every live group is planned by some check of a full run', () => {
+    expect(plan([]).sort()).toEqual(['live.caRegistration', 'live.edge', 'live.oauthMetadata', 'live.proxy', 'live.resourceMetadata', 'live.upstreams']);
+    expect(plan(['inner-tls', 'listener-protocol'])).toEqual(['live.proxy']);
   });
 
   it('static checks that read a live fact when there is one plan its group', () => {
