@@ -66,7 +66,7 @@ function validateSelection(flag: string, list: string[]): void {
   }
 }
 
-export function validateDoctorOptions(opts: DoctorOptions): { timeoutMs: number; budgetMs: number } {
+function validateDoctorOptions(opts: DoctorOptions): { timeoutMs: number; budgetMs: number } {
   if (opts.token !== undefined) {
     throw new UsageError(
       'a tunnel token is never taken as a flag value (it would end up in shell history and process lists)',

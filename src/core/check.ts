@@ -112,7 +112,7 @@ export function defineCheck<const R extends FactKey, const M extends Record<stri
 }
 
 /** Status follows the worst finding: any error -> fail, any warn -> warn, else pass. */
-export function judge(findings: Finding[], notChecked: readonly string[] = []): Outcome {
+function judge(findings: Finding[], notChecked: readonly string[] = []): Outcome {
   const status = findings.some((f) => f.severity === 'error')
     ? 'fail'
     : findings.some((f) => f.severity === 'warn')

@@ -1,7 +1,7 @@
 // The options that name a deployment's inputs, shared by `doctor` (flags, --facts conflicts,
 // "nothing found") and the deployment probe (DeploymentInputs): listed once, both derive from it.
 
-export const DEPLOYMENT_OPTIONS = [
+const DEPLOYMENT_OPTIONS = [
   { key: 'config', flag: '--config', kind: 'path' },
   { key: 'compose', flag: '--compose', kind: 'path' },
   { key: 'values', flag: '--values', kind: 'paths' },

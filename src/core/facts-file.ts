@@ -16,7 +16,7 @@ export const FACTS_SCHEMA_VERSION = 1;
 /** A read cap well above any real run (every deployment file is capped far below it). */
 export const FACTS_FILE_MAX_BYTES = 16 * 1024 * 1024;
 /** YAML and JSON inputs nest at most 64 levels; the facts around them add a few. */
-export const FACTS_FILE_MAX_DEPTH = 96;
+const FACTS_FILE_MAX_DEPTH = 96;
 
 export interface FactsFile {
   schemaVersion: typeof FACTS_SCHEMA_VERSION;
@@ -27,7 +27,7 @@ export interface FactsFile {
 }
 
 /** What replaces a secret-named value in a saved file: it says a value was there, never what. */
-export function removedSecret(value: string): string {
+function removedSecret(value: string): string {
   return `<secret: ${value.length} characters removed>`;
 }
 
@@ -174,7 +174,7 @@ export function parseFactsFile(text: string): { facts: Facts } | { problem: stri
   const shape = shapeProblem(doc);
   if (shape) return { problem: `is not a facts file: ${shape}` };
   const { now, facts } = doc as unknown as FactsFile;
-  return { facts: { ...facts, now } as Facts };
+  return { facts: { ...facts, now } };
 }
 
 /** The first place the document departs from the shape checks rely on, or null. */

@@ -60,7 +60,7 @@ export function isLiveFact(key: FactKey): key is LiveFactName {
 }
 
 /** For each fact, what it is and what gives it: the second half of every "needs ..." skip reason. */
-export const PROVIDERS: Readonly<Record<FactKey, { what: string; givenBy: string }>> = {
+const PROVIDERS: Readonly<Record<FactKey, { what: string; givenBy: string }>> = {
   dotenv: { what: 'the .env file', givenBy: 'a .env beside the Compose file' },
   compose: { what: 'the Compose file', givenBy: 'compose.yaml in --dir, or --compose FILE' },
   proxyConfig: { what: 'the proxy config', givenBy: 'config/mcp-proxy.yaml in --dir, or --config FILE' },
@@ -92,7 +92,7 @@ const LIVE_SKIPPED: Record<LiveFactName, keyof LiveFacts> = {
   'live.caRegistration': 'caRegistrationSkipped',
 };
 
-export const OFFLINE_REASON = '--offline: no DNS queries or connections were made';
+const OFFLINE_REASON = '--offline: no DNS queries or connections were made';
 
 /** Whether a fact is there for a check to judge. */
 export function hasFact(facts: Readonly<Facts>, key: FactKey): boolean {

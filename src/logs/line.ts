@@ -34,7 +34,7 @@ const LEVEL_WORDS: Record<string, Level> = {
   emerg: 'fatal', alert: 'fatal',
 };
 
-export function levelOf(word: string | undefined | null): Level | null {
+function levelOf(word: string | undefined | null): Level | null {
   if (!word) return null;
   return LEVEL_WORDS[word.toLowerCase()] ?? null;
 }
@@ -101,7 +101,7 @@ function startsWithLevel(rest: string): boolean {
 }
 
 /** key=value pairs (values may be double-quoted with escapes); returns the fields and where the first began. */
-export function parseFields(s: string): { fields: Record<string, string>; firstAt: number } {
+function parseFields(s: string): { fields: Record<string, string>; firstAt: number } {
   const fields: Record<string, string> = {};
   let firstAt = -1;
   FIELD.lastIndex = 0;

@@ -17,7 +17,7 @@ import type { LogMatch, LogNote, LogsReport, LogSource } from './report.js';
 
 const MAX_FACT_VALUES = 20;
 const MAX_EXAMPLE_CHARS = 2000;
-export const MAX_UNMATCHED_EXAMPLES = 5;
+const MAX_UNMATCHED_EXAMPLES = 5;
 
 /** Every distinct value seen per fact, in order of first appearance (capped). */
 type FactSets = Record<string, (string | number)[]>;
@@ -134,12 +134,6 @@ function sentence(templates: readonly Template[] | undefined, book: Phrasebook):
   return parts.length > 0 ? parts.join('') : undefined;
 }
 
-/** The first signature (in catalog-file order) that matches a line, or null. */
-export function matchSignature(line: ParsedLine): Signature | null {
-  for (const sig of SIGNATURES) if (signatureMatches(sig, line.text, line)) return sig;
-  return null;
-}
-
 /**
  * Which signatures can match a line, from the prefilter fragments found in it: a signature is a
  * candidate when one of its anyOf fragments contains a fragment present. Cached per set of ids.
@@ -174,7 +168,7 @@ export class SignatureIndex {
  * control character is made visible (escaping one before a JWT would remove the boundary the
  * patterns look for), and the length bounded.
  */
-export function exampleOf(raw: string): string {
+function exampleOf(raw: string): string {
   const s = showControls(redact(raw.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '')));
   return s.length > MAX_EXAMPLE_CHARS ? `${s.slice(0, MAX_EXAMPLE_CHARS)}...` : s;
 }

@@ -8,7 +8,7 @@ export interface ComposeService {
   spec: Record<string, unknown>;
 }
 
-export const PROXY_SERVICE_NAMES = ['mcp-proxy', 'mcp-gateway'] as const;
+const PROXY_SERVICE_NAMES = ['mcp-proxy', 'mcp-gateway'] as const;
 
 export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

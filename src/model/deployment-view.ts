@@ -17,7 +17,7 @@ export function expansionVars(facts: Readonly<Facts>): Record<string, string> {
  * the proxy service's own `environment:` (its values expanded by Compose first), so a literal
  * `TUNNEL_DOMAIN: abcd.tunnel.example` in the Compose file counts.
  */
-export function proxyConfigVars(facts: Readonly<Facts>): Record<string, string> {
+function proxyConfigVars(facts: Readonly<Facts>): Record<string, string> {
   const vars = expansionVars(facts);
   const service = facts.compose?.state === 'ok' ? findProxyService(facts.compose.value.data) : null;
   if (!service) return vars;

@@ -60,7 +60,7 @@ export function cidrsOverlap(a: Cidr, b: Cidr): boolean {
 }
 
 /** Number of addresses in a CIDR. */
-export function cidrSize(c: Cidr): number {
+function cidrSize(c: Cidr): number {
   return 2 ** (32 - c.prefix);
 }
 
@@ -162,7 +162,7 @@ export function readUpstreamPolicy(data: unknown): UpstreamPolicyReading {
 }
 
 /** The IPv4 range of the policy that allows `ip`, or null. IPv6 is never allowed: the proxy dials IPv4 only. */
-export function allowingRange(policy: IpPolicy, ip: string): Cidr | 'disabled' | null {
+function allowingRange(policy: IpPolicy, ip: string): Cidr | 'disabled' | null {
   if (!isStrictIPv4(ip)) return null;
   if (policy.mode === 'disabled') return 'disabled';
   return policy.ranges.find((r) => cidrContains(r, ip)) ?? null;
@@ -211,7 +211,7 @@ const WELL_KNOWN: WellKnownRange[] = [
   { cidr: '255.255.255.255/32', name: 'limited broadcast', advice: 'Cannot be dialled; the upstream address is wrong.', allowing: 'wrong-address' },
 ];
 
-export const PUBLIC_RANGE: WellKnownRange = {
+const PUBLIC_RANGE: WellKnownRange = {
   cidr: '0.0.0.0/0',
   name: 'public internet',
   advice: 'Allowing it lets the proxy reach that internet host; prefer a private address for the upstream, or allow only this /32.',
@@ -219,7 +219,7 @@ export const PUBLIC_RANGE: WellKnownRange = {
 };
 
 /** The strictest verdict among an address's ranges: whether adding it to allowed_ips is a sound fix. */
-export function allowingVerdict(ranges: readonly WellKnownRange[]): WellKnownRange['allowing'] {
+function allowingVerdict(ranges: readonly WellKnownRange[]): WellKnownRange['allowing'] {
   const order: WellKnownRange['allowing'][] = ['wrong-address', 'never', 'testing', 'allow'];
   return order.find((o) => ranges.some((r) => r.allowing === o)) ?? 'allow';
 }

@@ -5,7 +5,7 @@
 import { isRecord } from './compose.js';
 
 /** Known keys per section ('' is the top level). The proxy ignores anything else. */
-export const KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
+const KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
   '': ['listen_addr', 'log_level', 'shutdown_timeout', 'tunnel_domain', 'tls', 'routes', 'upstream'],
   tls: ['cert_file', 'key_file'],
   upstream: ['allowed_ips', 'disable_ip_validation', 'tls'],
@@ -15,7 +15,7 @@ export const KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 
 /** Levenshtein distance (insertions, deletions, substitutions), small strings only. */
-export function editDistance(a: string, b: string): number {
+function editDistance(a: string, b: string): number {
   // One row of the distance table, over and over; a typed array reads 0 past its end, never undefined.
   const prev = Int32Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {

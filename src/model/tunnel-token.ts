@@ -70,7 +70,7 @@ function utf8(bytes: Buffer): string | null {
 }
 
 /** Go's base64.StdEncoding after it has skipped CR/LF: standard alphabet, padded to a multiple of 4. */
-export function isStdBase64(s: string): boolean {
+function isStdBase64(s: string): boolean {
   const t = s.replace(/[\r\n]/g, '');
   return t.length % 4 === 0 && STD_B64.test(t);
 }

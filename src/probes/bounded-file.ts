@@ -3,7 +3,7 @@
 
 import { closeSync, fstatSync, openSync, readSync, constants } from 'node:fs';
 
-export const DEFAULT_MAX_BYTES = 1024 * 1024; // 1 MiB: no deployment file is near this
+const DEFAULT_MAX_BYTES = 1024 * 1024; // 1 MiB: no deployment file is near this
 
 export type BoundedRead =
   | { state: 'ok'; path: string; bytes: Buffer; mode: number; uid: number; gid: number }

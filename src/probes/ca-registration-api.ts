@@ -6,8 +6,8 @@ import type { ApiCertificate, CaRegistrationLiveFacts } from '../core/live-facts
 import { httpGet } from './http-metadata.js';
 
 export const DEFAULT_API_URL = 'https://api.anthropic.com';
-export const API_VERSION = '2023-06-01';
-export const TUNNELS_BETA = 'mcp-tunnels-2026-06-22';
+const API_VERSION = '2023-06-01';
+const TUNNELS_BETA = 'mcp-tunnels-2026-06-22';
 
 export interface CaRegistrationRequest {
   apiUrl: string;

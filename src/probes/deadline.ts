@@ -17,7 +17,7 @@ export interface Deadline {
   dispose(): void;
 }
 
-export class DeadlineExceeded extends Error {
+class DeadlineExceeded extends Error {
   constructor(readonly ms: number) {
     super(`no answer within ${ms} ms`);
     this.name = 'DeadlineExceeded';
@@ -54,19 +54,6 @@ export function startDeadline(ms: number, parent?: AbortSignal): Deadline {
     cutByParent: () => byParent,
     dispose,
   };
-}
-
-/**
- * Run `fn` under a fresh deadline of `ms` inside `parent`; the deadline is disposed when `fn`
- * settles. `fn` must itself stop its I/O when the signal aborts (and settle soon after).
- */
-export async function withDeadline<T>(ms: number, parent: AbortSignal | undefined, fn: (d: Deadline) => Promise<T>): Promise<T> {
-  const d = startDeadline(ms, parent);
-  try {
-    return await fn(d);
-  } finally {
-    d.dispose();
-  }
 }
 
 /** Call `onAbort` when the signal aborts (at once if it already has); returns the unsubscriber. */

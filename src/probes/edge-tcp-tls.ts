@@ -19,7 +19,7 @@ import { startDeadline, whenAborted } from './deadline.js';
 import { describePeerCertificate, dnAttribute, peerChain, peerLeaf } from './peer-certificate.js';
 import { classifyConnectError, describeConnectFailure, hostPort, openTcp } from './tcp-connect.js';
 
-export const EDGE_TLS_SERVER_NAME = 'h2.cftunnel.com';
+const EDGE_TLS_SERVER_NAME = 'h2.cftunnel.com';
 export const EDGE_PORT = 7844;
 
 export interface EdgeTlsOptions {

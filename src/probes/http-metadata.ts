@@ -9,7 +9,7 @@ import { classifyConnectError, describeConnectFailure } from './tcp-connect.js';
 import { parseYamlText } from '../model/yaml-document.js';
 import { redact } from '../redaction/redact.js';
 
-export const MAX_DOCUMENT_BYTES = 256 * 1024;
+const MAX_DOCUMENT_BYTES = 256 * 1024;
 const MAX_SAME_HOST_REDIRECTS = 3;
 
 export interface HttpGetOptions {

@@ -192,7 +192,7 @@ function caPems(facts: Readonly<Facts>): string[] {
 }
 
 /** The listener to probe: --proxy, else listen_addr on this machine. */
-export function proxyTarget(facts: Readonly<Facts>, net: NetworkOptions): { url: ProxyUrl; source: ProxyLiveFacts['urlSource'] } | string {
+function proxyTarget(facts: Readonly<Facts>, net: NetworkOptions): { url: ProxyUrl; source: ProxyLiveFacts['urlSource'] } | string {
   if (net.proxy) {
     const url = parseProxyUrl(net.proxy);
     return url ? { url, source: 'flag' } : `the proxy URL ${net.proxy} is not ws://host:port[/path]`;
@@ -353,7 +353,7 @@ async function gatherUpstreams(rec: Recorder, facts: Readonly<Facts>, dns: DnsCl
 }
 
 /** Where the vendor's tunnel ID is written down: data/tunnel-id, Helm values, the setup service. */
-export function findTunnelId(facts: Readonly<Facts>): { id: string; source: string } | null {
+function findTunnelId(facts: Readonly<Facts>): { id: string; source: string } | null {
   const file = join(facts.deployment.dir, 'data', 'tunnel-id');
   const r = readBounded(file, false, 4096);
   if (r.state === 'ok') {

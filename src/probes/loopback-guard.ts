@@ -5,7 +5,7 @@
 import { lookup as systemLookup, type LookupAddress, type LookupOneOptions } from 'node:dns';
 import { isIP } from 'node:net';
 
-export const LOOPBACK_GUARD_ENV = 'MCP_TUNNEL_LOOPBACK_ONLY';
+const LOOPBACK_GUARD_ENV = 'MCP_TUNNEL_LOOPBACK_ONLY';
 export const GUARD_MESSAGE = 'refused by loopback-only guard';
 
 export function loopbackOnly(env: NodeJS.ProcessEnv = process.env): boolean {
@@ -26,7 +26,7 @@ export function isLoopbackAddress(address: string): boolean {
  * Names that mean this machine by definition (RFC 6761: `localhost` and `*.localhost`). With the
  * guard on they are answered here, never looked up: no resolver, no hosts file, no query at all.
  */
-export function isLoopbackName(name: string): boolean {
+function isLoopbackName(name: string): boolean {
   const n = name.toLowerCase().replace(/\.$/, '');
   return n === 'localhost' || n.endsWith('.localhost');
 }
@@ -60,7 +60,7 @@ export function loopbackNameAddresses(family?: number): LookupAddress[] {
   return family === 4 || family === 6 ? all.filter((a) => a.family === family) : all;
 }
 
-export class LoopbackGuardError extends Error {
+class LoopbackGuardError extends Error {
   readonly code = 'ELOOPBACKGUARD';
   constructor(message: string) {
     super(message);

@@ -17,7 +17,7 @@ import { guarded, internalFailureDetail } from './callback-guard.js';
 import { classifyConnectError, describeConnectFailure, hostPort } from './tcp-connect.js';
 
 export const GREASE_VERSION = 0x1a2a3a4a;
-export const MIN_INITIAL_SIZE = 1200;
+const MIN_INITIAL_SIZE = 1200;
 
 export interface ProbePacket {
   bytes: Buffer;
@@ -72,7 +72,7 @@ export function parseVersionNegotiation(answer: Buffer, probe: Pick<ProbePacket,
   return { ok: true, versions };
 }
 
-export function versionHex(v: number): string {
+function versionHex(v: number): string {
   return `0x${v.toString(16).padStart(8, '0')}`;
 }
 

@@ -47,10 +47,6 @@ export function check(facts: Facts): CheckResult[] {
   return runChecks(CHECKS, facts, { only: [], skip: [] });
 }
 
-export function failing(results: readonly CheckResult[]): string[] {
-  return results.filter((r) => r.status === 'fail' || r.status === 'error').map((r) => r.id);
-}
-
 export function statusOf(results: readonly CheckResult[]): Record<string, string> {
   return Object.fromEntries(results.map((r) => [r.id, r.status]));
 }

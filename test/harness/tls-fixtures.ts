@@ -56,7 +56,7 @@ export function makeCertSet(variant: string, opts: SetOptions = {}): string {
   return dir;
 }
 
-export const PROXY_CONFIG = `listen_addr: ":8080"
+const PROXY_CONFIG = `listen_addr: ":8080"
 tunnel_domain: ${DOMAIN}
 tls:
   cert_file: /data/tls.crt

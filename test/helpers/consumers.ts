@@ -105,7 +105,7 @@ const closed = (properties: Record<string, unknown>, required: string[] = []) =>
  * SARIF 2.1.0 (OASIS Standard, errata 01), the objects and properties this tool emits plus their
  * siblings, with the schema's types, enums, minimums and required properties.
  */
-export const SARIF_SUBSET_SCHEMA = {
+const SARIF_SUBSET_SCHEMA = {
   $id: 'sarif-2.1.0-subset',
   type: 'object',
   additionalProperties: false,

@@ -39,7 +39,7 @@ let installed: string | undefined;
  * dependencies), copied to a directory every user can read. A run as another user needs it: the
  * checkout may live where only its owner can enter (a clone under a 0700 temp or home directory).
  */
-export function readableInstall(): string {
+function readableInstall(): string {
   if (installed) return installed;
   const dir = mkdtempSync(join(tmpdir(), 'mcp-tunnel-install-'));
   for (const part of ['bin', join('dist', 'bundle'), 'package.json']) {

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import type { CertificateFacts, CertificateFileFacts, FileFact } from '../../src/core/facts.js';
 
 export const REPO = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '../..');
-export const MAKE_CERTS = join(REPO, 'fixtures', 'make-certs.sh');
+const MAKE_CERTS = join(REPO, 'fixtures', 'make-certs.sh');
 
 const dirs = new Set<string>();
 

@@ -8,8 +8,8 @@ import type { LogsReport } from '../../src/logs/report.js';
 import { LineScanner } from '../../src/logs/scanner.js';
 import { runLogs, type LogsIO, type LogsOptions } from '../../src/commands/logs.js';
 
-export const prefilter = new FragmentPrefilter(prefilterFragments());
-export const index = new SignatureIndex(prefilter.fragments);
+const prefilter = new FragmentPrefilter(prefilterFragments());
+const index = new SignatureIndex(prefilter.fragments);
 
 export function analyze(text: string | Buffer, maxLineBytes?: number): LogsReport {
   const collector = new LogCollector(index);

@@ -28,7 +28,7 @@ export function apiKey(): string {
 }
 
 /** A private key's base64 body lines (random: the redactor must not care whether it parses). */
-export function keyBody(): string[] {
+function keyBody(): string[] {
   return randomBytes(192).toString('base64').match(/.{1,64}/g)!;
 }
 
