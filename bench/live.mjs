@@ -24,7 +24,9 @@ function fmt(ms) {
 function summary(results) {
   const by = {};
   for (const r of results) by[r.status] = (by[r.status] ?? 0) + 1;
-  return Object.entries(by).map(([k, v]) => `${v} ${k}`).join(', ');
+  return Object.entries(by)
+    .map(([k, v]) => `${v} ${k}`)
+    .join(', ');
 }
 
 function statusOf(results, ids) {
@@ -36,7 +38,11 @@ async function runCli(args, env) {
   const started = performance.now();
   let stdout;
   try {
-    ({ stdout } = await promisify(execFile)(process.execPath, [BIN, 'doctor', ...args, '--json'], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 30000 }));
+    ({ stdout } = await promisify(execFile)(process.execPath, [BIN, 'doctor', ...args, '--json'], {
+      env: { ...process.env, ...env },
+      encoding: 'utf8',
+      timeout: 30000,
+    }));
   } catch (err) {
     if (!err.stdout) return null;
     stdout = err.stdout;
@@ -48,7 +54,12 @@ export async function runLiveBench() {
   process.env.MCP_TUNNEL_LOOPBACK_ONLY = '1';
   register('../test/lab/ts-hooks.mjs', import.meta.url);
   const { labGate, netnsMissing, programMissing } = await import('../test/lab/programs.ts');
-  const gate = labGate('the live bench', programMissing('caddy', ['version']), programMissing('dnsmasq'), programMissing('openssl', ['version']));
+  const gate = labGate(
+    'the live bench',
+    programMissing('caddy', ['version']),
+    programMissing('dnsmasq'),
+    programMissing('openssl', ['version']),
+  );
   console.log('live doctor against the lab (loopback only)');
   if (gate.reasons.length > 0) {
     console.log(`  skipped: ${gate.reasons.join('; ')}`);
@@ -67,7 +78,10 @@ export async function runLiveBench() {
   try {
     const env = { ANTHROPIC_API_KEY: lab.net.apiKey, MCP_TUNNEL_EDGE_CA: lab.edgeCerts.caFile };
     const offline = await runCli(['--dir', lab.dir, '--offline'], env);
-    if (offline) console.log(`  offline        ${fmt(offline.wallMs).padStart(8)}  (CLI, --offline: ${summary(offline.report.results)})`);
+    if (offline)
+      console.log(
+        `  offline        ${fmt(offline.wallMs).padStart(8)}  (CLI, --offline: ${summary(offline.report.results)})`,
+      );
 
     const cliLive = await runCli(lab.cliArgs, env);
     viaCli = !!cliLive && cliLive.report.results.find((r) => r.id === 'edge-tcp')?.status !== 'skip';
@@ -86,7 +100,9 @@ export async function runLiveBench() {
       const slowest = Math.max(...live.probes.map((p) => p.durationMs));
       note = `probes + checks; ${live.probes.length} probes, slowest ${fmt(slowest)}`;
     }
-    console.log(`  healthy live   ${fmt(healthyMs).padStart(8)}  (${note}: ${statusOf(healthyResults, ['edge-dns', 'edge-tcp', 'edge-udp', 'inner-tls', 'listener-protocol', 'upstream-reachable'])})`);
+    console.log(
+      `  healthy live   ${fmt(healthyMs).padStart(8)}  (${note}: ${statusOf(healthyResults, ['edge-dns', 'edge-tcp', 'edge-udp', 'inner-tls', 'listener-protocol', 'upstream-reachable'])})`,
+    );
   } finally {
     await lab.stop();
     await stopAll();
@@ -99,7 +115,12 @@ export async function runLiveBench() {
     return;
   }
   const started = performance.now();
-  const r = await runInNetns({ rules: [...RULES.dropUdp, ...RULES.dropTcp], timeoutMs: TIMEOUT, budgetMs: TIMEOUT * 3, cli: viaCli ? [] : undefined });
+  const r = await runInNetns({
+    rules: [...RULES.dropUdp, ...RULES.dropTcp],
+    timeoutMs: TIMEOUT,
+    budgetMs: TIMEOUT * 3,
+    cli: viaCli ? [] : undefined,
+  });
   const total = performance.now() - started;
   const results = r.mode === 'cli' ? r.report.results : r.results;
   const ok = r.wallMs < LIMIT_MS;

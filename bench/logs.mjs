@@ -46,17 +46,61 @@ const uuid = (r) => `${hex(r, 8)}-${hex(r, 4)}-4${hex(r, 3)}-a${hex(r, 3)}-${hex
 
 /** Healthy lines, weighted: the bulk of a real log. */
 const HEALTHY = [
-  [18, (t, r) => `cloudflared-1  | ${iso(t)} DBG Upstream request connIndex=${Math.floor(r() * 4)} event=1 headers={"Accept":["application/json, text/event-stream"],"Content-Type":["application/json"],"Mcp-Session-Id":["${hex(r, 32)}"]} host=${ROUTES[Math.floor(r() * 5)]}.${DOMAIN} ingressRule=0 originService=http://localhost:8080 path=/mcp`],
-  [14, (t, r) => `mcp-proxy-1    | {"time":"${isoMs(t)}","level":"INFO","msg":"request started","method":"POST","host":"${ROUTES[Math.floor(r() * 5)]}.${DOMAIN}","path":"/mcp","request_id":"${hex(r, 16)}"}`],
-  [14, (t, r) => `mcp-proxy-1    | {"time":"${isoMs(t)}","level":"INFO","msg":"request completed","status":200,"duration_ms":${Math.floor(r() * 900)},"bytes":${Math.floor(r() * 40000)},"request_id":"${hex(r, 16)}"}`],
-  [10, (t, r) => `cloudflared-1  | ${iso(t)} DBG Serving HTTP/2 stream connIndex=${Math.floor(r() * 4)} event=1 streamID=${Math.floor(r() * 100000)}`],
-  [8, (t, r) => `[pod/mcp-tunnel-6c9f7d8b5-x2k4q/proxy] time=${isoMs(t)} level=INFO msg="request completed" route=${ROUTES[Math.floor(r() * 5)]} status=200 duration=${Math.floor(r() * 800)}ms`],
-  [6, (t, r) => `${syslog(t)} gw01 cloudflared[1187]: ${iso(t)} DBG Upstream response connIndex=${Math.floor(r() * 4)} content-length=${Math.floor(r() * 9000)} event=1 ingressRule=0 originService=http://localhost:8080 status="200 OK"`],
-  [6, (t, r) => `{"level":"debug","connIndex":${Math.floor(r() * 4)},"event":1,"streamID":${Math.floor(r() * 100000)},"time":"${iso(t)}","message":"Request Headers map[Accept-Encoding:[gzip] Cf-Ray:[${hex(r, 16)}-AMS]]"}`],
-  [5, (t, r) => `[pod/mcp-tunnel-6c9f7d8b5-x2k4q/cloudflared] ${isoMs(t)} ${iso(t)} DBG Updated ingress rules config="{\\"ingress\\":[{\\"service\\":\\"http://localhost:8080\\"}],\\"warp-routing\\":{\\"enabled\\":false}}" version=${Math.floor(r() * 9)}`],
-  [4, (t, r) => `mcp-proxy-1    | {"time":"${isoMs(t)}","level":"DEBUG","msg":"upstream dial","route":"${ROUTES[Math.floor(r() * 5)]}","upstream":"http://10.0.${Math.floor(r() * 4)}.${Math.floor(r() * 250)}:8080","ip":"10.0.1.${Math.floor(r() * 250)}"}`],
-  [3, (t, r) => `cloudflared-1  | ${iso(t)} INF Tunnel connection curve preferences: [X25519MLKEM768 CurveP256] connIndex=${Math.floor(r() * 4)} event=0 ip=${EDGE[Math.floor(r() * 4)]}`],
-  [3, (t, r) => `mcp-proxy-1    | ${isoMs(t)}\tINFO\twebsocket session closed\t{"route":"${ROUTES[Math.floor(r() * 5)]}","duration":"${Math.floor(r() * 300)}s","frames":${Math.floor(r() * 5000)}}`],
+  [
+    18,
+    (t, r) =>
+      `cloudflared-1  | ${iso(t)} DBG Upstream request connIndex=${Math.floor(r() * 4)} event=1 headers={"Accept":["application/json, text/event-stream"],"Content-Type":["application/json"],"Mcp-Session-Id":["${hex(r, 32)}"]} host=${ROUTES[Math.floor(r() * 5)]}.${DOMAIN} ingressRule=0 originService=http://localhost:8080 path=/mcp`,
+  ],
+  [
+    14,
+    (t, r) =>
+      `mcp-proxy-1    | {"time":"${isoMs(t)}","level":"INFO","msg":"request started","method":"POST","host":"${ROUTES[Math.floor(r() * 5)]}.${DOMAIN}","path":"/mcp","request_id":"${hex(r, 16)}"}`,
+  ],
+  [
+    14,
+    (t, r) =>
+      `mcp-proxy-1    | {"time":"${isoMs(t)}","level":"INFO","msg":"request completed","status":200,"duration_ms":${Math.floor(r() * 900)},"bytes":${Math.floor(r() * 40000)},"request_id":"${hex(r, 16)}"}`,
+  ],
+  [
+    10,
+    (t, r) =>
+      `cloudflared-1  | ${iso(t)} DBG Serving HTTP/2 stream connIndex=${Math.floor(r() * 4)} event=1 streamID=${Math.floor(r() * 100000)}`,
+  ],
+  [
+    8,
+    (t, r) =>
+      `[pod/mcp-tunnel-6c9f7d8b5-x2k4q/proxy] time=${isoMs(t)} level=INFO msg="request completed" route=${ROUTES[Math.floor(r() * 5)]} status=200 duration=${Math.floor(r() * 800)}ms`,
+  ],
+  [
+    6,
+    (t, r) =>
+      `${syslog(t)} gw01 cloudflared[1187]: ${iso(t)} DBG Upstream response connIndex=${Math.floor(r() * 4)} content-length=${Math.floor(r() * 9000)} event=1 ingressRule=0 originService=http://localhost:8080 status="200 OK"`,
+  ],
+  [
+    6,
+    (t, r) =>
+      `{"level":"debug","connIndex":${Math.floor(r() * 4)},"event":1,"streamID":${Math.floor(r() * 100000)},"time":"${iso(t)}","message":"Request Headers map[Accept-Encoding:[gzip] Cf-Ray:[${hex(r, 16)}-AMS]]"}`,
+  ],
+  [
+    5,
+    (t, r) =>
+      `[pod/mcp-tunnel-6c9f7d8b5-x2k4q/cloudflared] ${isoMs(t)} ${iso(t)} DBG Updated ingress rules config="{\\"ingress\\":[{\\"service\\":\\"http://localhost:8080\\"}],\\"warp-routing\\":{\\"enabled\\":false}}" version=${Math.floor(r() * 9)}`,
+  ],
+  [
+    4,
+    (t, r) =>
+      `mcp-proxy-1    | {"time":"${isoMs(t)}","level":"DEBUG","msg":"upstream dial","route":"${ROUTES[Math.floor(r() * 5)]}","upstream":"http://10.0.${Math.floor(r() * 4)}.${Math.floor(r() * 250)}:8080","ip":"10.0.1.${Math.floor(r() * 250)}"}`,
+  ],
+  [
+    3,
+    (t, r) =>
+      `cloudflared-1  | ${iso(t)} INF Tunnel connection curve preferences: [X25519MLKEM768 CurveP256] connIndex=${Math.floor(r() * 4)} event=0 ip=${EDGE[Math.floor(r() * 4)]}`,
+  ],
+  [
+    3,
+    (t, r) =>
+      `mcp-proxy-1    | ${isoMs(t)}\tINFO\twebsocket session closed\t{"route":"${ROUTES[Math.floor(r() * 5)]}","duration":"${Math.floor(r() * 300)}s","frames":${Math.floor(r() * 5000)}}`,
+  ],
 ];
 
 /**
@@ -65,23 +109,106 @@ const HEALTHY = [
  * @type {[rate: number, signature: string, line: (t: number, r: () => number) => string][]}
  */
 const SPRINKLED = [
-  [300, 'quic-dial-timeout', (t, r) => `cloudflared-1  | ${iso(t)} ERR Failed to dial a quic connection error="failed to dial to edge with quic: timeout: no recent network activity" connIndex=${Math.floor(r() * 4)} event=0 ip=${EDGE[Math.floor(r() * 4)]}`],
-  [120, 'quic-fallback-http2', (t) => `cloudflared-1  | ${iso(t)} INF Switching to fallback protocol http2 connIndex=0 event=0 ip=198.41.192.7`],
-  [200, 'ip-validation-failed', (t, r) => `mcp-proxy-1    | {"time":"${isoMs(t)}","level":"ERROR","msg":"IP validation failed: 34.117.59.${Math.floor(r() * 250)} is not a private address","route":"search"}`],
-  [150, 'no-route-for-host', (t) => `[pod/mcp-tunnel-6c9f7d8b5-x2k4q/proxy] time=${isoMs(t)} level=WARN msg="no route for host" host=docs.${DOMAIN}`],
-  [150, 'tls-handshake-failed', (t) => `mcp-proxy-1    | {"time":"${isoMs(t)}","level":"ERROR","msg":"tls handshake failed","error":"remote error: tls: handshake failure","remote":"127.0.0.1:41822"}`],
-  [100, 'tls-bad-certificate', (t) => `mcp-proxy-1    | {"time":"${isoMs(t)}","level":"ERROR","msg":"tls handshake failed","error":"remote error: tls: bad certificate"}`],
-  [100, 'upstream-dial-failed', (t, r) => `mcp-proxy-1    | {"time":"${isoMs(t)}","level":"ERROR","msg":"upstream request failed","route":"tickets","error":"dial tcp 10.0.3.${Math.floor(r() * 250)}:9000: connect: connection refused"}`],
-  [100, 'origin-unreachable', (t) => `${syslog(t)} gw01 cloudflared[1187]: ${iso(t)} ERR  error="Unable to reach the origin service. The service may be down or it may not be responding to traffic from cloudflared: dial tcp [::1]:8080: connect: connection refused" cfRay=8f0a${t % 100000}-AMS connIndex=2 event=1 ingressRule=0 originService=http://localhost:8080`],
-  [80, 'edge-tcp-dial', (t, r) => `{"level":"error","connIndex":${Math.floor(r() * 4)},"error":"DialContext error: dial tcp ${EDGE[Math.floor(r() * 4)]}:7844: i/o timeout","ip":"${EDGE[0]}","time":"${iso(t)}","message":"Unable to establish connection with Cloudflare edge"}`],
-  [60, 'request-canceled', (t) => `cloudflared-1  | ${iso(t)} ERR  error="Incoming request ended abruptly: context canceled" connIndex=1 event=1 ingressRule=0 originService=http://localhost:8080`],
-  [40, 'udp-receive-buffer', (t) => `cloudflared-1  | ${new Date(t).toISOString().slice(0, 19).replace('T', ' ').replace(/-/g, '/')} failed to sufficiently increase receive buffer size (was: 208 kiB, wanted: 7168 kiB, got: 416 kiB). See https://github.com/quic-go/quic-go/wiki/UDP-Buffer-Sizes for details.`],
-  [40, 'icmp-proxy-disabled', (t) => `cloudflared-1  | ${iso(t)} WRN The user running cloudflared process has a GID (group ID) that is not within ping_group_range. You might need to add that user to a group within that range, or instead update the range to encompass a group the user is already in by modifying /proc/sys/net/ipv4/ping_group_range. Otherwise cloudflared will not be able to ping this network error="Group ID 65532 is not between ping group 1 to 0"`],
-  [30, 'edge-unauthorized', (t) => `cloudflared-1  | ${iso(t)} ERR Register tunnel error from server side error="Unauthorized: Invalid tunnel secret" connIndex=0 event=0 ip=198.41.192.7`],
-  [30, 'key-unreadable', (t) => `mcp-proxy-1    | ${new Date(t).toISOString().slice(0, 19).replace('T', ' ').replace(/-/g, '/')} failed to load TLS key pair: open /data/tls.key: permission denied`],
-  [20, 'connection-registered', (t, r) => `cloudflared-1  | ${iso(t)} INF Registered tunnel connection connIndex=${Math.floor(r() * 4)} connection=${uuid(r)} event=0 ip=${EDGE[Math.floor(r() * 4)]} location=ams0${1 + Math.floor(r() * 4)} protocol=quic`],
-  [10, 'route-configured', (t, r) => `mcp-proxy-1    | {"time":"${isoMs(t)}","level":"INFO","msg":"route configured","route":"${ROUTES[Math.floor(r() * 5)]}","upstream":"http://10.0.2.14:8080"}`],
-  [40, null, (t, r) => `cloudflared-1  | ${iso(t)} ERR Something nobody has seen before happened code=${Math.floor(r() * 1000)}`],
+  [
+    300,
+    'quic-dial-timeout',
+    (t, r) =>
+      `cloudflared-1  | ${iso(t)} ERR Failed to dial a quic connection error="failed to dial to edge with quic: timeout: no recent network activity" connIndex=${Math.floor(r() * 4)} event=0 ip=${EDGE[Math.floor(r() * 4)]}`,
+  ],
+  [
+    120,
+    'quic-fallback-http2',
+    (t) => `cloudflared-1  | ${iso(t)} INF Switching to fallback protocol http2 connIndex=0 event=0 ip=198.41.192.7`,
+  ],
+  [
+    200,
+    'ip-validation-failed',
+    (t, r) =>
+      `mcp-proxy-1    | {"time":"${isoMs(t)}","level":"ERROR","msg":"IP validation failed: 34.117.59.${Math.floor(r() * 250)} is not a private address","route":"search"}`,
+  ],
+  [
+    150,
+    'no-route-for-host',
+    (t) =>
+      `[pod/mcp-tunnel-6c9f7d8b5-x2k4q/proxy] time=${isoMs(t)} level=WARN msg="no route for host" host=docs.${DOMAIN}`,
+  ],
+  [
+    150,
+    'tls-handshake-failed',
+    (t) =>
+      `mcp-proxy-1    | {"time":"${isoMs(t)}","level":"ERROR","msg":"tls handshake failed","error":"remote error: tls: handshake failure","remote":"127.0.0.1:41822"}`,
+  ],
+  [
+    100,
+    'tls-bad-certificate',
+    (t) =>
+      `mcp-proxy-1    | {"time":"${isoMs(t)}","level":"ERROR","msg":"tls handshake failed","error":"remote error: tls: bad certificate"}`,
+  ],
+  [
+    100,
+    'upstream-dial-failed',
+    (t, r) =>
+      `mcp-proxy-1    | {"time":"${isoMs(t)}","level":"ERROR","msg":"upstream request failed","route":"tickets","error":"dial tcp 10.0.3.${Math.floor(r() * 250)}:9000: connect: connection refused"}`,
+  ],
+  [
+    100,
+    'origin-unreachable',
+    (t) =>
+      `${syslog(t)} gw01 cloudflared[1187]: ${iso(t)} ERR  error="Unable to reach the origin service. The service may be down or it may not be responding to traffic from cloudflared: dial tcp [::1]:8080: connect: connection refused" cfRay=8f0a${t % 100000}-AMS connIndex=2 event=1 ingressRule=0 originService=http://localhost:8080`,
+  ],
+  [
+    80,
+    'edge-tcp-dial',
+    (t, r) =>
+      `{"level":"error","connIndex":${Math.floor(r() * 4)},"error":"DialContext error: dial tcp ${EDGE[Math.floor(r() * 4)]}:7844: i/o timeout","ip":"${EDGE[0]}","time":"${iso(t)}","message":"Unable to establish connection with Cloudflare edge"}`,
+  ],
+  [
+    60,
+    'request-canceled',
+    (t) =>
+      `cloudflared-1  | ${iso(t)} ERR  error="Incoming request ended abruptly: context canceled" connIndex=1 event=1 ingressRule=0 originService=http://localhost:8080`,
+  ],
+  [
+    40,
+    'udp-receive-buffer',
+    (t) =>
+      `cloudflared-1  | ${new Date(t).toISOString().slice(0, 19).replace('T', ' ').replace(/-/g, '/')} failed to sufficiently increase receive buffer size (was: 208 kiB, wanted: 7168 kiB, got: 416 kiB). See https://github.com/quic-go/quic-go/wiki/UDP-Buffer-Sizes for details.`,
+  ],
+  [
+    40,
+    'icmp-proxy-disabled',
+    (t) =>
+      `cloudflared-1  | ${iso(t)} WRN The user running cloudflared process has a GID (group ID) that is not within ping_group_range. You might need to add that user to a group within that range, or instead update the range to encompass a group the user is already in by modifying /proc/sys/net/ipv4/ping_group_range. Otherwise cloudflared will not be able to ping this network error="Group ID 65532 is not between ping group 1 to 0"`,
+  ],
+  [
+    30,
+    'edge-unauthorized',
+    (t) =>
+      `cloudflared-1  | ${iso(t)} ERR Register tunnel error from server side error="Unauthorized: Invalid tunnel secret" connIndex=0 event=0 ip=198.41.192.7`,
+  ],
+  [
+    30,
+    'key-unreadable',
+    (t) =>
+      `mcp-proxy-1    | ${new Date(t).toISOString().slice(0, 19).replace('T', ' ').replace(/-/g, '/')} failed to load TLS key pair: open /data/tls.key: permission denied`,
+  ],
+  [
+    20,
+    'connection-registered',
+    (t, r) =>
+      `cloudflared-1  | ${iso(t)} INF Registered tunnel connection connIndex=${Math.floor(r() * 4)} connection=${uuid(r)} event=0 ip=${EDGE[Math.floor(r() * 4)]} location=ams0${1 + Math.floor(r() * 4)} protocol=quic`,
+  ],
+  [
+    10,
+    'route-configured',
+    (t, r) =>
+      `mcp-proxy-1    | {"time":"${isoMs(t)}","level":"INFO","msg":"route configured","route":"${ROUTES[Math.floor(r() * 5)]}","upstream":"http://10.0.2.14:8080"}`,
+  ],
+  [
+    40,
+    null,
+    (t, r) => `cloudflared-1  | ${iso(t)} ERR Something nobody has seen before happened code=${Math.floor(r() * 1000)}`,
+  ],
 ];
 
 function pick(table, r) {
@@ -137,7 +264,8 @@ export function generateLog(path, bytes, seed = 7) {
  */
 function runTimed(cmd, args, outFile, preload) {
   const useTime = existsSync(TIME);
-  const argv = !useTime && preload && cmd === process.execPath ? ['--import', pathToFileURL(preload).href, ...args] : args;
+  const argv =
+    !useTime && preload && cmd === process.execPath ? ['--import', pathToFileURL(preload).href, ...args] : args;
   const started = process.hrtime.bigint();
   const res = useTime
     ? spawnSync(TIME, ['-f', '%e %M', '-o', `${outFile}.time`, cmd, ...argv], { maxBuffer: 256 * 1024 * 1024 })
@@ -183,7 +311,8 @@ function toolCommand(dir) {
   writeFileSync(probe, '2026-01-01T00:00:00Z INF Registered tunnel connection connIndex=0\n');
   if (existsSync(bin) && existsSync(join(root, 'dist', 'src', 'main.js'))) {
     const res = spawnSync(process.execPath, [bin, 'logs', '--json', probe]);
-    if (res.status === 0 && res.stdout.toString().includes('"command": "logs"')) return { how: 'bin/mcp-tunnel.cjs logs --json', args: [bin, 'logs', '--json'] };
+    if (res.status === 0 && res.stdout.toString().includes('"command": "logs"'))
+      return { how: 'bin/mcp-tunnel.cjs logs --json', args: [bin, 'logs', '--json'] };
   }
   const runner = join(dir, 'run-logs.mjs');
   const mod = pathToFileURL(join(root, 'dist', 'src', 'commands', 'logs.js')).href;
@@ -222,9 +351,16 @@ export async function runLogsBench(options = {}) {
     writeFileSync(fragFile, `${fragments.join('\n')}\n`);
     const tool = toolCommand(dir);
     const preload = join(dir, 'maxrss.mjs');
-    writeFileSync(preload, "import { writeSync } from 'node:fs';\nprocess.on('exit', () => writeSync(2, `\\nmaxrss-kib=${process.resourceUsage().maxRSS}\\n`));\n");
-    log(`mcp-tunnel logs bench: ${fragments.length} literal fragments; tool run as ${tool.how}; ${rounds} round(s) each, median shown`);
-    log(`peak RSS from ${existsSync(TIME) ? '/usr/bin/time -f %M' : "the tool's own process.resourceUsage() (no /usr/bin/time; Debian package \"time\")"}`);
+    writeFileSync(
+      preload,
+      "import { writeSync } from 'node:fs';\nprocess.on('exit', () => writeSync(2, `\\nmaxrss-kib=${process.resourceUsage().maxRSS}\\n`));\n",
+    );
+    log(
+      `mcp-tunnel logs bench: ${fragments.length} literal fragments; tool run as ${tool.how}; ${rounds} round(s) each, median shown`,
+    );
+    log(
+      `peak RSS from ${existsSync(TIME) ? '/usr/bin/time -f %M' : 'the tool\'s own process.resourceUsage() (no /usr/bin/time; Debian package "time")'}`,
+    );
     for (const mib of sizesMiB) {
       const file = join(dir, `bench-${mib}.log`);
       const gen = generateLog(file, mib * 1024 * 1024);
@@ -252,7 +388,9 @@ export async function runLogsBench(options = {}) {
         [...report.matches, ...report.healthy, ...report.harmless].map((m) => [m.signature, m.count]),
       );
       counted.unmatched = report.unmatched.errorLines;
-      const wrong = Object.entries(gen.expected).filter(([k, n]) => counted[k] !== n).map(([k, n]) => `${k}: expected ${n}, got ${counted[k] ?? 0}`);
+      const wrong = Object.entries(gen.expected)
+        .filter(([k, n]) => counted[k] !== n)
+        .map(([k, n]) => `${k}: expected ${n}, got ${counted[k] ?? 0}`);
       const extra = Object.keys(counted).filter((k) => !(k in gen.expected) && counted[k] > 0);
       const row = {
         sizeMiB: mib,
@@ -271,7 +409,7 @@ export async function runLogsBench(options = {}) {
       rows.push(row);
       log(
         `${String(mib).padStart(5)} MiB  ${gen.lines.toLocaleString('en-US').padStart(11)} lines  grep ${(row.grepMs / 1000).toFixed(2)} s  ` +
-          `mcp-tunnel ${(row.toolMs / 1000).toFixed(2)} s  ratio ${row.ratio.toFixed(2)}  peak RSS ${row.toolRssMB.toFixed(0)} MB (grep ${row.grepRssMB ? `${row.grepRssMB.toFixed(0)} MB` : "n/a"})  ` +
+          `mcp-tunnel ${(row.toolMs / 1000).toFixed(2)} s  ratio ${row.ratio.toFixed(2)}  peak RSS ${row.toolRssMB.toFixed(0)} MB (grep ${row.grepRssMB ? `${row.grepRssMB.toFixed(0)} MB` : 'n/a'})  ` +
           `counts ${row.countsOk ? 'right' : `WRONG: ${row.countProblems.join('; ')}`}`,
       );
       rmSync(file, { force: true });

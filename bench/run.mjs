@@ -6,7 +6,10 @@ import { runStartupBench } from './startup.mjs';
 
 const only = process.argv[2];
 if (!only || only === 'startup') runStartupBench();
-for (const [name, file, fn] of [['live', './live.mjs', 'runLiveBench'], ['logs', './logs.mjs', 'runLogsBench']]) {
+for (const [name, file, fn] of [
+  ['live', './live.mjs', 'runLiveBench'],
+  ['logs', './logs.mjs', 'runLogsBench'],
+]) {
   if (only && only !== name) continue;
   if (!existsSync(new URL(file, import.meta.url))) continue;
   const mod = await import(file);

@@ -40,7 +40,8 @@ export function runStartupBench(rounds = 25) {
   ];
   console.log(`start-up (median of ${rounds} runs each, interleaved)`);
   for (const [name, ms, ratio, target] of rows) {
-    const verdict = target === null ? '' : ratio <= target ? `  target <= ${target}: met` : `  target <= ${target}: NOT MET`;
+    const verdict =
+      target === null ? '' : ratio <= target ? `  target <= ${target}: met` : `  target <= ${target}: NOT MET`;
     console.log(`  ${name.padEnd(48)} ${ms.toFixed(1).padStart(7)} ms  x${ratio.toFixed(2)}${verdict}`);
   }
   return rows;

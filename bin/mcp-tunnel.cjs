@@ -14,10 +14,15 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
   const file = require.resolve('../dist/bundle/mcp-tunnel.cjs');
   const cacheFile = file.replace(/\.cjs$/, '.cache');
   let cachedData;
-  try { cachedData = readFileSync(cacheFile); } catch { /* no cache: V8 compiles as usual */ }
+  try {
+    cachedData = readFileSync(cacheFile);
+  } catch {
+    /* no cache: V8 compiles as usual */
+  }
   const script = new Script(wrap(readFileSync(file, 'utf8')), { filename: file, cachedData });
   const mod = { exports: {} };
   script.runInThisContext()(mod.exports, require('node:module').createRequire(file), mod, file, dirname(file));
   const done = mod.exports.main(argv);
-  if (process.env.MCP_TUNNEL_WRITE_CODE_CACHE === '1') done.then(() => require('node:fs').writeFileSync(cacheFile, script.createCachedData()));
+  if (process.env.MCP_TUNNEL_WRITE_CODE_CACHE === '1')
+    done.then(() => require('node:fs').writeFileSync(cacheFile, script.createCachedData()));
 }

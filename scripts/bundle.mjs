@@ -35,7 +35,11 @@ await build({
 // Warm the cache with the commonest paths: an offline doctor run, and the catalog commands.
 const env = { PATH: process.env.PATH, NO_COLOR: '1', MCP_TUNNEL_WRITE_CODE_CACHE: '1' };
 const bin = join(root, 'bin', 'mcp-tunnel.cjs');
-const run = spawnSync(process.execPath, [bin, 'doctor', '--offline', '--json', '--dir', join(root, 'fixtures', 'deployments', 'compose-healthy')], { env, encoding: 'utf8' });
+const run = spawnSync(
+  process.execPath,
+  [bin, 'doctor', '--offline', '--json', '--dir', join(root, 'fixtures', 'deployments', 'compose-healthy')],
+  { env, encoding: 'utf8' },
+);
 if (run.status !== 0) {
   console.error(`bundle: the warm-up doctor run exited ${run.status}; no code cache written\n${run.stderr}`);
 }

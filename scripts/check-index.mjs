@@ -27,7 +27,9 @@ export function deriveIndex() {
   if (entries.length === 0) throw new Error(`no doctor entries found in ${catalogFile}`);
   const missing = entries.filter((e) => !existsSync(join(root, 'checks', e.layer, `${e.id}.ts`)));
   if (missing.length > 0) {
-    throw new Error(`catalog entries without a check module: ${missing.map((e) => `checks/${e.layer}/${e.id}.ts`).join(', ')}`);
+    throw new Error(
+      `catalog entries without a check module: ${missing.map((e) => `checks/${e.layer}/${e.id}.ts`).join(', ')}`,
+    );
   }
   return [
     '// Every doctor check, in catalog order. Derived from src/catalog/catalog.ts by',
@@ -47,7 +49,9 @@ const wanted = deriveIndex();
 const current = existsSync(indexFile) ? readFileSync(indexFile, 'utf8') : '';
 if (process.argv.includes('--check')) {
   if (current !== wanted) {
-    console.error('checks/index.ts is not the one derived from the catalog: run npm run build (or node scripts/check-index.mjs)');
+    console.error(
+      'checks/index.ts is not the one derived from the catalog: run npm run build (or node scripts/check-index.mjs)',
+    );
     process.exit(1);
   }
 } else if (current !== wanted) {

@@ -27,17 +27,25 @@ export interface CliIO {
 
 const FORMAT_HELP =
   'output format: human, json, markdown, junit, sarif, github; several comma-separated, with --output (default: github on GitHub Actions when stdout is not a terminal, else human)';
-const OUTPUT_HELP = 'file per format, comma-separated, in --format order; - is stdout (at most one); files are replaced atomically';
+const OUTPUT_HELP =
+  'file per format, comma-separated, in --format order; - is stdout (at most one); files are replaced atomically';
 
 /** --days: a whole number of days from 1 to 825 (the longest a private CA's server certificate should live). */
 function parseDays(value: string): number {
   const n = Number(value.trim());
-  if (!/^\d+$/.test(value.trim()) || n < 1 || n > 825) throw new InvalidArgumentError('expected a whole number of days from 1 to 825');
+  if (!/^\d+$/.test(value.trim()) || n < 1 || n > 825)
+    throw new InvalidArgumentError('expected a whole number of days from 1 to 825');
   return n;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
-const collectList = (value: string, previous: string[] = []) => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
+const collectList = (value: string, previous: string[] = []) => [
+  ...previous,
+  ...value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+];
 
 /** Colour only on a TTY, never with NO_COLOR, TERM=dumb or --no-color; FORCE_COLOR forces it. */
 export function useColor(flag: boolean, isTTY: boolean, env: CliIO['env']): boolean {
@@ -72,7 +80,9 @@ async function runCommand(argv: string[], io: CliIO): Promise<number> {
   let exitCode = 0;
 
   const program = new Command('mcp-tunnel')
-    .description('Doctor for MCP tunnel deployments: the edge, the inner TLS, routing, OAuth discovery and the setup job.')
+    .description(
+      'Doctor for MCP tunnel deployments: the edge, the inner TLS, routing, OAuth discovery and the setup job.',
+    )
     .version(toolVersion(), '-V, --version')
     .showSuggestionAfterError(true)
     .exitOverride()
@@ -109,10 +119,17 @@ async function runCommand(argv: string[], io: CliIO): Promise<number> {
     .option('--format <list>', FORMAT_HELP, collectList, [])
     .option('--output <list>', OUTPUT_HELP, collectList, [])
     .option('--json', 'same as --format json')
-    .addOption(new Option('--fail-on <level>', 'lowest status that makes the exit code 1').choices(['error', 'warn']).default('error'))
+    .addOption(
+      new Option('--fail-on <level>', 'lowest status that makes the exit code 1')
+        .choices(['error', 'warn'])
+        .default('error'),
+    )
     .option('--no-color', 'no colours')
     .option('--verbose', 'show evidence and informational findings')
-    .option('--fix', 'show the repairs that are safe to make mechanically (diffs and commands); changes nothing without --yes')
+    .option(
+      '--fix',
+      'show the repairs that are safe to make mechanically (diffs and commands); changes nothing without --yes',
+    )
     .option('--yes', 'with --fix: apply them (each edited file is backed up as <file>.bak first), then judge again')
     .option('--save-facts <file>', 'also write the gathered facts as JSON (secrets masked, mode 0600) for --facts')
     .option('--facts <file>', 'judge facts saved by --save-facts: no probe runs and no deployment file is read')
@@ -130,7 +147,11 @@ async function runCommand(argv: string[], io: CliIO): Promise<number> {
     .option('--output <list>', OUTPUT_HELP, collectList, [])
     .option('--json', 'same as --format json')
     .option('--follow', 'keep reading a growing file or a live pipe, printing findings as they appear')
-    .addOption(new Option('--fail-on <level>', 'lowest severity that makes the exit code 1').choices(['error', 'warn']).default('error'))
+    .addOption(
+      new Option('--fail-on <level>', 'lowest severity that makes the exit code 1')
+        .choices(['error', 'warn'])
+        .default('error'),
+    )
     .option('--no-color', 'no colours')
     .option('--verbose', 'show more examples and healthy evidence')
     .action(async (files: string[], opts) => {
@@ -138,18 +159,34 @@ async function runCommand(argv: string[], io: CliIO): Promise<number> {
       exitCode = await runLogsCommand(files, opts, io, out, err, context);
     });
 
-  const certs = program.command('certs').description("make, renew and inspect the tunnel's CA and server certificate (no openssl needed)");
+  const certs = program
+    .command('certs')
+    .description("make, renew and inspect the tunnel's CA and server certificate (no openssl needed)");
   certs
     .command('init')
     .description('make a CA and a server certificate for *.<tunnel-domain> in data/ (never replaces a key)')
-    .requiredOption('--tunnel-domain <domain>', "the domain on the tunnel's detail page (e.g. abcd1234.tunnel.anthropic.com)")
+    .requiredOption(
+      '--tunnel-domain <domain>',
+      "the domain on the tunnel's detail page (e.g. abcd1234.tunnel.anthropic.com)",
+    )
     .option('--out <dir>', 'data directory to write', 'data')
-    .addOption(new Option('--key-type <type>', 'server key type: ECDSA P-256 or RSA 4096').choices(['ec', 'rsa']).default('ec'))
+    .addOption(
+      new Option('--key-type <type>', 'server key type: ECDSA P-256 or RSA 4096').choices(['ec', 'rsa']).default('ec'),
+    )
     .option('--days <n>', 'server certificate validity in days (1-825)', parseDays, 90)
     .option('--force', 'replace existing certificates and tunnel-domain (kept as .bak); keys are never replaced')
     .action(async (opts) => {
       const { certsInit } = await import('./commands/certs.js');
-      exitCode = await certsInit({ tunnelDomain: opts.tunnelDomain, out: resolve(io.cwd, opts.out), force: Boolean(opts.force), keyType: opts.keyType, days: opts.days }, { stdout: out, stderr: err });
+      exitCode = await certsInit(
+        {
+          tunnelDomain: opts.tunnelDomain,
+          out: resolve(io.cwd, opts.out),
+          force: Boolean(opts.force),
+          keyType: opts.keyType,
+          days: opts.days,
+        },
+        { stdout: out, stderr: err },
+      );
     });
   certs
     .command('renew')
@@ -158,10 +195,23 @@ async function runCommand(argv: string[], io: CliIO): Promise<number> {
     .option('--days <n>', 'validity in days (1-825)', parseDays, 90)
     .option('--tunnel-domain <domain>', 'names to cover when data/tunnel-domain is absent')
     .option('--keep-key', 're-sign the current tls.key instead of making a new key')
-    .addOption(new Option('--key-type <type>', 'type of the new key (default: as before)').choices(['ec', 'rsa']).conflicts('keepKey'))
+    .addOption(
+      new Option('--key-type <type>', 'type of the new key (default: as before)')
+        .choices(['ec', 'rsa'])
+        .conflicts('keepKey'),
+    )
     .action(async (opts) => {
       const { certsRenew } = await import('./commands/certs.js');
-      exitCode = await certsRenew({ out: resolve(io.cwd, opts.out), days: opts.days, tunnelDomain: opts.tunnelDomain, keepKey: Boolean(opts.keepKey), keyType: opts.keyType }, { stdout: out, stderr: err });
+      exitCode = await certsRenew(
+        {
+          out: resolve(io.cwd, opts.out),
+          days: opts.days,
+          tunnelDomain: opts.tunnelDomain,
+          keepKey: Boolean(opts.keepKey),
+          keyType: opts.keyType,
+        },
+        { stdout: out, stderr: err },
+      );
     });
   certs
     .command('inspect')
@@ -170,7 +220,10 @@ async function runCommand(argv: string[], io: CliIO): Promise<number> {
     .option('--json', 'as JSON')
     .action(async (file: string, opts) => {
       const { certsInspect } = await import('./commands/certs.js');
-      exitCode = await certsInspect({ file: resolve(io.cwd, file), json: Boolean(opts.json) }, { stdout: out, stderr: err });
+      exitCode = await certsInspect(
+        { file: resolve(io.cwd, file), json: Boolean(opts.json) },
+        { stdout: out, stderr: err },
+      );
     });
 
   program
@@ -201,7 +254,8 @@ async function runCommand(argv: string[], io: CliIO): Promise<number> {
     return exitCode;
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help')
+        return 0;
       // commander already printed its message
       return EXIT_USAGE;
     }

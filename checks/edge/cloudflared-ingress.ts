@@ -6,17 +6,32 @@ import { defineCheck } from '../../src/core/check.js';
 import type { Location } from '../../src/core/facts.js';
 import { missingReason } from '../../src/core/requirements.js';
 import { effectiveArgs, flagValue, type CloudflaredArg as Arg } from '../../src/model/cloudflared-args.js';
-import { composeServices, findCloudflaredService, findProxyService, serviceEnvironment, volumeMounts } from '../../src/model/compose.js';
+import {
+  composeServices,
+  findCloudflaredService,
+  findProxyService,
+  serviceEnvironment,
+  volumeMounts,
+} from '../../src/model/compose.js';
 import { expansionVars, locate, proxyConfigModel } from '../../src/model/deployment-view.js';
 import { interpolate } from '../../src/model/interpolate.js';
 
-const UNREACHABLE = 'Callers get HTTP 502 and cloudflared logs "Unable to reach the origin service ... connection refused".';
+const UNREACHABLE =
+  'Callers get HTTP 502 and cloudflared logs "Unable to reach the origin service ... connection refused".';
 const NOT_JUDGED = 'Cannot be judged from the Compose file alone.';
 /** The Compose line that passes the token (data: its ${...} is not a placeholder of the message). */
 const SERVICE_ENV = 'TUNNEL_TOKEN: ${TUNNEL_TOKEN}';
 
 function redact(args: Arg[]): string {
-  return args.map((a, i) => (/^--?token(=|$)/.test(a.value) ? a.value.replace(/=.*$/, '=<redacted>') : /^--?token$/.test(args[i - 1]?.value ?? '') ? '<redacted>' : a.value)).join(' ');
+  return args
+    .map((a, i) =>
+      /^--?token(=|$)/.test(a.value)
+        ? a.value.replace(/=.*$/, '=<redacted>')
+        : /^--?token$/.test(args[i - 1]?.value ?? '')
+          ? '<redacted>'
+          : a.value,
+    )
+    .join(' ');
 }
 
 export const check = defineCheck({
@@ -166,7 +181,8 @@ export const check = defineCheck({
     },
   },
   run(facts, report) {
-    if (facts.deployment.layout === 'helm') return report.skip('Helm deployment: the chart wires cloudflared to the proxy');
+    if (facts.deployment.layout === 'helm')
+      return report.skip('Helm deployment: the chart wires cloudflared to the proxy');
     const compose = facts.compose;
     if (!compose || compose.state === 'missing') return report.skip(missingReason(facts, 'compose'));
     if (compose.state !== 'ok') {
@@ -206,13 +222,21 @@ export const check = defineCheck({
     // The local target: --url, else TUNNEL_URL (cloudflared reads it as --url), else a config file.
     const env = serviceEnvironment(cf);
     const urlFlag = flagValue(args, ['url']);
-    const url = urlFlag ?? (env.TUNNEL_URL ? { value: interpolate(env.TUNNEL_URL, vars).value, key: `services.${service}.environment` } : null);
+    const url =
+      urlFlag ??
+      (env.TUNNEL_URL
+        ? { value: interpolate(env.TUNNEL_URL, vars).value, key: `services.${service}.environment` }
+        : null);
     let hostKind: 'loopback' | 'proxy-name' | 'other' = 'loopback';
     if (!url) {
       const configDir = volumeMounts(cf).find((m) => /(^|\/)(\.cloudflared|etc\/cloudflared)(\/|$)/.test(m.target));
-      const config = flagValue(args, ['config']) ?? (configDir ? { value: 'a mounted cloudflared config directory', key: `services.${service}.volumes` } : null);
+      const config =
+        flagValue(args, ['config']) ??
+        (configDir ? { value: 'a mounted cloudflared config directory', key: `services.${service}.volumes` } : null);
       if (config) {
-        report('ingress-from-config', { service, config: config.value, wantUrl }, at(config.key), { evidence: { config: config.value } });
+        report('ingress-from-config', { service, config: config.value, wantUrl }, at(config.key), {
+          evidence: { config: config.value },
+        });
       } else {
         report('url-missing', { service, wantUrl }, cmdAt, { evidence: { command } });
         error();
@@ -273,7 +297,9 @@ export const check = defineCheck({
       report('network-container', { networkMode: nm, share }, nmAt, { evidence: { networkMode: nm } });
     } else if (nm === 'host') {
       if (proxy?.spec.network_mode === 'host') {
-        report('network-host-shared', { service, proxyService: proxy.name, share }, nmAt, { evidence: { networkMode: nm } });
+        report('network-host-shared', { service, proxyService: proxy.name, share }, nmAt, {
+          evidence: { networkMode: nm },
+        });
       } else {
         report('network-host', { proxyName, share }, nmAt, { evidence: { networkMode: nm } });
         error();
@@ -286,7 +312,9 @@ export const check = defineCheck({
 
     const ports = proxy?.spec.ports;
     if (proxy && Array.isArray(ports) && ports.length > 0) {
-      const shown = ports.map((p) => (typeof p === 'string' || typeof p === 'number' ? String(p) : JSON.stringify(p))).join(', ');
+      const shown = ports
+        .map((p) => (typeof p === 'string' || typeof p === 'number' ? String(p) : JSON.stringify(p)))
+        .join(', ');
       const data = { proxyService: proxy.name, ports: shown };
       report('proxy-ports-published', data, at(`services.${proxy.name}.ports`), { evidence: { ports } });
     }

@@ -66,7 +66,8 @@ export const check = defineCheck({
     'srv-too-few': {
       severity: 'error',
       meaning: 'The SRV answer has fewer than the two records cloudflared needs.',
-      cause: '{srvName} answered {count} record(s) at {resolver} ({records}); cloudflared needs at least two (region1 and region2).',
+      cause:
+        '{srvName} answered {count} record(s) at {resolver} ({records}); cloudflared needs at least two (region1 and region2).',
       fix: 'Use a resolver that answers the full SRV record set (a filtering or rewriting DNS proxy trims it), or pass the edges explicitly.',
     },
     'region-host-unresolved': {

@@ -6,7 +6,8 @@ import type { EdgeTarget } from '../../src/core/live-facts.js';
 
 /** Appended to a failure's cause while another edge address still connects (then a warning). */
 const OTHERS_WORK = ' Other edge addresses work, so cloudflared can still connect.';
-const ALLOW_7844 = 'Allow outbound TCP 7844 to the edge ranges (198.41.192.0/24, 198.41.200.0/24, or the regional ones).';
+const ALLOW_7844 =
+  'Allow outbound TCP 7844 to the edge ranges (198.41.192.0/24, 198.41.200.0/24, or the regional ones).';
 
 const MESSAGE_OF_FAILURE = {
   refused: 'tcp-refused',
@@ -29,7 +30,8 @@ export const check = defineCheck({
     'tcp-refused': {
       severity: 'error',
       meaning: 'TCP 7844 to the edge was refused.',
-      cause: 'The connection to {target} was refused: a firewall rejects outbound TCP 7844 (or nothing listens there).{othersWork}',
+      cause:
+        'The connection to {target} was refused: a firewall rejects outbound TCP 7844 (or nothing listens there).{othersWork}',
       fix: ALLOW_7844,
     },
     'tcp-timeout': {
@@ -79,14 +81,16 @@ export const check = defineCheck({
     },
   },
   run({ live: { edge } }, report) {
-    if (edge.targets.length === 0) return report.skip('no edge address to probe: edge discovery found none (see edge-dns)');
+    if (edge.targets.length === 0)
+      return report.skip('no edge address to probe: edge discovery found none (see edge-dns)');
     const guarded = edge.targets.find((t) => t.tcp.failure === 'guard');
     if (guarded) return report.skip(guarded.tcp.detail ?? 'refused by loopback-only guard');
     const anyOk = edge.targets.some((t) => t.tcp.ok);
     const severity = anyOk ? 'warn' : 'error';
     for (const t of edge.targets.filter((x) => !x.tcp.ok)) {
       const failure = t.tcp.failure ?? 'error';
-      const messageId = failure in MESSAGE_OF_FAILURE ? MESSAGE_OF_FAILURE[failure as keyof typeof MESSAGE_OF_FAILURE] : 'tls-failed';
+      const messageId =
+        failure in MESSAGE_OF_FAILURE ? MESSAGE_OF_FAILURE[failure as keyof typeof MESSAGE_OF_FAILURE] : 'tls-failed';
       const target = describe(t);
       const evidence = {
         target,
@@ -96,7 +100,10 @@ export const check = defineCheck({
         connectMs: t.tcp.connectMs,
         issuer: t.tcp.certificate?.issuer ?? null,
       };
-      report(messageId, { target, detail: t.tcp.detail, othersWork: anyOk ? OTHERS_WORK : '' }, null, { severity, evidence });
+      report(messageId, { target, detail: t.tcp.detail, othersWork: anyOk ? OTHERS_WORK : '' }, null, {
+        severity,
+        evidence,
+      });
     }
     if (anyOk) {
       const connected = edge.targets.filter((t) => t.tcp.ok);

@@ -64,29 +64,41 @@ export const check = defineCheck({
     },
   },
   run({ live: { edge } }, report) {
-    if (edge.targets.length === 0) return report.skip('no edge address to probe: edge discovery found none (see edge-dns)');
+    if (edge.targets.length === 0)
+      return report.skip('no edge address to probe: edge discovery found none (see edge-dns)');
     const guarded = edge.targets.find((t) => t.udp.failure === 'guard');
     if (guarded) return report.skip(guarded.udp.detail ?? 'refused by loopback-only guard');
     const tcpOk = edge.targets.some((t) => t.tcp.ok);
     const udpOk = edge.targets.some((t) => t.udp.ok);
     // Degraded when another address or TCP still carries the tunnel; dead when nothing does.
     const severity = udpOk || tcpOk ? 'warn' : 'error';
-    const consequence = !udpOk && tcpOk
-      ? ' TCP 7844 works, so the tunnel runs over HTTP/2.'
-      : !tcpOk && !udpOk ? ' TCP 7844 fails too: the tunnel cannot connect at all.' : '';
+    const consequence =
+      !udpOk && tcpOk
+        ? ' TCP 7844 works, so the tunnel runs over HTTP/2.'
+        : !tcpOk && !udpOk
+          ? ' TCP 7844 fails too: the tunnel cannot connect at all.'
+          : '';
     for (const t of edge.targets.filter((x) => !x.udp.ok)) {
       const failure = t.udp.failure ?? 'error';
-      const messageId = failure in MESSAGE_OF_FAILURE ? MESSAGE_OF_FAILURE[failure as keyof typeof MESSAGE_OF_FAILURE] : 'udp-failed';
+      const messageId =
+        failure in MESSAGE_OF_FAILURE ? MESSAGE_OF_FAILURE[failure as keyof typeof MESSAGE_OF_FAILURE] : 'udp-failed';
       report(
         messageId,
-        { symptom: !udpOk && tcpOk ? DEGRADED : QUIC_FAILS, detail: t.udp.detail ?? failure, target: describe(t), consequence },
+        {
+          symptom: !udpOk && tcpOk ? DEGRADED : QUIC_FAILS,
+          detail: t.udp.detail ?? failure,
+          target: describe(t),
+          consequence,
+        },
         null,
         { severity, evidence: { target: describe(t), failure, latencyMs: t.udp.latencyMs, tcpWorks: tcpOk } },
       );
     }
     if (udpOk) {
       const reached = edge.targets.filter((t) => t.udp.ok);
-      const perRegion = Object.fromEntries(reached.map((t) => [describe(t), { latencyMs: t.udp.latencyMs, versions: t.udp.versions }]));
+      const perRegion = Object.fromEntries(
+        reached.map((t) => [describe(t), { latencyMs: t.udp.latencyMs, versions: t.udp.versions }]),
+      );
       report('quic-reachable', {}, null, { evidence: { perRegion } });
     }
   },

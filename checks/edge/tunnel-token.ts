@@ -5,7 +5,14 @@
 import { dirname, join, resolve } from 'node:path';
 import { defineCheck, type MessageData, type MessageSpec } from '../../src/core/check.js';
 import type { Facts, TokenFacts } from '../../src/core/facts.js';
-import { commandArgs, findCloudflaredService, isRecord, serviceEnvFiles, serviceEnvironment, serviceTokenFile } from '../../src/model/compose.js';
+import {
+  commandArgs,
+  findCloudflaredService,
+  isRecord,
+  serviceEnvFiles,
+  serviceEnvironment,
+  serviceTokenFile,
+} from '../../src/model/compose.js';
 import { applyChangeCommand, locate } from '../../src/model/deployment-view.js';
 import { UUID_FORMS } from '../../src/model/token-shapes.js';
 
@@ -56,7 +63,9 @@ function putTokenFix(facts: Readonly<Facts>): string {
   }
   const up = `run ${applyChangeCommand(facts, 'environment', cloudflaredName(facts))}`;
   const setupFile = setupTokenFile(t);
-  const good = setupFile ? `the token in ${setupFile} (written by the setup job) or on the tunnel detail page` : 'the token on the tunnel detail page';
+  const good = setupFile
+    ? `the token in ${setupFile} (written by the setup job) or on the tunnel detail page`
+    : 'the token on the tunnel detail page';
   const env = facts.dotenv;
   if (env && env.state !== 'ok' && env.state !== 'missing') {
     return `Replace ${env.path} (it ${env.problem}) with a text file of NAME=value lines: TUNNEL_TOKEN=<${good}>, plus every other variable the Compose file and the proxy config use (such as TUNNEL_DOMAIN); then ${up}.`;
@@ -69,20 +78,27 @@ function putTokenFix(facts: Readonly<Facts>): string {
   const composeVariable = tokenPath === facts.compose.path && (raw === null || (raw?.includes('$') ?? false));
   if (inDotenv && (t === null || tokenPath === env.path || composeVariable)) {
     // Delete, then add: one TUNNEL_TOKEN line in the end, and a command the redactor leaves readable.
-    const how = setupFile ? `: sed -i '/^TUNNEL_TOKEN=/d' ${envPath} && echo "TUNNEL_TOKEN=$(cat ${setupFile})" >> ${envPath}` : ` with TUNNEL_TOKEN=<${good}>`;
+    const how = setupFile
+      ? `: sed -i '/^TUNNEL_TOKEN=/d' ${envPath} && echo "TUNNEL_TOKEN=$(cat ${setupFile})" >> ${envPath}`
+      : ` with TUNNEL_TOKEN=<${good}>`;
     return `Replace the TUNNEL_TOKEN= line in ${envPath}${how} (do not keep the old line beside a new one), then ${up}.`;
   }
   const composeDir = dirname(facts.compose.path);
   const envFiles = cf ? serviceEnvFiles(cf).map((f) => resolve(composeDir, f.path)) : [];
-  if (tokenPath !== null && envFiles.includes(tokenPath)) return `Replace the TUNNEL_TOKEN= line in ${tokenPath} with TUNNEL_TOKEN=<${good}>, then ${up}.`;
-  if (tokenPath === '$TUNNEL_TOKEN') return `Set TUNNEL_TOKEN in the shell that runs docker compose to ${good} (it wins over .env), then ${up}.`;
+  if (tokenPath !== null && envFiles.includes(tokenPath))
+    return `Replace the TUNNEL_TOKEN= line in ${tokenPath} with TUNNEL_TOKEN=<${good}>, then ${up}.`;
+  if (tokenPath === '$TUNNEL_TOKEN')
+    return `Set TUNNEL_TOKEN in the shell that runs docker compose to ${good} (it wins over .env), then ${up}.`;
   if (t && tokenPath === facts.compose.path && !composeVariable) {
     const at = t.location?.line ? `${t.location.file}:${t.location.line}` : tokenPath;
     return `Replace the token at ${at} with ${good} (or with \${TUNNEL_TOKEN} and TUNNEL_TOKEN=<the token> in ${envPath}), then ${up}.`;
   }
   // A token file (data/tunnel-token, --token-file) holds the value itself.
-  if (t && tokenPath !== null && tokenPath !== facts.compose.path) return `Write the token from the tunnel detail page into ${tokenPath}, alone on one line, then ${up}.`;
-  const how = setupFile ? `: echo "TUNNEL_TOKEN=$(cat ${setupFile})" >> ${envPath}` : `: add the line TUNNEL_TOKEN=<${good}>`;
+  if (t && tokenPath !== null && tokenPath !== facts.compose.path)
+    return `Write the token from the tunnel detail page into ${tokenPath}, alone on one line, then ${up}.`;
+  const how = setupFile
+    ? `: echo "TUNNEL_TOKEN=$(cat ${setupFile})" >> ${envPath}`
+    : `: add the line TUNNEL_TOKEN=<${good}>`;
   return `Put the token into ${envPath}${how}, then ${up}.`;
 }
 
@@ -124,17 +140,28 @@ function placeholderCause(facts: Readonly<Facts>, t: TokenFacts): { symptom: str
   const fromCompose = facts.compose !== undefined && t.location?.file === facts.compose.path;
   const name = t.placeholderText?.replace(/^\$\{?|\}$/g, '') ?? 'TUNNEL_TOKEN';
   const what =
-    t.placeholderKind === 'empty' ? `${t.source} is set but empty.`
-    : t.placeholderKind === 'unset' ? `${t.source} is passed through from the shell without a value, and TUNNEL_TOKEN is set neither in the doctor's environment nor in .env${dotenvState(facts)}, so Compose gives cloudflared nothing.`
-    : t.placeholderKind === 'variable' && fromCompose ? `${t.source} is ${t.placeholderText}, and ${name} is set neither in the doctor's environment nor in .env${dotenvState(facts)}: Compose substitutes an empty string (and warns "The ${name} variable is not set").`
-    : `${t.source} holds the placeholder ${t.placeholderText ? `"${t.placeholderText}"` : '(a placeholder word)'} instead of a token.`;
-  const empty = t.placeholderKind === 'empty' || t.placeholderKind === 'unset' || (t.placeholderKind === 'variable' && fromCompose);
+    t.placeholderKind === 'empty'
+      ? `${t.source} is set but empty.`
+      : t.placeholderKind === 'unset'
+        ? `${t.source} is passed through from the shell without a value, and TUNNEL_TOKEN is set neither in the doctor's environment nor in .env${dotenvState(facts)}, so Compose gives cloudflared nothing.`
+        : t.placeholderKind === 'variable' && fromCompose
+          ? `${t.source} is ${t.placeholderText}, and ${name} is set neither in the doctor's environment nor in .env${dotenvState(facts)}: Compose substitutes an empty string (and warns "The ${name} variable is not set").`
+          : `${t.source} holds the placeholder ${t.placeholderText ? `"${t.placeholderText}"` : '(a placeholder word)'} instead of a token.`;
+  const empty =
+    t.placeholderKind === 'empty' || t.placeholderKind === 'unset' || (t.placeholderKind === 'variable' && fromCompose);
   return { symptom: empty ? NO_TOKEN : NOT_VALID, what };
 }
 
 /** The decoded content is a usable token (ignoring the wrapping defects). */
 function wellFormed(t: TokenFacts): boolean {
-  return t.base64 && t.jsonType === 'object' && t.accountTag.nonEmpty && t.tunnelId.value !== null && t.secret.nonEmpty && t.secret.base64;
+  return (
+    t.base64 &&
+    t.jsonType === 'object' &&
+    t.accountTag.nonEmpty &&
+    t.tunnelId.value !== null &&
+    t.secret.nonEmpty &&
+    t.secret.base64
+  );
 }
 
 /** What is wrong with a tunnel ID that is there but not a UUID string. */
@@ -208,7 +235,8 @@ const messages = {
     severity: 'info',
     meaning: 'The token is split over lines; cloudflared skips the breaks (info).',
     symptom: 'None: cloudflared skips line breaks inside the token.',
-    cause: "{source} is split over several lines; cloudflared's base64 decoder ignores line breaks, other tools may not.",
+    cause:
+      "{source} is split over several lines; cloudflared's base64 decoder ignores line breaks, other tools may not.",
     fix: 'Nothing is required; keep the token on one line to be safe.',
   },
   'token-not-encoded': {
@@ -292,7 +320,8 @@ const messages = {
     // The rule is "e only fed": any other value is not a token the vendor issued, so it fails.
     severity: 'error',
     meaning: 'The endpoint "e" is not "fed", the only valid value.',
-    symptom: 'cloudflared may look for the edge in the wrong place (edge discovery errors), or the edge refuses the token.',
+    symptom:
+      'cloudflared may look for the edge in the wrong place (edge discovery errors), or the edge refuses the token.',
     cause:
       'The token\'s endpoint "e" is {endpoint}; the only valid one is "fed" (FedRAMP). Tokens issued for MCP tunnels normally have no "e": this token was edited or belongs to something else.',
     fix: 'Copy the token again from the tunnel detail page; do not edit its JSON by hand.',
@@ -300,7 +329,8 @@ const messages = {
   'tokens-differ': {
     severity: 'warn',
     meaning: 'Two places hold different tokens; one of them is stale.',
-    symptom: 'cloudflared may connect as a different tunnel than the one you checked or expect, or be refused with "Unauthorized".',
+    symptom:
+      'cloudflared may connect as a different tunnel than the one you checked or expect, or be refused with "Unauthorized".',
     cause:
       '{source} (the value cloudflared gets) differs from the token in: {others}. One of them is stale (an older tunnel, or a token rotated since).',
     fix: 'Keep one token: the current one is on the tunnel detail page and in data/tunnel-token after setup. Remove or update the stale copies.',
@@ -351,19 +381,32 @@ export const check = defineCheck({
         const values = facts.helmValues?.state === 'ok' ? facts.helmValues.value.data : null;
         const named = isRecord(values) && isRecord(values.external) ? values.external.tunnelTokenSecretName : null;
         const secret = typeof named === 'string' ? named : '<secret>';
-        return report.skip(`the Helm chart keeps the token in a Secret (external.tunnelTokenSecretName, key tunnel-token), which the doctor does not read; to check it: kubectl -n mcp-tunnel get secret ${secret} -o jsonpath='{.data.tunnel-token}' | base64 -d > tunnel-token && mcp-tunnel doctor --token-file tunnel-token (then delete the file)`);
+        return report.skip(
+          `the Helm chart keeps the token in a Secret (external.tunnelTokenSecretName, key tunnel-token), which the doctor does not read; to check it: kubectl -n mcp-tunnel get secret ${secret} -o jsonpath='{.data.tunnel-token}' | base64 -d > tunnel-token && mcp-tunnel doctor --token-file tunnel-token (then delete the file)`,
+        );
       }
-      if (layout !== 'compose') return report.skip('no deployment was found and no token was given (TUNNEL_TOKEN or --token-file)');
+      if (layout !== 'compose')
+        return report.skip('no deployment was found and no token was given (TUNNEL_TOKEN or --token-file)');
       if (compose && compose.state !== 'ok') {
-        return report.skip(`the Compose file ${compose.path} could not be read, so the token cloudflared gets is unknown (reported by cloudflared-ingress)`);
+        return report.skip(
+          `the Compose file ${compose.path} could not be read, so the token cloudflared gets is unknown (reported by cloudflared-ingress)`,
+        );
       }
       const outside = tokenFileOutsideData(facts);
       if (outside) {
-        return report.skip(`the ${service} service reads its token from ${outside} inside the container, which the doctor cannot map to a host file; give it with --token-file <host path>`);
+        return report.skip(
+          `the ${service} service reads its token from ${outside} inside the container, which the doctor cannot map to a host file; give it with --token-file <host path>`,
+        );
       }
       const composePath = compose?.path ?? 'the Compose file';
       const looked = token ? ` (${token.path} does not exist.)` : '';
-      const lookedIn = ['$TUNNEL_TOKEN', `${composePath} (services.${service}.environment, env_file)`, '.env', 'data/tunnel-token', '--token-file'];
+      const lookedIn = [
+        '$TUNNEL_TOKEN',
+        `${composePath} (services.${service}.environment, env_file)`,
+        '.env',
+        'data/tunnel-token',
+        '--token-file',
+      ];
       const data = { service, compose: composePath, looked, putToken: putTokenFix(facts), serviceEnv: SERVICE_ENV };
       report('token-missing', data, null, { evidence: { lookedIn } });
       return;
@@ -376,14 +419,22 @@ export const check = defineCheck({
     if (token.state === 'invalid') {
       const { path, problem } = token;
       const location = token.location ?? { file: path };
-      report('token-file-invalid', { path, problem, putToken: putTokenFix(facts) }, location, { evidence: { path, problem } });
+      report('token-file-invalid', { path, problem, putToken: putTokenFix(facts) }, location, {
+        evidence: { path, problem },
+      });
       return;
     }
     const t = token.value;
     let failed = false;
     if (layout === 'compose' && serviceGetsToken(facts) === false) {
       const apply = applyChangeCommand(facts, 'environment', service);
-      const data = { service, compose: compose?.path ?? 'the Compose file', source: t.source, serviceEnv: SERVICE_ENV, apply };
+      const data = {
+        service,
+        compose: compose?.path ?? 'the Compose file',
+        source: t.source,
+        serviceEnv: SERVICE_ENV,
+        apply,
+      };
       report('token-not-passed', data, locate(compose, `services.${service}`));
       failed = true;
     }
@@ -399,7 +450,9 @@ export const check = defineCheck({
     if (t.placeholder) {
       const { symptom, what } = placeholderCause(facts, t);
       const placeholderEvidence = { source, placeholder: t.placeholderText ?? t.placeholderKind, alsoIn: t.alsoIn };
-      report('token-placeholder', { symptom, what, otherCopies: otherCopies(t), putToken }, at, { evidence: placeholderEvidence });
+      report('token-placeholder', { symptom, what, otherCopies: otherCopies(t), putToken }, at, {
+        evidence: placeholderEvidence,
+      });
       return;
     }
     if (t.looksLike === 'jwt') return void judged('token-is-jwt', base);
@@ -409,7 +462,9 @@ export const check = defineCheck({
     const where = at?.line ? `${at.file} line ${at.line}` : source;
     const inside = wellFormed(t) && t.tunnelId.value ? wellFormedWithout(t.tunnelId.value) : '';
     const restart =
-      layout === 'compose' ? `, then run ${applyChangeCommand(facts, 'environment', service)}` : ', then restart cloudflared';
+      layout === 'compose'
+        ? `, then run ${applyChangeCommand(facts, 'environment', service)}`
+        : ', then restart cloudflared';
     if (t.envPrefix) judged('token-env-prefix', { ...base, inside, where, restart });
     if (t.quoted) judged('token-quoted', { ...base, inside, where, restart });
     if (t.whitespace === 'spaces') judged('token-whitespace', { ...base, inside, where, restart });
@@ -419,17 +474,23 @@ export const check = defineCheck({
     } else if (!t.base64) {
       if (t.base64Variant === 'url-safe' || t.base64Variant === 'unpadded') {
         const variant = t.base64Variant === 'url-safe' ? URL_SAFE : UNPADDED;
-        judged('token-base64-variant', { ...base, variant, convertedBack: t.tunnelId.value ? convertedBack(t.tunnelId.value) : '' });
+        judged('token-base64-variant', {
+          ...base,
+          variant,
+          convertedBack: t.tunnelId.value ? convertedBack(t.tunnelId.value) : '',
+        });
       } else {
         judged('token-not-base64', { ...base, length: t.length });
       }
       if (!t.json) return;
     }
     if (!t.json) return void judged('token-not-json', base);
-    if (t.jsonType !== 'object') return void judged('token-not-object', { ...base, jsonType: String(t.jsonType), tokenObject: TOKEN_OBJECT });
+    if (t.jsonType !== 'object')
+      return void judged('token-not-object', { ...base, jsonType: String(t.jsonType), tokenObject: TOKEN_OBJECT });
 
     const { accountTag: a, tunnelId: id, secret: s, endpoint: e } = t;
-    if (a.type !== 'string' && a.type !== 'absent' && a.type !== 'null') judged('account-tag-invalid', { ...base, type: a.type });
+    if (a.type !== 'string' && a.type !== 'absent' && a.type !== 'null')
+      judged('account-tag-invalid', { ...base, type: a.type });
     else if (!a.nonEmpty) judged('account-tag-empty', { ...base, emptyOrMissing: a.present ? 'empty' : 'missing' });
     if (!id.present || id.type === 'null') {
       judged('tunnel-id-invalid', {
@@ -438,11 +499,20 @@ export const check = defineCheck({
         problem: 'The token has no tunnel ID "t", so cloudflared has no tunnel to register (it sends the all-zero ID).',
       });
     } else if (id.type !== 'string' || !id.value || !UUID_FORMS.test(id.value)) {
-      judged('tunnel-id-invalid', { ...base, symptom: NOT_VALID, problem: `The token's tunnel ID "t" is ${tunnelIdProblem(id)}.` });
+      judged('tunnel-id-invalid', {
+        ...base,
+        symptom: NOT_VALID,
+        problem: `The token's tunnel ID "t" is ${tunnelIdProblem(id)}.`,
+      });
     }
-    if (s.type !== 'string' && s.type !== 'absent' && s.type !== 'null') judged('secret-invalid', { ...base, problem: `a ${s.type}, not a base64 string` });
+    if (s.type !== 'string' && s.type !== 'absent' && s.type !== 'null')
+      judged('secret-invalid', { ...base, problem: `a ${s.type}, not a base64 string` });
     else if (!s.nonEmpty) judged('secret-empty', { ...base, emptyOrMissing: s.present ? 'empty' : 'missing' });
-    else if (!s.base64) judged('secret-invalid', { ...base, problem: "not standard base64, so cloudflared cannot decode the token's JSON" });
+    else if (!s.base64)
+      judged('secret-invalid', {
+        ...base,
+        problem: "not standard base64, so cloudflared cannot decode the token's JSON",
+      });
     if (e.present && e.type !== 'string' && e.type !== 'null') judged('endpoint-invalid', { ...base, type: e.type });
     else if (e.type === 'string' && e.value !== '' && e.value !== 'fed') {
       judged('endpoint-unknown', { ...base, endpoint: e.value ? `"${e.value}"` : 'an unusual value' });
@@ -450,7 +520,9 @@ export const check = defineCheck({
     const differ = t.alsoIn.filter((x) => !x.same);
     if (differ.length > 0) {
       const others = differ.map((d) => d.source).join('; ');
-      report('tokens-differ', { source, others }, at, { evidence: { source, tunnelId: t.tunnelId.value, alsoIn: t.alsoIn } });
+      report('tokens-differ', { source, others }, at, {
+        evidence: { source, tunnelId: t.tunnelId.value, alsoIn: t.alsoIn },
+      });
     }
     if (failed || differ.length > 0) return;
     const data = { source, tunnelId: t.tunnelId.value, fedramp: e.value === 'fed' ? FEDRAMP : '' };

@@ -6,7 +6,13 @@
 
 import { defineCheck } from '../../src/core/check.js';
 import { isRecord } from '../../src/model/compose.js';
-import { describeLocation, effectiveTunnelDomain, locate, proxyConfigModel, whyUnusable } from '../../src/model/deployment-view.js';
+import {
+  describeLocation,
+  effectiveTunnelDomain,
+  locate,
+  proxyConfigModel,
+  whyUnusable,
+} from '../../src/model/deployment-view.js';
 import {
   AUTH_ROUTE,
   discoveryDocument,
@@ -22,8 +28,14 @@ const AUTHORIZE_PAGE = 'https://<your-allowlisted-host>/authorize';
 
 /** A field of the wrong type: a URL string, or an array of strings. */
 const WRONG_TYPE = {
-  string: { symptom: (where: string) => `MCP clients reject the metadata: ${where} is not a string.`, expected: 'RFC 8414 defines it as a URL string' },
-  list: { symptom: (where: string) => `MCP clients cannot read ${where}.`, expected: 'it must be a JSON array of strings' },
+  string: {
+    symptom: (where: string) => `MCP clients reject the metadata: ${where} is not a string.`,
+    expected: 'RFC 8414 defines it as a URL string',
+  },
+  list: {
+    symptom: (where: string) => `MCP clients cannot read ${where}.`,
+    expected: 'it must be a JSON array of strings',
+  },
 } as const;
 
 /** What goes wrong without a required endpoint. */
@@ -48,31 +60,42 @@ const NOT_HTTPS = {
 function issuerMismatchCause(iss: string, issuer: string, authHost: string): string {
   const p = parseHttpsUrl(iss);
   if (!p.ok) return `issuer "${iss}" ${p.problem}.`;
-  if (p.value.hasQuery || p.value.hasFragment) return `issuer "${iss}" has a query or fragment, which RFC 8414 ` +
-    `forbids.`;
+  if (p.value.hasQuery || p.value.hasFragment)
+    return `issuer "${iss}" has a query or fragment, which RFC 8414 ` + `forbids.`;
   if (looselyEqualUrls(iss, issuer)) {
-    return `issuer "${iss}" differs from "${issuer}" only in spelling (a trailing "/", case or port), but RFC 8414 requires ` +
-      'the issuer to be identical to the URL the metadata was fetched for, character for character.';
+    return (
+      `issuer "${iss}" differs from "${issuer}" only in spelling (a trailing "/", case or port), but RFC 8414 requires ` +
+      'the issuer to be identical to the URL the metadata was fetched for, character for character.'
+    );
   }
-  if (p.value.host === authHost) return `issuer "${iss}" adds a path to ${issuer}; the metadata is served for ` +
-    `${issuer}, so the issuer must be exactly that.`;
-  return `issuer "${iss}" is not the tunnel issuer ${issuer}; behind a source-IP allowlist the platform's backend can only ` +
-    'reach the authorization server through the tunnel, and it validates the issuer against the URL it fetched.';
+  if (p.value.host === authHost)
+    return (
+      `issuer "${iss}" adds a path to ${issuer}; the metadata is served for ` +
+      `${issuer}, so the issuer must be exactly that.`
+    );
+  return (
+    `issuer "${iss}" is not the tunnel issuer ${issuer}; behind a source-IP allowlist the platform's backend can only ` +
+    'reach the authorization server through the tunnel, and it validates the issuer against the URL it fetched.'
+  );
 }
 
 /** Why PKCE with S256 is not advertised: no methods at all, or a list without it. */
 function s256Cause(methods: string[] | undefined): string {
   if (methods === undefined) {
-    return 'code_challenge_methods_supported is absent; MCP clients require PKCE with S256 and refuse a server ' +
-      'that does not advertise it.';
+    return (
+      'code_challenge_methods_supported is absent; MCP clients require PKCE with S256 and refuse a server ' +
+      'that does not advertise it.'
+    );
   }
   const plain = methods.includes('plain') ? ' ("plain" alone is not accepted)' : '';
   return `code_challenge_methods_supported is ${JSON.stringify(methods)}, without "S256"${plain}.`;
 }
 
 function documentExample(issuer: string): string {
-  return `{"issuer": "${issuer}", "authorization_endpoint": "https://<your-allowlisted-host>/authorize", "token_endpoint": "${issuer}/token", ` +
-    `"registration_endpoint": "${issuer}/register", "response_types_supported": ["code"], "code_challenge_methods_supported": ["S256"]}`;
+  return (
+    `{"issuer": "${issuer}", "authorization_endpoint": "https://<your-allowlisted-host>/authorize", "token_endpoint": "${issuer}/token", ` +
+    `"registration_endpoint": "${issuer}/register", "response_types_supported": ["code"], "code_challenge_methods_supported": ["S256"]}`
+  );
 }
 
 export const check = defineCheck({
@@ -132,7 +155,7 @@ export const check = defineCheck({
     'endpoint-not-on-tunnel': {
       severity: 'error',
       meaning: 'A backend endpoint is not on the tunnel host.',
-      symptom: 'OAuth fails behind the allowlist: the platform\'s backend cannot reach {where}.',
+      symptom: "OAuth fails behind the allowlist: the platform's backend cannot reach {where}.",
       cause:
         '{field} is on {host}, not on the tunnel host {authHost} (port 443); backend-to-backend calls must go ' +
         'through the tunnel.',
@@ -143,7 +166,7 @@ export const check = defineCheck({
       meaning: 'The authorization endpoint is on the tunnel; it must be on the public host.',
       symptom: 'Users cannot log in: their browser is sent to {host} ({where}).',
       cause:
-        'authorization_endpoint is on the tunnel domain {domain}; the tunnel carries only the platform\'s backend ' +
+        "authorization_endpoint is on the tunnel domain {domain}; the tunnel carries only the platform's backend " +
         'traffic, so a browser cannot open it.',
       fix:
         'Point authorization_endpoint at your existing public, allowlisted host (e.g. https://login.example.com{path}); ' +
@@ -205,7 +228,8 @@ export const check = defineCheck({
     const doc = discoveryDocument(facts, 'oauthMetadata');
     if (!doc) return report.skip(discoverySkipReason(facts, 'oauthMetadata'));
     const fact = doc.fact;
-    if (fact.state === 'missing' || fact.state === 'unreadable') return report.skip(whyUnusable(fact, 'authorization server metadata'));
+    if (fact.state === 'missing' || fact.state === 'unreadable')
+      return report.skip(whyUnusable(fact, 'authorization server metadata'));
     const domain = effectiveTunnelDomain(facts)?.value;
     if (!domain) return report.skip(TUNNEL_DOMAIN_UNKNOWN);
     const issuer = tunnelIssuer(domain);
@@ -218,8 +242,16 @@ export const check = defineCheck({
     }
     const data = fact.value.data;
     if (!isRecord(data)) {
-      const what = Array.isArray(data) ? 'a list' : data === null || data === undefined ? 'nothing' : `a ${typeof data}`;
-      report('not-an-object', { origin: doc.origin, what, example: documentExample(issuer) }, loc('') ?? { file: fact.path });
+      const what = Array.isArray(data)
+        ? 'a list'
+        : data === null || data === undefined
+          ? 'nothing'
+          : `a ${typeof data}`;
+      report(
+        'not-an-object',
+        { origin: doc.origin, what, example: documentExample(issuer) },
+        loc('') ?? { file: fact.path },
+      );
       return;
     }
     let problems = false;
@@ -228,7 +260,11 @@ export const check = defineCheck({
     const at = (k: string) => [loc(k), { evidence: { field: k, value: data[k] } }] as const;
     const wrongType = (k: string, v: unknown, kind: keyof typeof WRONG_TYPE, shape: string) => {
       const { symptom, expected } = WRONG_TYPE[kind];
-      report('wrong-type', { symptom: symptom(where(k)), field: k, value: JSON.stringify(v), expected, shape }, ...at(k));
+      report(
+        'wrong-type',
+        { symptom: symptom(where(k)), field: k, value: JSON.stringify(v), expected, shape },
+        ...at(k),
+      );
       problems = true;
     };
     const str = (k: string): string | null | undefined => {
@@ -245,7 +281,11 @@ export const check = defineCheck({
       report('issuer-missing', { issuer }, ...at(''));
       problems = true;
     } else if (iss !== null && iss !== issuer) {
-      report('issuer-mismatch', { issuer, where: where('issuer'), cause: issuerMismatchCause(iss, issuer, authHost) }, ...at('issuer'));
+      report(
+        'issuer-mismatch',
+        { issuer, where: where('issuer'), cause: issuerMismatchCause(iss, issuer, authHost) },
+        ...at('issuer'),
+      );
       problems = true;
     }
 
@@ -254,7 +294,8 @@ export const check = defineCheck({
       const v = str(k);
       const path = k === 'token_endpoint' ? '/token' : '/register';
       if (v === undefined) {
-        if (k === 'token_endpoint') report('endpoint-missing', { symptom: MISSING_ENDPOINT[k], field: k, example: `${issuer}/token` }, ...at(''));
+        if (k === 'token_endpoint')
+          report('endpoint-missing', { symptom: MISSING_ENDPOINT[k], field: k, example: `${issuer}/token` }, ...at(''));
         else report('registration-endpoint-missing', { issuer }, ...at(''));
         problems = true;
         continue;
@@ -263,7 +304,13 @@ export const check = defineCheck({
       const p = parseHttpsUrl(v);
       if (!p.ok) {
         const { symptom, fix } = NOT_HTTPS.backend;
-        const data = { symptom: symptom(where(k)), field: k, value: v, problem: p.problem, fix: fix(`${issuer}${path}`) };
+        const data = {
+          symptom: symptom(where(k)),
+          field: k,
+          value: v,
+          problem: p.problem,
+          fix: fix(`${issuer}${path}`),
+        };
         report('endpoint-not-https', data, ...at(k));
         problems = true;
       } else if (p.value.host !== authHost || p.value.port !== '') {
@@ -284,11 +331,23 @@ export const check = defineCheck({
       const p = parseHttpsUrl(az);
       if (!p.ok) {
         const { symptom, fix } = NOT_HTTPS.browser;
-        const data = { symptom: symptom(where('authorization_endpoint')), field: 'authorization_endpoint', value: az, problem: p.problem, fix: fix() };
+        const data = {
+          symptom: symptom(where('authorization_endpoint')),
+          field: 'authorization_endpoint',
+          value: az,
+          problem: p.problem,
+          fix: fix(),
+        };
         report('endpoint-not-https', data, ...at('authorization_endpoint'));
         problems = true;
       } else if (isUnderDomain(p.value.host, domain)) {
-        const data = { host: p.value.host, where: where('authorization_endpoint'), domain, path: p.value.url.pathname, issuer };
+        const data = {
+          host: p.value.host,
+          where: where('authorization_endpoint'),
+          domain,
+          path: p.value.url.pathname,
+          issuer,
+        };
         report('authorization-on-tunnel', data, ...at('authorization_endpoint'));
         problems = true;
       }
@@ -304,7 +363,11 @@ export const check = defineCheck({
     };
     const pkce = list('code_challenge_methods_supported');
     if (pkce === undefined || (pkce !== null && !pkce.includes('S256'))) {
-      report('s256-missing', { cause: s256Cause(pkce) }, ...at(pkce === undefined ? '' : 'code_challenge_methods_supported'));
+      report(
+        's256-missing',
+        { cause: s256Cause(pkce) },
+        ...at(pkce === undefined ? '' : 'code_challenge_methods_supported'),
+      );
       problems = true;
     }
     const rt = list('response_types_supported');
@@ -324,8 +387,13 @@ export const check = defineCheck({
     // The proxy must route auth.<tunnel-domain> to the authorization server.
     const model = proxyConfigModel(facts);
     const routes = model?.routes.map((r) => r.key) ?? [];
-    if (routes.length > 0 && !routes.some((key) => [AUTH_ROUTE, authHost].includes(key.toLowerCase().replace(/\.$/, '')))) {
-      report('auth-route-missing', { authHost, routes: routes.join(', ') }, locate(facts.proxyConfig, 'routes'), { evidence: { routes } });
+    if (
+      routes.length > 0 &&
+      !routes.some((key) => [AUTH_ROUTE, authHost].includes(key.toLowerCase().replace(/\.$/, '')))
+    ) {
+      report('auth-route-missing', { authHost, routes: routes.join(', ') }, locate(facts.proxyConfig, 'routes'), {
+        evidence: { routes },
+      });
       problems = true;
     }
     if (!problems) report('split-discovery', { issuer }, null, { evidence: { issuer } });

@@ -6,7 +6,13 @@
 
 import { defineCheck } from '../../src/core/check.js';
 import { isRecord } from '../../src/model/compose.js';
-import { describeLocation, effectiveTunnelDomain, locate, routeHostnames, whyUnusable } from '../../src/model/deployment-view.js';
+import {
+  describeLocation,
+  effectiveTunnelDomain,
+  locate,
+  routeHostnames,
+  whyUnusable,
+} from '../../src/model/deployment-view.js';
 import {
   discoveryDocument,
   discoverySkipReason,
@@ -21,7 +27,10 @@ import {
 /** A field of the wrong type: the resource URL string, or the array of issuer URLs. */
 const WRONG_TYPE = {
   resource: { symptom: (where: string) => `MCP clients reject the metadata: ${where} is not a string.`, expected: '' },
-  authorization_servers: { symptom: (where: string) => `MCP clients cannot read ${where}.`, expected: '; it must be an array of issuer URLs' },
+  authorization_servers: {
+    symptom: (where: string) => `MCP clients cannot read ${where}.`,
+    expected: '; it must be an array of issuer URLs',
+  },
 } as const;
 
 /** A resource that is not on the tunnel: on another domain, or on a port the tunnel does not serve. */
@@ -34,14 +43,15 @@ const OFF_TUNNEL = {
   },
   port: {
     symptom: (where: string) => `The platform cannot reach ${where}.`,
-    cause: (res: string, port: string) => `resource "${res}" names port ${port}; the tunnel serves its hosts on 443 only.`,
+    cause: (res: string, port: string) =>
+      `resource "${res}" names port ${port}; the tunnel serves its hosts on 443 only.`,
   },
 } as const;
 
 /** authorization_servers without the exact tunnel issuer: one spelled differently, or another tunnel host. */
 const NOT_THE_ISSUER = {
   spelling: {
-    symptom: () => 'The MCP client fetches the issuer\'s metadata and rejects it as not matching.',
+    symptom: () => "The MCP client fetches the issuer's metadata and rejects it as not matching.",
     cause: (near: string, issuer: string) =>
       `authorization_servers lists "${near}", which differs from the tunnel issuer "${issuer}" only in spelling; ` +
       'issuer identifiers are compared character for character.',
@@ -150,13 +160,14 @@ export const check = defineCheck({
     'authorization-server-public': {
       severity: 'error',
       meaning: 'Only a public authorization server is listed; the backend cannot reach it behind an allowlist.',
-      symptom: 'OAuth fails behind a source-IP allowlist: the platform\'s backend cannot reach the authorization server.',
+      symptom:
+        "OAuth fails behind a source-IP allowlist: the platform's backend cannot reach the authorization server.",
       cause:
         'authorization_servers lists only {listed}; behind the allowlist the backend must reach the issuer through ' +
         'the tunnel.',
       fix:
         'List the tunnel issuer instead: "authorization_servers": ["{issuer}"] (keep the browser\'s /authorize on the ' +
-        'public host in the issuer\'s metadata).',
+        "public host in the issuer's metadata).",
     },
     'public-listed-first': {
       severity: 'warn',
@@ -186,20 +197,29 @@ export const check = defineCheck({
     const doc = discoveryDocument(facts, 'resourceMetadata');
     if (!doc) return report.skip(discoverySkipReason(facts, 'resourceMetadata'));
     const fact = doc.fact;
-    if (fact.state === 'missing' || fact.state === 'unreadable') return report.skip(whyUnusable(fact, 'protected resource metadata'));
+    if (fact.state === 'missing' || fact.state === 'unreadable')
+      return report.skip(whyUnusable(fact, 'protected resource metadata'));
     const domain = effectiveTunnelDomain(facts)?.value;
     if (!domain) return report.skip(TUNNEL_DOMAIN_UNKNOWN);
     const issuer = tunnelIssuer(domain);
     const resource = `https://${MCP_ROUTE}.${domain}`;
     const example = `{"resource": "${resource}", "authorization_servers": ["${issuer}"]}`;
     if (fact.state === 'invalid') {
-      report('document-invalid', { file: fact.path, problem: fact.problem, example }, fact.location ?? { file: fact.path });
+      report(
+        'document-invalid',
+        { file: fact.path, problem: fact.problem, example },
+        fact.location ?? { file: fact.path },
+      );
       return;
     }
     const data = fact.value.data;
     const loc = (k: string) => locate(fact, k);
     if (!isRecord(data)) {
-      const what = Array.isArray(data) ? 'a list' : data === null || data === undefined ? 'nothing' : `a ${typeof data}`;
+      const what = Array.isArray(data)
+        ? 'a list'
+        : data === null || data === undefined
+          ? 'nothing'
+          : `a ${typeof data}`;
       report('not-an-object', { origin: doc.origin, what, example }, loc('') ?? { file: fact.path });
       return;
     }
@@ -215,28 +235,51 @@ export const check = defineCheck({
       problems = true;
     } else if (typeof res !== 'string') {
       const { symptom, expected } = WRONG_TYPE.resource;
-      const data = { symptom: symptom(where('resource')), field: 'resource', value: JSON.stringify(res), expected, served: `"resource": "${resource}"` };
+      const data = {
+        symptom: symptom(where('resource')),
+        field: 'resource',
+        value: JSON.stringify(res),
+        expected,
+        served: `"resource": "${resource}"`,
+      };
       report('wrong-type', data, ...at('resource'));
       problems = true;
     } else {
       const p = parseHttpsUrl(res);
       if (!p.ok) {
-        report('resource-not-https', { where: where('resource'), value: res, problem: p.problem, resource }, ...at('resource'));
+        report(
+          'resource-not-https',
+          { where: where('resource'), value: res, problem: p.problem, resource },
+          ...at('resource'),
+        );
         problems = true;
       } else if (p.value.hasFragment || p.value.hasQuery) {
         const what = p.value.hasFragment ? 'fragment, which RFC 9728 forbids' : 'query, which RFC 9728 advises against';
         const [l, options] = at('resource');
-        report('resource-invalid', { where: where('resource'), value: res, what, resource }, l, { ...options, severity: p.value.hasFragment ? 'error' : 'warn' });
+        report('resource-invalid', { where: where('resource'), value: res, what, resource }, l, {
+          ...options,
+          severity: p.value.hasFragment ? 'error' : 'warn',
+        });
         problems = true;
       } else if (!isUnderDomain(p.value.host, domain)) {
-        const data = { symptom: OFF_TUNNEL.domain.symptom(), cause: OFF_TUNNEL.domain.cause(p.value.host, domain, resource), resource };
+        const data = {
+          symptom: OFF_TUNNEL.domain.symptom(),
+          cause: OFF_TUNNEL.domain.cause(p.value.host, domain, resource),
+          resource,
+        };
         report('resource-not-on-tunnel', data, ...at('resource'));
         problems = true;
       } else {
         const { host, port, url } = p.value;
-        const hosts = routeHostnames(facts).map((r) => r.hostname).filter((h): h is string => h !== null);
+        const hosts = routeHostnames(facts)
+          .map((r) => r.hostname)
+          .filter((h): h is string => h !== null);
         if (hosts.length > 0 && !hosts.includes(host)) {
-          report('resource-not-routed', { host, hosts: hosts.join(', '), label: host.split('.')[0] ?? host, resource }, ...at('resource'));
+          report(
+            'resource-not-routed',
+            { host, hosts: hosts.join(', '), label: host.split('.')[0] ?? host, resource },
+            ...at('resource'),
+          );
           problems = true;
         }
         if (port !== '') {
@@ -248,14 +291,19 @@ export const check = defineCheck({
           report('resource-not-on-tunnel', data, ...at('resource'));
           problems = true;
         }
-        if (url.pathname !== '/' || res.endsWith('/')) report('resource-has-path', { value: res, resource }, ...at('resource'));
+        if (url.pathname !== '/' || res.endsWith('/'))
+          report('resource-has-path', { value: res, resource }, ...at('resource'));
       }
     }
 
     // authorization_servers: lists the tunnel issuer, which the backend can reach.
     const as = data.authorization_servers;
     if (as === undefined || as === null || (Array.isArray(as) && as.length === 0)) {
-      report('authorization-servers-missing', { issuer }, ...at(as === undefined || as === null ? '' : 'authorization_servers'));
+      report(
+        'authorization-servers-missing',
+        { issuer },
+        ...at(as === undefined || as === null ? '' : 'authorization_servers'),
+      );
       problems = true;
     } else if (!Array.isArray(as) || !as.every((x) => typeof x === 'string')) {
       const { symptom, expected } = WRONG_TYPE.authorization_servers;
@@ -289,7 +337,11 @@ export const check = defineCheck({
         } else report('authorization-server-public', { listed: list.join(', '), issuer }, ...field);
         problems = true;
       } else if (exact > 0) {
-        report('public-listed-first', { first: list[0] ?? '', before: JSON.stringify(list.slice(0, exact)), issuer }, ...field);
+        report(
+          'public-listed-first',
+          { first: list[0] ?? '', before: JSON.stringify(list.slice(0, exact)), issuer },
+          ...field,
+        );
         problems = true;
       }
       // The issuer in the authorization server's own metadata must be one of those listed.
@@ -300,6 +352,7 @@ export const check = defineCheck({
         problems = true;
       }
     }
-    if (!problems) report('points-at-tunnel', { issuer }, null, { evidence: { resource: res, authorization_servers: as } });
+    if (!problems)
+      report('points-at-tunnel', { issuer }, null, { evidence: { resource: res, authorization_servers: as } });
   },
 });

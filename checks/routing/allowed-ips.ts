@@ -7,8 +7,24 @@
 
 import { defineCheck } from '../../src/core/check.js';
 import { isRecord } from '../../src/model/compose.js';
-import { configKeyName, configSnippet, describeLocation, locate, proxyRestartCommand, whyUnusable } from '../../src/model/deployment-view.js';
-import { cidrContains, cidrsOverlap, cidrText, describePolicy, parseCidr, readUpstreamPolicy, RFC1918_RANGES, type AllowedIpEntry } from '../../src/model/ip-policy.js';
+import {
+  configKeyName,
+  configSnippet,
+  describeLocation,
+  locate,
+  proxyRestartCommand,
+  whyUnusable,
+} from '../../src/model/deployment-view.js';
+import {
+  cidrContains,
+  cidrsOverlap,
+  cidrText,
+  describePolicy,
+  parseCidr,
+  readUpstreamPolicy,
+  RFC1918_RANGES,
+  type AllowedIpEntry,
+} from '../../src/model/ip-policy.js';
 
 const LOOPBACK = parseCidr('127.0.0.0/8');
 const METADATA = '169.254.169.254';
@@ -73,10 +89,10 @@ export const check = defineCheck({
       meaning: 'Loopback is allowed (for local tests only).',
       symptom: '{where} allows loopback addresses, meant for local testing only.',
       cause:
-        '{range} overlaps 127.0.0.0/8. In a container, loopback is the proxy\'s own network namespace (shared with ' +
-        'cloudflared): a route to it reaches the proxy\'s neighbours, not your host.',
+        "{range} overlaps 127.0.0.0/8. In a container, loopback is the proxy's own network namespace (shared with " +
+        "cloudflared): a route to it reaches the proxy's neighbours, not your host.",
       fix:
-        'Outside a local test, remove it and route to the upstream\'s service name or private address instead; then ' +
+        "Outside a local test, remove it and route to the upstream's service name or private address instead; then " +
         'restart the proxy ({restart}).',
     },
     'metadata-service': {
@@ -165,14 +181,18 @@ export const check = defineCheck({
     const restart = proxyRestartCommand(facts);
     const listKey = configKeyName(facts, 'upstream.allowed_ips');
     const { allowedIps, disableValidation } = reading;
-    const listYaml = (items: string[]) => configSnippet(facts, `upstream:\n  allowed_ips:\n${items.map((i) => `    - ${i}`).join('\n')}`);
+    const listYaml = (items: string[]) =>
+      configSnippet(facts, `upstream:\n  allowed_ips:\n${items.map((i) => `    - ${i}`).join('\n')}`);
 
     if (allowedIps.shape === 'other') {
       const raw = allowedIps.raw;
       const items = typeof raw === 'string' ? raw.split(/[\s,;]+/).filter(Boolean) : ['10.0.0.0/8'];
-      const what = typeof raw === 'string' ? `the string ${JSON.stringify(raw)}` : `a ${isRecord(raw) ? 'map' : typeof raw}`;
+      const what =
+        typeof raw === 'string' ? `the string ${JSON.stringify(raw)}` : `a ${isRecord(raw) ? 'map' : typeof raw}`;
       const l = loc('upstream.allowed_ips');
-      report('not-a-list', { listKey, where: describeLocation(l), what, list: listYaml(items), restart }, l, { evidence: { value: raw } });
+      report('not-a-list', { listKey, where: describeLocation(l), what, list: listYaml(items), restart }, l, {
+        evidence: { value: raw },
+      });
     }
 
     const good: Extract<AllowedIpEntry, { ok: true }>[] = [];
@@ -182,7 +202,9 @@ export const check = defineCheck({
       const entry = JSON.stringify(e.raw);
       const evidence = { entry: e.raw };
       if (!e.ok) {
-        report(e.family === 6 ? 'ipv6-entry' : 'invalid-entry', { where, entry, problem: e.problem, restart }, l, { evidence });
+        report(e.family === 6 ? 'ipv6-entry' : 'invalid-entry', { where, entry, problem: e.problem, restart }, l, {
+          evidence,
+        });
         continue;
       }
       good.push(e);
@@ -192,12 +214,22 @@ export const check = defineCheck({
         continue;
       }
       if (e.hostBitsSet) {
-        const data = { where, entry: String(e.raw), range, count: addressCount(e.cidr.prefix), address: String(e.raw).split('/')[0] ?? '', restart };
+        const data = {
+          where,
+          entry: String(e.raw),
+          range,
+          count: addressCount(e.cidr.prefix),
+          address: String(e.raw).split('/')[0] ?? '',
+          restart,
+        };
         report('host-bits', data, l, { evidence: { entry: e.raw, readAs: range } });
       }
       if (cidrsOverlap(e.cidr, LOOPBACK)) report('loopback', { where, range, restart }, l, { evidence });
       if (cidrContains(e.cidr, METADATA)) report('metadata-service', { where, range, restart }, l, { evidence });
-      else if (e.cidr.prefix < 16 && !NON_PUBLIC.some((n) => n.prefix <= e.cidr.prefix && cidrContains(n, e.cidr.network))) {
+      else if (
+        e.cidr.prefix < 16 &&
+        !NON_PUBLIC.some((n) => n.prefix <= e.cidr.prefix && cidrContains(n, e.cidr.network))
+      ) {
         report('too-broad', { where, range, count: addressCount(e.cidr.prefix), restart }, l, { evidence });
       }
     }
@@ -207,36 +239,55 @@ export const check = defineCheck({
       const covers = (o: typeof e) => o !== e && o.cidr.prefix <= e.cidr.prefix && cidrContains(o.cidr, e.cidr.network);
       const wider = good.find((o) => covers(o) && (o.cidr.prefix < e.cidr.prefix || o.index < e.index));
       if (wider && wider.cidr.prefix > 0) {
-        const data = { listKey, item: e.index + 1, entry: String(e.raw), range: cidrText(e.cidr), wider: cidrText(wider.cidr), widerItem: wider.index + 1 };
-        report('redundant-entry', data, loc(`upstream.allowed_ips.${e.index}`), { evidence: { entry: e.raw, coveredBy: cidrText(wider.cidr) } });
+        const data = {
+          listKey,
+          item: e.index + 1,
+          entry: String(e.raw),
+          range: cidrText(e.cidr),
+          wider: cidrText(wider.cidr),
+          widerItem: wider.index + 1,
+        };
+        report('redundant-entry', data, loc(`upstream.allowed_ips.${e.index}`), {
+          evidence: { entry: e.raw, coveredBy: cidrText(wider.cidr) },
+        });
       }
     }
 
     const listSet = allowedIps.shape === 'list' && allowedIps.entries.length > 0;
-    if (allowedIps.shape === 'list' && allowedIps.entries.length === 0) report('empty-list', { listKey, restart }, loc('upstream.allowed_ips'));
+    if (allowedIps.shape === 'list' && allowedIps.entries.length === 0)
+      report('empty-list', { listKey, restart }, loc('upstream.allowed_ips'));
 
     const disableKey = configKeyName(facts, 'upstream.disable_ip_validation');
     const dl = loc('upstream.disable_ip_validation');
     const where = describeLocation(dl);
     if (!disableValidation.valid) {
       const value = JSON.stringify(disableValidation.raw);
-      report('disable-invalid-type', { disableKey, where, value, restart }, dl, { evidence: { value: disableValidation.raw } });
+      report('disable-invalid-type', { disableKey, where, value, restart }, dl, {
+        evidence: { value: disableValidation.raw },
+      });
     } else if (disableValidation.value && listSet) {
-      report('conflicts-with-disable', { disableKey, listKey, where, restart }, dl, { evidence: { allowed_ips: allowedIps.raw } });
+      report('conflicts-with-disable', { disableKey, listKey, where, restart }, dl, {
+        evidence: { allowed_ips: allowedIps.raw },
+      });
     } else if (disableValidation.value) {
       report('validation-disabled', { disableKey, listKey, where, restart }, dl);
     }
 
     if (listSet && allowedIps.entries.every((e) => e.ok)) {
-      const coversDefault = (r: string) => good.some((e) => cidrContains(e.cidr, parseCidr(r).network) && e.cidr.prefix <= parseCidr(r).prefix);
+      const coversDefault = (r: string) =>
+        good.some((e) => cidrContains(e.cidr, parseCidr(r).network) && e.cidr.prefix <= parseCidr(r).prefix);
       const dropped = RFC1918_RANGES.filter((r) => !coversDefault(r));
       if (dropped.length > 0) {
-        report('default-replaced', { listKey, dropped: dropped.join(', ') }, loc('upstream.allowed_ips'), { evidence: { noLongerAllowed: dropped } });
+        report('default-replaced', { listKey, dropped: dropped.join(', ') }, loc('upstream.allowed_ips'), {
+          evidence: { noLongerAllowed: dropped },
+        });
       }
     }
     if (reading.policy) {
       const { mode, ranges } = reading.policy;
-      report('policy', { policy: describePolicy(reading.policy) }, null, { evidence: { mode, ranges: ranges.map(cidrText) } });
+      report('policy', { policy: describePolicy(reading.policy) }, null, {
+        evidence: { mode, ranges: ranges.map(cidrText) },
+      });
     }
   },
 });

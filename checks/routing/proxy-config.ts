@@ -9,9 +9,25 @@ import { defineCheck, type Report } from '../../src/core/check.js';
 import type { Facts, FileFact, YamlDocumentFacts } from '../../src/core/facts.js';
 import type { Location } from '../../src/core/types.js';
 import { configVolume, findProxyService, isRecord } from '../../src/model/compose.js';
-import { configKeyName, configSnippet, describeLocation, locate, proxyConfigFromHelm, proxyConfigModel, proxyRestartCommand } from '../../src/model/deployment-view.js';
+import {
+  configKeyName,
+  configSnippet,
+  describeLocation,
+  locate,
+  proxyConfigFromHelm,
+  proxyConfigModel,
+  proxyRestartCommand,
+} from '../../src/model/deployment-view.js';
 import { listenPort, parseUpstream, type ProxyRoute } from '../../src/model/proxy-config.js';
-import { isGoDuration, LOG_LEVELS, nearestName, routeListToMap, unknownKeys, yamlScalar, type UnknownKey } from '../../src/model/proxy-config-schema.js';
+import {
+  isGoDuration,
+  LOG_LEVELS,
+  nearestName,
+  routeListToMap,
+  unknownKeys,
+  yamlScalar,
+  type UnknownKey,
+} from '../../src/model/proxy-config-schema.js';
 
 const CONFIG_NAMES = ['config/mcp-proxy.yaml', 'config/mcp-gateway.yaml'] as const;
 const RESTART = 'then restart the proxy ({restart}).';
@@ -22,7 +38,8 @@ const MAP_EXAMPLE =
 const ROUTES_EXAMPLE = 'routes:\n  mcp: http://my-mcp-server:8080';
 const TLS_EXAMPLE = 'tls:\n  cert_file: /data/tls.crt\n  key_file: /data/tls.key';
 
-const kind = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'a list' : isRecord(v) ? 'a map' : `a ${typeof v} (${JSON.stringify(v)})`);
+const kind = (v: unknown): string =>
+  v === null ? 'null' : Array.isArray(v) ? 'a list' : isRecord(v) ? 'a map' : `a ${typeof v} (${JSON.stringify(v)})`;
 
 /** A config that is not a map of settings: empty, or something else at the top. */
 const NOT_A_MAP = {
@@ -41,7 +58,8 @@ const UPSTREAM_SYMPTOM = {
 const NOT_A_DURATION = {
   number: (n: number) =>
     `shutdown_timeout is the bare number ${n}: a duration needs a unit, and a number read into a Go duration counts nanoseconds.`,
-  other: (value: string) => `shutdown_timeout ${value} is not a positive Go duration (a number with a unit: ns, us, ms, s, m, h).`,
+  other: (value: string) =>
+    `shutdown_timeout ${value} is not a positive Go duration (a number with a unit: ns, us, ms, s, m, h).`,
 };
 
 /** The fix of a list of routes: the converted map, or how to write it by hand (naming the items that did not convert). */
@@ -68,15 +86,18 @@ function upstreamExample(r: ProxyRoute): string {
 
 /** The cause of an unknown key: where it is, and where it belongs or what was meant. */
 function unknownKeyCause(u: UnknownKey, key: (k: string) => string): string {
-  const hint = u.belongsIn !== null
-    ? ` "${u.key}" belongs under ${u.belongsIn === '' ? 'the top level' : key(u.belongsIn)}.`
-    : u.didYouMean ? ` Did you mean "${u.didYouMean}"?` : '';
+  const hint =
+    u.belongsIn !== null
+      ? ` "${u.key}" belongs under ${u.belongsIn === '' ? 'the top level' : key(u.belongsIn)}.`
+      : u.didYouMean
+        ? ` Did you mean "${u.didYouMean}"?`
+        : '';
   return `"${u.key}" is not a key the proxy knows${u.section ? ` under ${key(u.section)}` : ' at the top level'}.${hint}`;
 }
 
 function unknownKeyFix(u: UnknownKey, key: (k: string) => string): string {
-  if (u.belongsIn !== null) return `Move it under ${u.belongsIn === '' ? 'the top level' : key(u.belongsIn)}, then ` +
-    `restart the proxy.`;
+  if (u.belongsIn !== null)
+    return `Move it under ${u.belongsIn === '' ? 'the top level' : key(u.belongsIn)}, then ` + `restart the proxy.`;
   if (u.didYouMean) return `Rename it to ${u.didYouMean}, then restart the proxy.`;
   return 'Remove it, or correct its name (see mcp-tunnel explain proxy-config).';
 }
@@ -208,8 +229,10 @@ function missingConfig(facts: Readonly<Facts>, report: ConfigReport): string | n
     return null;
   }
   if (facts.deployment.layout !== 'compose' || facts.compose?.state !== 'ok') {
-    return `no proxy config was found in ${facts.deployment.dir} (looked for ${CONFIG_NAMES.join(', ')}); name it ` +
-      `with --config`;
+    return (
+      `no proxy config was found in ${facts.deployment.dir} (looked for ${CONFIG_NAMES.join(', ')}); name it ` +
+      `with --config`
+    );
   }
   const composeDir = dirname(facts.compose.path);
   const service = findProxyService(facts.compose.value.data);
@@ -238,14 +261,24 @@ function judgeDocument(facts: Readonly<Facts>, fact: LoadedConfig, report: Confi
   const restart = proxyRestartCommand(facts);
   const data = fact.value.data;
   const typeError = (k: string, value: unknown, want: string, example: string) =>
-    report('wrong-type', { key: key(k), where: at(k), kind: kind(value), want, example, restart }, loc(k), { evidence: { key: key(k), value } });
-  const missingKey = (k: string, example: string) =>
-    report('missing-key', { key: key(k), file: fact.path, example: configSnippet(facts, example), restart }, nearestLoc(k), {
-      evidence: { key: key(k) },
+    report('wrong-type', { key: key(k), where: at(k), kind: kind(value), want, example, restart }, loc(k), {
+      evidence: { key: key(k), value },
     });
+  const missingKey = (k: string, example: string) =>
+    report(
+      'missing-key',
+      { key: key(k), file: fact.path, example: configSnippet(facts, example), restart },
+      nearestLoc(k),
+      {
+        evidence: { key: key(k) },
+      },
+    );
 
   if (!isRecord(data)) {
-    const problem = data === null || data === undefined ? NOT_A_MAP.empty(fact.path) : NOT_A_MAP.other(helm ? 'gateway.config' : fact.path, kind(data));
+    const problem =
+      data === null || data === undefined
+        ? NOT_A_MAP.empty(fact.path)
+        : NOT_A_MAP.other(helm ? 'gateway.config' : fact.path, kind(data));
     report('not-a-map', { problem, example: configSnippet(facts, MAP_EXAMPLE) }, loc('') ?? { file: fact.path });
     return;
   }
@@ -259,7 +292,9 @@ function judgeDocument(facts: Readonly<Facts>, fact: LoadedConfig, report: Confi
     typeError('listen_addr', listen, want, `listen_addr: ":${typeof listen === 'number' ? listen : 8080}" (quoted)`);
   } else if (listenPort(listen) === null) {
     const port = /^\d+$/.test(listen) ? listen : '8080';
-    report('listen-addr-invalid', { where: at('listen_addr'), listen, port, restart }, loc('listen_addr'), { evidence: { listen_addr: listen } });
+    report('listen-addr-invalid', { where: at('listen_addr'), listen, port, restart }, loc('listen_addr'), {
+      evidence: { listen_addr: listen },
+    });
   }
 
   // tls
@@ -269,9 +304,18 @@ function judgeDocument(facts: Readonly<Facts>, fact: LoadedConfig, report: Confi
       missingKey('tls.cert_file', TLS_EXAMPLE);
       missingKey('tls.key_file', TLS_EXAMPLE);
     }
-  } else if (!isRecord(tls)) typeError('tls', tls, 'a map with cert_file and key_file', 'tls: { cert_file: /data/tls.crt, key_file: /data/tls.key }');
+  } else if (!isRecord(tls))
+    typeError(
+      'tls',
+      tls,
+      'a map with cert_file and key_file',
+      'tls: { cert_file: /data/tls.crt, key_file: /data/tls.key }',
+    );
   else {
-    for (const [k, example] of [['cert_file', '/data/tls.crt'], ['key_file', '/data/tls.key']] as const) {
+    for (const [k, example] of [
+      ['cert_file', '/data/tls.crt'],
+      ['key_file', '/data/tls.key'],
+    ] as const) {
       const v = tls[k];
       if (v === undefined || v === null || v === '') {
         if (!helm) missingKey(`tls.${k}`, `tls:\n  ${k}: ${example}`);
@@ -284,16 +328,33 @@ function judgeDocument(facts: Readonly<Facts>, fact: LoadedConfig, report: Confi
   if (routes === undefined) missingKey('routes', ROUTES_EXAMPLE);
   else if (Array.isArray(routes)) routesIsList(facts, fact, routes, report);
   else if (routes === null || (isRecord(routes) && Object.keys(routes).length === 0)) {
-    report('routes-empty', { key: key('routes'), where: at('routes'), example: configSnippet(facts, ROUTES_EXAMPLE), restart }, loc('routes'));
-  } else if (!isRecord(routes)) typeError('routes', routes, 'a map from route name to upstream', 'routes: { mcp: "http://my-mcp-server:8080" }');
+    report(
+      'routes-empty',
+      { key: key('routes'), where: at('routes'), example: configSnippet(facts, ROUTES_EXAMPLE), restart },
+      loc('routes'),
+    );
+  } else if (!isRecord(routes))
+    typeError('routes', routes, 'a map from route name to upstream', 'routes: { mcp: "http://my-mcp-server:8080" }');
   else {
     for (const r of proxyConfigModel(facts)?.routes ?? []) {
       if (!r.problem) continue;
       const l = loc(`routes.${r.key}`);
       const where = describeLocation(l);
-      const symptom = r.problemSeverity === 'warn' ? UPSTREAM_SYMPTOM.tolerated(r.key, where) : UPSTREAM_SYMPTOM.refused(r.key, where);
-      const data = { symptom, upstream: JSON.stringify(r.raw), problem: r.problem, example: upstreamExample(r), restart };
-      report('invalid-upstream', data, l, { severity: r.problemSeverity ?? 'error', evidence: { route: r.key, upstream: r.raw } });
+      const symptom =
+        r.problemSeverity === 'warn'
+          ? UPSTREAM_SYMPTOM.tolerated(r.key, where)
+          : UPSTREAM_SYMPTOM.refused(r.key, where);
+      const data = {
+        symptom,
+        upstream: JSON.stringify(r.raw),
+        problem: r.problem,
+        example: upstreamExample(r),
+        restart,
+      };
+      report('invalid-upstream', data, l, {
+        severity: r.problemSeverity ?? 'error',
+        evidence: { route: r.key, upstream: r.raw },
+      });
     }
   }
 
@@ -305,15 +366,29 @@ function judgeDocument(facts: Readonly<Facts>, fact: LoadedConfig, report: Confi
   const upstream = data.upstream;
   if (upstream !== undefined && upstream !== null) {
     if (!isRecord(upstream)) {
-      typeError('upstream', upstream, 'a map (allowed_ips, disable_ip_validation, tls)', 'upstream:\n  allowed_ips: [10.0.0.0/8]');
+      typeError(
+        'upstream',
+        upstream,
+        'a map (allowed_ips, disable_ip_validation, tls)',
+        'upstream:\n  allowed_ips: [10.0.0.0/8]',
+      );
     } else if (upstream.tls !== undefined && upstream.tls !== null && !isRecord(upstream.tls)) {
-      typeError('upstream.tls', upstream.tls, 'a map (ca_file, include_system_cas)', 'upstream:\n  tls:\n    ca_file: /data/upstream-ca.crt');
+      typeError(
+        'upstream.tls',
+        upstream.tls,
+        'a map (ca_file, include_system_cas)',
+        'upstream:\n  tls:\n    ca_file: /data/upstream-ca.crt',
+      );
     }
   }
 
   // log_level and shutdown_timeout: a bad value is ignored or refused, so warn.
   const level = data.log_level;
-  if (level !== undefined && level !== null && (typeof level !== 'string' || !(LOG_LEVELS as readonly string[]).includes(level.toLowerCase()))) {
+  if (
+    level !== undefined &&
+    level !== null &&
+    (typeof level !== 'string' || !(LOG_LEVELS as readonly string[]).includes(level.toLowerCase()))
+  ) {
     const guess = typeof level === 'string' ? nearestName(level.toLowerCase(), LOG_LEVELS) : null;
     const data = {
       where: at('log_level'),
@@ -325,18 +400,35 @@ function judgeDocument(facts: Readonly<Facts>, fact: LoadedConfig, report: Confi
     report('log-level-invalid', data, loc('log_level'), { evidence: { log_level: level } });
   }
   const timeout = data.shutdown_timeout;
-  if (timeout !== undefined && timeout !== null && (typeof timeout !== 'string' || !isGoDuration(timeout) || timeout.startsWith('-'))) {
-    const problem = typeof timeout === 'number' ? NOT_A_DURATION.number(timeout) : NOT_A_DURATION.other(JSON.stringify(timeout));
+  if (
+    timeout !== undefined &&
+    timeout !== null &&
+    (typeof timeout !== 'string' || !isGoDuration(timeout) || timeout.startsWith('-'))
+  ) {
+    const problem =
+      typeof timeout === 'number' ? NOT_A_DURATION.number(timeout) : NOT_A_DURATION.other(JSON.stringify(timeout));
     const suggested = typeof timeout === 'number' ? `${timeout}s` : '30s';
-    report('shutdown-timeout-invalid', { where: at('shutdown_timeout'), problem, suggested, restart }, loc('shutdown_timeout'), {
-      evidence: { shutdown_timeout: timeout },
-    });
+    report(
+      'shutdown-timeout-invalid',
+      { where: at('shutdown_timeout'), problem, suggested, restart },
+      loc('shutdown_timeout'),
+      {
+        evidence: { shutdown_timeout: timeout },
+      },
+    );
   }
 
   for (const u of unknownKeys(data)) {
     const l = loc(u.path);
-    const data = { key: key(u.path), where: describeLocation(l), cause: unknownKeyCause(u, key), fix: unknownKeyFix(u, key) };
-    report('unknown-key', data, l, { evidence: { key: key(u.path), didYouMean: u.didYouMean, belongsIn: u.belongsIn } });
+    const data = {
+      key: key(u.path),
+      where: describeLocation(l),
+      cause: unknownKeyCause(u, key),
+      fix: unknownKeyFix(u, key),
+    };
+    report('unknown-key', data, l, {
+      evidence: { key: key(u.path), didYouMean: u.didYouMean, belongsIn: u.belongsIn },
+    });
   }
 }
 
@@ -346,8 +438,16 @@ function routesIsList(facts: Readonly<Facts>, fact: LoadedConfig, items: unknown
   const body = conv.map
     ? `routes:\n${conv.map.map((r) => `  ${yamlScalar(r.key)}: ${yamlScalar(canonicalUpstream(r.value))}`).join('\n')}`
     : 'routes:\n  mcp: http://my-mcp-server:8080\n  auth: http://my-auth-server:8080';
-  const howTo = conv.map ? ROUTES_LIST_HOW_TO.converted : ROUTES_LIST_HOW_TO.byHand(conv.unconvertible.map((i) => i + 1));
-  const data = { key: configKeyName(facts, 'routes'), where: describeLocation(l), howTo, example: configSnippet(facts, body), restart: proxyRestartCommand(facts) };
+  const howTo = conv.map
+    ? ROUTES_LIST_HOW_TO.converted
+    : ROUTES_LIST_HOW_TO.byHand(conv.unconvertible.map((i) => i + 1));
+  const data = {
+    key: configKeyName(facts, 'routes'),
+    where: describeLocation(l),
+    howTo,
+    example: configSnippet(facts, body),
+    restart: proxyRestartCommand(facts),
+  };
   report('routes-is-list', data, l, { evidence: { items: items.length, convertible: conv.map !== null } });
 }
 

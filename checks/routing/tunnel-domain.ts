@@ -6,7 +6,17 @@
 import { defineCheck } from '../../src/core/check.js';
 import type { Facts } from '../../src/core/facts.js';
 import { findProxyService, isRecord, serviceEnvironment } from '../../src/model/compose.js';
-import { applyChangeCommand, assignedDomain, configKeyName, describeLocation, locate, proxyConfigFromHelm, proxyConfigModel, proxyRestartCommand, whyUnusable } from '../../src/model/deployment-view.js';
+import {
+  applyChangeCommand,
+  assignedDomain,
+  configKeyName,
+  describeLocation,
+  locate,
+  proxyConfigFromHelm,
+  proxyConfigModel,
+  proxyRestartCommand,
+  whyUnusable,
+} from '../../src/model/deployment-view.js';
 import { referencedVariables } from '../../src/model/interpolate.js';
 import { normalizeDomain } from '../../src/model/proxy-config.js';
 
@@ -24,7 +34,8 @@ function variableSource(facts: Readonly<Facts>, name: string): string {
   const compose = facts.compose?.state === 'ok' ? facts.compose : null;
   const service = compose ? findProxyService(compose.value.data) : null;
   const value = service ? serviceEnvironment(service)[name] : undefined;
-  if (compose && service && typeof value === 'string' && !value.includes('$')) return `the ${service.name} service's environment in ${compose.path}`;
+  if (compose && service && typeof value === 'string' && !value.includes('$'))
+    return `the ${service.name} service's environment in ${compose.path}`;
   if (facts.processEnv[name] !== undefined) return 'your shell environment';
   if (facts.dotenv?.state === 'ok' && facts.dotenv.value[name] !== undefined) return facts.dotenv.path;
   return 'the environment';
@@ -32,7 +43,8 @@ function variableSource(facts: Readonly<Facts>, name: string): string {
 
 /** The fix for a tunnel_domain that is not the assigned domain: where the value is set decides it. */
 const MISMATCH_FIX = {
-  variable: (name: string, assigned: string, source: string, recreate: string) => `Set ${name}=${assigned} in ${source}, then ${recreate}.`,
+  variable: (name: string, assigned: string, source: string, recreate: string) =>
+    `Set ${name}=${assigned} in ${source}, then ${recreate}.`,
   literal: (tdKey: string, assigned: string, restart: string) =>
     `Set ${tdKey}: ${assigned}, then restart the proxy: ${restart} (the config is not hot-reloaded; an edit without a ` +
     'restart keeps the old domain).',
@@ -40,13 +52,19 @@ const MISMATCH_FIX = {
 
 /** What matches, in the passing summary: the configured domain, the one the chart injects, or full-hostname keys. */
 const MATCHES = {
-  configured: (tdKey: string, configured: string, isAssigned: boolean) => `${tdKey} is "${configured}"${isAssigned ? ', the assigned domain' : ''}.`,
-  injected: (assigned: string | null) => `The chart passes -tunnel-domain ${assigned ?? '(the tunnel\'s domain)'} to the proxy.`,
+  configured: (tdKey: string, configured: string, isAssigned: boolean) =>
+    `${tdKey} is "${configured}"${isAssigned ? ', the assigned domain' : ''}.`,
+  injected: (assigned: string | null) =>
+    `The chart passes -tunnel-domain ${assigned ?? "(the tunnel's domain)"} to the proxy.`,
   fullHostnames: 'Every route key is a full hostname.',
 };
 
 /** A label callers could use instead of a route key that is not one. */
-const labelFor = (key: string) => key.replace(/^[a-z]+:\/\//, '').replace(/[:/].*$/, '').replace(/[^a-z0-9.-]/g, '-') || 'mcp';
+const labelFor = (key: string) =>
+  key
+    .replace(/^[a-z]+:\/\//, '')
+    .replace(/[:/].*$/, '')
+    .replace(/[^a-z0-9.-]/g, '-') || 'mcp';
 
 export const check = defineCheck({
   id: 'tunnel-domain',
@@ -66,12 +84,12 @@ export const check = defineCheck({
       symptom: 'The proxy may see an empty {tdKey} and answer "no route for host".',
       cause:
         '{tdKey} is {raw}, but the {service} service does not pass {variables} into its container (no environment: ' +
-        'entry, no env_file); .env only feeds Compose\'s own {interpolation} expansion.',
+        "entry, no env_file); .env only feeds Compose's own {interpolation} expansion.",
       fix: 'Add to the {service} service: environment: [ "{variable}={reference}" ], then {recreate}.',
     },
     'domain-mismatch': {
       severity: 'error',
-      meaning: 'tunnel_domain is not the tunnel\'s assigned domain.',
+      meaning: "tunnel_domain is not the tunnel's assigned domain.",
       symptom: 'The proxy logs "no route for host" and callers get "502 No route configured for host".',
       cause:
         '{tdKey} is "{configured}" ({where}), but the tunnel\'s assigned domain is "{assigned}" (from {assignedFrom}); ' +
@@ -151,7 +169,8 @@ export const check = defineCheck({
     const fact = facts.proxyConfig;
     if (fact.state !== 'ok') return report.skip(whyUnusable(fact, 'proxy config'));
     const model = proxyConfigModel(facts);
-    if (!model || !isRecord(fact.value.data)) return report.skip('the proxy config is not a map (reported by proxy-config)');
+    if (!model || !isRecord(fact.value.data))
+      return report.skip('the proxy config is not a map (reported by proxy-config)');
     let problems = false;
     const restart = proxyRestartCommand(facts);
     const recreate = applyChangeCommand(facts, 'environment');
@@ -170,9 +189,12 @@ export const check = defineCheck({
     if (raw && unset !== undefined) {
       const names = model.tunnelDomainUnset.join(', ');
       const env = facts.dotenv;
-      const envProblem = env && env.state !== 'ok'
-        ? `${env.path} ${env.state === 'missing' ? 'does not exist' : env.problem}`
-        : !env && facts.compose ? 'there is no .env beside the Compose file' : null;
+      const envProblem =
+        env && env.state !== 'ok'
+          ? `${env.path} ${env.state === 'missing' ? 'does not exist' : env.problem}`
+          : !env && facts.compose
+            ? 'there is no .env beside the Compose file'
+            : null;
       const token = facts.token?.state === 'ok' ? facts.token.value : null;
       // One missing, empty or unreadable .env leaves both variables unset; tunnel-token reports it first.
       if (token?.placeholder && (token.placeholderKind === 'variable' || token.placeholderKind === 'unset')) {
@@ -192,7 +214,9 @@ export const check = defineCheck({
         serviceEnv: service ? `, the ${service.name} service's environment` : '',
         variable: unset,
         value: assigned ?? FROM_DETAIL_PAGE,
-        passIt: service ? ` and pass it to the proxy (environment: - ${unset}=\${${unset}} in the ${service.name} service)` : '',
+        passIt: service
+          ? ` and pass it to the proxy (environment: - ${unset}=\${${unset}} in the ${service.name} service)`
+          : '',
         apply: service ? recreate : restart,
       };
       report('variable-unset', data, tdLoc, { evidence: { tunnel_domain: raw, unset: model.tunnelDomainUnset } });
@@ -222,24 +246,38 @@ export const check = defineCheck({
     const stripped = configured ?? (mode === 'managed' ? assigned : null);
     const [variable] = vars;
     if (configured && assigned && configured !== assigned) {
-      const fix = variable !== undefined
-        ? MISMATCH_FIX.variable(variable, assigned, variableSource(facts, variable), recreate)
-        : MISMATCH_FIX.literal(tdKey, assigned, restart);
-      report('domain-mismatch', { tdKey, configured, where, assigned, assignedFrom, fix }, tdLoc, { evidence: { configured, assigned, assignedFrom } });
-      problems = true;
-    } else if (configured && (facts.assignedDomain?.state === 'invalid' || facts.assignedDomain?.state === 'unreadable')) {
-      // The proxy never reads this file, so nothing breaks; but the comparison it exists for cannot be made.
-      const bad = facts.assignedDomain;
-      report('assigned-domain-unreadable', { tdKey, configured, file: bad.path, problem: bad.problem }, { file: bad.path }, {
-        evidence: { file: bad.path, problem: bad.problem, configured },
+      const fix =
+        variable !== undefined
+          ? MISMATCH_FIX.variable(variable, assigned, variableSource(facts, variable), recreate)
+          : MISMATCH_FIX.literal(tdKey, assigned, restart);
+      report('domain-mismatch', { tdKey, configured, where, assigned, assignedFrom, fix }, tdLoc, {
+        evidence: { configured, assigned, assignedFrom },
       });
       problems = true;
+    } else if (
+      configured &&
+      (facts.assignedDomain?.state === 'invalid' || facts.assignedDomain?.state === 'unreadable')
+    ) {
+      // The proxy never reads this file, so nothing breaks; but the comparison it exists for cannot be made.
+      const bad = facts.assignedDomain;
+      report(
+        'assigned-domain-unreadable',
+        { tdKey, configured, file: bad.path, problem: bad.problem },
+        { file: bad.path },
+        {
+          evidence: { file: bad.path, problem: bad.problem, configured },
+        },
+      );
+      problems = true;
     } else if (configured && !assigned) {
-      report.notChecked(`${tdKey} "${configured}" against the tunnel's assigned domain, which is unknown (pass --tunnel-domain ${FROM_DETAIL_PAGE})`);
+      report.notChecked(
+        `${tdKey} "${configured}" against the tunnel's assigned domain, which is unknown (pass --tunnel-domain ${FROM_DETAIL_PAGE})`,
+      );
       report('assigned-unknown', { tdKey, configured }, null, { evidence: { configured } });
     } else if (!raw && mode === 'external') {
       // The values file is what lacks it, and helm-values says so: one defect, one failing check.
-      if (proxyConfigFromHelm(facts)) return report.skip(`${tdKey} is not set, which external mode requires (reported by helm-values)`);
+      if (proxyConfigFromHelm(facts))
+        return report.skip(`${tdKey} is not set, which external mode requires (reported by helm-values)`);
       report('tunnel-domain-missing', { tdKey, domain: assigned ?? FROM_DETAIL_PAGE, restart }, locate(fact, ''));
       problems = true;
     }
@@ -250,7 +288,9 @@ export const check = defineCheck({
       const l = locate(fact, `routes.${r.key}`);
       const at = describeLocation(l);
       if (!/^[a-z0-9.-]+$/.test(k) || k.startsWith('.') || k.includes('..')) {
-        report('route-key-invalid', { route: r.key, where: at, label: labelFor(k), restart }, l, { evidence: { route: r.key } });
+        report('route-key-invalid', { route: r.key, where: at, label: labelFor(k), restart }, l, {
+          evidence: { route: r.key },
+        });
         problems = true;
         continue;
       }
@@ -263,13 +303,22 @@ export const check = defineCheck({
         continue;
       }
       if (sent && !k.endsWith(`.${sent}`)) {
-        const data = { route: r.key, where: at, domain: sent, fromKey: assigned ? '' : ` (${tdKey})`, hostname: k, label: k.split('.')[0] ?? k, restart };
+        const data = {
+          route: r.key,
+          where: at,
+          domain: sent,
+          fromKey: assigned ? '' : ` (${tdKey})`,
+          hostname: k,
+          label: k.split('.')[0] ?? k,
+          restart,
+        };
         report('route-key-other-domain', data, l, { evidence: { route: r.key, domain: sent } });
         problems = true;
       }
     }
     const fullKeys = model.routes.filter((r) => normalizeDomain(r.key).includes('.')).map((r) => r.key);
-    if (!sent && fullKeys.length > 0) report.notChecked(`whether route keys ${fullKeys.join(', ')} are under the tunnel's domain, which is unknown`);
+    if (!sent && fullKeys.length > 0)
+      report.notChecked(`whether route keys ${fullKeys.join(', ')} are under the tunnel's domain, which is unknown`);
     const [firstBare] = bare;
     if (firstBare !== undefined && !stripped && mode === null && !(raw && unset !== undefined)) {
       const data = {
@@ -289,8 +338,12 @@ export const check = defineCheck({
     if (!problems) {
       const summary = configured
         ? MATCHES.configured(tdKey, configured, assigned !== null)
-        : mode === 'managed' ? MATCHES.injected(assigned) : MATCHES.fullHostnames;
-      report('domain-matches', { summary, domain: sent ?? '<tunnel-domain>', restart }, null, { evidence: { configured, assigned, stripped } });
+        : mode === 'managed'
+          ? MATCHES.injected(assigned)
+          : MATCHES.fullHostnames;
+      report('domain-matches', { summary, domain: sent ?? '<tunnel-domain>', restart }, null, {
+        evidence: { configured, assigned, stripped },
+      });
     }
   },
 });

@@ -7,13 +7,35 @@
 import { defineCheck } from '../../src/core/check.js';
 import type { Facts } from '../../src/core/facts.js';
 import { isRecord } from '../../src/model/compose.js';
-import { configKeyName, configSnippet, describeLocation, locate, proxyConfigModel, proxyRestartCommand, whyUnusable } from '../../src/model/deployment-view.js';
-import { cidrText, describePolicy, judgeRouteAddresses, narrowestCoveringCidr, readUpstreamPolicy, RFC1918_RANGES, type CidrSuggestion, type IpPolicy } from '../../src/model/ip-policy.js';
+import {
+  configKeyName,
+  configSnippet,
+  describeLocation,
+  locate,
+  proxyConfigModel,
+  proxyRestartCommand,
+  whyUnusable,
+} from '../../src/model/deployment-view.js';
+import {
+  cidrText,
+  describePolicy,
+  judgeRouteAddresses,
+  narrowestCoveringCidr,
+  readUpstreamPolicy,
+  RFC1918_RANGES,
+  type CidrSuggestion,
+  type IpPolicy,
+} from '../../src/model/ip-policy.js';
 
 type Via = 'literal' | 'localhost' | 'dns';
 
 /** Addresses a route's host stands for without DNS, or null when it needs a lookup. */
-function knownAddresses(facts: Readonly<Facts>, route: string, host: string, ipVersion: number): { addresses: string[]; via: Via } | null {
+function knownAddresses(
+  facts: Readonly<Facts>,
+  route: string,
+  host: string,
+  ipVersion: number,
+): { addresses: string[]; via: Via } | null {
   if (ipVersion !== 0) return { addresses: [host], via: 'literal' };
   const h = host.toLowerCase().replace(/\.$/, '');
   if (h === 'localhost' || h.endsWith('.localhost')) return { addresses: ['127.0.0.1'], via: 'localhost' };
@@ -49,14 +71,18 @@ interface RefusedFix {
 /** A CIDR covering several refused addresses of one kind, offered beside their /32s. */
 function commonCidrNote(addresses: string[], kind: string, cidr: string, size: number): string {
   const count = addresses.length === 2 ? 'both' : `all ${addresses.length}`;
-  return ` One CIDR covering ${count} refused ${kind} addresses (${addresses.join(', ')}) is ${cidr} ` +
-    `(${size.toLocaleString('en-US')} addresses); use it instead only if everything in it is yours.`;
+  return (
+    ` One CIDR covering ${count} refused ${kind} addresses (${addresses.join(', ')}) is ${cidr} ` +
+    `(${size.toLocaleString('en-US')} addresses); use it instead only if everything in it is yours.`
+  );
 }
 
 /** How to allow a refused address: its /32 in the full corrected list (allowed_ips replaces the default). */
 function addToList(narrowest: string, listKey: string, common: string, correctedYaml: string, restart: string): string {
-  return `add its narrowest covering CIDR, ${narrowest}, to ${listKey}.${common} Setting allowed_ips replaces the RFC 1918 ` +
-    `default, so keep the private ranges your other upstreams use; the full list:\n${correctedYaml}\nthen restart the proxy (${restart}).`;
+  return (
+    `add its narrowest covering CIDR, ${narrowest}, to ${listKey}.${common} Setting allowed_ips replaces the RFC 1918 ` +
+    `default, so keep the private ranges your other upstreams use; the full list:\n${correctedYaml}\nthen restart the proxy (${restart}).`
+  );
 }
 
 /** The fix for a refused address, by whether allowing it is sound at all. */
@@ -67,7 +93,8 @@ const FIX_OF_ALLOWING: Record<CidrSuggestion['allowing'], (d: RefusedFix) => str
   never: (d) =>
     `Do not allow ${d.address}. Point route "${d.route}" at the real upstream (its service name or private address), ` +
     `then restart the proxy (${d.restart}).`,
-  testing: (d) => `Point route "${d.route}" at the upstream's service name or private address. For a local test only, ${d.addIt}`,
+  testing: (d) =>
+    `Point route "${d.route}" at the upstream's service name or private address. For a local test only, ${d.addIt}`,
   allow: (d) => `If ${d.address} is the right upstream, ${d.addIt}`,
 };
 
@@ -79,7 +106,8 @@ export const check = defineCheck({
     'ip-not-allowed': {
       severity: 'error',
       meaning: 'An upstream address is outside the allowed_ips policy: "IP validation failed".',
-      symptom: 'Route "{route}" ({where}) fails: the proxy logs "IP validation failed: {address} is not a private address".',
+      symptom:
+        'Route "{route}" ({where}) fails: the proxy logs "IP validation failed: {address} is not a private address".',
       cause: '{source} {address}, outside the policy: {policy}. About {address}: {ranges}',
       fix: '{fix}',
     },
@@ -120,33 +148,55 @@ export const check = defineCheck({
       return report.skip('routes is not a map of upstreams (reported by proxy-config)');
     }
     const reading = readUpstreamPolicy(fact.value.data);
-    if (!reading.policy) return report.skip(`${reading.unusable} (reported by allowed-ips), so the policy the proxy enforces cannot be told`);
+    if (!reading.policy)
+      return report.skip(
+        `${reading.unusable} (reported by allowed-ips), so the policy the proxy enforces cannot be told`,
+      );
     const policy: IpPolicy = reading.policy;
     const routes = model.routes.flatMap((r) => (r.upstream ? [{ ...r, upstream: r.upstream }] : []));
     if (routes.length === 0) {
-      return report.skip(model.routes.length === 0 ? 'no routes to judge' : 'no upstream could be parsed (reported by proxy-config)');
+      return report.skip(
+        model.routes.length === 0 ? 'no routes to judge' : 'no upstream could be parsed (reported by proxy-config)',
+      );
     }
 
     const verdicts = [];
     const unjudged: string[] = [];
     for (const r of routes) {
       const known = knownAddresses(facts, r.key, r.upstream.host, r.upstream.ipVersion);
-      if (known) verdicts.push({ ...judgeRouteAddresses({ key: r.key, host: r.upstream.host }, known.addresses, policy), via: known.via, r });
+      if (known)
+        verdicts.push({
+          ...judgeRouteAddresses({ key: r.key, host: r.upstream.host }, known.addresses, policy),
+          via: known.via,
+          r,
+        });
       else unjudged.push(`${r.key} (${r.upstream.host})`);
     }
     const noDns = facts.offline ? 'resolving them needs DNS (run without --offline)' : 'no live DNS result';
-    if (verdicts.length === 0) return report.skip(`${unjudged.length} upstream${unjudged.length > 1 ? 's are hostnames' : ' is a hostname'}; ${noDns}`);
+    if (verdicts.length === 0)
+      return report.skip(
+        `${unjudged.length} upstream${unjudged.length > 1 ? 's are hostnames' : ' is a hostname'}; ${noDns}`,
+      );
 
     const restart = proxyRestartCommand(facts);
     const listKey = configKeyName(facts, 'upstream.allowed_ips');
     const refusedAll = [...new Set(verdicts.flatMap((v) => v.refused))];
-    const suggestionOf = (a: string) => narrowestCoveringCidr(a, refusedAll.filter((x) => x !== a));
+    const suggestionOf = (a: string) =>
+      narrowestCoveringCidr(
+        a,
+        refusedAll.filter((x) => x !== a),
+      );
     const firstRange = (a: string) => suggestionOf(a).ranges[0]?.cidr;
     // Only addresses worth allowing take part in the corrected list and the common CIDR.
     const addable = refusedAll.filter((a) => ['allow', 'testing'].includes(suggestionOf(a).allowing));
     const current = policy.mode === 'default' ? [...RFC1918_RANGES] : policy.ranges.map(cidrText);
-    const added = addable.map((a) => `${a}/32${suggestionOf(a).allowing === 'testing' ? '   # loopback: local testing only' : ''}`);
-    const correctedYaml = configSnippet(facts, `upstream:\n  allowed_ips:\n${[...current, ...added].map((c) => `    - ${c}`).join('\n')}`);
+    const added = addable.map(
+      (a) => `${a}/32${suggestionOf(a).allowing === 'testing' ? '   # loopback: local testing only' : ''}`,
+    );
+    const correctedYaml = configSnippet(
+      facts,
+      `upstream:\n  allowed_ips:\n${[...current, ...added].map((c) => `    - ${c}`).join('\n')}`,
+    );
 
     for (const v of verdicts) {
       const l = locate(fact, `routes.${v.route}`);
@@ -154,17 +204,39 @@ export const check = defineCheck({
       const upstream = String(v.r.raw);
       for (const a of v.refused) {
         const s = suggestionOf(a);
-        const ranges = s.ranges.map((r) => `${r.cidr === '0.0.0.0/0' ? '' : `${r.cidr}, `}${r.name}: ${r.advice}`).join(' ');
+        const ranges = s.ranges
+          .map((r) => `${r.cidr === '0.0.0.0/0' ? '' : `${r.cidr}, `}${r.name}: ${r.advice}`)
+          .join(' ');
         // A common CIDR only among refused addresses of the same kind (two CGNAT Service addresses, say).
         const peers = addable.filter((x) => x !== a && firstRange(x) === firstRange(a));
         const wide = peers.length > 0 && addable.includes(a) ? narrowestCoveringCidr(a, peers) : null;
         const coveringAll = wide && wide.coveringAllSize <= 65536 ? wide.coveringAll : null;
-        const common = wide && coveringAll ? commonCidrNote([a, ...peers], s.ranges[0]?.name ?? '', coveringAll, wide.coveringAllSize) : '';
+        const common =
+          wide && coveringAll
+            ? commonCidrNote([a, ...peers], s.ranges[0]?.name ?? '', coveringAll, wide.coveringAllSize)
+            : '';
         const addIt = addToList(s.narrowest, listKey, common, correctedYaml, restart);
         const fix = FIX_OF_ALLOWING[s.allowing]({ route: v.route, address: a, restart, addIt });
-        const data = { route: v.route, where, address: a, source: ADDRESS_SOURCE[v.via](upstream, v.host), policy: describePolicy(policy), ranges, fix };
+        const data = {
+          route: v.route,
+          where,
+          address: a,
+          source: ADDRESS_SOURCE[v.via](upstream, v.host),
+          policy: describePolicy(policy),
+          ranges,
+          fix,
+        };
         report('ip-not-allowed', data, l, {
-          evidence: { route: v.route, host: v.host, address: a, via: v.via, narrowest: s.narrowest, coveringAll, ranges: s.ranges.map((r) => r.cidr), allowing: s.allowing },
+          evidence: {
+            route: v.route,
+            host: v.host,
+            address: a,
+            via: v.via,
+            narrowest: s.narrowest,
+            coveringAll,
+            ranges: s.ranges.map((r) => r.cidr),
+            allowing: s.allowing,
+          },
         });
       }
       if (v.verdict === 'ipv6-only') {
@@ -174,7 +246,9 @@ export const check = defineCheck({
           where,
           source: literal ? IPV6.literal.source(upstream) : IPV6.resolved.source(v.host),
           addresses: v.ipv6.join(', '),
-          example: literal ? IPV6.literal.example(v.route, v.r.upstream.scheme, v.r.upstream.port) : IPV6.resolved.example,
+          example: literal
+            ? IPV6.literal.example(v.route, v.r.upstream.scheme, v.r.upstream.port)
+            : IPV6.resolved.example,
           listKey,
           restart,
         };
@@ -186,8 +260,12 @@ export const check = defineCheck({
     if (allowed.length > 0) {
       const dialled = allowed.map((v) => `${v.route} -> ${v.allowed.map((a) => a.address).join(', ')}`).join('; ');
       const ranges = [...new Set(allowed.flatMap((v) => v.allowed.map((a) => a.range)))].join(', ');
-      const evidence = { allowed: allowed.flatMap((v) => v.allowed.map((a) => ({ route: v.route, address: a.address, range: a.range }))) };
-      report(policy.mode === 'disabled' ? 'validation-disabled' : 'addresses-allowed', { dialled, ranges }, null, { evidence });
+      const evidence = {
+        allowed: allowed.flatMap((v) => v.allowed.map((a) => ({ route: v.route, address: a.address, range: a.range }))),
+      };
+      report(policy.mode === 'disabled' ? 'validation-disabled' : 'addresses-allowed', { dialled, ranges }, null, {
+        evidence,
+      });
     }
     if (unjudged.length > 0) {
       report('hostnames-not-judged', { routes: unjudged.join(', '), noDns }, null, { evidence: { routes: unjudged } });

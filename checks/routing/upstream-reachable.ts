@@ -11,7 +11,9 @@ const MESSAGE_OF_FAILURE = {
   unreachable: 'host-unreachable',
 } as const;
 
-function messageOf(failure: string | null): (typeof MESSAGE_OF_FAILURE)[keyof typeof MESSAGE_OF_FAILURE] | 'connection-failed' {
+function messageOf(
+  failure: string | null,
+): (typeof MESSAGE_OF_FAILURE)[keyof typeof MESSAGE_OF_FAILURE] | 'connection-failed' {
   return failure !== null && Object.hasOwn(MESSAGE_OF_FAILURE, failure)
     ? MESSAGE_OF_FAILURE[failure as keyof typeof MESSAGE_OF_FAILURE]
     : 'connection-failed';
@@ -31,7 +33,8 @@ export const check = defineCheck({
     'connection-timeout': {
       severity: 'error',
       meaning: 'TCP to an upstream got no answer before the deadline.',
-      cause: 'Route {route}: TCP to {address} got no answer before the deadline: a firewall drops it, or the host is down.',
+      cause:
+        'Route {route}: TCP to {address} got no answer before the deadline: a firewall drops it, or the host is down.',
     },
     'connection-reset': {
       severity: 'error',
@@ -83,10 +86,13 @@ export const check = defineCheck({
     }
     const probed = Object.keys(reachable).length;
     if (failed === 0 && probed === 0) {
-      const why = Object.entries(notProbed).map(([k, v]) => `${k}: ${v}`).join('; ');
+      const why = Object.entries(notProbed)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join('; ');
       return report.skip(`no upstream address could be probed: ${why}`);
     }
-    if (probed > 0 || Object.keys(notProbed).length > 0) report('reachable', {}, null, { evidence: { reachable, notProbed } });
+    if (probed > 0 || Object.keys(notProbed).length > 0)
+      report('reachable', {}, null, { evidence: { reachable, notProbed } });
     for (const [name, why] of Object.entries(notProbed)) report.notChecked(`${name}: ${why}`);
   },
 });

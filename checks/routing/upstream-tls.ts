@@ -4,7 +4,15 @@
 
 import { defineCheck } from '../../src/core/check.js';
 import { findProxyService, isRecord, volumeMounts } from '../../src/model/compose.js';
-import { configKeyName, configSnippet, describeLocation, locate, proxyConfigModel, proxyRestartCommand, whyUnusable } from '../../src/model/deployment-view.js';
+import {
+  configKeyName,
+  configSnippet,
+  describeLocation,
+  locate,
+  proxyConfigModel,
+  proxyRestartCommand,
+  whyUnusable,
+} from '../../src/model/deployment-view.js';
 
 const ANCHOR_EXAMPLE = [
   'upstream:',
@@ -94,7 +102,9 @@ export const check = defineCheck({
     const caFile = typeof caRaw === 'string' && caRaw.trim() !== '' ? caRaw : null;
     if (caRaw !== undefined && caRaw !== null && typeof caRaw !== 'string') {
       const l = loc('upstream.tls.ca_file');
-      report('ca-file-invalid-type', { where: describeLocation(l), caKey, value: JSON.stringify(caRaw), restart }, l, { evidence: { value: caRaw } });
+      report('ca-file-invalid-type', { where: describeLocation(l), caKey, value: JSON.stringify(caRaw), restart }, l, {
+        evidence: { value: caRaw },
+      });
       problems = true;
     }
     if (systemRaw !== undefined && systemRaw !== null && typeof systemRaw !== 'boolean') {
@@ -102,7 +112,9 @@ export const check = defineCheck({
       const suggested = systemRaw === 'true' || systemRaw === 'yes' ? 'true' : 'true (or false)';
       const systemKey = configKeyName(facts, 'upstream.tls.include_system_cas');
       const value = JSON.stringify(systemRaw);
-      report('system-cas-invalid-type', { systemKey, where: describeLocation(l), value, suggested, restart }, l, { evidence: { value: systemRaw } });
+      report('system-cas-invalid-type', { systemKey, where: describeLocation(l), value, suggested, restart }, l, {
+        evidence: { value: systemRaw },
+      });
       problems = true;
     }
 
@@ -128,7 +140,9 @@ export const check = defineCheck({
     const service = facts.compose?.state === 'ok' ? findProxyService(facts.compose.value.data) : null;
     if (caFile !== null && caFile.startsWith('/') && service) {
       const mounts = volumeMounts(service).map((m) => m.target);
-      if (!mounts.some((target) => caFile === target || caFile.startsWith(target.endsWith('/') ? target : `${target}/`))) {
+      if (
+        !mounts.some((target) => caFile === target || caFile.startsWith(target.endsWith('/') ? target : `${target}/`))
+      ) {
         const data = {
           caFile,
           service: service.name,

@@ -6,16 +6,25 @@ import { defineCheck } from '../../src/core/check.js';
 import type { Location, YamlDocumentFacts } from '../../src/core/facts.js';
 import { isRecord } from '../../src/model/compose.js';
 import { whyUnusable } from '../../src/model/deployment-view.js';
-import { DEFAULT_AUDIENCE, HELM_SETUP_SUBJECT, nearMiss, readFederationRule, subjectMatches } from '../../src/model/federation-rule.js';
+import {
+  DEFAULT_AUDIENCE,
+  HELM_SETUP_SUBJECT,
+  nearMiss,
+  readFederationRule,
+  subjectMatches,
+} from '../../src/model/federation-rule.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const JOB_FAILS = 'The mcp-tunnel-setup pre-install Job fails and is left behind (kubectl logs job/mcp-tunnel-setup -n mcp-tunnel).';
-const RETRY = 'then: helm uninstall mcp-tunnel -n mcp-tunnel; kubectl -n mcp-tunnel delete job mcp-tunnel-setup; and install again.';
+const JOB_FAILS =
+  'The mcp-tunnel-setup pre-install Job fails and is left behind (kubectl logs job/mcp-tunnel-setup -n mcp-tunnel).';
+const RETRY =
+  'then: helm uninstall mcp-tunnel -n mcp-tunnel; kubectl -n mcp-tunnel delete job mcp-tunnel-setup; and install again.';
 const EXTERNAL_ODD_AUDIENCE = ' A scheme or a trailing "/" is fine only if the rule has exactly the same.';
 const RENEWED_EVERY_RUN = 'The certificate is reissued on every run of the renewal job.';
 const MAY_EXPIRE = 'The proxy may serve an expired certificate ("tls handshake failed ... bad certificate").';
 /** A values file found in the directory that helm -f cannot use, or that the doctor would not read whole. */
-const tooLargeFix = (path: string) => `Keep only the chart's settings in ${path} (a values file is a few kB), or give the parts with --values.`;
+const tooLargeFix = (path: string) =>
+  `Keep only the chart's settings in ${path} (a values file is a few kB), or give the parts with --values.`;
 const notAFileFix = (path: string) => `Make ${path} a readable YAML file of the chart's values.`;
 
 /** The IDs the token exchange needs, with the messages for one that is missing or malformed. */
@@ -49,7 +58,12 @@ const EXCHANGE_IDS = [
 /** What a malformed ID looks like instead, when it is another kind of ID. */
 function looksLike(value: unknown, what: string): string {
   const kinds: Record<string, string> = { fdrl: 'a federation rule ID', wrkspc: 'a workspace ID' };
-  const kind = typeof value === 'string' ? (UUID.test(value) ? 'the organization ID' : kinds[value.split('_')[0] ?? '']) : undefined;
+  const kind =
+    typeof value === 'string'
+      ? UUID.test(value)
+        ? 'the organization ID'
+        : kinds[value.split('_')[0] ?? '']
+      : undefined;
   return kind && !what.startsWith(kind.replace(/^the /, 'an ')) ? ` It looks like ${kind}.` : '';
 }
 
@@ -94,7 +108,8 @@ function renewDays(v: unknown): number | null {
   if (d) return Number(d[1]);
   const units: Record<string, number> = { h: 1 / 24, m: 1 / 1440, s: 1 / 86400 };
   const parts = [...v.trim().matchAll(/(\d+(?:\.\d+)?)(h|m|s)/g)];
-  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== v.trim()) return /^\d+$/.test(v.trim()) ? Number(v) : null;
+  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== v.trim())
+    return /^\d+$/.test(v.trim()) ? Number(v) : null;
   return parts.reduce((sum, p) => sum + Number(p[1]) * (units[p[2] ?? ''] ?? 0), 0);
 }
 
@@ -121,7 +136,8 @@ export const check = defineCheck({
     'tunnel-id-unset': {
       severity: 'warn',
       meaning: 'No tunnel ID is set.',
-      symptom: 'Each install creates another tunnel, until setup fails with "Organization already has the maximum of 10 non-archived Tunnels".',
+      symptom:
+        'Each install creates another tunnel, until setup fails with "Organization already has the maximum of 10 non-archived Tunnels".',
       cause:
         'No tunnel ID is set (neither tunnel.id for chart 2.x nor api.wif.tunnelId for 1.x), so the setup Job creates a new tunnel on every fresh install; failed attempts also count toward the limit of 10 non-archived tunnels.',
       fix: 'After the first successful install, pin the tunnel: --set tunnel.id=<tunnel ID> (chart 2.x) or --set api.wif.tunnelId=<tunnel ID> (chart 1.x).',
@@ -138,11 +154,20 @@ export const check = defineCheck({
       severity: 'info',
       meaning: 'The tunnel ID key belongs to one chart generation only (info).',
       symptom: 'None when the chart generation matches.',
-      cause: 'The tunnel ID is set at {set}, which only chart {generation} reads; the other generation reads {other} and would create a new tunnel instead.',
+      cause:
+        'The tunnel ID is set at {set}, which only chart {generation} reads; the other generation reads {other} and would create a new tunnel instead.',
       fix: 'If your chart is not {generation} (helm show chart <chart>), move the ID to {other}.',
     },
-    'federation-rule-id-missing': { ...ID_MISSING, meaning: 'api.wif.federationRuleId is not set.', symptom: JOB_FAILS },
-    'federation-rule-id-format': { ...ID_FORMAT, meaning: 'api.wif.federationRuleId is not fdrl_...', symptom: JOB_FAILS },
+    'federation-rule-id-missing': {
+      ...ID_MISSING,
+      meaning: 'api.wif.federationRuleId is not set.',
+      symptom: JOB_FAILS,
+    },
+    'federation-rule-id-format': {
+      ...ID_FORMAT,
+      meaning: 'api.wif.federationRuleId is not fdrl_...',
+      symptom: JOB_FAILS,
+    },
     'organization-id-missing': { ...ID_MISSING, meaning: 'api.wif.organizationId is not set.', symptom: JOB_FAILS },
     'organization-id-format': { ...ID_FORMAT, meaning: 'api.wif.organizationId is not a UUID.', symptom: JOB_FAILS },
     'workspace-id-missing': { ...ID_MISSING, meaning: 'api.wif.workspaceId is not set.', symptom: JOB_FAILS },
@@ -189,7 +214,8 @@ export const check = defineCheck({
     'external-tunnel-domain-missing': {
       severity: 'error',
       meaning: 'External mode without gateway.config.tunnel_domain.',
-      symptom: 'The gateway answers every request with "no route for host" (callers get 502 No route configured for host).',
+      symptom:
+        'The gateway answers every request with "no route for host" (callers get 502 No route configured for host).',
       cause:
         'External mode is on (external.tunnelTokenSecretName or external.serverCertSecretName is set), so no setup Job injects the tunnel domain, and gateway.config.tunnel_domain is not set.',
       fix: 'Set --set gateway.config.tunnel_domain=<the domain on the tunnel detail page>.',
@@ -243,11 +269,18 @@ export const check = defineCheck({
     const id2 = val('tunnel.id');
     if (present(id1) && present(id2) && id1 !== id2) {
       const data = { id1: show(id1), id2: show(id2) };
-      report('tunnel-id-conflict', data, at('tunnel.id'), evidence('tunnel.id', { 'api.wif.tunnelId': id1, 'tunnel.id': id2 }));
+      report(
+        'tunnel-id-conflict',
+        data,
+        at('tunnel.id'),
+        evidence('tunnel.id', { 'api.wif.tunnelId': id1, 'tunnel.id': id2 }),
+      );
     } else if (!present(id1) && !present(id2) && setupOn) {
       report('tunnel-id-unset', {}, at('tunnel'), evidence('tunnel'));
     } else if (present(id1) !== present(id2)) {
-      const [set, other, generation] = present(id1) ? ['api.wif.tunnelId', 'tunnel.id', '1.x'] : ['tunnel.id', 'api.wif.tunnelId', '2.x'];
+      const [set, other, generation] = present(id1)
+        ? ['api.wif.tunnelId', 'tunnel.id', '1.x']
+        : ['tunnel.id', 'api.wif.tunnelId', '2.x'];
       report('tunnel-id-generation', { set, other, generation }, at(set), evidence(set));
     }
 
@@ -290,7 +323,12 @@ export const check = defineCheck({
       const fr = val('api.wif.federationRuleId');
       if (rule.id && typeof fr === 'string' && fr !== rule.id) {
         const data = { values: fr, rule: rule.id };
-        report('federation-rule-id-mismatch', data, at('api.wif.federationRuleId'), evidence('api.wif.federationRuleId', data));
+        report(
+          'federation-rule-id-mismatch',
+          data,
+          at('api.wif.federationRuleId'),
+          evidence('api.wif.federationRuleId', data),
+        );
       }
     } else if (setupOn && !claudeAi) {
       const odd = /^https?:\/\//i.test(audience) || audience.endsWith('/') ? EXTERNAL_ODD_AUDIENCE : '';
@@ -314,7 +352,9 @@ export const check = defineCheck({
         const data = {
           value: show(rb),
           days: Math.round(days * 10) / 10,
-          consequence: everyRun ? 'it is renewed on every scheduled run' : 'a failed renewal leaves almost no time before it expires',
+          consequence: everyRun
+            ? 'it is renewed on every scheduled run'
+            : 'a failed renewal leaves almost no time before it expires',
           symptom: everyRun ? RENEWED_EVERY_RUN : MAY_EXPIRE,
         };
         report('renew-before-range', data, at(key), evidence(key, { value: rb, days }));

@@ -5,12 +5,19 @@
 import { defineCheck, type MessageData, type MessageSpec } from '../../src/core/check.js';
 import type { JwtFacts, Location } from '../../src/core/facts.js';
 import { locate } from '../../src/model/deployment-view.js';
-import { HELM_SETUP_SUBJECT, nearMiss, readFederationRule, subjectMatches, type FederationRule } from '../../src/model/federation-rule.js';
+import {
+  HELM_SETUP_SUBJECT,
+  nearMiss,
+  readFederationRule,
+  subjectMatches,
+  type FederationRule,
+} from '../../src/model/federation-rule.js';
 import { JWT_MAX_BYTES } from '../../src/model/token-shapes.js';
 
 const SKEW = 30;
 const MAX_LIFETIME = 3600;
-const REFUSED = 'The token exchange fails with 401 authentication_error "Authentication failed" (older API: 400 invalid_grant).';
+const REFUSED =
+  'The token exchange fails with 401 authentication_error "Authentication failed" (older API: 400 invalid_grant).';
 const ASYMMETRIC = /^(?:(?:RS|PS|ES)(?:256|384|512)|ES256K|EdDSA)$/;
 
 /** A NumericDate as ISO time; one beyond what a Date holds (`"iat": 1e308`) is shown as seconds. */
@@ -23,7 +30,7 @@ function ago(seconds: number): string {
   if (s < 172800) return `${Math.round(s / 3600)} h`;
   return `${Math.round(s / 86400)} days`;
 }
-const show = (v: unknown) => (typeof v === 'string' ? `"${v}"` : JSON.stringify(v) ?? 'nothing');
+const show = (v: unknown) => (typeof v === 'string' ? `"${v}"` : (JSON.stringify(v) ?? 'nothing'));
 const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 const CLOCKS = 'Check the clocks of the identity provider and of this machine (NTP).';
@@ -74,14 +81,16 @@ const messages = {
     severity: 'error',
     meaning: "The rule's scope lacks manage_tunnels.",
     symptom: 'The token exchange succeeds, but the setup job then gets 403 from the Tunnels API.',
-    cause: "The rule's oauth_scope is {scope}, without workspace:manage_tunnels (chart 2.x) or org:manage_tunnels (chart 1.x).",
+    cause:
+      "The rule's oauth_scope is {scope}, without workspace:manage_tunnels (chart 2.x) or org:manage_tunnels (chart 1.x).",
     fix: "Add the manage_tunnels scope of your chart generation to the rule's oauth_scope, and make the rule's service account a member of the tunnel's workspace.",
   },
   'rule-lifetime-range': {
     severity: 'error',
     meaning: "The rule's token lifetime is out of range.",
     symptom: REFUSED,
-    cause: "The rule's token_lifetime_seconds is {lifetime}; it must be a whole number from 60 to 86400 (default 3600).",
+    cause:
+      "The rule's token_lifetime_seconds is {lifetime}; it must be a whole number from 60 to 86400 (default 3600).",
     fix: 'Set token_lifetime_seconds between 60 and 86400, or leave it out for 3600.',
   },
   'jwt-invalid': {
@@ -109,7 +118,8 @@ const messages = {
     severity: 'info',
     meaning: 'The JWT was taken out of a wrapper; the job needs the bare JWT (info).',
     symptom: 'None.',
-    cause: 'The file holds the JWT inside {wrappedIn}; the doctor took it out. The setup job needs the bare JWT in its token file.',
+    cause:
+      'The file holds the JWT inside {wrappedIn}; the doctor took it out. The setup job needs the bare JWT in its token file.',
     fix: 'Nothing, if the job reads the bare token.',
   },
   'alg-missing': {
@@ -130,7 +140,8 @@ const messages = {
     severity: 'error',
     meaning: 'The JWT uses a symmetric algorithm.',
     symptom: REFUSED,
-    cause: "The JWT is signed with {alg}, a shared-secret algorithm; the exchange verifies tokens with the issuer's public keys only.",
+    cause:
+      "The JWT is signed with {alg}, a shared-secret algorithm; the exchange verifies tokens with the issuer's public keys only.",
     fix: 'Issue the token with an asymmetric algorithm (RS256, PS256, ES256, EdDSA).',
   },
   'alg-unsupported': {
@@ -207,7 +218,8 @@ const messages = {
     severity: 'error',
     meaning: 'The JWT lives longer than one hour.',
     symptom: REFUSED,
-    cause: 'The JWT lives {lifetime} (exp - iat = {seconds} s); the exchange accepts at most {maxSeconds} s (one hour) by default.',
+    cause:
+      'The JWT lives {lifetime} (exp - iat = {seconds} s); the exchange accepts at most {maxSeconds} s (one hour) by default.',
     fix: 'Request a shorter token: for a Kubernetes projected token, expirationSeconds: 3600 (or less).',
   },
   'issuer-mismatch': {
@@ -270,18 +282,31 @@ function judgeRule(rule: FederationRule, emit: Emit, at: (k: string) => Location
   if (!m) issuerInvalid(`is ${show(iss)}, not an https URL`, ISSUER_NOT_URL_FIX);
   else {
     const [, scheme = '', rawHost = '', port] = m;
-    if (scheme.toLowerCase() !== 'https') issuerInvalid(`${String(iss)} uses ${scheme}://; it must be https`, ISSUER_NOT_HTTPS_FIX);
-    else if (port && port !== '443') issuerInvalid(`${String(iss)} names port ${port}; only 443 is allowed`, ISSUER_PORT_FIX);
+    if (scheme.toLowerCase() !== 'https')
+      issuerInvalid(`${String(iss)} uses ${scheme}://; it must be https`, ISSUER_NOT_HTTPS_FIX);
+    else if (port && port !== '443')
+      issuerInvalid(`${String(iss)} names port ${port}; only 443 is allowed`, ISSUER_PORT_FIX);
     else {
       const host = rawHost.replace(/^\[|\]$/g, '').toLowerCase();
-      if (host === 'localhost' || /\.(svc|local|internal|cluster\.local|lan)$/.test(host) || /^(10\.|127\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.|169\.254\.|::1$|f[cd])/.test(host) || !host.includes('.')) {
+      if (
+        host === 'localhost' ||
+        /\.(svc|local|internal|cluster\.local|lan)$/.test(host) ||
+        /^(10\.|127\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.|169\.254\.|::1$|f[cd])/.test(host) ||
+        !host.includes('.')
+      ) {
         emit('rule-issuer-private', { issuer: String(iss) }, at('issuer_url'), { issuerUrl: iss });
       }
     }
   }
-  if (typeof rule.audience !== 'string' || rule.audience === '') emit('rule-audience-missing', { audience: show(rule.audience) }, at('match'));
+  if (typeof rule.audience !== 'string' || rule.audience === '')
+    emit('rule-audience-missing', { audience: show(rule.audience) }, at('match'));
   const sc = rule.oauthScope;
-  const scopes = typeof sc === 'string' ? sc.split(/[\s,]+/) : Array.isArray(sc) ? sc.filter((x): x is string => typeof x === 'string') : null;
+  const scopes =
+    typeof sc === 'string'
+      ? sc.split(/[\s,]+/)
+      : Array.isArray(sc)
+        ? sc.filter((x): x is string => typeof x === 'string')
+        : null;
   if (scopes && !scopes.some((x) => x === 'org:manage_tunnels' || x === 'workspace:manage_tunnels')) {
     emit('rule-scope-missing', { scope: show(sc) }, at('oauth_scope'), { oauthScope: sc });
   }
@@ -296,7 +321,8 @@ function judgeJwt(t: JwtFacts, now: number, emit: Emit): void {
   const p = t.payload ?? {};
   if (t.problem) emit('jwt-malformed', { problem: t.problem });
   if (t.wrappedIn) emit('jwt-unwrapped', { wrappedIn: t.wrappedIn });
-  if (t.sizeBytes > JWT_MAX_BYTES) emit('jwt-too-large', { sizeBytes: t.sizeBytes, maxBytes: JWT_MAX_BYTES }, undefined, { sizeBytes: t.sizeBytes });
+  if (t.sizeBytes > JWT_MAX_BYTES)
+    emit('jwt-too-large', { sizeBytes: t.sizeBytes, maxBytes: JWT_MAX_BYTES }, undefined, { sizeBytes: t.sizeBytes });
   const alg = h.alg;
   if (typeof alg !== 'string' || alg === '') emit('alg-missing', {});
   else if (alg.toLowerCase() === 'none') emit('alg-none', {}, undefined, { alg });
@@ -345,7 +371,10 @@ function judgeMatch(t: JwtFacts, rule: FederationRule, emit: Emit, at: (k: strin
   if (typeof rule.issuerUrl === 'string' && p.iss !== rule.issuerUrl) {
     const near = typeof p.iss === 'string' ? nearMiss(p.iss, rule.issuerUrl) : '';
     const why = near ? `: ${near}` : '; they must be equal byte for byte';
-    emit('issuer-mismatch', { iss: show(p.iss), issuerUrl: rule.issuerUrl, why }, at('issuer_url'), { iss: p.iss, issuerUrl: rule.issuerUrl });
+    emit('issuer-mismatch', { iss: show(p.iss), issuerUrl: rule.issuerUrl, why }, at('issuer_url'), {
+      iss: p.iss,
+      issuerUrl: rule.issuerUrl,
+    });
   }
   const audience = rule.audience;
   if (typeof audience === 'string' && audience !== '') {
@@ -384,7 +413,9 @@ function judgeMatch(t: JwtFacts, rule: FederationRule, emit: Emit, at: (k: strin
     }
   }
   if (typeof rule.condition === 'string' && rule.condition.trim() !== '') {
-    emit('condition-not-evaluated', { condition: rule.condition }, at('match.condition'), { condition: rule.condition });
+    emit('condition-not-evaluated', { condition: rule.condition }, at('match.condition'), {
+      condition: rule.condition,
+    });
   }
 }
 
@@ -396,19 +427,25 @@ export const check = defineCheck({
   messages,
   run(facts, report) {
     const { jwt, federationRule: ruleFact } = facts;
-    if (!jwt && !ruleFact) return report.skip('no identity token (--jwt-file) and no federation rule (--federation-rule) were given');
+    if (!jwt && !ruleFact)
+      return report.skip('no identity token (--jwt-file) and no federation rule (--federation-rule) were given');
     let reported = 0;
     let problems = 0;
     let conditionSkipped = false;
-    const emitFor = (file: string): Emit => (messageId, data, location, evidence = {}) => {
-      report(messageId, data, location ?? { file }, { evidence });
-      reported++;
-      if (messages[messageId].severity !== 'info') problems++;
-      if (messageId === 'condition-not-evaluated') conditionSkipped = true;
-    };
+    const emitFor =
+      (file: string): Emit =>
+      (messageId, data, location, evidence = {}) => {
+        report(messageId, data, location ?? { file }, { evidence });
+        reported++;
+        if (messages[messageId].severity !== 'info') problems++;
+        if (messageId === 'condition-not-evaluated') conditionSkipped = true;
+      };
 
     let rule: FederationRule | null = null;
-    if (ruleFact?.state === 'invalid' || (ruleFact?.state === 'ok' && !(rule = readFederationRule(ruleFact.value.data)))) {
+    if (
+      ruleFact?.state === 'invalid' ||
+      (ruleFact?.state === 'ok' && !(rule = readFederationRule(ruleFact.value.data)))
+    ) {
       const problem = ruleFact.state === 'invalid' ? ruleFact.problem : 'is not a JSON object';
       const location = ruleFact.state === 'invalid' ? ruleFact.location : undefined;
       emitFor(ruleFact.path)('rule-invalid', { path: ruleFact.path, problem }, location);
@@ -438,7 +475,8 @@ export const check = defineCheck({
     } else if (jwt && reported === 0) {
       return report.skip(`the identity token ${jwt.path} ${jwt.state === 'missing' ? 'does not exist' : jwt.problem}`);
     }
-    if (!rule && jwt?.state === 'ok') report.notChecked('the token against a federation rule (no --federation-rule given)');
+    if (!rule && jwt?.state === 'ok')
+      report.notChecked('the token against a federation rule (no --federation-rule given)');
     if (rule && !jwt) report.notChecked('a token against the rule (no --jwt-file given)');
     if (conditionSkipped) report.notChecked("the rule's match.condition (not evaluated)");
   },

@@ -110,7 +110,8 @@ export const check = defineCheck({
     'no-subject-key-id': {
       severity: 'error',
       meaning: 'The CA has no SubjectKeyIdentifier.',
-      cause: "The CA has no SubjectKeyIdentifier, so the server certificate's AuthorityKeyIdentifier cannot point at it.",
+      cause:
+        "The CA has no SubjectKeyIdentifier, so the server certificate's AuthorityKeyIdentifier cannot point at it.",
       fix: `Re-create the CA with -addext subjectKeyIdentifier=hash: ${RECIPE}`,
     },
     'weak-key': {
@@ -172,33 +173,59 @@ export const check = defineCheck({
       return { evidence: { file, ...evidence } };
     };
 
-    if (content.containsPrivateKey) report('private-key-material', { file }, location, ruleBroken({ pemLabels: content.pemLabels }));
+    if (content.containsPrivateKey)
+      report('private-key-material', { file }, location, ruleBroken({ pemLabels: content.pemLabels }));
     const ca = content.certificates[0];
     if (!ca) {
       // The probe keeps a file without a certificate 'ok' only when it holds a key (reported above).
       if (!content.containsPrivateKey) {
         const data = { file, problem: 'holds no certificate' };
-        report('not-a-certificate', notACertificate('noCertificate', data), location, ruleBroken({ pemLabels: content.pemLabels }));
+        report(
+          'not-a-certificate',
+          notACertificate('noCertificate', data),
+          location,
+          ruleBroken({ pemLabels: content.pemLabels }),
+        );
       }
       return;
     }
     if (content.encoding === 'der') report('not-pem', { file }, location, ruleBroken());
     if (content.certificates.length > 1) {
       const subjects = content.certificates.map((c) => c.subject);
-      report('multiple-certificates', { file, count: subjects.length, first: ca.subject }, location, ruleBroken({ subjects }));
+      report(
+        'multiple-certificates',
+        { file, count: subjects.length, first: ca.subject },
+        location,
+        ruleBroken({ subjects }),
+      );
     }
     const otherBlocks = content.pemLabels.filter((l) => l !== 'CERTIFICATE' && !isPrivateKeyLabel(l));
     if (otherBlocks.length > 0 || content.unparsable.length > 0) {
       const blocks = [...otherBlocks, ...content.unparsable].join('; ');
-      report('extra-blocks', { file, blocks }, location, ruleBroken({ pemLabels: content.pemLabels, unparsable: content.unparsable }));
+      report(
+        'extra-blocks',
+        { file, blocks },
+        location,
+        ruleBroken({ pemLabels: content.pemLabels, unparsable: content.unparsable }),
+      );
     }
     if (content.sizeBytes > MAX_BYTES) {
-      report('too-large', { file, sizeBytes: content.sizeBytes, maxBytes: MAX_BYTES }, location, ruleBroken({ sizeBytes: content.sizeBytes }));
+      report(
+        'too-large',
+        { file, sizeBytes: content.sizeBytes, maxBytes: MAX_BYTES },
+        location,
+        ruleBroken({ sizeBytes: content.sizeBytes }),
+      );
     }
 
     const bc = ca.basicConstraints;
     if (!bc || !bc.ca) {
-      report('not-a-ca', { subject: ca.subject, basicConstraints: bc ? 'CA:FALSE' : 'absent' }, location, ruleBroken({ basicConstraints: bc }));
+      report(
+        'not-a-ca',
+        { subject: ca.subject, basicConstraints: bc ? 'CA:FALSE' : 'absent' },
+        location,
+        ruleBroken({ basicConstraints: bc }),
+      );
     } else if (!bc.critical) {
       report('basic-constraints-not-critical', {}, location, ruleBroken({ basicConstraints: bc }));
     }
@@ -212,9 +239,22 @@ export const check = defineCheck({
     if (broken === 0) {
       const key = describeKeyShort(ca.publicKey);
       const signatureAlgorithm = ca.signatureAlgorithm.name;
-      report('summary', { file, subject: ca.subject, key, signatureAlgorithm, fingerprint256: ca.fingerprint256 }, location, {
-        evidence: { file, subject: ca.subject, fingerprint256: ca.fingerprint256, subjectKeyId: ca.subjectKeyId, key, signatureAlgorithm, sizeBytes: content.sizeBytes },
-      });
+      report(
+        'summary',
+        { file, subject: ca.subject, key, signatureAlgorithm, fingerprint256: ca.fingerprint256 },
+        location,
+        {
+          evidence: {
+            file,
+            subject: ca.subject,
+            fingerprint256: ca.fingerprint256,
+            subjectKeyId: ca.subjectKeyId,
+            key,
+            signatureAlgorithm,
+            sizeBytes: content.sizeBytes,
+          },
+        },
+      );
     }
   },
 });

@@ -75,7 +75,7 @@ export const check = defineCheck({
       cause: 'Not queried: {why}. The API is asked only with a key from ANTHROPIC_API_KEY or --api-key-file.',
       fix:
         "Compare the fingerprint {caFingerprint256} with the tunnel's active certificates in the console, or run " +
-        "again with an API key.",
+        'again with an API key.',
     },
     'registration-query-failed': {
       severity: 'warn',
@@ -123,7 +123,13 @@ export const check = defineCheck({
     if ('unusable' in caFile) return report.skip(caFile.unusable);
     const { certificate: leaf, bundle, path: certificate } = leafFile;
     const { certificate: ca, path: caPath } = caFile;
-    const names = { certificate, ca: caPath, issuer: leaf.issuer, caSubject: ca.subject, caFingerprint256: ca.fingerprint256 };
+    const names = {
+      certificate,
+      ca: caPath,
+      issuer: leaf.issuer,
+      caSubject: ca.subject,
+      caFingerprint256: ca.fingerprint256,
+    };
     const evidence = {
       certificate,
       issuer: leaf.issuer,
@@ -139,10 +145,17 @@ export const check = defineCheck({
     if (direct.signatureValid && direct.nameMatches) {
       report('issued-by-ca', names, null, { evidence });
     } else if (via) {
-      report('chains-through-intermediate', { ...names, intermediate: via.subject }, null, { evidence: { ...evidence, intermediate: via.subject } });
+      report('chains-through-intermediate', { ...names, intermediate: via.subject }, null, {
+        evidence: { ...evidence, intermediate: via.subject },
+      });
     } else if (direct.nameMatches) {
       // Same name, another key: typically the CA was re-created (setup run again) after tls.crt was issued.
-      report('signature-mismatch', names, { file: certificate }, { evidence: { ...evidence, keyIdentifiersMatch: direct.keyIdMatches } });
+      report(
+        'signature-mismatch',
+        names,
+        { file: certificate },
+        { evidence: { ...evidence, keyIdentifiersMatch: direct.keyIdMatches } },
+      );
     } else {
       const issuerKey = leaf.authorityKeyId ? ` (key ${formatKeyId(leaf.authorityKeyId)})` : '';
       const caKey = ca.subjectKeyId ? `, key ${formatKeyId(ca.subjectKeyId)}` : '';
@@ -153,18 +166,39 @@ export const check = defineCheck({
     const api = facts.offline ? null : facts.live?.caRegistration;
     if (!api) {
       const why = facts.offline ? '--offline' : (facts.live?.caRegistrationSkipped ?? 'the live probes did not run');
-      if (!facts.offline) report('registration-not-queried', { why, caFingerprint256: fingerprint }, null, { evidence: { caFingerprint256: fingerprint } });
+      if (!facts.offline)
+        report('registration-not-queried', { why, caFingerprint256: fingerprint }, null, {
+          evidence: { caFingerprint256: fingerprint },
+        });
       report.notChecked(`whether ${caPath} is registered and active for the tunnel (${why})`);
       return;
     }
-    const asked = { api: api.url, tunnelId: api.tunnelId, tunnelIdSource: api.tunnelIdSource, caFingerprint256: fingerprint };
+    const asked = {
+      api: api.url,
+      tunnelId: api.tunnelId,
+      tunnelIdSource: api.tunnelIdSource,
+      caFingerprint256: fingerprint,
+    };
     if (!api.ok) {
-      const data = { ...asked, failure: api.failure ?? 'error', httpStatus: api.httpStatus !== null ? ` (HTTP ${api.httpStatus})` : '', detail: api.detail ?? 'no detail' };
-      report('registration-query-failed', data, null, { evidence: { ...asked, failure: api.failure, httpStatus: api.httpStatus } });
+      const data = {
+        ...asked,
+        failure: api.failure ?? 'error',
+        httpStatus: api.httpStatus !== null ? ` (HTTP ${api.httpStatus})` : '',
+        detail: api.detail ?? 'no detail',
+      };
+      report('registration-query-failed', data, null, {
+        evidence: { ...asked, failure: api.failure, httpStatus: api.httpStatus },
+      });
       return;
     }
     const active = api.certificates.filter((c) => c.active);
-    const certificates = api.certificates.map((c) => ({ id: c.id, fingerprint: c.fingerprint, active: c.active, expiresAt: c.expiresAt, archivedAt: c.archivedAt }));
+    const certificates = api.certificates.map((c) => ({
+      id: c.id,
+      fingerprint: c.fingerprint,
+      active: c.active,
+      expiresAt: c.expiresAt,
+      archivedAt: c.archivedAt,
+    }));
     const mine = api.certificates.find((c) => c.fingerprint === fingerprint);
     const listed = { evidence: { ...asked, certificates } };
     const registration = { ca: caPath, tunnelId: api.tunnelId, caFingerprint256: fingerprint };

@@ -11,24 +11,25 @@ const RENEWAL_DAYS = 30;
 const DAY_MS = 86_400_000;
 
 /** The words that differ between the CA (refused by the console) and tls.crt (refused in the handshake), with {file}. */
-const BY_FILE: Record<CertificateFile, { expired: string; notYetValid: string; renew: string; renewalMissed: string }> = {
-  caCert: {
-    expired: 'The console refuses {file}, and certificates it issued no longer verify.',
-    notYetValid: 'The console refuses {file}, and certificates it issued do not verify yet.',
-    renew:
-      'Make a new CA, register it next to the old one (two may be active), re-issue tls.crt from it, then archive ' +
-      'the old CA.',
-    renewalMissed: '',
-  },
-  serverCert: {
-    expired: 'The proxy logs "tls handshake failed ... bad certificate"; every route fails.',
-    notYetValid: 'The proxy logs "tls handshake failed ... bad certificate": the certificate is not valid yet.',
-    renew:
-      'Re-issue {file} from the CA (the setup tool renews 30 days before expiry; on Helm see serverCert.renewBefore), ' +
-      'then restart the proxy or wait for its reload.',
-    renewalMissed: ', so the automatic renewal has not happened',
-  },
-};
+const BY_FILE: Record<CertificateFile, { expired: string; notYetValid: string; renew: string; renewalMissed: string }> =
+  {
+    caCert: {
+      expired: 'The console refuses {file}, and certificates it issued no longer verify.',
+      notYetValid: 'The console refuses {file}, and certificates it issued do not verify yet.',
+      renew:
+        'Make a new CA, register it next to the old one (two may be active), re-issue tls.crt from it, then archive ' +
+        'the old CA.',
+      renewalMissed: '',
+    },
+    serverCert: {
+      expired: 'The proxy logs "tls handshake failed ... bad certificate"; every route fails.',
+      notYetValid: 'The proxy logs "tls handshake failed ... bad certificate": the certificate is not valid yet.',
+      renew:
+        'Re-issue {file} from the CA (the setup tool renews 30 days before expiry; on Helm see serverCert.renewBefore), ' +
+        'then restart the proxy or wait for its reload.',
+      renewalMissed: ', so the automatic renewal has not happened',
+    },
+  };
 
 export const check = defineCheck({
   id: ID,
@@ -94,16 +95,32 @@ export const check = defineCheck({
       const notAfter = Date.parse(cert.notAfter);
       const daysLeft = Math.trunc((notAfter - now) / DAY_MS); // whole days, towards zero both ways
       const dates = { file, notBefore: cert.notBefore, notAfter: cert.notAfter, now: facts.now, daysLeft };
-      const evidence = { file, subject: cert.subject, notBefore: cert.notBefore, notAfter: cert.notAfter, now: facts.now, daysLeft };
+      const evidence = {
+        file,
+        subject: cert.subject,
+        notBefore: cert.notBefore,
+        notAfter: cert.notAfter,
+        now: facts.now,
+        daysLeft,
+      };
       const location = { file };
       if (now >= notAfter) {
         const ago = daysLeft === 0 ? 'less than a day' : `${-daysLeft} day(s)`;
-        report('expired', { ...dates, symptom: fill(words.expired), ago, renew: fill(words.renew) }, location, { evidence });
+        report('expired', { ...dates, symptom: fill(words.expired), ago, renew: fill(words.renew) }, location, {
+          evidence,
+        });
       } else if (now < notBefore) {
         const daysAhead = Math.ceil((notBefore - now) / DAY_MS);
-        report('not-yet-valid', { ...dates, symptom: fill(words.notYetValid), daysAhead }, location, { evidence: { ...evidence, daysUntilValid: daysAhead } });
+        report('not-yet-valid', { ...dates, symptom: fill(words.notYetValid), daysAhead }, location, {
+          evidence: { ...evidence, daysUntilValid: daysAhead },
+        });
       } else if (daysLeft < RENEWAL_DAYS) {
-        const data = { ...dates, renewalDays: RENEWAL_DAYS, renewalMissed: words.renewalMissed, renew: fill(words.renew) };
+        const data = {
+          ...dates,
+          renewalDays: RENEWAL_DAYS,
+          renewalMissed: words.renewalMissed,
+          renew: fill(words.renew),
+        };
         report('renewal-due', data, location, { evidence });
       } else {
         report('days-left', dates, location, { evidence });

@@ -6,18 +6,33 @@
 import { defineCheck } from '../../src/core/check.js';
 import type { CertificateFacts, Facts } from '../../src/core/facts.js';
 import type { Location } from '../../src/core/types.js';
-import { configKeyName, effectiveTunnelDomain, locate, proxyConfigModel, routeHostnames, whyUnusable } from '../../src/model/deployment-view.js';
+import {
+  configKeyName,
+  effectiveTunnelDomain,
+  locate,
+  proxyConfigModel,
+  routeHostnames,
+  whyUnusable,
+} from '../../src/model/deployment-view.js';
 import { coveringName, wildcardProblem } from '../../src/pki/dns-name.js';
 import { displayPath, usableCertificate } from '../../src/pki/tls-inputs.js';
 
-const REISSUE = "Re-issue {file} with subjectAltName=DNS:*.{domain} (the domain on the tunnel's detail page), then restart the proxy.";
+const REISSUE =
+  "Re-issue {file} with subjectAltName=DNS:*.{domain} (the domain on the tunnel's detail page), then restart the proxy.";
 
 /** Why the names miss `host`, in words: no names at all, a wildcard one level off, or simply other names. */
 function whyNotCovered(cert: CertificateFacts, host: string): string {
-  if (cert.sanDns.length === 0) return `the certificate has no DNS Subject Alternative Names (its subject "${cert.subject}" is not consulted)`;
+  if (cert.sanDns.length === 0)
+    return `the certificate has no DNS Subject Alternative Names (its subject "${cert.subject}" is not consulted)`;
   const parent = host.slice(host.indexOf('.') + 1);
-  const offByLevel = cert.sanDns.find((n) => n.startsWith('*.') && n.toLowerCase() !== `*.${parent}` && (host.endsWith(n.slice(1).toLowerCase()) || n.toLowerCase().endsWith(`.${parent}`)));
-  if (offByLevel) return `${offByLevel} covers exactly one label under ${offByLevel.slice(2)}, and ${host} is not one label under it`;
+  const offByLevel = cert.sanDns.find(
+    (n) =>
+      n.startsWith('*.') &&
+      n.toLowerCase() !== `*.${parent}` &&
+      (host.endsWith(n.slice(1).toLowerCase()) || n.toLowerCase().endsWith(`.${parent}`)),
+  );
+  if (offByLevel)
+    return `${offByLevel} covers exactly one label under ${offByLevel.slice(2)}, and ${host} is not one label under it`;
   const broken = cert.sanDns.map((n) => ({ n, why: wildcardProblem(n) })).find((p) => p.why);
   if (broken) return `${broken.n} matches nothing: ${broken.why}`;
   return `its names (${cert.sanDns.join(', ')}) do not include ${host} or *.${parent}`;
@@ -36,7 +51,9 @@ function where(facts: Readonly<Facts>, key: string): Location | undefined {
  */
 function certificateDomain(cert: CertificateFacts, domain: string, keys: readonly string[]): string | null {
   if (keys.length === 0) return null;
-  const parents = new Set(cert.sanDns.map((n) => n.toLowerCase().slice(n.indexOf('.') + 1)).filter((p) => p.includes('.')));
+  const parents = new Set(
+    cert.sanDns.map((n) => n.toLowerCase().slice(n.indexOf('.') + 1)).filter((p) => p.includes('.')),
+  );
   for (const p of parents) {
     if (p === domain || domain.endsWith(`.${p}`)) continue;
     if (keys.every((k) => coveringName(cert.sanDns, `${k.toLowerCase()}.${p}`))) return p;
@@ -52,7 +69,8 @@ export const check = defineCheck({
     'route-not-covered': {
       severity: 'error',
       meaning: "The certificate's DNS names do not cover a route's <route>.<tunnel-domain>.",
-      symptom: 'Requests for route "{route}" ({hostname}) fail: the proxy logs "tls handshake failed ... bad certificate".',
+      symptom:
+        'Requests for route "{route}" ({hostname}) fail: the proxy logs "tls handshake failed ... bad certificate".',
       cause: '{file} does not cover {hostname}: {why}.',
       fix: REISSUE,
     },
@@ -130,7 +148,8 @@ export const check = defineCheck({
     const config = facts.proxyConfig;
     const usable = usableCertificate(facts, 'serverCert');
     if ('unusable' in usable) return report.skip(usable.unusable);
-    if (config && config.state !== 'ok') return report.skip(`${whyUnusable(config, 'the proxy config')}, so its routes cannot be told`);
+    if (config && config.state !== 'ok')
+      return report.skip(`${whyUnusable(config, 'the proxy config')}, so its routes cannot be told`);
     const shape = proxyConfigModel(facts)?.routesShape;
     if (config && shape !== 'map' && shape !== 'missing') {
       return report.skip('routes is not a map (reported by proxy-config), so the route hostnames cannot be told');
@@ -153,12 +172,15 @@ export const check = defineCheck({
     }
     if (known.length === 0) {
       if (!domain) {
-        return report.skip(routes.length > 0
-          ? `the tunnel domain is unknown, so the hostnames of routes ${routes.map((r) => r.key).join(', ')} cannot be told (set tunnel_domain, write data/tunnel-domain or pass --tunnel-domain)`
-          : 'the tunnel domain is unknown and there are no routes (set tunnel_domain, write data/tunnel-domain or pass --tunnel-domain)');
+        return report.skip(
+          routes.length > 0
+            ? `the tunnel domain is unknown, so the hostnames of routes ${routes.map((r) => r.key).join(', ')} cannot be told (set tunnel_domain, write data/tunnel-domain or pass --tunnel-domain)`
+            : 'the tunnel domain is unknown and there are no routes (set tunnel_domain, write data/tunnel-domain or pass --tunnel-domain)',
+        );
       }
       // No routes yet: any future route is <name>.<domain>; a sample label stands for them.
-      if (!config) report.notChecked(`the routes (no proxy config was found): the names were judged for any <route>.${domain}`);
+      if (!config)
+        report.notChecked(`the routes (no proxy config was found): the names were judged for any <route>.${domain}`);
       const covering = coveringName(cert.sanDns, `route.${domain}`);
       const under = cert.sanDns.filter((n) => n.toLowerCase().endsWith(`.${domain}`) && !n.includes('*'));
       if (covering) report('domain-covered', { covering, domain }, null, { evidence });
@@ -174,12 +196,25 @@ export const check = defineCheck({
     // was made for another domain, either may be the wrong one, so neither is blamed.
     const bareKeys = known.filter((r) => !r.key.includes('.')).map((r) => r.key);
     const uncovered = known.filter((r) => !coveringName(cert.sanDns, r.hostname));
-    const certDomain = effective?.source === 'config' && uncovered.length > 0 ? certificateDomain(cert, effective.value, bareKeys) : null;
+    const certDomain =
+      effective?.source === 'config' && uncovered.length > 0
+        ? certificateDomain(cert, effective.value, bareKeys)
+        : null;
     if (effective && certDomain) {
       const tdLoc = locate(facts.proxyConfig, 'tunnel_domain');
-      const data = { file, domain: effective.value, certificateDomain: certDomain, key: configKeyName(facts, 'tunnel_domain') };
+      const data = {
+        file,
+        domain: effective.value,
+        certificateDomain: certDomain,
+        key: configKeyName(facts, 'tunnel_domain'),
+      };
       report('domain-disagreement', data, tdLoc ? { ...tdLoc, file: displayPath(facts, tdLoc.file) } : undefined, {
-        evidence: { ...evidence, configuredDomain: domain, certificateDomain: certDomain, routes: uncovered.map((r) => r.key) },
+        evidence: {
+          ...evidence,
+          configuredDomain: domain,
+          certificateDomain: certDomain,
+          routes: uncovered.map((r) => r.key),
+        },
       });
       return;
     }
@@ -197,24 +232,30 @@ export const check = defineCheck({
         covered[r.hostname] = name;
         continue;
       }
-      const alt = otherDomain && !r.key.includes('.') ? coveringName(cert.sanDns, `${r.key.toLowerCase()}.${otherDomain}`) : null;
+      const alt =
+        otherDomain && !r.key.includes('.') ? coveringName(cert.sanDns, `${r.key.toLowerCase()}.${otherDomain}`) : null;
       if (alt) {
         asConfigured.push(r.key);
         continue;
       }
       notCovered += 1;
       const data = { ...texts, route: r.key, hostname: r.hostname, why: whyNotCovered(cert, r.hostname) };
-      report('route-not-covered', data, where(facts, r.key), { evidence: { ...evidence, route: r.key, hostname: r.hostname } });
+      report('route-not-covered', data, where(facts, r.key), {
+        evidence: { ...evidence, route: r.key, hostname: r.hostname },
+      });
     }
     if (otherDomain && asConfigured.length > 0) {
       const data = { ...texts, routes: asConfigured.join(', '), configuredDomain: otherDomain };
-      report('covers-configured-domain', data, null, { evidence: { ...evidence, configuredDomain: otherDomain, routes: asConfigured } });
+      report('covers-configured-domain', data, null, {
+        evidence: { ...evidence, configuredDomain: otherDomain, routes: asConfigured },
+      });
     }
     const unjudged = routes.filter((r) => r.hostname === null).map((r) => r.key);
     if (unjudged.length > 0) {
       report.notChecked(`routes ${unjudged.join(', ')} (bare names, and the tunnel domain is unknown)`);
       report('routes-not-judged', { routes: unjudged.join(', ') }, null, { evidence: { routes: unjudged } });
     }
-    if (Object.keys(covered).length > 0 && notCovered === 0) report('routes-covered', { file }, null, { evidence: { ...evidence, covered } });
+    if (Object.keys(covered).length > 0 && notCovered === 0)
+      report('routes-covered', { file }, null, { evidence: { ...evidence, covered } });
   },
 });

@@ -27,7 +27,7 @@ export const check = defineCheck({
       cause: 'The certificate served for {hostname} does not name it ({detail}).',
       fix:
         "Reissue the server certificate with SAN DNS:*.<tunnel-domain> (the setup tool's recipe) and restart the " +
-        "proxy or wait for the reload.",
+        'proxy or wait for the reload.',
     },
     expired: {
       severity: 'error',
@@ -89,27 +89,53 @@ export const check = defineCheck({
     const { proxy } = facts.live;
     if (proxy.innerTlsSkipped) return report.skip(proxy.innerTlsSkipped);
     if (proxy.listener.kind !== 'websocket') {
-      return report.skip(`the listener at ${proxy.url} does not accept a WebSocket (${proxy.listener.kind}), so there is no inner TLS to test: see listener-protocol`);
+      return report.skip(
+        `the listener at ${proxy.url} does not accept a WebSocket (${proxy.listener.kind}), so there is no inner TLS to test: see listener-protocol`,
+      );
     }
     const guarded = proxy.routes.find((r) => !r.ok && r.failure === 'guard');
     if (guarded) return report.skip(guarded.detail ?? 'refused by loopback-only guard');
     const verified: Record<string, unknown> = {};
     for (const r of proxy.routes) {
       if (r.ok) {
-        verified[r.hostname] = { latencyMs: r.latencyMs, protocol: r.protocol, notAfter: r.certificate?.notAfter ?? null, issuer: r.certificate?.issuer ?? null };
+        verified[r.hostname] = {
+          latencyMs: r.latencyMs,
+          protocol: r.protocol,
+          notAfter: r.certificate?.notAfter ?? null,
+          issuer: r.certificate?.issuer ?? null,
+        };
         continue;
       }
       const kind = r.failure === null || r.failure === 'guard' ? 'error' : r.failure;
       const served = r.certificate
-        ? { subject: r.certificate.subject, issuer: r.certificate.issuer, san: r.certificate.sanDns, notAfter: r.certificate.notAfter, fingerprint256: r.certificate.fingerprint256 }
+        ? {
+            subject: r.certificate.subject,
+            issuer: r.certificate.issuer,
+            san: r.certificate.sanDns,
+            notAfter: r.certificate.notAfter,
+            fingerprint256: r.certificate.fingerprint256,
+          }
         : null;
       report(kind, { hostname: r.hostname, detail: r.verifyError ?? r.detail ?? kind }, null, {
-        evidence: { route: r.route, sni: r.hostname, url: proxy.url, verifyError: r.verifyError, detail: r.detail, latencyMs: r.latencyMs, served },
+        evidence: {
+          route: r.route,
+          sni: r.hostname,
+          url: proxy.url,
+          verifyError: r.verifyError,
+          detail: r.detail,
+          latencyMs: r.latencyMs,
+          served,
+        },
       });
     }
     if (Object.keys(verified).length > 0) report('verified', { url: proxy.url }, null, { evidence: { verified } });
     // Routes whose hostname is unknown (bare keys, no tunnel domain) were given no handshake.
-    const unprobed = routeHostnames(facts).filter((r) => r.hostname === null).map((r) => r.key);
-    if (unprobed.length > 0) report.notChecked(`routes ${unprobed.join(', ')}: their hostnames are unknown (no tunnel domain), so no handshake was made`);
+    const unprobed = routeHostnames(facts)
+      .filter((r) => r.hostname === null)
+      .map((r) => r.key);
+    if (unprobed.length > 0)
+      report.notChecked(
+        `routes ${unprobed.join(', ')}: their hostnames are unknown (no tunnel domain), so no handshake was made`,
+      );
   },
 });

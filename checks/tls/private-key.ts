@@ -9,7 +9,13 @@ import type { FileStatFacts } from '../../src/core/facts.js';
 import { octal } from '../../src/core/file-mode.js';
 import { proxyUser } from '../../src/model/deployment-view.js';
 import { describeKeyShort } from '../../src/pki/public-key.js';
-import { displayPath, MISSING_FILE, ownFileProblem, UNUSABLE_FILE, usableCertificate } from '../../src/pki/tls-inputs.js';
+import {
+  displayPath,
+  MISSING_FILE,
+  ownFileProblem,
+  UNUSABLE_FILE,
+  usableCertificate,
+} from '../../src/pki/tls-inputs.js';
 
 const HELM_MOUNT = 'On Helm the key is mounted from a Secret; file modes do not apply.';
 const PROXY_READS = "The proxy's user can read it.";
@@ -124,7 +130,12 @@ export const check = defineCheck({
       unreadableByProxy = true;
       const mode = octal(stat.mode);
       const owners = { mode, uid: stat.uid, gid: stat.gid, proxyUid: who.uid, proxyGid: who.gid };
-      report('unreadable-by-proxy', { file, ...owners, proxyUser: who.source }, { file }, { evidence: { file, ...owners } });
+      report(
+        'unreadable-by-proxy',
+        { file, ...owners, proxyUser: who.source },
+        { file },
+        { evidence: { file, ...owners } },
+      );
     };
 
     if (fact?.state === 'unreadable' && facts.privateKeyStat && fact.problem === 'permission denied' && !helm) {
@@ -141,7 +152,9 @@ export const check = defineCheck({
       if (problem.kind === 'missing') report('missing', { file }, { file }, { evidence: { file } });
       else {
         const messageId = problem.kind === 'unreadable' ? 'unreadable' : 'not-a-key';
-        report(messageId, { file, problem: problem.problem }, problem.location, { evidence: { file, problem: problem.problem } });
+        report(messageId, { file, problem: problem.problem }, problem.location, {
+          evidence: { file, problem: problem.problem },
+        });
       }
       return;
     }
@@ -152,7 +165,9 @@ export const check = defineCheck({
     if (!helm) judgeAccess(file, key);
     if (key.encoding === 'der') report('not-pem', { file }, location, { evidence: { file } });
     if (key.encrypted) {
-      report('encrypted', { file, labels: key.pemLabels.join(', ') || 'DER' }, location, { evidence: { file, pemLabels: key.pemLabels } });
+      report('encrypted', { file, labels: key.pemLabels.join(', ') || 'DER' }, location, {
+        evidence: { file, pemLabels: key.pemLabels },
+      });
       return;
     }
     if (key.parseError || !key.spkiSha256 || !key.publicKey) {
@@ -169,16 +184,30 @@ export const check = defineCheck({
       report.notChecked(`whether the key matches tls.crt (${usable.unusable})`);
     } else if (mismatch) {
       const certificate = usable.path;
-      const data = { file, key: describeKeyShort(key.publicKey), certificate, certificateKey: describeKeyShort(usable.certificate.publicKey) };
+      const data = {
+        file,
+        key: describeKeyShort(key.publicKey),
+        certificate,
+        certificateKey: describeKeyShort(usable.certificate.publicKey),
+      };
       report('mismatch', data, location, {
-        evidence: { file, certificate, keyPublicSha256: key.spkiSha256, certificatePublicSha256: usable.certificate.spkiSha256 },
+        evidence: {
+          file,
+          certificate,
+          keyPublicSha256: key.spkiSha256,
+          certificatePublicSha256: usable.certificate.spkiSha256,
+        },
       });
     }
     // The summary only when nothing is wrong (an info finding may stand beside it).
     if (!unreadableByProxy && key.encoding !== 'der' && !mismatch) {
       const mode = octal(key.mode);
       const keyName = describeKeyShort(key.publicKey);
-      const verified = [keyName, ...(cert ? ['matches tls.crt'] : []), ...(helm ? [] : [`mode ${mode}, owner ${key.uid}:${key.gid}`])].join(', ');
+      const verified = [
+        keyName,
+        ...(cert ? ['matches tls.crt'] : []),
+        ...(helm ? [] : [`mode ${mode}, owner ${key.uid}:${key.gid}`]),
+      ].join(', ');
       report('summary', { file, verified, access: helm ? HELM_MOUNT : PROXY_READS }, location, {
         evidence: { file, key: keyName, mode, uid: key.uid, gid: key.gid },
       });

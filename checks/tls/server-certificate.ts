@@ -12,7 +12,13 @@ import { formatKeyId, issuance, issuedBy } from '../../src/pki/issuance.js';
 import { isPrivateKeyLabel } from '../../src/pki/pem.js';
 import { describeKeyShort } from '../../src/pki/public-key.js';
 import { strengthProblems } from '../../src/pki/strength.js';
-import { displayPath, firstCertificate, MISSING_FILE, ownFileProblem, UNUSABLE_FILE } from '../../src/pki/tls-inputs.js';
+import {
+  displayPath,
+  firstCertificate,
+  MISSING_FILE,
+  ownFileProblem,
+  UNUSABLE_FILE,
+} from '../../src/pki/tls-inputs.js';
 
 const ID = 'server-certificate';
 /** The recipe's re-issue commands; ca.key, tls.key and tls.ext sit beside the files they go with. */
@@ -26,7 +32,10 @@ const MAY_BE_REFUSED = 'The proxy may work, but the platform may refuse or mis-v
 /** not-a-certificate reads differently for a file that cannot be used and for one that holds only a key. */
 const NOT_A_CERTIFICATE = {
   unusable: { symptom: UNUSABLE_FILE.symptom, fix: 'Replace {file} with the PEM tls.crt written by the setup.' },
-  noCertificate: { symptom: catalogEntry(ID).symptom, fix: 'Put the server certificate (PEM) in {file} and the key in tls.key.' },
+  noCertificate: {
+    symptom: catalogEntry(ID).symptom,
+    fix: 'Put the server certificate (PEM) in {file} and the key in tls.key.',
+  },
 };
 const NO_CERTIFICATE = 'holds no certificate';
 const ONLY_KEY = 'holds no certificate, only private-key material (are tls.crt and tls.key swapped?)';
@@ -85,7 +94,8 @@ export const check = defineCheck({
       severity: 'warn',
       meaning: 'tls.crt holds private key material.',
       symptom: MAY_BE_REFUSED,
-      cause: '{file} also holds private-key material; the proxy ignores it there, but certificates get copied and shared.',
+      cause:
+        '{file} also holds private-key material; the proxy ignores it there, but certificates get copied and shared.',
       fix: 'Keep only CERTIFICATE blocks in {file}; the key belongs in tls.key.',
     },
     'extra-blocks': {
@@ -140,7 +150,7 @@ export const check = defineCheck({
       meaning: "The AuthorityKeyIdentifier is not the CA's SubjectKeyIdentifier.",
       cause:
         "AuthorityKeyIdentifier {authorityKeyId} is not the CA's SubjectKeyIdentifier {caSubjectKeyId}, although the " +
-        "CA signed it.",
+        'CA signed it.',
       fix: REISSUE,
     },
     'no-server-auth': {
@@ -217,15 +227,26 @@ export const check = defineCheck({
     const cert = content.certificates[0];
     if (!cert) {
       const data = { file, problem: content.containsPrivateKey ? ONLY_KEY : NO_CERTIFICATE };
-      report('not-a-certificate', notACertificate('noCertificate', data), location, counted({ pemLabels: content.pemLabels }));
+      report(
+        'not-a-certificate',
+        notACertificate('noCertificate', data),
+        location,
+        counted({ pemLabels: content.pemLabels }),
+      );
       return;
     }
     if (content.encoding === 'der') report('not-pem', { file }, location, counted());
-    if (content.containsPrivateKey) report('private-key-material', { file }, location, counted({ pemLabels: content.pemLabels }));
+    if (content.containsPrivateKey)
+      report('private-key-material', { file }, location, counted({ pemLabels: content.pemLabels }));
     const junk = content.pemLabels.filter((l) => l !== 'CERTIFICATE' && !isPrivateKeyLabel(l));
     if (junk.length > 0 || content.unparsable.length > 0) {
       const blocks = [...junk, ...content.unparsable].join('; ');
-      report('extra-blocks', { file, blocks }, location, counted({ pemLabels: content.pemLabels, unparsable: content.unparsable }));
+      report(
+        'extra-blocks',
+        { file, blocks },
+        location,
+        counted({ pemLabels: content.pemLabels, unparsable: content.unparsable }),
+      );
     }
 
     const recipe = reissue(facts, file);
@@ -257,24 +278,40 @@ export const check = defineCheck({
       const i = issuance(cert, ca);
       // Only judged when ca.crt really signed it: otherwise ca-registration reports the other CA.
       if (i.signatureValid && i.nameMatches && i.keyIdMatches === false) {
-        const keyIds = { authorityKeyId: formatKeyId(cert.authorityKeyId), caSubjectKeyId: formatKeyId(ca.subjectKeyId) };
+        const keyIds = {
+          authorityKeyId: formatKeyId(cert.authorityKeyId),
+          caSubjectKeyId: formatKeyId(ca.subjectKeyId),
+        };
         report('authority-key-id-mismatch', { ...recipe, ...keyIds }, location, counted(keyIds));
       }
     }
     if (cert.extKeyUsage && !cert.extKeyUsage.includes('serverAuth')) {
-      report('no-server-auth', { ...recipe, extKeyUsage: cert.extKeyUsage.join(', ') }, location, counted({ extKeyUsage: cert.extKeyUsage }));
+      report(
+        'no-server-auth',
+        { ...recipe, extKeyUsage: cert.extKeyUsage.join(', ') },
+        location,
+        counted({ extKeyUsage: cert.extKeyUsage }),
+      );
     }
     if (cert.keyUsage && !cert.keyUsage.usages.includes('digitalSignature')) {
       const usages = cert.keyUsage.usages.join(', ') || 'empty';
       report('no-digital-signature', { ...recipe, usages }, location, counted({ keyUsage: cert.keyUsage }));
     }
-    for (const p of strengthProblems(cert)) report(p.messageId, { ...recipe, detail: p.detail }, location, counted(p.evidence));
+    for (const p of strengthProblems(cert))
+      report(p.messageId, { ...recipe, detail: p.detail }, location, counted(p.evidence));
 
     if (reported === 0) {
       const key = describeKeyShort(cert.publicKey);
       const signatureAlgorithm = cert.signatureAlgorithm.name;
       report('summary', { file, subject: cert.subject, issuer: cert.issuer, key, signatureAlgorithm }, location, {
-        evidence: { file, subject: cert.subject, issuer: cert.issuer, extKeyUsage: cert.extKeyUsage, key, fingerprint256: cert.fingerprint256 },
+        evidence: {
+          file,
+          subject: cert.subject,
+          issuer: cert.issuer,
+          extKeyUsage: cert.extKeyUsage,
+          key,
+          fingerprint256: cert.fingerprint256,
+        },
       });
     }
   },

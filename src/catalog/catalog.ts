@@ -44,7 +44,8 @@ const entries: CatalogEntry[] = [
     kind: 'static',
     title: 'Tunnel token is present and well formed',
     symptom: 'cloudflared exits with "Provided Tunnel token is not valid", or keeps retrying with "Unauthorized".',
-    cause: 'TUNNEL_TOKEN is missing, truncated, or copied with extra characters, so it does not decode to the tunnel credentials.',
+    cause:
+      'TUNNEL_TOKEN is missing, truncated, or copied with extra characters, so it does not decode to the tunnel credentials.',
     fix: 'Replace TUNNEL_TOKEN where it is set (.env, the Compose file or an env_file) with the token from data/tunnel-token (written by the setup job) or the tunnel detail page, unchanged, then run docker compose up -d cloudflared (a restart alone does not re-read .env).',
     explain: `cloudflared authenticates to the tunnel edge with TUNNEL_TOKEN: standard base64 of a JSON object
 {"a": account tag, "t": tunnel UUID, "s": tunnel secret, "e": optional endpoint}. cloudflared
@@ -67,8 +68,10 @@ An "e" field selects a special edge (only "fed", for FedRAMP, is known).`,
     layer: 'edge',
     kind: 'live',
     title: 'Edge discovery through DNS works',
-    symptom: 'cloudflared exits with "edge discovery: error looking up Cloudflare edge IPs" or "Could not lookup srv records".',
-    cause: 'The resolver cannot answer the SRV lookup for _v2-origintunneld._tcp.argotunnel.com (or the region hosts), so cloudflared has no edge address to dial.',
+    symptom:
+      'cloudflared exits with "edge discovery: error looking up Cloudflare edge IPs" or "Could not lookup srv records".',
+    cause:
+      'The resolver cannot answer the SRV lookup for _v2-origintunneld._tcp.argotunnel.com (or the region hosts), so cloudflared has no edge address to dial.',
     fix: 'Allow DNS (UDP and TCP 53) to your resolver, or point the host at a resolver that answers public names; if only DNS-over-TLS is allowed, open TCP 853 to 1.1.1.1.',
     explain: `Before it can connect, cloudflared discovers the edge with a DNS SRV lookup of
 _v2-origintunneld._tcp.argotunnel.com (us-v2-origintunneld for --region us; a FedRAMP token
@@ -82,7 +85,8 @@ are no built-in fallback addresses.`,
     layer: 'edge',
     kind: 'live',
     title: 'TCP 7844 to the edge connects and completes TLS',
-    symptom: 'cloudflared logs "Unable to establish connection with Cloudflare edge" with "dial tcp ...:7844: i/o timeout" or "connection refused", or a TLS handshake error with the edge.',
+    symptom:
+      'cloudflared logs "Unable to establish connection with Cloudflare edge" with "dial tcp ...:7844: i/o timeout" or "connection refused", or a TLS handshake error with the edge.',
     cause: 'A firewall blocks or resets outbound TCP 7844, or a middlebox intercepts the TLS to the edge.',
     fix: 'Allow outbound TCP 7844 to the edge ranges (198.41.192.0/24 and 198.41.200.0/24, or the regional ones) and exempt them, and the SNI h2.cftunnel.com, from TLS inspection.',
     explain: `With the http2 protocol, or after QUIC has failed, cloudflared connects over TCP to port 7844
@@ -100,8 +104,10 @@ evidence shows the connect and handshake times of each region's address.`,
     layer: 'edge',
     kind: 'live',
     title: 'UDP 7844 reaches a QUIC endpoint at the edge',
-    symptom: 'cloudflared logs "Failed to dial a quic connection ... timeout: no recent network activity", then switches to http2.',
-    cause: 'Outbound UDP 7844 is dropped, so QUIC cannot connect; cloudflared falls back to HTTP/2 over TCP, which works but is slower to recover.',
+    symptom:
+      'cloudflared logs "Failed to dial a quic connection ... timeout: no recent network activity", then switches to http2.',
+    cause:
+      'Outbound UDP 7844 is dropped, so QUIC cannot connect; cloudflared falls back to HTTP/2 over TCP, which works but is slower to recover.',
     fix: 'Allow outbound UDP 7844 to the edge ranges, or run cloudflared with --protocol http2 to stop the QUIC attempts.',
     explain: `cloudflared prefers QUIC over UDP 7844 (server name quic.cftunnel.com, ALPN argotunnel). The
 doctor sends one QUIC long-header packet with a reserved version; a QUIC stack answers with a
@@ -117,7 +123,8 @@ the edge broke; cloudflared reconnects, and when it repeats --protocol http2 avo
     kind: 'log',
     title: 'UDP receive buffer warning (harmless)',
     symptom: 'cloudflared logs "failed to sufficiently increase receive buffer size".',
-    cause: 'quic-go asks the kernel for a larger UDP receive buffer than net.core.rmem_max allows. It is a tuning hint, not an error: the tunnel works.',
+    cause:
+      'quic-go asks the kernel for a larger UDP receive buffer than net.core.rmem_max allows. It is a tuning hint, not an error: the tunnel works.',
     fix: 'Nothing is required. To silence it, raise the limit on the host: sysctl -w net.core.rmem_max=7500000 net.core.wmem_max=7500000.',
     explain: `quic-go, the QUIC library inside cloudflared, prints this line with Go's plain log format (no
 level) when the kernel grants less receive buffer than it asked for. Throughput under heavy load
@@ -129,8 +136,10 @@ hint.`,
     layer: 'edge',
     kind: 'static',
     title: 'cloudflared forwards to the proxy in its network namespace',
-    symptom: 'Callers get HTTP 500/503 and cloudflared logs "No ingress rules were defined", or "Unable to reach the origin service" (with originService=https://...: "x509: ..." or "first record does not look like a TLS handshake").',
-    cause: 'cloudflared has no local target (--url http://localhost:<port>), the port is not the proxy\'s listen port, --url says https:// for the plaintext listener, or cloudflared does not share the proxy\'s network namespace.',
+    symptom:
+      'Callers get HTTP 500/503 and cloudflared logs "No ingress rules were defined", or "Unable to reach the origin service" (with originService=https://...: "x509: ..." or "first record does not look like a TLS handshake").',
+    cause:
+      "cloudflared has no local target (--url http://localhost:<port>), the port is not the proxy's listen port, --url says https:// for the plaintext listener, or cloudflared does not share the proxy's network namespace.",
     fix: 'Give the cloudflared service command "tunnel --no-autoupdate run --url http://localhost:8080" (the port of listen_addr) and network_mode: "service:<proxy service>".',
     explain: `In the reference Compose file cloudflared runs "tunnel --no-autoupdate run --url
 http://localhost:8080" with network_mode "service:mcp-proxy" (older docs: mcp-gateway), so that
@@ -145,9 +154,11 @@ like --url; ingress rules from a cloudflared config file cannot be judged from t
     layer: 'edge',
     kind: 'log',
     title: 'cloudflared reaches the proxy',
-    symptom: 'cloudflared logs "Unable to reach the origin service. The service may be down or it may not be responding to traffic from cloudflared".',
-    cause: 'The proxy is not running (it may have exited on a config or key error), or cloudflared is not in its network namespace, or --url names the wrong port.',
-    fix: 'Check the proxy\'s own log first (docker compose logs <proxy service>); fix what made it exit, then confirm cloudflared\'s --url port equals listen_addr and network_mode names the proxy service.',
+    symptom:
+      'cloudflared logs "Unable to reach the origin service. The service may be down or it may not be responding to traffic from cloudflared".',
+    cause:
+      'The proxy is not running (it may have exited on a config or key error), or cloudflared is not in its network namespace, or --url names the wrong port.',
+    fix: "Check the proxy's own log first (docker compose logs <proxy service>); fix what made it exit, then confirm cloudflared's --url port equals listen_addr and network_mode names the proxy service.",
     explain: `cloudflared dials the --url target for every request. "Unable to reach the origin service"
 carries the dial error: "connection refused" usually means the proxy exited (look for "cannot
 unmarshal", "permission denied" or "invalid upstream" in its log), while "no such host" or a
@@ -159,9 +170,11 @@ timeout means the namespaces or names do not line up.`,
     layer: 'tls',
     kind: 'static',
     title: 'CA certificate meets the registration rules',
-    symptom: 'The console or API refuses the CA certificate, or the tunnel stays "Needs certificate" and gets no traffic.',
-    cause: 'data/ca.crt breaks a registration rule: not a single PEM certificate up to 8 kB, BasicConstraints CA:TRUE not critical, no SubjectKeyIdentifier, no keyCertSign, a weak key or signature, or outside its validity.',
-    fix: 'Make a new CA with the vendor\'s recipe (ECDSA P-256, critical CA:TRUE, keyCertSign, subjectKeyIdentifier), re-issue tls.crt from it, and register the new ca.crt.',
+    symptom:
+      'The console or API refuses the CA certificate, or the tunnel stays "Needs certificate" and gets no traffic.',
+    cause:
+      'data/ca.crt breaks a registration rule: not a single PEM certificate up to 8 kB, BasicConstraints CA:TRUE not critical, no SubjectKeyIdentifier, no keyCertSign, a weak key or signature, or outside its validity.',
+    fix: "Make a new CA with the vendor's recipe (ECDSA P-256, critical CA:TRUE, keyCertSign, subjectKeyIdentifier), re-issue tls.crt from it, and register the new ca.crt.",
     explain: `The CA you register must be: PEM, exactly one CERTIFICATE block, at most 8 kB; BasicConstraints
 CA:TRUE marked critical; a SubjectKeyIdentifier; KeyUsage with keyCertSign; RSA 2048 bits or more
 or ECDSA P-256 or larger; signed with SHA-256 or stronger; inside its validity period. The
@@ -173,8 +186,10 @@ registered, active CA stays "Needs certificate" and is not offered in the MCP se
     layer: 'tls',
     kind: 'static+live',
     title: 'Server certificate was issued by the registered CA',
-    symptom: 'The proxy logs "tls handshake failed ... unknown certificate authority"; the tunnel may be missing from the server picker.',
-    cause: 'tls.crt was not issued by the CA in data/ca.crt, or that CA is not registered (or was archived) for this tunnel.',
+    symptom:
+      'The proxy logs "tls handshake failed ... unknown certificate authority"; the tunnel may be missing from the server picker.',
+    cause:
+      'tls.crt was not issued by the CA in data/ca.crt, or that CA is not registered (or was archived) for this tunnel.',
     fix: 'Register data/ca.crt for the tunnel (console, or POST /v1/tunnels/{id}/certificates), or re-issue tls.crt from the CA that is registered.',
     explain: `The platform verifies the proxy's certificate against the CA certificates registered for the
 tunnel: at most two active ones, for rotation. Offline, the doctor proves that tls.crt was signed
@@ -187,8 +202,9 @@ compares the SHA-256 fingerprint of data/ca.crt with the tunnel's active certifi
     kind: 'static',
     title: 'Server certificate is valid for the inner TLS',
     symptom: 'The proxy logs "tls handshake failed ... bad certificate" and callers get no answer from the tunnel.',
-    cause: 'tls.crt breaks a rule: not issued directly by the CA, AuthorityKeyIdentifier not the CA\'s SubjectKeyIdentifier, no serverAuth in ExtendedKeyUsage, a weak key or signature, or a CA certificate used as the server certificate.',
-    fix: 'Re-issue tls.crt directly from data/ca.crt with the vendor\'s recipe (authorityKeyIdentifier, extendedKeyUsage serverAuth, SAN *.<tunnel-domain>), then restart the proxy.',
+    cause:
+      "tls.crt breaks a rule: not issued directly by the CA, AuthorityKeyIdentifier not the CA's SubjectKeyIdentifier, no serverAuth in ExtendedKeyUsage, a weak key or signature, or a CA certificate used as the server certificate.",
+    fix: "Re-issue tls.crt directly from data/ca.crt with the vendor's recipe (authorityKeyIdentifier, extendedKeyUsage serverAuth, SAN *.<tunnel-domain>), then restart the proxy.",
     explain: `The server certificate must be signed directly by a registered CA: no intermediates. Its
 AuthorityKeyIdentifier must equal the CA's SubjectKeyIdentifier; if it has ExtendedKeyUsage,
 that must include serverAuth; its key must be RSA 2048+ or ECDSA P-256+ and its signature SHA-256
@@ -201,7 +217,8 @@ the one the proxy serves.`,
     kind: 'static',
     title: 'Server certificate names cover every route',
     symptom: 'The proxy logs "tls handshake failed ... bad certificate" for some or all routes.',
-    cause: 'The certificate\'s Subject Alternative Names do not match <route>.<tunnel-domain> for every route (a wildcard covers one label only).',
+    cause:
+      "The certificate's Subject Alternative Names do not match <route>.<tunnel-domain> for every route (a wildcard covers one label only).",
     fix: 'Re-issue tls.crt with subjectAltName DNS:*.<tunnel-domain> (the exact domain on the tunnel detail page).',
     explain: `The platform connects with the server name <route>.<tunnel-domain> and checks it against the
 certificate's DNS Subject Alternative Names as RFC 6125 says: a wildcard stands for exactly one
@@ -214,8 +231,10 @@ issues *.<tunnel-domain>, which covers every route.`,
     layer: 'tls',
     kind: 'static',
     title: 'Certificates are inside their validity period',
-    symptom: 'The proxy logs "tls handshake failed ... bad certificate" (expired server certificate), or the CA is refused.',
-    cause: 'A certificate has expired, is not yet valid (clock skew, or a future notBefore), or is inside the 30-day renewal window.',
+    symptom:
+      'The proxy logs "tls handshake failed ... bad certificate" (expired server certificate), or the CA is refused.',
+    cause:
+      'A certificate has expired, is not yet valid (clock skew, or a future notBefore), or is inside the 30-day renewal window.',
     fix: 'Renew: re-issue tls.crt from the CA (the setup tool renews 30 days before expiry; Helm: serverCert.renewBefore), and for an expiring CA register a new one before the old one ends.',
     explain: `The setup tool issues a 90-day server certificate and a 5-year CA, and renews the server
 certificate 30 days before it expires. The doctor fails an expired or not-yet-valid certificate
@@ -227,8 +246,9 @@ and warns inside the 30-day window, giving the days left for both files.`,
     kind: 'static',
     title: 'Private key matches the certificate and is readable by the proxy',
     symptom: 'The proxy exits with "open /data/tls.key: permission denied", or fails to load the key pair.',
-    cause: 'tls.key cannot be read by UID 65532 (the proxy runs non-root), is encrypted, does not parse, or does not belong to tls.crt.',
-    fix: 'chmod 644 data/tls.key (the vendor\'s setup), or keep the key private to the proxy\'s user: chown 65532:65532 data/tls.key && chmod 600 data/tls.key; use an unencrypted key that matches tls.crt.',
+    cause:
+      'tls.key cannot be read by UID 65532 (the proxy runs non-root), is encrypted, does not parse, or does not belong to tls.crt.',
+    fix: "chmod 644 data/tls.key (the vendor's setup), or keep the key private to the proxy's user: chown 65532:65532 data/tls.key && chmod 600 data/tls.key; use an unencrypted key that matches tls.crt.",
     explain: `The proxy container runs as UID 65532 and reads /data/tls.key. A key with mode 0600 owned by
 another user cannot be opened ("permission denied") and the proxy exits. The key must be
 unencrypted (the proxy has no passphrase), parse as PKCS#8, PKCS#1 or SEC1, and its public half
@@ -241,7 +261,8 @@ not for the user running the doctor, and never prints the key.`,
     kind: 'live',
     title: 'TLS inside the WebSocket stream verifies against the CA',
     symptom: 'The tunnel connects but requests fail; the proxy logs "tls handshake failed".',
-    cause: 'The certificate the proxy actually serves does not verify against data/ca.crt for <route>.<tunnel-domain>: another CA, a SAN mismatch, expired, or the wrong key usage.',
+    cause:
+      'The certificate the proxy actually serves does not verify against data/ca.crt for <route>.<tunnel-domain>: another CA, a SAN mismatch, expired, or the wrong key usage.',
     fix: 'Make the proxy serve a certificate issued by the registered CA with SAN *.<tunnel-domain> (check tls.cert_file), then restart or wait for the reload.',
     explain: `The platform opens a WebSocket to the proxy's listener (through the tunnel) and runs TLS inside
 the WebSocket stream. The doctor does the same against --proxy (binary WebSocket messages carrying
@@ -254,8 +275,10 @@ certificate against data/ca.crt.`,
     layer: 'tls',
     kind: 'live',
     title: 'The proxy listener speaks plaintext WebSocket',
-    symptom: 'Requests through the tunnel fail before any inner TLS: the proxy listener does not answer as a plaintext WebSocket (and curl https://<proxy>:8080 says "wrong version number", which alone is expected).',
-    cause: 'Nothing listens on listen_addr, or something other than the proxy answers there (plain HTTP without an upgrade, or TLS spoken directly). "wrong version number" from curl https:// is not a fault: the listener is plaintext WebSocket and the TLS handshake happens inside the WebSocket stream.',
+    symptom:
+      'Requests through the tunnel fail before any inner TLS: the proxy listener does not answer as a plaintext WebSocket (and curl https://<proxy>:8080 says "wrong version number", which alone is expected).',
+    cause:
+      'Nothing listens on listen_addr, or something other than the proxy answers there (plain HTTP without an upgrade, or TLS spoken directly). "wrong version number" from curl https:// is not a fault: the listener is plaintext WebSocket and the TLS handshake happens inside the WebSocket stream.',
     fix: 'Nothing to fix for "wrong version number". To test the proxy, use mcp-tunnel doctor --proxy ws://<proxy>:8080, or a Managed Agent or the Messages API.',
     explain: `The proxy's listen_addr serves plaintext HTTP with a WebSocket upgrade; the TLS that carries the
 platform's requests runs inside the WebSocket messages. A listener that answers TLS directly,
@@ -268,8 +291,10 @@ it) and is named for what it is.`,
     layer: 'routing',
     kind: 'static',
     title: 'Proxy config parses and has the required shape',
-    symptom: 'The proxy exits at start, e.g. "cannot unmarshal !!seq into map[string]string" or "invalid upstream (must be scheme://host:port)".',
-    cause: 'The proxy config is not valid YAML, misses a required key (listen_addr, tls.cert_file, tls.key_file, routes), has routes as a list instead of a map, or an upstream that is not exactly scheme://host:port.',
+    symptom:
+      'The proxy exits at start, e.g. "cannot unmarshal !!seq into map[string]string" or "invalid upstream (must be scheme://host:port)".',
+    cause:
+      'The proxy config is not valid YAML, misses a required key (listen_addr, tls.cert_file, tls.key_file, routes), has routes as a list instead of a map, or an upstream that is not exactly scheme://host:port.',
     fix: 'Write routes as a map (routes: { name: http://host:port }), give every upstream as scheme://host:port with no path, then restart the proxy.',
     explain: `The proxy reads one YAML file (config/mcp-proxy.yaml, older: config/mcp-gateway.yaml; Helm:
 gateway.config). Required: listen_addr (":8080"), tls.cert_file, tls.key_file and routes, a flat
@@ -282,9 +307,10 @@ are usually typos of a real key. The config is not hot-reloaded: restart after a
     id: 'tunnel-domain',
     layer: 'routing',
     kind: 'static',
-    title: 'tunnel_domain equals the tunnel\'s assigned domain',
+    title: "tunnel_domain equals the tunnel's assigned domain",
     symptom: 'The proxy logs "no route for host" and callers get "502 No route configured for host".',
-    cause: 'tunnel_domain does not equal the domain assigned to the tunnel, route keys do not match it, or the config was edited without restarting the proxy.',
+    cause:
+      'tunnel_domain does not equal the domain assigned to the tunnel, route keys do not match it, or the config was edited without restarting the proxy.',
     fix: 'Set tunnel_domain to the exact domain on the tunnel detail page (data/tunnel-domain), then restart the proxy (docker compose restart <proxy service>, or helm upgrade); when the domain comes from .env, run docker compose up -d <proxy service> instead (a restart alone does not re-read .env).',
     explain: `Requests arrive for <route>.<tunnel-domain>. The proxy first looks for an exact hostname among
 the route keys, then strips tunnel_domain and looks up the rest. With tunnel_domain wrong or
@@ -300,7 +326,8 @@ only feeds Compose). With Helm in managed mode the chart passes -tunnel-domain i
     kind: 'static+live',
     title: 'Every upstream address is allowed by the IP policy',
     symptom: 'The proxy logs "IP validation failed: <ip> is not a private address" and the route fails.',
-    cause: 'An upstream resolves to an IPv4 address outside upstream.allowed_ips (by default the RFC1918 ranges), or only to IPv6, which the proxy does not dial.',
+    cause:
+      'An upstream resolves to an IPv4 address outside upstream.allowed_ips (by default the RFC1918 ranges), or only to IPv6, which the proxy does not dial.',
     fix: 'Point the route at a private address, or add the narrowest CIDR that covers the address to upstream.allowed_ips, keeping the private ranges other upstreams use (setting allowed_ips replaces the default).',
     explain: `For SSRF protection the proxy dials only IPv4 addresses inside upstream.allowed_ips, which
 defaults to 10.0.0.0/8, 172.16.0.0/12 and 192.168.0.0/16. Setting allowed_ips replaces that
@@ -317,7 +344,8 @@ the same kind are refused, and the complete allowed_ips list to write.`,
     kind: 'static',
     title: 'upstream.allowed_ips is a sound policy',
     symptom: 'The proxy refuses to start, or dials addresses it should not (SSRF exposure).',
-    cause: 'allowed_ips holds an invalid entry, an IPv6 entry (only IPv4 is supported), 0.0.0.0/0 (no protection), loopback outside a test setup, or is combined with disable_ip_validation.',
+    cause:
+      'allowed_ips holds an invalid entry, an IPv6 entry (only IPv4 is supported), 0.0.0.0/0 (no protection), loopback outside a test setup, or is combined with disable_ip_validation.',
     fix: 'List only IPv4 CIDRs or addresses, as narrow as your upstreams need; drop 0.0.0.0/0 and 127.0.0.0/8 outside local testing; do not combine with disable_ip_validation.',
     explain: `upstream.allowed_ips takes IPv4 CIDRs or single addresses and replaces the RFC1918 default.
 0.0.0.0/0 turns SSRF protection off; 127.0.0.0/8 is for local testing only; IPv6 entries cannot
@@ -330,8 +358,9 @@ with host bits set (10.1.2.3/8) is accepted by most parsers but usually a typo.`
     kind: 'static',
     title: 'https:// upstreams have a trust anchor',
     symptom: 'Requests to an https:// route fail with a certificate verification error in the proxy log.',
-    cause: 'An upstream uses https:// but upstream.tls has neither ca_file nor include_system_cas, so the proxy trusts no certificate.',
-    fix: 'Set upstream.tls.ca_file to the CA that signed the upstream\'s certificate (mounted into the container), or upstream.tls.include_system_cas: true for publicly trusted upstreams.',
+    cause:
+      'An upstream uses https:// but upstream.tls has neither ca_file nor include_system_cas, so the proxy trusts no certificate.',
+    fix: "Set upstream.tls.ca_file to the CA that signed the upstream's certificate (mounted into the container), or upstream.tls.include_system_cas: true for publicly trusted upstreams.",
     explain: `For https:// upstreams the proxy verifies the upstream's certificate against upstream.tls.ca_file
 and, with include_system_cas, the system roots. With neither, there is no trust anchor and every
 https:// upstream fails.`,
@@ -342,8 +371,9 @@ https:// upstream fails.`,
     kind: 'live',
     title: 'Every upstream accepts a connection',
     symptom: 'The proxy logs "dial tcp <ip>:<port>: connect: connection refused" and the caller gets 502.',
-    cause: 'Nothing listens on the upstream\'s address and port, or a firewall between the proxy and the upstream blocks it.',
-    fix: 'Start the MCP server, or correct the route\'s host and port; from the proxy\'s network, check that the port is open.',
+    cause:
+      "Nothing listens on the upstream's address and port, or a firewall between the proxy and the upstream blocks it.",
+    fix: "Start the MCP server, or correct the route's host and port; from the proxy's network, check that the port is open.",
     explain: `In a live run the doctor opens a TCP connection to each upstream whose address the proxy would
 allow (never to one it would refuse), from where the doctor runs: run it beside the proxy for a
 faithful answer.`,
@@ -354,8 +384,10 @@ faithful answer.`,
     layer: 'oauth',
     kind: 'static+live',
     title: 'Authorization server metadata uses split discovery correctly',
-    symptom: 'OAuth fails behind a source-IP allowlist: the platform cannot reach /token, /register or the discovery document.',
-    cause: 'The /.well-known/oauth-authorization-server document does not put issuer, token_endpoint and registration_endpoint on https://auth.<tunnel-domain>, puts authorization_endpoint on the tunnel, or lacks S256.',
+    symptom:
+      'OAuth fails behind a source-IP allowlist: the platform cannot reach /token, /register or the discovery document.',
+    cause:
+      'The /.well-known/oauth-authorization-server document does not put issuer, token_endpoint and registration_endpoint on https://auth.<tunnel-domain>, puts authorization_endpoint on the tunnel, or lacks S256.',
     fix: 'Serve issuer, token_endpoint and registration_endpoint on https://auth.<tunnel-domain>, authorization_endpoint on your allowlisted public host, and code_challenge_methods_supported ["S256"]; add an "auth" route to the proxy.',
     explain: `Behind a source-IP allowlist, the platform's backend reaches the authorization server through
 the tunnel while the user's browser keeps using the public, allowlisted host. The RFC 8414
@@ -368,8 +400,10 @@ code_challenge_methods_supported. "auth" and "mcp" are ordinary route keys.`,
     layer: 'oauth',
     kind: 'static+live',
     title: 'Protected resource metadata points at the tunnel',
-    symptom: 'The MCP client cannot find the authorization server, or discovers the public one the backend cannot reach.',
-    cause: 'The /.well-known/oauth-protected-resource document does not name resource https://mcp.<tunnel-domain> or does not list https://auth.<tunnel-domain> in authorization_servers.',
+    symptom:
+      'The MCP client cannot find the authorization server, or discovers the public one the backend cannot reach.',
+    cause:
+      'The /.well-known/oauth-protected-resource document does not name resource https://mcp.<tunnel-domain> or does not list https://auth.<tunnel-domain> in authorization_servers.',
     fix: 'Serve {"resource": "https://mcp.<tunnel-domain>", "authorization_servers": ["https://auth.<tunnel-domain>"]} from the MCP server.',
     explain: `The MCP server's RFC 9728 document tells the platform which authorization server protects it.
 Behind a tunnel, resource must be https://mcp.<tunnel-domain> and authorization_servers must
@@ -382,9 +416,11 @@ the tunnel.`,
     layer: 'setup',
     kind: 'static',
     title: 'Helm values are complete and consistent',
-    symptom: 'The mcp-tunnel-setup pre-install Job fails (authentication_error / invalid_grant, or a missing value), and is left behind.',
-    cause: 'A required ID is missing or has the wrong prefix, the tunnel ID sits under the key of the other chart generation, or api.wif.audience differs from the federation rule\'s audience (with or without https://).',
-    fix: 'Set the IDs with their prefixes (fdrl_..., wrkspc_..., an organization UUID), the tunnel ID under the key your chart version reads, and api.wif.audience byte for byte equal to the rule\'s audience; then delete the failed Job and retry.',
+    symptom:
+      'The mcp-tunnel-setup pre-install Job fails (authentication_error / invalid_grant, or a missing value), and is left behind.',
+    cause:
+      "A required ID is missing or has the wrong prefix, the tunnel ID sits under the key of the other chart generation, or api.wif.audience differs from the federation rule's audience (with or without https://).",
+    fix: "Set the IDs with their prefixes (fdrl_..., wrkspc_..., an organization UUID), the tunnel ID under the key your chart version reads, and api.wif.audience byte for byte equal to the rule's audience; then delete the failed Job and retry.",
     explain: `Chart 1.x reads the tunnel ID at api.wif.tunnelId (scope org:manage_tunnels); 2.x reads tunnel.id
 (scope workspace:manage_tunnels). The setup Job needs api.wif.federationRuleId (fdrl_...),
 api.wif.organizationId (a UUID) and api.wif.workspaceId (wrkspc_...), unless api.token is used.
@@ -398,8 +434,10 @@ must carry tunnel_domain. A failed hook Job stays: read it with kubectl logs job
     layer: 'setup',
     kind: 'static',
     title: 'Identity token satisfies the federation rule',
-    symptom: 'The setup job\'s token exchange fails with 400 invalid_grant or 401 authentication_error "Authentication failed".',
-    cause: 'The identity JWT does not match the federation rule: issuer, audience or subject differ, it is expired or too long-lived, has no kid, or is signed with a symmetric algorithm.',
+    symptom:
+      'The setup job\'s token exchange fails with 400 invalid_grant or 401 authentication_error "Authentication failed".',
+    cause:
+      'The identity JWT does not match the federation rule: issuer, audience or subject differ, it is expired or too long-lived, has no kid, or is signed with a symmetric algorithm.',
     fix: 'Make the rule match the token the workload really gets (issuer byte for byte, audience exactly, subject prefix), or configure the workload to request a token with that audience and a lifetime of at most one hour.',
     explain: `The setup job exchanges an OIDC JWT (grant urn:ietf:params:oauth:grant-type:jwt-bearer) through
 a federation rule. The token must be at most 16 KiB, use an asymmetric algorithm with a kid, carry
@@ -413,9 +451,11 @@ must match subject_prefix (a trailing * is a prefix). The doctor only decodes th
     layer: 'setup',
     kind: 'log',
     title: 'The setup job is allowed to manage tunnels',
-    symptom: 'The setup job logs 403 from the Tunnels API after a successful token exchange, or invalid_grant / authentication_error at the exchange.',
-    cause: 'The federation rule\'s scope lacks org:manage_tunnels (chart 1.x) or workspace:manage_tunnels (2.x), or the rule\'s service account is not a member of the tunnel\'s workspace; an exchange error means the token and rule disagree.',
-    fix: 'Add the manage_tunnels scope to the rule and the service account to the tunnel\'s workspace; for exchange errors, run mcp-tunnel doctor --jwt-file <token> --federation-rule <rule.json>.',
+    symptom:
+      'The setup job logs 403 from the Tunnels API after a successful token exchange, or invalid_grant / authentication_error at the exchange.',
+    cause:
+      "The federation rule's scope lacks org:manage_tunnels (chart 1.x) or workspace:manage_tunnels (2.x), or the rule's service account is not a member of the tunnel's workspace; an exchange error means the token and rule disagree.",
+    fix: "Add the manage_tunnels scope to the rule and the service account to the tunnel's workspace; for exchange errors, run mcp-tunnel doctor --jwt-file <token> --federation-rule <rule.json>.",
     explain: `A 403 after the exchange succeeded is about permissions, not identity: the rule's oauth_scope
 must include the manage_tunnels scope of your chart generation and the service account must be a
 member of the tunnel's workspace.`,

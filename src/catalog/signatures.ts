@@ -135,7 +135,9 @@ const IPV4 = String.raw`(?:\d{1,3}\.){3}\d{1,3}`;
 const DIAL_TARGET = String.raw`dial (?:tcp|udp)[46]? (?:\[([0-9a-fA-F:.]+)\]|(${IPV4}|[A-Za-z0-9.-]+))`;
 const DIAL_IP: ValueRule = { patterns: [new RegExp(`${DIAL_TARGET}:\\d+`)] };
 const DIAL_PORT: ValueRule = { patterns: [new RegExp(`${DIAL_TARGET}:(\\d+)`)], group: 3, number: true };
-const DIAL_ERROR: ValueRule = { patterns: [/connect: ([a-z ]+)|(i\/o timeout)|(no such host)|(connection reset by peer)/] };
+const DIAL_ERROR: ValueRule = {
+  patterns: [/connect: ([a-z ]+)|(i\/o timeout)|(no such host)|(connection reset by peer)/],
+};
 const field = (...fields: string[]): ValueRule => ({ fields });
 const rules = (byFact: Readonly<Record<string, ValueRule>>): FactRule[] => Object.entries(byFact);
 
@@ -143,7 +145,11 @@ const rules = (byFact: Readonly<Record<string, ValueRule>>): FactRule[] => Objec
 const DIAL_FACTS = rules({ ip: DIAL_IP, port: DIAL_PORT, error: DIAL_ERROR });
 
 /** A connection to the edge: its address (as cloudflared logs it, else as dialled), port, error and index. */
-const EDGE_FACTS: readonly FactRule[] = [...DIAL_FACTS, ['ip', field('ip', 'edge_ip')], ['connIndex', field('connIndex')]];
+const EDGE_FACTS: readonly FactRule[] = [
+  ...DIAL_FACTS,
+  ['ip', field('ip', 'edge_ip')],
+  ['connIndex', field('connIndex')],
+];
 
 const LOOKUP = /lookup ([A-Za-z0-9_.-]+)(?: on ([0-9a-fA-F.:[\]]*[0-9a-fA-F.\]]))?/;
 const LOOKUP_FACTS = rules({ host: { patterns: [LOOKUP], group: 1 }, resolver: { patterns: [LOOKUP], group: 2 } });
@@ -152,7 +158,10 @@ const OPEN = /open ([^\s:"]+): ([a-z ]+)/;
 const FILE_FACTS = rules({ file: { patterns: [OPEN], group: 1 }, error: { patterns: [OPEN], group: 2 } });
 
 const HOST_FACTS = rules({
-  host: { fields: ['host', 'hostname', 'Host'], patterns: [/(?:no route (?:configured )?for host)[:=\s"]*([A-Za-z0-9*_.-]+\.[A-Za-z0-9_.-]+)/i] },
+  host: {
+    fields: ['host', 'hostname', 'Host'],
+    patterns: [/(?:no route (?:configured )?for host)[:=\s"]*([A-Za-z0-9*_.-]+\.[A-Za-z0-9_.-]+)/i],
+  },
 });
 
 const PRECHECK_COMPONENT: Record<string, string> = {
@@ -176,7 +185,15 @@ function precheck(component: string, status: 'FAIL' | 'PASS'): LineTest {
 
 const PRECHECK_ADVICE = /^(?:ERROR|WARNING): |[|│]\s*(?:ERROR|WARNING): .*[|│]\s*$/;
 
-const ORIGIN_DIAL_ERRORS = ['connection refused', 'i/o timeout', 'no such host', 'connection reset by peer', 'no route to host', 'network is unreachable', 'connection timed out'];
+const ORIGIN_DIAL_ERRORS = [
+  'connection refused',
+  'i/o timeout',
+  'no such host',
+  'connection reset by peer',
+  'no route to host',
+  'network is unreachable',
+  'connection timed out',
+];
 
 /** Connections a healthy cloudflared opens unless told otherwise. */
 const DEFAULT_HA_CONNECTIONS = 4;
@@ -189,7 +206,12 @@ export const SIGNATURES: readonly Signature[] = [
     name: 'request-canceled',
     kind: 'harmless',
     severity: 'info',
-    anyOf: ['context canceled', 'context cancelled', 'Incoming request ended abruptly', 'canceled by remote with error code 0'],
+    anyOf: [
+      'context canceled',
+      'context cancelled',
+      'Incoming request ended abruptly',
+      'canceled by remote with error code 0',
+    ],
     note: 'A request was cancelled by its caller (or cloudflared stopped while serving it): not a fault.',
   },
   {
@@ -209,7 +231,12 @@ export const SIGNATURES: readonly Signature[] = [
     name: 'icmp-proxy-disabled',
     kind: 'harmless',
     severity: 'info',
-    anyOf: ['ICMP proxy feature is disabled', 'ping_group_range', 'Failed to create icmp', 'for error messages such as ICMP'],
+    anyOf: [
+      'ICMP proxy feature is disabled',
+      'ping_group_range',
+      'Failed to create icmp',
+      'for error messages such as ICMP',
+    ],
     note: 'Only ping/traceroute through the tunnel need ICMP; MCP traffic does not.',
   },
   {
@@ -252,7 +279,11 @@ export const SIGNATURES: readonly Signature[] = [
     severity: 'error',
     // Older releases: "requires exactly 1 argument, the ID of the tunnel to run."
     anyOf: ['requires the ID or name of the tunnel', 'requires exactly 1 argument, the ID of the tunnel'],
-    detail: [{ text: 'cloudflared started "tunnel run" without a token: TUNNEL_TOKEN is empty or not passed to the container.' }],
+    detail: [
+      {
+        text: 'cloudflared started "tunnel run" without a token: TUNNEL_TOKEN is empty or not passed to the container.',
+      },
+    ],
   },
   {
     name: 'edge-unauthorized',
@@ -271,15 +302,29 @@ export const SIGNATURES: readonly Signature[] = [
     kind: 'problem',
     severity: 'error',
     anyOf: ['credentials file', 'read tunnel credentials', 'origin certificate path', 'Error locating origin cert'],
-    test: { matches: /doesn't exist|not found|no such file|Cannot determine|specify the origin certificate|locating origin cert/i },
+    test: {
+      matches:
+        /doesn't exist|not found|no such file|Cannot determine|specify the origin certificate|locating origin cert/i,
+    },
   },
   {
     name: 'txt-lookup-failed',
     id: 'edge-dns',
     kind: 'problem',
     severity: 'info',
-    anyOf: ['Failed to fetch features', 'Unable to lookup protocol', 'failed to look up features', 'Failed to lookup protocol', 'cfd-features.argotunnel.com', 'protocol-v2.argotunnel.com'],
-    detail: [{ text: 'Only the optional TXT lookups failed; this alone does not stop the tunnel, but it shows DNS is restricted.' }],
+    anyOf: [
+      'Failed to fetch features',
+      'Unable to lookup protocol',
+      'failed to look up features',
+      'Failed to lookup protocol',
+      'cfd-features.argotunnel.com',
+      'protocol-v2.argotunnel.com',
+    ],
+    detail: [
+      {
+        text: 'Only the optional TXT lookups failed; this alone does not stop the tunnel, but it shows DNS is restricted.',
+      },
+    ],
   },
   {
     name: 'srv-lookup-failed',
@@ -289,7 +334,14 @@ export const SIGNATURES: readonly Signature[] = [
     // Also the advice cloudflared prints after the failure ("ensure that argotunnel.com is returning
     // "origintunneld" service records", "... not returning compressed SRV records") and the older
     // capitalised "Error looking up Cloudflare edge IPs".
-    anyOf: ['Could not lookup srv records', 'looking up Cloudflare edge IPs', "Couldn't resolve SRV record", 'edge discovery: ', 'origintunneld', 'compressed SRV records'],
+    anyOf: [
+      'Could not lookup srv records',
+      'looking up Cloudflare edge IPs',
+      "Couldn't resolve SRV record",
+      'edge discovery: ',
+      'origintunneld',
+      'compressed SRV records',
+    ],
     test: [{ notQuiet: true }, { matches: /error|fail|could not|couldn't/i }],
     facts: LOOKUP_FACTS,
     detail: [{ text: 'The lookup went to {resolver}.', needs: ['resolver'] }],
@@ -301,7 +353,8 @@ export const SIGNATURES: readonly Signature[] = [
     severity: 'error',
     anyOf: ['.argotunnel.com', 'cftunnel.com'],
     test: {
-      matches: /lookup [^\s]*(?:argotunnel|cftunnel)\.com[^"]*?(?:no such host|server misbehaving|i\/o timeout|connection refused|Temporary failure|no answer)/,
+      matches:
+        /lookup [^\s]*(?:argotunnel|cftunnel)\.com[^"]*?(?:no such host|server misbehaving|i\/o timeout|connection refused|Temporary failure|no answer)/,
     },
     facts: LOOKUP_FACTS,
     detail: [
@@ -355,7 +408,11 @@ export const SIGNATURES: readonly Signature[] = [
     anyOf: ['operation not permitted'],
     test: { matches: /quic|write udp|sendto|sendmsg/i },
     facts: EDGE_FACTS,
-    detail: [{ text: 'This host refused to send UDP to port 7844 (sendto: operation not permitted): a local firewall rule or the container runtime drops QUIC before it leaves.' }],
+    detail: [
+      {
+        text: 'This host refused to send UDP to port 7844 (sendto: operation not permitted): a local firewall rule or the container runtime drops QUIC before it leaves.',
+      },
+    ],
   },
   {
     name: 'quic-handshake-rejected',
@@ -365,7 +422,11 @@ export const SIGNATURES: readonly Signature[] = [
     anyOf: ['CRYPTO_ERROR'],
     test: { matches: /quic/i },
     facts: EDGE_FACTS,
-    detail: [{ text: 'The QUIC handshake to the edge was answered with a TLS alert: something on the path intercepts UDP 7844. Let QUIC to the edge through untouched, or run cloudflared with --protocol http2.' }],
+    detail: [
+      {
+        text: 'The QUIC handshake to the edge was answered with a TLS alert: something on the path intercepts UDP 7844. Let QUIC to the edge through untouched, or run cloudflared with --protocol http2.',
+      },
+    ],
   },
   {
     name: 'quic-udp-io-error',
@@ -377,7 +438,11 @@ export const SIGNATURES: readonly Signature[] = [
     // errors): QUIC cannot leave this host as configured.
     test: { matches: /(?:write|read) udp \S*:7844: / },
     facts: EDGE_FACTS,
-    detail: [{ text: 'Sending QUIC datagrams to the edge failed on this host (for example a VPN or tunnel interface with a smaller MTU); allow UDP 7844 on a plain path or run cloudflared with --protocol http2.' }],
+    detail: [
+      {
+        text: 'Sending QUIC datagrams to the edge failed on this host (for example a VPN or tunnel interface with a smaller MTU); allow UDP 7844 on a plain path or run cloudflared with --protocol http2.',
+      },
+    ],
   },
   {
     name: 'quic-dial-timeout',
@@ -385,7 +450,12 @@ export const SIGNATURES: readonly Signature[] = [
     kind: 'problem',
     severity: 'error',
     // Releases before 2022 wrapped every QUIC dial error as "failed to dial to edge: ...".
-    anyOf: ['Failed to dial a quic connection', 'Failed to create new quic connection', 'failed to dial to edge with quic', 'failed to dial to edge: '],
+    anyOf: [
+      'Failed to dial a quic connection',
+      'Failed to create new quic connection',
+      'failed to dial to edge with quic',
+      'failed to dial to edge: ',
+    ],
     noneOf: ['handshake did not complete in time'],
     facts: EDGE_FACTS,
     detail: [{ text: 'QUIC to {ip} on UDP 7844 got no answer.', needs: ['ip'] }],
@@ -409,7 +479,11 @@ export const SIGNATURES: readonly Signature[] = [
     severity: 'warn',
     anyOf: ['encountered a failure while serving'],
     facts: EDGE_FACTS,
-    detail: [{ text: 'A QUIC connection to the edge broke while serving (its stream listener, control stream or datagram manager failed); cloudflared reconnects. When it repeats, the UDP path drops established flows: run cloudflared with --protocol http2.' }],
+    detail: [
+      {
+        text: 'A QUIC connection to the edge broke while serving (its stream listener, control stream or datagram manager failed); cloudflared reconnects. When it repeats, the UDP path drops established flows: run cloudflared with --protocol http2.',
+      },
+    ],
   },
   {
     name: 'quic-idle-timeout',
@@ -418,7 +492,11 @@ export const SIGNATURES: readonly Signature[] = [
     severity: 'warn',
     anyOf: ['no recent network activity'],
     facts: EDGE_FACTS,
-    detail: [{ text: 'An established QUIC connection went quiet and was closed (often a NAT or firewall forgetting the UDP flow); cloudflared reconnects.' }],
+    detail: [
+      {
+        text: 'An established QUIC connection went quiet and was closed (often a NAT or firewall forgetting the UDP flow); cloudflared reconnects.',
+      },
+    ],
   },
   {
     name: 'quic-fallback-http2',
@@ -427,7 +505,13 @@ export const SIGNATURES: readonly Signature[] = [
     severity: 'warn',
     // The warning spans two lines; the second ("... unless your cloudflared can connect with
     // Cloudflare Network with `quic`") arrives alone in console and journald output.
-    anyOf: ['Switching to fallback protocol', 'If this log occurs persistently', 'egress UDP to port 7844', 'falling back to http2', 'connect with Cloudflare Network with'],
+    anyOf: [
+      'Switching to fallback protocol',
+      'If this log occurs persistently',
+      'egress UDP to port 7844',
+      'falling back to http2',
+      'connect with Cloudflare Network with',
+    ],
     detail: [{ text: 'cloudflared gave up on QUIC and runs over HTTP/2 (TCP 7844) until it restarts.' }],
   },
   {
@@ -446,25 +530,47 @@ export const SIGNATURES: readonly Signature[] = [
     severity: 'error',
     anyOf: ['TLS handshake with edge error', 'TLS handshake with edge'],
     facts: EDGE_FACTS,
-    detail: [{ text: 'TCP 7844 connects but the TLS handshake with the edge fails: something on the path (a proxy or TLS inspection) intercepts it.' }],
+    detail: [
+      {
+        text: 'TCP 7844 connects but the TLS handshake with the edge fails: something on the path (a proxy or TLS inspection) intercepts it.',
+      },
+    ],
   },
   {
     name: 'edge-tls-intercepted',
     id: 'edge-tcp',
     kind: 'problem',
     severity: 'error',
-    anyOf: ['certificate signed by unknown authority', 'certificate is valid for', 'certificate is not valid for any names'],
-    test: { matches: /connIndex|Serve tunnel|tunnel connection|Cloudflare edge|cftunnel\.com|:7844/, notMatches: /originService|Unable to reach the origin/ },
+    anyOf: [
+      'certificate signed by unknown authority',
+      'certificate is valid for',
+      'certificate is not valid for any names',
+    ],
+    test: {
+      matches: /connIndex|Serve tunnel|tunnel connection|Cloudflare edge|cftunnel\.com|:7844/,
+      notMatches: /originService|Unable to reach the origin/,
+    },
     facts: EDGE_FACTS,
-    detail: [{ text: 'cloudflared did not get the edge certificate it expects: a middlebox is intercepting TLS to the edge; exempt h2.cftunnel.com and quic.cftunnel.com from inspection.' }],
+    detail: [
+      {
+        text: 'cloudflared did not get the edge certificate it expects: a middlebox is intercepting TLS to the edge; exempt h2.cftunnel.com and quic.cftunnel.com from inspection.',
+      },
+    ],
   },
   {
     name: 'edge-tcp-dial',
     id: 'edge-tcp',
     kind: 'problem',
     severity: 'error',
-    anyOf: [':7844: ', 'Unable to establish connection with Cloudflare edge', 'Unable to establish connection with the edge'],
-    test: { matches: /:7844: (?:i\/o timeout|connect:|read:|write:)|Unable to establish connection/, notMatches: /quic/i },
+    anyOf: [
+      ':7844: ',
+      'Unable to establish connection with Cloudflare edge',
+      'Unable to establish connection with the edge',
+    ],
+    test: {
+      matches: /:7844: (?:i\/o timeout|connect:|read:|write:)|Unable to establish connection/,
+      notMatches: /quic/i,
+    },
     facts: EDGE_FACTS,
     detail: [
       { text: 'TCP to {ip} port 7844 failed ({error}).', needs: ['ip', 'error'] },
@@ -497,18 +603,16 @@ export const SIGNATURES: readonly Signature[] = [
       ['tcp', 'edge-tcp', /TCP|HTTP\/2|http2/],
       ['dns', 'edge-dns', /DNS|resolv/i],
     ] as const
-  ).map(
-    ([topic, id, re]): Signature => ({
-      name: `precheck-advice-${topic}`,
-      id,
-      kind: 'problem',
-      severity: 'warn',
-      anyOf: ['ERROR: ', 'WARNING: '],
-      // Alone on a line, or as a row of the table ("|  ERROR: ...  |"), which cloudflared's console
-      // logger prints after its own timestamp and level.
-      test: { matches: PRECHECK_ADVICE, andMatches: re, ...(topic === 'udp' ? {} : { notMatches: /UDP|QUIC/ }) },
-    }),
-  ),
+  ).map(([topic, id, re]): Signature => ({
+    name: `precheck-advice-${topic}`,
+    id,
+    kind: 'problem',
+    severity: 'warn',
+    anyOf: ['ERROR: ', 'WARNING: '],
+    // Alone on a line, or as a row of the table ("|  ERROR: ...  |"), which cloudflared's console
+    // logger prints after its own timestamp and level.
+    test: { matches: PRECHECK_ADVICE, andMatches: re, ...(topic === 'udp' ? {} : { notMatches: /UDP|QUIC/ }) },
+  })),
   {
     name: 'no-ingress-rules',
     id: 'cloudflared-ingress',
@@ -530,7 +634,11 @@ export const SIGNATURES: readonly Signature[] = [
       { matches: /Unable to reach the origin/, andMatches: /first record does not look like a TLS handshake/ },
     ],
     facts: rules({ origin: field('originService') }),
-    detail: [{ text: "cloudflared's --url is {origin|an https:// URL}: the proxy listener is plaintext, so use http://localhost:<listen port>." }],
+    detail: [
+      {
+        text: "cloudflared's --url is {origin|an https:// URL}: the proxy listener is plaintext, so use http://localhost:<listen port>.",
+      },
+    ],
   },
   {
     name: 'origin-unreachable',
@@ -539,7 +647,12 @@ export const SIGNATURES: readonly Signature[] = [
     severity: 'error',
     // Older releases: "Error proxying request to origin: ..." and "unable to connect to the origin";
     // the sentence after the first one survives when users paraphrase it.
-    anyOf: ['Unable to reach the origin service', 'responding to traffic from cloudflared', 'Error proxying request to origin', 'unable to connect to the origin'],
+    anyOf: [
+      'Unable to reach the origin service',
+      'responding to traffic from cloudflared',
+      'Error proxying request to origin',
+      'unable to connect to the origin',
+    ],
     facts: [...DIAL_FACTS, ['origin', field('originService')]],
     detail: [
       { text: 'cloudflared dialled {origin} ({ip}:{port}) and got {error|an error}.', needs: ['ip'] },
@@ -556,7 +669,10 @@ export const SIGNATURES: readonly Signature[] = [
     // dest...), or a TCP dial on a connection's line; edge dials are matched above. UDP dials
     // (DNS, ICMP source lookup) and WARP private routing are not the proxy.
     test: [
-      { matches: /originService|ingressRule|cfRay|\bdest=|"dest"/, notMatches: /dial udp|originService[=":]+warp-routing/ },
+      {
+        matches: /originService|ingressRule|cfRay|\bdest=|"dest"/,
+        notMatches: /dial udp|originService[=":]+warp-routing/,
+      },
       { matches: /connIndex/, andMatches: /dial tcp/, notMatches: /dial udp|originService[=":]+warp-routing/ },
     ],
     facts: [...DIAL_FACTS, ['origin', field('originService')]],
@@ -570,7 +686,11 @@ export const SIGNATURES: readonly Signature[] = [
     kind: 'problem',
     severity: 'error',
     anyOf: ['unknown certificate authority', 'unknown_ca'],
-    detail: [{ text: 'The platform does not trust the CA that signed tls.crt: register data/ca.crt for this tunnel, or re-issue tls.crt from the registered CA.' }],
+    detail: [
+      {
+        text: 'The platform does not trust the CA that signed tls.crt: register data/ca.crt for this tunnel, or re-issue tls.crt from the registered CA.',
+      },
+    ],
   },
   {
     name: 'tls-expired-certificate',
@@ -587,7 +707,11 @@ export const SIGNATURES: readonly Signature[] = [
     kind: 'problem',
     severity: 'error',
     anyOf: ['bad certificate', 'bad_certificate', 'unsupported certificate', 'certificate unknown'],
-    detail: [{ text: 'The platform rejected the certificate the proxy served: run mcp-tunnel doctor to see which rule it breaks (SAN, expiry, issuer, key usage).' }],
+    detail: [
+      {
+        text: 'The platform rejected the certificate the proxy served: run mcp-tunnel doctor to see which rule it breaks (SAN, expiry, issuer, key usage).',
+      },
+    ],
   },
   {
     name: 'key-unreadable',
@@ -604,7 +728,13 @@ export const SIGNATURES: readonly Signature[] = [
     id: 'private-key',
     kind: 'problem',
     severity: 'error',
-    anyOf: ['private key does not match public key', 'failed to find any PEM data in key input', 'failed to parse private key', 'failed to find certificate PEM data in certificate input, but did find a private key', 'decryption password incorrect'],
+    anyOf: [
+      'private key does not match public key',
+      'failed to find any PEM data in key input',
+      'failed to parse private key',
+      'failed to find certificate PEM data in certificate input, but did find a private key',
+      'decryption password incorrect',
+    ],
   },
   {
     name: 'certificate-unreadable',
@@ -612,7 +742,10 @@ export const SIGNATURES: readonly Signature[] = [
     kind: 'problem',
     severity: 'error',
     anyOf: ['permission denied', 'no such file or directory', 'failed to find any PEM data in certificate input'],
-    test: { matches: /failed to find any PEM data in certificate input|open [^\s:"]*(?:\.crt|\.pem|\.cer)\b/, notMatches: /ca_file|ca\.crt/ },
+    test: {
+      matches: /failed to find any PEM data in certificate input|open [^\s:"]*(?:\.crt|\.pem|\.cer)\b/,
+      notMatches: /ca_file|ca\.crt/,
+    },
     facts: FILE_FACTS,
     detail: [{ text: 'The proxy could not read its certificate {file} ({error}).', needs: ['file'] }],
   },
@@ -623,7 +756,10 @@ export const SIGNATURES: readonly Signature[] = [
     severity: 'error',
     anyOf: ['tls handshake failed', 'TLS handshake failed', 'tls handshake error', 'TLS handshake error'],
     noneOf: ['TLS handshake with edge'],
-    facts: rules({ reason: { patterns: [/(?:remote error: )?tls: ([a-z ]+)/] }, sni: field('sni', 'server_name', 'host') }),
+    facts: rules({
+      reason: { patterns: [/(?:remote error: )?tls: ([a-z ]+)/] },
+      sni: field('sni', 'server_name', 'host'),
+    }),
     detail: [{ text: 'Reason given: {reason}.', needs: ['reason'] }],
   },
 
@@ -645,7 +781,10 @@ export const SIGNATURES: readonly Signature[] = [
     facts: rules({
       route: field('route', 'name'),
       // The first URL in the text that is not the "scheme://host:port" of the message itself.
-      upstream: { fields: ['upstream', 'url'], patterns: [/(?<![a-z0-9+.-])(?!scheme:\/\/)([a-z][a-z0-9+.-]*:\/\/[^\s"\\]+)/] },
+      upstream: {
+        fields: ['upstream', 'url'],
+        patterns: [/(?<![a-z0-9+.-])(?!scheme:\/\/)([a-z][a-z0-9+.-]*:\/\/[^\s"\\]+)/],
+      },
     }),
     detail: [{ text: 'Upstream {upstream} is not exactly scheme://host:port.', needs: ['upstream'] }],
   },
@@ -654,7 +793,14 @@ export const SIGNATURES: readonly Signature[] = [
     id: 'proxy-config',
     kind: 'problem',
     severity: 'error',
-    anyOf: ['yaml: line ', 'yaml: unmarshal errors', 'cannot unmarshal', 'mapping values are not allowed', 'did not find expected', 'not found in type'],
+    anyOf: [
+      'yaml: line ',
+      'yaml: unmarshal errors',
+      'cannot unmarshal',
+      'mapping values are not allowed',
+      'did not find expected',
+      'not found in type',
+    ],
     facts: rules({ line: { patterns: [/yaml: line ([1-9]\d*)/], number: true } }),
     detail: [{ text: 'The YAML error is at line {line} of the proxy config.', needs: ['line'] }],
   },
@@ -663,7 +809,13 @@ export const SIGNATURES: readonly Signature[] = [
     id: 'proxy-config',
     kind: 'problem',
     severity: 'error',
-    anyOf: ['permission denied', 'no such file or directory', 'failed to load config', 'failed to read config', 'error loading config'],
+    anyOf: [
+      'permission denied',
+      'no such file or directory',
+      'failed to load config',
+      'failed to read config',
+      'error loading config',
+    ],
     test: { matches: /config|\.ya?ml/i },
     facts: FILE_FACTS,
   },
@@ -674,7 +826,12 @@ export const SIGNATURES: readonly Signature[] = [
     severity: 'error',
     anyOf: ['no route for host', 'No route configured for host', 'no route configured for host'],
     facts: HOST_FACTS,
-    detail: [{ text: 'Requests for {host} found no route: check tunnel_domain and the route keys, then restart the proxy.', needs: ['host'] }],
+    detail: [
+      {
+        text: 'Requests for {host} found no route: check tunnel_domain and the route keys, then restart the proxy.',
+        needs: ['host'],
+      },
+    ],
   },
   {
     name: 'ip-validation-failed',
@@ -685,7 +842,10 @@ export const SIGNATURES: readonly Signature[] = [
     facts: rules({
       ip: {
         fields: ['ip', 'addr', 'address'],
-        patterns: [/(?:failed: |address )\[?([0-9a-fA-F:.]+)\]? is not/, /\b(\d{1,3}(?:\.\d{1,3}){3}|[0-9a-fA-F]*:[0-9a-fA-F:]+)\b/],
+        patterns: [
+          /(?:failed: |address )\[?([0-9a-fA-F:.]+)\]? is not/,
+          /\b(\d{1,3}(?:\.\d{1,3}){3}|[0-9a-fA-F]*:[0-9a-fA-F:]+)\b/,
+        ],
       },
       route: field('route'),
       host: field('host', 'upstream'),
@@ -693,7 +853,10 @@ export const SIGNATURES: readonly Signature[] = [
     // One narrow CIDR when the addresses are neighbours; never a wide one (that would open the SSRF guard).
     derived: { ipv6: { from: 'ip', keep: /:/ }, add: { from: 'ip', summary: 'allowed-ips-entries' } },
     detail: [
-      { text: 'The upstream resolved to IPv6 ({ipv6}); the proxy dials IPv4 only: give it an IPv4 address.', needs: ['ipv6'] },
+      {
+        text: 'The upstream resolved to IPv6 ({ipv6}); the proxy dials IPv4 only: give it an IPv4 address.',
+        needs: ['ipv6'],
+      },
       {
         text: 'Refused addresses {ip}: if legitimate, add {add} to upstream.allowed_ips (keep the private ranges your other upstreams use).',
         needs: ['ip'],
@@ -723,7 +886,14 @@ export const SIGNATURES: readonly Signature[] = [
     id: 'upstream-tls',
     kind: 'problem',
     severity: 'error',
-    anyOf: ['certificate signed by unknown authority', 'certificate is valid for', 'certificate is not valid for any names', 'x509: certificate has expired', 'server gave HTTP response to HTTPS client', 'first record does not look like a TLS handshake'],
+    anyOf: [
+      'certificate signed by unknown authority',
+      'certificate is valid for',
+      'certificate is not valid for any names',
+      'x509: certificate has expired',
+      'server gave HTTP response to HTTPS client',
+      'first record does not look like a TLS handshake',
+    ],
     facts: [...DIAL_FACTS, ['upstream', field('upstream', 'host', 'url')]],
     detail: [{ text: 'The https:// upstream {upstream} could not be verified.', needs: ['upstream'] }],
   },
@@ -734,7 +904,10 @@ export const SIGNATURES: readonly Signature[] = [
     severity: 'error',
     anyOf: [...ORIGIN_DIAL_ERRORS, 'server misbehaving', 'Temporary failure in name resolution'],
     // Not cloudflared's own calls to Cloudflare (edge, API, quick tunnels, updates).
-    test: { matches: /dial tcp|lookup |connect: |dial: /, notMatches: /:7844\b|argotunnel|cftunnel|cloudflare\.com|originService/ },
+    test: {
+      matches: /dial tcp|lookup |connect: |dial: /,
+      notMatches: /:7844\b|argotunnel|cftunnel|cloudflare\.com|originService/,
+    },
     facts: [...DIAL_FACTS, ['host', { patterns: [/lookup ([A-Za-z0-9_.-]+)/] }], ['route', field('route')]],
     detail: [
       { text: 'Nothing accepted the connection at {ip:port} ({error}).', needs: ['ip'] },
@@ -790,14 +963,25 @@ export const SIGNATURES: readonly Signature[] = [
     name: 'reconnecting',
     kind: 'harmless',
     severity: 'info',
-    anyOf: ['Retrying connection in up to', 'Unregistered tunnel connection', 'Lost connection with the edge', 'Connection terminated', 'Application error 0x0'],
+    anyOf: [
+      'Retrying connection in up to',
+      'Unregistered tunnel connection',
+      'Lost connection with the edge',
+      'Connection terminated',
+      'Application error 0x0',
+    ],
     note: 'cloudflared is reconnecting; the reason, if any, is in the error line before it.',
   },
   {
     name: 'connector-stopped',
     kind: 'harmless',
     severity: 'info',
-    anyOf: ['Initiating shutdown', 'Tunnel server stopped', 'initial tunnel connection failed', 'Initiating graceful shutdown'],
+    anyOf: [
+      'Initiating shutdown',
+      'Tunnel server stopped',
+      'initial tunnel connection failed',
+      'Initiating graceful shutdown',
+    ],
     note: 'cloudflared stopped; the cause, if it was not asked to, is in the lines before it.',
   },
 
@@ -811,7 +995,12 @@ export const SIGNATURES: readonly Signature[] = [
     counts: {
       connections: { distinct: 'connIndex', linesUpTo: DEFAULT_HA_CONNECTIONS },
       // Fewer when cloudflared said it could not open as many (a resolver with few edge addresses).
-      expected: { signature: 'fewer-ha-connections', fact: 'available', otherwise: DEFAULT_HA_CONNECTIONS, atLeast: 'connections' },
+      expected: {
+        signature: 'fewer-ha-connections',
+        fact: 'available',
+        otherwise: DEFAULT_HA_CONNECTIONS,
+        atLeast: 'connections',
+      },
     },
     summary: [
       { text: '{connections} of {expected} connections registered' },
@@ -837,18 +1026,20 @@ export const SIGNATURES: readonly Signature[] = [
       { text: ': {route:10}', needs: ['route'] },
     ],
   },
-  ...Object.entries(PRECHECK_COMPONENT).map(
-    ([component, id]): Signature => ({
-      name: `precheck-pass-${(component.split(' ')[0] ?? '').toLowerCase()}`,
-      id,
-      kind: 'healthy',
-      severity: 'info',
-      anyOf: [component],
-      test: precheck(component, 'PASS'),
-      facts: PRECHECK_FACTS,
-      summary: [{ text: `cloudflared pre-check {component|precheck-pass-${(component.split(' ')[0] ?? '').toLowerCase()}} passed` }],
-    }),
-  ),
+  ...Object.entries(PRECHECK_COMPONENT).map(([component, id]): Signature => ({
+    name: `precheck-pass-${(component.split(' ')[0] ?? '').toLowerCase()}`,
+    id,
+    kind: 'healthy',
+    severity: 'info',
+    anyOf: [component],
+    test: precheck(component, 'PASS'),
+    facts: PRECHECK_FACTS,
+    summary: [
+      {
+        text: `cloudflared pre-check {component|precheck-pass-${(component.split(' ')[0] ?? '').toLowerCase()}} passed`,
+      },
+    ],
+  })),
 ];
 
 /**
@@ -856,11 +1047,26 @@ export const SIGNATURES: readonly Signature[] = [
  * signature explains are counted as "unmatched", so users see what the tool does not know yet.
  */
 export const ERROR_LEVEL_MARKERS: readonly string[] = [
-  ' ERR ', ' FTL ', ' PNC ',
-  '"level":"error"', '"level":"fatal"', '"level":"ERROR"', '"level":"FATAL"', '"level":"panic"',
-  'level=error', 'level=fatal', 'level=ERROR', 'level=FATAL',
-  '\tERROR\t', '\tFATAL\t', '\tDPANIC\t', '\tPANIC\t',
-  'ERROR: ', 'Error: ', '[ERROR]', 'panic: ',
+  ' ERR ',
+  ' FTL ',
+  ' PNC ',
+  '"level":"error"',
+  '"level":"fatal"',
+  '"level":"ERROR"',
+  '"level":"FATAL"',
+  '"level":"panic"',
+  'level=error',
+  'level=fatal',
+  'level=ERROR',
+  'level=FATAL',
+  '\tERROR\t',
+  '\tFATAL\t',
+  '\tDPANIC\t',
+  '\tPANIC\t',
+  'ERROR: ',
+  'Error: ',
+  '[ERROR]',
+  'panic: ',
 ];
 
 /** Every literal the byte prefilter searches for: the signatures' anyOf fragments and the level markers. */

@@ -12,26 +12,42 @@ export function checkTunnelDomain(input: string): DomainCheck {
   const raw = input.trim();
   if (raw === '') return { ok: false, problem: 'the tunnel domain is empty' };
   const scheme = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(raw);
-  if (scheme) return { ok: false, problem: `"${raw}" is a URL; give the bare domain (${scheme[1]?.toLowerCase() || 'without a scheme'})` };
+  if (scheme)
+    return {
+      ok: false,
+      problem: `"${raw}" is a URL; give the bare domain (${scheme[1]?.toLowerCase() || 'without a scheme'})`,
+    };
   if (raw.includes('*')) {
     const rest = raw.replace(/^\*\./, '');
-    return { ok: false, problem: `"${raw}" is a wildcard; give the domain itself (${rest}): the certificate gets *.<domain> on its own` };
+    return {
+      ok: false,
+      problem: `"${raw}" is a wildcard; give the domain itself (${rest}): the certificate gets *.<domain> on its own`,
+    };
   }
-  if (/[/?#@]/.test(raw)) return { ok: false, problem: `"${raw}" is not a bare domain (it has a path or other URL parts)` };
-  if (/:\d*$/.test(raw)) return { ok: false, problem: `"${raw}" has a port; give the domain alone (${raw.replace(/:\d*$/, '')})` };
+  if (/[/?#@]/.test(raw))
+    return { ok: false, problem: `"${raw}" is not a bare domain (it has a path or other URL parts)` };
+  if (/:\d*$/.test(raw))
+    return { ok: false, problem: `"${raw}" has a port; give the domain alone (${raw.replace(/:\d*$/, '')})` };
   if (/\s/.test(raw)) return { ok: false, problem: `"${raw}" contains white space` };
   const domain = raw.toLowerCase().replace(/\.$/, '');
-  if (domain.length > 251) return { ok: false, problem: `"${raw}" is longer than a DNS name can be once "*." is added (253 characters)` };
+  if (domain.length > 251)
+    return { ok: false, problem: `"${raw}" is longer than a DNS name can be once "*." is added (253 characters)` };
   const labels = domain.split('.');
-  if (labels.length < 2) return { ok: false, problem: `"${raw}" has a single label; a tunnel domain looks like abcd1234.tunnel.anthropic.com` };
+  if (labels.length < 2)
+    return {
+      ok: false,
+      problem: `"${raw}" has a single label; a tunnel domain looks like abcd1234.tunnel.anthropic.com`,
+    };
   const bad = labels.find((l) => !LABEL.test(l));
   if (bad !== undefined) {
-    const why = bad === ''
-      ? 'an empty label (two dots in a row, or a leading dot)'
-      : `the label "${bad}", which is not letters, digits and inner hyphens of at most 63 characters`;
+    const why =
+      bad === ''
+        ? 'an empty label (two dots in a row, or a leading dot)'
+        : `the label "${bad}", which is not letters, digits and inner hyphens of at most 63 characters`;
     return { ok: false, problem: `"${raw}" is not a valid hostname: it has ${why}` };
   }
-  if (/^\d+$/.test(labels[labels.length - 1] ?? '')) return { ok: false, problem: `"${raw}" is an IP address, not a domain` };
+  if (/^\d+$/.test(labels[labels.length - 1] ?? ''))
+    return { ok: false, problem: `"${raw}" is an IP address, not a domain` };
   return { ok: true, domain };
 }
 

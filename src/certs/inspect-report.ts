@@ -119,8 +119,18 @@ function certificateText(v: CertificateView): string[] {
     ['SAN', san.length > 0 ? san.join(', ') : '(none)'],
     ['Public key', describeKeyShort(v.publicKey)],
     ['Signature', v.signatureAlgorithm.name],
-    ['BasicConstraints', bc ? `CA:${bc.ca ? 'TRUE' : 'FALSE'}${bc.pathLength !== null ? `, pathlen:${bc.pathLength}` : ''}${bc.critical ? ' (critical)' : ''}` : '(absent)'],
-    ['KeyUsage', v.keyUsage ? `${v.keyUsage.usages.join(', ') || '(none)'}${v.keyUsage.critical ? ' (critical)' : ''}` : '(absent)'],
+    [
+      'BasicConstraints',
+      bc
+        ? `CA:${bc.ca ? 'TRUE' : 'FALSE'}${bc.pathLength !== null ? `, pathlen:${bc.pathLength}` : ''}${bc.critical ? ' (critical)' : ''}`
+        : '(absent)',
+    ],
+    [
+      'KeyUsage',
+      v.keyUsage
+        ? `${v.keyUsage.usages.join(', ') || '(none)'}${v.keyUsage.critical ? ' (critical)' : ''}`
+        : '(absent)',
+    ],
     ['ExtendedKeyUsage', v.extKeyUsage ? v.extKeyUsage.join(', ') || '(none)' : '(absent)'],
     ['SubjectKeyId', formatKeyId(v.subjectKeyId) ?? '(absent)'],
     ['AuthorityKeyId', formatKeyId(v.authorityKeyId) ?? '(absent)'],
@@ -132,8 +142,11 @@ function certificateText(v: CertificateView): string[] {
 
 export function certificateFileText(path: string, file: CertificateFileFacts, now: Date): string {
   const n = file.certificates.length;
-  const lines = [`${path}: ${file.encoding.toUpperCase()}, ${n} certificate${n === 1 ? '' : 's'}, ${file.sizeBytes} bytes`];
-  if (file.containsPrivateKey) lines.push('  Note: the file also holds private-key material (not shown); keep keys out of certificate files.');
+  const lines = [
+    `${path}: ${file.encoding.toUpperCase()}, ${n} certificate${n === 1 ? '' : 's'}, ${file.sizeBytes} bytes`,
+  ];
+  if (file.containsPrivateKey)
+    lines.push('  Note: the file also holds private-key material (not shown); keep keys out of certificate files.');
   for (const u of file.unparsable) lines.push(`  Note: ${u}.`);
   file.certificates.forEach((c, i) => {
     lines.push('', n > 1 ? `Certificate ${i + 1} of ${n}` : 'Certificate', ...certificateText(certificateView(c, now)));
@@ -142,7 +155,11 @@ export function certificateFileText(path: string, file: CertificateFileFacts, no
 }
 
 export function keyFileText(path: string, key: PrivateKeyFacts): string {
-  const kind = key.encrypted ? 'encrypted (not opened)' : key.publicKey ? describeKeyShort(key.publicKey) : 'does not parse';
+  const kind = key.encrypted
+    ? 'encrypted (not opened)'
+    : key.publicKey
+      ? describeKeyShort(key.publicKey)
+      : 'does not parse';
   const pairs: [string, string][] = [
     ['Type', kind],
     ['Encoding', `${key.encoding.toUpperCase()}${key.pemLabels.length > 0 ? ` (${key.pemLabels.join(', ')})` : ''}`],

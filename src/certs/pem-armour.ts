@@ -3,6 +3,9 @@
 
 export function pemEncode(label: string, der: Uint8Array): string {
   if (!/^[A-Z0-9][A-Z0-9 ]*$/.test(label)) throw new RangeError(`"${label}" is not a PEM label`);
-  const body = Buffer.from(der).toString('base64').match(/.{1,64}/g) ?? [];
+  const body =
+    Buffer.from(der)
+      .toString('base64')
+      .match(/.{1,64}/g) ?? [];
   return [`-----BEGIN ${label}-----`, ...body, `-----END ${label}-----`, ''].join('\n');
 }

@@ -9,7 +9,16 @@
 import type { KeyObject } from 'node:crypto';
 import { childrenOf, isTag, readSingle } from '../pki/der.js';
 import * as der from '../pki/der-writer.js';
-import { buildCertificate, encodeName, extensions, KEY_USAGE, keyIdentifier, OID, randomSerial, wholeSeconds } from './x509-builder.js';
+import {
+  buildCertificate,
+  encodeName,
+  extensions,
+  KEY_USAGE,
+  keyIdentifier,
+  OID,
+  randomSerial,
+  wholeSeconds,
+} from './x509-builder.js';
 
 const CA_COMMON_NAME = 'MCP Tunnel CA';
 export const CA_DAYS = 1825; // 5 years, as the setup tool makes it
@@ -25,7 +34,10 @@ export interface Validity {
 }
 
 export function validityFrom(now: Date, days: number): Validity {
-  return { notBefore: wholeSeconds(new Date(now.getTime() - BACKDATE_MS)), notAfter: wholeSeconds(new Date(now.getTime() + days * DAY_MS)) };
+  return {
+    notBefore: wholeSeconds(new Date(now.getTime() - BACKDATE_MS)),
+    notAfter: wholeSeconds(new Date(now.getTime() + days * DAY_MS)),
+  };
 }
 
 export function issueCaCertificate(key: { privateKey: KeyObject; publicKey: KeyObject }, validity: Validity): Buffer {
@@ -55,7 +67,12 @@ export interface IssuingCa {
   publicKey: KeyObject;
 }
 
-export function issueServerCertificate(ca: IssuingCa, serverKey: KeyObject, dnsNames: readonly string[], validity: Validity): Buffer {
+export function issueServerCertificate(
+  ca: IssuingCa,
+  serverKey: KeyObject,
+  dnsNames: readonly string[],
+  validity: Validity,
+): Buffer {
   const [cn] = dnsNames;
   if (cn === undefined) throw new Error('a server certificate needs at least one DNS name');
   // A name too long for CN leaves the subject empty; the SAN then has to be critical (RFC 5280 §4.2.1.6).

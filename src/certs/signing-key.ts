@@ -28,16 +28,36 @@ export function loadPrivateKey(path: string): LoadedKey {
       const block = readPemBlocks(read.bytes).find((b) => isPrivateKeyLabel(b.label));
       if (!block) return { ok: false, missing: false, problem: `${path} holds no PRIVATE KEY block` };
       if (block.label === 'ENCRYPTED PRIVATE KEY' || /ENCRYPTED/i.test(block.headers['Proc-Type'] ?? '')) {
-        return { ok: false, missing: false, problem: `${path} is encrypted; write it unencrypted first (openssl pkey -in ${path} -out ${path}.plain), or keep it elsewhere and sign by hand` };
+        return {
+          ok: false,
+          missing: false,
+          problem: `${path} is encrypted; write it unencrypted first (openssl pkey -in ${path} -out ${path}.plain), or keep it elsewhere and sign by hand`,
+        };
       }
-      if (block.problem || !block.der) return { ok: false, missing: false, problem: `${path}: the ${block.label} block ${block.problem ?? 'is empty'}` };
+      if (block.problem || !block.der)
+        return {
+          ok: false,
+          missing: false,
+          problem: `${path}: the ${block.label} block ${block.problem ?? 'is empty'}`,
+        };
       type = PEM_TYPES[block.label];
-      if (!type) return { ok: false, missing: false, problem: `${path} holds a "${block.label}" block; PKCS#8, PKCS#1 or SEC1 keys are needed` };
+      if (!type)
+        return {
+          ok: false,
+          missing: false,
+          problem: `${path} holds a "${block.label}" block; PKCS#8, PKCS#1 or SEC1 keys are needed`,
+        };
       der = block.der;
     }
     const parsed = parseDerPrivateKey(der, type);
-    if (parsed.encrypted) return { ok: false, missing: false, problem: `${path} is an encrypted key; write it unencrypted first` };
-    if (!parsed.key) return { ok: false, missing: false, problem: `${path} ${parsed.parseError ?? 'does not parse as a private key'}` };
+    if (parsed.encrypted)
+      return { ok: false, missing: false, problem: `${path} is an encrypted key; write it unencrypted first` };
+    if (!parsed.key)
+      return {
+        ok: false,
+        missing: false,
+        problem: `${path} ${parsed.parseError ?? 'does not parse as a private key'}`,
+      };
     return { ok: true, key: parsed.key, mode: read.mode & 0o777 };
   } catch (err) {
     return { ok: false, missing: false, problem: `${path} cannot be read as a private key (${describeError(err)})` };

@@ -45,7 +45,9 @@ export function keyIdentifier(key: KeyObject): Buffer {
   const spki = spkiDer(key);
   const [, publicKey] = childrenOf(spki, readSingle(spki, 'SubjectPublicKeyInfo'));
   if (!publicKey) throw new Error('SubjectPublicKeyInfo has no subjectPublicKey');
-  return createHash('sha1').update(decodeBitString(spki, publicKey, 'subjectPublicKey').bytes).digest();
+  return createHash('sha1')
+    .update(decodeBitString(spki, publicKey, 'subjectPublicKey').bytes)
+    .digest();
 }
 
 /** 16 random bytes with the top bit clear: positive, at most 20 octets, and never zero. */
@@ -64,12 +66,14 @@ export interface NameAttribute {
 
 /** Name ::= SEQUENCE OF RelativeDistinguishedName; one attribute per RDN, in the order given. */
 export function encodeName(attributes: readonly NameAttribute[]): Buffer {
-  return der.sequence(...attributes.map((a) => {
-    const type = a.type === 'CN' ? OID.commonName : OID.organizationName;
-    // PrintableString when it can hold the value (what OpenSSL writes too), else UTF8String.
-    const value = der.isPrintableString(a.value) ? der.printableString(a.value) : der.utf8String(a.value);
-    return der.setOf(der.sequence(der.oid(type), value));
-  }));
+  return der.sequence(
+    ...attributes.map((a) => {
+      const type = a.type === 'CN' ? OID.commonName : OID.organizationName;
+      // PrintableString when it can hold the value (what OpenSSL writes too), else UTF8String.
+      const value = der.isPrintableString(a.value) ? der.printableString(a.value) : der.utf8String(a.value);
+      return der.setOf(der.sequence(der.oid(type), value));
+    }),
+  );
 }
 
 export interface Extension {
@@ -100,7 +104,11 @@ export const extensions = {
   },
   /** dNSName [2] IA5String entries. Critical when the subject is empty (RFC 5280 §4.2.1.6). */
   subjectAltNameDns(names: readonly string[], critical: boolean): Extension {
-    return { oid: OID.subjectAltName, critical, value: der.sequence(...names.map((n) => der.implicitPrimitive(2, Buffer.from(n, 'ascii')))) };
+    return {
+      oid: OID.subjectAltName,
+      critical,
+      value: der.sequence(...names.map((n) => der.implicitPrimitive(2, Buffer.from(n, 'ascii')))),
+    };
   },
 };
 
@@ -120,16 +128,26 @@ function signerFor(key: KeyObject): Signer {
   const type = key.asymmetricKeyType;
   if (type === 'ec') {
     const curve = key.asymmetricKeyDetails?.namedCurve;
-    const pick: [string, string, string] | null = curve === 'secp384r1' ? ['sha384', OID.ecdsaWithSha384, 'ecdsa-with-SHA384']
-      : curve === 'secp521r1' ? ['sha512', OID.ecdsaWithSha512, 'ecdsa-with-SHA512']
-        : curve === 'prime256v1' ? ['sha256', OID.ecdsaWithSha256, 'ecdsa-with-SHA256'] : null;
-    if (!pick) throw new Error(`the CA key is on curve ${curve ?? 'unknown'}; certs signs with P-256, P-384 or P-521 keys`);
+    const pick: [string, string, string] | null =
+      curve === 'secp384r1'
+        ? ['sha384', OID.ecdsaWithSha384, 'ecdsa-with-SHA384']
+        : curve === 'secp521r1'
+          ? ['sha512', OID.ecdsaWithSha512, 'ecdsa-with-SHA512']
+          : curve === 'prime256v1'
+            ? ['sha256', OID.ecdsaWithSha256, 'ecdsa-with-SHA256']
+            : null;
+    if (!pick)
+      throw new Error(`the CA key is on curve ${curve ?? 'unknown'}; certs signs with P-256, P-384 or P-521 keys`);
     // ECDSA's AlgorithmIdentifier has no parameters (RFC 5758 §3.2).
     return { algorithm: der.sequence(der.oid(pick[1])), hash: pick[0], name: pick[2] };
   }
   if (type === 'rsa') {
     // PKCS#1 v1.5 signature OIDs carry an explicit NULL (RFC 4055 §5).
-    return { algorithm: der.sequence(der.oid(OID.sha256WithRsa), der.nullValue()), hash: 'sha256', name: 'sha256WithRSAEncryption' };
+    return {
+      algorithm: der.sequence(der.oid(OID.sha256WithRsa), der.nullValue()),
+      hash: 'sha256',
+      name: 'sha256WithRSAEncryption',
+    };
   }
   if (type === 'ed25519') return { algorithm: der.sequence(der.oid(OID.ed25519)), hash: null, name: 'Ed25519' };
   throw new Error(`the CA key is a ${type ?? 'unknown'} key; certs signs with EC, RSA or Ed25519 keys`);
@@ -168,7 +186,8 @@ export function buildCertificate(spec: CertificateSpec): Buffer {
   const certificate = der.sequence(tbs, signer.algorithm, der.bitString(signature));
 
   const parsed = new X509Certificate(certificate);
-  if (!parsed.verify(spec.verifyWith)) throw new Error('the certificate just built does not verify with its issuer\'s key');
+  if (!parsed.verify(spec.verifyWith))
+    throw new Error("the certificate just built does not verify with its issuer's key");
   return certificate;
 }
 

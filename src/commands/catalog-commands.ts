@@ -16,10 +16,16 @@ const KIND_WORDS: Record<string, string> = {
 
 export function listChecks(json: boolean): string {
   if (json) {
-    return `${JSON.stringify(CATALOG.map((e) => ({ id: e.id, layer: e.layer, kind: e.kind, title: e.title })), null, 2)}\n`;
+    return `${JSON.stringify(
+      CATALOG.map((e) => ({ id: e.id, layer: e.layer, kind: e.kind, title: e.title })),
+      null,
+      2,
+    )}\n`;
   }
   const w = Math.max(...CATALOG.map((e) => e.id.length));
-  const lines = CATALOG.map((e) => `${e.layer.padEnd(8)} ${e.id.padEnd(w)}  ${(KIND_WORDS[e.kind] ?? e.kind).padEnd(15)} ${e.title}`);
+  const lines = CATALOG.map(
+    (e) => `${e.layer.padEnd(8)} ${e.id.padEnd(w)}  ${(KIND_WORDS[e.kind] ?? e.kind).padEnd(15)} ${e.title}`,
+  );
   return `${['LAYER    ' + 'ID'.padEnd(w) + '  JUDGED FROM     TITLE', ...lines].join('\n')}\n\nRun mcp-tunnel explain <id> for the symptom, cause and fix of one.\n`;
 }
 
@@ -83,7 +89,12 @@ function messageList(checkId: string): { json: object[]; text: string[] } {
   if (messages.length === 0) return { json: [], text: [] };
   const w = Math.max(...messages.map(([id]) => id.length));
   return {
-    json: messages.map(([messageId, spec]) => ({ messageId, severity: spec.severity, text: spec.meaning, ...messageText(checkId, spec) })),
+    json: messages.map(([messageId, spec]) => ({
+      messageId,
+      severity: spec.severity,
+      text: spec.meaning,
+      ...messageText(checkId, spec),
+    })),
     text: [
       'Messages (mcp-tunnel explain <messageId> for the text of one):',
       ...messages.map(([id, spec]) => `  ${id.padEnd(w)}  ${spec.severity.padEnd(5)}  ${spec.meaning}`),
@@ -94,15 +105,21 @@ function messageList(checkId: string): { json: object[]; text: string[] } {
 /** A log signature as `explain` shows it: what lines it matches and the catalog ID it points to. */
 function signatureSection(sig: Signature): { json: object; text: string[] } {
   const e = sig.id ? findCatalogEntry(sig.id) : undefined;
-  const head = sig.kind === 'problem'
-    ? `a log signature of ${sig.id} (${e?.title ?? sig.id}), severity ${sig.severity}`
-    : `a ${sig.kind} log signature${sig.id ? ` of ${sig.id}` : ''}`;
+  const head =
+    sig.kind === 'problem'
+      ? `a log signature of ${sig.id} (${e?.title ?? sig.id}), severity ${sig.severity}`
+      : `a ${sig.kind} log signature${sig.id ? ` of ${sig.id}` : ''}`;
   const fragments = sig.anyOf.map((a) => JSON.stringify(a)).join(' or ');
   const text = [`${sig.name} — ${head}`, `  Matches lines containing: ${fragments}`];
   if (sig.note) text.push(`  ${sig.note}`);
   if (e) text.push('', ...entryText(e));
   const json = {
-    signature: sig.name, id: sig.id ?? null, kind: sig.kind, severity: sig.severity, anyOf: sig.anyOf, note: sig.note ?? null,
+    signature: sig.name,
+    id: sig.id ?? null,
+    kind: sig.kind,
+    severity: sig.severity,
+    anyOf: sig.anyOf,
+    note: sig.note ?? null,
   };
   return { json, text };
 }
@@ -127,7 +144,10 @@ export function explain(id: string, json: boolean): string {
   ];
   if (sections.length === 0) {
     const near = closest(id);
-    throw new UsageError(`explain ${id}: no such ID`, near.length > 0 ? `Did you mean: ${near.slice(0, 5).join(', ')}?` : 'Run mcp-tunnel checks for the list.');
+    throw new UsageError(
+      `explain ${id}: no such ID`,
+      near.length > 0 ? `Did you mean: ${near.slice(0, 5).join(', ')}?` : 'Run mcp-tunnel checks for the list.',
+    );
   }
   if (json) {
     const [only, ...others] = sections;

@@ -82,7 +82,10 @@ const DAY_MS = 86_400_000;
 
 /** Refusals and bad input: exit 2 with the message (and a hint). */
 class CertsError extends Error {
-  constructor(message: string, readonly hint?: string) {
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
     super(message);
   }
 }
@@ -90,7 +93,9 @@ class CertsError extends Error {
 function checkDays(days: number | undefined): number {
   if (days === undefined) return SERVER_DAYS;
   if (!Number.isSafeInteger(days) || days < 1 || days > MAX_SERVER_DAYS) {
-    throw new CertsError(`--days ${days}: expected a whole number of days from 1 to ${MAX_SERVER_DAYS} (the default, ${SERVER_DAYS}, is the setup tool's)`);
+    throw new CertsError(
+      `--days ${days}: expected a whole number of days from 1 to ${MAX_SERVER_DAYS} (the default, ${SERVER_DAYS}, is the setup tool's)`,
+    );
   }
   return days;
 }
@@ -108,7 +113,8 @@ function describeSpec(spec: KeySpec): string {
 
 function describeKey(key: KeyObject): string {
   const d = key.asymmetricKeyDetails ?? {};
-  if (key.asymmetricKeyType === 'ec') return `ECDSA ${d.namedCurve === 'prime256v1' ? 'P-256' : d.namedCurve === 'secp384r1' ? 'P-384' : d.namedCurve ?? '?'}`;
+  if (key.asymmetricKeyType === 'ec')
+    return `ECDSA ${d.namedCurve === 'prime256v1' ? 'P-256' : d.namedCurve === 'secp384r1' ? 'P-384' : (d.namedCurve ?? '?')}`;
   if (key.asymmetricKeyType === 'rsa') return `RSA ${d.modulusLength ?? '?'} bits`;
   return key.asymmetricKeyType ?? 'unknown';
 }
@@ -136,7 +142,11 @@ function ensureDirectory(dir: string, create: boolean): void {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code !== 'ENOENT') throw new CertsError(`${dir}: cannot be used (${code ?? describeError(err)})`);
-    if (!create) throw new CertsError(`${dir}: no such directory`, 'Give the data directory that holds ca.key, ca.crt, tls.key and tls.crt with --out.');
+    if (!create)
+      throw new CertsError(
+        `${dir}: no such directory`,
+        'Give the data directory that holds ca.key, ca.crt, tls.key and tls.crt with --out.',
+      );
     mkdirSync(dir, { recursive: true, mode: 0o755 });
     return;
   }
@@ -184,7 +194,11 @@ function readDomainFile(path: string): string | null {
   const text = decodeText(read.bytes);
   if (!text.ok) throw new CertsError(`${path} ${text.problem}`);
   const checked = checkTunnelDomain(text.text);
-  if (!checked.ok) throw new CertsError(`${path}: ${checked.problem}`, 'Put the domain from the tunnel\'s detail page in it (one line, like abcd1234.tunnel.anthropic.com).');
+  if (!checked.ok)
+    throw new CertsError(
+      `${path}: ${checked.problem}`,
+      "Put the domain from the tunnel's detail page in it (one line, like abcd1234.tunnel.anthropic.com).",
+    );
   return checked.domain;
 }
 
@@ -197,7 +211,11 @@ export async function certsInit(opts: CertsInitOptions, io: CertsIO): Promise<nu
 
 function init(opts: CertsInitOptions, io: CertsIO): number {
   const domainCheck = checkTunnelDomain(opts.tunnelDomain ?? '');
-  if (!domainCheck.ok) throw new CertsError(`--tunnel-domain: ${domainCheck.problem}`, 'Use the domain on the tunnel\'s detail page, e.g. --tunnel-domain abcd1234.tunnel.anthropic.com');
+  if (!domainCheck.ok)
+    throw new CertsError(
+      `--tunnel-domain: ${domainCheck.problem}`,
+      "Use the domain on the tunnel's detail page, e.g. --tunnel-domain abcd1234.tunnel.anthropic.com",
+    );
   const domain = domainCheck.domain;
   const days = checkDays(opts.days);
   const serverSpec = keySpecFor(opts.keyType, { type: 'ec', curve: 'P-256' });
@@ -236,7 +254,7 @@ function init(opts: CertsInitOptions, io: CertsIO): number {
     if (!opts.force) {
       throw new CertsError(
         `${path('tunnel-domain')} says ${existingDomain}, not ${domain}.`,
-        'The domain on the tunnel\'s detail page is the right one: pass that, or run again with --force to replace the file (the old one is kept as .bak).',
+        "The domain on the tunnel's detail page is the right one: pass that, or run again with --force to replace the file (the old one is kept as .bak).",
       );
     }
     replaced.push('tunnel-domain');
@@ -249,13 +267,21 @@ function init(opts: CertsInitOptions, io: CertsIO): number {
   const serverKey = generateKeyPair(serverSpec);
   const serverValidity = validityFrom(now, days);
   const serverCert = issueServerCertificate(
-    { certificate: caCert, subjectKeyId: keyIdentifier(caKey.publicKey), privateKey: caKey.privateKey, publicKey: caKey.publicKey },
+    {
+      certificate: caCert,
+      subjectKeyId: keyIdentifier(caKey.publicKey),
+      privateKey: caKey.privateKey,
+      publicKey: caKey.publicKey,
+    },
     serverKey.publicKey,
     [wildcardFor(domain)],
     serverValidity,
   );
   // What the doctor's probe reads back must be a certificate it understands.
-  for (const [name, certDer] of [['ca.crt', caCert], ['tls.crt', serverCert]] as const) {
+  for (const [name, certDer] of [
+    ['ca.crt', caCert],
+    ['tls.crt', serverCert],
+  ] as const) {
     const readBack = describeCertificate(certDer);
     if ('problem' in readBack) throw new Error(`the new ${name} ${readBack.problem}`);
   }
@@ -279,7 +305,11 @@ function init(opts: CertsInitOptions, io: CertsIO): number {
     ['ca.key', '0600', 'CA private key (ECDSA P-256): stays on this host; back it up'],
     ['ca.crt', '0644', `CA certificate, valid until ${day(caValidity.notAfter)}`],
     ['tls.key', '0644', `server key (${describeSpec(serverSpec)}); readable by the proxy's user (UID 65532)`],
-    ['tls.crt', '0644', `server certificate for ${wildcardFor(domain)}, valid until ${day(serverValidity.notAfter)} (${days} days)`],
+    [
+      'tls.crt',
+      '0644',
+      `server certificate for ${wildcardFor(domain)}, valid until ${day(serverValidity.notAfter)} (${days} days)`,
+    ],
   ];
   if (writeDomain) rows.push(['tunnel-domain', '0644', domain]);
   const lines = [
@@ -325,7 +355,8 @@ export async function certsRenew(opts: CertsRenewOptions, io: CertsIO): Promise<
 function firstCertificate(path: string, what: string): CertificateFacts | null {
   const fact = readCertificateFile(path, false);
   if (fact.state === 'missing') return null;
-  if (fact.state !== 'ok') throw new CertsError(`${path} ${fact.state === 'unreadable' ? `cannot be read: ${fact.problem}` : fact.problem}`);
+  if (fact.state !== 'ok')
+    throw new CertsError(`${path} ${fact.state === 'unreadable' ? `cannot be read: ${fact.problem}` : fact.problem}`);
   const cert = fact.value.certificates[0];
   if (!cert) throw new CertsError(`${path} holds no ${what} certificate`);
   return cert;
@@ -343,27 +374,38 @@ function renew(opts: CertsRenewOptions, io: CertsIO): number {
   if (!caKey.ok) {
     throw new CertsError(
       caKey.missing ? `${path('ca.key')}: no such file; renew signs with the existing CA key.` : caKey.problem,
-      caKey.missing ? `Renew where the CA key lives (the host that ran the setup, or certs init). Without it, make a new set in an empty directory with mcp-tunnel certs init and register its ca.crt.` : undefined,
+      caKey.missing
+        ? `Renew where the CA key lives (the host that ran the setup, or certs init). Without it, make a new set in an empty directory with mcp-tunnel certs init and register its ca.crt.`
+        : undefined,
     );
   }
   const caCert = firstCertificate(path('ca.crt'), 'CA');
   if (!caCert) throw new CertsError(`${path('ca.crt')}: no such file; renew needs the CA certificate beside ca.key.`);
   const caPublic = createPublicKey(caKey.key);
   if (spkiSha256(caPublic) !== caCert.spkiSha256) {
-    throw new CertsError(`${path('ca.key')} is not the key of ${path('ca.crt')} (${caCert.subject}); a certificate signed with it would not chain to the registered CA.`);
+    throw new CertsError(
+      `${path('ca.key')} is not the key of ${path('ca.crt')} (${caCert.subject}); a certificate signed with it would not chain to the registered CA.`,
+    );
   }
-  if (!caCert.basicConstraints?.ca) throw new CertsError(`${path('ca.crt')} (${caCert.subject}) is not a CA certificate (BasicConstraints CA:TRUE is missing).`);
+  if (!caCert.basicConstraints?.ca)
+    throw new CertsError(
+      `${path('ca.crt')} (${caCert.subject}) is not a CA certificate (BasicConstraints CA:TRUE is missing).`,
+    );
   if (caCert.keyUsage && !caCert.keyUsage.usages.includes('keyCertSign')) {
     throw new CertsError(`${path('ca.crt')} may not sign certificates (its KeyUsage lacks keyCertSign).`);
   }
   if (!caCert.subjectKeyId) {
-    throw new CertsError(`${path('ca.crt')} has no SubjectKeyIdentifier, so no server certificate can carry the AuthorityKeyIdentifier the platform requires.`,
-      'Make a new set with mcp-tunnel certs init in an empty directory and register its ca.crt.');
+    throw new CertsError(
+      `${path('ca.crt')} has no SubjectKeyIdentifier, so no server certificate can carry the AuthorityKeyIdentifier the platform requires.`,
+      'Make a new set with mcp-tunnel certs init in an empty directory and register its ca.crt.',
+    );
   }
   const caNotAfter = new Date(caCert.notAfter);
   if (caNotAfter.getTime() <= now.getTime()) {
-    throw new CertsError(`${path('ca.crt')} expired on ${day(caCert.notAfter)}; a certificate it signs would not be trusted.`,
-      'Make a new set with mcp-tunnel certs init in an empty directory and register its ca.crt.');
+    throw new CertsError(
+      `${path('ca.crt')} expired on ${day(caCert.notAfter)}; a certificate it signs would not be trusted.`,
+      'Make a new set with mcp-tunnel certs init in an empty directory and register its ca.crt.',
+    );
   }
 
   // The names: the assigned domain first, else what the current certificate covers.
@@ -378,18 +420,24 @@ function renew(opts: CertsRenewOptions, io: CertsIO): number {
     if (!c.ok) throw new CertsError(`--tunnel-domain: ${c.problem}`);
     optDomain = c.domain;
     if (fileDomain !== null && fileDomain !== optDomain) {
-      throw new CertsError(`--tunnel-domain ${optDomain} disagrees with ${path('tunnel-domain')} (${fileDomain}).`,
-        `${path('tunnel-domain')} should hold the domain on the tunnel's detail page: correct it, or drop --tunnel-domain.`);
+      throw new CertsError(
+        `--tunnel-domain ${optDomain} disagrees with ${path('tunnel-domain')} (${fileDomain}).`,
+        `${path('tunnel-domain')} should hold the domain on the tunnel's detail page: correct it, or drop --tunnel-domain.`,
+      );
     }
   }
   const domain = fileDomain ?? optDomain;
-  const names = domain ? [wildcardFor(domain)] : oldCert?.sanDns ?? [];
+  const names = domain ? [wildcardFor(domain)] : (oldCert?.sanDns ?? []);
   if (names.length === 0) {
-    throw new CertsError(`cannot tell which names the certificate should cover: ${path('tunnel-domain')} is missing and ${oldCert ? `${path('tls.crt')} has no DNS names` : `there is no ${path('tls.crt')}`}.`,
-      'Pass --tunnel-domain <the domain on the tunnel\'s detail page>.');
+    throw new CertsError(
+      `cannot tell which names the certificate should cover: ${path('tunnel-domain')} is missing and ${oldCert ? `${path('tls.crt')} has no DNS names` : `there is no ${path('tls.crt')}`}.`,
+      "Pass --tunnel-domain <the domain on the tunnel's detail page>.",
+    );
   }
   if (oldCert && oldCert.sanDns.join(',') !== names.join(',')) {
-    io.stderr(`Note: the names change from ${oldCert.sanDns.join(', ') || '(none)'} to ${names.join(', ')} (from ${fileDomain ? path('tunnel-domain') : '--tunnel-domain'}).\n`);
+    io.stderr(
+      `Note: the names change from ${oldCert.sanDns.join(', ') || '(none)'} to ${names.join(', ')} (from ${fileDomain ? path('tunnel-domain') : '--tunnel-domain'}).\n`,
+    );
   }
 
   // The key: fresh by default (same type as before), or the current one with --keep-key.
@@ -397,15 +445,23 @@ function renew(opts: CertsRenewOptions, io: CertsIO): number {
   let freshKey: KeyObject | null = null;
   let keyNote: string;
   if (opts.keepKey) {
-    if (opts.keyType !== undefined) throw new CertsError('--keep-key and --key-type exclude each other: a kept key keeps its type.');
+    if (opts.keyType !== undefined)
+      throw new CertsError('--keep-key and --key-type exclude each other: a kept key keeps its type.');
     const loaded = loadPrivateKey(path('tls.key'));
-    if (!loaded.ok) throw new CertsError(loaded.missing ? `${path('tls.key')}: no such file; --keep-key needs the current server key.` : loaded.problem);
+    if (!loaded.ok)
+      throw new CertsError(
+        loaded.missing ? `${path('tls.key')}: no such file; --keep-key needs the current server key.` : loaded.problem,
+      );
     serverKey = createPublicKey(loaded.key);
     keyNote = `kept ${path('tls.key')} (${describeKey(serverKey)})`;
   } else {
-    const previous: KeySpec = oldCert?.publicKey.type === 'rsa'
-      ? { type: 'rsa', bits: (oldCert.publicKey.bits ?? 0) >= 4096 ? 4096 : (oldCert.publicKey.bits ?? 0) >= 3072 ? 3072 : 2048 }
-      : { type: 'ec', curve: oldCert?.publicKey.curve === 'P-384' ? 'P-384' : 'P-256' };
+    const previous: KeySpec =
+      oldCert?.publicKey.type === 'rsa'
+        ? {
+            type: 'rsa',
+            bits: (oldCert.publicKey.bits ?? 0) >= 4096 ? 4096 : (oldCert.publicKey.bits ?? 0) >= 3072 ? 3072 : 2048,
+          }
+        : { type: 'ec', curve: oldCert?.publicKey.curve === 'P-384' ? 'P-384' : 'P-256' };
     const spec = keySpecFor(opts.keyType, previous);
     const pair = generateKeyPair(spec);
     serverKey = pair.publicKey;
@@ -417,11 +473,18 @@ function renew(opts: CertsRenewOptions, io: CertsIO): number {
   const validity = validityFrom(now, days);
   if (validity.notAfter.getTime() > caNotAfter.getTime()) {
     validity.notAfter = caNotAfter;
-    io.stderr(`Warning: ${path('ca.crt')} ends on ${day(caNotAfter)}, so the server certificate ends then too, not in ${days} days. Plan a new CA (certs init in a new directory) and register it before then.\n`);
+    io.stderr(
+      `Warning: ${path('ca.crt')} ends on ${day(caNotAfter)}, so the server certificate ends then too, not in ${days} days. Plan a new CA (certs init in a new directory) and register it before then.\n`,
+    );
   }
   const caDer = Buffer.from(caCert.derBase64, 'base64');
   const der = issueServerCertificate(
-    { certificate: caDer, subjectKeyId: Buffer.from(caCert.subjectKeyId, 'hex'), privateKey: caKey.key, publicKey: caPublic },
+    {
+      certificate: caDer,
+      subjectKeyId: Buffer.from(caCert.subjectKeyId, 'hex'),
+      privateKey: caKey.key,
+      publicKey: caPublic,
+    },
     serverKey,
     names,
     validity,
@@ -480,15 +543,25 @@ function inspect(opts: CertsInspectOptions, io: CertsIO): number {
   if (cert.state === 'missing') throw new CertsError(`${file}: no such file`);
   if (cert.state === 'unreadable') throw new CertsError(`${file}: ${cert.problem}`);
   if (cert.state === 'ok' && cert.value.certificates.length > 0) {
-    io.stdout(opts.json ? `${JSON.stringify(certificateFileJson(file, cert.value, now), null, 2)}\n` : certificateFileText(file, cert.value, now));
+    io.stdout(
+      opts.json
+        ? `${JSON.stringify(certificateFileJson(file, cert.value, now), null, 2)}\n`
+        : certificateFileText(file, cert.value, now),
+    );
     return 0;
   }
   if (cert.state === 'invalid') {
-    throw new CertsError(`${file} ${cert.problem}`, 'certs inspect reads certificates (PEM or DER, one or a bundle) and private keys.');
+    throw new CertsError(
+      `${file} ${cert.problem}`,
+      'certs inspect reads certificates (PEM or DER, one or a bundle) and private keys.',
+    );
   }
   // No certificate, but private-key material: describe the key (never its content).
   const key = readPrivateKeyFile(file, true);
-  if (key.state !== 'ok') throw new CertsError(`${file} ${key.state === 'invalid' || key.state === 'unreadable' ? key.problem : 'cannot be read'}`);
+  if (key.state !== 'ok')
+    throw new CertsError(
+      `${file} ${key.state === 'invalid' || key.state === 'unreadable' ? key.problem : 'cannot be read'}`,
+    );
   io.stdout(opts.json ? `${JSON.stringify(keyFileJson(file, key.value), null, 2)}\n` : keyFileText(file, key.value));
   if (key.value.parseError) {
     io.stderr(`mcp-tunnel certs inspect: ${file}: ${key.value.parseError}\n`);

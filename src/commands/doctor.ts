@@ -61,7 +61,10 @@ function validateSelection(flag: string, list: string[]): void {
   const known = new Set<string>([...LAYERS, ...CATALOG.map((e) => e.id)]);
   for (const item of list) {
     if (!known.has(item)) {
-      throw new UsageError(`${flag} ${item}: not a layer or check ID`, `Layers: ${LAYERS.join(', ')}. IDs: run mcp-tunnel checks.`);
+      throw new UsageError(
+        `${flag} ${item}: not a layer or check ID`,
+        `Layers: ${LAYERS.join(', ')}. IDs: run mcp-tunnel checks.`,
+      );
     }
   }
 }
@@ -79,22 +82,32 @@ function validateDoctorOptions(opts: DoctorOptions): { timeoutMs: number; budget
     throw new UsageError(`--timeout ${opts.timeout}: give a whole number of milliseconds from 1 to 600000`);
   }
   for (const edge of opts.edge) {
-    if (!/^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):\d{1,5}$/.test(edge)) throw new UsageError(`--edge ${edge}: expected host:port (IPv6 as [addr]:port)`);
+    if (!/^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):\d{1,5}$/.test(edge))
+      throw new UsageError(`--edge ${edge}: expected host:port (IPv6 as [addr]:port)`);
   }
   for (const server of opts.dnsServer) {
     if (parseDnsServer(server) === null) {
-      throw new UsageError(`--dns-server ${server}: expected an IP address with an optional port (1.2.3.4:53, [::1]:53)`);
+      throw new UsageError(
+        `--dns-server ${server}: expected an IP address with an optional port (1.2.3.4:53, [::1]:53)`,
+      );
     }
   }
   if (opts.proxy !== undefined && !/^wss?:\/\/[^\s/]+(\/\S*)?$/.test(opts.proxy)) {
     throw new UsageError(`--proxy ${opts.proxy}: expected ws://host:port[/path]`);
   }
-  if (opts.apiUrl !== undefined && !/^https?:\/\/\S+$/.test(opts.apiUrl)) throw new UsageError(`--api-url ${opts.apiUrl}: expected an http(s) URL`);
-  if (opts.budget !== undefined && (!/^\d+$/.test(opts.budget) || Number(opts.budget) < 1 || Number(opts.budget) > 3600000)) {
+  if (opts.apiUrl !== undefined && !/^https?:\/\/\S+$/.test(opts.apiUrl))
+    throw new UsageError(`--api-url ${opts.apiUrl}: expected an http(s) URL`);
+  if (
+    opts.budget !== undefined &&
+    (!/^\d+$/.test(opts.budget) || Number(opts.budget) < 1 || Number(opts.budget) > 3600000)
+  ) {
     throw new UsageError(`--budget ${opts.budget}: give a whole number of milliseconds from 1 to 3600000`);
   }
   const timeoutMs = Number(opts.timeout);
-  return { timeoutMs, budgetMs: opts.budget !== undefined ? Number(opts.budget) : Math.max(3 * timeoutMs, timeoutMs + 1000) };
+  return {
+    timeoutMs,
+    budgetMs: opts.budget !== undefined ? Number(opts.budget) : Math.max(3 * timeoutMs, timeoutMs + 1000),
+  };
 }
 
 /** The vendor API key: from --api-key-file or ANTHROPIC_API_KEY, never from a flag value. */
@@ -117,7 +130,14 @@ function readApiKey(opts: DoctorOptions, io: CliIO): string | undefined {
 function nothingFound(facts: Facts, opts: DoctorOptions): boolean {
   if (givenDeploymentOptions(opts).length > 0) return false;
   const present = (f: { state: string } | undefined) => f !== undefined && f.state !== 'missing';
-  return facts.deployment.layout === 'none' && !present(facts.proxyConfig) && !present(facts.caCert) && !present(facts.serverCert) && !present(facts.privateKey) && !present(facts.token);
+  return (
+    facts.deployment.layout === 'none' &&
+    !present(facts.proxyConfig) &&
+    !present(facts.caCert) &&
+    !present(facts.serverCert) &&
+    !present(facts.privateKey) &&
+    !present(facts.token)
+  );
 }
 
 /** Flags that choose what to gather: with --facts nothing is gathered, so each is refused. */
@@ -149,7 +169,10 @@ function readSavedFacts(file: string, io: CliIO): Facts {
   if (!text.ok) throw new UsageError(`--facts ${file}: ${text.problem}`);
   const parsed = parseFactsFile(text.text);
   if ('problem' in parsed) {
-    throw new UsageError(`--facts ${file}: ${parsed.problem}`, 'Give a file written by mcp-tunnel doctor --save-facts FILE.');
+    throw new UsageError(
+      `--facts ${file}: ${parsed.problem}`,
+      'Give a file written by mcp-tunnel doctor --save-facts FILE.',
+    );
   }
   registerSavedSecrets(parsed.facts);
   return parsed.facts;
@@ -177,7 +200,13 @@ async function validateNetworkInputs(opts: DoctorOptions, io: CliIO): Promise<st
 }
 
 /** Static facts from the files, then the live facts of the groups of probes the plan names. */
-async function gatherFacts(opts: DoctorOptions, io: CliIO, timeoutMs: number, budgetMs: number, stdoutFormat: string | undefined): Promise<Facts> {
+async function gatherFacts(
+  opts: DoctorOptions,
+  io: CliIO,
+  timeoutMs: number,
+  budgetMs: number,
+  stdoutFormat: string | undefined,
+): Promise<Facts> {
   const offline = Boolean(opts.offline);
   const edgeCaPems = offline ? [] : await validateNetworkInputs(opts, io);
   const facts = gatherStaticFacts({
@@ -188,7 +217,10 @@ async function gatherFacts(opts: DoctorOptions, io: CliIO, timeoutMs: number, bu
     env: io.env,
     now: new Date(),
   });
-  refuseUnreadableInputs(facts, opts.dir === undefined ? undefined : { given: opts.dir, path: resolve(io.cwd, opts.dir) });
+  refuseUnreadableInputs(
+    facts,
+    opts.dir === undefined ? undefined : { given: opts.dir, path: resolve(io.cwd, opts.dir) },
+  );
   if (nothingFound(facts, opts)) {
     throw new UsageError(
       `no MCP tunnel deployment found in ${facts.deployment.dir}`,
@@ -221,10 +253,19 @@ async function gatherFacts(opts: DoctorOptions, io: CliIO, timeoutMs: number, bu
   return facts;
 }
 
-export async function runDoctor(opts: DoctorOptions, io: CliIO, out: (t: string) => void, err: (t: string) => void, context: CommandContext): Promise<number> {
+export async function runDoctor(
+  opts: DoctorOptions,
+  io: CliIO,
+  out: (t: string) => void,
+  err: (t: string) => void,
+  context: CommandContext,
+): Promise<number> {
   const started = performance.now();
   const { timeoutMs, budgetMs } = validateDoctorOptions(opts);
-  const targets = planOutputs({ format: opts.format, output: opts.output, json: opts.json }, { env: io.env, stdoutIsTTY: io.stdoutIsTTY, cwd: io.cwd });
+  const targets = planOutputs(
+    { format: opts.format, output: opts.output, json: opts.json },
+    { env: io.env, stdoutIsTTY: io.stdoutIsTTY, cwd: io.cwd },
+  );
   const stdoutFormat = targets.find((t) => t.path === null)?.format;
   if (opts.yes && !opts.fix) throw new UsageError('--yes applies the repairs of --fix: give both, or neither');
   if (opts.facts !== undefined) {
@@ -268,7 +309,9 @@ export async function runDoctor(opts: DoctorOptions, io: CliIO, out: (t: string)
     writeReportFile(resolve(io.cwd, opts.saveFacts), factsFileText(reportFacts, toolVersion()), 0o600);
   }
   const report = buildDoctorReport(results, performance.now() - started, toolVersion());
-  const anchor = [reportFacts.compose, reportFacts.helmValues, reportFacts.proxyConfig].find((f) => f !== undefined && f.state !== 'missing');
+  const anchor = [reportFacts.compose, reportFacts.helmValues, reportFacts.proxyConfig].find(
+    (f) => f !== undefined && f.state !== 'missing',
+  );
   await emitOutputs(
     'doctor',
     report,

@@ -33,7 +33,12 @@ export interface FixSummary {
   manual: number;
 }
 
-export async function runFix(facts: Readonly<Facts>, results: readonly CheckResult[], opts: FixOptions, io: FixIO): Promise<FixSummary> {
+export async function runFix(
+  facts: Readonly<Facts>,
+  results: readonly CheckResult[],
+  opts: FixOptions,
+  io: FixIO,
+): Promise<FixSummary> {
   const { sources, stale } = readSources(facts);
   const report = planFixes(facts, results, sources);
   // Diffs show lines of the user's files (a .env holds the tunnel token): always redacted.

@@ -94,8 +94,12 @@ export async function runLogs(opts: LogsOptions, io: LogsIO): Promise<number> {
 
   // Only human and JSON stream with --follow (to stdout); every other format, and every file, is
   // rendered once at the end. Reporters load only when used: JSON never loads the colour library.
-  const targets: readonly OutputTarget[] = opts.outputs ?? [{ format: opts.json ? 'json' : 'human', path: null, given: '-' }];
-  const streamed = opts.follow ? targets.find((t) => t.path === null && (t.format === 'human' || t.format === 'json'))?.format : undefined;
+  const targets: readonly OutputTarget[] = opts.outputs ?? [
+    { format: opts.json ? 'json' : 'human', path: null, given: '-' },
+  ];
+  const streamed = opts.follow
+    ? targets.find((t) => t.path === null && (t.format === 'human' || t.format === 'json'))?.format
+    : undefined;
   let outcome: Awaited<ReturnType<typeof matchLogInputs>>;
   try {
     const renderEvent =
@@ -136,7 +140,13 @@ export async function runLogs(opts: LogsOptions, io: LogsIO): Promise<number> {
   };
   if (streamed === 'json') {
     // Newline-delimited JSON: after the one-line events, the report is one line too.
-    await emitOutputs('logs', report, targets.filter((t) => t.path !== null), ctx, { stdout: io.stdout, file: writeFile });
+    await emitOutputs(
+      'logs',
+      report,
+      targets.filter((t) => t.path !== null),
+      ctx,
+      { stdout: io.stdout, file: writeFile },
+    );
     const { renderLogsJson } = await import('../reporters/logs-json.js');
     io.stdout(renderLogsJson(sanitiseValue(report), { compact: true }));
   } else {
@@ -178,8 +188,18 @@ function stdinHasNoLogs(io: CliIO): boolean {
   }
 }
 
-export async function runLogsCommand(files: string[], opts: LogsCliOptions, io: CliIO, out: (t: string) => void, err: (t: string) => void, context: CommandContext): Promise<number> {
-  const outputs = planOutputs({ format: opts.format, output: opts.output, json: opts.json }, { env: io.env, stdoutIsTTY: io.stdoutIsTTY, cwd: io.cwd });
+export async function runLogsCommand(
+  files: string[],
+  opts: LogsCliOptions,
+  io: CliIO,
+  out: (t: string) => void,
+  err: (t: string) => void,
+  context: CommandContext,
+): Promise<number> {
+  const outputs = planOutputs(
+    { format: opts.format, output: opts.output, json: opts.json },
+    { env: io.env, stdoutIsTTY: io.stdoutIsTTY, cwd: io.cwd },
+  );
   return runLogs(
     {
       files,

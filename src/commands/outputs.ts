@@ -41,15 +41,26 @@ function defaultFormat(env: Readonly<Record<string, string | undefined>>, stdout
 }
 
 /** Checks --format / --output / --json and pairs them up; every mistake is a usage error (exit 2) before anything runs. */
-export function planOutputs(req: OutputRequest, opts: { env: Readonly<Record<string, string | undefined>>; stdoutIsTTY: boolean; cwd: string }): OutputTarget[] {
+export function planOutputs(
+  req: OutputRequest,
+  opts: { env: Readonly<Record<string, string | undefined>>; stdoutIsTTY: boolean; cwd: string },
+): OutputTarget[] {
   const named = (req.format ?? []).map((f) => f.trim().toLowerCase()).filter(Boolean);
   for (const f of named) {
-    if (!isFormat(f)) throw new UsageError(`--format ${f}: not a format`, `Formats: ${FORMATS.join(', ')} (several at once: --format json,junit --output report.json,report.xml).`);
+    if (!isFormat(f))
+      throw new UsageError(
+        `--format ${f}: not a format`,
+        `Formats: ${FORMATS.join(', ')} (several at once: --format json,junit --output report.json,report.xml).`,
+      );
   }
   if (req.json && named.some((f) => f !== 'json')) {
-    throw new UsageError(`--json is --format json; it cannot be combined with --format ${named.join(',')}`, 'Drop --json and list json among the formats: --format json,junit --output report.json,report.xml.');
+    throw new UsageError(
+      `--json is --format json; it cannot be combined with --format ${named.join(',')}`,
+      'Drop --json and list json among the formats: --format json,junit --output report.json,report.xml.',
+    );
   }
-  const formats: Format[] = named.length > 0 ? (named as Format[]) : req.json ? ['json'] : [defaultFormat(opts.env, opts.stdoutIsTTY)];
+  const formats: Format[] =
+    named.length > 0 ? (named as Format[]) : req.json ? ['json'] : [defaultFormat(opts.env, opts.stdoutIsTTY)];
   const outputs = (req.output ?? []).map((o) => o.trim()).filter(Boolean);
   if (outputs.length === 0) {
     if (formats.length > 1) {
@@ -67,14 +78,18 @@ export function planOutputs(req: OutputRequest, opts: { env: Readonly<Record<str
     );
   }
   if (outputs.filter((o) => o === '-').length > 1) {
-    throw new UsageError('--output: at most one format can go to stdout (-)', 'Send the others to files: --format github,sarif --output -,mcp-tunnel.sarif.');
+    throw new UsageError(
+      '--output: at most one format can go to stdout (-)',
+      'Send the others to files: --format github,sarif --output -,mcp-tunnel.sarif.',
+    );
   }
   const seen = new Map<string, string>();
   return formats.map((format, i) => {
     const given = outputs[i] ?? '-'; // as many outputs as formats: checked above
     if (given === '-') return { format, path: null, given };
     const path = resolve(opts.cwd, given);
-    if (seen.has(path)) throw new UsageError(`--output ${given}: the same file is named twice (also for ${seen.get(path)})`);
+    if (seen.has(path))
+      throw new UsageError(`--output ${given}: the same file is named twice (also for ${seen.get(path)})`);
     seen.set(path, format);
     checkWritable(path, given);
     return { format, path, given };
@@ -90,7 +105,10 @@ function checkWritable(path: string, given: string): void {
   try {
     dir = statSync(dirname(path));
   } catch {
-    throw new UsageError(`--output ${given}: the directory ${dirname(path)} does not exist`, 'Create it first, or write the report somewhere that exists.');
+    throw new UsageError(
+      `--output ${given}: the directory ${dirname(path)} does not exist`,
+      'Create it first, or write the report somewhere that exists.',
+    );
   }
   if (!dir.isDirectory()) throw new UsageError(`--output ${given}: ${dirname(path)} is not a directory`);
   try {
@@ -131,7 +149,11 @@ function ciName(env: Readonly<Record<string, string | undefined>>): string | und
   return undefined;
 }
 
-export function runEnvironment(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, deployment?: RunEnvironment['deployment']): RunEnvironment {
+export function runEnvironment(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+  deployment?: RunEnvironment['deployment'],
+): RunEnvironment {
   const ci = ciName(env);
   return {
     toolVersion: toolVersion(),

@@ -31,7 +31,9 @@ type Placeholders<S> = S extends `${string}{${infer Name}}${infer Rest}` ? Name 
 type TextsOf<M> = M extends MessageSpec ? M['symptom'] | M['cause'] | M['fix'] : never;
 export type TemplateValue = string | number | boolean | null;
 /** The named data a message's templates need (checked by the compiler for literal templates). */
-export type MessageData<M> = { readonly [K in Placeholders<TextsOf<M>>]: TemplateValue } & Readonly<Record<string, TemplateValue>>;
+export type MessageData<M> = { readonly [K in Placeholders<TextsOf<M>>]: TemplateValue } & Readonly<
+  Record<string, TemplateValue>
+>;
 
 export interface ReportOptions {
   /** Overrides the message's severity where it depends on the deployment (degraded vs dead). */
@@ -46,7 +48,12 @@ export interface Skipped {
 }
 
 export interface Report<M extends Record<string, MessageSpec>> {
-  <K extends keyof M & string>(messageId: K, data: MessageData<M[K]>, location?: Location | null, options?: ReportOptions): void;
+  <K extends keyof M & string>(
+    messageId: K,
+    data: MessageData<M[K]>,
+    location?: Location | null,
+    options?: ReportOptions,
+  ): void;
   /** Something the pass does not cover (a domain not known, a host not resolved): shown as "not checked: ...". */
   notChecked(what: string): void;
   /** Ends the check as skipped with this reason; `return report.skip(...)`. */
@@ -91,11 +98,23 @@ export function defineCheck<const R extends FactKey, const M extends Record<stri
       const findings: Finding[] = [];
       const notChecked: string[] = [];
       const entry = catalogEntry(id);
-      const add = (messageId: string, data: Readonly<Record<string, TemplateValue>>, location?: Location | null, options?: ReportOptions) => {
+      const add = (
+        messageId: string,
+        data: Readonly<Record<string, TemplateValue>>,
+        location?: Location | null,
+        options?: ReportOptions,
+      ) => {
         const spec = messages[messageId];
         if (!spec) throw new Error(`${id}: no message ${messageId} in its messages`);
-        const text = (field: 'symptom' | 'cause' | 'fix') => fillTemplate(spec[field] ?? entry[field], data, `${id}/${messageId} ${field}`);
-        const f: Finding = { severity: options?.severity ?? spec.severity, messageId, symptom: text('symptom'), cause: text('cause'), fix: text('fix') };
+        const text = (field: 'symptom' | 'cause' | 'fix') =>
+          fillTemplate(spec[field] ?? entry[field], data, `${id}/${messageId} ${field}`);
+        const f: Finding = {
+          severity: options?.severity ?? spec.severity,
+          messageId,
+          symptom: text('symptom'),
+          cause: text('cause'),
+          fix: text('fix'),
+        };
         if (options?.evidence) f.evidence = options.evidence;
         if (location) f.location = location;
         findings.push(f);

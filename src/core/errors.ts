@@ -7,7 +7,10 @@ export const EXIT_USAGE = 2;
 /** A problem with how the tool was called or an input the user named: exit 2, no stack trace. */
 export class UsageError extends Error {
   readonly exitCode = EXIT_USAGE;
-  constructor(message: string, readonly hint?: string) {
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
     super(message);
     this.name = 'UsageError';
   }

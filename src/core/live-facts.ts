@@ -50,8 +50,7 @@ export interface ProbeTiming {
 }
 
 export type DnsOutcome<T> =
-  | ({ ok: true; value: T } & ProbeTiming)
-  | ({ ok: false; failure: DnsFailureKind; detail: string } & ProbeTiming);
+  ({ ok: true; value: T } & ProbeTiming) | ({ ok: false; failure: DnsFailureKind; detail: string } & ProbeTiming);
 
 export interface SrvAnswer {
   target: string;
@@ -216,7 +215,8 @@ export interface UpstreamLiveFacts {
   notProbed: string | null;
 }
 
-export type FetchFailureKind = ConnectFailureKind | 'http-status' | 'redirect' | 'too-large' | 'not-json' | 'not-probed';
+export type FetchFailureKind =
+  ConnectFailureKind | 'http-status' | 'redirect' | 'too-large' | 'not-json' | 'not-probed';
 
 export interface FetchedDocumentFacts extends ProbeTiming {
   route: string;

@@ -16,7 +16,7 @@ function verdictOf(results: readonly CheckResult[]): Verdict {
       const hit = results.find((r) => r.layer === layer && r.status === status);
       if (!hit) continue;
       const first = hit.findings.find((f) => f.severity !== 'info');
-      const detail = first ? first.symptom : hit.reason ?? hit.title;
+      const detail = first ? first.symptom : (hit.reason ?? hit.title);
       const word = status === 'fail' ? 'fails' : status === 'error' ? 'could not be checked' : 'has warnings';
       return {
         status,
@@ -30,7 +30,12 @@ function verdictOf(results: readonly CheckResult[]): Verdict {
   // A pass with parts it could not verify is not a clean bill: the verdict says how many.
   const partial = passed.filter((r) => r.reason?.startsWith('not checked:')).length;
   const caveat = partial === 0 ? '' : ` (${partial} of them with parts not checked: see "not checked" under each)`;
-  return { status: 'pass', layer: null, id: null, summary: `No problems found in ${passed.length} checks that ran${caveat}.` };
+  return {
+    status: 'pass',
+    layer: null,
+    id: null,
+    summary: `No problems found in ${passed.length} checks that ran${caveat}.`,
+  };
 }
 
 export function buildDoctorReport(results: CheckResult[], durationMs: number, version: string): DoctorReport {

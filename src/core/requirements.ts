@@ -65,7 +65,10 @@ const PROVIDERS: Readonly<Record<FactKey, { what: string; givenBy: string }>> = 
   compose: { what: 'the Compose file', givenBy: 'compose.yaml in --dir, or --compose FILE' },
   proxyConfig: { what: 'the proxy config', givenBy: 'config/mcp-proxy.yaml in --dir, or --config FILE' },
   helmValues: { what: 'the Helm values', givenBy: '--values FILE' },
-  token: { what: 'the tunnel token', givenBy: 'TUNNEL_TOKEN, the Compose files, data/tunnel-token, or --token-file FILE' },
+  token: {
+    what: 'the tunnel token',
+    givenBy: 'TUNNEL_TOKEN, the Compose files, data/tunnel-token, or --token-file FILE',
+  },
   caCert: { what: 'the CA certificate', givenBy: 'data/ca.crt in --dir, or --ca FILE' },
   serverCert: { what: 'the server certificate', givenBy: 'data/tls.crt in --dir, or --cert FILE' },
   privateKey: { what: 'the private key', givenBy: 'data/tls.key in --dir, or --key FILE' },
@@ -79,8 +82,14 @@ const PROVIDERS: Readonly<Record<FactKey, { what: string; givenBy: string }>> = 
   'live.proxy': { what: 'the proxy listener probes (WebSocket and inner TLS)', givenBy: 'a run without --offline' },
   'live.upstreams': { what: 'the upstream probes (DNS and TCP)', givenBy: 'a run without --offline' },
   'live.oauthMetadata': { what: 'the OAuth metadata fetched from the auth route', givenBy: 'a run without --offline' },
-  'live.resourceMetadata': { what: 'the protected resource metadata fetched from the mcp route', givenBy: 'a run without --offline' },
-  'live.caRegistration': { what: "the vendor API's list of registered certificates", givenBy: 'a run without --offline, with ANTHROPIC_API_KEY or --api-key-file' },
+  'live.resourceMetadata': {
+    what: 'the protected resource metadata fetched from the mcp route',
+    givenBy: 'a run without --offline',
+  },
+  'live.caRegistration': {
+    what: "the vendor API's list of registered certificates",
+    givenBy: 'a run without --offline, with ANTHROPIC_API_KEY or --api-key-file',
+  },
 };
 
 const LIVE_SKIPPED: Record<LiveFactName, keyof LiveFacts> = {

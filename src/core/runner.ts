@@ -54,7 +54,15 @@ export function runChecks(checks: readonly Check[], facts: Readonly<Facts>, sele
     const notSelected = isSelected(check, selection);
     if (notSelected) {
       const entry = catalogEntry(check.id);
-      return { id: check.id, layer: entry.layer, title: entry.title, status: 'skip', durationMs: 0, reason: notSelected, findings: [] };
+      return {
+        id: check.id,
+        layer: entry.layer,
+        title: entry.title,
+        status: 'skip',
+        durationMs: 0,
+        reason: notSelected,
+        findings: [],
+      };
     }
     return runCheck(check, frozen);
   });

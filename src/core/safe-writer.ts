@@ -23,8 +23,21 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
-  closeSync, constants, fchmodSync, fchownSync, fstatSync, fsyncSync, linkSync, lstatSync, openSync, readFileSync,
-  realpathSync, renameSync, unlinkSync, writeSync, type Stats,
+  closeSync,
+  constants,
+  fchmodSync,
+  fchownSync,
+  fstatSync,
+  fsyncSync,
+  linkSync,
+  lstatSync,
+  openSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+  type Stats,
 } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { describeError, UsageError } from './errors.js';
@@ -92,10 +105,12 @@ export const LOCK_NAME = '.mcp-tunnel.lock';
 const MAX_BYTES = 4 * 1024 * 1024;
 const XATTR_TIMEOUT_MS = 2000;
 
-
 /** A refusal, conflict or failure inside a transaction, turned into its outcome at the end. */
 class Stop extends Error {
-  constructor(readonly status: 'refused' | 'conflict' | 'failed', message: string) {
+  constructor(
+    readonly status: 'refused' | 'conflict' | 'failed',
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -159,7 +174,10 @@ function fsyncDirectory(dir: string): void {
  */
 function extendedAttributes(path: string): { names: string[] } | { unknown: string } {
   const r = spawnSync('getfattr', ['--absolute-names', '-m', '-', path], {
-    encoding: 'utf8', timeout: XATTR_TIMEOUT_MS, maxBuffer: 64 * 1024, stdio: ['ignore', 'pipe', 'pipe'],
+    encoding: 'utf8',
+    timeout: XATTR_TIMEOUT_MS,
+    maxBuffer: 64 * 1024,
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   if (r.error) {
     const code = errCode(r.error);
@@ -200,8 +218,11 @@ function acquireLock(root: string, shown: string): () => void {
         // removed meanwhile: try again
       }
       if (Number.isSafeInteger(holder) && holder > 0 && processAlive(holder)) {
-        throw new Stop('refused', `another mcp-tunnel (pid ${holder}) is changing files in ${shown} ` +
-          `(lock ${LOCK_NAME}); nothing was changed, try again when it is done`);
+        throw new Stop(
+          'refused',
+          `another mcp-tunnel (pid ${holder}) is changing files in ${shown} ` +
+            `(lock ${LOCK_NAME}); nothing was changed, try again when it is done`,
+        );
       }
       // Stale (its process is gone, or the file holds no pid): a small race with another taker
       // remains, the lock is advisory.
@@ -248,13 +269,18 @@ function checkTarget(rootReal: string, change: Change, shown: string, notes: str
   }
   if (dirReal !== rootReal && !dirReal.startsWith(rootReal + sep)) {
     const real = join(dirReal, basename(path));
-    throw new Stop('refused', `${shown} resolves to ${real}, outside ${rootReal}: not changed ` +
-      '(only files under that directory are written)');
+    throw new Stop(
+      'refused',
+      `${shown} resolves to ${real}, outside ${rootReal}: not changed ` +
+        '(only files under that directory are written)',
+    );
   }
   const stat = lstatOrNull(path);
   if (stat?.isSymbolicLink()) {
-    throw new Stop('refused', `${shown} is a symbolic link: not changed ` +
-      '(links are never followed; change the file it points to by hand)');
+    throw new Stop(
+      'refused',
+      `${shown} is a symbolic link: not changed ` + '(links are never followed; change the file it points to by hand)',
+    );
   }
   if (stat && !stat.isFile()) throw new Stop('refused', `${shown} is not a regular file: not changed`);
   const target: Target = { change, path, shown, stat, current: null };
@@ -263,8 +289,11 @@ function checkTarget(rootReal: string, change: Change, shown: string, notes: str
     return target;
   }
   if (stat && stat.nlink > 1) {
-    throw new Stop('refused', `${shown} has ${stat.nlink} hard links: not changed ` +
-      '(a new file would split it from its other names; edit it by hand)');
+    throw new Stop(
+      'refused',
+      `${shown} has ${stat.nlink} hard links: not changed ` +
+        '(a new file would split it from its other names; edit it by hand)',
+    );
   }
   if (change.kind === 'chmod') {
     if (!stat) throw new Stop('conflict', `${shown} is gone; nothing was changed`);
@@ -284,14 +313,19 @@ function checkTarget(rootReal: string, change: Change, shown: string, notes: str
     throw new Stop('conflict', `${shown} exists (it appeared since it was checked); it was not replaced`);
   }
   if ((stat.mode & 0o222) === 0) {
-    throw new Stop('refused', `${shown} is read-only (${octal(stat.mode)}): not changed; ` +
-      'make it writable or edit it by hand');
+    throw new Stop(
+      'refused',
+      `${shown} is read-only (${octal(stat.mode)}): not changed; ` + 'make it writable or edit it by hand',
+    );
   }
   const attrs = extendedAttributes(path);
   if ('unknown' in attrs) notes.push(`extended attributes of ${shown} were not checked: ${attrs.unknown}`);
   else if (attrs.names.length > 0) {
-    throw new Stop('refused', `${shown} has extended attributes (${attrs.names.join(', ')}) ` +
-      'that a new file would lose: not changed; edit it by hand');
+    throw new Stop(
+      'refused',
+      `${shown} has extended attributes (${attrs.names.join(', ')}) ` +
+        'that a new file would lose: not changed; edit it by hand',
+    );
   }
   if (change.expected === 'any' && !change.backup) return target;
   try {
@@ -383,8 +417,10 @@ function swapIn(t: Target, change: WriteChange): void {
   // An edit made in place between the comparison and the rename shows on the hold: put it back.
   // (Not ctime: the rename itself changes the old file's link count, hence its ctime.)
   if (lstatSync(hold).mtimeMs !== held.mtimeMs || !readRegular(hold).equals(expected)) {
-    throw new Stop('conflict',
-      `${t.shown} was changed by someone else while it was being replaced; their version was kept`);
+    throw new Stop(
+      'conflict',
+      `${t.shown} was changed by someone else while it was being replaced; their version was kept`,
+    );
   }
 }
 
@@ -467,8 +503,11 @@ export function commitChanges(root: string, changes: readonly Change[], opts: Co
         t.temp = writeTemp(t.path, 'new', t.change.bytes, mode, t.stat);
       } catch (err) {
         if (t.stat && errCode(err) === 'EPERM') {
-          throw new Stop('refused', `${t.shown} belongs to uid ${t.stat.uid}, gid ${t.stat.gid}: not changed ` +
-            '(a new file could not keep that owner; edit it by hand)');
+          throw new Stop(
+            'refused',
+            `${t.shown} belongs to uid ${t.stat.uid}, gid ${t.stat.gid}: not changed ` +
+              '(a new file could not keep that owner; edit it by hand)',
+          );
         }
         throw new Stop('failed', `${t.shown}: the new content could not be written (${errCode(err)})`);
       }
@@ -499,9 +538,10 @@ export function commitChanges(root: string, changes: readonly Change[], opts: Co
         else swapIn(t, t.change);
       } catch (err) {
         if (err instanceof Stop) throw err;
-        const what = t.change.kind === 'chmod'
-          ? `the mode of ${t.shown} could not be changed`
-          : `${t.shown} could not be replaced`;
+        const what =
+          t.change.kind === 'chmod'
+            ? `the mode of ${t.shown} could not be changed`
+            : `${t.shown} could not be replaced`;
         throw new Stop('failed', `${what} (${errCode(err)})`);
       }
     }

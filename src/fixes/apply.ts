@@ -9,7 +9,6 @@ import { commitChanges, type Change } from '../core/safe-writer.js';
 import { readBounded } from '../probes/bounded-file.js';
 import type { FixPlan } from './types.js';
 
-
 export interface ApplyResult {
   plan: FixPlan;
   /** refused: the writer will not (a link, outside the root, read-only...); conflict: the file changed. */

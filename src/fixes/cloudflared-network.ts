@@ -13,7 +13,19 @@ const ID = 'cloudflared-ingress';
 const MESSAGES = ['network-mode-missing', 'network-service-unknown', 'network-not-proxy', 'network-host'] as const;
 
 /** Service options Docker refuses together with another container's network namespace. */
-const CONFLICTING = ['networks', 'ports', 'expose', 'hostname', 'domainname', 'dns', 'dns_search', 'dns_opt', 'extra_hosts', 'mac_address', 'links'];
+const CONFLICTING = [
+  'networks',
+  'ports',
+  'expose',
+  'hostname',
+  'domainname',
+  'dns',
+  'dns_search',
+  'dns_opt',
+  'extra_hosts',
+  'mac_address',
+  'links',
+];
 
 export const cloudflaredNetwork: FixModule = {
   id: ID,
@@ -23,7 +35,8 @@ export const cloudflaredNetwork: FixModule = {
     if (found.length === 0) return { plans: [], declined: [] };
     const answers = found.map((f) => f.ref);
     const decline = (reason: string): PlanOutcome => ({ plans: [], declined: [{ answers, reason }] });
-    if (facts.deployment.layout !== 'compose' || facts.compose?.state !== 'ok') return decline('only a Compose file is repaired');
+    if (facts.deployment.layout !== 'compose' || facts.compose?.state !== 'ok')
+      return decline('only a Compose file is repaired');
     const source = sources.get(facts.compose.path);
     const data = source ? yamlData(source.text) : undefined;
     if (!source || data === undefined) return decline(`${facts.compose.path} could not be read again`);
@@ -33,14 +46,18 @@ export const cloudflaredNetwork: FixModule = {
     if (!proxy) return decline('no proxy service was found to share the network of');
     const conflicts = CONFLICTING.filter((k) => cf.spec[k] !== undefined);
     if (conflicts.length > 0) {
-      return decline(`the ${cf.name} service sets ${conflicts.join(', ')}, which Compose refuses beside network_mode: "service:${proxy.name}"; remove ${conflicts.length > 1 ? 'them' : 'it'} and set the network mode by hand`);
+      return decline(
+        `the ${cf.name} service sets ${conflicts.join(', ')}, which Compose refuses beside network_mode: "service:${proxy.name}"; remove ${conflicts.length > 1 ? 'them' : 'it'} and set the network mode by hand`,
+      );
     }
     const current = cf.spec.network_mode;
-    if (typeof current === 'string' && current.includes('$')) return decline('network_mode is built from a variable; set that variable instead');
+    if (typeof current === 'string' && current.includes('$'))
+      return decline('network_mode is built from a variable; set that variable instead');
     const want = `service:${proxy.name}`;
     const path = ['services', cf.name, 'network_mode'];
     const after = setScalar(source.text, path, want, { style: 'double' });
-    if (after === null || !editIsExact(source.text, after, (d) => withValue(d, path, want))) return decline('the edit could not be made exactly; set network_mode by hand');
+    if (after === null || !editIsExact(source.text, after, (d) => withValue(d, path, want)))
+      return decline('the edit could not be made exactly; set network_mode by hand');
     const plan = editPlan(sources, source.path, after, {
       id: ID,
       answers,

@@ -94,7 +94,8 @@ function editScript(a: Lines, b: Lines): Op[] {
   let head = 0;
   while (head < ak.length && head < bk.length && ak[head] === bk[head]) head++;
   let tail = 0;
-  while (tail < ak.length - head && tail < bk.length - head && ak[ak.length - 1 - tail] === bk[bk.length - 1 - tail]) tail++;
+  while (tail < ak.length - head && tail < bk.length - head && ak[ak.length - 1 - tail] === bk[bk.length - 1 - tail])
+    tail++;
   const middle = myers(ak.slice(head, ak.length - tail), bk.slice(head, bk.length - tail));
   const ops: Op[] = [];
   let i = 0;

@@ -32,5 +32,16 @@ export function editPlan(
 ): EditPlan | null {
   const source = sources.get(path);
   if (!source || after === null || after === source.text) return null;
-  return { kind: 'edit', id: plan.id, messageIds: messageIdsOf(plan.answers), answers: plan.answers, title: plan.title, path, before: source.text, after, command: null, followUp: plan.followUp };
+  return {
+    kind: 'edit',
+    id: plan.id,
+    messageIds: messageIdsOf(plan.answers),
+    answers: plan.answers,
+    title: plan.title,
+    path,
+    before: source.text,
+    after,
+    command: null,
+    followUp: plan.followUp,
+  };
 }

@@ -21,7 +21,7 @@ export const helmAudience: FixModule = {
     const answers = found.map((f) => f.ref);
     const decline = (reason: string): PlanOutcome => ({ plans: [], declined: [{ answers, reason }] });
     const audience = found[0]?.finding.evidence?.rule;
-    if (typeof audience !== 'string' || audience === '') return decline('the rule\'s audience is not known');
+    if (typeof audience !== 'string' || audience === '') return decline("the rule's audience is not known");
     const hv = facts.helmValues;
     if (hv?.state !== 'ok') return decline('the Helm values could not be read');
     const file = hv.value.positionFiles[PATH.join('.')] ?? hv.value.files[hv.value.files.length - 1];
@@ -29,12 +29,14 @@ export const helmAudience: FixModule = {
     const source = sources.get(file);
     if (!source) return decline(`${file} could not be read again`);
     const after = setScalar(source.text, PATH, audience);
-    if (after === null || !editIsExact(source.text, after, (d) => withValue(d, PATH, audience))) return decline('api.wif.audience could not be edited exactly; set it by hand');
+    if (after === null || !editIsExact(source.text, after, (d) => withValue(d, PATH, audience)))
+      return decline('api.wif.audience could not be edited exactly; set it by hand');
     const plan = editPlan(sources, file, after, {
       id: ID,
       answers,
       title: `set api.wif.audience to the federation rule's audience "${audience}"`,
-      followUp: 'helm upgrade with the same release and values files (if the setup Job already failed: helm uninstall mcp-tunnel -n mcp-tunnel; kubectl -n mcp-tunnel delete job mcp-tunnel-setup; and install again)',
+      followUp:
+        'helm upgrade with the same release and values files (if the setup Job already failed: helm uninstall mcp-tunnel -n mcp-tunnel; kubectl -n mcp-tunnel delete job mcp-tunnel-setup; and install again)',
     });
     return { plans: plan ? [plan] : [], declined: [] };
   },

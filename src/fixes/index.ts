@@ -15,7 +15,15 @@ import { tunnelDomain } from './tunnel-domain.js';
 import type { Declined, FixModule, FixPlan, SourceFile, Sources } from './types.js';
 
 /** In catalog order of the checks they repair. */
-const FIXES: readonly FixModule[] = [cloudflaredUrl, cloudflaredNetwork, keyMode, routesMap, tunnelDomain, privateRange, helmAudience];
+const FIXES: readonly FixModule[] = [
+  cloudflaredUrl,
+  cloudflaredNetwork,
+  keyMode,
+  routesMap,
+  tunnelDomain,
+  privateRange,
+  helmAudience,
+];
 
 /** A finding left for the user, with why it was not repaired when a repair was considered. */
 export interface ManualItem {
@@ -33,7 +41,12 @@ export interface FixReport {
   manual: ManualItem[];
 }
 
-export function planFixes(facts: Readonly<Facts>, results: readonly CheckResult[], sources: Sources, modules: readonly FixModule[] = FIXES): FixReport {
+export function planFixes(
+  facts: Readonly<Facts>,
+  results: readonly CheckResult[],
+  sources: Sources,
+  modules: readonly FixModule[] = FIXES,
+): FixReport {
   const working = new Map<string, SourceFile>(sources);
   const plans: FixPlan[] = [];
   const declined: Declined[] = [];
@@ -48,7 +61,9 @@ export function planFixes(facts: Readonly<Facts>, results: readonly CheckResult[
     } catch (err) {
       // A repair that breaks must not take the others down: its findings stay manual.
       const result = results.find((r) => r.id === m.id);
-      const answers = (result?.findings ?? []).flatMap((f, index) => (m.messageIds.includes(f.messageId) ? [{ id: m.id, messageId: f.messageId, index }] : []));
+      const answers = (result?.findings ?? []).flatMap((f, index) =>
+        m.messageIds.includes(f.messageId) ? [{ id: m.id, messageId: f.messageId, index }] : [],
+      );
       if (answers.length > 0) declined.push({ answers, reason: `the repair itself failed: ${describeError(err)}` });
     }
   }
@@ -56,7 +71,11 @@ export function planFixes(facts: Readonly<Facts>, results: readonly CheckResult[
 }
 
 /** Every error or warning no plan answers, in the order of the results. */
-function manualItems(results: readonly CheckResult[], plans: readonly FixPlan[], declined: readonly Declined[]): ManualItem[] {
+function manualItems(
+  results: readonly CheckResult[],
+  plans: readonly FixPlan[],
+  declined: readonly Declined[],
+): ManualItem[] {
   const key = (id: string, index: number) => `${id}#${index}`;
   const answered = new Set(plans.flatMap((p) => p.answers.map((a) => key(a.id, a.index))));
   const reasons = new Map(declined.flatMap((d) => d.answers.map((a) => [key(a.id, a.index), d.reason] as const)));
@@ -65,7 +84,14 @@ function manualItems(results: readonly CheckResult[], plans: readonly FixPlan[],
     if (r.status !== 'fail' && r.status !== 'warn') continue;
     r.findings.forEach((f, index) => {
       if (f.severity === 'info' || answered.has(key(r.id, index))) return;
-      out.push({ id: r.id, messageId: f.messageId, severity: f.severity, fix: f.fix, location: f.location, reason: reasons.get(key(r.id, index)) ?? null });
+      out.push({
+        id: r.id,
+        messageId: f.messageId,
+        severity: f.severity,
+        fix: f.fix,
+        location: f.location,
+        reason: reasons.get(key(r.id, index)) ?? null,
+      });
     });
   }
   return out;

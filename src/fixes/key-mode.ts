@@ -12,7 +12,6 @@ const ID = 'private-key';
 const MESSAGES = ['unreadable-by-proxy'] as const;
 const MODE = 0o644;
 
-
 export const keyMode: FixModule = {
   id: ID,
   messageIds: MESSAGES,
@@ -21,12 +20,17 @@ export const keyMode: FixModule = {
     if (found.length === 0) return { plans: [], declined: [] };
     const answers = found.map((f) => f.ref);
     if (facts.deployment.layout !== 'compose') {
-      return { plans: [], declined: [{ answers, reason: 'the key is not a Compose file mount here; give it the mode where it is created' }] };
+      return {
+        plans: [],
+        declined: [
+          { answers, reason: 'the key is not a Compose file mount here; give it the mode where it is created' },
+        ],
+      };
     }
     const key = facts.privateKey;
     const mode = key?.state === 'ok' ? key.value.mode : facts.privateKeyStat?.mode;
     if (!key || key.state === 'missing' || mode === undefined) {
-      return { plans: [], declined: [{ answers, reason: 'the key file\'s mode is not known' }] };
+      return { plans: [], declined: [{ answers, reason: "the key file's mode is not known" }] };
     }
     const who = proxyUser(facts);
     const plan: ChmodPlan = {
@@ -34,8 +38,9 @@ export const keyMode: FixModule = {
       id: ID,
       messageIds: [...MESSAGES],
       answers,
-      title: `make ${key.path} readable by the proxy's user (mode ${octal(mode)} -> ${octal(MODE)}); `
-        + `to keep it private instead: chown ${who.uid}:${who.gid} ${shellQuote(key.path)} && chmod 600 ${shellQuote(key.path)}`,
+      title:
+        `make ${key.path} readable by the proxy's user (mode ${octal(mode)} -> ${octal(MODE)}); ` +
+        `to keep it private instead: chown ${who.uid}:${who.gid} ${shellQuote(key.path)} && chmod 600 ${shellQuote(key.path)}`,
       path: key.path,
       beforeMode: mode & 0o7777,
       mode: MODE,

@@ -25,7 +25,10 @@ export const privateRange: FixModule = {
       const address = typeof finding.evidence?.address === 'string' ? finding.evidence.address : null;
       const range = address ? RFC1918_RANGES.find((r) => cidrContains(parseCidr(r), address)) : undefined;
       if (!address || !range) {
-        declined.push({ answers: [ref], reason: `${address ?? 'the address'} is not in a private (RFC 1918) range; whether the proxy may dial it is your decision` });
+        declined.push({
+          answers: [ref],
+          reason: `${address ?? 'the address'} is not in a private (RFC 1918) range; whether the proxy may dial it is your decision`,
+        });
         continue;
       }
       wanted.set(range, [...(wanted.get(range) ?? []), ref]);
@@ -38,7 +41,8 @@ export const privateRange: FixModule = {
     const source = target ? sources.get(target.path) : undefined;
     if (!target || !source) return decline('the file holding upstream.allowed_ips could not be read again');
     let config: unknown = yamlData(source.text);
-    for (const k of target.prefix) config = config && typeof config === 'object' ? (config as Record<string, unknown>)[k] : undefined;
+    for (const k of target.prefix)
+      config = config && typeof config === 'object' ? (config as Record<string, unknown>)[k] : undefined;
     const reading = readUpstreamPolicy(config);
     if (reading.policy?.mode !== 'allowed_ips' || reading.allowedIps.shape !== 'list') {
       return decline('upstream.allowed_ips is not a custom list here, so there is no range to add back');
@@ -56,7 +60,8 @@ export const privateRange: FixModule = {
       (cur as unknown[]).push(...ranges);
       return copy;
     };
-    if (after === null || !editIsExact(source.text, after, expected)) return decline('the list could not be edited exactly; add the range by hand');
+    if (after === null || !editIsExact(source.text, after, expected))
+      return decline('the list could not be edited exactly; add the range by hand');
     const key = target.prefix.length > 0 ? 'gateway.config.upstream.allowed_ips' : 'upstream.allowed_ips';
     const plan = editPlan(sources, source.path, after, {
       id: ID,

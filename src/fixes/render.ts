@@ -24,7 +24,17 @@ function colorDiff(diff: string, style: Style): string {
   return showControls(diff)
     .replace(/\n$/, '')
     .split('\n')
-    .map((l) => (l.startsWith('+++') || l.startsWith('---') ? style.bold(l) : l.startsWith('@@') ? style.dim(l) : l.startsWith('+') ? style.green(l) : l.startsWith('-') ? style.red(l) : l))
+    .map((l) =>
+      l.startsWith('+++') || l.startsWith('---')
+        ? style.bold(l)
+        : l.startsWith('@@')
+          ? style.dim(l)
+          : l.startsWith('+')
+            ? style.green(l)
+            : l.startsWith('-')
+              ? style.red(l)
+              : l,
+    )
     .join('\n');
 }
 
@@ -35,15 +45,26 @@ function indent(text: string, by = INDENT): string {
     .join('\n');
 }
 
-export function renderPlan(facts: Readonly<Facts>, report: FixReport, stale: readonly string[], opts: RenderOptions): string {
+export function renderPlan(
+  facts: Readonly<Facts>,
+  report: FixReport,
+  stale: readonly string[],
+  opts: RenderOptions,
+): string {
   const style = makeStyle(opts.color);
   const rel = (p: string) => displayPath(facts, p);
   const lines: string[] = [];
   const { plans, manual } = report;
-  if (plans.length === 0 && manual.length === 0 && stale.length === 0) return 'Nothing to repair: no check reported a problem.\n';
+  if (plans.length === 0 && manual.length === 0 && stale.length === 0)
+    return 'Nothing to repair: no check reported a problem.\n';
 
-  lines.push(style.bold(plans.length > 0 ? `Repairs (${plans.length}):` : 'Repairs: none that can be made mechanically.'));
-  for (const s of stale) lines.push(`  ${style.yellow('!')} ${rel(s)} changed after the checks read it: it is left alone (run the doctor again).`);
+  lines.push(
+    style.bold(plans.length > 0 ? `Repairs (${plans.length}):` : 'Repairs: none that can be made mechanically.'),
+  );
+  for (const s of stale)
+    lines.push(
+      `  ${style.yellow('!')} ${rel(s)} changed after the checks read it: it is left alone (run the doctor again).`,
+    );
   plans.forEach((p, i) => {
     lines.push('');
     lines.push(`  ${i + 1}. ${style.bold(p.id)} (${p.messageIds.join(', ')}): ${p.title}`);
@@ -59,7 +80,9 @@ export function renderPlan(facts: Readonly<Facts>, report: FixReport, stale: rea
     lines.push('');
     lines.push(style.bold(`To fix by hand (${manual.length}; no safe mechanical repair):`));
     for (const m of manual) {
-      const at = m.location ? ` at ${m.location.line ? `${rel(m.location.file)}:${m.location.line}` : rel(m.location.file)}` : '';
+      const at = m.location
+        ? ` at ${m.location.line ? `${rel(m.location.file)}:${m.location.line}` : rel(m.location.file)}`
+        : '';
       const mark = m.severity === 'error' ? style.red('✖') : style.yellow('▲');
       lines.push(`  ${mark} ${m.id} (${m.messageId})${at}`);
       if (m.reason) lines.push(style.dim(`     not repaired: ${m.reason}`));
@@ -68,13 +91,19 @@ export function renderPlan(facts: Readonly<Facts>, report: FixReport, stale: rea
   }
   if (plans.length > 0 && !opts.applying) {
     lines.push('');
-    lines.push('Nothing was changed. Run again with --yes to apply the repairs above ' +
-      '(each edited file is first backed up as <file>.bak, or .bak.N when that exists).');
+    lines.push(
+      'Nothing was changed. Run again with --yes to apply the repairs above ' +
+        '(each edited file is first backed up as <file>.bak, or .bak.N when that exists).',
+    );
   }
   return `${lines.join('\n')}\n`;
 }
 
-export function renderApplied(facts: Readonly<Facts>, applied: readonly ApplyResult[], opts: { color: boolean }): string {
+export function renderApplied(
+  facts: Readonly<Facts>,
+  applied: readonly ApplyResult[],
+  opts: { color: boolean },
+): string {
   const style = makeStyle(opts.color);
   const rel = (p: string) => displayPath(facts, p);
   const lines = ['', style.bold('Applied:')];
@@ -82,13 +111,23 @@ export function renderApplied(facts: Readonly<Facts>, applied: readonly ApplyRes
     const p = r.plan;
     if (r.status === 'applied') {
       if (p.kind === 'edit') lines.push(`  ${style.green('✔')} edited ${rel(p.path)} (backup: ${rel(r.backup!)})`);
-      else lines.push(`  ${style.green('✔')} ${p.command} (was ${octal(r.oldMode!)}; to undo: chmod ${octal(r.oldMode!).slice(1)} ${shellQuote(p.path)})`);
+      else
+        lines.push(
+          `  ${style.green('✔')} ${p.command} (was ${octal(r.oldMode!)}; to undo: chmod ${octal(r.oldMode!).slice(1)} ${shellQuote(p.path)})`,
+        );
     } else {
       lines.push(`  ${style.red('✖')} ${r.status}: ${p.title}: ${r.message}`);
     }
     for (const note of r.notes ?? []) lines.push(style.dim(`     note: ${note}`));
   }
-  const next = [...new Set(applied.filter((r) => r.status === 'applied').map((r) => r.plan.followUp).filter((f): f is string => f !== null))];
+  const next = [
+    ...new Set(
+      applied
+        .filter((r) => r.status === 'applied')
+        .map((r) => r.plan.followUp)
+        .filter((f): f is string => f !== null),
+    ),
+  ];
   if (next.length > 0) {
     lines.push('');
     lines.push('For the changes to take effect:');

@@ -9,7 +9,17 @@ import { routeListToMap } from '../model/proxy-config-schema.js';
 import { configTarget, editPlan } from './edit-plan.js';
 import type { FixModule } from './types.js';
 import { findingsOf } from './types.js';
-import { dashOffset, editIsExact, lineEnding, nodeAt, parseYaml, renderScalar, withValue, yamlData, type KeyPath } from './yaml-text.js';
+import {
+  dashOffset,
+  editIsExact,
+  lineEnding,
+  nodeAt,
+  parseYaml,
+  renderScalar,
+  withValue,
+  yamlData,
+  type KeyPath,
+} from './yaml-text.js';
 
 const ID = 'proxy-config';
 const MESSAGES = ['routes-is-list'] as const;
@@ -74,7 +84,10 @@ function commentsOf(text: string): string[] {
     if (Array.isArray(node.items)) node.items.forEach(visit);
   };
   visit(doc.contents);
-  return out.map((c) => c.trim()).filter((c) => c !== '').sort();
+  return out
+    .map((c) => c.trim())
+    .filter((c) => c !== '')
+    .sort();
 }
 
 /** Why the list cannot be converted, or the text with `routes` as a map. */
@@ -85,17 +98,23 @@ export function routesListToMap(text: string, path: KeyPath): { after: string } 
   if (!isSeq(seq) || !seq.range) return { problem: 'routes is not a list here' };
   const data = yamlData(text);
   let items: unknown = data;
-  for (const k of path) items = items && typeof items === 'object' ? (items as Record<string | number, unknown>)[k] : undefined;
+  for (const k of path)
+    items = items && typeof items === 'object' ? (items as Record<string | number, unknown>)[k] : undefined;
   if (!Array.isArray(items)) return { problem: 'routes is not a list here' };
   const conv = routeListToMap(items);
-  if (!conv.map) return { problem: `list item${conv.unconvertible.length > 1 ? 's' : ''} ${conv.unconvertible.map((i) => i + 1).join(', ')} cannot be read as "name: upstream"` };
+  if (!conv.map)
+    return {
+      problem: `list item${conv.unconvertible.length > 1 ? 's' : ''} ${conv.unconvertible.map((i) => i + 1).join(', ')} cannot be read as "name: upstream"`,
+    };
   const keys = conv.map.map((r) => r.key);
   const dup = keys.find((k, i) => keys.indexOf(k) !== i);
   if (dup !== undefined) return { problem: `route "${dup}" appears twice; a map cannot hold both` };
 
   // Column of the `routes` key: the map's entries go one level below it.
   const parent = nodeAt(doc, path.slice(0, -1));
-  const pair = isMap(parent) ? parent.items.find((p) => isScalar(p.key) && String(p.key.value) === String(path[path.length - 1])) : undefined;
+  const pair = isMap(parent)
+    ? parent.items.find((p) => isScalar(p.key) && String(p.key.value) === String(path[path.length - 1]))
+    : undefined;
   const keyNode = pair?.key as Node | undefined;
   if (!keyNode?.range) return { problem: 'the routes key could not be located' };
   const keyCol = keyNode.range[0] - lineStartOf(text, keyNode.range[0]);
@@ -114,7 +133,8 @@ export function routesListToMap(text: string, path: KeyPath): { after: string } 
     after = text.slice(0, start) + entries.map((e) => `${eol}${indent}${e}`).join('') + text.slice(seq.range[1]);
   } else {
     const dashes = nodes.map((n) => dashOffset(text, n!));
-    if (dashes.some((d) => d === null || text.slice(lineStartOf(text, d), d).trim() !== '')) return { problem: 'a list item does not start its own line' };
+    if (dashes.some((d) => d === null || text.slice(lineStartOf(text, d), d).trim() !== ''))
+      return { problem: 'a list item does not start its own line' };
     const dashCol = dashes[0]! - lineStartOf(text, dashes[0]!);
     const indent = ' '.repeat(dashCol > keyCol ? dashCol : keyCol + 2);
     // From the last item up, so earlier offsets stay valid.
@@ -125,7 +145,11 @@ export function routesListToMap(text: string, path: KeyPath): { after: string } 
       const end = contentEnd(after, node);
       const oneLine = end <= lineEndOf(after, dash);
       const only = isMap(node) && !node.flow && node.items.length === 1 ? node.items[0] : undefined;
-      const simple = only !== undefined && isScalar(only.key) && isScalar(only.value) && oneLine &&
+      const simple =
+        only !== undefined &&
+        isScalar(only.key) &&
+        isScalar(only.value) &&
+        oneLine &&
         !['BLOCK_LITERAL', 'BLOCK_FOLDED'].includes((only.value as { type?: string }).type ?? '');
       if (simple) {
         // `  - mcp: http://...  # note` -> `  mcp: http://...  # note`
@@ -144,12 +168,15 @@ export function routesListToMap(text: string, path: KeyPath): { after: string } 
       }
     }
   }
-  if (commentsOf(text).join('\n') !== commentsOf(after).join('\n')) return { problem: 'a comment would have been lost; rewrite the list by hand' };
+  if (commentsOf(text).join('\n') !== commentsOf(after).join('\n'))
+    return { problem: 'a comment would have been lost; rewrite the list by hand' };
   const map = Object.fromEntries(conv.map.map((r) => [r.key, r.value]));
-  if (!editIsExact(text, after, (d) => withValue(d, path, map))) return { problem: 'the rewritten file did not read back as the same routes' };
+  if (!editIsExact(text, after, (d) => withValue(d, path, map)))
+    return { problem: 'the rewritten file did not read back as the same routes' };
   let written: unknown = yamlData(after);
   for (const k of path) written = (written as Record<string | number, unknown>)[k];
-  if (Object.keys(written as object).join('\n') !== keys.join('\n')) return { problem: 'the rewritten routes did not keep their order' };
+  if (Object.keys(written as object).join('\n') !== keys.join('\n'))
+    return { problem: 'the rewritten routes did not keep their order' };
   return { after };
 }
 
@@ -162,7 +189,8 @@ export const routesMap: FixModule = {
     const answers = found.map((f) => f.ref);
     const target = configTarget(facts, 'routes');
     const source = target ? sources.get(target.path) : undefined;
-    if (!target || !source) return { plans: [], declined: [{ answers, reason: 'the file holding routes could not be read again' }] };
+    if (!target || !source)
+      return { plans: [], declined: [{ answers, reason: 'the file holding routes could not be read again' }] };
     const r = routesListToMap(source.text, [...target.prefix, 'routes']);
     if ('problem' in r) return { plans: [], declined: [{ answers, reason: r.problem }] };
     const plan = editPlan(sources, target.path, r.after, {

@@ -41,7 +41,8 @@ export function readSources(facts: Readonly<Facts>): ReadSources {
   }
   if (facts.helmValues?.state === 'ok') {
     const { files, data } = facts.helmValues.value;
-    for (const f of files) add(f, (t) => yamlData(t) !== undefined && (files.length > 1 || sameData(yamlData(t) ?? {}, data)));
+    for (const f of files)
+      add(f, (t) => yamlData(t) !== undefined && (files.length > 1 || sameData(yamlData(t) ?? {}, data)));
   }
   if (facts.proxyConfig?.state === 'ok' && !proxyConfigFromHelm(facts)) {
     const data = facts.proxyConfig.value.data;

@@ -33,12 +33,21 @@ export const tunnelDomain: FixModule = {
     if (found.length === 0) return { plans: [], declined: [] };
     const answers = found.map((f) => f.ref);
     const assigned = assignedDomain(facts);
-    const step = assigned ? repair(facts, sources, answers, assigned) : { reason: 'the assigned domain is not known (give data/tunnel-domain or --tunnel-domain)' };
-    return 'plan' in step ? { plans: [step.plan], declined: [] } : { plans: [], declined: [{ answers, reason: step.reason }] };
+    const step = assigned
+      ? repair(facts, sources, answers, assigned)
+      : { reason: 'the assigned domain is not known (give data/tunnel-domain or --tunnel-domain)' };
+    return 'plan' in step
+      ? { plans: [step.plan], declined: [] }
+      : { plans: [], declined: [{ answers, reason: step.reason }] };
   },
 };
 
-function repair(facts: Parameters<FixModule['plan']>[0], sources: Parameters<FixModule['plan']>[2], answers: FindingRef[], assigned: string): Step {
+function repair(
+  facts: Parameters<FixModule['plan']>[0],
+  sources: Parameters<FixModule['plan']>[2],
+  answers: FindingRef[],
+  assigned: string,
+): Step {
   const model = proxyConfigModel(facts);
   const target = configTarget(facts, 'tunnel_domain');
   if (!model || !target) return { reason: 'the proxy config could not be read' };
@@ -52,8 +61,14 @@ function repair(facts: Parameters<FixModule['plan']>[0], sources: Parameters<Fix
     if (!source) return { reason: `${target.path} could not be read again` };
     const path = [...target.prefix, 'tunnel_domain'];
     const after = setScalar(source.text, path, assigned, { afterKey: 'listen_addr' });
-    if (after === null || !editIsExact(source.text, after, (d) => withValue(d, path, assigned))) return { reason: `${key} could not be edited exactly; set it by hand` };
-    const plan = editPlan(sources, target.path, after, { id: ID, answers, title: `set ${key} to the assigned domain ${assigned}`, followUp: restart });
+    if (after === null || !editIsExact(source.text, after, (d) => withValue(d, path, assigned)))
+      return { reason: `${key} could not be edited exactly; set it by hand` };
+    const plan = editPlan(sources, target.path, after, {
+      id: ID,
+      answers,
+      title: `set ${key} to the assigned domain ${assigned}`,
+      followUp: restart,
+    });
     return plan ? { plan } : { reason: `${key} is already ${assigned}` };
   }
 
@@ -71,23 +86,39 @@ function repair(facts: Parameters<FixModule['plan']>[0], sources: Parameters<Fix
     const inner = oneVariable(entry);
     if (!entry.includes('$')) {
       const list = Array.isArray(service.spec.environment);
-      const index = list ? (service.spec.environment as unknown[]).findIndex((e) => typeof e === 'string' && e.startsWith(`${name}=`)) : -1;
-      const path = list ? ['services', service.name, 'environment', index] : ['services', service.name, 'environment', name];
+      const index = list
+        ? (service.spec.environment as unknown[]).findIndex((e) => typeof e === 'string' && e.startsWith(`${name}=`))
+        : -1;
+      const path = list
+        ? ['services', service.name, 'environment', index]
+        : ['services', service.name, 'environment', name];
       const value = list ? `${name}=${assigned}` : assigned;
       const after = setScalar(composeSource.text, path, value);
-      if (after === null || !editIsExact(composeSource.text, after, (d) => withValue(d, path, value))) return { reason: `${name} of the ${service.name} service could not be edited exactly` };
-      const plan = editPlan(sources, composeSource.path, after, { id: ID, answers, title: `set ${name} of the ${service.name} service to the assigned domain ${assigned}`, followUp: applyChangeCommand(facts, 'environment') });
+      if (after === null || !editIsExact(composeSource.text, after, (d) => withValue(d, path, value)))
+        return { reason: `${name} of the ${service.name} service could not be edited exactly` };
+      const plan = editPlan(sources, composeSource.path, after, {
+        id: ID,
+        answers,
+        title: `set ${name} of the ${service.name} service to the assigned domain ${assigned}`,
+        followUp: applyChangeCommand(facts, 'environment'),
+      });
       return plan ? { plan } : { reason: `${name} is already ${assigned}` };
     }
-    if (inner === null) return { reason: `${name} of the ${service.name} service is assembled from "${entry}"; set its parts by hand` };
+    if (inner === null)
+      return { reason: `${name} of the ${service.name} service is assembled from "${entry}"; set its parts by hand` };
     name = inner;
   }
 
-  if (facts.processEnv[name] !== undefined) return { reason: `${name} is set in your shell's environment, which wins over .env; set it there to ${assigned}` };
+  if (facts.processEnv[name] !== undefined)
+    return { reason: `${name} is set in your shell's environment, which wins over .env; set it there to ${assigned}` };
   const dotenv = facts.dotenv;
   const envSource = dotenv && dotenv.state === 'ok' ? sources.get(dotenv.path) : undefined;
-  if (!dotenv || dotenv.state !== 'ok' || !envSource) return { reason: `no .env beside the Compose file sets ${name}; add ${name}=${assigned} where your deployment sets it` };
-  if (parseDotenv(envSource.text)[name] === undefined) return { reason: `.env does not set ${name}; add ${name}=${assigned} where your deployment sets it` };
+  if (!dotenv || dotenv.state !== 'ok' || !envSource)
+    return {
+      reason: `no .env beside the Compose file sets ${name}; add ${name}=${assigned} where your deployment sets it`,
+    };
+  if (parseDotenv(envSource.text)[name] === undefined)
+    return { reason: `.env does not set ${name}; add ${name}=${assigned} where your deployment sets it` };
   const after = setDotenvValue(envSource.text, name, assigned);
   if (after === null) return { reason: `${name} in ${dotenv.path} could not be edited exactly` };
   const plan = editPlan(sources, envSource.path, after, {

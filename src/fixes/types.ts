@@ -83,7 +83,9 @@ export interface FixModule {
 export function findingsOf(results: readonly CheckResult[], id: string, messageIds: readonly string[]) {
   const result = results.find((r) => r.id === id);
   if (!result) return [];
-  return result.findings.flatMap((f, index) => (messageIds.includes(f.messageId) ? [{ finding: f, ref: { id, messageId: f.messageId, index } }] : []));
+  return result.findings.flatMap((f, index) =>
+    messageIds.includes(f.messageId) ? [{ finding: f, ref: { id, messageId: f.messageId, index } }] : [],
+  );
 }
 
 export function messageIdsOf(refs: readonly FindingRef[]): string[] {

@@ -3,7 +3,18 @@
 // order) stays as the user wrote it, so the diff shows only the repair. The parser says where
 // each node sits; every edit is re-parsed and checked before it is offered. Pure.
 
-import { isMap, isScalar, isSeq, parseDocument, type Document, type Node, type Pair, type Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
+import {
+  isMap,
+  isScalar,
+  isSeq,
+  parseDocument,
+  type Document,
+  type Node,
+  type Pair,
+  type Scalar,
+  type YAMLMap,
+  type YAMLSeq,
+} from 'yaml';
 
 import { parseYamlText } from '../model/yaml-document.js';
 
@@ -40,7 +51,8 @@ function column(text: string, offset: number): number {
  * block map and in a flow list alike (so no ",[]{}"), and nothing about it is ambiguous.
  */
 export function plainSafe(s: string): boolean {
-  if (s === '' || s !== s.trim() || /[\n\r\t,[\]{}]/.test(s) || /^[!&*|>'"%@`#]/.test(s) || /^[-?:](\s|$)/.test(s)) return false;
+  if (s === '' || s !== s.trim() || /[\n\r\t,[\]{}]/.test(s) || /^[!&*|>'"%@`#]/.test(s) || /^[-?:](\s|$)/.test(s))
+    return false;
   // YAML 1.1 readers (and some Go decoders) take these words as booleans or null.
   if (/^(y|n|yes|no|on|off|true|false|null|~)$/i.test(s)) return false;
   const doc = parseDocument(`k: ${s}\n`);
@@ -78,12 +90,15 @@ function afterLineOf(text: string, end: number): { at: number; lead: string; tra
 
 /** Lines for `keys: value` nested under each other, at `indent` spaces, `step` more per level. */
 function nestedLines(keys: readonly string[], value: string, indent: number, step: number): string[] {
-  return keys.map((k, i) => `${' '.repeat(indent + i * step)}${renderScalar(k, null)}:${i === keys.length - 1 ? ` ${value}` : ''}`);
+  return keys.map(
+    (k, i) => `${' '.repeat(indent + i * step)}${renderScalar(k, null)}:${i === keys.length - 1 ? ` ${value}` : ''}`,
+  );
 }
 
 /** Indentation step of a block map: its first nested block map's indent minus its own, else 2. */
 function indentStep(text: string, map: YAMLMap): number {
-  const own = map.items[0]?.key && (map.items[0].key as Node).range ? column(text, (map.items[0].key as Node).range![0]) : 0;
+  const own =
+    map.items[0]?.key && (map.items[0].key as Node).range ? column(text, (map.items[0].key as Node).range![0]) : 0;
   for (const p of map.items) {
     const v = p.value as Node | null;
     if (isMap(v) && !v.flow && v.items[0]?.key && (v.items[0].key as Node).range) {
@@ -99,7 +114,12 @@ function indentStep(text: string, map: YAMLMap): number {
  * added at the end of the nearest block map on the path (or after `afterKey` in it), with any
  * missing maps in between. Null when the shape does not allow a surgical edit.
  */
-export function setScalar(text: string, path: KeyPath, value: string, opts: { style?: NewStyle; afterKey?: string } = {}): string | null {
+export function setScalar(
+  text: string,
+  path: KeyPath,
+  value: string,
+  opts: { style?: NewStyle; afterKey?: string } = {},
+): string | null {
   const doc = parseYaml(text);
   if (!doc) return null;
   const node = doc.getIn(path, true) as Node | undefined;
@@ -125,10 +145,16 @@ export function setScalar(text: string, path: KeyPath, value: string, opts: { st
     if (!first?.range) return null;
     const indent = column(text, first.range[0]);
     const anchor = opts.afterKey && i === path.length - 1 ? pairOf(parent, opts.afterKey) : undefined;
-    const anchorEnd = anchor && (anchor.value as Node | null)?.range ? (anchor.value as Node).range![1] : parent.range[1];
+    const anchorEnd =
+      anchor && (anchor.value as Node | null)?.range ? (anchor.value as Node).range![1] : parent.range[1];
     const { at, lead, trail } = afterLineOf(text, anchorEnd);
     const eol = lineEnding(text);
-    const lines = nestedLines(rest as string[], renderScalar(value, null, opts.style), indent, indentStep(text, parent));
+    const lines = nestedLines(
+      rest as string[],
+      renderScalar(value, null, opts.style),
+      indent,
+      indentStep(text, parent),
+    );
     return splice(text, at, at, lead + lines.join(eol) + trail);
   }
   return null;
@@ -138,7 +164,13 @@ export function setScalar(text: string, path: KeyPath, value: string, opts: { st
  * Insert `values` into the list at `path` before position `index` (its length appends), in the
  * style of the neighbouring item. Block and flow lists; null for anything else.
  */
-export function insertSeqItems(text: string, path: KeyPath, index: number, values: readonly string[], opts: { style?: NewStyle } = {}): string | null {
+export function insertSeqItems(
+  text: string,
+  path: KeyPath,
+  index: number,
+  values: readonly string[],
+  opts: { style?: NewStyle } = {},
+): string | null {
   const doc = parseYaml(text);
   if (!doc) return null;
   const seq = doc.getIn(path, true) as Node | undefined;
@@ -183,12 +215,21 @@ export type { Node, Scalar, YAMLMap, YAMLSeq };
 /** Deep equality of parsed data; map key order is ignored (a key added after another is the same data). */
 export function sameData(a: unknown, b: unknown): boolean {
   if (a === b) return true;
-  if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return Number.isNaN(a) && Number.isNaN(b);
+  if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object')
+    return Number.isNaN(a) && Number.isNaN(b);
   if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a)) return a.length === (b as unknown[]).length && a.every((x, i) => sameData(x, (b as unknown[])[i]));
+  if (Array.isArray(a))
+    return a.length === (b as unknown[]).length && a.every((x, i) => sameData(x, (b as unknown[])[i]));
   const ka = Object.keys(a);
   const kb = Object.keys(b as object);
-  return ka.length === kb.length && ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && sameData((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+  return (
+    ka.length === kb.length &&
+    ka.every(
+      (k) =>
+        Object.prototype.hasOwnProperty.call(b, k) &&
+        sameData((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]),
+    )
+  );
 }
 
 /** Set a value inside plain data along a path, creating maps; returns a changed deep copy. */

@@ -26,12 +26,27 @@ export interface ParsedLine {
 
 const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
 const LEVEL_WORDS: Record<string, Level> = {
-  trc: 'debug', trace: 'debug', dbg: 'debug', debug: 'debug',
-  inf: 'info', info: 'info', notice: 'info',
-  wrn: 'warn', warn: 'warn', warning: 'warn',
-  err: 'error', error: 'error',
-  ftl: 'fatal', fatal: 'fatal', pnc: 'fatal', panic: 'fatal', dpanic: 'fatal', crit: 'fatal', critical: 'fatal',
-  emerg: 'fatal', alert: 'fatal',
+  trc: 'debug',
+  trace: 'debug',
+  dbg: 'debug',
+  debug: 'debug',
+  inf: 'info',
+  info: 'info',
+  notice: 'info',
+  wrn: 'warn',
+  warn: 'warn',
+  warning: 'warn',
+  err: 'error',
+  error: 'error',
+  ftl: 'fatal',
+  fatal: 'fatal',
+  pnc: 'fatal',
+  panic: 'fatal',
+  dpanic: 'fatal',
+  crit: 'fatal',
+  critical: 'fatal',
+  emerg: 'fatal',
+  alert: 'fatal',
 };
 
 function levelOf(word: string | undefined | null): Level | null {
@@ -51,7 +66,8 @@ const STREAM_WORD = /^(?:stderr|stdout): ?/;
 const CONSOLE = new RegExp(`^(${ISO_TS}) (TRC|DBG|INF|WRN|ERR|FTL|PNC)(?: |$)(.*)$`);
 const ZAP = /^(\S+)\t(DEBUG|INFO|WARN|ERROR|DPANIC|PANIC|FATAL)\t([^\t]*)(?:\t(.*))?$/i;
 const GOLOG = /^(\d{4})\/(\d\d)\/(\d\d) (\d\d:\d\d:\d\d(?:\.\d+)?) (.*)$/;
-const PRECHECK_ROW = /^[\s|│]*(DNS Resolution|UDP Connectivity|TCP Connectivity|Cloudflare API)[\s|│]+(?:(\S+)[\s|│]+)?(PASS|FAIL|SKIP|WARN)\b[\s|│]*(.*?)[\s|│]*$/;
+const PRECHECK_ROW =
+  /^[\s|│]*(DNS Resolution|UDP Connectivity|TCP Connectivity|Cloudflare API)[\s|│]+(?:(\S+)[\s|│]+)?(PASS|FAIL|SKIP|WARN)\b[\s|│]*(.*?)[\s|│]*$/;
 const TEXT_LEVEL = /^\[?(ERROR|ERR|WARN|WARNING|INFO|DEBUG|FATAL|PANIC)\]?(?::|\s)/i;
 const FIELD = /(?:^|\s)([A-Za-z_][\w.-]*)=("(?:[^"\\]|\\.)*"|[^\s"]*)/g;
 
@@ -78,7 +94,8 @@ function matchPrefix(text: string): { length: number; origin?: string; time?: st
   let m: RegExpExecArray | null;
   if (c >= 48 && c <= 57) {
     if ((m = CRI.exec(text))) return { length: m[0].length, time: m[1] };
-    if ((m = JOURNALD_ISO.exec(text)) && !levelOf(m[2]) && !m[2]?.startsWith('{')) return { length: m[0].length, time: m[1], origin: m[3] };
+    if ((m = JOURNALD_ISO.exec(text)) && !levelOf(m[2]) && !m[2]?.startsWith('{'))
+      return { length: m[0].length, time: m[1], origin: m[3] };
     if ((m = LEADING_TS.exec(text)) && !startsWithLevel(text.slice(m[0].length))) {
       // A runtime timestamp glued in front of the program's own line (docker logs -t, kubectl --timestamps).
       return { length: m[0].length, time: m[1] };
@@ -97,7 +114,10 @@ function matchPrefix(text: string): { length: number; origin?: string; time?: st
 }
 
 function startsWithLevel(rest: string): boolean {
-  return /^(?:TRC|DBG|INF|WRN|ERR|FTL|PNC)(?: |$)/.test(rest) || /^\t(?:DEBUG|INFO|WARN|ERROR|DPANIC|PANIC|FATAL)\t/i.test(rest);
+  return (
+    /^(?:TRC|DBG|INF|WRN|ERR|FTL|PNC)(?: |$)/.test(rest) ||
+    /^\t(?:DEBUG|INFO|WARN|ERROR|DPANIC|PANIC|FATAL)\t/i.test(rest)
+  );
 }
 
 /** key=value pairs (values may be double-quoted with escapes); returns the fields and where the first began. */
@@ -253,7 +273,13 @@ function jsonObject(text: string): Record<string, unknown> | null {
 function restOfTextLine(text: string): Omit<ParsedLine, 'text' | 'origin'> {
   if (/(?:^|\s)level=/.test(text) && /(?:^|\s)msg=/.test(text)) {
     const { fields } = parseFields(text);
-    return { format: 'logfmt', time: fields.time ?? fields.ts ?? null, level: levelOf(fields.level), message: fields.msg ?? '', fields };
+    return {
+      format: 'logfmt',
+      time: fields.time ?? fields.ts ?? null,
+      level: levelOf(fields.level),
+      message: fields.msg ?? '',
+      fields,
+    };
   }
   const lm = TEXT_LEVEL.exec(text);
   if (lm) {

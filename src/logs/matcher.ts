@@ -6,7 +6,15 @@
 // rules and templates the same way for each one, and names none of them.
 
 import { CATALOG, catalogEntry } from '../catalog/catalog.js';
-import { SEVERITY_CHANGES, SIGNATURES, type CountRule, type LineTest, type Signature, type Template, type ValueRule } from '../catalog/signatures.js';
+import {
+  SEVERITY_CHANGES,
+  SIGNATURES,
+  type CountRule,
+  type LineTest,
+  type Signature,
+  type Template,
+  type ValueRule,
+} from '../catalog/signatures.js';
 import { allowedIpsEntries } from '../model/ip-policy.js';
 import { redact } from '../redaction/redact.js';
 import { showControls } from '../redaction/control-chars.js';
@@ -122,7 +130,10 @@ function fill(text: string, book: Phrasebook): string {
     else {
       // Each value with the value of the other fact at the same place (ip:port), at most five.
       const other = book.facts[shape] ?? [];
-      shown = values.slice(0, 5).map((v, i) => `${v}:${other[i] ?? other[0] ?? '?'}`).join(', ');
+      shown = values
+        .slice(0, 5)
+        .map((v, i) => `${v}:${other[i] ?? other[0] ?? '?'}`)
+        .join(', ');
     }
     return shown === '' && otherwise !== undefined ? otherwise : shown;
   });
@@ -235,7 +246,8 @@ export class LogCollector {
       const level = line.level;
       if (level === 'error' || level === 'fatal') {
         this.unmatchedCount++;
-        if (this.unmatchedExamples.length < MAX_UNMATCHED_EXAMPLES) this.unmatchedExamples.push({ text: raw, line: lineNo, source });
+        if (this.unmatchedExamples.length < MAX_UNMATCHED_EXAMPLES)
+          this.unmatchedExamples.push({ text: raw, line: lineNo, source });
       }
       return;
     }
@@ -378,9 +390,18 @@ export class LogCollector {
     const byOrder = (a: Hit, b: Hit) =>
       (catalogIndex.get(a.sig.id ?? '') ?? 999) - (catalogIndex.get(b.sig.id ?? '') ?? 999) || a.order - b.order;
 
-    const matches = hits.filter((h) => h.sig.id && h.sig.kind !== 'healthy').sort(byOrder).map((h) => this.matchOf(h, multiple));
-    const healthy = hits.filter((h) => h.sig.kind === 'healthy').sort(byOrder).map((h) => this.noteOf(h, multiple));
-    const harmless = hits.filter((h) => h.sig.kind === 'harmless').sort(byOrder).map((h) => this.noteOf(h, multiple));
+    const matches = hits
+      .filter((h) => h.sig.id && h.sig.kind !== 'healthy')
+      .sort(byOrder)
+      .map((h) => this.matchOf(h, multiple));
+    const healthy = hits
+      .filter((h) => h.sig.kind === 'healthy')
+      .sort(byOrder)
+      .map((h) => this.noteOf(h, multiple));
+    const harmless = hits
+      .filter((h) => h.sig.kind === 'harmless')
+      .sort(byOrder)
+      .map((h) => this.noteOf(h, multiple));
 
     for (const change of SEVERITY_CHANGES) {
       const seen = this.hits.get(change.when.signature)?.facts.get(change.when.fact) ?? [];
@@ -417,7 +438,12 @@ export class LogCollector {
   }
 }
 
-function verdictOf(matches: readonly LogMatch[], healthy: readonly LogNote[], lines: number, unmatched: number): Verdict {
+function verdictOf(
+  matches: readonly LogMatch[],
+  healthy: readonly LogNote[],
+  lines: number,
+  unmatched: number,
+): Verdict {
   for (const severity of ['error', 'warn'] as Severity[]) {
     for (const layer of LAYERS) {
       const m = matches.find((x) => x.layer === layer && x.severity === severity);
@@ -442,7 +468,10 @@ function verdictOf(matches: readonly LogMatch[], healthy: readonly LogNote[], li
     };
   }
   const evidence = healthy.map((h) => h.summary).join('; ');
-  const unknown = unmatched > 0 ? ` ${unmatched} error line${unmatched === 1 ? '' : 's'} matched no known signature (listed below).` : '';
+  const unknown =
+    unmatched > 0
+      ? ` ${unmatched} error line${unmatched === 1 ? '' : 's'} matched no known signature (listed below).`
+      : '';
   return {
     status: 'pass',
     layer: null,

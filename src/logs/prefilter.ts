@@ -129,7 +129,7 @@ export class FragmentPrefilter {
     const m = this.m;
     const stamp = ++this.stamp;
     let n = 0;
-    for (let pos = start + m - 1; pos < end; ) {
+    for (let pos = start + m - 1; pos < end;) {
       const h = ((buf[pos - 1] ?? 0) << 8) | (buf[pos] ?? 0);
       const s = shift[h] ?? 0;
       if (s !== 0) {

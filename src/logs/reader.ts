@@ -132,7 +132,12 @@ function looksBinary(b: Uint8Array): boolean {
 }
 
 /** Read a regular file from `from` to its current end. */
-export async function readFile(handle: FileHandle, scanner: LineScanner, signal?: AbortSignal, from = 0): Promise<ReadOutcome> {
+export async function readFile(
+  handle: FileHandle,
+  scanner: LineScanner,
+  signal?: AbortSignal,
+  from = 0,
+): Promise<ReadOutcome> {
   const head = Buffer.alloc(2);
   const { bytesRead } = await handle.read(head, 0, 2, from);
   if (from === 0 && isGzip(head.subarray(0, bytesRead))) {
@@ -157,7 +162,12 @@ export async function readFile(handle: FileHandle, scanner: LineScanner, signal?
   return { gzip: false, binary, position };
 }
 
-async function readGzip(compressed: NodeJS.ReadableStream, scanner: LineScanner, signal?: AbortSignal, follow = false): Promise<Omit<ReadOutcome, 'position'>> {
+async function readGzip(
+  compressed: NodeJS.ReadableStream,
+  scanner: LineScanner,
+  signal?: AbortSignal,
+  follow = false,
+): Promise<Omit<ReadOutcome, 'position'>> {
   const gunzip = createGunzip({ chunkSize: GZIP_CHUNK });
   let problem: string | undefined;
   pipeline(compressed as NodeJS.ReadableStream & Readable, gunzip, (err) => {
@@ -199,7 +209,12 @@ function gzipProblem(err: unknown): string {
 }
 
 /** Read a pipe, FIFO or stdin to its end (or until aborted). With follow, lines are handled as they arrive. */
-export async function readStream(stream: NodeJS.ReadableStream, scanner: LineScanner, signal?: AbortSignal, follow = false): Promise<ReadOutcome> {
+export async function readStream(
+  stream: NodeJS.ReadableStream,
+  scanner: LineScanner,
+  signal?: AbortSignal,
+  follow = false,
+): Promise<ReadOutcome> {
   const iterator = (stream as Readable)[Symbol.asyncIterator]();
   // A read waiting on a pipe that stays open must still end when the signal aborts.
   let onAbort = () => {};
@@ -231,7 +246,12 @@ export async function readStream(stream: NodeJS.ReadableStream, scanner: LineSca
     for (let c = await next(); c !== null; c = await next()) scanner.push(c, follow);
     return { gzip: false, binary, position: 0 };
   } catch (err) {
-    return { gzip: false, binary: false, position: 0, problem: `reading stopped: ${(err as Error)?.message ?? String(err)}` };
+    return {
+      gzip: false,
+      binary: false,
+      position: 0,
+      problem: `reading stopped: ${(err as Error)?.message ?? String(err)}`,
+    };
   } finally {
     signal?.removeEventListener('abort', onAbort);
     if (signal?.aborted) void iterator.return?.();

@@ -20,9 +20,13 @@ export function effectiveArgs(cf: ComposeService, vars: Record<string, string>):
     if (Array.isArray(v)) return v.map((x, i) => ({ value: String(x), key: `${key}.${i}` }));
     return [];
   };
-  let args = [...part('entrypoint'), ...part('command')].map((a) => ({ ...a, value: interpolate(a.value, vars).value }));
+  let args = [...part('entrypoint'), ...part('command')].map((a) => ({
+    ...a,
+    value: interpolate(a.value, vars).value,
+  }));
   const program = args[0]?.value ?? '';
-  const shell = args.length >= 3 && /^(sh|bash|ash|dash)$/.test(basename(program)) ? args.findIndex((a) => a.value === '-c') : -1;
+  const shell =
+    args.length >= 3 && /^(sh|bash|ash|dash)$/.test(basename(program)) ? args.findIndex((a) => a.value === '-c') : -1;
   const script = shell > 0 ? args[shell + 1] : undefined;
   if (script) args = shellWords(script.value).map((value) => ({ value, key: script.key }));
   while (args[0] && basename(args[0].value) === 'cloudflared') args = args.slice(1);

@@ -166,7 +166,8 @@ export function volumeMounts(s: ComposeService): VolumeMount[] {
   for (const v of vols) {
     if (typeof v === 'string') {
       const [source, target, ...options] = v.split(':');
-      if (source !== undefined && target !== undefined) out.push({ source, target, readOnly: options.join(':').split(',').includes('ro') });
+      if (source !== undefined && target !== undefined)
+        out.push({ source, target, readOnly: options.join(':').split(',').includes('ro') });
     } else if (isRecord(v) && typeof v.source === 'string' && typeof v.target === 'string') {
       out.push({ source: v.source, target: v.target, readOnly: v.read_only === true });
     }

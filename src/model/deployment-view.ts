@@ -91,17 +91,26 @@ const PROXY_UID = 65532;
 export function proxyUser(facts: Readonly<Facts>): { uid: number; gid: number; source: string } {
   const compose = facts.compose?.state === 'ok' ? facts.compose.value.data : undefined;
   const service = compose ? findProxyService(compose) : null;
-  const m = typeof service?.spec.user === 'string' || typeof service?.spec.user === 'number' ? /^(\d+)(?::(\d+))?$/.exec(String(service.spec.user).trim()) : null;
+  const m =
+    typeof service?.spec.user === 'string' || typeof service?.spec.user === 'number'
+      ? /^(\d+)(?::(\d+))?$/.exec(String(service.spec.user).trim())
+      : null;
   if (service && m) {
     const uid = Number(m[1]);
-    return { uid, gid: m[2] !== undefined ? Number(m[2]) : uid, source: `user "${String(service.spec.user)}" of the ${service.name} service` };
+    return {
+      uid,
+      gid: m[2] !== undefined ? Number(m[2]) : uid,
+      source: `user "${String(service.spec.user)}" of the ${service.name} service`,
+    };
   }
-  return { uid: PROXY_UID, gid: PROXY_UID, source: 'the proxy image\'s user' };
+  return { uid: PROXY_UID, gid: PROXY_UID, source: "the proxy image's user" };
 }
 
 /** The domain assigned to the tunnel (--tunnel-domain or data/tunnel-domain), normalized. */
 export function assignedDomain(facts: Readonly<Facts>): string | null {
-  return facts.assignedDomain?.state === 'ok' && facts.assignedDomain.value !== '' ? normalizeDomain(facts.assignedDomain.value) : null;
+  return facts.assignedDomain?.state === 'ok' && facts.assignedDomain.value !== ''
+    ? normalizeDomain(facts.assignedDomain.value)
+    : null;
 }
 
 /**

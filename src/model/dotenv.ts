@@ -15,7 +15,9 @@ export function parseDotenv(text: string): Record<string, string> {
     const assignment = dotenvAssignment(line);
     if (!assignment) continue;
     let value = assignment.value;
-    const quoted = value.length >= 2 && ((value.startsWith('"') && value.endsWith('"')) || (value.startsWith("'") && value.endsWith("'")));
+    const quoted =
+      value.length >= 2 &&
+      ((value.startsWith('"') && value.endsWith('"')) || (value.startsWith("'") && value.endsWith("'")));
     if (quoted) {
       value = value.slice(1, -1);
     } else {

@@ -55,8 +55,10 @@ export function nearMiss(actual: string, expected: string): string {
       ? 'only one of them has the "https://" scheme; the comparison is byte for byte, so the scheme must match too'
       : 'they differ only in the scheme';
   }
-  if (noSlash(actual) === noSlash(expected)) return 'they differ only in a trailing "/"; the comparison is byte for byte, so a slash counts';
-  if (noSlash(noScheme(actual)) === noSlash(noScheme(expected))) return 'they differ in the "https://" scheme and a trailing "/"';
+  if (noSlash(actual) === noSlash(expected))
+    return 'they differ only in a trailing "/"; the comparison is byte for byte, so a slash counts';
+  if (noSlash(noScheme(actual)) === noSlash(noScheme(expected)))
+    return 'they differ in the "https://" scheme and a trailing "/"';
   if (actual.toLowerCase() === expected.toLowerCase()) return 'they differ only in letter case';
   if (actual.trim() === expected.trim()) return 'they differ only in surrounding spaces';
   return '';

@@ -50,13 +50,13 @@ export function parseCidr(text: string): Cidr {
 }
 
 export function cidrContains(c: Cidr, ip: string): boolean {
-  return ((toUint32(ip) & maskOf(c.prefix)) >>> 0) === toUint32(c.network);
+  return (toUint32(ip) & maskOf(c.prefix)) >>> 0 === toUint32(c.network);
 }
 
 /** True when two CIDRs share at least one address. */
 export function cidrsOverlap(a: Cidr, b: Cidr): boolean {
   const p = Math.min(a.prefix, b.prefix);
-  return ((toUint32(a.network) & maskOf(p)) >>> 0) === ((toUint32(b.network) & maskOf(p)) >>> 0);
+  return (toUint32(a.network) & maskOf(p)) >>> 0 === (toUint32(b.network) & maskOf(p)) >>> 0;
 }
 
 /** Number of addresses in a CIDR. */
@@ -92,8 +92,15 @@ function typeName(v: unknown): string {
 }
 
 export function parseAllowedIpEntry(raw: unknown, index: number): AllowedIpEntry {
-  const bad = (problem: string, family: 6 | null = null): AllowedIpEntry => ({ index, raw, ok: false, family, problem });
-  if (typeof raw !== 'string') return bad(`is ${typeName(raw)} (${JSON.stringify(raw)}), not an IPv4 address or CIDR string`);
+  const bad = (problem: string, family: 6 | null = null): AllowedIpEntry => ({
+    index,
+    raw,
+    ok: false,
+    family,
+    problem,
+  });
+  if (typeof raw !== 'string')
+    return bad(`is ${typeName(raw)} (${JSON.stringify(raw)}), not an IPv4 address or CIDR string`);
   const text = raw.trim();
   if (text !== raw) return bad('has spaces around it; write the address or CIDR alone');
   if (text === '') return bad('is empty');
@@ -102,13 +109,22 @@ export function parseAllowedIpEntry(raw: unknown, index: number): AllowedIpEntry
   const [addr = '', prefixText] = parts;
   if (ipaddr.IPv6.isValid(addr) && !isStrictIPv4(addr)) {
     const prefixOk = prefixText === undefined || /^(?:12[0-8]|1[01]\d|[1-9]?\d)$/.test(prefixText);
-    return prefixOk ? bad('is an IPv6 entry; the proxy dials IPv4 only, so it can never match', 6) : bad(`has an invalid prefix length "/${prefixText}"`);
+    return prefixOk
+      ? bad('is an IPv6 entry; the proxy dials IPv4 only, so it can never match', 6)
+      : bad(`has an invalid prefix length "/${prefixText}"`);
   }
   if (!isStrictIPv4(addr)) {
-    if (LOOSE_IPV4.test(addr) && addr.split('.').every((o) => Number(o) <= 255)) return bad(`has leading zeros in "${addr}"; Go refuses them (they read as octal elsewhere): write ${addr.split('.').map((o) => String(Number(o))).join('.')}`);
+    if (LOOSE_IPV4.test(addr) && addr.split('.').every((o) => Number(o) <= 255))
+      return bad(
+        `has leading zeros in "${addr}"; Go refuses them (they read as octal elsewhere): write ${addr
+          .split('.')
+          .map((o) => String(Number(o)))
+          .join('.')}`,
+      );
     return bad(`"${addr}" is not an IPv4 address (four decimal numbers 0-255, e.g. 10.0.0.0)`);
   }
-  if (prefixText !== undefined && !/^(?:3[0-2]|[12]?\d)$/.test(prefixText)) return bad(`has an invalid prefix length "/${prefixText}" (0-32 for IPv4)`);
+  if (prefixText !== undefined && !/^(?:3[0-2]|[12]?\d)$/.test(prefixText))
+    return bad(`has an invalid prefix length "/${prefixText}" (0-32 for IPv4)`);
   const prefix = prefixText === undefined ? 32 : Number(prefixText);
   const cidr = parseCidr(`${addr}/${prefix}`);
   return { index, raw, ok: true, cidr, single: prefixText === undefined, hostBitsSet: cidr.network !== addr };
@@ -149,14 +165,22 @@ export function readUpstreamPolicy(data: unknown): UpstreamPolicyReading {
     value: rawDisable === true,
     valid: rawDisable === undefined || rawDisable === null || typeof rawDisable === 'boolean',
   };
-  const reading: UpstreamPolicyReading = { upstreamShape, allowedIps: { shape, raw: rawList, entries }, disableValidation, policy: null, unusable: null };
+  const reading: UpstreamPolicyReading = {
+    upstreamShape,
+    allowedIps: { shape, raw: rawList, entries },
+    disableValidation,
+    policy: null,
+    unusable: null,
+  };
   if (upstreamShape === 'other') reading.unusable = 'upstream is not a map';
   else if (shape === 'other') reading.unusable = 'upstream.allowed_ips is not a list';
   else if (entries.some((e) => !e.ok)) reading.unusable = 'upstream.allowed_ips has invalid entries';
   else if (!disableValidation.valid) reading.unusable = 'upstream.disable_ip_validation is not true or false';
-  else if (disableValidation.value && shape === 'list' && entries.length > 0) reading.unusable = 'upstream.allowed_ips is combined with disable_ip_validation';
+  else if (disableValidation.value && shape === 'list' && entries.length > 0)
+    reading.unusable = 'upstream.allowed_ips is combined with disable_ip_validation';
   else if (disableValidation.value) reading.policy = { mode: 'disabled', ranges: [] };
-  else if (shape === 'list' && entries.length > 0) reading.policy = { mode: 'allowed_ips', ranges: entries.flatMap((e) => (e.ok ? [e.cidr] : [])) };
+  else if (shape === 'list' && entries.length > 0)
+    reading.policy = { mode: 'allowed_ips', ranges: entries.flatMap((e) => (e.ok ? [e.cidr] : [])) };
   else reading.policy = DEFAULT_POLICY;
   return reading;
 }
@@ -173,9 +197,12 @@ export function contains(policy: IpPolicy, ip: string): boolean {
 }
 
 export function describePolicy(policy: IpPolicy): string {
-  if (policy.mode === 'disabled') return 'IP validation is disabled (upstream.disable_ip_validation: true): every IPv4 address is dialled';
+  if (policy.mode === 'disabled')
+    return 'IP validation is disabled (upstream.disable_ip_validation: true): every IPv4 address is dialled';
   const list = policy.ranges.map(cidrText).join(', ');
-  return policy.mode === 'default' ? `upstream.allowed_ips is not set, so the RFC 1918 default applies: ${list}` : `upstream.allowed_ips allows ${list}`;
+  return policy.mode === 'default'
+    ? `upstream.allowed_ips is not set, so the RFC 1918 default applies: ${list}`
+    : `upstream.allowed_ips allows ${list}`;
 }
 
 // ------------------------------------------------------------------ naming an address
@@ -193,28 +220,112 @@ export interface WellKnownRange {
 }
 
 const WELL_KNOWN: WellKnownRange[] = [
-  { cidr: '0.0.0.0/8', name: '"this network" (RFC 1122)', advice: 'Addresses here cannot be dialled; the upstream address is wrong.', allowing: 'wrong-address' },
-  { cidr: '10.0.0.0/8', name: 'private (RFC 1918)', advice: 'Part of the default policy; allowed unless allowed_ips leaves it out.', allowing: 'allow' },
-  { cidr: '100.64.0.0/10', name: 'shared address space (RFC 6598, carrier-grade NAT)', advice: 'Some managed Kubernetes distributions allocate Service or Pod addresses here; allow your cluster\'s Service CIDR (kubectl get svc kubernetes -n default -o jsonpath=\'{.spec.clusterIP}\' shows an address in it) rather than the whole /10.', allowing: 'allow' },
-  { cidr: '127.0.0.0/8', name: 'loopback', advice: 'For local testing only; inside a container it is the proxy\'s own network namespace (shared with cloudflared), not the host: use the upstream service\'s name instead.', allowing: 'testing' },
-  { cidr: '169.254.0.0/16', name: 'link-local', advice: 'Link-local addresses are not stable upstreams, and this range holds cloud metadata services: do not allow it.', allowing: 'never' },
-  { cidr: '169.254.169.254/32', name: 'the cloud instance metadata service', advice: 'This is the classic SSRF target (it hands out cloud credentials); never allow it.', allowing: 'never' },
-  { cidr: '172.16.0.0/12', name: 'private (RFC 1918)', advice: 'Part of the default policy; allowed unless allowed_ips leaves it out.', allowing: 'allow' },
-  { cidr: '192.0.0.0/24', name: 'IETF protocol assignments (RFC 6890)', advice: 'Not a normal host address; check the upstream address.', allowing: 'wrong-address' },
-  { cidr: '192.0.2.0/24', name: 'documentation (TEST-NET-1, RFC 5737)', advice: 'Never routed: an example address was left in the config.', allowing: 'wrong-address' },
-  { cidr: '192.168.0.0/16', name: 'private (RFC 1918)', advice: 'Part of the default policy; allowed unless allowed_ips leaves it out.', allowing: 'allow' },
-  { cidr: '198.18.0.0/15', name: 'benchmarking (RFC 2544)', advice: 'Meant for network test labs only.', allowing: 'allow' },
-  { cidr: '198.51.100.0/24', name: 'documentation (TEST-NET-2, RFC 5737)', advice: 'Never routed: an example address was left in the config.', allowing: 'wrong-address' },
-  { cidr: '203.0.113.0/24', name: 'documentation (TEST-NET-3, RFC 5737)', advice: 'Never routed: an example address was left in the config.', allowing: 'wrong-address' },
-  { cidr: '224.0.0.0/4', name: 'multicast', advice: 'Cannot be dialled over TCP; the upstream address is wrong.', allowing: 'wrong-address' },
-  { cidr: '240.0.0.0/4', name: 'reserved (class E)', advice: 'Not routed; the upstream address is wrong.', allowing: 'wrong-address' },
-  { cidr: '255.255.255.255/32', name: 'limited broadcast', advice: 'Cannot be dialled; the upstream address is wrong.', allowing: 'wrong-address' },
+  {
+    cidr: '0.0.0.0/8',
+    name: '"this network" (RFC 1122)',
+    advice: 'Addresses here cannot be dialled; the upstream address is wrong.',
+    allowing: 'wrong-address',
+  },
+  {
+    cidr: '10.0.0.0/8',
+    name: 'private (RFC 1918)',
+    advice: 'Part of the default policy; allowed unless allowed_ips leaves it out.',
+    allowing: 'allow',
+  },
+  {
+    cidr: '100.64.0.0/10',
+    name: 'shared address space (RFC 6598, carrier-grade NAT)',
+    advice:
+      "Some managed Kubernetes distributions allocate Service or Pod addresses here; allow your cluster's Service CIDR (kubectl get svc kubernetes -n default -o jsonpath='{.spec.clusterIP}' shows an address in it) rather than the whole /10.",
+    allowing: 'allow',
+  },
+  {
+    cidr: '127.0.0.0/8',
+    name: 'loopback',
+    advice:
+      "For local testing only; inside a container it is the proxy's own network namespace (shared with cloudflared), not the host: use the upstream service's name instead.",
+    allowing: 'testing',
+  },
+  {
+    cidr: '169.254.0.0/16',
+    name: 'link-local',
+    advice:
+      'Link-local addresses are not stable upstreams, and this range holds cloud metadata services: do not allow it.',
+    allowing: 'never',
+  },
+  {
+    cidr: '169.254.169.254/32',
+    name: 'the cloud instance metadata service',
+    advice: 'This is the classic SSRF target (it hands out cloud credentials); never allow it.',
+    allowing: 'never',
+  },
+  {
+    cidr: '172.16.0.0/12',
+    name: 'private (RFC 1918)',
+    advice: 'Part of the default policy; allowed unless allowed_ips leaves it out.',
+    allowing: 'allow',
+  },
+  {
+    cidr: '192.0.0.0/24',
+    name: 'IETF protocol assignments (RFC 6890)',
+    advice: 'Not a normal host address; check the upstream address.',
+    allowing: 'wrong-address',
+  },
+  {
+    cidr: '192.0.2.0/24',
+    name: 'documentation (TEST-NET-1, RFC 5737)',
+    advice: 'Never routed: an example address was left in the config.',
+    allowing: 'wrong-address',
+  },
+  {
+    cidr: '192.168.0.0/16',
+    name: 'private (RFC 1918)',
+    advice: 'Part of the default policy; allowed unless allowed_ips leaves it out.',
+    allowing: 'allow',
+  },
+  {
+    cidr: '198.18.0.0/15',
+    name: 'benchmarking (RFC 2544)',
+    advice: 'Meant for network test labs only.',
+    allowing: 'allow',
+  },
+  {
+    cidr: '198.51.100.0/24',
+    name: 'documentation (TEST-NET-2, RFC 5737)',
+    advice: 'Never routed: an example address was left in the config.',
+    allowing: 'wrong-address',
+  },
+  {
+    cidr: '203.0.113.0/24',
+    name: 'documentation (TEST-NET-3, RFC 5737)',
+    advice: 'Never routed: an example address was left in the config.',
+    allowing: 'wrong-address',
+  },
+  {
+    cidr: '224.0.0.0/4',
+    name: 'multicast',
+    advice: 'Cannot be dialled over TCP; the upstream address is wrong.',
+    allowing: 'wrong-address',
+  },
+  {
+    cidr: '240.0.0.0/4',
+    name: 'reserved (class E)',
+    advice: 'Not routed; the upstream address is wrong.',
+    allowing: 'wrong-address',
+  },
+  {
+    cidr: '255.255.255.255/32',
+    name: 'limited broadcast',
+    advice: 'Cannot be dialled; the upstream address is wrong.',
+    allowing: 'wrong-address',
+  },
 ];
 
 const PUBLIC_RANGE: WellKnownRange = {
   cidr: '0.0.0.0/0',
   name: 'public internet',
-  advice: 'Allowing it lets the proxy reach that internet host; prefer a private address for the upstream, or allow only this /32.',
+  advice:
+    'Allowing it lets the proxy reach that internet host; prefer a private address for the upstream, or allow only this /32.',
   allowing: 'allow',
 };
 
@@ -226,7 +337,9 @@ function allowingVerdict(ranges: readonly WellKnownRange[]): WellKnownRange['all
 
 /** The well-known ranges an IPv4 address belongs to, widest first; the public internet when none. */
 export function wellKnownRanges(ip: string): WellKnownRange[] {
-  const found = WELL_KNOWN.filter((r) => cidrContains(parseCidr(r.cidr), ip)).sort((a, b) => parseCidr(a.cidr).prefix - parseCidr(b.cidr).prefix);
+  const found = WELL_KNOWN.filter((r) => cidrContains(parseCidr(r.cidr), ip)).sort(
+    (a, b) => parseCidr(a.cidr).prefix - parseCidr(b.cidr).prefix,
+  );
   return found.length > 0 ? found : [PUBLIC_RANGE];
 }
 
@@ -251,7 +364,12 @@ export function coveringCidr(addresses: readonly string[]): Cidr | null {
  */
 export function allowedIpsEntries(addresses: readonly string[]): string {
   const covering = coveringCidr(addresses);
-  return covering && covering.prefix >= 24 ? cidrText(covering) : addresses.slice(0, 5).map((a) => `${a}/32`).join(', ');
+  return covering && covering.prefix >= 24
+    ? cidrText(covering)
+    : addresses
+        .slice(0, 5)
+        .map((a) => `${a}/32`)
+        .join(', ');
 }
 
 export interface CidrSuggestion {
@@ -277,7 +395,14 @@ export function narrowestCoveringCidr(ip: string, neighbours: readonly string[] 
   const covering = isStrictIPv4(ip) ? coveringCidr([ip, ...neighbours]) : null;
   if (!covering) throw new Error(`not an IPv4 address: ${ip}`);
   const ranges = wellKnownRanges(ip);
-  return { address: ip, narrowest: `${ip}/32`, coveringAll: cidrText(covering), coveringAllSize: cidrSize(covering), ranges, allowing: allowingVerdict(ranges) };
+  return {
+    address: ip,
+    narrowest: `${ip}/32`,
+    coveringAll: cidrText(covering),
+    coveringAllSize: cidrSize(covering),
+    ranges,
+    allowing: allowingVerdict(ranges),
+  };
 }
 
 // ------------------------------------------------------------------ judging a route's addresses
@@ -301,8 +426,20 @@ export interface RouteAddressVerdict {
 }
 
 /** Judge the addresses a route's upstream host stands for (its literal, or its DNS answers). */
-export function judgeRouteAddresses(route: { key: string; host: string }, addresses: readonly string[], policy: IpPolicy): RouteAddressVerdict {
-  const v: RouteAddressVerdict = { route: route.key, host: route.host, allowed: [], refused: [], ipv6: [], invalid: [], verdict: 'none' };
+export function judgeRouteAddresses(
+  route: { key: string; host: string },
+  addresses: readonly string[],
+  policy: IpPolicy,
+): RouteAddressVerdict {
+  const v: RouteAddressVerdict = {
+    route: route.key,
+    host: route.host,
+    allowed: [],
+    refused: [],
+    ipv6: [],
+    invalid: [],
+    verdict: 'none',
+  };
   for (const a of addresses) {
     if (isStrictIPv4(a)) {
       const r = allowingRange(policy, a);
@@ -311,6 +448,7 @@ export function judgeRouteAddresses(route: { key: string; host: string }, addres
     } else if (ipaddr.IPv6.isValid(a)) v.ipv6.push(a);
     else v.invalid.push(a);
   }
-  v.verdict = v.refused.length > 0 ? 'refused' : v.allowed.length > 0 ? 'allowed' : v.ipv6.length > 0 ? 'ipv6-only' : 'none';
+  v.verdict =
+    v.refused.length > 0 ? 'refused' : v.allowed.length > 0 ? 'allowed' : v.ipv6.length > 0 ? 'ipv6-only' : 'none';
   return v;
 }

@@ -16,12 +16,22 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function decodePart(part: string, name: string): { ok: true; value: Record<string, unknown> } | { ok: false; problem: string } {
+function decodePart(
+  part: string,
+  name: string,
+): { ok: true; value: Record<string, unknown> } | { ok: false; problem: string } {
   if (part === '') return { ok: false, problem: `its ${name} segment is empty` };
   if (/[+/=]/.test(part) && /^[A-Za-z0-9+/]+=*$/.test(part)) {
-    return { ok: false, problem: `its ${name} segment uses standard base64 ('+', '/' or '=' padding); a JWT uses base64url without padding` };
+    return {
+      ok: false,
+      problem: `its ${name} segment uses standard base64 ('+', '/' or '=' padding); a JWT uses base64url without padding`,
+    };
   }
-  if (!/^[A-Za-z0-9_-]+$/.test(part)) return { ok: false, problem: `its ${name} segment is not base64url (it contains characters outside A-Z a-z 0-9 - _)` };
+  if (!/^[A-Za-z0-9_-]+$/.test(part))
+    return {
+      ok: false,
+      problem: `its ${name} segment is not base64url (it contains characters outside A-Z a-z 0-9 - _)`,
+    };
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(part, 'base64url'));
@@ -45,7 +55,11 @@ function decodePart(part: string, name: string): { ok: true; value: Record<strin
 export function describeJwt(text: string, path: string, wrappedIn: string | null = null): FileFact<JwtFacts> {
   let token = text.trim();
   if (/^bearer\s+/i.test(token)) {
-    return { state: 'invalid', path, problem: 'starts with "Bearer ": save only the token itself, without the Authorization scheme' };
+    return {
+      state: 'invalid',
+      path,
+      problem: 'starts with "Bearer ": save only the token itself, without the Authorization scheme',
+    };
   }
   if (wrappedIn === null && token.startsWith('{')) {
     if (jsonNestsDeeper(token)) {
@@ -55,11 +69,19 @@ export function describeJwt(text: string, path: string, wrappedIn: string | null
     try {
       obj = JSON.parse(token);
     } catch {
-      return { state: 'invalid', path, problem: 'looks like JSON but does not parse; save the bare JWT (header.payload.signature)' };
+      return {
+        state: 'invalid',
+        path,
+        problem: 'looks like JSON but does not parse; save the bare JWT (header.payload.signature)',
+      };
     }
     const field = isPlainObject(obj) ? WRAPPER_FIELDS.find((f) => typeof obj[f] === 'string') : undefined;
     if (!field || !isPlainObject(obj)) {
-      return { state: 'invalid', path, problem: `is a JSON document without a token in any of the fields ${WRAPPER_FIELDS.join(', ')}; save the bare JWT (header.payload.signature)` };
+      return {
+        state: 'invalid',
+        path,
+        problem: `is a JSON document without a token in any of the fields ${WRAPPER_FIELDS.join(', ')}; save the bare JWT (header.payload.signature)`,
+      };
     }
     return describeJwt(obj[field] as string, path, `the JSON field "${field}"`);
   }
@@ -67,18 +89,39 @@ export function describeJwt(text: string, path: string, wrappedIn: string | null
     token = token.slice(1, -1).trim();
     wrappedIn = 'quotes';
   }
-  if (/\s/.test(token)) return { state: 'invalid', path, problem: 'contains spaces or line breaks inside the token; a JWT is one unbroken line' };
+  if (/\s/.test(token))
+    return {
+      state: 'invalid',
+      path,
+      problem: 'contains spaces or line breaks inside the token; a JWT is one unbroken line',
+    };
   const sizeBytes = Buffer.byteLength(token, 'utf8');
   const parts = token.split('.');
   const segments = parts.length;
-  if (segments === 1) return { state: 'invalid', path, problem: 'is not a JWT (no "." separators; a JWT is header.payload.signature)' };
-  if (segments === 5) return { state: 'invalid', path, problem: 'is an encrypted JWT (JWE, five segments); the exchange needs a signed JWT (JWS, three segments)' };
-  if (segments !== 3) return { state: 'invalid', path, problem: `has ${segments} dot-separated segments; a signed JWT has exactly three (header.payload.signature)` };
+  if (segments === 1)
+    return { state: 'invalid', path, problem: 'is not a JWT (no "." separators; a JWT is header.payload.signature)' };
+  if (segments === 5)
+    return {
+      state: 'invalid',
+      path,
+      problem: 'is an encrypted JWT (JWE, five segments); the exchange needs a signed JWT (JWS, three segments)',
+    };
+  if (segments !== 3)
+    return {
+      state: 'invalid',
+      path,
+      problem: `has ${segments} dot-separated segments; a signed JWT has exactly three (header.payload.signature)`,
+    };
   const [headerPart = '', payloadPart = '', signaturePart = ''] = parts;
   const header = decodePart(headerPart, 'header');
   if (!header.ok) return { state: 'invalid', path, problem: header.problem };
   const payload = decodePart(payloadPart, 'payload');
   if (!payload.ok) return { state: 'invalid', path, problem: payload.problem };
-  const problem = signaturePart === '' ? 'its signature segment is empty: the token is unsigned and the exchange refuses it' : null;
-  return { state: 'ok', path, value: { sizeBytes, segments, header: header.value, payload: payload.value, problem, wrappedIn } };
+  const problem =
+    signaturePart === '' ? 'its signature segment is empty: the token is unsigned and the exchange refuses it' : null;
+  return {
+    state: 'ok',
+    path,
+    value: { sizeBytes, segments, header: header.value, payload: payload.value, problem, wrappedIn },
+  };
 }

@@ -29,10 +29,17 @@ export function parseHttpsUrl(raw: string): { ok: true; value: HttpsUrl } | { ok
   } catch {
     return { ok: false, problem: 'is not an absolute URL' };
   }
-  if (url.protocol !== 'https:') return { ok: false, problem: `uses ${url.protocol.replace(/:$/, '')}://; it must be https://` };
+  if (url.protocol !== 'https:')
+    return { ok: false, problem: `uses ${url.protocol.replace(/:$/, '')}://; it must be https://` };
   return {
     ok: true,
-    value: { url, host: normalizeDomain(url.hostname), port: url.port, hasQuery: raw.includes('?'), hasFragment: raw.includes('#') },
+    value: {
+      url,
+      host: normalizeDomain(url.hostname),
+      port: url.port,
+      hasQuery: raw.includes('?'),
+      hasFragment: raw.includes('#'),
+    },
   };
 }
 
@@ -60,7 +67,10 @@ export function looselyEqualUrls(a: string, b: string): boolean {
  * The document to judge: the file given with the flag, else the one the live layer fetched.
  * `origin` names where it came from, for sentences.
  */
-export function discoveryDocument(facts: Readonly<Facts>, which: 'oauthMetadata' | 'resourceMetadata'): { fact: FileFact<YamlDocumentFacts>; origin: string } | null {
+export function discoveryDocument(
+  facts: Readonly<Facts>,
+  which: 'oauthMetadata' | 'resourceMetadata',
+): { fact: FileFact<YamlDocumentFacts>; origin: string } | null {
   const file = facts[which];
   if (file) return { fact: file, origin: file.path };
   const fetched = facts.live?.[which];
@@ -72,7 +82,8 @@ export function discoveryDocument(facts: Readonly<Facts>, which: 'oauthMetadata'
 export function discoverySkipReason(facts: Readonly<Facts>, which: 'oauthMetadata' | 'resourceMetadata'): string {
   const flag = which === 'oauthMetadata' ? '--oauth-metadata' : '--resource-metadata';
   const given = `no document given (${flag} FILE)`;
-  if (facts.offline) return `${given}, and fetching it from the route's upstream needs the network (run without --offline)`;
+  if (facts.offline)
+    return `${given}, and fetching it from the route's upstream needs the network (run without --offline)`;
   if (!facts.live) return `${given}, and the live probes did not run`;
   const fetched = facts.live[which];
   if (!fetched) return `${given}; not fetched: ${facts.live.oauthSkipped ?? 'no route to fetch it from'}`;

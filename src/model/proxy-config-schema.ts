@@ -70,7 +70,9 @@ export function unknownKeys(data: unknown): UnknownKey[] {
     if (!obj) continue;
     for (const key of Object.keys(obj)) {
       if (known.includes(key)) continue;
-      const elsewhere = Object.entries(KNOWN_KEYS).find(([s, keys]) => s !== section && keys.includes(key) && key !== 'tls');
+      const elsewhere = Object.entries(KNOWN_KEYS).find(
+        ([s, keys]) => s !== section && keys.includes(key) && key !== 'tls',
+      );
       out.push({
         path: section === '' ? key : `${section}.${key}`,
         key,
@@ -113,7 +115,13 @@ export function routeListToMap(items: readonly unknown[]): RouteListConversion {
       }
       const nameKey = keys.find((k) => NAME_FIELDS.includes(k.toLowerCase()));
       const targetKey = keys.find((k) => TARGET_FIELDS.includes(k.toLowerCase()));
-      if (keys.length === 2 && nameKey && targetKey && typeof item[nameKey] === 'string' && typeof item[targetKey] === 'string') {
+      if (
+        keys.length === 2 &&
+        nameKey &&
+        targetKey &&
+        typeof item[nameKey] === 'string' &&
+        typeof item[targetKey] === 'string'
+      ) {
         map.push({ key: item[nameKey], value: item[targetKey] });
         return;
       }
@@ -131,5 +139,9 @@ export function routeListToMap(items: readonly unknown[]): RouteListConversion {
 
 /** A YAML scalar written so it reads back as the same string. */
 export function yamlScalar(s: string): string {
-  return /^[A-Za-z0-9_./][A-Za-z0-9_./:@[\]-]*$/.test(s) && !/^(true|false|null|yes|no|on|off|~)$/i.test(s) && !/^[\d.]+$/.test(s) ? s : JSON.stringify(s);
+  return /^[A-Za-z0-9_./][A-Za-z0-9_./:@[\]-]*$/.test(s) &&
+    !/^(true|false|null|yes|no|on|off|~)$/i.test(s) &&
+    !/^[\d.]+$/.test(s)
+    ? s
+    : JSON.stringify(s);
 }

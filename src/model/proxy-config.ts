@@ -35,27 +35,53 @@ export interface ProxyConfigModel {
   routes: ProxyRoute[];
 }
 
-export function parseUpstream(raw: unknown): { upstream: Upstream | null; problem: string | null; severity: 'error' | 'warn' | null } {
-  if (typeof raw !== 'string') return { upstream: null, problem: `is a ${raw === null ? 'null' : Array.isArray(raw) ? 'list' : typeof raw}, not a "scheme://host:port" string`, severity: 'error' };
+export function parseUpstream(raw: unknown): {
+  upstream: Upstream | null;
+  problem: string | null;
+  severity: 'error' | 'warn' | null;
+} {
+  if (typeof raw !== 'string')
+    return {
+      upstream: null,
+      problem: `is a ${raw === null ? 'null' : Array.isArray(raw) ? 'list' : typeof raw}, not a "scheme://host:port" string`,
+      severity: 'error',
+    };
   // Credentials before "@" would otherwise be read as host and port (and echoed as a "port").
   if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*@/.test(raw.trim())) {
-    return { upstream: null, problem: 'carries credentials (user:password@host); the proxy dials only scheme://host:port, so remove them, and change that password: it sits in the config in clear', severity: 'error' };
+    return {
+      upstream: null,
+      problem:
+        'carries credentials (user:password@host); the proxy dials only scheme://host:port, so remove them, and change that password: it sits in the config in clear',
+      severity: 'error',
+    };
   }
-  const m = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/(\[[^\]]*\]|[^/:?#]*)(?::([^/?#]*))?([^?#]*)(\?[^#]*)?(#.*)?$/.exec(raw.trim());
+  const m = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/(\[[^\]]*\]|[^/:?#]*)(?::([^/?#]*))?([^?#]*)(\?[^#]*)?(#.*)?$/.exec(
+    raw.trim(),
+  );
   if (!m) return { upstream: null, problem: 'is not a URL of the form scheme://host:port', severity: 'error' };
   const [, schemeRaw = '', hostRaw = '', portRaw, path, query, fragment] = m;
   const scheme = schemeRaw.toLowerCase();
-  if (scheme !== 'http' && scheme !== 'https') return { upstream: null, problem: `uses scheme "${scheme}"; only http and https are dialled`, severity: 'error' };
+  if (scheme !== 'http' && scheme !== 'https')
+    return { upstream: null, problem: `uses scheme "${scheme}"; only http and https are dialled`, severity: 'error' };
   if (hostRaw === '') return { upstream: null, problem: 'has no host', severity: 'error' };
-  if (portRaw === undefined || portRaw === '') return { upstream: null, problem: 'has no port (write it explicitly, e.g. :8080 or :443)', severity: 'error' };
+  if (portRaw === undefined || portRaw === '')
+    return { upstream: null, problem: 'has no port (write it explicitly, e.g. :8080 or :443)', severity: 'error' };
   const port = /^\d+$/.test(portRaw) ? Number(portRaw) : NaN;
-  if (!Number.isInteger(port) || port < 1 || port > 65535) return { upstream: null, problem: `has an invalid port "${portRaw}"`, severity: 'error' };
-  if (query || fragment) return { upstream: null, problem: 'has a query or fragment; give only scheme://host:port', severity: 'error' };
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    return { upstream: null, problem: `has an invalid port "${portRaw}"`, severity: 'error' };
+  if (query || fragment)
+    return { upstream: null, problem: 'has a query or fragment; give only scheme://host:port', severity: 'error' };
   const host = hostRaw.startsWith('[') ? hostRaw.slice(1, -1) : hostRaw;
   const ipVersion = isStrictIPv4(host) ? 4 : ipaddr.IPv6.isValid(host) ? 6 : 0;
   const upstream: Upstream = { scheme, host, port, ipVersion };
-  if (path === '/') return { upstream, problem: 'ends with "/"; the rule is exactly scheme://host:port', severity: 'warn' };
-  if (path) return { upstream, problem: `has a path ("${path}"); the proxy rejects it with "invalid upstream (must be scheme://host:port)" (the request path is forwarded unchanged)`, severity: 'error' };
+  if (path === '/')
+    return { upstream, problem: 'ends with "/"; the rule is exactly scheme://host:port', severity: 'warn' };
+  if (path)
+    return {
+      upstream,
+      problem: `has a path ("${path}"); the proxy rejects it with "invalid upstream (must be scheme://host:port)" (the request path is forwarded unchanged)`,
+      severity: 'error',
+    };
   return { upstream, problem: null, severity: null };
 }
 
@@ -68,7 +94,12 @@ export function listenPort(listenAddr: string): number | null {
 
 export function readProxyConfig(data: unknown, vars: Readonly<Record<string, string | undefined>>): ProxyConfigModel {
   const root = isRecord(data) ? data : {};
-  const listenAddr = typeof root.listen_addr === 'string' ? root.listen_addr : typeof root.listen_addr === 'number' ? String(root.listen_addr) : null;
+  const listenAddr =
+    typeof root.listen_addr === 'string'
+      ? root.listen_addr
+      : typeof root.listen_addr === 'number'
+        ? String(root.listen_addr)
+        : null;
   let tunnelDomainRaw: string | null = null;
   let tunnelDomain: string | null = null;
   let tunnelDomainUnset: string[] = [];
@@ -79,13 +110,15 @@ export function readProxyConfig(data: unknown, vars: Readonly<Record<string, str
     tunnelDomain = normalizeDomain(exp.value) || null;
   }
   const r = root.routes;
-  const routesShape: ProxyConfigModel['routesShape'] = r === undefined || r === null ? 'missing' : Array.isArray(r) ? 'list' : isRecord(r) ? 'map' : 'other';
-  const routes: ProxyRoute[] = routesShape === 'map'
-    ? Object.entries(r as Record<string, unknown>).map(([key, raw]) => {
-        const p = parseUpstream(raw);
-        return { key, raw, upstream: p.upstream, problem: p.problem, problemSeverity: p.severity };
-      })
-    : [];
+  const routesShape: ProxyConfigModel['routesShape'] =
+    r === undefined || r === null ? 'missing' : Array.isArray(r) ? 'list' : isRecord(r) ? 'map' : 'other';
+  const routes: ProxyRoute[] =
+    routesShape === 'map'
+      ? Object.entries(r as Record<string, unknown>).map(([key, raw]) => {
+          const p = parseUpstream(raw);
+          return { key, raw, upstream: p.upstream, problem: p.problem, problemSeverity: p.severity };
+        })
+      : [];
   return {
     listenAddr,
     listenPort: listenAddr ? listenPort(listenAddr) : null,

@@ -36,9 +36,32 @@ const JWT_SHAPE = /^[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*$/;
 
 /** Words people leave where the token should go, compared without case, '-', '_' or spaces. */
 const PLACEHOLDER_WORDS = new Set([
-  'changeme', 'replaceme', 'yourtoken', 'yourtokenhere', 'yourtunneltoken', 'yourtunneltokenhere', 'tokenhere',
-  'tunneltokenhere', 'inserttokenhere', 'pastetokenhere', 'pasteyourtokenhere', 'todo', 'tbd', 'fixme', 'placeholder',
-  'null', 'none', 'nil', 'undefined', 'secret', 'token', 'tunneltoken', 'redacted', 'example', 'dummy', 'test',
+  'changeme',
+  'replaceme',
+  'yourtoken',
+  'yourtokenhere',
+  'yourtunneltoken',
+  'yourtunneltokenhere',
+  'tokenhere',
+  'tunneltokenhere',
+  'inserttokenhere',
+  'pastetokenhere',
+  'pasteyourtokenhere',
+  'todo',
+  'tbd',
+  'fixme',
+  'placeholder',
+  'null',
+  'none',
+  'nil',
+  'undefined',
+  'secret',
+  'token',
+  'tunneltoken',
+  'redacted',
+  'example',
+  'dummy',
+  'test',
 ]);
 
 function jsonType(v: unknown): string {
@@ -92,9 +115,11 @@ function placeholderOf(t: string): { kind: TokenFacts['placeholderKind']; text: 
   if (braced) return { kind: 'variable', text: `\${${braced[1]}}` };
   const bare = /^\$([A-Za-z_][A-Za-z0-9_]*)$/.exec(t);
   if (bare) return { kind: 'variable', text: `$${bare[1]}` };
-  if (/^<[^<>]{0,60}>$/.test(t) || /^\{\{[^{}]{0,80}\}\}$/.test(t) || /^\[[^[\]]{0,60}\]$/.test(t)) return { kind: 'template', text: t };
+  if (/^<[^<>]{0,60}>$/.test(t) || /^\{\{[^{}]{0,80}\}\}$/.test(t) || /^\[[^[\]]{0,60}\]$/.test(t))
+    return { kind: 'template', text: t };
   const word = t.toLowerCase().replace(/[-_\s]/g, '');
-  if (PLACEHOLDER_WORDS.has(word) || /^(x+|\*+|\.+|0+)$/i.test(t)) return { kind: 'word', text: t.length <= 40 ? t : null };
+  if (PLACEHOLDER_WORDS.has(word) || /^(x+|\*+|\.+|0+)$/i.test(t))
+    return { kind: 'word', text: t.length <= 40 ? t : null };
   return null;
 }
 
@@ -122,18 +147,33 @@ function emptyShape(length: number): TokenValueShape {
 
 /** The fields of a decoded token object, reduced to presence and type (the UUID is kept: it is an identifier). */
 function describeFields(shape: TokenValueShape, obj: Record<string, unknown>, onSecret: SecretSink): void {
-  shape.keys = Object.keys(obj).slice(0, 20).map((k) => k.slice(0, 40));
+  shape.keys = Object.keys(obj)
+    .slice(0, 20)
+    .map((k) => k.slice(0, 40));
   // The account tag and the tunnel secret inside the token are secrets of their own.
   if (typeof obj.a === 'string') onSecret(obj.a);
   if (typeof obj.s === 'string') onSecret(obj.s);
   const a = obj.a;
   shape.accountTag = { present: 'a' in obj, nonEmpty: typeof a === 'string' && a !== '', type: jsonType(a) };
   const t = obj.t;
-  shape.tunnelId = { present: 't' in obj, value: typeof t === 'string' && UUID_FORMS.test(t) ? t : null, type: jsonType(t) };
+  shape.tunnelId = {
+    present: 't' in obj,
+    value: typeof t === 'string' && UUID_FORMS.test(t) ? t : null,
+    type: jsonType(t),
+  };
   const s = obj.s;
-  shape.secret = { present: 's' in obj, nonEmpty: typeof s === 'string' && s !== '', base64: typeof s === 'string' && isStdBase64(s), type: jsonType(s) };
+  shape.secret = {
+    present: 's' in obj,
+    nonEmpty: typeof s === 'string' && s !== '',
+    base64: typeof s === 'string' && isStdBase64(s),
+    type: jsonType(s),
+  };
   const e = obj.e;
-  shape.endpoint = { present: 'e' in obj, value: typeof e === 'string' && /^[A-Za-z0-9.-]{0,32}$/.test(e) ? e : null, type: jsonType(e) };
+  shape.endpoint = {
+    present: 'e' in obj,
+    value: typeof e === 'string' && /^[A-Za-z0-9.-]{0,32}$/.test(e) ? e : null,
+    type: jsonType(e),
+  };
 }
 
 /**
@@ -163,7 +203,9 @@ export function describeTokenValue(raw: string | null, onSecret: SecretSink = ()
       shape.jsonType = 'object';
       if ('TunnelSecret' in obj || 'AccountTag' in obj || 'TunnelID' in obj) {
         shape.looksLike = 'credentials-json';
-        shape.keys = Object.keys(obj).slice(0, 20).map((k) => k.slice(0, 40));
+        shape.keys = Object.keys(obj)
+          .slice(0, 20)
+          .map((k) => k.slice(0, 40));
       } else {
         if ('a' in obj || 't' in obj || 's' in obj) shape.looksLike = 'token-json';
         describeFields(shape, obj, onSecret);

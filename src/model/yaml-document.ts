@@ -34,7 +34,7 @@ function composeBounded(text: string, lineCounter: LineCounter): Document.Parsed
   };
   try {
     const docs = [...composer.compose(new Parser(lineCounter.addNewLine).parse(text), true, text.length)];
-    return (docs[0]) ?? null;
+    return docs[0] ?? null;
   } catch (err) {
     if (err instanceof TooManyErrors) return { tooManyErrors: true };
     throw err;
@@ -188,5 +188,9 @@ function containsItself(data: unknown): boolean {
 }
 
 function childrenOf(node: object): unknown[] {
-  return node instanceof Map ? [...node.keys(), ...node.values()] : node instanceof Set ? [...node] : Object.values(node);
+  return node instanceof Map
+    ? [...node.keys(), ...node.values()]
+    : node instanceof Set
+      ? [...node]
+      : Object.values(node);
 }

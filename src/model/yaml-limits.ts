@@ -58,7 +58,8 @@ export function yamlLimitRefusal(text: string): string | null {
       } else if (c === ']' || c === '}') {
         flow = Math.max(0, flow - 1);
         marks++;
-      } else if (c === ',' || c === '"') marks++; // a double quote opens or closes a scalar the lexer works hard on
+      } else if (c === ',' || c === '"')
+        marks++; // a double quote opens or closes a scalar the lexer works hard on
       else if ((c === ':' || c === '-' || c === '?') && (next === ' ' || next === '\r')) marks++;
       else if (
         (c === '*' || c === '&' || c === '!') &&

@@ -22,7 +22,8 @@ const TAG = {
 
 /** The definite length octets: short form below 128, else 0x80|n followed by n big-endian bytes. */
 function encodeLength(length: number): Buffer {
-  if (!Number.isSafeInteger(length) || length < 0) throw new RangeError(`DER length ${length} is not a non-negative integer`);
+  if (!Number.isSafeInteger(length) || length < 0)
+    throw new RangeError(`DER length ${length} is not a non-negative integer`);
   if (length < 0x80) return Buffer.from([length]);
   const bytes: number[] = [];
   for (let n = length; n > 0; n = Math.floor(n / 256)) bytes.unshift(n % 256);
@@ -65,9 +66,13 @@ export function integer(value: number | bigint | Uint8Array): Buffer {
     while (start < value.length - 1 && value[start] === 0) start++;
     const magnitude = value.length === 0 ? Buffer.from([0]) : Buffer.from(value.subarray(start));
     // A set top bit would read as negative: a leading zero octet keeps it positive.
-    return element(TAG.INTEGER, magnitude.readUInt8(0) & 0x80 ? Buffer.concat([Buffer.from([0]), magnitude]) : magnitude);
+    return element(
+      TAG.INTEGER,
+      magnitude.readUInt8(0) & 0x80 ? Buffer.concat([Buffer.from([0]), magnitude]) : magnitude,
+    );
   }
-  if (typeof value === 'number' && !Number.isSafeInteger(value)) throw new RangeError(`INTEGER ${value} is not a safe integer`);
+  if (typeof value === 'number' && !Number.isSafeInteger(value))
+    throw new RangeError(`INTEGER ${value} is not a safe integer`);
   let n = BigInt(value);
   const bytes: number[] = [];
   // Emit low bytes until what is left is pure sign extension of the top byte written.
@@ -85,7 +90,8 @@ export function oid(dotted: string): Buffer {
   if (!/^\d+(\.\d+)+$/.test(dotted)) throw new RangeError(`"${dotted}" is not a dotted object identifier`);
   const arcs = dotted.split('.').map((a) => BigInt(a));
   const [first = 0n, second = 0n] = arcs; // the pattern above guarantees both
-  if (first > 2n || (first < 2n && second > 39n)) throw new RangeError(`"${dotted}" has an invalid first or second arc`);
+  if (first > 2n || (first < 2n && second > 39n))
+    throw new RangeError(`"${dotted}" has an invalid first or second arc`);
   const out: number[] = [];
   for (const arc of [first * 40n + second, ...arcs.slice(2)]) {
     const groups: number[] = [Number(arc & 0x7fn)];
@@ -111,11 +117,12 @@ export function bitString(bytes: Uint8Array, unusedBits = 0): Buffer {
  * the most significant bit of the first byte. DER drops trailing zero bits (X.690 §11.2.2).
  */
 export function namedBits(bits: readonly number[]): Buffer {
-  if (bits.some((b) => !Number.isInteger(b) || b < 0)) throw new RangeError(`bit numbers must be non-negative integers: ${bits.join(', ')}`);
+  if (bits.some((b) => !Number.isInteger(b) || b < 0))
+    throw new RangeError(`bit numbers must be non-negative integers: ${bits.join(', ')}`);
   if (bits.length === 0) return bitString(Buffer.alloc(0));
   const highest = Math.max(...bits);
   const bytes = Buffer.alloc(Math.floor(highest / 8) + 1);
-  for (const b of bits) bytes.writeUInt8(bytes.readUInt8(Math.floor(b / 8)) | (0x80 >> b % 8), Math.floor(b / 8));
+  for (const b of bits) bytes.writeUInt8(bytes.readUInt8(Math.floor(b / 8)) | (0x80 >> (b % 8)), Math.floor(b / 8));
   return bitString(bytes, 7 - (highest % 8));
 }
 

@@ -77,9 +77,19 @@ const UNIVERSAL = {
 export const MAX_DER_DEPTH = 32;
 
 const UNIVERSAL_NAMES: Record<number, string> = {
-  1: 'BOOLEAN', 2: 'INTEGER', 3: 'BIT STRING', 4: 'OCTET STRING', 5: 'NULL', 6: 'OBJECT IDENTIFIER',
-  12: 'UTF8String', 16: 'SEQUENCE', 17: 'SET', 19: 'PrintableString', 22: 'IA5String',
-  23: 'UTCTime', 24: 'GeneralizedTime',
+  1: 'BOOLEAN',
+  2: 'INTEGER',
+  3: 'BIT STRING',
+  4: 'OCTET STRING',
+  5: 'NULL',
+  6: 'OBJECT IDENTIFIER',
+  12: 'UTF8String',
+  16: 'SEQUENCE',
+  17: 'SET',
+  19: 'PrintableString',
+  22: 'IA5String',
+  23: 'UTCTime',
+  24: 'GeneralizedTime',
 };
 
 /** "SEQUENCE", "[0]", "[APPLICATION 3]", "universal 31": for error messages. */
@@ -96,8 +106,10 @@ function describeTag(t: Pick<Tlv, 'cls' | 'number' | 'constructed'>): string {
  */
 export function readTlv(buf: Uint8Array, offset: number, limit: number = buf.length, depth = 0): Tlv {
   const stop = Math.min(limit, buf.length);
-  if (depth > MAX_DER_DEPTH) throw new DerError('too-deep', `DER nesting deeper than ${MAX_DER_DEPTH} levels at byte ${offset}`, offset);
-  if (offset >= stop) throw new DerError('truncated', `a DER element is missing at byte ${offset} (the data ends there)`, offset);
+  if (depth > MAX_DER_DEPTH)
+    throw new DerError('too-deep', `DER nesting deeper than ${MAX_DER_DEPTH} levels at byte ${offset}`, offset);
+  if (offset >= stop)
+    throw new DerError('truncated', `a DER element is missing at byte ${offset} (the data ends there)`, offset);
   const id = byteAt(buf, offset);
   const cls = classOf(id);
   const constructed = (id & 0x20) !== 0;
@@ -107,14 +119,17 @@ export function readTlv(buf: Uint8Array, offset: number, limit: number = buf.len
     // High tag number form: base 128, most significant group first, at most 4 bytes here.
     number = 0;
     for (let n = 0; ; n++) {
-      if (at >= stop) throw new DerError('truncated', `the tag of the DER element at byte ${offset} is cut off`, offset);
+      if (at >= stop)
+        throw new DerError('truncated', `the tag of the DER element at byte ${offset} is cut off`, offset);
       const b = byteAt(buf, at++);
-      if (n === 0 && b === 0x80) throw new DerError('non-minimal', `the tag number at byte ${offset} has a leading zero group`, offset);
+      if (n === 0 && b === 0x80)
+        throw new DerError('non-minimal', `the tag number at byte ${offset} has a leading zero group`, offset);
       if (n === 4) throw new DerError('too-long', `the tag number at byte ${offset} is longer than 4 bytes`, offset);
       number = number * 128 + (b & 0x7f);
       if ((b & 0x80) === 0) break;
     }
-    if (number < 0x1f) throw new DerError('non-minimal', `the tag number ${number} at byte ${offset} uses the long form`, offset);
+    if (number < 0x1f)
+      throw new DerError('non-minimal', `the tag number ${number} at byte ${offset} uses the long form`, offset);
   }
   if (at >= stop) throw new DerError('truncated', `the DER element at byte ${offset} has no length`, offset);
   const first = byteAt(buf, at++);
@@ -122,19 +137,38 @@ export function readTlv(buf: Uint8Array, offset: number, limit: number = buf.len
   if (first < 0x80) {
     length = first;
   } else if (first === 0x80) {
-    throw new DerError('indefinite-length', `the DER element at byte ${offset} has an indefinite length (BER, not DER)`, offset);
+    throw new DerError(
+      'indefinite-length',
+      `the DER element at byte ${offset} has an indefinite length (BER, not DER)`,
+      offset,
+    );
   } else {
     const n = first & 0x7f;
     if (n > 4) throw new DerError('too-long', `the DER element at byte ${offset} declares a ${n}-byte length`, offset);
-    if (at + n > stop) throw new DerError('truncated', `the length of the DER element at byte ${offset} is cut off`, offset);
-    if (buf[at] === 0) throw new DerError('non-minimal', `the length of the DER element at byte ${offset} has a leading zero byte`, offset);
+    if (at + n > stop)
+      throw new DerError('truncated', `the length of the DER element at byte ${offset} is cut off`, offset);
+    if (buf[at] === 0)
+      throw new DerError(
+        'non-minimal',
+        `the length of the DER element at byte ${offset} has a leading zero byte`,
+        offset,
+      );
     length = 0;
     for (let k = 0; k < n; k++) length = length * 256 + byteAt(buf, at + k);
     at += n;
-    if (length < 0x80) throw new DerError('non-minimal', `the DER element at byte ${offset} writes the length ${length} in the long form`, offset);
+    if (length < 0x80)
+      throw new DerError(
+        'non-minimal',
+        `the DER element at byte ${offset} writes the length ${length} in the long form`,
+        offset,
+      );
   }
   if (length > stop - at) {
-    throw new DerError('truncated', `the DER element at byte ${offset} declares ${length} bytes of content but only ${stop - at} remain`, offset);
+    throw new DerError(
+      'truncated',
+      `the DER element at byte ${offset} declares ${length} bytes of content but only ${stop - at} remain`,
+      offset,
+    );
   }
   return { cls, constructed, number, start: offset, contentStart: at, end: at + length, depth };
 }
@@ -143,7 +177,11 @@ export function readTlv(buf: Uint8Array, offset: number, limit: number = buf.len
 export function readSingle(buf: Uint8Array, what: string): Tlv {
   const tlv = readTlv(buf, 0);
   if (tlv.end !== buf.length) {
-    throw new DerError('trailing-data', `${what} is followed by ${buf.length - tlv.end} unexpected byte(s) at byte ${tlv.end}`, tlv.end);
+    throw new DerError(
+      'trailing-data',
+      `${what} is followed by ${buf.length - tlv.end} unexpected byte(s) at byte ${tlv.end}`,
+      tlv.end,
+    );
   }
   return tlv;
 }
@@ -151,10 +189,14 @@ export function readSingle(buf: Uint8Array, what: string): Tlv {
 /** The elements inside a constructed element; together they must fill it exactly. */
 export function childrenOf(buf: Uint8Array, parent: Tlv): Tlv[] {
   if (!parent.constructed) {
-    throw new DerError('unexpected-tag', `the ${describeTag(parent)} at byte ${parent.start} is primitive where a constructed element is needed`, parent.start);
+    throw new DerError(
+      'unexpected-tag',
+      `the ${describeTag(parent)} at byte ${parent.start} is primitive where a constructed element is needed`,
+      parent.start,
+    );
   }
   const out: Tlv[] = [];
-  for (let at = parent.contentStart; at < parent.end; ) {
+  for (let at = parent.contentStart; at < parent.end;) {
     const child = readTlv(buf, at, parent.end, parent.depth + 1);
     out.push(child);
     at = child.end;
@@ -171,11 +213,24 @@ export function isTag(tlv: Tlv, cls: TagClass, number: number): boolean {
 }
 
 /** Throws unless `tlv` has the class, number and form given; `what` names the field for the message. */
-function expectTag(tlv: Tlv | undefined, cls: TagClass, number: number, constructed: boolean, what: string, parentEnd = 0): Tlv {
+function expectTag(
+  tlv: Tlv | undefined,
+  cls: TagClass,
+  number: number,
+  constructed: boolean,
+  what: string,
+  parentEnd = 0,
+): Tlv {
   const wanted = describeTag({ cls, number, constructed });
   if (!tlv) throw new DerError('truncated', `${what} (${wanted}) is missing`, parentEnd);
   if (tlv.cls !== cls || tlv.number !== number || tlv.constructed !== constructed) {
-    const found = describeTag(tlv) + (tlv.cls === 'universal' && tlv.constructed !== constructed ? (tlv.constructed ? ' (constructed)' : ' (primitive)') : '');
+    const found =
+      describeTag(tlv) +
+      (tlv.cls === 'universal' && tlv.constructed !== constructed
+        ? tlv.constructed
+          ? ' (constructed)'
+          : ' (primitive)'
+        : '');
     throw new DerError('unexpected-tag', `${what} should be ${wanted} but byte ${tlv.start} holds ${found}`, tlv.start);
   }
   return tlv;
@@ -223,9 +278,11 @@ export function decodeOid(buf: Uint8Array, tlv: Tlv, what = 'an OBJECT IDENTIFIE
 /** BOOLEAN: one byte, 0x00 or 0xFF in DER. */
 export function decodeBoolean(buf: Uint8Array, tlv: Tlv, what = 'a BOOLEAN'): boolean {
   expectUniversal(tlv, UNIVERSAL.BOOLEAN, what);
-  if (tlv.end - tlv.contentStart !== 1) throw badValue(tlv, `${what} is ${tlv.end - tlv.contentStart} bytes long instead of 1`);
+  if (tlv.end - tlv.contentStart !== 1)
+    throw badValue(tlv, `${what} is ${tlv.end - tlv.contentStart} bytes long instead of 1`);
   const b = byteAt(buf, tlv.contentStart);
-  if (b !== 0x00 && b !== 0xff) throw badValue(tlv, `${what} holds 0x${b.toString(16).padStart(2, '0')}, not 0x00 or 0xFF`);
+  if (b !== 0x00 && b !== 0xff)
+    throw badValue(tlv, `${what} holds 0x${b.toString(16).padStart(2, '0')}, not 0x00 or 0xFF`);
   return b === 0xff;
 }
 
@@ -238,7 +295,8 @@ export function decodeSmallInteger(buf: Uint8Array, tlv: Tlv, what = 'an INTEGER
   const b0 = byteAt(buf, tlv.contentStart);
   if (len > 1) {
     const b1 = byteAt(buf, tlv.contentStart + 1);
-    if ((b0 === 0x00 && b1 < 0x80) || (b0 === 0xff && b1 >= 0x80)) throw badValue(tlv, `${what} is not minimally encoded`);
+    if ((b0 === 0x00 && b1 < 0x80) || (b0 === 0xff && b1 >= 0x80))
+      throw badValue(tlv, `${what} is not minimally encoded`);
   }
   let value = 0;
   for (let i = tlv.contentStart; i < tlv.end; i++) value = value * 256 + byteAt(buf, i);
@@ -259,7 +317,8 @@ export function decodeBitString(buf: Buffer, tlv: Tlv, what = 'a BIT STRING'): B
   const unusedBits = byteAt(buf, tlv.contentStart);
   const bytes = buf.subarray(tlv.contentStart + 1, tlv.end);
   if (unusedBits > 7) throw badValue(tlv, `${what} declares ${unusedBits} unused bits (at most 7)`);
-  if (bytes.length === 0 && unusedBits !== 0) throw badValue(tlv, `${what} has no bits but declares ${unusedBits} unused`);
+  if (bytes.length === 0 && unusedBits !== 0)
+    throw badValue(tlv, `${what} has no bits but declares ${unusedBits} unused`);
   if (bytes.length > 0 && (byteAt(bytes, bytes.length - 1) & ((1 << unusedBits) - 1)) !== 0) {
     throw badValue(tlv, `${what} has unused bits that are not zero`);
   }
@@ -283,16 +342,32 @@ export function decodeTime(buf: Buffer, tlv: Tlv, what = 'a time'): Date {
   expectUniversal(tlv, utc ? UNIVERSAL.UTCTime : UNIVERSAL.GeneralizedTime, what);
   const text = contentOf(buf, tlv).toString('latin1');
   const m = (utc ? TIME.utc : TIME.generalized).exec(text);
-  if (!m) throw badValue(tlv, `${what} "${printable(text)}" is not a ${utc ? 'UTCTime (YYMMDDHHMMSSZ)' : 'GeneralizedTime (YYYYMMDDHHMMSSZ)'}`);
+  if (!m)
+    throw badValue(
+      tlv,
+      `${what} "${printable(text)}" is not a ${utc ? 'UTCTime (YYMMDDHHMMSSZ)' : 'GeneralizedTime (YYYYMMDDHHMMSSZ)'}`,
+    );
   let year = Number(m[1]);
   if (utc) year += year < 50 ? 2000 : 1900;
-  const [month, day, hour, minute, second] = [m[2], m[3], m[4], m[5], m[6]].map(Number) as [number, number, number, number, number];
+  const [month, day, hour, minute, second] = [m[2], m[3], m[4], m[5], m[6]].map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const millis = m[7] ? Number(m[7].slice(0, 3).padEnd(3, '0')) : 0;
   const t = Date.UTC(year, month - 1, day, hour, minute, second, millis);
   const d = new Date(t);
   // Date.UTC rolls "month 13" or "February 30" over; a round trip catches that.
-  if (d.getUTCFullYear() !== year || d.getUTCMonth() !== month - 1 || d.getUTCDate() !== day || d.getUTCHours() !== hour
-    || d.getUTCMinutes() !== minute || d.getUTCSeconds() !== second) {
+  if (
+    d.getUTCFullYear() !== year ||
+    d.getUTCMonth() !== month - 1 ||
+    d.getUTCDate() !== day ||
+    d.getUTCHours() !== hour ||
+    d.getUTCMinutes() !== minute ||
+    d.getUTCSeconds() !== second
+  ) {
     throw badValue(tlv, `${what} "${printable(text)}" is not a real date and time`);
   }
   return d;
@@ -348,10 +423,18 @@ export function readCertificateDer(der: Buffer): CertificateDer {
   const cert = expectUniversal(readSingle(der, 'the certificate'), UNIVERSAL.SEQUENCE, 'the certificate');
   const [tbsElement, sigAlg, sigValue, ...extra] = childrenOf(der, cert);
   const tbs = expectUniversal(tbsElement, UNIVERSAL.SEQUENCE, 'tbsCertificate', cert.end);
-  const signatureAlgorithm = readAlgorithmIdentifier(der, expectUniversal(sigAlg, UNIVERSAL.SEQUENCE, 'signatureAlgorithm', cert.end));
+  const signatureAlgorithm = readAlgorithmIdentifier(
+    der,
+    expectUniversal(sigAlg, UNIVERSAL.SEQUENCE, 'signatureAlgorithm', cert.end),
+  );
   decodeBitString(der, expectUniversal(sigValue, UNIVERSAL.BIT_STRING, 'signatureValue', cert.end), 'signatureValue');
   const [unexpected] = extra;
-  if (unexpected) throw new DerError('trailing-data', `the certificate has an unexpected element at byte ${unexpected.start}`, unexpected.start);
+  if (unexpected)
+    throw new DerError(
+      'trailing-data',
+      `the certificate has an unexpected element at byte ${unexpected.start}`,
+      unexpected.start,
+    );
 
   const fields = childrenOf(der, tbs);
   let i = 0;
@@ -372,7 +455,8 @@ export function readCertificateDer(der: Buffer): CertificateDer {
 
   const times = childrenOf(der, validity);
   const [start, end] = times;
-  if (!start || !end || times.length !== 2) throw badValue(validity, `validity should hold 2 times, not ${times.length}`);
+  if (!start || !end || times.length !== 2)
+    throw badValue(validity, `validity should hold 2 times, not ${times.length}`);
   const notBefore = decodeTime(der, start, 'notBefore');
   const notAfter = decodeTime(der, end, 'notAfter');
 
@@ -380,7 +464,11 @@ export function readCertificateDer(der: Buffer): CertificateDer {
   let last = 0;
   for (const f of fields.slice(i)) {
     if (f.cls !== 'context' || f.number <= last || f.number > 3) {
-      throw new DerError('unexpected-tag', `tbsCertificate has an unexpected ${describeTag(f)} at byte ${f.start}`, f.start);
+      throw new DerError(
+        'unexpected-tag',
+        `tbsCertificate has an unexpected ${describeTag(f)} at byte ${f.start}`,
+        f.start,
+      );
     }
     last = f.number;
     if (f.number === 3) {
@@ -403,11 +491,21 @@ function readExtensions(der: Buffer, seq: Tlv): DerExtension[] {
     // DER omits a FALSE default, but an explicit FALSE is common enough in the wild (and Go and
     // OpenSSL read it), so it is accepted.
     const flag = parts[k];
-    const critical = flag && isTag(flag, 'universal', UNIVERSAL.BOOLEAN) ? decodeBoolean(der, flag, `critical of ${oid}`) : false;
+    const critical =
+      flag && isTag(flag, 'universal', UNIVERSAL.BOOLEAN) ? decodeBoolean(der, flag, `critical of ${oid}`) : false;
     if (flag && isTag(flag, 'universal', UNIVERSAL.BOOLEAN)) k++;
-    const value = decodeOctetString(der, expectUniversal(parts[k++], UNIVERSAL.OCTET_STRING, `extnValue of ${oid}`, e.end), `extnValue of ${oid}`);
+    const value = decodeOctetString(
+      der,
+      expectUniversal(parts[k++], UNIVERSAL.OCTET_STRING, `extnValue of ${oid}`, e.end),
+      `extnValue of ${oid}`,
+    );
     const unexpected = parts[k];
-    if (unexpected) throw new DerError('trailing-data', `extension ${oid} has an unexpected element at byte ${unexpected.start}`, unexpected.start);
+    if (unexpected)
+      throw new DerError(
+        'trailing-data',
+        `extension ${oid} has an unexpected element at byte ${unexpected.start}`,
+        unexpected.start,
+      );
     return { oid, critical, value };
   });
 }
@@ -415,9 +513,18 @@ function readExtensions(der: Buffer, seq: Tlv): DerExtension[] {
 /** AlgorithmIdentifier ::= SEQUENCE { algorithm OID, parameters ANY OPTIONAL } */
 function readAlgorithmIdentifier(der: Buffer, seq: Tlv): AlgorithmIdentifierDer {
   const parts = childrenOf(der, seq);
-  const oid = decodeOid(der, expectUniversal(parts[0], UNIVERSAL.OBJECT_IDENTIFIER, 'an algorithm', seq.end), 'an algorithm');
+  const oid = decodeOid(
+    der,
+    expectUniversal(parts[0], UNIVERSAL.OBJECT_IDENTIFIER, 'an algorithm', seq.end),
+    'an algorithm',
+  );
   const [, parameters, unexpected] = parts;
-  if (unexpected) throw new DerError('trailing-data', `an AlgorithmIdentifier has an unexpected element at byte ${unexpected.start}`, unexpected.start);
+  if (unexpected)
+    throw new DerError(
+      'trailing-data',
+      `an AlgorithmIdentifier has an unexpected element at byte ${unexpected.start}`,
+      unexpected.start,
+    );
   return { oid, parameters: parameters ? der.subarray(parameters.start, parameters.end) : null };
 }
 
@@ -430,11 +537,16 @@ const SHA1_OID = '1.3.14.3.2.26';
  */
 export function readRsaPssHashOid(parameters: Buffer | null): string {
   if (!parameters) return SHA1_OID;
-  const seq = expectUniversal(readSingle(parameters, 'the RSASSA-PSS parameters'), UNIVERSAL.SEQUENCE, 'the RSASSA-PSS parameters');
+  const seq = expectUniversal(
+    readSingle(parameters, 'the RSASSA-PSS parameters'),
+    UNIVERSAL.SEQUENCE,
+    'the RSASSA-PSS parameters',
+  );
   const first = childrenOf(parameters, seq)[0];
   if (!first || !isTag(first, 'context', 0)) return SHA1_OID;
   const [algorithm, ...more] = childrenOf(parameters, expectTag(first, 'context', 0, true, 'hashAlgorithm'));
-  if (!algorithm || more.length > 0) throw badValue(first, 'hashAlgorithm [0] should hold exactly one AlgorithmIdentifier');
+  if (!algorithm || more.length > 0)
+    throw badValue(first, 'hashAlgorithm [0] should hold exactly one AlgorithmIdentifier');
   return readAlgorithmIdentifier(parameters, expectUniversal(algorithm, UNIVERSAL.SEQUENCE, 'hashAlgorithm')).oid;
 }
 
@@ -454,7 +566,12 @@ export function readBasicConstraints(value: Buffer): { ca: boolean; pathLength: 
     if (pathLength < 0) throw badValue(t, `pathLenConstraint is negative (${pathLength})`);
   }
   const unexpected = parts[k];
-  if (unexpected) throw new DerError('trailing-data', `BasicConstraints has an unexpected element at byte ${unexpected.start}`, unexpected.start);
+  if (unexpected)
+    throw new DerError(
+      'trailing-data',
+      `BasicConstraints has an unexpected element at byte ${unexpected.start}`,
+      unexpected.start,
+    );
   return { ca, pathLength };
 }
 
@@ -469,12 +586,20 @@ export function readSubjectKeyIdentifier(value: Buffer): Buffer {
  * The keyIdentifier, or null when the extension names the issuer by name and serial only.
  */
 export function readAuthorityKeyIdentifier(value: Buffer): Buffer | null {
-  const seq = expectUniversal(readSingle(value, 'AuthorityKeyIdentifier'), UNIVERSAL.SEQUENCE, 'AuthorityKeyIdentifier');
+  const seq = expectUniversal(
+    readSingle(value, 'AuthorityKeyIdentifier'),
+    UNIVERSAL.SEQUENCE,
+    'AuthorityKeyIdentifier',
+  );
   let keyId: Buffer | null = null;
   let last = -1;
   for (const part of childrenOf(value, seq)) {
     if (part.cls !== 'context' || part.number <= last || part.number > 2 || part.constructed !== (part.number === 1)) {
-      throw new DerError('unexpected-tag', `AuthorityKeyIdentifier has an unexpected ${describeTag(part)} at byte ${part.start}`, part.start);
+      throw new DerError(
+        'unexpected-tag',
+        `AuthorityKeyIdentifier has an unexpected ${describeTag(part)} at byte ${part.start}`,
+        part.start,
+      );
     }
     last = part.number;
     if (part.number === 0) keyId = contentOf(value, part);
@@ -507,7 +632,11 @@ export function readSubjectAltName(value: Buffer): { dns: string[]; ip: string[]
     // otherName [0], x400Address [3], directoryName [4], ediPartyName [5] are constructed; the rest primitive.
     const constructed = name.number === 0 || (name.number >= 3 && name.number <= 5);
     if (name.cls !== 'context' || name.number > 8 || name.constructed !== constructed) {
-      throw new DerError('unexpected-tag', `SubjectAltName has an entry that is not a GeneralName (${describeTag(name)}) at byte ${name.start}`, name.start);
+      throw new DerError(
+        'unexpected-tag',
+        `SubjectAltName has an entry that is not a GeneralName (${describeTag(name)}) at byte ${name.start}`,
+        name.start,
+      );
     }
     if (name.number === 2) dns.push(contentOf(value, name).toString('latin1'));
     if (name.number === 7) ip.push(formatIpAddress(contentOf(value, name), name));
@@ -523,7 +652,7 @@ function formatIpAddress(bytes: Buffer, tlv: Tlv): string {
   for (let i = 0; i < 16; i += 2) groups.push(bytes.readUInt16BE(i));
   let bestStart = -1;
   let bestLength = 1; // a single zero group is written out, not compressed
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (groups[i] !== 0) {
       i++;
       continue;

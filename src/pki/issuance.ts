@@ -49,5 +49,10 @@ export function issuedBy(cert: CertificateFacts, issuer: CertificateFacts): bool
 
 /** Colon-separated upper-case hex, as `openssl x509 -text` prints key identifiers. */
 export function formatKeyId(hex: string | null): string | null {
-  return hex ? hex.toUpperCase().match(/.{1,2}/g)!.join(':') : null;
+  return hex
+    ? hex
+        .toUpperCase()
+        .match(/.{1,2}/g)!
+        .join(':')
+    : null;
 }

@@ -36,7 +36,12 @@ export function readPemBlocks(bytes: Buffer): PemBlock[] {
     const end = text.indexOf(endLine, bodyStart);
     const nextBegin = text.indexOf('-----BEGIN ', bodyStart);
     if (end < 0 || (nextBegin >= 0 && nextBegin < end)) {
-      blocks.push({ label, headers: {}, der: null, problem: `has no "${endLine}" line (the file is truncated, or blocks are mixed)` });
+      blocks.push({
+        label,
+        headers: {},
+        der: null,
+        problem: `has no "${endLine}" line (the file is truncated, or blocks are mixed)`,
+      });
       if (nextBegin < 0) break;
       BEGIN.lastIndex = nextBegin;
       continue;

@@ -24,16 +24,32 @@ function keyProblem(key: PublicKeyFacts): StrengthProblem | null {
   const evidence = { key: describeKeyShort(key) };
   if (key.type === 'rsa' || key.type === 'rsa-pss') {
     if (key.bits !== null && key.bits >= 2048) return null;
-    return { messageId: 'weak-key', detail: `key is RSA ${key.bits ?? '?'} bits; at least 2048 bits are required`, evidence };
+    return {
+      messageId: 'weak-key',
+      detail: `key is RSA ${key.bits ?? '?'} bits; at least 2048 bits are required`,
+      evidence,
+    };
   }
   if (key.type === 'ec') {
     if (key.curve && GOOD_CURVES.includes(key.curve)) return null;
-    return { messageId: 'weak-key', detail: `key is on curve ${key.curve ?? 'unknown'}; only P-256, P-384 and P-521 are accepted`, evidence };
+    return {
+      messageId: 'weak-key',
+      detail: `key is on curve ${key.curve ?? 'unknown'}; only P-256, P-384 and P-521 are accepted`,
+      evidence,
+    };
   }
   if (key.type === 'ed25519' || key.type === 'ed448') {
-    return { messageId: 'key-type-not-listed', detail: `key is ${key.type}, which the rules do not accept (they name RSA 2048+ and ECDSA P-256+ only), however strong it is`, evidence };
+    return {
+      messageId: 'key-type-not-listed',
+      detail: `key is ${key.type}, which the rules do not accept (they name RSA 2048+ and ECDSA P-256+ only), however strong it is`,
+      evidence,
+    };
   }
-  return { messageId: 'weak-key', detail: `key type ${key.type} is not accepted; use ECDSA P-256 or RSA 2048+`, evidence };
+  return {
+    messageId: 'weak-key',
+    detail: `key type ${key.type} is not accepted; use ECDSA P-256 or RSA 2048+`,
+    evidence,
+  };
 }
 
 function signatureProblem(sig: CertificateFacts['signatureAlgorithm']): StrengthProblem | null {
@@ -41,11 +57,21 @@ function signatureProblem(sig: CertificateFacts['signatureAlgorithm']): Strength
   if (sig.hash && GOOD_HASHES.includes(sig.hash)) return null;
   if (sig.name === 'Ed25519' || sig.name === 'Ed448') return null;
   if (sig.hash) {
-    return { messageId: 'weak-signature', detail: `signature is ${sig.name} (${sig.hash.toUpperCase()}); SHA-256 or stronger is required`, evidence };
+    return {
+      messageId: 'weak-signature',
+      detail: `signature is ${sig.name} (${sig.hash.toUpperCase()}); SHA-256 or stronger is required`,
+      evidence,
+    };
   }
-  return { messageId: 'unknown-signature', detail: `signature algorithm ${sig.name} (${sig.oid}) is not one the doctor can judge; SHA-256 or stronger is required`, evidence };
+  return {
+    messageId: 'unknown-signature',
+    detail: `signature algorithm ${sig.name} (${sig.oid}) is not one the doctor can judge; SHA-256 or stronger is required`,
+    evidence,
+  };
 }
 
 export function strengthProblems(cert: CertificateFacts): StrengthProblem[] {
-  return [keyProblem(cert.publicKey), signatureProblem(cert.signatureAlgorithm)].filter((p): p is StrengthProblem => p !== null);
+  return [keyProblem(cert.publicKey), signatureProblem(cert.signatureAlgorithm)].filter(
+    (p): p is StrengthProblem => p !== null,
+  );
 }

@@ -50,18 +50,26 @@ export interface UsableCertificate {
 }
 
 /** The certificate file when it is usable here, or why not, naming the check that reports it. */
-export function usableCertificate(facts: Readonly<Facts>, file: CertificateFile): UsableCertificate | { unusable: string } {
+export function usableCertificate(
+  facts: Readonly<Facts>,
+  file: CertificateFile,
+): UsableCertificate | { unusable: string } {
   const role = TLS_FILES[file];
   const fact = facts[file];
   if (!fact) return { unusable: `no ${role.name} was looked for (reported by ${role.owner})` };
   const path = displayPath(facts, fact.path);
-  if (fact.state !== 'ok') return { unusable: `${path} ${fact.state === 'missing' ? 'was not found' : fact.problem} (reported by ${role.owner})` };
+  if (fact.state !== 'ok')
+    return {
+      unusable: `${path} ${fact.state === 'missing' ? 'was not found' : fact.problem} (reported by ${role.owner})`,
+    };
   const bundle = fact.value.certificates;
   const first = bundle[0];
   if (!first) return { unusable: `${path} holds no certificate (reported by ${role.owner})` };
   // A CA certificate served as tls.crt (ca.crt copied over it): no server rule applies to it.
   if (file === 'serverCert' && first.basicConstraints?.ca) {
-    return { unusable: `${path} holds a CA certificate ("${first.subject}"), not a server certificate (reported by ${role.owner})` };
+    return {
+      unusable: `${path} holds a CA certificate ("${first.subject}"), not a server certificate (reported by ${role.owner})`,
+    };
   }
   return { certificate: first, bundle, path };
 }
@@ -71,7 +79,10 @@ function secretExportHint(facts: Readonly<Facts>, file: TlsFile): string {
   const role = TLS_FILES[file];
   const values = facts.helmValues?.state === 'ok' ? facts.helmValues.value.data : undefined;
   const external = isRecord(values) && isRecord(values.external) ? values.external : undefined;
-  const named = file !== 'caCert' && typeof external?.serverCertSecretName === 'string' ? external.serverCertSecretName : '<secret>';
+  const named =
+    file !== 'caCert' && typeof external?.serverCertSecretName === 'string'
+      ? external.serverCertSecretName
+      : '<secret>';
   return `kubectl get secret ${named} -n mcp-tunnel -o jsonpath='{.data.${role.secretKey}}' | base64 -d > ${role.name}, then run the doctor with ${role.flag} ${role.name}`;
 }
 
@@ -86,16 +97,26 @@ export type OwnFileProblem =
  * proxy mounts data/ and exits without the file) and a skip on Helm (the file is in a Secret) or
  * when no deployment was found.
  */
-export function ownFileProblem(facts: Readonly<Facts>, file: TlsFile, fact: Exclude<FileFact<unknown>, { state: 'ok' }> | undefined): OwnFileProblem {
+export function ownFileProblem(
+  facts: Readonly<Facts>,
+  file: TlsFile,
+  fact: Exclude<FileFact<unknown>, { state: 'ok' }> | undefined,
+): OwnFileProblem {
   const role = TLS_FILES[file];
   if (!fact) return { kind: 'skip', reason: `no ${role.name} was looked for` };
   const path = displayPath(facts, fact.path);
   if (fact.state === 'missing') {
     if (facts.deployment.layout === 'helm') {
-      return { kind: 'skip', reason: `${path} was not found: on Helm ${role.name} lives in a Kubernetes Secret; to check it: ${secretExportHint(facts, file)}` };
+      return {
+        kind: 'skip',
+        reason: `${path} was not found: on Helm ${role.name} lives in a Kubernetes Secret; to check it: ${secretExportHint(facts, file)}`,
+      };
     }
     if (facts.deployment.layout !== 'compose' && !fact.explicit) {
-      return { kind: 'skip', reason: `${path} was not found and no Compose file or Helm values were found; name the file with ${role.flag}` };
+      return {
+        kind: 'skip',
+        reason: `${path} was not found and no Compose file or Helm values were found; name the file with ${role.flag}`,
+      };
     }
     return { kind: 'missing', file: path };
   }

@@ -18,7 +18,8 @@ export function readBounded(path: string, explicit: boolean, maxBytes = DEFAULT_
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return { state: 'missing', path, explicit };
-    if (code === 'EACCES' || code === 'EPERM') return { state: 'unreadable', path, explicit, problem: 'permission denied' };
+    if (code === 'EACCES' || code === 'EPERM')
+      return { state: 'unreadable', path, explicit, problem: 'permission denied' };
     if (code === 'EISDIR') return { state: 'unreadable', path, explicit, problem: 'is a directory, not a file' };
     if (code === 'ELOOP') return { state: 'unreadable', path, explicit, problem: 'too many levels of symbolic links' };
     return { state: 'unreadable', path, explicit, problem: `cannot open (${code ?? 'unknown error'})` };
@@ -26,9 +27,15 @@ export function readBounded(path: string, explicit: boolean, maxBytes = DEFAULT_
   try {
     const st = fstatSync(fd);
     if (st.isDirectory()) return { state: 'unreadable', path, explicit, problem: 'is a directory, not a file' };
-    if (!st.isFile()) return { state: 'unreadable', path, explicit, problem: 'is not a regular file (a FIFO, socket or device)' };
+    if (!st.isFile())
+      return { state: 'unreadable', path, explicit, problem: 'is not a regular file (a FIFO, socket or device)' };
     if (st.size > maxBytes) {
-      return { state: 'unreadable', path, explicit, problem: `is too large (${st.size} bytes; the doctor reads at most ${maxBytes})` };
+      return {
+        state: 'unreadable',
+        path,
+        explicit,
+        problem: `is too large (${st.size} bytes; the doctor reads at most ${maxBytes})`,
+      };
     }
     const buf = Buffer.alloc(Math.min(st.size, maxBytes) + 1);
     let total = 0;

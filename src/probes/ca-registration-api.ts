@@ -26,7 +26,11 @@ function str(v: unknown): string | null {
 
 /** Read the API's answer: `{ data: [...] }` (or a bare list) of certificate objects. */
 export function parseCertificateList(body: unknown, now: string): ApiCertificate[] | null {
-  const list = Array.isArray(body) ? body : body && typeof body === 'object' && Array.isArray((body as { data?: unknown }).data) ? (body as { data: unknown[] }).data : null;
+  const list = Array.isArray(body)
+    ? body
+    : body && typeof body === 'object' && Array.isArray((body as { data?: unknown }).data)
+      ? (body as { data: unknown[] }).data
+      : null;
   if (!list) return null;
   const at = Date.parse(now);
   return list
@@ -34,7 +38,10 @@ export function parseCertificateList(body: unknown, now: string): ApiCertificate
     .map((c) => {
       const expiresAt = str(c.expires_at);
       const archivedAt = str(c.archived_at);
-      const fingerprint = str(c.fingerprint)?.replace(/[^0-9a-fA-F]/g, '').toLowerCase() ?? null;
+      const fingerprint =
+        str(c.fingerprint)
+          ?.replace(/[^0-9a-fA-F]/g, '')
+          .toLowerCase() ?? null;
       return {
         id: str(c.id),
         fingerprint,
@@ -54,15 +61,34 @@ export async function fetchRegisteredCertificates(r: CaRegistrationRequest): Pro
     headers: { 'x-api-key': r.apiKey, 'anthropic-version': API_VERSION, 'anthropic-beta': TUNNELS_BETA },
     secrets: [r.apiKey],
   });
-  const base = { url, tunnelId: r.tunnelId, tunnelIdSource: r.tunnelIdSource, latencyMs: res.latencyMs, httpStatus: res.status };
+  const base = {
+    url,
+    tunnelId: r.tunnelId,
+    tunnelIdSource: r.tunnelIdSource,
+    latencyMs: res.latencyMs,
+    httpStatus: res.status,
+  };
   if (!res.ok) return { ...base, ok: false, failure: res.failure, detail: res.detail, certificates: [] };
   let body: unknown;
   try {
     body = JSON.parse(res.body.toString('utf8'));
   } catch {
-    return { ...base, ok: false, failure: 'not-json', detail: `${url} answered ${res.status} with a body that is not JSON`, certificates: [] };
+    return {
+      ...base,
+      ok: false,
+      failure: 'not-json',
+      detail: `${url} answered ${res.status} with a body that is not JSON`,
+      certificates: [],
+    };
   }
   const certificates = parseCertificateList(body, r.now);
-  if (!certificates) return { ...base, ok: false, failure: 'bad-answer', detail: `${url} answered ${res.status} without a "data" list of certificates`, certificates: [] };
+  if (!certificates)
+    return {
+      ...base,
+      ok: false,
+      failure: 'bad-answer',
+      detail: `${url} answered ${res.status} without a "data" list of certificates`,
+      certificates: [],
+    };
   return { ...base, ok: true, failure: null, detail: null, certificates };
 }

@@ -43,7 +43,8 @@ export function readCertificateFile(path: string, explicit: boolean): FileFact<C
 }
 
 export function readCertificateBytes(path: string, bytes: Buffer): FileFact<CertificateFileFacts> {
-  if (bytes.length === 0 || bytes.toString('latin1').trim() === '') return { state: 'invalid', path, problem: 'is empty' };
+  if (bytes.length === 0 || bytes.toString('latin1').trim() === '')
+    return { state: 'invalid', path, problem: 'is empty' };
   if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
     return { state: 'invalid', path, problem: 'is UTF-16 encoded; save it as plain ASCII PEM' };
   }
@@ -78,15 +79,23 @@ export function readCertificateBytes(path: string, bytes: Buffer): FileFact<Cert
     // stays 'ok' (with no certificates) so the checks can name the key material precisely.
     if (certificates.length === 0 && !containsPrivateKey) {
       const labels = blocks.map((b) => b.label);
-      const problem = unparsable.length > 0
-        ? `holds no usable certificate: ${unparsable.join('; ')}`
-        : `holds no CERTIFICATE block (its PEM blocks: ${labels.join(', ')})`;
+      const problem =
+        unparsable.length > 0
+          ? `holds no usable certificate: ${unparsable.join('; ')}`
+          : `holds no CERTIFICATE block (its PEM blocks: ${labels.join(', ')})`;
       return { state: 'invalid', path, problem };
     }
     return {
       state: 'ok',
       path,
-      value: { encoding: 'pem', sizeBytes, pemLabels: blocks.map((b) => b.label), certificates, unparsable, containsPrivateKey },
+      value: {
+        encoding: 'pem',
+        sizeBytes,
+        pemLabels: blocks.map((b) => b.label),
+        certificates,
+        unparsable,
+        containsPrivateKey,
+      },
     };
   }
 
@@ -102,17 +111,43 @@ export function readCertificateBytes(path: string, bytes: Buffer): FileFact<Cert
   }
   const parsed = describeCertificate(bytes);
   if (!('problem' in parsed)) {
-    return { state: 'ok', path, value: { encoding: 'der', sizeBytes, pemLabels: [], certificates: [parsed.facts], unparsable: [], containsPrivateKey: false } };
+    return {
+      state: 'ok',
+      path,
+      value: {
+        encoding: 'der',
+        sizeBytes,
+        pemLabels: [],
+        certificates: [parsed.facts],
+        unparsable: [],
+        containsPrivateKey: false,
+      },
+    };
   }
   const outline = derOutline(bytes);
   if (outline && outline.children[0] !== 0x30) {
     // Not a certificate's outline; a DER private key is worth naming (and is dropped at once).
     const key = parseDerPrivateKey(bytes);
     if (key.encrypted || key.key) {
-      return { state: 'ok', path, value: { encoding: 'der', sizeBytes, pemLabels: [], certificates: [], unparsable: ['the file is a DER private key, not a certificate'], containsPrivateKey: true } };
+      return {
+        state: 'ok',
+        path,
+        value: {
+          encoding: 'der',
+          sizeBytes,
+          pemLabels: [],
+          certificates: [],
+          unparsable: ['the file is a DER private key, not a certificate'],
+          containsPrivateKey: true,
+        },
+      };
     }
   }
-  return { state: 'invalid', path, problem: `is binary data that ${parsed.problem.replace('an X.509 certificate', 'a DER certificate')}` };
+  return {
+    state: 'invalid',
+    path,
+    problem: `is binary data that ${parsed.problem.replace('an X.509 certificate', 'a DER certificate')}`,
+  };
 }
 
 function isText(bytes: Buffer): boolean {
@@ -172,7 +207,10 @@ export function describeCertificate(der: Buffer): { facts: CertificateFacts } | 
   }
 }
 
-type ExtensionFacts = Pick<CertificateFacts, 'basicConstraints' | 'subjectKeyId' | 'authorityKeyId' | 'keyUsage' | 'extKeyUsage' | 'sanDns' | 'sanIp'>;
+type ExtensionFacts = Pick<
+  CertificateFacts,
+  'basicConstraints' | 'subjectKeyId' | 'authorityKeyId' | 'keyUsage' | 'extKeyUsage' | 'sanDns' | 'sanIp'
+>;
 
 /** The extensions the checks judge; the first of a repeated extension counts (RFC 5280 forbids repeats). */
 function readExtensionFacts(extensions: DerExtension[]): ExtensionFacts {
@@ -198,7 +236,9 @@ function readExtensionFacts(extensions: DerExtension[]): ExtensionFacts {
     subjectKeyId: ski ? read('subjectKeyIdentifier', ski, readSubjectKeyIdentifier).toString('hex') : null,
     authorityKeyId: akiId ? akiId.toString('hex') : null,
     keyUsage: ku ? { critical: ku.critical, usages: read('keyUsage', ku, readKeyUsage) } : null,
-    extKeyUsage: eku ? read('extendedKeyUsage', eku, readExtendedKeyUsage).map((oid) => EXTENDED_KEY_USAGES[oid] ?? oid) : null,
+    extKeyUsage: eku
+      ? read('extendedKeyUsage', eku, readExtendedKeyUsage).map((oid) => EXTENDED_KEY_USAGES[oid] ?? oid)
+      : null,
     sanDns: names.dns,
     sanIp: names.ip,
   };

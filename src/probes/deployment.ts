@@ -39,7 +39,12 @@ export interface DeploymentInputs extends DeploymentOptionValues {
 }
 
 const COMPOSE_NAMES = ['compose.yaml', 'compose.yml', 'docker-compose.yaml', 'docker-compose.yml'];
-const CONFIG_NAMES = ['config/mcp-proxy.yaml', 'config/mcp-proxy.yml', 'config/mcp-gateway.yaml', 'config/mcp-gateway.yml'];
+const CONFIG_NAMES = [
+  'config/mcp-proxy.yaml',
+  'config/mcp-proxy.yml',
+  'config/mcp-gateway.yaml',
+  'config/mcp-gateway.yml',
+];
 const VALUES_NAMES = ['values.yaml', 'values.yml'];
 
 function exists(path: string): boolean {
@@ -86,7 +91,12 @@ function loadHelmValues(paths: string[], explicit: boolean): Facts['helmValues']
     if (fact.state !== 'ok') return fact;
     const data = fact.value.data ?? {};
     if (!isRecord(data)) {
-      return { state: 'invalid', path: p, problem: `is not a map of values (its top level is a ${Array.isArray(data) ? 'list' : typeof data})`, location: { file: p, line: 1, column: 1 } };
+      return {
+        state: 'invalid',
+        path: p,
+        problem: `is not a map of values (its top level is a ${Array.isArray(data) ? 'list' : typeof data})`,
+        location: { file: p, line: 1, column: 1 },
+      };
     }
     merged = mergeValues(merged, data);
     for (const [k, pos] of Object.entries(fact.value.positions)) {
@@ -142,10 +152,13 @@ export function gatherStaticFacts(inputs: DeploymentInputs): Facts {
   const dotenv = exists(dotenvPath) ? loadDotenv(dotenvPath) : undefined;
 
   // Helm values
-  const valuesPaths = inputs.values.length > 0 ? inputs.values.map(rel) : (() => {
-    const found = firstExisting(dir, VALUES_NAMES);
-    return found && !composePath ? [found] : [];
-  })();
+  const valuesPaths =
+    inputs.values.length > 0
+      ? inputs.values.map(rel)
+      : (() => {
+          const found = firstExisting(dir, VALUES_NAMES);
+          return found && !composePath ? [found] : [];
+        })();
   const helmValues = valuesPaths.length > 0 ? loadHelmValues(valuesPaths, inputs.values.length > 0) : undefined;
 
   const composeData = compose?.state === 'ok' ? compose.value.data : undefined;
@@ -158,42 +171,55 @@ export function gatherStaticFacts(inputs: DeploymentInputs): Facts {
   } else {
     const mounted = proxyService ? configVolume(proxyService) : null;
     const mountedPath = mounted ? resolve(composeDir, mounted.source) : null;
-    const path = mountedPath && exists(mountedPath) ? mountedPath : firstExisting(composeDir, CONFIG_NAMES) ?? firstExisting(dir, CONFIG_NAMES) ?? mountedPath;
+    const path =
+      mountedPath && exists(mountedPath)
+        ? mountedPath
+        : (firstExisting(composeDir, CONFIG_NAMES) ?? firstExisting(dir, CONFIG_NAMES) ?? mountedPath);
     if (path) proxyConfig = loadYamlFile(path, false);
     else if (helmValues) proxyConfig = proxyConfigFromHelm(helmValues);
   }
 
   // data/: where the Compose file mounts /data, else <dir>/data.
   const dataMount = proxyService ? volumeMounts(proxyService).find((m) => m.target === '/data') : undefined;
-  const dataDir = dataMount && (dataMount.source.startsWith('.') || dataMount.source.startsWith('/')) ? resolve(composeDir, dataMount.source) : join(composePath ? composeDir : dir, 'data');
+  const dataDir =
+    dataMount && (dataMount.source.startsWith('.') || dataMount.source.startsWith('/'))
+      ? resolve(composeDir, dataMount.source)
+      : join(composePath ? composeDir : dir, 'data');
 
   // tls.cert_file / tls.key_file as the proxy reads them, mapped to the host through its volumes
   // (e.g. /data/certs/server.crt -> ./data/certs/server.crt); else the setup's data/tls.crt.
-  const proxyTls = proxyConfig?.state === 'ok' && isRecord(proxyConfig.value.data) && isRecord(proxyConfig.value.data.tls) ? proxyConfig.value.data.tls : {};
+  const proxyTls =
+    proxyConfig?.state === 'ok' && isRecord(proxyConfig.value.data) && isRecord(proxyConfig.value.data.tls)
+      ? proxyConfig.value.data.tls
+      : {};
   const configured = (name: 'tls.crt' | 'tls.key'): string | null => {
     const inContainer = proxyTls[name === 'tls.crt' ? 'cert_file' : 'key_file'];
-    return proxyService && typeof inContainer === 'string' ? hostPathOf(inContainer, volumeMounts(proxyService), composeDir) : null;
+    return proxyService && typeof inContainer === 'string'
+      ? hostPathOf(inContainer, volumeMounts(proxyService), composeDir)
+      : null;
   };
   const certFact = (given: string | undefined, name: string) => {
-    const path = given ? rel(given) : (name === 'tls.crt' ? configured(name) : null) ?? join(dataDir, name);
+    const path = given ? rel(given) : ((name === 'tls.crt' ? configured(name) : null) ?? join(dataDir, name));
     return readCertificateFile(path, Boolean(given));
   };
   const caCert = certFact(inputs.ca, 'ca.crt');
   const serverCert = certFact(inputs.cert, 'tls.crt');
-  const keyPath = inputs.key ? rel(inputs.key) : configured('tls.key') ?? join(dataDir, 'tls.key');
+  const keyPath = inputs.key ? rel(inputs.key) : (configured('tls.key') ?? join(dataDir, 'tls.key'));
   const privateKey = readPrivateKeyFile(keyPath, Boolean(inputs.key));
   const privateKeyStat = privateKey.state === 'unreadable' ? statPrivateKeyFile(keyPath) : undefined;
 
-  const assignedDomain: FileFact<string> = inputs.tunnelDomain !== undefined
-    ? { state: 'ok', path: '--tunnel-domain', value: inputs.tunnelDomain.trim() }
-    : readTextValue(join(dataDir, 'tunnel-domain'), false);
+  const assignedDomain: FileFact<string> =
+    inputs.tunnelDomain !== undefined
+      ? { state: 'ok', path: '--tunnel-domain', value: inputs.tunnelDomain.trim() }
+      : readTextValue(join(dataDir, 'tunnel-domain'), false);
   // A token pasted where the domain goes is a secret read.
   if (assignedDomain.state === 'ok') registerSecretsIn(assignedDomain.value);
 
   // Variables the files reference, from the doctor's own environment (never secrets we did not ask for).
   const referenced = new Set<string>();
   for (const f of [compose, proxyConfig]) {
-    if (f?.state === 'ok') for (const name of referencedVariables(JSON.stringify(f.value.data) ?? '')) referenced.add(name);
+    if (f?.state === 'ok')
+      for (const name of referencedVariables(JSON.stringify(f.value.data) ?? '')) referenced.add(name);
   }
   referenced.add('TUNNEL_DOMAIN');
   const processEnv: Record<string, string> = {};
@@ -235,18 +261,30 @@ export function gatherStaticFacts(inputs: DeploymentInputs): Facts {
 }
 
 /** The host path of a file the container sees at `inContainer`, through the bind mount that holds it (the deepest one). */
-function hostPathOf(inContainer: string, mounts: { source: string; target: string }[], composeDir: string): string | null {
+function hostPathOf(
+  inContainer: string,
+  mounts: { source: string; target: string }[],
+  composeDir: string,
+): string | null {
   const target = inContainer.trim();
   if (!target.startsWith('/') || target.includes('$')) return null;
   const holding = mounts
-    .filter((m) => (m.source.startsWith('.') || m.source.startsWith('/')) && (target === m.target || target.startsWith(`${m.target.replace(/\/+$/, '')}/`)))
+    .filter(
+      (m) =>
+        (m.source.startsWith('.') || m.source.startsWith('/')) &&
+        (target === m.target || target.startsWith(`${m.target.replace(/\/+$/, '')}/`)),
+    )
     .sort((a, b) => b.target.length - a.target.length)[0];
   if (!holding) return null;
   const rest = target.slice(holding.target.replace(/\/+$/, '').length).replace(/^\/+/, '');
   return rest === '' ? resolve(composeDir, holding.source) : resolve(composeDir, holding.source, rest);
 }
 
-function generationOf(serviceName: string | undefined, configPath: string | undefined, composeData: unknown): 'mcp-gateway' | 'mcp-proxy' | null {
+function generationOf(
+  serviceName: string | undefined,
+  configPath: string | undefined,
+  composeData: unknown,
+): 'mcp-gateway' | 'mcp-proxy' | null {
   const text = `${serviceName ?? ''} ${configPath ?? ''} ${composeData ? JSON.stringify(composeData) : ''}`;
   if (/mcp-proxy/.test(text)) return 'mcp-proxy';
   if (/mcp-gateway/.test(text)) return 'mcp-gateway';
@@ -283,8 +321,14 @@ function tokenCandidates(
   const fromFile = (source: string, path: string, explicit: boolean): TokenCandidate => {
     const read = readTextValue(path, explicit, 16 * 1024);
     if (read.state === 'ok') return { source, path, value: read.value };
-    if (read.state === 'invalid') return { source, path, value: '', readProblem: { state: 'unreadable', problem: read.problem, explicit } };
-    return { source, path, value: null, readProblem: { state: read.state, problem: read.state === 'unreadable' ? read.problem : undefined, explicit } };
+    if (read.state === 'invalid')
+      return { source, path, value: '', readProblem: { state: 'unreadable', problem: read.problem, explicit } };
+    return {
+      source,
+      path,
+      value: null,
+      readProblem: { state: read.state, problem: read.state === 'unreadable' ? read.problem : undefined, explicit },
+    };
   };
   if (inputs.tokenFile) out.push(fromFile(`--token-file ${inputs.tokenFile}`, rel(inputs.tokenFile), true));
   const dotvars = dotenv?.state === 'ok' ? dotenv.value : {};
@@ -299,7 +343,8 @@ function tokenCandidates(
         const rawArg = tokenOption.value;
         const exp = interpolate(rawArg, vars);
         const positions = compose.value.positions;
-        const pos = positions[`services.${cf.name}.command.${tokenOption.index}`] ?? positions[`services.${cf.name}.command`];
+        const pos =
+          positions[`services.${cf.name}.command.${tokenOption.index}`] ?? positions[`services.${cf.name}.command`];
         out.push({
           source: `--token in the command of the ${cf.name} service in ${compose.path}`,
           path: compose.path,
@@ -322,7 +367,10 @@ function tokenCandidates(
       // env_file feeds the container's environment below `environment:`; the last file that sets it wins.
       const fromEnvFile = 'TUNNEL_TOKEN' in env ? null : envFileToken(cf, composeDir, vars);
       if (fromEnvFile) {
-        out.push({ ...fromEnvFile, source: `TUNNEL_TOKEN in ${fromEnvFile.path} (env_file of the ${cf.name} service)` });
+        out.push({
+          ...fromEnvFile,
+          source: `TUNNEL_TOKEN in ${fromEnvFile.path} (env_file of the ${cf.name} service)`,
+        });
       }
       const inContainer = serviceTokenFile(cf);
       if (inContainer && inContainer.startsWith('/data/')) {
@@ -333,8 +381,10 @@ function tokenCandidates(
   }
   // The doctor's own TUNNEL_TOKEN reaches a Compose cloudflared only through ${TUNNEL_TOKEN} above.
   const envToken = inputs.env.TUNNEL_TOKEN;
-  if (envToken !== undefined) out.push({ source: 'TUNNEL_TOKEN in the environment', path: '$TUNNEL_TOKEN', value: envToken });
-  if (dotvars.TUNNEL_TOKEN !== undefined && dotenv?.state === 'ok') out.push({ source: `TUNNEL_TOKEN in ${dotenv.path}`, path: dotenv.path, value: dotvars.TUNNEL_TOKEN });
+  if (envToken !== undefined)
+    out.push({ source: 'TUNNEL_TOKEN in the environment', path: '$TUNNEL_TOKEN', value: envToken });
+  if (dotvars.TUNNEL_TOKEN !== undefined && dotenv?.state === 'ok')
+    out.push({ source: `TUNNEL_TOKEN in ${dotenv.path}`, path: dotenv.path, value: dotvars.TUNNEL_TOKEN });
   const dataToken = join(dataDir, 'tunnel-token');
   if (exists(dataToken)) out.push(fromFile(`${dataToken}`, dataToken, false));
   return out;

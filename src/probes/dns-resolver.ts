@@ -89,7 +89,12 @@ export interface DnsClient {
   ipv4(name: string, timeoutMs: number, parent?: AbortSignal): Promise<DnsOutcome<string[]>>;
 }
 
-const LOOKUP_KINDS: Record<string, DnsFailureKind> = { ENOTFOUND: 'nxdomain', ENODATA: 'nodata', EAI_AGAIN: 'servfail', EAI_FAIL: 'servfail' };
+const LOOKUP_KINDS: Record<string, DnsFailureKind> = {
+  ENOTFOUND: 'nxdomain',
+  ENODATA: 'nodata',
+  EAI_AGAIN: 'servfail',
+  EAI_FAIL: 'servfail',
+};
 
 /**
  * A DNS client bound to `servers` (ip[:port], repeatable) or, when empty, to the system's
@@ -107,14 +112,21 @@ export function createDnsClient(servers: readonly string[]): DnsClient {
   }
   const label = servers.length > 0 ? servers.join(', ') : 'the system resolver';
   if (servers.length === 0 && loopbackOnly()) {
-    failure = { kind: 'guard', detail: `${GUARD_MESSAGE}: no --dns-server given, and the system resolver may send queries off this machine` };
+    failure = {
+      kind: 'guard',
+      detail: `${GUARD_MESSAGE}: no --dns-server given, and the system resolver may send queries off this machine`,
+    };
   }
   for (const p of parsed) {
     const refusal = guardRefusal(p.address);
     if (refusal) failure ??= { kind: 'guard', detail: refusal };
   }
 
-  async function systemIpv4(name: string, timeoutMs: number, parent: AbortSignal | undefined): Promise<DnsOutcome<string[]>> {
+  async function systemIpv4(
+    name: string,
+    timeoutMs: number,
+    parent: AbortSignal | undefined,
+  ): Promise<DnsOutcome<string[]>> {
     if (loopbackOnly()) {
       // Never the system resolver under the guard: a loopback name is answered without a query.
       const refused = lookupRefusal(name);
@@ -129,18 +141,35 @@ export function createDnsClient(servers: readonly string[]): DnsClient {
     });
     try {
       const answer = await Promise.race([systemLookup(name, { family: 4, all: true }), timedOut]);
-      if (answer === 'timeout') return { ok: false, failure: 'timeout', detail: describeDnsFailure('timeout', name, 'A', null, label), latencyMs: d.elapsed() };
+      if (answer === 'timeout')
+        return {
+          ok: false,
+          failure: 'timeout',
+          detail: describeDnsFailure('timeout', name, 'A', null, label),
+          latencyMs: d.elapsed(),
+        };
       return { ok: true, value: answer.map((a) => a.address), latencyMs: d.elapsed() };
     } catch (err) {
       const kind = LOOKUP_KINDS[(err as { code?: string }).code ?? ''] ?? 'error';
-      return { ok: false, failure: kind, detail: describeDnsFailure(kind, name, 'A', err, label), latencyMs: d.elapsed() };
+      return {
+        ok: false,
+        failure: kind,
+        detail: describeDnsFailure(kind, name, 'A', err, label),
+        latencyMs: d.elapsed(),
+      };
     } finally {
       unsubscribe();
       d.dispose();
     }
   }
 
-  async function query<T>(name: string, type: 'SRV' | 'A' | 'AAAA', timeoutMs: number, parent: AbortSignal | undefined, map: (r: Resolver) => Promise<T>): Promise<DnsOutcome<T>> {
+  async function query<T>(
+    name: string,
+    type: 'SRV' | 'A' | 'AAAA',
+    timeoutMs: number,
+    parent: AbortSignal | undefined,
+    map: (r: Resolver) => Promise<T>,
+  ): Promise<DnsOutcome<T>> {
     const d = startDeadline(timeoutMs, parent);
     if (failure) {
       d.dispose();
@@ -158,11 +187,22 @@ export function createDnsClient(servers: readonly string[]): DnsClient {
     });
     try {
       const answer = await Promise.race([map(resolver), timedOut]);
-      if (answer === 'timeout') return { ok: false, failure: 'timeout', detail: describeDnsFailure('timeout', name, type, null, label), latencyMs: d.elapsed() };
+      if (answer === 'timeout')
+        return {
+          ok: false,
+          failure: 'timeout',
+          detail: describeDnsFailure('timeout', name, type, null, label),
+          latencyMs: d.elapsed(),
+        };
       return { ok: true, value: answer as T, latencyMs: d.elapsed() };
     } catch (err) {
       const kind = d.signal.aborted ? 'timeout' : classifyDnsError(err);
-      return { ok: false, failure: kind, detail: describeDnsFailure(kind, name, type, err, label), latencyMs: d.elapsed() };
+      return {
+        ok: false,
+        failure: kind,
+        detail: describeDnsFailure(kind, name, type, err, label),
+        latencyMs: d.elapsed(),
+      };
     } finally {
       unsubscribe();
       d.dispose();
@@ -174,11 +214,19 @@ export function createDnsClient(servers: readonly string[]): DnsClient {
     srv: (name, timeoutMs, parent) =>
       query(name, 'SRV', timeoutMs, parent, async (r) =>
         (await r.resolveSrv(name))
-          .map((x) => ({ target: x.name.replace(/\.$/, '').toLowerCase(), port: x.port, priority: x.priority, weight: x.weight }))
+          .map((x) => ({
+            target: x.name.replace(/\.$/, '').toLowerCase(),
+            port: x.port,
+            priority: x.priority,
+            weight: x.weight,
+          }))
           .sort((x, y) => x.priority - y.priority || y.weight - x.weight || x.target.localeCompare(y.target)),
       ),
     a: (name, timeoutMs, parent) => query(name, 'A', timeoutMs, parent, (r) => r.resolve4(name)),
     aaaa: (name, timeoutMs, parent) => query(name, 'AAAA', timeoutMs, parent, (r) => r.resolve6(name)),
-    ipv4: (name, timeoutMs, parent) => (servers.length > 0 ? query(name, 'A', timeoutMs, parent, (r) => r.resolve4(name)) : systemIpv4(name, timeoutMs, parent)),
+    ipv4: (name, timeoutMs, parent) =>
+      servers.length > 0
+        ? query(name, 'A', timeoutMs, parent, (r) => r.resolve4(name))
+        : systemIpv4(name, timeoutMs, parent),
   };
 }

@@ -12,7 +12,10 @@ export function loadDotenv(path: string): FileFact<Record<string, string>> {
   if (read.state !== 'ok') return read;
   if (read.bytes.length === 0) return { state: 'ok', path, value: {} };
   const text = decodeText(read.bytes);
-  if (!text.ok) return text.problem === 'is empty' ? { state: 'ok', path, value: {} } : { state: 'invalid', path, problem: text.problem };
+  if (!text.ok)
+    return text.problem === 'is empty'
+      ? { state: 'ok', path, value: {} }
+      : { state: 'invalid', path, problem: text.problem };
   registerDotenvSecrets(text.text);
   return { state: 'ok', path, value: parseDotenv(text.text) };
 }

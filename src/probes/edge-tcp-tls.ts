@@ -36,7 +36,13 @@ function issuedBy(cert: X509Certificate, ca: X509Certificate): boolean {
   }
 }
 
-export async function probeEdgeTcpTls(address: string, port: number, timeoutMs: number, parent?: AbortSignal, options: EdgeTlsOptions = {}): Promise<EdgeTcpOutcome> {
+export async function probeEdgeTcpTls(
+  address: string,
+  port: number,
+  timeoutMs: number,
+  parent?: AbortSignal,
+  options: EdgeTlsOptions = {},
+): Promise<EdgeTcpOutcome> {
   const target = hostPort(address, port);
   const d = startDeadline(timeoutMs, parent);
   const base = { connectMs: null as number | null, acceptedBy: null, certificate: null };
@@ -76,37 +82,54 @@ export async function probeEdgeTcpTls(address: string, port: number, timeoutMs: 
         const detail = internalFailureDetail(`TLS with ${target}`, err);
         finish({ ...base, connectMs, ok: false, failure: 'tls-error', detail, latencyMs: d.elapsed() });
       };
-      socket.once('error', guarded(fault, (err: Error) => {
-        const kind = classifyConnectError(err);
-        const failure = kind === 'reset' || kind === 'refused' ? 'reset' : kind === 'error' ? 'tls-error' : kind;
-        const detail = failure === 'tls-error' ? `TLS with ${target} failed after TCP connected: ${err.message}` : describeConnectFailure(failure, target, err);
-        finish({ ...base, connectMs, ok: false, failure, detail, latencyMs: d.elapsed() });
-      }));
-      socket.once('secureConnect', guarded(fault, () => {
-        const leaf = peerLeaf(socket);
-        const chain = peerChain(socket);
-        const certificate = leaf ? describePeerCertificate(leaf) : null;
-        const cas = extraCas.map((pem) => new X509Certificate(pem));
-        const cloudflare = chain.some((c) => dnAttribute(c.issuer, 'O').some((o) => /cloudflare/i.test(o)));
-        let acceptedBy: EdgeTcpOutcome['acceptedBy'] = null;
-        if (chain.some((c) => cas.some((ca) => issuedBy(c, ca)))) acceptedBy = 'edge-ca';
-        else if (socket.authorized) acceptedBy = 'public-root';
-        else if (cloudflare) acceptedBy = 'cloudflare-issuer';
-        if (acceptedBy) {
-          finish({ connectMs, acceptedBy, certificate, ok: true, failure: null, detail: null, latencyMs: d.elapsed() });
-        } else {
-          const why = socket.authorizationError ? String(socket.authorizationError) : 'not verified';
-          finish({
-            connectMs,
-            acceptedBy: null,
-            certificate,
-            ok: false,
-            failure: 'tls-untrusted-issuer',
-            detail: `TLS with ${target} completed, but the certificate for ${serverName} was issued by "${certificate?.issuer ?? 'unknown'}" (${why}), neither Cloudflare nor a public root: TLS to the edge is intercepted`,
-            latencyMs: d.elapsed(),
-          });
-        }
-      }));
+      socket.once(
+        'error',
+        guarded(fault, (err: Error) => {
+          const kind = classifyConnectError(err);
+          const failure = kind === 'reset' || kind === 'refused' ? 'reset' : kind === 'error' ? 'tls-error' : kind;
+          const detail =
+            failure === 'tls-error'
+              ? `TLS with ${target} failed after TCP connected: ${err.message}`
+              : describeConnectFailure(failure, target, err);
+          finish({ ...base, connectMs, ok: false, failure, detail, latencyMs: d.elapsed() });
+        }),
+      );
+      socket.once(
+        'secureConnect',
+        guarded(fault, () => {
+          const leaf = peerLeaf(socket);
+          const chain = peerChain(socket);
+          const certificate = leaf ? describePeerCertificate(leaf) : null;
+          const cas = extraCas.map((pem) => new X509Certificate(pem));
+          const cloudflare = chain.some((c) => dnAttribute(c.issuer, 'O').some((o) => /cloudflare/i.test(o)));
+          let acceptedBy: EdgeTcpOutcome['acceptedBy'] = null;
+          if (chain.some((c) => cas.some((ca) => issuedBy(c, ca)))) acceptedBy = 'edge-ca';
+          else if (socket.authorized) acceptedBy = 'public-root';
+          else if (cloudflare) acceptedBy = 'cloudflare-issuer';
+          if (acceptedBy) {
+            finish({
+              connectMs,
+              acceptedBy,
+              certificate,
+              ok: true,
+              failure: null,
+              detail: null,
+              latencyMs: d.elapsed(),
+            });
+          } else {
+            const why = socket.authorizationError ? String(socket.authorizationError) : 'not verified';
+            finish({
+              connectMs,
+              acceptedBy: null,
+              certificate,
+              ok: false,
+              failure: 'tls-untrusted-issuer',
+              detail: `TLS with ${target} completed, but the certificate for ${serverName} was issued by "${certificate?.issuer ?? 'unknown'}" (${why}), neither Cloudflare nor a public root: TLS to the edge is intercepted`,
+              latencyMs: d.elapsed(),
+            });
+          }
+        }),
+      );
     });
   } finally {
     d.dispose();

@@ -25,7 +25,15 @@ export interface HttpGetOptions {
 
 export type HttpGetResult =
   | { ok: true; url: string; status: number; contentType: string | null; body: Buffer; latencyMs: number }
-  | { ok: false; url: string; failure: FetchFailureKind; detail: string; status: number | null; contentType: string | null; latencyMs: number };
+  | {
+      ok: false;
+      url: string;
+      failure: FetchFailureKind;
+      detail: string;
+      status: number | null;
+      contentType: string | null;
+      latencyMs: number;
+    };
 
 /** GET a URL; follows at most three redirects, and only to the same scheme, host and port. */
 export async function httpGet(url: string, o: HttpGetOptions): Promise<HttpGetResult> {
@@ -63,8 +71,26 @@ export async function httpGet(url: string, o: HttpGetOptions): Promise<HttpGetRe
       if (res.statusCode >= 300 && res.statusCode < 400 && res.headers.location) {
         await res.body.dump();
         const next = new URL(String(res.headers.location), current);
-        if (next.origin !== origin) return { ok: false, url: current.href, failure: 'redirect', detail: `${current.href} redirects (HTTP ${res.statusCode}) to another host: ${next.origin}; not followed`, status: res.statusCode, contentType, latencyMs: d.elapsed() };
-        if (hop >= MAX_SAME_HOST_REDIRECTS) return { ok: false, url: current.href, failure: 'redirect', detail: `more than ${MAX_SAME_HOST_REDIRECTS} redirects from ${url}`, status: res.statusCode, contentType, latencyMs: d.elapsed() };
+        if (next.origin !== origin)
+          return {
+            ok: false,
+            url: current.href,
+            failure: 'redirect',
+            detail: `${current.href} redirects (HTTP ${res.statusCode}) to another host: ${next.origin}; not followed`,
+            status: res.statusCode,
+            contentType,
+            latencyMs: d.elapsed(),
+          };
+        if (hop >= MAX_SAME_HOST_REDIRECTS)
+          return {
+            ok: false,
+            url: current.href,
+            failure: 'redirect',
+            detail: `more than ${MAX_SAME_HOST_REDIRECTS} redirects from ${url}`,
+            status: res.statusCode,
+            contentType,
+            latencyMs: d.elapsed(),
+          };
         current = next;
         continue;
       }
@@ -74,12 +100,29 @@ export async function httpGet(url: string, o: HttpGetOptions): Promise<HttpGetRe
         size += (chunk as Buffer).length;
         if (size > maxBytes) {
           res.body.destroy();
-          return { ok: false, url: current.href, failure: 'too-large', detail: `${current.href} sent more than ${maxBytes} bytes; stopped reading`, status: res.statusCode, contentType, latencyMs: d.elapsed() };
+          return {
+            ok: false,
+            url: current.href,
+            failure: 'too-large',
+            detail: `${current.href} sent more than ${maxBytes} bytes; stopped reading`,
+            status: res.statusCode,
+            contentType,
+            latencyMs: d.elapsed(),
+          };
         }
         chunks.push(chunk as Buffer);
       }
       const body = Buffer.concat(chunks);
-      if (res.statusCode < 200 || res.statusCode >= 300) return { ok: false, url: current.href, failure: 'http-status', detail: `${current.href} answered HTTP ${res.statusCode}`, status: res.statusCode, contentType, latencyMs: d.elapsed() };
+      if (res.statusCode < 200 || res.statusCode >= 300)
+        return {
+          ok: false,
+          url: current.href,
+          failure: 'http-status',
+          detail: `${current.href} answered HTTP ${res.statusCode}`,
+          status: res.statusCode,
+          contentType,
+          latencyMs: d.elapsed(),
+        };
       return { ok: true, url: current.href, status: res.statusCode, contentType, body, latencyMs: d.elapsed() };
     }
   } catch (err) {
@@ -88,8 +131,19 @@ export async function httpGet(url: string, o: HttpGetOptions): Promise<HttpGetRe
     const code = (err as { code?: string }).code ?? '';
     if (kind === 'error' && /TIMEOUT/.test(code)) kind = 'timeout';
     if (kind === 'error' && code === 'UND_ERR_SOCKET') kind = 'reset';
-    const detail = kind === 'error' ? `GET ${current.href}: ${(err as Error).message}` : describeConnectFailure(kind, current.host, cause);
-    return { ok: false, url: current.href, failure: kind, detail: redact(detail, o.secrets), status: null, contentType: null, latencyMs: d.elapsed() };
+    const detail =
+      kind === 'error'
+        ? `GET ${current.href}: ${(err as Error).message}`
+        : describeConnectFailure(kind, current.host, cause);
+    return {
+      ok: false,
+      url: current.href,
+      failure: kind,
+      detail: redact(detail, o.secrets),
+      status: null,
+      contentType: null,
+      latencyMs: d.elapsed(),
+    };
   } finally {
     d.dispose();
     agent.destroy().catch(() => undefined);
@@ -119,11 +173,22 @@ export interface MetadataTarget {
 }
 
 /** Fetch one well-known document from a route's upstream and parse it with positions. */
-export async function fetchMetadataDocument(target: MetadataTarget, path: string, timeoutMs: number, parent?: AbortSignal): Promise<FetchedDocumentFacts> {
+export async function fetchMetadataDocument(
+  target: MetadataTarget,
+  path: string,
+  timeoutMs: number,
+  parent?: AbortSignal,
+): Promise<FetchedDocumentFacts> {
   const hostText = isIP(target.host) === 6 ? `[${target.host}]` : target.host;
   const url = `${target.scheme}://${hostText}:${target.port}${path}`;
   const r = await httpGet(url, { timeoutMs, parent, address: target.address });
-  const common = { route: target.route, url: r.url, httpStatus: r.status, contentType: r.contentType, latencyMs: r.latencyMs };
+  const common = {
+    route: target.route,
+    url: r.url,
+    httpStatus: r.status,
+    contentType: r.contentType,
+    latencyMs: r.latencyMs,
+  };
   if (!r.ok) return { ...common, ok: false, failure: r.failure, detail: r.detail, document: null };
   const text = r.body.toString('utf8');
   const document = parseYamlText(text, r.url);
@@ -134,7 +199,13 @@ export async function fetchMetadataDocument(target: MetadataTarget, path: string
     json = false;
   }
   if (!json) {
-    return { ...common, ok: false, failure: 'not-json', detail: `${r.url} answered ${r.status} with a body that is not JSON (content-type ${r.contentType ?? 'none'})`, document: document.state === 'ok' ? document : null };
+    return {
+      ...common,
+      ok: false,
+      failure: 'not-json',
+      detail: `${r.url} answered ${r.status} with a body that is not JSON (content-type ${r.contentType ?? 'none'})`,
+      document: document.state === 'ok' ? document : null,
+    };
   }
   return { ...common, ok: true, failure: null, detail: null, document };
 }

@@ -16,7 +16,11 @@ export function readJwtFile(path: string, explicit: boolean): FileFact<JwtFacts>
   if (read.state === 'unreadable') {
     // Too large is a fact about the token (the 16 KiB rule), not a reason to stop the run.
     if (read.problem.startsWith('is too large')) {
-      return { state: 'invalid', path, problem: `is larger than ${READ_LIMIT} bytes; an identity JWT for the exchange must be at most ${JWT_MAX_BYTES} bytes (16 KiB)` };
+      return {
+        state: 'invalid',
+        path,
+        problem: `is larger than ${READ_LIMIT} bytes; an identity JWT for the exchange must be at most ${JWT_MAX_BYTES} bytes (16 KiB)`,
+      };
     }
     return read;
   }

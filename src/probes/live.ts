@@ -85,7 +85,10 @@ export function parseEdge(text: string): { host: string; port: number } | InputP
 class Recorder {
   readonly runs: ProbeRun[] = [];
   private readonly t0 = performance.now();
-  constructor(readonly budget: Deadline, readonly timeoutMs: number) {}
+  constructor(
+    readonly budget: Deadline,
+    readonly timeoutMs: number,
+  ) {}
   /** Time left for one probe: its own timeout, cut to what the budget has left. */
   get timeout(): number {
     return Math.max(0, Math.min(this.timeoutMs, this.budget.remaining()));
@@ -108,9 +111,13 @@ function hostLabel(host: string): string {
   return host.split('.')[0] || host;
 }
 
-function regionOf(facts: Readonly<Facts>, net: NetworkOptions): { region: Region; source: EdgeLiveFacts['regionSource'] } {
+function regionOf(
+  facts: Readonly<Facts>,
+  net: NetworkOptions,
+): { region: Region; source: EdgeLiveFacts['regionSource'] } {
   if (net.region) return { region: net.region, source: 'flag' };
-  if (facts.token?.state === 'ok' && facts.token.value.endpoint.value === 'fed') return { region: 'fed', source: 'token' };
+  if (facts.token?.state === 'ok' && facts.token.value.endpoint.value === 'fed')
+    return { region: 'fed', source: 'token' };
   return { region: 'global', source: 'default' };
 }
 
@@ -124,7 +131,13 @@ export function readEdgeCaFile(file: string): { pems: string[] } | InputProblem 
   return { pems };
 }
 
-async function resolveEdgeHost(rec: Recorder, dns: DnsClient, label: string, host: string, port: number): Promise<EdgeHostResolution> {
+async function resolveEdgeHost(
+  rec: Recorder,
+  dns: DnsClient,
+  label: string,
+  host: string,
+  port: number,
+): Promise<EdgeHostResolution> {
   if (isIP(host)) return { label, host, port, a: null, aaaa: null };
   const [a, aaaa] = await Promise.all([
     rec.track(`dns A ${host}`, () => dns.a(host, rec.timeout, rec.budget.signal)),
@@ -138,20 +151,31 @@ async function probeEdgeHost(rec: Recorder, h: EdgeHostResolution, edgeCaPems: s
   if (isIP(h.host)) addresses.push({ address: h.host, family: isIP(h.host) as 4 | 6 });
   else {
     if (h.a?.ok) for (const address of h.a.value.slice(0, ADDRESSES_PER_FAMILY)) addresses.push({ address, family: 4 });
-    if (h.aaaa?.ok) for (const address of h.aaaa.value.slice(0, ADDRESSES_PER_FAMILY)) addresses.push({ address, family: 6 });
+    if (h.aaaa?.ok)
+      for (const address of h.aaaa.value.slice(0, ADDRESSES_PER_FAMILY)) addresses.push({ address, family: 6 });
   }
   return Promise.all(
     addresses.map(async ({ address, family }) => {
       const [tcp, udp] = await Promise.all([
-        rec.track(`edge tcp+tls ${address}:${h.port}`, () => probeEdgeTcpTls(address, h.port, rec.timeout, rec.budget.signal, { edgeCaPems })),
-        rec.track(`edge quic ${address}:${h.port}`, () => probeQuicVersionNegotiation(address, h.port, rec.timeout, rec.budget.signal)),
+        rec.track(`edge tcp+tls ${address}:${h.port}`, () =>
+          probeEdgeTcpTls(address, h.port, rec.timeout, rec.budget.signal, { edgeCaPems }),
+        ),
+        rec.track(`edge quic ${address}:${h.port}`, () =>
+          probeQuicVersionNegotiation(address, h.port, rec.timeout, rec.budget.signal),
+        ),
       ]);
       return { label: h.label, host: h.host, port: h.port, address, family, tcp, udp };
     }),
   );
 }
 
-async function gatherEdge(rec: Recorder, facts: Readonly<Facts>, net: NetworkOptions, dns: DnsClient, edgeCaPems: string[]): Promise<EdgeLiveFacts> {
+async function gatherEdge(
+  rec: Recorder,
+  facts: Readonly<Facts>,
+  net: NetworkOptions,
+  dns: DnsClient,
+  edgeCaPems: string[],
+): Promise<EdgeLiveFacts> {
   const { region, source } = regionOf(facts, net);
   const base = { region, regionSource: source, dnsServers: [...net.dnsServers] };
   if (net.edges.length > 0) {
@@ -175,7 +199,14 @@ async function gatherEdge(rec: Recorder, facts: Readonly<Facts>, net: NetworkOpt
       return { h, targets: await probeEdgeHost(rec, h, edgeCaPems) };
     }),
   );
-  return { ...base, discovery: 'srv', srvName, srv, hosts: chains.map((c) => c.h), targets: chains.flatMap((c) => c.targets) };
+  return {
+    ...base,
+    discovery: 'srv',
+    srvName,
+    srv,
+    hosts: chains.map((c) => c.h),
+    targets: chains.flatMap((c) => c.targets),
+  };
 }
 
 function caPems(facts: Readonly<Facts>): string[] {
@@ -192,13 +223,17 @@ function caPems(facts: Readonly<Facts>): string[] {
 }
 
 /** The listener to probe: --proxy, else listen_addr on this machine. */
-function proxyTarget(facts: Readonly<Facts>, net: NetworkOptions): { url: ProxyUrl; source: ProxyLiveFacts['urlSource'] } | string {
+function proxyTarget(
+  facts: Readonly<Facts>,
+  net: NetworkOptions,
+): { url: ProxyUrl; source: ProxyLiveFacts['urlSource'] } | string {
   if (net.proxy) {
     const url = parseProxyUrl(net.proxy);
     return url ? { url, source: 'flag' } : `the proxy URL ${net.proxy} is not ws://host:port[/path]`;
   }
   const model = proxyConfigModel(facts);
-  if (!model?.listenAddr || !model.listenPort) return 'no --proxy was given and the proxy config has no usable listen_addr';
+  if (!model?.listenAddr || !model.listenPort)
+    return 'no --proxy was given and the proxy config has no usable listen_addr';
   const m = /^(.*):\d+$/.exec(model.listenAddr.trim());
   let host = m?.[1]?.replace(/^\[|\]$/g, '') ?? '';
   if (host === '' || host === '0.0.0.0' || host === '::') host = '127.0.0.1';
@@ -206,7 +241,11 @@ function proxyTarget(facts: Readonly<Facts>, net: NetworkOptions): { url: ProxyU
   return url ? { url, source: 'listen_addr' } : `listen_addr ${model.listenAddr} does not make a usable address`;
 }
 
-async function gatherProxy(rec: Recorder, facts: Readonly<Facts>, net: NetworkOptions): Promise<{ proxy: ProxyLiveFacts | null; skipped: string | null }> {
+async function gatherProxy(
+  rec: Recorder,
+  facts: Readonly<Facts>,
+  net: NetworkOptions,
+): Promise<{ proxy: ProxyLiveFacts | null; skipped: string | null }> {
   const target = proxyTarget(facts, net);
   if (typeof target === 'string') return { proxy: null, skipped: target };
   const routes = routeHostnames(facts).filter((r): r is { key: string; hostname: string } => r.hostname !== null);
@@ -214,22 +253,35 @@ async function gatherProxy(rec: Recorder, facts: Readonly<Facts>, net: NetworkOp
   const hostHeader = routes[0]?.hostname ?? `${target.url.host}:${target.url.port}`;
   let innerTlsSkipped: string | null = null;
   if (cas.length === 0) innerTlsSkipped = 'no usable CA certificate (data/ca.crt) to verify the proxy against';
-  else if (routes.length === 0) innerTlsSkipped = 'no route with a known hostname (<route>.<tunnel-domain>) to send as SNI';
+  else if (routes.length === 0)
+    innerTlsSkipped = 'no route with a known hostname (<route>.<tunnel-domain>) to send as SNI';
   // The listener probe and the per-route handshakes run together; inner-tls reads the listener
   // kind to tell "not a WebSocket" from a certificate problem.
   const [listener, inner] = await Promise.all([
-    rec.track(`listener ${target.url.href}`, () => probeListener(target.url, hostHeader, rec.timeout, rec.budget.signal)),
+    rec.track(`listener ${target.url.href}`, () =>
+      probeListener(target.url, hostHeader, rec.timeout, rec.budget.signal),
+    ),
     innerTlsSkipped
       ? Promise.resolve([])
       : Promise.all(
           routes.map((r) =>
             rec.track(`inner tls ${r.hostname}`, () =>
-              probeInnerTls({ url: target.url, route: r.key, hostname: r.hostname, caPems: cas, timeoutMs: rec.timeout, parent: rec.budget.signal }),
+              probeInnerTls({
+                url: target.url,
+                route: r.key,
+                hostname: r.hostname,
+                caPems: cas,
+                timeoutMs: rec.timeout,
+                parent: rec.budget.signal,
+              }),
             ),
           ),
         ),
   ]);
-  return { proxy: { url: target.url.href, urlSource: target.source, listener, routes: inner, innerTlsSkipped }, skipped: null };
+  return {
+    proxy: { url: target.url.href, urlSource: target.source, listener, routes: inner, innerTlsSkipped },
+    skipped: null,
+  };
 }
 
 function isRoute(key: string, name: string): boolean {
@@ -278,7 +330,13 @@ async function resolveUpstream(
 }
 
 /** A well-known document from an upstream's first allowed address, or why it was not fetched. */
-function fetchFromUpstream(rec: Recorder, u: UpstreamLiveFacts, up: Upstream, allowed: string[], path: string): Promise<FetchedDocumentFacts> {
+function fetchFromUpstream(
+  rec: Recorder,
+  u: UpstreamLiveFacts,
+  up: Upstream,
+  allowed: string[],
+  path: string,
+): Promise<FetchedDocumentFacts> {
   const first = allowed[0];
   if (first === undefined) {
     return Promise.resolve({
@@ -293,7 +351,13 @@ function fetchFromUpstream(rec: Recorder, u: UpstreamLiveFacts, up: Upstream, al
       latencyMs: 0,
     });
   }
-  const target = { route: u.route, scheme: up.scheme, host: up.host, port: up.port, address: up.ipVersion === 0 ? first : undefined };
+  const target = {
+    route: u.route,
+    scheme: up.scheme,
+    host: up.host,
+    port: up.port,
+    address: up.ipVersion === 0 ? first : undefined,
+  };
   return rec.track(`http ${u.route}${path}`, () => fetchMetadataDocument(target, path, rec.timeout, rec.budget.signal));
 }
 
@@ -308,7 +372,12 @@ interface UpstreamGathering {
  * from the `auth` and `mcp` routes. Only what the plan names runs: the documents alone resolve
  * and fetch from those two routes, and connect to no other upstream.
  */
-async function gatherUpstreams(rec: Recorder, facts: Readonly<Facts>, dns: DnsClient, plan: ProbePlan): Promise<UpstreamGathering> {
+async function gatherUpstreams(
+  rec: Recorder,
+  facts: Readonly<Facts>,
+  dns: DnsClient,
+  plan: ProbePlan,
+): Promise<UpstreamGathering> {
   const model = proxyConfigModel(facts);
   if (!model || facts.proxyConfig?.state !== 'ok') {
     const why = 'no usable proxy config: the upstreams are not known';
@@ -320,16 +389,20 @@ async function gatherUpstreams(rec: Recorder, facts: Readonly<Facts>, dns: DnsCl
   const wantResource = plan.has('live.resourceMetadata') && !facts.resourceMetadata;
   let metadata: Promise<FetchedDocumentFacts | null> = Promise.resolve(null);
   let resource: Promise<FetchedDocumentFacts | null> = Promise.resolve(null);
-  const needed = (key: string) => wantUpstreams || (wantMetadata && isRoute(key, 'auth')) || (wantResource && isRoute(key, 'mcp'));
+  const needed = (key: string) =>
+    wantUpstreams || (wantMetadata && isRoute(key, 'auth')) || (wantResource && isRoute(key, 'mcp'));
   const routes = model.routes.flatMap((r) => (r.upstream && needed(r.key) ? [{ key: r.key, up: r.upstream }] : []));
   const upstreams = await Promise.all(
     routes.map(async ({ key, up }) => {
       const { u, allowed } = await resolveUpstream(rec, dns, reading, key, up);
       if (wantMetadata && isRoute(key, 'auth')) metadata = fetchFromUpstream(rec, u, up, allowed, OAUTH_METADATA_PATH);
-      if (wantResource && isRoute(key, 'mcp')) resource = fetchFromUpstream(rec, u, up, allowed, RESOURCE_METADATA_PATH);
+      if (wantResource && isRoute(key, 'mcp'))
+        resource = fetchFromUpstream(rec, u, up, allowed, RESOURCE_METADATA_PATH);
       if (wantUpstreams) {
         const connect = async (address: string) => {
-          const outcome = await rec.track(`tcp ${address}:${up.port}`, () => probeTcp(address, up.port, rec.timeout, rec.budget.signal));
+          const outcome = await rec.track(`tcp ${address}:${up.port}`, () =>
+            probeTcp(address, up.port, rec.timeout, rec.budget.signal),
+          );
           return { address, ...outcome };
         };
         u.connections = await Promise.all(allowed.map(connect));
@@ -383,7 +456,8 @@ export async function gatherLiveFacts(facts: Facts, net: NetworkOptions): Promis
   const budget = startDeadline(net.budgetMs);
   const rec = new Recorder(budget, net.timeoutMs);
   const dns = createDnsClient(net.dnsServers);
-  const failed = (what: string, err: unknown) => `the ${what} probe itself failed: ${(err as Error)?.message ?? String(err)}`;
+  const failed = (what: string, err: unknown) =>
+    `the ${what} probe itself failed: ${(err as Error)?.message ?? String(err)}`;
   const none = Promise.resolve(null);
 
   const wantCa = plan.has('live.caRegistration');

@@ -76,9 +76,15 @@ type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | Look
  * itself when it is loopback, a loopback name with 127.0.0.1 / ::1, and anything else is refused,
  * so no DNS query can leave the machine.
  */
-export function guardedLookup(hostname: string, options: LookupOneOptions | number | ((...a: never[]) => void), callback?: LookupCallback): void {
+export function guardedLookup(
+  hostname: string,
+  options: LookupOneOptions | number | ((...a: never[]) => void),
+  callback?: LookupCallback,
+): void {
   const cb = (typeof options === 'function' ? options : callback) as LookupCallback;
-  const opts = (typeof options === 'object' ? options : typeof options === 'number' ? { family: options } : {}) as LookupOneOptions & { all?: boolean };
+  const opts = (
+    typeof options === 'object' ? options : typeof options === 'number' ? { family: options } : {}
+  ) as LookupOneOptions & { all?: boolean };
   const answer = (list: LookupAddress[]) => {
     if (opts.all) return cb(null, list);
     const first = list[0];

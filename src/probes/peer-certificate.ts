@@ -49,7 +49,11 @@ export function peerLeaf(socket: TLSSocket): X509Certificate | null {
 export function peerChain(socket: TLSSocket): X509Certificate[] {
   const out: X509Certificate[] = [];
   try {
-    let c = socket.getPeerCertificate(true) as { raw?: Buffer; issuerCertificate?: unknown; fingerprint256?: string } | null;
+    let c = socket.getPeerCertificate(true) as {
+      raw?: Buffer;
+      issuerCertificate?: unknown;
+      fingerprint256?: string;
+    } | null;
     const seen = new Set<string>();
     while (c && c.raw && !seen.has(c.fingerprint256 ?? '')) {
       seen.add(c.fingerprint256 ?? '');

@@ -48,7 +48,11 @@ export function parseDerPrivateKey(der: Buffer, type?: DerKeyType): ParsedKey {
       lastError = describeError(err);
     }
   }
-  return { encrypted: false, key: null, parseError: `does not parse as a ${type ?? 'PKCS#8, PKCS#1 or SEC1'} private key (${lastError})` };
+  return {
+    encrypted: false,
+    key: null,
+    parseError: `does not parse as a ${type ?? 'PKCS#8, PKCS#1 or SEC1'} private key (${lastError})`,
+  };
 }
 
 export function readPrivateKeyFile(path: string, explicit: boolean): FileFact<PrivateKeyFacts> {
@@ -69,7 +73,8 @@ export function readPrivateKeyBytes(
   bytes: Buffer,
   stat: { mode: number; uid: number; gid: number },
 ): FileFact<PrivateKeyFacts> {
-  if (bytes.length === 0 || bytes.toString('latin1').trim() === '') return { state: 'invalid', path, problem: 'is empty' };
+  if (bytes.length === 0 || bytes.toString('latin1').trim() === '')
+    return { state: 'invalid', path, problem: 'is empty' };
   if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
     return { state: 'invalid', path, problem: 'is UTF-16 encoded; save it as plain ASCII PEM' };
   }
@@ -87,16 +92,24 @@ export function readPrivateKeyBytes(
       return { state: 'invalid', path, problem: `holds ${what}` };
     }
     const base = { encoding: 'pem' as const, pemLabels, ...stat };
-    const encrypted = keyBlock.label === 'ENCRYPTED PRIVATE KEY' || /ENCRYPTED/i.test(keyBlock.headers['Proc-Type'] ?? '');
+    const encrypted =
+      keyBlock.label === 'ENCRYPTED PRIVATE KEY' || /ENCRYPTED/i.test(keyBlock.headers['Proc-Type'] ?? '');
     if (encrypted) return ok(path, { ...base, encrypted: true, parseError: null, publicKey: null, spkiSha256: null });
     if (keyBlock.problem || !keyBlock.der) {
-      return ok(path, { ...base, encrypted: false, parseError: `the ${keyBlock.label} block ${keyBlock.problem ?? 'is empty'}`, publicKey: null, spkiSha256: null });
+      return ok(path, {
+        ...base,
+        encrypted: false,
+        parseError: `the ${keyBlock.label} block ${keyBlock.problem ?? 'is empty'}`,
+        publicKey: null,
+        spkiSha256: null,
+      });
     }
     const type = LABEL_TYPES[keyBlock.label];
     if (!type) {
-      const why = keyBlock.label === 'OPENSSH PRIVATE KEY'
-        ? 'is an OpenSSH key; the proxy needs PKCS#8, PKCS#1 or SEC1 PEM (convert it with: openssl pkey -in <file> -out tls.key)'
-        : `is a "${keyBlock.label}" block; the proxy loads only PKCS#8 ("PRIVATE KEY"), PKCS#1 ("RSA PRIVATE KEY") and SEC1 ("EC PRIVATE KEY") keys`;
+      const why =
+        keyBlock.label === 'OPENSSH PRIVATE KEY'
+          ? 'is an OpenSSH key; the proxy needs PKCS#8, PKCS#1 or SEC1 PEM (convert it with: openssl pkey -in <file> -out tls.key)'
+          : `is a "${keyBlock.label}" block; the proxy loads only PKCS#8 ("PRIVATE KEY"), PKCS#1 ("RSA PRIVATE KEY") and SEC1 ("EC PRIVATE KEY") keys`;
       return ok(path, { ...base, encrypted: false, parseError: why, publicKey: null, spkiSha256: null });
     }
     return ok(path, { ...base, ...keyFacts(parseDerPrivateKey(keyBlock.der, type)) });
@@ -107,23 +120,35 @@ export function readPrivateKeyBytes(
     return {
       state: 'invalid',
       path,
-      problem: binary ? 'is binary data that is neither PEM nor a DER private key' : 'holds no PEM block ("-----BEGIN PRIVATE KEY-----") and is not DER',
+      problem: binary
+        ? 'is binary data that is neither PEM nor a DER private key'
+        : 'holds no PEM block ("-----BEGIN PRIVATE KEY-----") and is not DER',
     };
   }
   const outline = derOutline(bytes);
   if (outline && outline.children[0] === 0x30 && outline.children[1] === 0x30) {
-    return { state: 'invalid', path, problem: 'is a DER certificate, not a private key (are tls.crt and tls.key swapped?)' };
+    return {
+      state: 'invalid',
+      path,
+      problem: 'is a DER certificate, not a private key (are tls.crt and tls.key swapped?)',
+    };
   }
   return ok(path, { encoding: 'der', pemLabels: [], ...stat, ...keyFacts(parseDerPrivateKey(bytes)) });
 }
 
 function keyFacts(parsed: ParsedKey): Pick<PrivateKeyFacts, 'encrypted' | 'parseError' | 'publicKey' | 'spkiSha256'> {
-  if (!parsed.key) return { encrypted: parsed.encrypted, parseError: parsed.parseError, publicKey: null, spkiSha256: null };
+  if (!parsed.key)
+    return { encrypted: parsed.encrypted, parseError: parsed.parseError, publicKey: null, spkiSha256: null };
   try {
     const pub = createPublicKey(parsed.key);
     return { encrypted: false, parseError: null, publicKey: describePublicKey(pub), spkiSha256: spkiSha256(pub) };
   } catch (err) {
-    return { encrypted: false, parseError: `its public half cannot be derived (${describeError(err)})`, publicKey: null, spkiSha256: null };
+    return {
+      encrypted: false,
+      parseError: `its public half cannot be derived (${describeError(err)})`,
+      publicKey: null,
+      spkiSha256: null,
+    };
   }
 }
 

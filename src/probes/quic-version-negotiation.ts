@@ -46,16 +46,16 @@ export function buildProbePacket(): ProbePacket {
   return { bytes, dcid, scid };
 }
 
-export type VersionNegotiation =
-  | { ok: true; versions: number[] }
-  | { ok: false; problem: string };
+export type VersionNegotiation = { ok: true; versions: number[] } | { ok: false; problem: string };
 
 /** Parse an answer as a Version Negotiation packet for our probe. */
 export function parseVersionNegotiation(answer: Buffer, probe: Pick<ProbePacket, 'dcid' | 'scid'>): VersionNegotiation {
-  if (answer.length < 7) return { ok: false, problem: `answer of ${answer.length} bytes is too short for a QUIC long header` };
+  if (answer.length < 7)
+    return { ok: false, problem: `answer of ${answer.length} bytes is too short for a QUIC long header` };
   if ((answer.readUInt8(0) & 0x80) === 0) return { ok: false, problem: 'answer is not a QUIC long-header packet' };
   const version = answer.readUInt32BE(1);
-  if (version !== 0) return { ok: false, problem: `answer carries version 0x${version.toString(16)}, not a Version Negotiation (0)` };
+  if (version !== 0)
+    return { ok: false, problem: `answer carries version 0x${version.toString(16)}, not a Version Negotiation (0)` };
   let o = 5;
   const dcidLen = answer.readUInt8(o++);
   const dcid = answer.subarray(o, o + dcidLen);
@@ -64,9 +64,11 @@ export function parseVersionNegotiation(answer: Buffer, probe: Pick<ProbePacket,
   const scidLen = answer.readUInt8(o++);
   const scid = answer.subarray(o, o + scidLen);
   o += scidLen;
-  if (!dcid.equals(probe.scid) || !scid.equals(probe.dcid)) return { ok: false, problem: 'Version Negotiation packet does not echo our connection IDs' };
+  if (!dcid.equals(probe.scid) || !scid.equals(probe.dcid))
+    return { ok: false, problem: 'Version Negotiation packet does not echo our connection IDs' };
   const rest = answer.subarray(o);
-  if (rest.length === 0 || rest.length % 4 !== 0) return { ok: false, problem: 'Version Negotiation packet has no well-formed version list' };
+  if (rest.length === 0 || rest.length % 4 !== 0)
+    return { ok: false, problem: 'Version Negotiation packet has no well-formed version list' };
   const versions: number[] = [];
   for (let i = 0; i < rest.length; i += 4) versions.push(rest.readUInt32BE(i));
   return { ok: true, versions };
@@ -76,12 +78,18 @@ function versionHex(v: number): string {
   return `0x${v.toString(16).padStart(8, '0')}`;
 }
 
-export async function probeQuicVersionNegotiation(address: string, port: number, timeoutMs: number, parent?: AbortSignal): Promise<EdgeUdpOutcome> {
+export async function probeQuicVersionNegotiation(
+  address: string,
+  port: number,
+  timeoutMs: number,
+  parent?: AbortSignal,
+): Promise<EdgeUdpOutcome> {
   const target = hostPort(address, port);
   const refusal = guardRefusal(address);
   if (refusal) return { ok: false, failure: 'guard', detail: refusal, versions: [], latencyMs: 0 };
   const family = isIP(address);
-  if (family === 0) return { ok: false, failure: 'error', detail: `${address} is not an IP address`, versions: [], latencyMs: 0 };
+  if (family === 0)
+    return { ok: false, failure: 'error', detail: `${address} is not an IP address`, versions: [], latencyMs: 0 };
   const d = startDeadline(timeoutMs, parent);
   const probe = buildProbePacket();
   const socket = dgram.createSocket(family === 6 ? 'udp6' : 'udp4');
@@ -104,7 +112,9 @@ export async function probeQuicVersionNegotiation(address: string, port: number,
       finish({
         ok: false,
         failure: lastProblem ? 'unexpected-answer' : 'timeout',
-        detail: lastProblem ? `${target} answered over UDP, but not with a QUIC Version Negotiation: ${lastProblem}` : `no QUIC answer from UDP ${target} before the deadline (UDP is dropped)`,
+        detail: lastProblem
+          ? `${target} answered over UDP, but not with a QUIC Version Negotiation: ${lastProblem}`
+          : `no QUIC answer from UDP ${target} before the deadline (UDP is dropped)`,
         versions: [],
         latencyMs: d.elapsed(),
       }),
@@ -113,19 +123,45 @@ export async function probeQuicVersionNegotiation(address: string, port: number,
       const detail = internalFailureDetail(`UDP to ${target}`, err);
       finish({ ok: false, failure: 'error', detail, versions: [], latencyMs: d.elapsed() });
     };
-    socket.on('error', guarded(fault, (err: Error) => {
-      const kind = classifyConnectError(err);
-      finish({ ok: false, failure: kind, detail: `UDP: ${describeConnectFailure(kind, target, err)}`, versions: [], latencyMs: d.elapsed() });
-    }));
-    socket.on('message', guarded(fault, (msg: Buffer) => {
-      const vn = parseVersionNegotiation(msg, probe);
-      if (vn.ok) finish({ ok: true, failure: null, detail: null, versions: vn.versions.map(versionHex), latencyMs: d.elapsed() });
-      else lastProblem = vn.problem; // keep listening: a stray datagram is not the answer
-    }));
-    socket.connect(port, address, guarded(fault, () => {
-      socket.send(probe.bytes, guarded(fault, (err: Error | null) => {
-        if (err) socket.emit('error', err);
-      }));
-    }));
+    socket.on(
+      'error',
+      guarded(fault, (err: Error) => {
+        const kind = classifyConnectError(err);
+        finish({
+          ok: false,
+          failure: kind,
+          detail: `UDP: ${describeConnectFailure(kind, target, err)}`,
+          versions: [],
+          latencyMs: d.elapsed(),
+        });
+      }),
+    );
+    socket.on(
+      'message',
+      guarded(fault, (msg: Buffer) => {
+        const vn = parseVersionNegotiation(msg, probe);
+        if (vn.ok)
+          finish({
+            ok: true,
+            failure: null,
+            detail: null,
+            versions: vn.versions.map(versionHex),
+            latencyMs: d.elapsed(),
+          });
+        else lastProblem = vn.problem; // keep listening: a stray datagram is not the answer
+      }),
+    );
+    socket.connect(
+      port,
+      address,
+      guarded(fault, () => {
+        socket.send(
+          probe.bytes,
+          guarded(fault, (err: Error | null) => {
+            if (err) socket.emit('error', err);
+          }),
+        );
+      }),
+    );
   });
 }

@@ -83,14 +83,22 @@ export function openTcp(host: string, port: number, timeoutMs: number, parent?: 
       finish({ ok: false, failure: kind, detail: describeConnectFailure(kind, target, err), latencyMs: d.elapsed() });
     });
     const unsubscribe = whenAborted(d.signal, () =>
-      finish({ ok: false, failure: 'timeout', detail: describeConnectFailure('timeout', target), latencyMs: d.elapsed() }),
+      finish({
+        ok: false,
+        failure: 'timeout',
+        detail: describeConnectFailure('timeout', target),
+        latencyMs: d.elapsed(),
+      }),
     );
     socket.once('error', onError);
-    socket.once('connect', guarded(fault, () => {
-      // Keep a listener so a late error on the caller's socket never crashes the process.
-      socket.on('error', () => undefined);
-      finish({ ok: true, socket, latencyMs: d.elapsed() });
-    }));
+    socket.once(
+      'connect',
+      guarded(fault, () => {
+        // Keep a listener so a late error on the caller's socket never crashes the process.
+        socket.on('error', () => undefined);
+        finish({ ok: true, socket, latencyMs: d.elapsed() });
+      }),
+    );
   });
 }
 
@@ -102,7 +110,12 @@ export interface TcpProbeResult {
 }
 
 /** Connect, then close at once: does anything accept connections at host:port? */
-export async function probeTcp(host: string, port: number, timeoutMs: number, parent?: AbortSignal): Promise<TcpProbeResult> {
+export async function probeTcp(
+  host: string,
+  port: number,
+  timeoutMs: number,
+  parent?: AbortSignal,
+): Promise<TcpProbeResult> {
   const r = await openTcp(host, port, timeoutMs, parent);
   if (!r.ok) return { ok: false, failure: r.failure, detail: r.detail, latencyMs: r.latencyMs };
   r.socket.destroy();

@@ -39,9 +39,16 @@ export function describeToken(candidates: TokenCandidate[]): FileFact<TokenFacts
   if (rp) {
     // The file reader reports content problems (empty, binary) as unreadable with a value of ''.
     if (lead.value !== null && rp.problem === 'is empty') value = '';
-    else if (lead.value !== null) return { state: 'invalid', path: lead.path, problem: rp.problem ?? 'cannot be read as text', location: lead.location };
+    else if (lead.value !== null)
+      return {
+        state: 'invalid',
+        path: lead.path,
+        problem: rp.problem ?? 'cannot be read as text',
+        location: lead.location,
+      };
     else if (rp.state === 'missing') return { state: 'missing', path: lead.path, explicit: rp.explicit };
-    else return { state: 'unreadable', path: lead.path, explicit: rp.explicit, problem: rp.problem ?? 'cannot be read' };
+    else
+      return { state: 'unreadable', path: lead.path, explicit: rp.explicit, problem: rp.problem ?? 'cannot be read' };
   }
   const shape = describeTokenValue(value, registerSecret);
   const mine = value === null ? null : canonicalToken(value);

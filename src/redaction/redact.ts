@@ -60,8 +60,18 @@ const PATTERNS: Pattern[] = [
   },
   // Credentials in URLs: scheme://user:password@host. The password may hold @ and / (the last @
   // before the path's ? or # ends it); a user name that is a token is masked too.
-  { name: 'url-password', re: /\b([a-z][a-z0-9+.-]{0,31}:\/\/[^\s:/@"'<>`]{0,256}):([^\s?#"'<>`]{1,256})@/gi, secret: 2, replace: `$1:${PLACEHOLDER}@` },
-  { name: 'url-user-token', re: /\b([a-z][a-z0-9+.-]{0,31}:\/\/)([A-Za-z0-9._~%+=-]{20,1024})@/gi, secret: 2, replace: `$1${PLACEHOLDER}@` },
+  {
+    name: 'url-password',
+    re: /\b([a-z][a-z0-9+.-]{0,31}:\/\/[^\s:/@"'<>`]{0,256}):([^\s?#"'<>`]{1,256})@/gi,
+    secret: 2,
+    replace: `$1:${PLACEHOLDER}@`,
+  },
+  {
+    name: 'url-user-token',
+    re: /\b([a-z][a-z0-9+.-]{0,31}:\/\/)([A-Za-z0-9._~%+=-]{20,1024})@/gi,
+    secret: 2,
+    replace: `$1${PLACEHOLDER}@`,
+  },
   // key=value or key: value where the key names a secret (token, secret, password, api key,
   // credentials, cookie, session, authorization); a ${VAR} reference is not a value, nor is "::"
   // a separator (a workflow command's "title=tunnel-token::message"). Prose is not an
@@ -72,7 +82,11 @@ const PATTERNS: Pattern[] = [
     re: /\b((?:[A-Za-z_]*(?:TOKEN|SECRET|PASSWORD|PASSWD|API_KEY|APIKEY|ACCESS_KEY|PRIVATE_KEY|CREDENTIALS?)[A-Za-z_]*|token|secret|password|passphrase|assertion|client_secret|authorization|x-api-key|api[- ]key|credentials?|cookie|set-cookie|session)["']?\s*(?:=|:(?!:))\s*["']?)((?:Bearer|Basic)\s+)?(?!\$\{|\$[A-Za-z_])([^\s"',;}]{6,})/gi,
     secret: 3,
     replace: (match, prefix, scheme, value, offset, whole) => {
-      const prose = !scheme && /^[A-Za-z]+$/.test(value) && /:\s+$/.test(prefix) && /^[ \t]+[A-Za-z]/.test(whole.slice(Number(offset) + match.length));
+      const prose =
+        !scheme &&
+        /^[A-Za-z]+$/.test(value) &&
+        /:\s+$/.test(prefix) &&
+        /^[ \t]+[A-Za-z]/.test(whole.slice(Number(offset) + match.length));
       return prose ? match : `${prefix}${scheme ?? ''}${PLACEHOLDER}`;
     },
   },

@@ -154,7 +154,10 @@ export class SecretRegistry {
         const skipped = new Set(cluster.filter((_, k) => cluster.length > 6 || (subset >> k) & 1));
         const pos: number[] = [];
         for (let j = from; j < to; j++) if (!skipped.has(j)) pos.push(j);
-        this.scan(Uint16Array.from(pos, (j) => codes[j]!), (a, b) => mark(pos[a]!, pos[b]!));
+        this.scan(
+          Uint16Array.from(pos, (j) => codes[j]!),
+          (a, b) => mark(pos[a]!, pos[b]!),
+        );
       }
     }
     if (marks === null) return text;
@@ -215,7 +218,7 @@ function replaceMarked(text: string, marks: Uint8Array): string {
  */
 function maskRun(text: string, start: number, end: number, kept: Uint8Array): string {
   let out = '';
-  for (let j = start; j < end; ) {
+  for (let j = start; j < end;) {
     let lineEnd = text.indexOf('\n', j);
     if (lineEnd < 0 || lineEnd >= end) lineEnd = end;
     let head = j;

@@ -52,15 +52,34 @@ export function renderDoctorGithub(report: DoctorReport, ctx: RenderContext): st
   const lines: string[] = [];
   for (const r of report.results) {
     if (r.status === 'error') {
-      lines.push(annotation({ kind: 'error', title: r.id, message: `${r.id} could not be checked: ${r.reason ?? 'no reason given'}` }, ctx));
+      lines.push(
+        annotation(
+          { kind: 'error', title: r.id, message: `${r.id} could not be checked: ${r.reason ?? 'no reason given'}` },
+          ctx,
+        ),
+      );
     }
     for (const f of r.findings) {
       if (f.severity === 'info' && !ctx.verbose) continue;
-      lines.push(annotation({ kind: COMMAND[f.severity], title: r.id, message: findingMessage(f), file: f.location?.file, line: f.location?.line, col: f.location?.column }, ctx));
+      lines.push(
+        annotation(
+          {
+            kind: COMMAND[f.severity],
+            title: r.id,
+            message: findingMessage(f),
+            file: f.location?.file,
+            line: f.location?.line,
+            col: f.location?.column,
+          },
+          ctx,
+        ),
+      );
     }
   }
   const s = report.summary;
-  lines.push(`mcp-tunnel doctor ${report.tool.version}: ${report.verdict.summary.replace(/[\r\n]+/g, ' ')} (${s.pass} passed, ${s.warn} warned, ${s.fail} failed, ${s.skip} skipped, ${s.error} errored)`);
+  lines.push(
+    `mcp-tunnel doctor ${report.tool.version}: ${report.verdict.summary.replace(/[\r\n]+/g, ' ')} (${s.pass} passed, ${s.warn} warned, ${s.fail} failed, ${s.skip} skipped, ${s.error} errored)`,
+  );
   return `${lines.join('\n')}\n`;
 }
 
@@ -68,13 +87,27 @@ export function renderLogsGithub(report: LogsReport, ctx: RenderContext): string
   const lines: string[] = [];
   for (const m of report.matches) {
     if (m.severity === 'info' && !ctx.verbose) continue;
-    const span = m.count === 1 ? `1 line (line ${m.firstLine})` : `${m.count} lines (lines ${m.firstLine}-${m.lastLine})`;
-    const message = [`${m.signature}: ${span}${m.detail ? `. ${m.detail}` : ''}`, `Example: ${m.example}`, m.symptom, `Cause: ${m.cause}`, `Fix: ${m.fix}`].join('\n');
-    lines.push(annotation({ kind: COMMAND[m.severity], title: m.id, message, file: logFileOf(m, report), line: m.firstLine }, ctx));
+    const span =
+      m.count === 1 ? `1 line (line ${m.firstLine})` : `${m.count} lines (lines ${m.firstLine}-${m.lastLine})`;
+    const message = [
+      `${m.signature}: ${span}${m.detail ? `. ${m.detail}` : ''}`,
+      `Example: ${m.example}`,
+      m.symptom,
+      `Cause: ${m.cause}`,
+      `Fix: ${m.fix}`,
+    ].join('\n');
+    lines.push(
+      annotation(
+        { kind: COMMAND[m.severity], title: m.id, message, file: logFileOf(m, report), line: m.firstLine },
+        ctx,
+      ),
+    );
   }
   const problems = report.matches.filter((m) => !m.harmless);
   const errors = problems.filter((m) => m.severity === 'error').length;
   const warnings = problems.filter((m) => m.severity === 'warn').length;
-  lines.push(`mcp-tunnel logs ${report.tool.version}: ${report.verdict.summary.replace(/[\r\n]+/g, ' ')} (${report.linesRead} lines read, ${errors} error and ${warnings} warning signatures, ${report.unmatched.errorLines} unrecognised error lines)`);
+  lines.push(
+    `mcp-tunnel logs ${report.tool.version}: ${report.verdict.summary.replace(/[\r\n]+/g, ' ')} (${report.linesRead} lines read, ${errors} error and ${warnings} warning signatures, ${report.unmatched.errorLines} unrecognised error lines)`,
+  );
   return `${lines.join('\n')}\n`;
 }

@@ -13,7 +13,6 @@ export interface HumanOptions {
   deployment?: DeploymentFacts;
 }
 
-
 const INDENT = '          ';
 
 function wrapLabel(label: string, text: string): string {
@@ -29,7 +28,8 @@ function where(f: Finding): string | null {
 
 function renderFinding(f: Finding, style: Style, verbose: boolean): string[] {
   const lines: string[] = [];
-  const sev = f.severity === 'error' ? style.red('error') : f.severity === 'warn' ? style.yellow('warning') : style.dim('info');
+  const sev =
+    f.severity === 'error' ? style.red('error') : f.severity === 'warn' ? style.yellow('warning') : style.dim('info');
   lines.push(`${INDENT}${sev}: ${f.symptom}`);
   if (f.severity !== 'info' || verbose) {
     lines.push(wrapLabel('cause: ', f.cause));
@@ -38,7 +38,8 @@ function renderFinding(f: Finding, style: Style, verbose: boolean): string[] {
   const loc = where(f);
   if (loc) lines.push(`${INDENT}at     ${loc}`);
   if (verbose && f.evidence) {
-    for (const [k, v] of Object.entries(f.evidence)) lines.push(style.dim(`${INDENT}  ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`));
+    for (const [k, v] of Object.entries(f.evidence))
+      lines.push(style.dim(`${INDENT}  ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`));
   }
   return lines;
 }
@@ -46,7 +47,8 @@ function renderFinding(f: Finding, style: Style, verbose: boolean): string[] {
 function renderResult(r: CheckResult, style: Style, verbose: boolean, idWidth: number): string[] {
   const head = `  ${style.status(r.status)} ${r.id.padEnd(idWidth)} ${r.title}${verbose ? style.dim(` (${r.durationMs} ms)`) : ''}`;
   const lines = [head];
-  if (r.reason && (r.status !== 'skip' || verbose || !r.reason.startsWith('not selected'))) lines.push(style.dim(`${INDENT}${r.reason}`));
+  if (r.reason && (r.status !== 'skip' || verbose || !r.reason.startsWith('not selected')))
+    lines.push(style.dim(`${INDENT}${r.reason}`));
   for (const f of r.findings) {
     if (f.severity === 'info' && !verbose) continue;
     lines.push(...renderFinding(f, style, verbose));
@@ -58,7 +60,9 @@ export function renderDoctorHuman(report: DoctorReport, opts: HumanOptions): str
   const style = makeStyle(opts.color);
   const out: string[] = [];
   const d = opts.deployment;
-  const what = d ? ` ${d.dir} (${d.layout === 'none' ? 'no Compose file or Helm values found' : d.layout}${d.generation ? `, ${d.generation}` : ''})` : '';
+  const what = d
+    ? ` ${d.dir} (${d.layout === 'none' ? 'no Compose file or Helm values found' : d.layout}${d.generation ? `, ${d.generation}` : ''})`
+    : '';
   out.push(style.bold(`mcp-tunnel doctor ${report.tool.version}${what}`));
   const idWidth = Math.max(...report.results.map((r) => r.id.length));
   for (const layer of LAYERS) {
@@ -69,9 +73,16 @@ export function renderDoctorHuman(report: DoctorReport, opts: HumanOptions): str
   }
   out.push('');
   const v = report.verdict;
-  const verdictText = v.status === 'pass' ? style.green(`Verdict: ${v.summary}`) : v.status === 'warn' ? style.yellow(`Verdict: ${v.summary}`) : style.red(`Verdict: ${v.summary}`);
+  const verdictText =
+    v.status === 'pass'
+      ? style.green(`Verdict: ${v.summary}`)
+      : v.status === 'warn'
+        ? style.yellow(`Verdict: ${v.summary}`)
+        : style.red(`Verdict: ${v.summary}`);
   out.push(verdictText);
   const s = report.summary;
-  out.push(`Summary: ${s.pass} passed, ${s.warn} warned, ${s.fail} failed, ${s.skip} skipped, ${s.error} errored (${report.durationMs} ms)`);
+  out.push(
+    `Summary: ${s.pass} passed, ${s.warn} warned, ${s.fail} failed, ${s.skip} skipped, ${s.error} errored (${report.durationMs} ms)`,
+  );
   return `${out.join('\n')}\n`;
 }

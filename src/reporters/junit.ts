@@ -15,7 +15,8 @@ import type { LogMatch, LogNote, LogsReport } from '../logs/report.js';
 import { pathFromBase, type RenderContext } from './context.js';
 
 /** Characters XML 1.0 does not allow anywhere (C0 controls but tab/LF/CR, lone surrogates, U+FFFE/U+FFFF). */
-const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const NOT_XML =
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 export function xmlText(text: string): string {
   return text.replace(NOT_XML, '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -23,7 +24,12 @@ export function xmlText(text: string): string {
 
 /** Attribute values keep their line breaks and tabs as character references (a parser would fold them to spaces). */
 export function xmlAttr(text: string): string {
-  return xmlText(text).replace(/"/g, '&quot;').replace(/'/g, '&apos;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;').replace(/\t/g, '&#9;');
+  return xmlText(text)
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;')
+    .replace(/\n/g, '&#10;')
+    .replace(/\r/g, '&#13;')
+    .replace(/\t/g, '&#9;');
 }
 
 function attrs(values: Record<string, string | number | undefined>): string {
@@ -49,14 +55,23 @@ function renderCase(c: Case): string {
   const open = `    <testcase${attrs({ classname: c.classname, name: c.name, time: seconds(c.timeMs) })}`;
   const inner: string[] = [];
   if (c.skipped !== undefined) inner.push(`      <skipped${attrs({ message: c.skipped })}/>`);
-  for (const [tag, v] of [['failure', c.failure], ['error', c.error]] as const) {
+  for (const [tag, v] of [
+    ['failure', c.failure],
+    ['error', c.error],
+  ] as const) {
     if (v) inner.push(`      <${tag}${attrs({ message: v.message, type: v.type })}>${xmlText(v.body)}</${tag}>`);
   }
   if (c.out) inner.push(`      <system-out>${xmlText(c.out)}</system-out>`);
   return inner.length === 0 ? `${open}/>` : `${open}>\n${inner.join('\n')}\n    </testcase>`;
 }
 
-function renderSuites(name: string, cases: Case[], timeMs: number, properties: Record<string, string>, suiteOut?: string): string {
+function renderSuites(
+  name: string,
+  cases: Case[],
+  timeMs: number,
+  properties: Record<string, string>,
+  suiteOut?: string,
+): string {
   const counts = {
     tests: cases.length,
     failures: cases.filter((c) => c.failure).length,
@@ -84,7 +99,9 @@ function findingText(f: Finding, ctx: RenderContext): string {
   const lines = [`[${f.severity}] ${f.messageId}`, `Symptom: ${f.symptom}`, `Cause: ${f.cause}`, `Fix: ${f.fix}`];
   if (f.location) {
     const { line, column } = f.location;
-    lines.push(`At: ${pathFromBase(f.location.file, ctx.baseDir).path}${line ? `:${line}${column ? `:${column}` : ''}` : ''}`);
+    lines.push(
+      `At: ${pathFromBase(f.location.file, ctx.baseDir).path}${line ? `:${line}${column ? `:${column}` : ''}` : ''}`,
+    );
   }
   if (ctx.verbose && f.evidence) lines.push(`Evidence: ${JSON.stringify(f.evidence)}`);
   return lines.join('\n');
@@ -130,7 +147,10 @@ export function renderDoctorJunit(report: DoctorReport, ctx: RenderContext): str
 
 function matchText(m: LogMatch): string {
   const span = m.firstLine === m.lastLine ? `line ${m.firstLine}` : `lines ${m.firstLine}-${m.lastLine}`;
-  const lines = [`${m.count} matching line${m.count === 1 ? '' : 's'} (${span}${m.firstSource ? ` of ${m.firstSource}` : ''})`, `Example: ${m.example}`];
+  const lines = [
+    `${m.count} matching line${m.count === 1 ? '' : 's'} (${span}${m.firstSource ? ` of ${m.firstSource}` : ''})`,
+    `Example: ${m.example}`,
+  ];
   if (m.detail) lines.push(`Detail: ${m.detail}`);
   lines.push(`Symptom: ${m.symptom}`, `Cause: ${m.cause}`, `Fix: ${m.fix}`);
   return lines.join('\n');
@@ -157,11 +177,18 @@ export function renderLogsJunit(report: LogsReport, ctx: RenderContext): string 
     }
     return c;
   });
-  cases.push(...report.harmless.map((n) => noteCase(n, 'harmless')), ...report.healthy.map((n) => noteCase(n, 'healthy')));
+  cases.push(
+    ...report.harmless.map((n) => noteCase(n, 'harmless')),
+    ...report.healthy.map((n) => noteCase(n, 'healthy')),
+  );
   // Never an empty suite: some CI servers treat "no tests" as a broken report.
-  if (cases.length === 0) cases.push({ classname: 'mcp-tunnel.logs', name: 'no known problem in the logs', timeMs: report.durationMs });
+  if (cases.length === 0)
+    cases.push({ classname: 'mcp-tunnel.logs', name: 'no known problem in the logs', timeMs: report.durationMs });
   const u = report.unmatched;
-  const suiteOut = u.errorLines > 0 ? [`${u.errorLines} error line(s) matched no known signature:`, ...u.examples].join('\n') : undefined;
+  const suiteOut =
+    u.errorLines > 0
+      ? [`${u.errorLines} error line(s) matched no known signature:`, ...u.examples].join('\n')
+      : undefined;
   const props: Record<string, string> = {
     'mcp-tunnel.version': report.tool.version,
     verdict: report.verdict.status,

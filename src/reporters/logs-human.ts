@@ -15,7 +15,6 @@ export interface LogsHumanOptions {
   verbose: boolean;
 }
 
-
 const PAD = '      ';
 const EXAMPLE_CHARS = 240;
 
@@ -36,12 +35,25 @@ function clip(text: string, verbose: boolean): string {
   return verbose || text.length <= EXAMPLE_CHARS ? text : `${text.slice(0, EXAMPLE_CHARS)}...`;
 }
 
-function span(x: { count: number; firstLine: number; lastLine: number; firstTime: string | null; lastTime: string | null; firstSource?: string; lastSource?: string }): string {
+function span(x: {
+  count: number;
+  firstLine: number;
+  lastLine: number;
+  firstTime: string | null;
+  lastTime: string | null;
+  firstSource?: string;
+  lastSource?: string;
+}): string {
   const at = (line: number, source?: string) => (source ? `${source}:${line}` : `${line}`);
-  const lines = x.count === 1 || (x.firstLine === x.lastLine && x.firstSource === x.lastSource)
-    ? `line ${at(x.firstLine, x.firstSource)}`
-    : `lines ${at(x.firstLine, x.firstSource)}–${at(x.lastLine, x.lastSource)}`;
-  const times = x.firstTime ? (x.lastTime && x.lastTime !== x.firstTime ? `, ${x.firstTime} → ${x.lastTime}` : `, ${x.firstTime}`) : '';
+  const lines =
+    x.count === 1 || (x.firstLine === x.lastLine && x.firstSource === x.lastSource)
+      ? `line ${at(x.firstLine, x.firstSource)}`
+      : `lines ${at(x.firstLine, x.firstSource)}–${at(x.lastLine, x.lastSource)}`;
+  const times = x.firstTime
+    ? x.lastTime && x.lastTime !== x.firstTime
+      ? `, ${x.firstTime} → ${x.lastTime}`
+      : `, ${x.firstTime}`
+    : '';
   return `${lines}${times}`;
 }
 
@@ -51,7 +63,11 @@ function label(name: string, text: string): string {
 }
 
 function worst(matches: readonly LogMatch[]): Severity {
-  return matches.some((m) => m.severity === 'error') ? 'error' : matches.some((m) => m.severity === 'warn') ? 'warn' : 'info';
+  return matches.some((m) => m.severity === 'error')
+    ? 'error'
+    : matches.some((m) => m.severity === 'warn')
+      ? 'warn'
+      : 'info';
 }
 
 function renderId(id: string, matches: LogMatch[], style: Style, verbose: boolean): string[] {
@@ -62,7 +78,8 @@ function renderId(id: string, matches: LogMatch[], style: Style, verbose: boolea
     out.push(style.dim(label('example', clip(m.example, verbose))));
     if (m.detail) out.push(label('detail', m.detail));
     if (verbose && m.evidence) {
-      for (const [k, v] of Object.entries(m.evidence)) out.push(style.dim(label(k, Array.isArray(v) ? v.join(', ') : String(v))));
+      for (const [k, v] of Object.entries(m.evidence))
+        out.push(style.dim(label(k, Array.isArray(v) ? v.join(', ') : String(v))));
     }
   }
   const [first] = matches;
@@ -85,7 +102,10 @@ export function renderLogsHuman(report: LogsReport, opts: LogsHumanOptions): str
     style.bold(`mcp-tunnel logs ${report.tool.version}`) +
       ` · ${names || 'stdin'} · ${plural(report.linesRead, 'line')}, ${bytes(report.bytesRead)} in ${report.durationMs} ms`,
   );
-  if (report.cutLines > 0) out.push(style.dim(`${plural(report.cutLines, 'line')} longer than the limit were cut; only their beginning was matched.`));
+  if (report.cutLines > 0)
+    out.push(
+      style.dim(`${plural(report.cutLines, 'line')} longer than the limit were cut; only their beginning was matched.`),
+    );
   for (const s of report.sources) if (s.problem) out.push(style.yellow(`${s.name}: ${s.problem}`));
 
   const problems = report.matches.filter((m) => !m.harmless);
@@ -96,7 +116,15 @@ export function renderLogsHuman(report: LogsReport, opts: LogsHumanOptions): str
     if (inLayer.length === 0) continue;
     out.push('', style.bold(LAYER_TITLES[layer]));
     const ids = [...new Set(inLayer.map((m) => m.id))];
-    for (const id of ids) out.push(...renderId(id, inLayer.filter((m) => m.id === id), style, opts.verbose));
+    for (const id of ids)
+      out.push(
+        ...renderId(
+          id,
+          inLayer.filter((m) => m.id === id),
+          style,
+          opts.verbose,
+        ),
+      );
   }
 
   if (report.harmless.length > 0) {
@@ -111,10 +139,14 @@ export function renderLogsHuman(report: LogsReport, opts: LogsHumanOptions): str
   if (u.errorLines > 0) {
     out.push('', style.bold(`Not recognised: ${plural(u.errorLines, 'error line')} matched no known signature`));
     u.examples.forEach((e, i) => {
-      const where = u.exampleLines?.[i] !== undefined ? `line ${u.exampleSources?.[i] ? `${u.exampleSources[i]}:` : ''}${u.exampleLines[i]}` : '';
+      const where =
+        u.exampleLines?.[i] !== undefined
+          ? `line ${u.exampleSources?.[i] ? `${u.exampleSources[i]}:` : ''}${u.exampleLines[i]}`
+          : '';
       out.push(`${PAD}${style.dim(where.padEnd(10))} ${clip(e, opts.verbose)}`);
     });
-    if (u.errorLines > u.examples.length) out.push(style.dim(`${PAD}... and ${plural(u.errorLines - u.examples.length, 'more line')}`));
+    if (u.errorLines > u.examples.length)
+      out.push(style.dim(`${PAD}... and ${plural(u.errorLines - u.examples.length, 'more line')}`));
   }
 
   out.push('');
@@ -123,7 +155,9 @@ export function renderLogsHuman(report: LogsReport, opts: LogsHumanOptions): str
   out.push(paint(`${style.status(v.status)} Verdict: ${v.summary}`));
   const errors = problems.filter((m) => m.severity === 'error').length;
   const warns = problems.filter((m) => m.severity === 'warn').length;
-  out.push(`Summary: ${plural(errors, 'error signature')}, ${plural(warns, 'warning signature')}, ${report.harmless.length} harmless, ${report.healthy.length} healthy, ${plural(u.errorLines, 'unrecognised error line')}.`);
+  out.push(
+    `Summary: ${plural(errors, 'error signature')}, ${plural(warns, 'warning signature')}, ${report.harmless.length} harmless, ${report.healthy.length} healthy, ${plural(u.errorLines, 'unrecognised error line')}.`,
+  );
   return `${out.join('\n')}\n`;
 }
 

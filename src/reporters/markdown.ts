@@ -47,7 +47,11 @@ function mdBlock(text: string, info = 'text'): string {
 }
 
 function table(head: string[], rows: string[][]): string[] {
-  return [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)];
+  return [
+    `| ${head.join(' | ')} |`,
+    `| ${head.map(() => '---').join(' | ')} |`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ];
 }
 
 function plural(n: number, word: string): string {
@@ -85,9 +89,22 @@ function findingBlock(f: Finding, ctx: RenderContext): string[] {
   const head = [`**${f.severity === 'warn' ? 'warning' : f.severity}**`, mdCode(f.messageId)];
   const at = where(f, ctx);
   if (at) head.push(`at ${mdCode(at)}`);
-  const lines = [head.join(' · '), '', `- **Symptom:** ${mdText(f.symptom)}`, `- **Cause:** ${mdText(f.cause)}`, `- **Fix:** ${mdText(f.fix)}`];
+  const lines = [
+    head.join(' · '),
+    '',
+    `- **Symptom:** ${mdText(f.symptom)}`,
+    `- **Cause:** ${mdText(f.cause)}`,
+    `- **Fix:** ${mdText(f.fix)}`,
+  ];
   if (ctx.verbose && f.evidence && Object.keys(f.evidence).length > 0) {
-    lines.push('', '<details><summary>Evidence</summary>', '', mdBlock(JSON.stringify(f.evidence, null, 2), 'json'), '', '</details>');
+    lines.push(
+      '',
+      '<details><summary>Evidence</summary>',
+      '',
+      mdBlock(JSON.stringify(f.evidence, null, 2), 'json'),
+      '',
+      '</details>',
+    );
   }
   return lines;
 }
@@ -102,10 +119,17 @@ export function renderDoctorMarkdown(report: DoctorReport, ctx: RenderContext): 
   const out: string[] = [];
   out.push(`# mcp-tunnel doctor: ${MARKS[v.status]} ${v.status}`, '');
   out.push(`**Verdict:** ${mdText(v.summary)}`, '');
-  out.push(`**Summary:** ${s.pass} passed, ${s.warn} warned, ${s.fail} failed, ${s.skip} skipped, ${s.error} errored (${report.durationMs} ms)`, '');
+  out.push(
+    `**Summary:** ${s.pass} passed, ${s.warn} warned, ${s.fail} failed, ${s.skip} skipped, ${s.error} errored (${report.durationMs} ms)`,
+    '',
+  );
 
   out.push('## Checks', '');
-  const rows = LAYERS.flatMap((layer) => report.results.filter((r) => r.layer === layer)).map((r) => [`${MARKS[r.status]} ${r.status}`, mdCode(r.id, true), mdCell(r.title)]);
+  const rows = LAYERS.flatMap((layer) => report.results.filter((r) => r.layer === layer)).map((r) => [
+    `${MARKS[r.status]} ${r.status}`,
+    mdCode(r.id, true),
+    mdCell(r.title),
+  ]);
   out.push(...table(['Status', 'ID', 'Title'], rows), '');
 
   out.push('## Findings', '');
@@ -130,9 +154,17 @@ export function renderDoctorMarkdown(report: DoctorReport, ctx: RenderContext): 
 
 // -------------------------------------------------------------------------------------- logs
 
-function lineSpan(x: { count: number; firstLine: number; lastLine: number; firstSource?: string; lastSource?: string }): string {
+function lineSpan(x: {
+  count: number;
+  firstLine: number;
+  lastLine: number;
+  firstSource?: string;
+  lastSource?: string;
+}): string {
   const at = (line: number, source?: string) => (source ? `${source}:${line}` : `${line}`);
-  return x.firstLine === x.lastLine && x.firstSource === x.lastSource ? at(x.firstLine, x.firstSource) : `${at(x.firstLine, x.firstSource)}–${at(x.lastLine, x.lastSource)}`;
+  return x.firstLine === x.lastLine && x.firstSource === x.lastSource
+    ? at(x.firstLine, x.firstSource)
+    : `${at(x.firstLine, x.firstSource)}–${at(x.lastLine, x.lastSource)}`;
 }
 
 function timeSpan(x: { firstTime: string | null; lastTime: string | null }): string {
@@ -146,18 +178,34 @@ function matchBlock(m: LogMatch, ctx: RenderContext): string[] {
   const title = findCatalogEntry(m.id)?.title ?? m.id;
   const out = [`### ${SEVERITY_MARK[m.severity]} ${mdCode(m.id)}: ${mdText(title)} (${mdCode(m.signature)})`, ''];
   const times = timeSpan(m);
-  out.push(`${plural(m.count, 'line')}, ${m.count === 1 ? 'line' : 'lines'} ${mdText(lineSpan(m))}${times ? `, ${mdText(times)}` : ''}`, '');
+  out.push(
+    `${plural(m.count, 'line')}, ${m.count === 1 ? 'line' : 'lines'} ${mdText(lineSpan(m))}${times ? `, ${mdText(times)}` : ''}`,
+    '',
+  );
   out.push('Example:', '', mdBlock(m.example), '');
   if (m.detail) out.push(`- **Detail:** ${mdText(m.detail)}`);
   out.push(`- **Symptom:** ${mdText(m.symptom)}`, `- **Cause:** ${mdText(m.cause)}`, `- **Fix:** ${mdText(m.fix)}`);
   if (ctx.verbose && m.evidence && Object.keys(m.evidence).length > 0) {
-    out.push('', '<details><summary>Evidence</summary>', '', mdBlock(JSON.stringify(m.evidence, null, 2), 'json'), '', '</details>');
+    out.push(
+      '',
+      '<details><summary>Evidence</summary>',
+      '',
+      mdBlock(JSON.stringify(m.evidence, null, 2), 'json'),
+      '',
+      '</details>',
+    );
   }
   return out;
 }
 
 function noteRow(n: LogNote): string[] {
-  return [mdCode(n.signature, true), n.id ? mdCode(n.id, true) : '', String(n.count), mdCell(lineSpan(n)), mdCell(n.summary)];
+  return [
+    mdCode(n.signature, true),
+    n.id ? mdCode(n.id, true) : '',
+    String(n.count),
+    mdCell(lineSpan(n)),
+    mdCell(n.summary),
+  ];
 }
 
 export function renderLogsMarkdown(report: LogsReport, ctx: RenderContext): string {
@@ -167,9 +215,16 @@ export function renderLogsMarkdown(report: LogsReport, ctx: RenderContext): stri
   out.push(`# mcp-tunnel logs: ${MARKS[status]} ${v.status}`, '');
   out.push(`**Verdict:** ${mdText(v.summary)}`, '');
   const names = report.sources.map((s) => `${s.name}${s.gzip ? ' (gzip)' : ''}`).join(', ') || 'stdin';
-  out.push(`**Read:** ${plural(report.linesRead, 'line')} (${report.bytesRead} bytes) from ${mdText(names)} in ${report.durationMs} ms`, '');
+  out.push(
+    `**Read:** ${plural(report.linesRead, 'line')} (${report.bytesRead} bytes) from ${mdText(names)} in ${report.durationMs} ms`,
+    '',
+  );
   for (const s of report.sources) if (s.problem) out.push(`**${mdText(s.name)}:** ${mdText(s.problem)}`, '');
-  if (report.cutLines > 0) out.push(`${plural(report.cutLines, 'line')} longer than the limit were cut; only their beginning was matched.`, '');
+  if (report.cutLines > 0)
+    out.push(
+      `${plural(report.cutLines, 'line')} longer than the limit were cut; only their beginning was matched.`,
+      '',
+    );
 
   const problems = report.matches.filter((m) => !m.harmless || ctx.verbose);
   out.push('## Matches', '');
@@ -179,7 +234,13 @@ export function renderLogsMarkdown(report: LogsReport, ctx: RenderContext): stri
     out.push('No known problem found.', '');
   } else {
     const ordered = LAYERS.flatMap((layer) => problems.filter((m) => m.layer === layer));
-    const rows = ordered.map((m) => [SEVERITY_MARK[m.severity], mdCode(m.id, true), mdCode(m.signature, true), String(m.count), mdCell(lineSpan(m))]);
+    const rows = ordered.map((m) => [
+      SEVERITY_MARK[m.severity],
+      mdCode(m.id, true),
+      mdCode(m.signature, true),
+      String(m.count),
+      mdCell(lineSpan(m)),
+    ]);
     out.push(...table(['Severity', 'ID', 'Signature', 'Count', 'Lines'], rows), '');
     out.push('## Findings', '');
     for (const m of ordered) out.push(...matchBlock(m, ctx), '');
@@ -188,7 +249,22 @@ export function renderLogsMarkdown(report: LogsReport, ctx: RenderContext): stri
   const harmless = report.matches.filter((m) => m.harmless && !ctx.verbose);
   if (report.harmless.length > 0 || harmless.length > 0) {
     out.push('## Harmless (explained, not errors)', '');
-    out.push(...table(['Signature', 'ID', 'Count', 'Lines', 'Why'], [...report.harmless.map(noteRow), ...harmless.map((m) => [mdCode(m.signature, true), mdCode(m.id, true), String(m.count), mdCell(lineSpan(m)), mdCell(m.cause)])]), '');
+    out.push(
+      ...table(
+        ['Signature', 'ID', 'Count', 'Lines', 'Why'],
+        [
+          ...report.harmless.map(noteRow),
+          ...harmless.map((m) => [
+            mdCode(m.signature, true),
+            mdCode(m.id, true),
+            String(m.count),
+            mdCell(lineSpan(m)),
+            mdCell(m.cause),
+          ]),
+        ],
+      ),
+      '',
+    );
   }
   if (report.healthy.length > 0) {
     out.push('## Healthy', '');
@@ -196,7 +272,12 @@ export function renderLogsMarkdown(report: LogsReport, ctx: RenderContext): stri
   }
   const u = report.unmatched;
   if (u.errorLines > 0) {
-    out.push('## Not recognised', '', `${plural(u.errorLines, 'error line')} matched no known signature. ${u.examples.length < u.errorLines ? `The first ${u.examples.length}:` : ''}`.trim(), '');
+    out.push(
+      '## Not recognised',
+      '',
+      `${plural(u.errorLines, 'error line')} matched no known signature. ${u.examples.length < u.errorLines ? `The first ${u.examples.length}:` : ''}`.trim(),
+      '',
+    );
     const lines = u.examples.map((e, i) => {
       const line = u.exampleLines?.[i];
       const source = u.exampleSources?.[i];
@@ -205,8 +286,9 @@ export function renderLogsMarkdown(report: LogsReport, ctx: RenderContext): stri
     out.push(mdBlock(lines.join('\n')), '');
   }
 
-  const sources = report.sources.map((s) => `${s.name}: ${plural(s.lines, 'line')}${s.gzip ? ', gzip' : ''}`).join('; ');
+  const sources = report.sources
+    .map((s) => `${s.name}: ${plural(s.lines, 'line')}${s.gzip ? ', gzip' : ''}`)
+    .join('; ');
   out.push(...environmentSection(ctx.environment, sources ? [['Inputs', mdCell(sources)]] : []));
   return `${out.join('\n')}\n`;
 }
-

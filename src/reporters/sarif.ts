@@ -55,7 +55,12 @@ function artifactLocation(file: string, ctx: RenderContext): Sarif.ArtifactLocat
   return { uri: p.path.split('/').map(encodeURIComponent).join('/'), uriBaseId: BASE_ID };
 }
 
-function physical(file: string, line: number | undefined, column: number | undefined, ctx: RenderContext): Sarif.Location {
+function physical(
+  file: string,
+  line: number | undefined,
+  column: number | undefined,
+  ctx: RenderContext,
+): Sarif.Location {
   const loc: Sarif.PhysicalLocation = { artifactLocation: artifactLocation(file, ctx) };
   if (line !== undefined && line >= 1) {
     loc.region = { startLine: line, ...(column !== undefined && column >= 1 ? { startColumn: column } : {}) };
@@ -63,13 +68,24 @@ function physical(file: string, line: number | undefined, column: number | undef
   return { physicalLocation: loc };
 }
 
-function locationsOf(file: string | undefined, line: number | undefined, column: number | undefined, ctx: RenderContext): Sarif.Location[] {
+function locationsOf(
+  file: string | undefined,
+  line: number | undefined,
+  column: number | undefined,
+  ctx: RenderContext,
+): Sarif.Location[] {
   if (file) return [physical(file, line, column, ctx)];
   if (ctx.anchorFile) return [physical(ctx.anchorFile, undefined, undefined, ctx)];
   return [];
 }
 
-function run(kind: 'doctor' | 'logs', version: string, results: Sarif.Result[], ctx: RenderContext, notifications: Sarif.Notification[]): Sarif.Log {
+function run(
+  kind: 'doctor' | 'logs',
+  version: string,
+  results: Sarif.Result[],
+  ctx: RenderContext,
+  notifications: Sarif.Notification[],
+): Sarif.Log {
   const base = pathToFileURL(ctx.baseDir.endsWith('/') ? ctx.baseDir : `${ctx.baseDir}/`).href;
   return {
     $schema: SARIF_SCHEMA,
@@ -100,7 +116,13 @@ function run(kind: 'doctor' | 'logs', version: string, results: Sarif.Result[], 
   };
 }
 
-function result(id: string, level: Level, text: string, locations: Sarif.Location[], properties: Sarif.PropertyBag): Sarif.Result {
+function result(
+  id: string,
+  level: Level,
+  text: string,
+  locations: Sarif.Location[],
+  properties: Sarif.PropertyBag,
+): Sarif.Result {
   return {
     ruleId: id,
     ruleIndex: RULE_INDEX.get(id) ?? -1,
@@ -130,7 +152,11 @@ export function renderDoctorSarif(report: DoctorReport, ctx: RenderContext): str
       results.push(findingResult(r, f, ctx));
     }
     if (r.status === 'error') {
-      notifications.push({ level: 'error', message: { text: `${r.id} could not be checked: ${r.reason ?? 'no reason given'}` }, descriptor: { id: r.id, index: RULE_INDEX.get(r.id) } });
+      notifications.push({
+        level: 'error',
+        message: { text: `${r.id} could not be checked: ${r.reason ?? 'no reason given'}` },
+        descriptor: { id: r.id, index: RULE_INDEX.get(r.id) },
+      });
     }
   }
   return `${JSON.stringify(run('doctor', report.tool.version, results, ctx, notifications), null, 2)}\n`;
@@ -142,14 +168,29 @@ export function renderLogsSarif(report: LogsReport, ctx: RenderContext): string 
   const results: Sarif.Result[] = [];
   for (const m of report.matches) {
     if (m.severity === 'info' && !ctx.verbose) continue;
-    const lines = m.count === 1 ? `1 line (line ${m.firstLine})` : `${m.count} lines (lines ${m.firstLine}-${m.lastLine})`;
-    const text = [`${m.signature}: ${lines}${m.detail ? `. ${m.detail}` : ''}`, `Example: ${m.example}`, m.symptom, `Cause: ${m.cause}`, `Fix: ${m.fix}`].join('\n');
+    const lines =
+      m.count === 1 ? `1 line (line ${m.firstLine})` : `${m.count} lines (lines ${m.firstLine}-${m.lastLine})`;
+    const text = [
+      `${m.signature}: ${lines}${m.detail ? `. ${m.detail}` : ''}`,
+      `Example: ${m.example}`,
+      m.symptom,
+      `Cause: ${m.cause}`,
+      `Fix: ${m.fix}`,
+    ].join('\n');
     const file = logFileOf(m, report);
-    const props: Sarif.PropertyBag = { signature: m.signature, layer: m.layer, count: m.count, firstLine: m.firstLine, lastLine: m.lastLine };
+    const props: Sarif.PropertyBag = {
+      signature: m.signature,
+      layer: m.layer,
+      count: m.count,
+      firstLine: m.firstLine,
+      lastLine: m.lastLine,
+    };
     if (m.firstTime) props.firstTime = m.firstTime;
     if (m.lastTime) props.lastTime = m.lastTime;
     if (ctx.verbose && m.evidence) props.evidence = m.evidence;
-    results.push(result(m.id, LEVEL[m.severity], text, file ? [physical(file, m.firstLine, undefined, ctx)] : [], props));
+    results.push(
+      result(m.id, LEVEL[m.severity], text, file ? [physical(file, m.firstLine, undefined, ctx)] : [], props),
+    );
   }
   const notifications: Sarif.Notification[] = report.sources
     .filter((s) => s.problem)

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import * as w from '../../src/pki/der-writer.js';
-import { childrenOf, decodeBitString, decodeBoolean, decodeOid, decodeSmallInteger, decodeTime, readSingle } from '../../src/pki/der.js';
+import {
+  childrenOf,
+  decodeBitString,
+  decodeBoolean,
+  decodeOid,
+  decodeSmallInteger,
+  decodeTime,
+  readSingle,
+} from '../../src/pki/der.js';
 
 const hex = (b: Buffer) => b.toString('hex');
 
@@ -13,10 +21,11 @@ describe('der-writer', () => {
     expect(hex(w.octetString(Buffer.alloc(256))).slice(0, 8)).toBe('04820100');
     expect(hex(w.octetString(Buffer.alloc(65536))).slice(0, 10)).toBe('0483010000');
     // The strict reader accepts every one of them.
-    for (const n of [0, 127, 128, 255, 256, 65536]) expect(readSingle(w.octetString(Buffer.alloc(n)), 'x').end).toBe(w.octetString(Buffer.alloc(n)).length);
+    for (const n of [0, 127, 128, 255, 256, 65536])
+      expect(readSingle(w.octetString(Buffer.alloc(n)), 'x').end).toBe(w.octetString(Buffer.alloc(n)).length);
   });
 
-  it('writes INTEGERs in minimal two\'s complement', () => {
+  it("writes INTEGERs in minimal two's complement", () => {
     expect(hex(w.integer(0))).toBe('020100');
     expect(hex(w.integer(2))).toBe('020102');
     expect(hex(w.integer(127))).toBe('02017f');

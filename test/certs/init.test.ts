@@ -10,7 +10,12 @@ import { gatherStaticFacts } from '../../src/probes/deployment.js';
 import { captureIO, deploymentWithoutCerts, DOMAIN, HEALTHY, openssl, opensslGate, tempDir } from './helpers.js';
 
 const mode = (p: string) => statSync(p).mode & 0o777;
-const doctor = (dir: string) => runChecks(CHECKS, gatherStaticFacts({ dir, dirExplicit: true, values: [], offline: true, env: {}, now: new Date() }), { only: [], skip: [] });
+const doctor = (dir: string) =>
+  runChecks(
+    CHECKS,
+    gatherStaticFacts({ dir, dirExplicit: true, values: [], offline: true, env: {}, now: new Date() }),
+    { only: [], skip: [] },
+  );
 
 async function initInto(out: string, extra: Record<string, unknown> = {}) {
   const io = captureIO();
@@ -85,10 +90,23 @@ describe('certs init', () => {
     expect(tls.length).toBeGreaterThanOrEqual(6);
     for (const x of tls) {
       const base = baseline.find((b) => b.id === x.id)!;
-      if (base.status === 'skip') expect(x.status, `${x.id}: ${x.reason}`).toBe('skip'); // live checks, offline
-      else expect({ id: x.id, status: x.status, findings: x.findings.filter((f) => f.severity !== 'info') }).toEqual({ id: x.id, status: 'pass', findings: [] });
+      if (base.status === 'skip')
+        expect(x.status, `${x.id}: ${x.reason}`).toBe('skip'); // live checks, offline
+      else
+        expect({ id: x.id, status: x.status, findings: x.findings.filter((f) => f.severity !== 'info') }).toEqual({
+          id: x.id,
+          status: 'pass',
+          findings: [],
+        });
     }
-    for (const id of ['ca-certificate', 'ca-registration', 'server-certificate', 'certificate-san', 'certificate-expiry', 'private-key']) {
+    for (const id of [
+      'ca-certificate',
+      'ca-registration',
+      'server-certificate',
+      'certificate-san',
+      'certificate-expiry',
+      'private-key',
+    ]) {
       expect(results.find((x) => x.id === id)!.status, id).toBe('pass');
     }
     expect(results.map((x) => [x.id, x.status])).toEqual(baseline.map((x) => [x.id, x.status]));
@@ -104,16 +122,32 @@ describe('certs init', () => {
     expect(verify.stdout + verify.stderr).toContain(': OK');
     expect(verify.status).toBe(0);
 
-    const ca = openssl(['x509', '-in', f('ca.crt'), '-noout', '-ext', 'basicConstraints,keyUsage,subjectKeyIdentifier']);
+    const ca = openssl([
+      'x509',
+      '-in',
+      f('ca.crt'),
+      '-noout',
+      '-ext',
+      'basicConstraints,keyUsage,subjectKeyIdentifier',
+    ]);
     expect(ca.status).toBe(0);
     expect(ca.stdout).toMatch(/X509v3 Basic Constraints: critical\s+CA:TRUE, pathlen:0/);
     expect(ca.stdout).toMatch(/X509v3 Key Usage: critical\s+Certificate Sign, CRL Sign\n/);
     const ski = /X509v3 Subject Key Identifier:\s*\n\s+([0-9A-F:]+)/.exec(ca.stdout)?.[1];
     expect(ski).toMatch(/^([0-9A-F]{2}:){19}[0-9A-F]{2}$/);
 
-    const leaf = openssl(['x509', '-in', f('tls.crt'), '-noout', '-ext', 'subjectAltName,authorityKeyIdentifier,extendedKeyUsage,basicConstraints,keyUsage']);
+    const leaf = openssl([
+      'x509',
+      '-in',
+      f('tls.crt'),
+      '-noout',
+      '-ext',
+      'subjectAltName,authorityKeyIdentifier,extendedKeyUsage,basicConstraints,keyUsage',
+    ]);
     expect(leaf.status).toBe(0);
-    expect(leaf.stdout).toMatch(new RegExp(`X509v3 Subject Alternative Name: \\n\\s+DNS:\\*\\.${DOMAIN.replace(/\./g, '\\.')}\\n`));
+    expect(leaf.stdout).toMatch(
+      new RegExp(`X509v3 Subject Alternative Name: \\n\\s+DNS:\\*\\.${DOMAIN.replace(/\./g, '\\.')}\\n`),
+    );
     expect(leaf.stdout).toMatch(/X509v3 Extended Key Usage: \n\s+TLS Web Server Authentication\n/);
     expect(leaf.stdout).toMatch(/X509v3 Basic Constraints: \n\s+CA:FALSE/);
     expect(leaf.stdout).toMatch(/X509v3 Key Usage: critical\s+Digital Signature\n/);
@@ -138,9 +172,15 @@ describe('certs init', () => {
     expect(pub(['pkey', '-in', f('tls.key'), '-pubout'])).toBe(pub(['x509', '-in', f('tls.crt'), '-noout', '-pubkey']));
     expect(pub(['pkey', '-in', f('ca.key'), '-pubout'])).toBe(pub(['x509', '-in', f('ca.crt'), '-noout', '-pubkey']));
 
-    expect(openssl(['x509', '-in', f('tls.crt'), '-noout', '-checkhost', `a.${DOMAIN}`]).stdout).toContain('does match certificate');
-    expect(openssl(['x509', '-in', f('tls.crt'), '-noout', '-checkhost', `a.b.${DOMAIN}`]).stdout).toContain('does NOT match certificate');
-    expect(openssl(['x509', '-in', f('tls.crt'), '-noout', '-checkhost', DOMAIN]).stdout).toContain('does NOT match certificate');
+    expect(openssl(['x509', '-in', f('tls.crt'), '-noout', '-checkhost', `a.${DOMAIN}`]).stdout).toContain(
+      'does match certificate',
+    );
+    expect(openssl(['x509', '-in', f('tls.crt'), '-noout', '-checkhost', `a.b.${DOMAIN}`]).stdout).toContain(
+      'does NOT match certificate',
+    );
+    expect(openssl(['x509', '-in', f('tls.crt'), '-noout', '-checkhost', DOMAIN]).stdout).toContain(
+      'does NOT match certificate',
+    );
     // The DER round-trips through openssl unchanged (it re-encodes nothing).
     const der = openssl(['x509', '-in', f('tls.crt'), '-outform', 'PEM']).stdout;
     expect(der).toBe(readFileSync(f('tls.crt'), 'utf8'));
@@ -161,7 +201,8 @@ describe('certs init', () => {
         expect(r.out).toBe('');
       }
       expect(readFileSync(join(out, key), 'utf8')).toBe('a key that must survive\n');
-      for (const f of ['ca.crt', 'tls.crt', 'tunnel-domain', key === 'ca.key' ? 'tls.key' : 'ca.key']) expect(existsSync(join(out, f)), f).toBe(false);
+      for (const f of ['ca.crt', 'tls.crt', 'tunnel-domain', key === 'ca.key' ? 'tls.key' : 'ca.key'])
+        expect(existsSync(join(out, f)), f).toBe(false);
     }
   });
 
@@ -217,7 +258,7 @@ describe('certs init', () => {
     }
     // Case and a trailing dot are normalized.
     const out = tempDir();
-    expect((await certsInit({ tunnelDomain: ' ABCD1234.Tunnel.Example.COM. ', out }, captureIO()))).toBe(0);
+    expect(await certsInit({ tunnelDomain: ' ABCD1234.Tunnel.Example.COM. ', out }, captureIO())).toBe(0);
     expect(readFileSync(join(out, 'tunnel-domain'), 'utf8')).toBe(`${DOMAIN}\n`);
   });
 
@@ -240,7 +281,9 @@ describe('certs init', () => {
     expect(leaf.publicKey.asymmetricKeyDetails?.modulusLength).toBe(4096);
     expect(mode(join(out, 'tls.key'))).toBe(0o644);
     if (!opensslGate.skip) {
-      expect(openssl(['x509', '-in', join(out, 'tls.crt'), '-noout', '-ext', 'keyUsage']).stdout).toMatch(/critical\s+Digital Signature, Key Encipherment/);
+      expect(openssl(['x509', '-in', join(out, 'tls.crt'), '-noout', '-ext', 'keyUsage']).stdout).toMatch(
+        /critical\s+Digital Signature, Key Encipherment/,
+      );
       expect(openssl(['rsa', '-in', join(out, 'tls.key'), '-check', '-noout']).stdout).toContain('RSA key ok');
     }
 
@@ -251,7 +294,9 @@ describe('certs init', () => {
     expect(leaf2.subject ?? '').toBe('');
     expect(leaf2.checkHost(`x.${long}`)).toBe(`*.${long}`);
     if (!opensslGate.skip) {
-      expect(openssl(['x509', '-in', join(out2, 'tls.crt'), '-noout', '-ext', 'subjectAltName']).stdout).toContain('Subject Alternative Name: critical');
+      expect(openssl(['x509', '-in', join(out2, 'tls.crt'), '-noout', '-ext', 'subjectAltName']).stdout).toContain(
+        'Subject Alternative Name: critical',
+      );
       expect(openssl(['verify', '-CAfile', join(out2, 'ca.crt'), join(out2, 'tls.crt')]).status).toBe(0);
     }
   });

@@ -24,7 +24,9 @@ async function inspect(file: string, json = false, now?: Date) {
 
 /** The base64 body of a PEM key: none of it may ever appear in output. */
 function keyBody(path: string): string[] {
-  return readFileSync(path, 'utf8').split('\n').filter((l) => l && !l.startsWith('-----'));
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l && !l.startsWith('-----'));
 }
 
 describe('certs inspect', () => {
@@ -62,7 +64,13 @@ describe('certs inspect', () => {
   it('--json gives the facts, with days left and validity against the clock', async () => {
     const dir = await certSet();
     const j = JSON.parse((await inspect(join(dir, 'tls.crt'), true)).out);
-    expect(j).toMatchObject({ schemaVersion: 1, command: 'certs inspect', kind: 'certificate', encoding: 'pem', containsPrivateKey: false });
+    expect(j).toMatchObject({
+      schemaVersion: 1,
+      command: 'certs inspect',
+      kind: 'certificate',
+      encoding: 'pem',
+      containsPrivateKey: false,
+    });
     expect(j.certificates).toHaveLength(1);
     const c = j.certificates[0];
     expect(c).toMatchObject({
@@ -77,10 +85,13 @@ describe('certs inspect', () => {
     });
     expect(c.daysLeft).toBeGreaterThanOrEqual(89);
     expect(c.derBase64).toBeUndefined();
-    const later = JSON.parse((await inspect(join(dir, 'tls.crt'), true, new Date(Date.now() + 100 * DAY))).out).certificates[0];
+    const later = JSON.parse((await inspect(join(dir, 'tls.crt'), true, new Date(Date.now() + 100 * DAY))).out)
+      .certificates[0];
     expect(later.validity).toBe('expired');
     expect(later.daysLeft).toBeLessThan(0);
-    expect((await inspect(join(dir, 'tls.crt'), false, new Date(Date.now() + 100 * DAY))).out).toMatch(/EXPIRED (9|10) days ago/);
+    expect((await inspect(join(dir, 'tls.crt'), false, new Date(Date.now() + 100 * DAY))).out).toMatch(
+      /EXPIRED (9|10) days ago/,
+    );
     expect((await inspect(join(dir, 'tls.crt'), false, new Date(Date.now() - DAY))).out).toContain('NOT YET VALID');
   });
 
@@ -95,8 +106,27 @@ describe('certs inspect', () => {
         expect(all).not.toContain('BEGIN PRIVATE KEY');
         if (json) {
           const j = JSON.parse(r.out);
-          expect(j).toMatchObject({ kind: 'private-key', encrypted: false, publicKey: { type: 'ec', curve: 'P-256' }, mode: name === 'ca.key' ? '0600' : '0644' });
-          expect(Object.keys(j).sort()).toEqual(['command', 'encoding', 'encrypted', 'file', 'gid', 'kind', 'mode', 'parseError', 'pemLabels', 'publicKey', 'schemaVersion', 'spkiSha256', 'uid']);
+          expect(j).toMatchObject({
+            kind: 'private-key',
+            encrypted: false,
+            publicKey: { type: 'ec', curve: 'P-256' },
+            mode: name === 'ca.key' ? '0600' : '0644',
+          });
+          expect(Object.keys(j).sort()).toEqual([
+            'command',
+            'encoding',
+            'encrypted',
+            'file',
+            'gid',
+            'kind',
+            'mode',
+            'parseError',
+            'pemLabels',
+            'publicKey',
+            'schemaVersion',
+            'spkiSha256',
+            'uid',
+          ]);
         } else {
           expect(r.out).toContain('Type:               ECDSA P-256');
           expect(r.out).toContain(`Mode:               ${name === 'ca.key' ? '0600' : '0644'}`);
@@ -119,12 +149,18 @@ describe('certs inspect', () => {
     expect(der.encoding).toBe('der');
     expect(der.certificates[0].basicConstraints).toEqual({ critical: true, ca: true, pathLength: 0 });
 
-    writeFileSync(join(work, 'bundle.pem'), readFileSync(join(dir, 'tls.crt'), 'utf8') + readFileSync(join(dir, 'ca.crt'), 'utf8'));
+    writeFileSync(
+      join(work, 'bundle.pem'),
+      readFileSync(join(dir, 'tls.crt'), 'utf8') + readFileSync(join(dir, 'ca.crt'), 'utf8'),
+    );
     const bundle = await inspect(join(work, 'bundle.pem'));
     expect(bundle.out).toContain('2 certificates');
     expect(bundle.out).toContain('Certificate 2 of 2');
 
-    writeFileSync(join(work, 'with-key.pem'), readFileSync(join(dir, 'tls.crt'), 'utf8') + readFileSync(join(dir, 'tls.key'), 'utf8'));
+    writeFileSync(
+      join(work, 'with-key.pem'),
+      readFileSync(join(dir, 'tls.crt'), 'utf8') + readFileSync(join(dir, 'tls.key'), 'utf8'),
+    );
     const withKey = await inspect(join(work, 'with-key.pem'));
     expect(withKey.code).toBe(0);
     expect(withKey.out).toContain('also holds private-key material (not shown)');
@@ -132,7 +168,10 @@ describe('certs inspect', () => {
 
     const { createPrivateKey } = await import('node:crypto');
     const key = createPrivateKey(readFileSync(join(dir, 'tls.key')));
-    writeFileSync(join(work, 'enc.key'), key.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'a-passphrase' }));
+    writeFileSync(
+      join(work, 'enc.key'),
+      key.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'a-passphrase' }),
+    );
     const enc = JSON.parse((await inspect(join(work, 'enc.key'), true)).out);
     expect(enc).toMatchObject({ kind: 'private-key', encrypted: true, publicKey: null });
 
@@ -142,7 +181,7 @@ describe('certs inspect', () => {
     expect(derKey.out).toContain('Encoding:           DER');
   });
 
-  it('exits 2 with the probe\'s message for missing, unreadable, garbage and non-certificate files', async () => {
+  it("exits 2 with the probe's message for missing, unreadable, garbage and non-certificate files", async () => {
     const work = tempDir('inspect-bad');
     const write = (name: string, content: string | Buffer) => {
       writeFileSync(join(work, name), content);
@@ -153,11 +192,31 @@ describe('certs inspect', () => {
       [work, /is a directory/],
       [write('empty.crt', ''), /is empty/],
       [write('garbage.crt', 'hello, this is not a certificate\n'), /holds no PEM block/],
-      [write('binary.crt', Buffer.from([0x00, 0x01, 0xfe, 0x99, 0x42])), /binary data that is neither PEM nor a DER certificate/],
+      [
+        write('binary.crt', Buffer.from([0x00, 0x01, 0xfe, 0x99, 0x42])),
+        /binary data that is neither PEM nor a DER certificate/,
+      ],
       [write('bad-der.crt', Buffer.from([0x30, 0x82, 0x01, 0x00, 0x01])), /binary data that/],
-      [write('broken.pem', '-----BEGIN CERTIFICATE-----\n!!!notbase64!!!\n-----END CERTIFICATE-----\n'), /not valid base64/],
-      [write('pub.pem', (await import('node:crypto')).generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' })), /PUBLIC KEY/],
-      [write('openssh.key', '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n'), /OpenSSH key/],
+      [
+        write('broken.pem', '-----BEGIN CERTIFICATE-----\n!!!notbase64!!!\n-----END CERTIFICATE-----\n'),
+        /not valid base64/,
+      ],
+      [
+        write(
+          'pub.pem',
+          (await import('node:crypto'))
+            .generateKeyPairSync('ec', { namedCurve: 'P-256' })
+            .publicKey.export({ type: 'spki', format: 'pem' }),
+        ),
+        /PUBLIC KEY/,
+      ],
+      [
+        write(
+          'openssh.key',
+          '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n',
+        ),
+        /OpenSSH key/,
+      ],
     ];
     for (const [file, message] of cases) {
       for (const json of [false, true]) {

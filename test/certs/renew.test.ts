@@ -15,8 +15,11 @@ const SCRIPT = fileURLToPath(new URL('../../fixtures/make-certs.sh', import.meta
 const mode = (p: string) => statSync(p).mode & 0o777;
 const cert = (p: string) => new X509Certificate(readFileSync(p));
 const tlsResults = (dir: string) =>
-  runChecks(CHECKS, gatherStaticFacts({ dir, dirExplicit: true, values: [], offline: true, env: {}, now: new Date() }), { only: [], skip: [] })
-    .filter((r) => r.layer === 'tls' && r.status !== 'skip');
+  runChecks(
+    CHECKS,
+    gatherStaticFacts({ dir, dirExplicit: true, values: [], offline: true, env: {}, now: new Date() }),
+    { only: [], skip: [] },
+  ).filter((r) => r.layer === 'tls' && r.status !== 'skip');
 
 async function freshSet(extra: { now?: Date } = {}): Promise<string> {
   const out = tempDir();
@@ -34,7 +37,12 @@ describe('certs renew', () => {
   it('re-signs a fresh server key with the same CA, later notAfter, and keeps .bak copies', async () => {
     const out = await freshSet();
     const f = (n: string) => join(out, n);
-    const before = { ca: readFileSync(f('ca.crt')), caKey: readFileSync(f('ca.key')), crt: readFileSync(f('tls.crt')), key: readFileSync(f('tls.key')) };
+    const before = {
+      ca: readFileSync(f('ca.crt')),
+      caKey: readFileSync(f('ca.key')),
+      crt: readFileSync(f('tls.crt')),
+      key: readFileSync(f('tls.key')),
+    };
     const r = await renew({ out, now: new Date(Date.now() + 2 * DAY) });
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
@@ -64,13 +72,24 @@ describe('certs renew', () => {
     expect(await certsInit({ tunnelDomain: DOMAIN, out: data }, captureIO())).toBe(0);
     expect((await renew({ out: data, days: 60 })).code).toBe(0);
     const results = tlsResults(dir);
-    expect(results.map((x) => x.id)).toEqual(expect.arrayContaining(['ca-certificate', 'ca-registration', 'server-certificate', 'certificate-san', 'certificate-expiry', 'private-key']));
+    expect(results.map((x) => x.id)).toEqual(
+      expect.arrayContaining([
+        'ca-certificate',
+        'ca-registration',
+        'server-certificate',
+        'certificate-san',
+        'certificate-expiry',
+        'private-key',
+      ]),
+    );
     for (const x of results) expect({ id: x.id, status: x.status }).toEqual({ id: x.id, status: 'pass' });
     const days = (Date.parse(cert(join(data, 'tls.crt')).validTo) - Date.now()) / DAY;
     expect(days).toBeGreaterThan(59.9);
     expect(days).toBeLessThan(60.1);
     if (!opensslGate.skip) {
-      expect(openssl(['verify', '-x509_strict', '-CAfile', join(data, 'ca.crt'), join(data, 'tls.crt')]).status).toBe(0);
+      expect(openssl(['verify', '-x509_strict', '-CAfile', join(data, 'ca.crt'), join(data, 'tls.crt')]).status).toBe(
+        0,
+      );
       expect(openssl(['ec', '-in', join(data, 'tls.key'), '-check', '-noout']).stderr).toContain('EC Key valid');
     }
   });
@@ -141,7 +160,10 @@ describe('certs renew', () => {
     expect(mismatch.err).toContain('is not the key of');
 
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    writeFileSync(join(out, 'ca.key'), privateKey.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'secret-pass' }));
+    writeFileSync(
+      join(out, 'ca.key'),
+      privateKey.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'secret-pass' }),
+    );
     const encrypted = await renew({ out });
     expect(encrypted.code).toBe(2);
     expect(encrypted.err).toContain('encrypted');
@@ -161,7 +183,7 @@ describe('certs renew', () => {
     expect(existsSync(join(out, 'tls.crt.bak'))).toBe(false);
   });
 
-  it('stops at the CA\'s end: capped with a warning when near, refused when expired', async () => {
+  it("stops at the CA's end: capped with a warning when near, refused when expired", async () => {
     const near = await freshSet({ now: new Date(Date.now() - (1825 - 10) * DAY) });
     const caEnd = Date.parse(cert(join(near, 'ca.crt')).validTo);
     const r = await renew({ out: near });
@@ -175,12 +197,15 @@ describe('certs renew', () => {
     expect(e.err).toMatch(/ca\.crt expired on \d{4}-\d{2}-\d{2}/);
   });
 
-  it.skipIf(opensslGate.skip)('renews a set made by openssl with the vendor\'s recipe, keeping its RSA key size', () => {
+  it.skipIf(opensslGate.skip)("renews a set made by openssl with the vendor's recipe, keeping its RSA key size", () => {
     opensslGate.assert();
     return (async () => {
       const dir = deploymentWithoutCerts();
       const data = join(dir, 'data');
-      execFileSync('bash', [SCRIPT, data, DOMAIN, 'healthy'], { env: { ...process.env, SERVER_KEY_TYPE: 'rsa2048' }, stdio: 'ignore' });
+      execFileSync('bash', [SCRIPT, data, DOMAIN, 'healthy'], {
+        env: { ...process.env, SERVER_KEY_TYPE: 'rsa2048' },
+        stdio: 'ignore',
+      });
       const caBefore = readFileSync(join(data, 'ca.crt'));
       const r = await renew({ out: data });
       expect(r.err).toBe('');
@@ -188,8 +213,20 @@ describe('certs renew', () => {
       expect(r.out).toContain('new RSA 2048 bits key');
       expect(readFileSync(join(data, 'ca.crt'))).toEqual(caBefore);
       expect(cert(join(data, 'tls.crt')).publicKey.asymmetricKeyDetails?.modulusLength).toBe(2048);
-      expect(openssl(['verify', '-x509_strict', '-purpose', 'sslserver', '-CAfile', join(data, 'ca.crt'), join(data, 'tls.crt')]).status).toBe(0);
-      expect(openssl(['x509', '-in', join(data, 'tls.crt'), '-noout', '-ext', 'keyUsage']).stdout).toMatch(/critical\s+Digital Signature, Key Encipherment/);
+      expect(
+        openssl([
+          'verify',
+          '-x509_strict',
+          '-purpose',
+          'sslserver',
+          '-CAfile',
+          join(data, 'ca.crt'),
+          join(data, 'tls.crt'),
+        ]).status,
+      ).toBe(0);
+      expect(openssl(['x509', '-in', join(data, 'tls.crt'), '-noout', '-ext', 'keyUsage']).stdout).toMatch(
+        /critical\s+Digital Signature, Key Encipherment/,
+      );
       expect(openssl(['rsa', '-in', join(data, 'tls.key'), '-check', '-noout']).stdout).toContain('RSA key ok');
       for (const x of tlsResults(dir)) expect({ id: x.id, status: x.status }).toEqual({ id: x.id, status: 'pass' });
     })();

@@ -6,7 +6,15 @@
 import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { faultsFor, keyMatchesCertificate, leftovers, runUnderStrace, snapshot, straceGate, tracedCalls } from '../helpers/fault-injection.js';
+import {
+  faultsFor,
+  keyMatchesCertificate,
+  leftovers,
+  runUnderStrace,
+  snapshot,
+  straceGate,
+  tracedCalls,
+} from '../helpers/fault-injection.js';
 import { runCli } from '../helpers/exec.js';
 import { DOMAIN, tempDir } from './helpers.js';
 import { present } from '../helpers/present.js';
@@ -114,7 +122,11 @@ describe('certs backups', () => {
     expect(r.stdout).toContain(`${join(out, 'tls.key.bak.1')}`);
     expect(read(out, 'tls.key.bak')).toBe(original);
     expect(read(out, 'tls.key.bak.1')).toBe(second);
-    expect(readdirSync(out).filter((f) => f.startsWith('tls.crt.bak')).sort()).toEqual(['tls.crt.bak', 'tls.crt.bak.1']);
+    expect(
+      readdirSync(out)
+        .filter((f) => f.startsWith('tls.crt.bak'))
+        .sort(),
+    ).toEqual(['tls.crt.bak', 'tls.crt.bak.1']);
   });
 
   it('a read-only certificate is not replaced, and the message says so', () => {
@@ -123,7 +135,9 @@ describe('certs backups', () => {
     chmodSync(join(out, 'tls.crt'), 0o444);
     const r = runCli(['certs', 'renew', '--out', out]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`${join(out, 'tls.crt')} is read-only (0444): not changed; make it writable or edit it by hand`);
+    expect(r.stderr).toContain(
+      `${join(out, 'tls.crt')} is read-only (0444): not changed; make it writable or edit it by hand`,
+    );
     expect(snapshot(out)).toEqual({ ...before, 'tls.crt': present(before['tls.crt']).replace(/^644/, '444') });
     expect(leftovers(out)).toEqual([]);
   });

@@ -9,18 +9,27 @@ import { certFacts, checkedInFacts, makeCertSet, setFile, writeTemp } from '../h
 const healthy = makeCertSet('healthy');
 const caPem = readFileSync(setFile(healthy, 'ca.crt'), 'utf8');
 const keyPem = readFileSync(setFile(healthy, 'tls.key'), 'utf8');
-const withCa = (path: string, overrides: Partial<Facts> = {}) => certFacts(healthy, { caCert: readCertificateFile(path, false), ...overrides });
+const withCa = (path: string, overrides: Partial<Facts> = {}) =>
+  certFacts(healthy, { caCert: readCertificateFile(path, false), ...overrides });
 const variant = (name: string) => certFacts(makeCertSet(name));
 
 testCheck(check, {
   pass: [
-    { name: 'the recipe\'s ECDSA P-256 CA', facts: certFacts(healthy), info: ['summary'] },
+    { name: "the recipe's ECDSA P-256 CA", facts: certFacts(healthy), info: ['summary'] },
     { name: 'the checked-in CA', facts: checkedInFacts(), info: ['summary'] },
-    { name: 'CRLF and a byte-order mark do not matter', facts: withCa(writeTemp('bom-ca.crt', '\ufeff' + caPem.replace(/\n/g, '\r\n'))) },
+    {
+      name: 'CRLF and a byte-order mark do not matter',
+      facts: withCa(writeTemp('bom-ca.crt', '\ufeff' + caPem.replace(/\n/g, '\r\n'))),
+    },
   ],
   fail: [
     { name: 'DER instead of PEM', facts: variant('der-ca'), status: 'fail', messageIds: ['not-pem'] },
-    { name: 'an Ed25519 CA: strong, but not among the accepted key types', facts: variant('ed25519-ca'), status: 'fail', messageIds: ['key-type-not-listed'] },
+    {
+      name: 'an Ed25519 CA: strong, but not among the accepted key types',
+      facts: variant('ed25519-ca'),
+      status: 'fail',
+      messageIds: ['key-type-not-listed'],
+    },
     {
       name: 'RSA 1024 key',
       facts: variant('rsa1024-ca'),
@@ -29,9 +38,19 @@ testCheck(check, {
       assert: (f) => expect(f[0]?.evidence?.key).toBe('RSA 1024 bits'),
     },
     { name: 'SHA-1 signature', facts: variant('sha1'), status: 'fail', messageIds: ['weak-signature'] },
-    { name: 'BasicConstraints not critical', facts: variant('ca-not-critical'), status: 'fail', messageIds: ['basic-constraints-not-critical'] },
+    {
+      name: 'BasicConstraints not critical',
+      facts: variant('ca-not-critical'),
+      status: 'fail',
+      messageIds: ['basic-constraints-not-critical'],
+    },
     { name: 'no SubjectKeyIdentifier', facts: variant('ca-no-ski'), status: 'fail', messageIds: ['no-subject-key-id'] },
-    { name: 'KeyUsage without keyCertSign', facts: variant('ca-no-keycertsign'), status: 'fail', messageIds: ['no-key-cert-sign'] },
+    {
+      name: 'KeyUsage without keyCertSign',
+      facts: variant('ca-no-keycertsign'),
+      status: 'fail',
+      messageIds: ['no-key-cert-sign'],
+    },
 
     {
       name: 'the server certificate put in ca.crt',
@@ -52,10 +71,17 @@ testCheck(check, {
       messageIds: ['private-key-material'],
       assert: (f) => expect(JSON.stringify(f)).not.toContain(keyPem.split('\n')[1]),
     },
-    { name: 'only a private key in ca.crt', facts: withCa(setFile(healthy, 'tls.key')), status: 'fail', messageIds: ['private-key-material'] },
+    {
+      name: 'only a private key in ca.crt',
+      facts: withCa(setFile(healthy, 'tls.key')),
+      status: 'fail',
+      messageIds: ['private-key-material'],
+    },
     {
       name: 'a public key block next to the certificate',
-      facts: withCa(writeTemp('ca-with-pub.crt', caPem + '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n')),
+      facts: withCa(
+        writeTemp('ca-with-pub.crt', caPem + '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n'),
+      ),
       status: 'fail',
       messageIds: ['extra-blocks'],
     },
@@ -72,21 +98,49 @@ testCheck(check, {
       status: 'fail',
       messageIds: ['missing'],
     },
-    { name: 'empty file', facts: withCa(writeTemp('empty-ca.crt', '')), status: 'fail', messageIds: ['not-a-certificate'] },
+    {
+      name: 'empty file',
+      facts: withCa(writeTemp('empty-ca.crt', '')),
+      status: 'fail',
+      messageIds: ['not-a-certificate'],
+    },
     {
       // The probe makes such a file 'invalid'; facts given otherwise (replayed, edited) still get a finding, not a pass.
       name: 'read, but without a certificate or a key',
       facts: certFacts(healthy, {
-        caCert: { state: 'ok', path: `${healthy}/data/ca.crt`, value: { encoding: 'pem', sizeBytes: 60, pemLabels: ['PUBLIC KEY'], certificates: [], unparsable: [], containsPrivateKey: false } },
+        caCert: {
+          state: 'ok',
+          path: `${healthy}/data/ca.crt`,
+          value: {
+            encoding: 'pem',
+            sizeBytes: 60,
+            pemLabels: ['PUBLIC KEY'],
+            certificates: [],
+            unparsable: [],
+            containsPrivateKey: false,
+          },
+        },
       }),
       status: 'fail',
       messageIds: ['not-a-certificate'],
       assert: (f) => expect(f[0]?.fix).toBe('Put the CA certificate (PEM) in data/ca.crt.'),
     },
-    { name: 'truncated PEM', facts: withCa(writeTemp('trunc-ca.crt', caPem.slice(0, 200))), status: 'fail', messageIds: ['not-a-certificate'] },
+    {
+      name: 'truncated PEM',
+      facts: withCa(writeTemp('trunc-ca.crt', caPem.slice(0, 200))),
+      status: 'fail',
+      messageIds: ['not-a-certificate'],
+    },
     {
       name: 'unreadable (a directory)',
-      facts: certFacts(healthy, { caCert: { state: 'unreadable', path: `${healthy}/data/ca.crt`, explicit: false, problem: 'is a directory, not a file' } }),
+      facts: certFacts(healthy, {
+        caCert: {
+          state: 'unreadable',
+          path: `${healthy}/data/ca.crt`,
+          explicit: false,
+          problem: 'is a directory, not a file',
+        },
+      }),
       status: 'fail',
       messageIds: ['unreadable'],
       assert: (f) => expect(f[0]?.location?.file).toBe('data/ca.crt'),

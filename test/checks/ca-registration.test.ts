@@ -11,9 +11,24 @@ const regenerated = makeCertSet('healthy', { days: 91 });
 
 testCheck(check, {
   pass: [
-    { name: 'tls.crt issued by data/ca.crt (offline)', facts: certFacts(healthy), info: ['issued-by-ca'], notChecked: 'is registered and active for the tunnel (--offline' },
-    { name: 'online: says the API was not asked', facts: certFacts(healthy, { offline: false }), info: ['issued-by-ca', 'registration-not-queried'], notChecked: 'is registered and active for the tunnel' },
-    { name: 'the checked-in set', facts: checkedInFacts(), info: ['issued-by-ca'], notChecked: 'is registered and active for the tunnel' },
+    {
+      name: 'tls.crt issued by data/ca.crt (offline)',
+      facts: certFacts(healthy),
+      info: ['issued-by-ca'],
+      notChecked: 'is registered and active for the tunnel (--offline',
+    },
+    {
+      name: 'online: says the API was not asked',
+      facts: certFacts(healthy, { offline: false }),
+      info: ['issued-by-ca', 'registration-not-queried'],
+      notChecked: 'is registered and active for the tunnel',
+    },
+    {
+      name: 'the checked-in set',
+      facts: checkedInFacts(),
+      info: ['issued-by-ca'],
+      notChecked: 'is registered and active for the tunnel',
+    },
     {
       name: 'a CA whose KeyUsage lacks keyCertSign still signed it (ca-certificate reports the KeyUsage)',
       facts: certFacts(makeCertSet('ca-no-keycertsign')),
@@ -48,7 +63,10 @@ testCheck(check, {
     {
       name: 'a leaf from an intermediate that is not in the file',
       facts: certFacts(healthy, {
-        serverCert: readCertificateFile(writeTemp('leaf-only.crt', readLeaf(setFile(makeCertSet('intermediate'), 'tls.crt'))), false),
+        serverCert: readCertificateFile(
+          writeTemp('leaf-only.crt', readLeaf(setFile(makeCertSet('intermediate'), 'tls.crt'))),
+          false,
+        ),
       }),
       status: 'fail',
       messageIds: ['not-issued-by-ca'],
@@ -63,7 +81,9 @@ testCheck(check, {
     },
     {
       name: 'tls.crt invalid: server-certificate reports it',
-      facts: certFacts(healthy, { serverCert: { state: 'invalid', path: `${healthy}/data/tls.crt`, problem: 'is empty' } }),
+      facts: certFacts(healthy, {
+        serverCert: { state: 'invalid', path: `${healthy}/data/tls.crt`, problem: 'is empty' },
+      }),
       reason: 'data/tls.crt is empty (reported by server-certificate)',
     },
   ],

@@ -72,7 +72,9 @@ testCheck(check, {
     },
     {
       name: 'ca.crt unusable: tls.crt is still judged, the CA noted',
-      facts: certFacts(makeCertSet('expired'), { caCert: { state: 'invalid', path: `${healthy}/data/ca.crt`, problem: 'is empty' } }),
+      facts: certFacts(makeCertSet('expired'), {
+        caCert: { state: 'invalid', path: `${healthy}/data/ca.crt`, problem: 'is empty' },
+      }),
       status: 'fail',
       messageIds: ['expired'],
       assert: (f) => expect(f.map((x) => x.messageId)).toContain('not-judged'),

@@ -23,15 +23,26 @@ testCheck(check, {
   pass: [
     { name: '*.<domain> covers every route', facts: certFacts(healthy), info: ['routes-covered'] },
     { name: 'the checked-in set', facts: checkedInFacts(), info: ['routes-covered'] },
-    { name: 'no routes yet: the wildcard covers any', facts: certFacts(healthy, { proxyConfig: config(`tunnel_domain: ${DOMAIN}\nroutes: {}\n`) }), info: ['domain-covered'] },
+    {
+      name: 'no routes yet: the wildcard covers any',
+      facts: certFacts(healthy, { proxyConfig: config(`tunnel_domain: ${DOMAIN}\nroutes: {}\n`) }),
+      info: ['domain-covered'],
+    },
     {
       name: 'full-hostname route keys and the domain from data/tunnel-domain only',
-      facts: certFacts(healthy, { proxyConfig: config(`routes:\n  wiki.${DOMAIN}: http://wiki:80\n  MCP.${DOMAIN.toUpperCase()}.: http://mcp:80\n`) }),
+      facts: certFacts(healthy, {
+        proxyConfig: config(
+          `routes:\n  wiki.${DOMAIN}: http://wiki:80\n  MCP.${DOMAIN.toUpperCase()}.: http://mcp:80\n`,
+        ),
+      }),
     },
     { name: 'exact names for each route (no wildcard)', facts: withSans([`wiki.${DOMAIN}`, `auth.${DOMAIN}`]) },
     {
       name: 'bare keys without a domain are noted, full hostnames judged',
-      facts: certFacts(healthy, { assignedDomain: undefined, proxyConfig: config(`routes:\n  wiki: http://wiki:80\n  auth.${DOMAIN}: http://auth:80\n`) }),
+      facts: certFacts(healthy, {
+        assignedDomain: undefined,
+        proxyConfig: config(`routes:\n  wiki: http://wiki:80\n  auth.${DOMAIN}: http://auth:80\n`),
+      }),
       info: ['routes-not-judged', 'routes-covered'],
       notChecked: 'routes wiki (bare names, and the tunnel domain is unknown)',
     },
@@ -44,19 +55,28 @@ testCheck(check, {
     {
       // The platform sends <route>.<assigned domain>; a wrong tunnel_domain is the tunnel-domain check's finding.
       name: 'a wrong tunnel_domain in the config is judged against the assigned domain the platform sends',
-      facts: certFacts(healthy, { proxyConfig: config('tunnel_domain: ffff0000.tunnel.example.com\nroutes:\n  wiki: http://wiki:80\n') }),
+      facts: certFacts(healthy, {
+        proxyConfig: config('tunnel_domain: ffff0000.tunnel.example.com\nroutes:\n  wiki: http://wiki:80\n'),
+      }),
       info: ['routes-covered'],
     },
     {
       // data/tunnel-domain (or --tunnel-domain) disagrees with tunnel_domain, the certificate matches tunnel_domain: tunnel-domain reports it.
       name: 'the certificate covers tunnel_domain, the assigned domain differs',
-      facts: certFacts(healthy, { assignedDomain: { state: 'ok', path: '/deploy/data/tunnel-domain', value: 'ffff0000.tunnel.example.com' }, proxyConfig: config(`tunnel_domain: ${DOMAIN}\nroutes:\n  wiki: http://wiki:80\n`) }),
+      facts: certFacts(healthy, {
+        assignedDomain: { state: 'ok', path: '/deploy/data/tunnel-domain', value: 'ffff0000.tunnel.example.com' },
+        proxyConfig: config(`tunnel_domain: ${DOMAIN}\nroutes:\n  wiki: http://wiki:80\n`),
+      }),
       info: ['covers-configured-domain'],
     },
     {
       // tunnel-domain reports the key; no handshake is ever made for a hostname the platform never sends.
       name: 'a full-hostname key under another domain is left to tunnel-domain',
-      facts: certFacts(healthy, { proxyConfig: config(`tunnel_domain: ${DOMAIN}\nroutes:\n  wiki: http://wiki:80\n  mcp.ffff0000.tunnel.example.com: http://mcp:80\n`) }),
+      facts: certFacts(healthy, {
+        proxyConfig: config(
+          `tunnel_domain: ${DOMAIN}\nroutes:\n  wiki: http://wiki:80\n  mcp.ffff0000.tunnel.example.com: http://mcp:80\n`,
+        ),
+      }),
       info: ['routes-off-domain', 'routes-covered'],
     },
   ],
@@ -75,8 +95,11 @@ testCheck(check, {
       },
     },
     {
-      name: 'no assigned domain known, and the config\'s tunnel_domain differs from the certificate\'s',
-      facts: certFacts(healthy, { assignedDomain: undefined, proxyConfig: config('tunnel_domain: ffff0000.tunnel.example.com\nroutes:\n  wiki: http://wiki:80\n') }),
+      name: "no assigned domain known, and the config's tunnel_domain differs from the certificate's",
+      facts: certFacts(healthy, {
+        assignedDomain: undefined,
+        proxyConfig: config('tunnel_domain: ffff0000.tunnel.example.com\nroutes:\n  wiki: http://wiki:80\n'),
+      }),
       status: 'fail',
       // Neither is known right: a disagreement naming both, not "re-issue for the typo'd domain".
       messageIds: ['domain-disagreement'],
@@ -85,19 +108,29 @@ testCheck(check, {
         expect(f[0]?.symptom).toContain(`"${DOMAIN}"`);
         expect(f[0]?.fix).toContain('--tunnel-domain');
         expect(f[0]?.fix).toContain(`tunnel_domain: ${DOMAIN}`);
-        expect(f[0]?.evidence).toMatchObject({ configuredDomain: 'ffff0000.tunnel.example.com', certificateDomain: DOMAIN });
+        expect(f[0]?.evidence).toMatchObject({
+          configuredDomain: 'ffff0000.tunnel.example.com',
+          certificateDomain: DOMAIN,
+        });
       },
     },
     {
       // A wildcard one level too high is a certificate mistake, not a second domain.
       name: 'no assigned domain known, the certificate one level too high',
-      facts: certFacts(wrongSan, { assignedDomain: undefined, proxyConfig: config(`tunnel_domain: ${DOMAIN}\nroutes:\n  wiki: http://wiki:80\n`) }),
+      facts: certFacts(wrongSan, {
+        assignedDomain: undefined,
+        proxyConfig: config(`tunnel_domain: ${DOMAIN}\nroutes:\n  wiki: http://wiki:80\n`),
+      }),
       status: 'fail',
       messageIds: ['route-not-covered'],
     },
     {
       name: 'a route two labels under the domain is not covered by the wildcard',
-      facts: certFacts(healthy, { proxyConfig: config(`tunnel_domain: ${DOMAIN}\nroutes:\n  wiki: http://wiki:80\n  a.b.${DOMAIN}: http://deep:80\n`) }),
+      facts: certFacts(healthy, {
+        proxyConfig: config(
+          `tunnel_domain: ${DOMAIN}\nroutes:\n  wiki: http://wiki:80\n  a.b.${DOMAIN}: http://deep:80\n`,
+        ),
+      }),
       status: 'fail',
       messageIds: ['route-not-covered'],
     },
@@ -115,8 +148,18 @@ testCheck(check, {
       messageIds: ['route-not-covered', 'route-not-covered'],
       assert: (f) => expect(f[0]?.cause).toContain('partial wildcard'),
     },
-    { name: 'no routes and the wrong wildcard', facts: certFacts(wrongSan, { proxyConfig: undefined }), status: 'fail', messageIds: ['domain-not-covered'] },
-    { name: 'no routes and only named hosts', facts: withSans([`wiki.${DOMAIN}`], { proxyConfig: undefined }), status: 'warn', messageIds: ['no-wildcard'] },
+    {
+      name: 'no routes and the wrong wildcard',
+      facts: certFacts(wrongSan, { proxyConfig: undefined }),
+      status: 'fail',
+      messageIds: ['domain-not-covered'],
+    },
+    {
+      name: 'no routes and only named hosts',
+      facts: withSans([`wiki.${DOMAIN}`], { proxyConfig: undefined }),
+      status: 'warn',
+      messageIds: ['no-wildcard'],
+    },
   ],
   skip: [
     {
@@ -126,10 +169,17 @@ testCheck(check, {
     },
     {
       name: 'the tunnel domain is unknown and routes are bare names',
-      facts: certFacts(healthy, { assignedDomain: undefined, proxyConfig: config('routes:\n  wiki: http://wiki:80\n') }),
+      facts: certFacts(healthy, {
+        assignedDomain: undefined,
+        proxyConfig: config('routes:\n  wiki: http://wiki:80\n'),
+      }),
       reason: 'the tunnel domain is unknown, so the hostnames of routes wiki cannot be told',
     },
-    { name: 'nothing to match against', facts: certFacts(healthy, { assignedDomain: undefined, proxyConfig: undefined }), reason: 'the tunnel domain is unknown and there are no routes' },
+    {
+      name: 'nothing to match against',
+      facts: certFacts(healthy, { assignedDomain: undefined, proxyConfig: undefined }),
+      reason: 'the tunnel domain is unknown and there are no routes',
+    },
     {
       // Before: the routes read as "none yet" and the check passed on the wildcard alone.
       name: 'an unparsable proxy config: the routes cannot be told',

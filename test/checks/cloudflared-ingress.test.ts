@@ -18,7 +18,11 @@ const CF = `  cloudflared:
     network_mode: "service:mcp-proxy"
 `;
 const REFERENCE = `services:\n${PROXY}${CF}`;
-const config = (listen = '":8080"') => yamlFact('/deploy/config/mcp-proxy.yaml', `listen_addr: ${listen}\ntunnel_domain: abcd1234.tunnel.anthropic.com\nroutes:\n  wiki: http://10.0.0.5:8080\n`);
+const config = (listen = '":8080"') =>
+  yamlFact(
+    '/deploy/config/mcp-proxy.yaml',
+    `listen_addr: ${listen}\ntunnel_domain: abcd1234.tunnel.anthropic.com\nroutes:\n  wiki: http://10.0.0.5:8080\n`,
+  );
 
 function facts(composeText: string, overrides: Partial<Facts> = {}): Facts {
   return baseFacts({ compose: yamlFact('/deploy/compose.yaml', composeText), proxyConfig: config(), ...overrides });
@@ -46,17 +50,76 @@ testCheck(check, {
     network_mode: service:mcp-gateway
 `),
     },
-    { name: 'TUNNEL_URL instead of --url', facts: facts(cf([['run --url http://localhost:8080', 'run'], ['      TUNNEL_TOKEN: ${TUNNEL_TOKEN}\n', '      TUNNEL_TOKEN: ${TUNNEL_TOKEN}\n      TUNNEL_URL: http://localhost:8080\n']])) },
-    { name: 'entrypoint and command split', facts: facts(cf([['    command: tunnel --no-autoupdate run --url http://localhost:8080\n', '    entrypoint: ["cloudflared", "tunnel"]\n    command: ["--no-autoupdate", "run", "--url", "http://localhost:8080"]\n']])) },
-    { name: 'a shell entrypoint', facts: facts(cf([['    command: tunnel --no-autoupdate run --url http://localhost:8080\n', '    entrypoint: ["/bin/sh", "-c", "exec cloudflared tunnel run --url http://localhost:$${PORT:-8080}"]\n']]).replace('exec ', '')) },
-    { name: 'a port from ${VAR} in .env', facts: facts(cf([['localhost:8080', 'localhost:${PROXY_PORT}']]), { dotenv: { state: 'ok', path: '/deploy/.env', value: { PROXY_PORT: '8080' } } }) },
-    { name: 'any proxy service name, found by its image', facts: facts(cf([['  mcp-proxy:\n', '  gateway:\n'], ['service:mcp-proxy', 'service:gateway']])) },
-    { name: 'the proxy by service name on the Compose network, no shared namespace', facts: facts(cf([['http://localhost:8080', 'http://mcp-proxy:8080'], ['    network_mode: "service:mcp-proxy"\n', '']])) },
+    {
+      name: 'TUNNEL_URL instead of --url',
+      facts: facts(
+        cf([
+          ['run --url http://localhost:8080', 'run'],
+          [
+            '      TUNNEL_TOKEN: ${TUNNEL_TOKEN}\n',
+            '      TUNNEL_TOKEN: ${TUNNEL_TOKEN}\n      TUNNEL_URL: http://localhost:8080\n',
+          ],
+        ]),
+      ),
+    },
+    {
+      name: 'entrypoint and command split',
+      facts: facts(
+        cf([
+          [
+            '    command: tunnel --no-autoupdate run --url http://localhost:8080\n',
+            '    entrypoint: ["cloudflared", "tunnel"]\n    command: ["--no-autoupdate", "run", "--url", "http://localhost:8080"]\n',
+          ],
+        ]),
+      ),
+    },
+    {
+      name: 'a shell entrypoint',
+      facts: facts(
+        cf([
+          [
+            '    command: tunnel --no-autoupdate run --url http://localhost:8080\n',
+            '    entrypoint: ["/bin/sh", "-c", "exec cloudflared tunnel run --url http://localhost:$${PORT:-8080}"]\n',
+          ],
+        ]).replace('exec ', ''),
+      ),
+    },
+    {
+      name: 'a port from ${VAR} in .env',
+      facts: facts(cf([['localhost:8080', 'localhost:${PROXY_PORT}']]), {
+        dotenv: { state: 'ok', path: '/deploy/.env', value: { PROXY_PORT: '8080' } },
+      }),
+    },
+    {
+      name: 'any proxy service name, found by its image',
+      facts: facts(
+        cf([
+          ['  mcp-proxy:\n', '  gateway:\n'],
+          ['service:mcp-proxy', 'service:gateway'],
+        ]),
+      ),
+    },
+    {
+      name: 'the proxy by service name on the Compose network, no shared namespace',
+      facts: facts(
+        cf([
+          ['http://localhost:8080', 'http://mcp-proxy:8080'],
+          ['    network_mode: "service:mcp-proxy"\n', ''],
+        ]),
+      ),
+    },
     {
       name: 'a setup service on the proxy image is not taken for the proxy',
-      facts: facts(`services:\n  setup:\n    image: ghcr.io/anthropics/mcp-proxy:latest\n    profiles: ["setup"]\n    entrypoint: /setup\n${PROXY}${CF}`),
+      facts: facts(
+        `services:\n  setup:\n    image: ghcr.io/anthropics/mcp-proxy:latest\n    profiles: ["setup"]\n    entrypoint: /setup\n${PROXY}${CF}`,
+      ),
     },
-    { name: 'no proxy config: the port is not compared', facts: baseFacts({ compose: yamlFact('/deploy/compose.yaml', REFERENCE) }), info: ['port-unverified'], notChecked: "the --url port against the proxy's listen port" },
+    {
+      name: 'no proxy config: the port is not compared',
+      facts: baseFacts({ compose: yamlFact('/deploy/compose.yaml', REFERENCE) }),
+      info: ['port-unverified'],
+      notChecked: "the --url port against the proxy's listen port",
+    },
   ],
   fail: [
     {
@@ -85,7 +148,12 @@ testCheck(check, {
         expect(f[0]?.location).toMatchObject({ file: '/deploy/compose.yaml', line: 9 });
       },
     },
-    { name: 'https:// to a plaintext listener', facts: facts(cf([['http://localhost:8080', 'https://localhost:8080']])), status: 'fail', messageIds: ['url-https'] },
+    {
+      name: 'https:// to a plaintext listener',
+      facts: facts(cf([['http://localhost:8080', 'https://localhost:8080']])),
+      status: 'fail',
+      messageIds: ['url-https'],
+    },
     {
       name: 'https:// and the wrong port: one fix for both',
       facts: facts(cf([['http://localhost:8080', 'https://localhost:9000']])),
@@ -104,8 +172,18 @@ testCheck(check, {
         expect(f[0]?.fix).toContain('--url http://localhost:9090');
       },
     },
-    { name: 'no port means 80', facts: facts(cf([['http://localhost:8080', 'http://localhost']])), status: 'fail', messageIds: ['url-port-mismatch'] },
-    { name: 'network_mode host', facts: facts(cf([['"service:mcp-proxy"', 'host']])), status: 'fail', messageIds: ['network-host'] },
+    {
+      name: 'no port means 80',
+      facts: facts(cf([['http://localhost:8080', 'http://localhost']])),
+      status: 'fail',
+      messageIds: ['url-port-mismatch'],
+    },
+    {
+      name: 'network_mode host',
+      facts: facts(cf([['"service:mcp-proxy"', 'host']])),
+      status: 'fail',
+      messageIds: ['network-host'],
+    },
     {
       name: 'no network_mode',
       facts: facts(cf([['    network_mode: "service:mcp-proxy"\n', '']])),
@@ -126,7 +204,12 @@ testCheck(check, {
       status: 'fail',
       messageIds: ['network-not-proxy'],
     },
-    { name: 'network_mode container:', facts: facts(cf([['"service:mcp-proxy"', '"container:mcp-proxy-1"']])), status: 'warn', messageIds: ['network-container'] },
+    {
+      name: 'network_mode container:',
+      facts: facts(cf([['"service:mcp-proxy"', '"container:mcp-proxy-1"']])),
+      status: 'warn',
+      messageIds: ['network-container'],
+    },
     {
       name: 'the proxy publishes its port',
       facts: facts(cf([['      - ./data:/data:ro\n', '      - ./data:/data:ro\n    ports:\n      - "8080:8080"\n']])),
@@ -134,19 +217,49 @@ testCheck(check, {
       messageIds: ['proxy-ports-published'],
       assert: (f) => expect(f[0]?.location).toMatchObject({ line: 7 }),
     },
-    { name: 'a config file instead of --url', facts: facts(cf([['run --url http://localhost:8080', '--config /etc/cloudflared/config.yml run']])), status: 'warn', messageIds: ['ingress-from-config'] },
-    { name: 'the image default command', facts: facts(cf([['    command: tunnel --no-autoupdate run --url http://localhost:8080\n', '']])), status: 'fail', messageIds: ['tunnel-run-missing', 'url-missing'] },
-    { name: 'a target that is neither localhost nor the proxy', facts: facts(cf([['http://localhost:8080', 'http://10.1.2.3:8080']])), status: 'warn', messageIds: ['url-host'] },
+    {
+      name: 'a config file instead of --url',
+      facts: facts(cf([['run --url http://localhost:8080', '--config /etc/cloudflared/config.yml run']])),
+      status: 'warn',
+      messageIds: ['ingress-from-config'],
+    },
+    {
+      name: 'the image default command',
+      facts: facts(cf([['    command: tunnel --no-autoupdate run --url http://localhost:8080\n', '']])),
+      status: 'fail',
+      messageIds: ['tunnel-run-missing', 'url-missing'],
+    },
+    {
+      name: 'a target that is neither localhost nor the proxy',
+      facts: facts(cf([['http://localhost:8080', 'http://10.1.2.3:8080']])),
+      status: 'warn',
+      messageIds: ['url-host'],
+    },
     {
       name: 'a token in the command is never echoed',
-      facts: facts(cf([['    command: tunnel --no-autoupdate run --url http://localhost:8080\n', '    command: tunnel --no-autoupdate --token eyJhIjoic2VjcmV0In0= version\n']])),
+      facts: facts(
+        cf([
+          [
+            '    command: tunnel --no-autoupdate run --url http://localhost:8080\n',
+            '    command: tunnel --no-autoupdate --token eyJhIjoic2VjcmV0In0= version\n',
+          ],
+        ]),
+      ),
       status: 'fail',
       messageIds: ['tunnel-run-missing', 'url-missing'],
       assert: (f) => expect(JSON.stringify(f)).not.toContain('eyJhIjoic2VjcmV0In0'),
     },
   ],
   skip: [
-    { name: 'Helm', facts: baseFacts({ deployment: { dir: '/h', layout: 'helm', generation: null } }), reason: 'the chart wires cloudflared to the proxy' },
-    { name: 'no Compose file', facts: baseFacts({ deployment: { dir: '/x', layout: 'none', generation: null } }), reason: 'needs the Compose file: none was found; given by compose.yaml in --dir, or --compose FILE' },
+    {
+      name: 'Helm',
+      facts: baseFacts({ deployment: { dir: '/h', layout: 'helm', generation: null } }),
+      reason: 'the chart wires cloudflared to the proxy',
+    },
+    {
+      name: 'no Compose file',
+      facts: baseFacts({ deployment: { dir: '/x', layout: 'none', generation: null } }),
+      reason: 'needs the Compose file: none was found; given by compose.yaml in --dir, or --compose FILE',
+    },
   ],
 });

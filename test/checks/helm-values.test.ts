@@ -30,7 +30,11 @@ function values(...files: [string, string][]): Values {
   }
   const last = files.at(-1);
   if (!last) throw new Error('valuesFact needs at least one file');
-  return { state: 'ok', path: last[0], value: { data, positions, warnings: [], files: files.map((f) => f[0]), positionFiles } };
+  return {
+    state: 'ok',
+    path: last[0],
+    value: { data, positions, warnings: [], files: files.map((f) => f[0]), positionFiles },
+  };
 }
 
 const HELM = { dir: '/h', layout: 'helm', generation: null } as const;
@@ -44,26 +48,60 @@ api:
     audience: https://api.anthropic.com
 `;
 const rule = (over: Record<string, unknown> = {}, match: Record<string, unknown> = {}): FileFact<YamlDocumentFacts> =>
-  yamlFact('/h/rule.json', JSON.stringify({
-    id: 'fdrl_01ABCDEF',
-    issuer_url: 'https://oidc.example.com',
-    match: { audience: 'https://api.anthropic.com', subject_prefix: 'system:serviceaccount:mcp-tunnel:*', ...match },
-    workspace_id: 'wrkspc_01XYZ',
-    ...over,
-  }, null, 2));
-const facts = (text: string, over: Partial<Facts> = {}) => baseFacts({ deployment: HELM, helmValues: values(['/h/values.yaml', text]), ...over });
+  yamlFact(
+    '/h/rule.json',
+    JSON.stringify(
+      {
+        id: 'fdrl_01ABCDEF',
+        issuer_url: 'https://oidc.example.com',
+        match: {
+          audience: 'https://api.anthropic.com',
+          subject_prefix: 'system:serviceaccount:mcp-tunnel:*',
+          ...match,
+        },
+        workspace_id: 'wrkspc_01XYZ',
+        ...over,
+      },
+      null,
+      2,
+    ),
+  );
+const facts = (text: string, over: Partial<Facts> = {}) =>
+  baseFacts({ deployment: HELM, helmValues: values(['/h/values.yaml', text]), ...over });
 
 testCheck(check, {
   pass: [
-    { name: 'chart 2.x values that match the rule', facts: facts(V2, { federationRule: rule() }), info: ['tunnel-id-generation'] },
-    { name: 'no rule given: the audience is only described', facts: facts(V2), info: ['tunnel-id-generation', 'audience-unverified'], notChecked: 'api.wif.audience against the federation rule' },
-    { name: 'both tunnel ID keys with the same ID', facts: facts(`${V2}    tunnelId: tnl_01HZX5\n`, { federationRule: rule() }) },
-    { name: 'the claude.ai flow needs no WIF IDs', facts: facts('tunnel:\n  id: tnl_1\napi:\n  token: placeholder-not-a-real-token\n'), info: ['tunnel-id-generation'] },
+    {
+      name: 'chart 2.x values that match the rule',
+      facts: facts(V2, { federationRule: rule() }),
+      info: ['tunnel-id-generation'],
+    },
+    {
+      name: 'no rule given: the audience is only described',
+      facts: facts(V2),
+      info: ['tunnel-id-generation', 'audience-unverified'],
+      notChecked: 'api.wif.audience against the federation rule',
+    },
+    {
+      name: 'both tunnel ID keys with the same ID',
+      facts: facts(`${V2}    tunnelId: tnl_01HZX5\n`, { federationRule: rule() }),
+    },
+    {
+      name: 'the claude.ai flow needs no WIF IDs',
+      facts: facts('tunnel:\n  id: tnl_1\napi:\n  token: placeholder-not-a-real-token\n'),
+      info: ['tunnel-id-generation'],
+    },
     {
       name: 'external mode with a tunnel domain',
-      facts: facts('external:\n  tunnelTokenSecretName: tunnel-token\n  serverCertSecretName: server-cert\ngateway:\n  config:\n    tunnel_domain: abcd1234.tunnel.anthropic.com\n'),
+      facts: facts(
+        'external:\n  tunnelTokenSecretName: tunnel-token\n  serverCertSecretName: server-cert\ngateway:\n  config:\n    tunnel_domain: abcd1234.tunnel.anthropic.com\n',
+      ),
     },
-    { name: 'a default renewal window', facts: facts(`${V2}serverCert:\n  renewBefore: 720h\n`, { federationRule: rule() }), info: ['tunnel-id-generation'] },
+    {
+      name: 'a default renewal window',
+      facts: facts(`${V2}serverCert:\n  renewBefore: 720h\n`, { federationRule: rule() }),
+      info: ['tunnel-id-generation'],
+    },
   ],
   fail: [
     {
@@ -76,7 +114,12 @@ testCheck(check, {
         expect(f[0]?.cause).toContain('"tnl_01HZX5"');
       },
     },
-    { name: 'no tunnel ID at all', facts: facts(V2.replace('tunnel:\n  id: tnl_01HZX5\n', ''), { federationRule: rule() }), status: 'warn', messageIds: ['tunnel-id-unset'] },
+    {
+      name: 'no tunnel ID at all',
+      facts: facts(V2.replace('tunnel:\n  id: tnl_01HZX5\n', ''), { federationRule: rule() }),
+      status: 'warn',
+      messageIds: ['tunnel-id-unset'],
+    },
     {
       name: 'the chart default audience (no scheme) against a rule with https://',
       facts: facts(V2.replace('    audience: https://api.anthropic.com\n', ''), { federationRule: rule() }),
@@ -92,7 +135,9 @@ testCheck(check, {
     },
     {
       name: 'a trailing slash in the audience',
-      facts: facts(V2.replace('audience: https://api.anthropic.com', 'audience: https://api.anthropic.com/'), { federationRule: rule() }),
+      facts: facts(V2.replace('audience: https://api.anthropic.com', 'audience: https://api.anthropic.com/'), {
+        federationRule: rule(),
+      }),
       status: 'fail',
       messageIds: ['audience-mismatch'],
       assert: (f) => {
@@ -114,37 +159,97 @@ testCheck(check, {
     },
     {
       name: 'locations point at the values file that set the key',
-      facts: baseFacts({ deployment: HELM, federationRule: rule(), helmValues: values(['/h/values.yaml', V2], ['/h/prod.yaml', 'api:\n  wif:\n    workspaceId: wrkspc_\n']) }),
+      facts: baseFacts({
+        deployment: HELM,
+        federationRule: rule(),
+        helmValues: values(['/h/values.yaml', V2], ['/h/prod.yaml', 'api:\n  wif:\n    workspaceId: wrkspc_\n']),
+      }),
       status: 'fail',
       messageIds: ['workspace-id-format'],
-      assert: (f) => expect(f.find((x) => x.messageId === 'workspace-id-format')?.location).toEqual({ file: '/h/prod.yaml', line: 3, column: 5 }),
+      assert: (f) =>
+        expect(f.find((x) => x.messageId === 'workspace-id-format')?.location).toEqual({
+          file: '/h/prod.yaml',
+          line: 3,
+          column: 5,
+        }),
     },
     {
       name: 'a rule for another workspace and subject',
-      facts: facts(V2, { federationRule: rule({ workspace_id: 'wrkspc_OTHER' }, { subject_prefix: 'repo:acme/infra:*' }) }),
+      facts: facts(V2, {
+        federationRule: rule({ workspace_id: 'wrkspc_OTHER' }, { subject_prefix: 'repo:acme/infra:*' }),
+      }),
       status: 'fail',
       messageIds: ['workspace-mismatch', 'subject-unmatched'],
     },
-    { name: 'the IDs name another rule than the one checked', facts: facts(V2, { federationRule: rule({ id: 'fdrl_02OTHER' }) }), status: 'warn', messageIds: ['federation-rule-id-mismatch'] },
+    {
+      name: 'the IDs name another rule than the one checked',
+      facts: facts(V2, { federationRule: rule({ id: 'fdrl_02OTHER' }) }),
+      status: 'warn',
+      messageIds: ['federation-rule-id-mismatch'],
+    },
     {
       name: 'external mode without tunnel_domain',
-      facts: facts('external:\n  tunnelTokenSecretName: tunnel-token\ngateway:\n  config:\n    routes:\n      wiki: http://10.0.0.5:8080\n'),
+      facts: facts(
+        'external:\n  tunnelTokenSecretName: tunnel-token\ngateway:\n  config:\n    routes:\n      wiki: http://10.0.0.5:8080\n',
+      ),
       status: 'fail',
       messageIds: ['external-tunnel-domain-missing'],
       assert: (f) => expect(f[0]?.location).toMatchObject({ file: '/h/values.yaml', line: 4 }),
     },
-    { name: 'a renewal window as long as the certificate', facts: facts(`${V2}serverCert:\n  renewBefore: 2160h\n`, { federationRule: rule() }), status: 'warn', messageIds: ['renew-before-range'] },
+    {
+      name: 'a renewal window as long as the certificate',
+      facts: facts(`${V2}serverCert:\n  renewBefore: 2160h\n`, { federationRule: rule() }),
+      status: 'warn',
+      messageIds: ['renew-before-range'],
+    },
     {
       name: 'a values file that is not YAML',
       facts: baseFacts({ deployment: HELM, helmValues: yamlFact('/h/values.yaml', 'api:\n  wif: [\n') as Values }),
       status: 'fail',
       messageIds: ['values-invalid'],
     },
-    { name: 'values.yaml is a directory', facts: baseFacts({ deployment: HELM, helmValues: { state: 'unreadable', path: '/h/values.yaml', explicit: false, problem: 'is a directory, not a file' } }), status: 'fail', messageIds: ['values-unreadable'] },
-    { name: 'values.yaml over the size bound: not checked', facts: baseFacts({ deployment: HELM, helmValues: { state: 'unreadable', path: '/h/values.yaml', explicit: false, problem: 'is too large (3145728 bytes; the doctor reads at most 1048576)' } }), status: 'warn', messageIds: ['values-unreadable'] },
+    {
+      name: 'values.yaml is a directory',
+      facts: baseFacts({
+        deployment: HELM,
+        helmValues: {
+          state: 'unreadable',
+          path: '/h/values.yaml',
+          explicit: false,
+          problem: 'is a directory, not a file',
+        },
+      }),
+      status: 'fail',
+      messageIds: ['values-unreadable'],
+    },
+    {
+      name: 'values.yaml over the size bound: not checked',
+      facts: baseFacts({
+        deployment: HELM,
+        helmValues: {
+          state: 'unreadable',
+          path: '/h/values.yaml',
+          explicit: false,
+          problem: 'is too large (3145728 bytes; the doctor reads at most 1048576)',
+        },
+      }),
+      status: 'warn',
+      messageIds: ['values-unreadable'],
+    },
   ],
   skip: [
-    { name: 'a Compose deployment', facts: baseFacts(), reason: 'needs the Helm values: none was found; given by --values FILE' },
-    { name: 'an unreadable values file', facts: baseFacts({ deployment: HELM, helmValues: { state: 'unreadable', path: '/h/values.yaml', explicit: false, problem: 'permission denied' } }), reason: 'permission denied' },
+    {
+      name: 'a Compose deployment',
+      facts: baseFacts(),
+      reason: 'needs the Helm values: none was found; given by --values FILE',
+    },
+    {
+      name: 'an unreadable values file',
+      facts: baseFacts({
+        deployment: HELM,
+        helmValues: { state: 'unreadable', path: '/h/values.yaml', explicit: false, problem: 'permission denied' },
+      }),
+      reason: 'permission denied',
+    },
   ],
 });

@@ -3,15 +3,28 @@ import { baseFacts, yamlFact } from '../harness/facts.js';
 import { testCheck } from '../harness/check-tester.js';
 import { proxy, route, withLive } from '../lab/live-facts.js';
 
-const failing = (kind: Parameters<typeof route>[1]) => withLive({ proxy: proxy('websocket', [route('wiki', kind), route('mcp')]) });
+const failing = (kind: Parameters<typeof route>[1]) =>
+  withLive({ proxy: proxy('websocket', [route('wiki', kind), route('mcp')]) });
 
 testCheck(check, {
   pass: [
-    { name: 'every route verifies', facts: withLive({ proxy: proxy('websocket', [route('wiki'), route('mcp')]) }), info: ['verified'] },
+    {
+      name: 'every route verifies',
+      facts: withLive({ proxy: proxy('websocket', [route('wiki'), route('mcp')]) }),
+      info: ['verified'],
+    },
     {
       // A bare key with no tunnel domain has no hostname to send as SNI: no handshake was made for it.
       name: 'a route whose hostname is unknown is named as not checked',
-      facts: withLive({ proxy: proxy('websocket', [route('mcp')]) }, { proxyConfig: yamlFact('/deploy/config/mcp-proxy.yaml', 'listen_addr: ":8080"\nroutes:\n  mcp.abcd1234.tunnel.example.com: http://mcp:80\n  wiki: http://wiki:80\n') }),
+      facts: withLive(
+        { proxy: proxy('websocket', [route('mcp')]) },
+        {
+          proxyConfig: yamlFact(
+            '/deploy/config/mcp-proxy.yaml',
+            'listen_addr: ":8080"\nroutes:\n  mcp.abcd1234.tunnel.example.com: http://mcp:80\n  wiki: http://wiki:80\n',
+          ),
+        },
+      ),
       info: ['verified'],
       notChecked: 'routes wiki: their hostnames are unknown (no tunnel domain), so no handshake was made',
     },
@@ -27,8 +40,16 @@ testCheck(check, {
   ],
   skip: [
     { name: 'offline', facts: baseFacts({ offline: true }), reason: '--offline' },
-    { name: 'no listener known', facts: withLive({ proxySkipped: 'no --proxy was given and the proxy config has no usable listen_addr' }), reason: 'listen_addr' },
+    {
+      name: 'no listener known',
+      facts: withLive({ proxySkipped: 'no --proxy was given and the proxy config has no usable listen_addr' }),
+      reason: 'listen_addr',
+    },
     { name: 'listener is not a WebSocket', facts: withLive({ proxy: proxy('http') }), reason: 'see listener-protocol' },
-    { name: 'no CA', facts: withLive({ proxy: proxy('websocket', [], { innerTlsSkipped: 'no usable CA certificate (data/ca.crt)' }) }), reason: 'data/ca.crt' },
+    {
+      name: 'no CA',
+      facts: withLive({ proxy: proxy('websocket', [], { innerTlsSkipped: 'no usable CA certificate (data/ca.crt)' }) }),
+      reason: 'data/ca.crt',
+    },
   ],
 });

@@ -12,7 +12,8 @@ import { certFacts, checkedInFacts, makeCertSet, setFile, writeTemp } from '../h
 const healthy = makeCertSet('healthy');
 const keyPem = readFileSync(setFile(healthy, 'tls.key'), 'utf8');
 const keyPath = `${healthy}/data/tls.key`;
-const withKey = (path: string, overrides: Partial<Facts> = {}) => certFacts(healthy, { privateKey: readPrivateKeyFile(path, false), ...overrides });
+const withKey = (path: string, overrides: Partial<Facts> = {}) =>
+  certFacts(healthy, { privateKey: readPrivateKeyFile(path, false), ...overrides });
 
 /** The healthy key's facts with another mode and owner (the tests run as root, so ownership is set by hand). */
 function owned(mode: number, uid: number, gid: number, overrides: Partial<Facts> = {}): Facts {
@@ -25,7 +26,8 @@ const unreadableToDoctor = (mode: number, uid: number, gid: number): Partial<Fac
   privateKey: { state: 'unreadable', path: keyPath, explicit: false, problem: 'permission denied' },
   privateKeyStat: { path: keyPath, mode, uid, gid },
 });
-const composeUser = (user: string) => yamlFact('/deploy/compose.yaml', `services:\n  mcp-proxy:\n    image: example/mcp-proxy:1\n    user: "${user}"\n`);
+const composeUser = (user: string) =>
+  yamlFact('/deploy/compose.yaml', `services:\n  mcp-proxy:\n    image: example/mcp-proxy:1\n    user: "${user}"\n`);
 const helm = { deployment: { dir: healthy, layout: 'helm' as const, generation: null } };
 
 // A real set whose tls.key is 0600, owned by the user running the tests (not 65532).
@@ -35,12 +37,20 @@ chmodSync(setFile(strict, 'tls.key'), 0o600);
 testCheck(check, {
   pass: [
     // server-certificate reports the CA in tls.crt; the key is not held against it.
-    { name: 'ca.crt copied over tls.crt: no mismatch claimed', facts: certFacts(healthy, { serverCert: readCertificateFile(setFile(healthy, 'ca.crt'), false) }), info: ['match-not-checked', 'summary'], notChecked: 'whether the key matches tls.crt' },
+    {
+      name: 'ca.crt copied over tls.crt: no mismatch claimed',
+      facts: certFacts(healthy, { serverCert: readCertificateFile(setFile(healthy, 'ca.crt'), false) }),
+      info: ['match-not-checked', 'summary'],
+      notChecked: 'whether the key matches tls.crt',
+    },
     { name: 'the recipe: mode 0644', facts: certFacts(healthy), info: ['summary'] },
     { name: 'the checked-in key (RSA 4096, 0644)', facts: checkedInFacts(), info: ['summary'] },
     { name: 'mode 0600 owned by 65532', facts: owned(0o600, 65532, 65532) },
     { name: 'mode 0640 with group 65532', facts: owned(0o640, 0, 65532) },
-    { name: 'the service runs as 1000:1000 and owns a 0600 key', facts: owned(0o600, 1000, 1000, { compose: composeUser('1000:1000') }) },
+    {
+      name: 'the service runs as 1000:1000 and owns a 0600 key',
+      facts: owned(0o600, 1000, 1000, { compose: composeUser('1000:1000') }),
+    },
     { name: 'Helm: a Secret mount, file modes do not apply', facts: certFacts(strict, helm) },
     {
       name: 'the doctor may not read it, but 65532 may (0600 owned by 65532)',
@@ -66,9 +76,14 @@ testCheck(check, {
         expect(f[0]?.evidence).toMatchObject({ mode: '0600', proxyUid: 65532 });
       },
     },
-    { name: 'owned by 65532 but without the owner read bit', facts: owned(0o044, 65532, 65532), status: 'fail', messageIds: ['unreadable-by-proxy'] },
     {
-      name: 'the service\'s own user cannot read a key owned by 65532',
+      name: 'owned by 65532 but without the owner read bit',
+      facts: owned(0o044, 65532, 65532),
+      status: 'fail',
+      messageIds: ['unreadable-by-proxy'],
+    },
+    {
+      name: "the service's own user cannot read a key owned by 65532",
       facts: owned(0o600, 65532, 65532, { compose: composeUser('1000:1000') }),
       status: 'fail',
       messageIds: ['unreadable-by-proxy'],
@@ -85,21 +100,51 @@ testCheck(check, {
       facts: certFacts(makeCertSet('key-mismatch')),
       status: 'fail',
       messageIds: ['mismatch'],
-      assert: (f) => expect(JSON.stringify(f)).not.toContain(readFileSync(setFile(makeCertSet('key-mismatch'), 'tls.key'), 'utf8').split('\n')[1]),
+      assert: (f) =>
+        expect(JSON.stringify(f)).not.toContain(
+          readFileSync(setFile(makeCertSet('key-mismatch'), 'tls.key'), 'utf8').split('\n')[1],
+        ),
     },
-    { name: 'an encrypted key', facts: certFacts(makeCertSet('encrypted-key')), status: 'fail', messageIds: ['encrypted'] },
-    { name: 'a truncated key', facts: withKey(writeTemp('trunc.key', keyPem.slice(0, 100))), status: 'fail', messageIds: ['unparsable'] },
+    {
+      name: 'an encrypted key',
+      facts: certFacts(makeCertSet('encrypted-key')),
+      status: 'fail',
+      messageIds: ['encrypted'],
+    },
+    {
+      name: 'a truncated key',
+      facts: withKey(writeTemp('trunc.key', keyPem.slice(0, 100))),
+      status: 'fail',
+      messageIds: ['unparsable'],
+    },
     {
       name: 'a DER key',
-      facts: withKey(writeTemp('tls-der.key', execFileSync('openssl', ['pkey', '-in', setFile(healthy, 'tls.key'), '-outform', 'DER']))),
+      facts: withKey(
+        writeTemp(
+          'tls-der.key',
+          execFileSync('openssl', ['pkey', '-in', setFile(healthy, 'tls.key'), '-outform', 'DER']),
+        ),
+      ),
       status: 'fail',
       messageIds: ['not-pem'],
     },
-    { name: 'the certificate where the key should be', facts: withKey(setFile(healthy, 'tls.crt')), status: 'fail', messageIds: ['not-a-key'] },
-    { name: 'missing on Compose', facts: withKey('/nonexistent/data/tls.key'), status: 'fail', messageIds: ['missing'] },
+    {
+      name: 'the certificate where the key should be',
+      facts: withKey(setFile(healthy, 'tls.crt')),
+      status: 'fail',
+      messageIds: ['not-a-key'],
+    },
+    {
+      name: 'missing on Compose',
+      facts: withKey('/nonexistent/data/tls.key'),
+      status: 'fail',
+      messageIds: ['missing'],
+    },
     {
       name: 'a directory',
-      facts: certFacts(healthy, { privateKey: { state: 'unreadable', path: keyPath, explicit: false, problem: 'is a directory, not a file' } }),
+      facts: certFacts(healthy, {
+        privateKey: { state: 'unreadable', path: keyPath, explicit: false, problem: 'is a directory, not a file' },
+      }),
       status: 'fail',
       messageIds: ['unreadable'],
     },
@@ -114,6 +159,10 @@ testCheck(check, {
     },
   ],
   skip: [
-    { name: 'missing on Helm: the key lives in a Secret', facts: withKey('/nonexistent/tls.key', helm), reason: /Secret.*--key tls\.key/ },
+    {
+      name: 'missing on Helm: the key lives in a Secret',
+      facts: withKey('/nonexistent/tls.key', helm),
+      reason: /Secret.*--key tls\.key/,
+    },
   ],
 });

@@ -20,15 +20,44 @@ testCheck(check, {
   pass: [
     { name: 'the tunnel resource and issuer', facts: facts(GOOD), info: ['points-at-tunnel'] },
     { name: 'another routed host', facts: facts({ ...GOOD, resource: `https://wiki.${D}` }) },
-    { name: 'a path is only noted', facts: facts({ ...GOOD, resource: `https://mcp.${D}/mcp` }), info: ['resource-has-path', 'points-at-tunnel'] },
+    {
+      name: 'a path is only noted',
+      facts: facts({ ...GOOD, resource: `https://mcp.${D}/mcp` }),
+      info: ['resource-has-path', 'points-at-tunnel'],
+    },
     { name: 'matches the authorization server metadata', facts: facts(GOOD, meta(`https://auth.${D}`)) },
   ],
   fail: [
-    { name: 'resource on a public host', facts: facts({ ...GOOD, resource: 'https://mcp.example.com' }), status: 'fail', messageIds: ['resource-not-on-tunnel'] },
-    { name: 'resource on a host the proxy does not route', facts: facts({ ...GOOD, resource: `https://docs.${D}` }), status: 'warn', messageIds: ['resource-not-routed'] },
-    { name: 'resource over http', facts: facts({ ...GOOD, resource: `http://mcp.${D}` }), status: 'fail', messageIds: ['resource-not-https'] },
-    { name: 'resource with a fragment', facts: facts({ ...GOOD, resource: `https://mcp.${D}#x` }), status: 'fail', messageIds: ['resource-invalid'] },
-    { name: 'resource missing', facts: facts({ authorization_servers: GOOD.authorization_servers }), status: 'fail', messageIds: ['resource-missing'] },
+    {
+      name: 'resource on a public host',
+      facts: facts({ ...GOOD, resource: 'https://mcp.example.com' }),
+      status: 'fail',
+      messageIds: ['resource-not-on-tunnel'],
+    },
+    {
+      name: 'resource on a host the proxy does not route',
+      facts: facts({ ...GOOD, resource: `https://docs.${D}` }),
+      status: 'warn',
+      messageIds: ['resource-not-routed'],
+    },
+    {
+      name: 'resource over http',
+      facts: facts({ ...GOOD, resource: `http://mcp.${D}` }),
+      status: 'fail',
+      messageIds: ['resource-not-https'],
+    },
+    {
+      name: 'resource with a fragment',
+      facts: facts({ ...GOOD, resource: `https://mcp.${D}#x` }),
+      status: 'fail',
+      messageIds: ['resource-invalid'],
+    },
+    {
+      name: 'resource missing',
+      facts: facts({ authorization_servers: GOOD.authorization_servers }),
+      status: 'fail',
+      messageIds: ['resource-missing'],
+    },
     {
       name: 'only a public issuer',
       facts: facts({ ...GOOD, authorization_servers: ['https://login.example.com'] }),
@@ -39,10 +68,30 @@ testCheck(check, {
         expect(f[0]?.location).toMatchObject({ file: DOC, line: 3 });
       },
     },
-    { name: 'the tunnel issuer with a trailing slash', facts: facts({ ...GOOD, authorization_servers: [`https://auth.${D}/`] }), status: 'fail', messageIds: ['authorization-server-mismatch'] },
-    { name: 'a public issuer listed first', facts: facts({ ...GOOD, authorization_servers: ['https://login.example.com', `https://auth.${D}`] }), status: 'warn', messageIds: ['public-listed-first'] },
-    { name: 'authorization_servers a string', facts: facts({ ...GOOD, authorization_servers: `https://auth.${D}` }), status: 'fail', messageIds: ['wrong-type'] },
-    { name: 'authorization_servers empty', facts: facts({ ...GOOD, authorization_servers: [] }), status: 'fail', messageIds: ['authorization-servers-missing'] },
+    {
+      name: 'the tunnel issuer with a trailing slash',
+      facts: facts({ ...GOOD, authorization_servers: [`https://auth.${D}/`] }),
+      status: 'fail',
+      messageIds: ['authorization-server-mismatch'],
+    },
+    {
+      name: 'a public issuer listed first',
+      facts: facts({ ...GOOD, authorization_servers: ['https://login.example.com', `https://auth.${D}`] }),
+      status: 'warn',
+      messageIds: ['public-listed-first'],
+    },
+    {
+      name: 'authorization_servers a string',
+      facts: facts({ ...GOOD, authorization_servers: `https://auth.${D}` }),
+      status: 'fail',
+      messageIds: ['wrong-type'],
+    },
+    {
+      name: 'authorization_servers empty',
+      facts: facts({ ...GOOD, authorization_servers: [] }),
+      status: 'fail',
+      messageIds: ['authorization-servers-missing'],
+    },
     {
       name: 'the metadata issuer is not listed',
       facts: facts(GOOD, meta(`https://auth.${D}/`)),
@@ -55,11 +104,16 @@ testCheck(check, {
       facts: facts('{"resource": '),
       status: 'fail',
       messageIds: ['document-invalid'],
-      assert: (f) => expect(f[0]?.fix).toContain(`{"resource": "https://mcp.${D}", "authorization_servers": ["https://auth.${D}"]}`),
+      assert: (f) =>
+        expect(f[0]?.fix).toContain(`{"resource": "https://mcp.${D}", "authorization_servers": ["https://auth.${D}"]}`),
     },
   ],
   skip: [
     { name: 'no document', facts: baseFacts(), reason: 'no document given (--resource-metadata FILE)' },
-    { name: 'tunnel domain unknown', facts: facts(GOOD, { proxyConfig: undefined }), reason: 'tunnel domain is not known' },
+    {
+      name: 'tunnel domain unknown',
+      facts: facts(GOOD, { proxyConfig: undefined }),
+      reason: 'tunnel domain is not known',
+    },
   ],
 });

@@ -37,11 +37,20 @@ const helmValues = (text: string) => {
   if (values.state !== 'ok') throw new Error('bad test values');
   const data = values.value.data as { gateway: { config: unknown } };
   const positions: Record<string, { line: number; column: number }> = {};
-  for (const [k, p] of Object.entries(values.value.positions)) if (k.startsWith('gateway.config.')) positions[k.slice('gateway.config.'.length)] = p;
+  for (const [k, p] of Object.entries(values.value.positions))
+    if (k.startsWith('gateway.config.')) positions[k.slice('gateway.config.'.length)] = p;
   return baseFacts({
     deployment: { dir: '/deploy', layout: 'helm', generation: null },
-    helmValues: { state: 'ok', path: '/deploy/values.yaml', value: { ...values.value, files: ['/deploy/values.yaml'], positionFiles: {} } },
-    proxyConfig: { state: 'ok', path: '/deploy/values.yaml', value: { data: data.gateway.config, positions, warnings: [] } },
+    helmValues: {
+      state: 'ok',
+      path: '/deploy/values.yaml',
+      value: { ...values.value, files: ['/deploy/values.yaml'], positionFiles: {} },
+    },
+    proxyConfig: {
+      state: 'ok',
+      path: '/deploy/values.yaml',
+      value: { data: data.gateway.config, positions, warnings: [] },
+    },
   });
 };
 
@@ -49,12 +58,22 @@ testCheck(check, {
   pass: [
     { name: 'a complete config', facts: config(GOOD) },
     { name: 'listen_addr with a host', facts: config(GOOD.replace('":8080"', '"0.0.0.0:8080"')) },
-    { name: 'Helm values without listen_addr and tls (the chart renders them)', facts: helmValues('gateway:\n  config:\n    tunnel_domain: abcd.tunnel.example.com\n    routes:\n      mcp: http://mcp:8080\n') },
+    {
+      name: 'Helm values without listen_addr and tls (the chart renders them)',
+      facts: helmValues(
+        'gateway:\n  config:\n    tunnel_domain: abcd.tunnel.example.com\n    routes:\n      mcp: http://mcp:8080\n',
+      ),
+    },
   ],
   fail: [
     {
       name: 'routes as a list of single-key maps: the fix is the map built from the items',
-      facts: config(GOOD.replace('  wiki: http://wiki:8080\n  mcp: https://10.0.0.5:8443', '  - wiki: http://wiki:8080\n  - mcp: https://10.0.0.5:8443')),
+      facts: config(
+        GOOD.replace(
+          '  wiki: http://wiki:8080\n  mcp: https://10.0.0.5:8443',
+          '  - wiki: http://wiki:8080\n  - mcp: https://10.0.0.5:8443',
+        ),
+      ),
       status: 'fail',
       messageIds: ['routes-is-list'],
       assert: (f) => {
@@ -66,28 +85,55 @@ testCheck(check, {
     },
     {
       name: 'routes as a list of "name: url" strings and {name, url} maps',
-      facts: config(GOOD.replace('  wiki: http://wiki:8080\n  mcp: https://10.0.0.5:8443', '  - "wiki: http://wiki:8080"\n  - { name: mcp, url: "https://10.0.0.5:8443" }')),
+      facts: config(
+        GOOD.replace(
+          '  wiki: http://wiki:8080\n  mcp: https://10.0.0.5:8443',
+          '  - "wiki: http://wiki:8080"\n  - { name: mcp, url: "https://10.0.0.5:8443" }',
+        ),
+      ),
       status: 'fail',
       messageIds: ['routes-is-list'],
       assert: (f) => expect(f[0]?.fix).toContain('  wiki: http://wiki:8080\n  mcp: https://10.0.0.5:8443'),
     },
     {
       name: 'routes as a list: a trailing "/" is dropped in the suggested map',
-      facts: config(GOOD.replace('  wiki: http://wiki:8080\n  mcp: https://10.0.0.5:8443', '  - wiki: http://wiki:8080/')),
+      facts: config(
+        GOOD.replace('  wiki: http://wiki:8080\n  mcp: https://10.0.0.5:8443', '  - wiki: http://wiki:8080/'),
+      ),
       status: 'fail',
       messageIds: ['routes-is-list'],
       assert: (f) => expect(f[0]?.fix).toContain('routes:\n  wiki: http://wiki:8080\nthen'),
     },
     {
       name: 'routes as a list that cannot be converted names the items',
-      facts: config(GOOD.replace('  wiki: http://wiki:8080\n  mcp: https://10.0.0.5:8443', '  - http://wiki:8080\n  - mcp: https://10.0.0.5:8443')),
+      facts: config(
+        GOOD.replace(
+          '  wiki: http://wiki:8080\n  mcp: https://10.0.0.5:8443',
+          '  - http://wiki:8080\n  - mcp: https://10.0.0.5:8443',
+        ),
+      ),
       status: 'fail',
       messageIds: ['routes-is-list'],
       assert: (f) => expect(f[0]?.fix).toMatch(/list item 1 could not be converted/),
     },
-    { name: 'routes is a number', facts: config(GOOD.replace(/routes:\n {2}wiki: .*\n {2}mcp: .*\n/, 'routes: 5\n')), status: 'fail', messageIds: ['wrong-type'] },
-    { name: 'routes is empty', facts: config(GOOD.replace(/routes:\n {2}wiki: .*\n {2}mcp: .*\n/, 'routes: {}\n')), status: 'fail', messageIds: ['routes-empty'] },
-    { name: 'routes with nothing under it', facts: config(GOOD.replace(/routes:\n {2}wiki: .*\n {2}mcp: .*\n/, 'routes:\n')), status: 'fail', messageIds: ['routes-empty'] },
+    {
+      name: 'routes is a number',
+      facts: config(GOOD.replace(/routes:\n {2}wiki: .*\n {2}mcp: .*\n/, 'routes: 5\n')),
+      status: 'fail',
+      messageIds: ['wrong-type'],
+    },
+    {
+      name: 'routes is empty',
+      facts: config(GOOD.replace(/routes:\n {2}wiki: .*\n {2}mcp: .*\n/, 'routes: {}\n')),
+      status: 'fail',
+      messageIds: ['routes-empty'],
+    },
+    {
+      name: 'routes with nothing under it',
+      facts: config(GOOD.replace(/routes:\n {2}wiki: .*\n {2}mcp: .*\n/, 'routes:\n')),
+      status: 'fail',
+      messageIds: ['routes-empty'],
+    },
     {
       name: 'required keys missing',
       facts: config('routes:\n  wiki: http://wiki:8080\n'),
@@ -105,7 +151,12 @@ testCheck(check, {
       messageIds: ['missing-key'],
       assert: (f) => expect(f[0]?.location).toEqual({ file: CONFIG, line: 5, column: 1 }),
     },
-    { name: 'routes missing in Helm values', facts: helmValues('gateway:\n  config:\n    tunnel_domain: abcd.tunnel.example.com\n'), status: 'fail', messageIds: ['missing-key'] },
+    {
+      name: 'routes missing in Helm values',
+      facts: helmValues('gateway:\n  config:\n    tunnel_domain: abcd.tunnel.example.com\n'),
+      status: 'fail',
+      messageIds: ['missing-key'],
+    },
     {
       name: 'listen_addr as a number',
       facts: config(GOOD.replace('":8080"', '8080')),
@@ -116,11 +167,26 @@ testCheck(check, {
         expect(f[0]?.location).toMatchObject({ file: CONFIG, line: 1 });
       },
     },
-    { name: 'listen_addr without a port separator', facts: config(GOOD.replace('":8080"', '"8080"')), status: 'fail', messageIds: ['listen-addr-invalid'] },
-    { name: 'tls is a string', facts: config(GOOD.replace('tls:\n  cert_file: /data/tls.crt\n  key_file: /data/tls.key', 'tls: /data/tls.crt')), status: 'fail', messageIds: ['wrong-type'] },
+    {
+      name: 'listen_addr without a port separator',
+      facts: config(GOOD.replace('":8080"', '"8080"')),
+      status: 'fail',
+      messageIds: ['listen-addr-invalid'],
+    },
+    {
+      name: 'tls is a string',
+      facts: config(GOOD.replace('tls:\n  cert_file: /data/tls.crt\n  key_file: /data/tls.key', 'tls: /data/tls.crt')),
+      status: 'fail',
+      messageIds: ['wrong-type'],
+    },
     {
       name: 'an upstream with a path, one with a trailing slash',
-      facts: config(GOOD.replace('http://wiki:8080', 'http://wiki:8080/mcp').replace('https://10.0.0.5:8443', 'https://10.0.0.5:8443/')),
+      facts: config(
+        GOOD.replace('http://wiki:8080', 'http://wiki:8080/mcp').replace(
+          'https://10.0.0.5:8443',
+          'https://10.0.0.5:8443/',
+        ),
+      ),
       status: 'fail',
       messageIds: ['invalid-upstream', 'invalid-upstream'],
       assert: (f) => {
@@ -131,7 +197,12 @@ testCheck(check, {
         expect(f.find((x) => x.evidence?.route === 'mcp')?.severity).toBe('warn');
       },
     },
-    { name: 'an upstream without a port only warns when it ends in "/"', facts: config(GOOD.replace('https://10.0.0.5:8443', 'https://10.0.0.5:8443/')), status: 'warn', messageIds: ['invalid-upstream'] },
+    {
+      name: 'an upstream without a port only warns when it ends in "/"',
+      facts: config(GOOD.replace('https://10.0.0.5:8443', 'https://10.0.0.5:8443/')),
+      status: 'warn',
+      messageIds: ['invalid-upstream'],
+    },
     {
       name: 'YAML error with line and column',
       facts: config('listen_addr: ":8080"\nroutes:\n  wiki: http://wiki:8080\n   mcp: [unclosed\n'),
@@ -143,11 +214,20 @@ testCheck(check, {
         expect(f[0]?.location?.column).toBeGreaterThan(0);
       },
     },
-    { name: 'top level is a list', facts: config('- listen_addr: ":8080"\n'), status: 'fail', messageIds: ['not-a-map'] },
+    {
+      name: 'top level is a list',
+      facts: config('- listen_addr: ":8080"\n'),
+      status: 'fail',
+      messageIds: ['not-a-map'],
+    },
     { name: 'empty file', facts: config(''), status: 'fail', messageIds: ['not-a-map'] },
     {
       name: 'unknown keys: typos and misplaced keys',
-      facts: config(GOOD.replace('log_level: info', 'log_levl: info\nallowed_ips: [10.0.0.0/8]').replace('  cert_file: /data/tls.crt', '  certfile: /data/tls.crt\n  cert_file: /data/tls.crt').replace('    include_system_cas: true', '    include_system_ca: true')),
+      facts: config(
+        GOOD.replace('log_level: info', 'log_levl: info\nallowed_ips: [10.0.0.0/8]')
+          .replace('  cert_file: /data/tls.crt', '  certfile: /data/tls.crt\n  cert_file: /data/tls.crt')
+          .replace('    include_system_cas: true', '    include_system_ca: true'),
+      ),
       status: 'warn',
       messageIds: ['unknown-key', 'unknown-key', 'unknown-key', 'unknown-key'],
       assert: (f) => {
@@ -159,9 +239,26 @@ testCheck(check, {
         expect(by('log_levl')?.location).toMatchObject({ line: 2, column: 1 });
       },
     },
-    { name: 'log_level not known', facts: config(GOOD.replace('log_level: info', 'log_level: warning')), status: 'warn', messageIds: ['log-level-invalid'], assert: (f) => expect(f[0]?.fix).toContain('did you mean "warn"') },
-    { name: 'shutdown_timeout as a bare number', facts: config(GOOD.replace('shutdown_timeout: 30s', 'shutdown_timeout: 30')), status: 'warn', messageIds: ['shutdown-timeout-invalid'], assert: (f) => expect(f[0]?.cause).toContain('nanoseconds') },
-    { name: 'shutdown_timeout not a duration', facts: config(GOOD.replace('shutdown_timeout: 30s', 'shutdown_timeout: 30 seconds')), status: 'warn', messageIds: ['shutdown-timeout-invalid'] },
+    {
+      name: 'log_level not known',
+      facts: config(GOOD.replace('log_level: info', 'log_level: warning')),
+      status: 'warn',
+      messageIds: ['log-level-invalid'],
+      assert: (f) => expect(f[0]?.fix).toContain('did you mean "warn"'),
+    },
+    {
+      name: 'shutdown_timeout as a bare number',
+      facts: config(GOOD.replace('shutdown_timeout: 30s', 'shutdown_timeout: 30')),
+      status: 'warn',
+      messageIds: ['shutdown-timeout-invalid'],
+      assert: (f) => expect(f[0]?.cause).toContain('nanoseconds'),
+    },
+    {
+      name: 'shutdown_timeout not a duration',
+      facts: config(GOOD.replace('shutdown_timeout: 30s', 'shutdown_timeout: 30 seconds')),
+      status: 'warn',
+      messageIds: ['shutdown-timeout-invalid'],
+    },
     {
       name: 'no config on a Compose layout names the paths looked for',
       facts: baseFacts({ compose }),
@@ -173,10 +270,18 @@ testCheck(check, {
         expect(f[0]?.cause).toContain('/etc/mcp-gateway/config.yaml');
       },
     },
-    { name: 'a missing config file on a Compose layout', facts: baseFacts({ compose, proxyConfig: { state: 'missing', path: CONFIG, explicit: false } }), status: 'fail', messageIds: ['config-missing'] },
+    {
+      name: 'a missing config file on a Compose layout',
+      facts: baseFacts({ compose, proxyConfig: { state: 'missing', path: CONFIG, explicit: false } }),
+      status: 'fail',
+      messageIds: ['config-missing'],
+    },
     {
       name: 'a config the doctor cannot read',
-      facts: baseFacts({ compose, proxyConfig: { state: 'unreadable', path: CONFIG, explicit: false, problem: 'is a directory' } }),
+      facts: baseFacts({
+        compose,
+        proxyConfig: { state: 'unreadable', path: CONFIG, explicit: false, problem: 'is a directory' },
+      }),
       status: 'fail',
       messageIds: ['config-unreadable'],
       assert: (f) => {
@@ -184,7 +289,12 @@ testCheck(check, {
         expect(f[0]?.fix).toContain(`chmod 644 ${CONFIG}`);
       },
     },
-    { name: 'Helm values without gateway.config', facts: baseFacts({ deployment: { dir: '/deploy', layout: 'helm', generation: null } }), status: 'warn', messageIds: ['helm-config-missing'] },
+    {
+      name: 'Helm values without gateway.config',
+      facts: baseFacts({ deployment: { dir: '/deploy', layout: 'helm', generation: null } }),
+      status: 'warn',
+      messageIds: ['helm-config-missing'],
+    },
     {
       name: 'Helm values: the location is in values.yaml and keys are named gateway.config.*',
       facts: helmValues('gateway:\n  config:\n    routes:\n      - mcp: http://mcp:8080\n'),
@@ -199,7 +309,18 @@ testCheck(check, {
     },
   ],
   skip: [
-    { name: 'no deployment files at all', facts: baseFacts({ deployment: { dir: '/deploy', layout: 'none', generation: null } }), reason: '--config' },
-    { name: 'Helm values that do not load: helm-values reports them', facts: baseFacts({ deployment: { dir: '/h', layout: 'helm', generation: null }, helmValues: { state: 'invalid', path: '/h/values.yaml', problem: 'is binary' } }), reason: 'reported by helm-values' },
+    {
+      name: 'no deployment files at all',
+      facts: baseFacts({ deployment: { dir: '/deploy', layout: 'none', generation: null } }),
+      reason: '--config',
+    },
+    {
+      name: 'Helm values that do not load: helm-values reports them',
+      facts: baseFacts({
+        deployment: { dir: '/h', layout: 'helm', generation: null },
+        helmValues: { state: 'invalid', path: '/h/values.yaml', problem: 'is binary' },
+      }),
+      reason: 'reported by helm-values',
+    },
   ],
 });

@@ -9,21 +9,57 @@ const COMPOSE = yamlFact('/deploy/compose.yaml', 'services:\n  gateway:\n    ima
 const config = (routes: Record<string, string>, upstream = '', extra: Partial<Facts> = {}) =>
   baseFacts({
     compose: COMPOSE,
-    proxyConfig: yamlFact(CONFIG, `listen_addr: ":8080"\nroutes:\n${Object.entries(routes).map(([k, v]) => `  ${k}: ${v}`).join('\n')}\n${upstream}`),
+    proxyConfig: yamlFact(
+      CONFIG,
+      `listen_addr: ":8080"\nroutes:\n${Object.entries(routes)
+        .map(([k, v]) => `  ${k}: ${v}`)
+        .join('\n')}\n${upstream}`,
+    ),
     ...extra,
   });
 
 testCheck(check, {
   pass: [
-    { name: 'private literals under the default policy', facts: config({ wiki: 'http://10.0.0.5:8080', docs: 'http://192.168.1.20:80' }), info: ['addresses-allowed'] },
-    { name: 'a CGNAT address allowed by allowed_ips', facts: config({ wiki: 'http://100.64.3.10:8080' }, 'upstream:\n  allowed_ips: [100.64.0.0/10]\n'), info: ['addresses-allowed'] },
-    { name: 'validation disabled allows a public address', facts: config({ wiki: 'http://34.117.59.81:8080' }, 'upstream:\n  disable_ip_validation: true\n'), info: ['validation-disabled'] },
-    { name: 'literals judged, hostnames listed as not judged', facts: config({ wiki: 'http://10.0.0.5:8080', docs: 'http://docs:8080' }), info: ['addresses-allowed', 'hostnames-not-judged'], notChecked: 'the addresses of docs (docs)' },
+    {
+      name: 'private literals under the default policy',
+      facts: config({ wiki: 'http://10.0.0.5:8080', docs: 'http://192.168.1.20:80' }),
+      info: ['addresses-allowed'],
+    },
+    {
+      name: 'a CGNAT address allowed by allowed_ips',
+      facts: config({ wiki: 'http://100.64.3.10:8080' }, 'upstream:\n  allowed_ips: [100.64.0.0/10]\n'),
+      info: ['addresses-allowed'],
+    },
+    {
+      name: 'validation disabled allows a public address',
+      facts: config({ wiki: 'http://34.117.59.81:8080' }, 'upstream:\n  disable_ip_validation: true\n'),
+      info: ['validation-disabled'],
+    },
+    {
+      name: 'literals judged, hostnames listed as not judged',
+      facts: config({ wiki: 'http://10.0.0.5:8080', docs: 'http://docs:8080' }),
+      info: ['addresses-allowed', 'hostnames-not-judged'],
+      notChecked: 'the addresses of docs (docs)',
+    },
     {
       name: 'hostnames judged from live A records',
       facts: config({ docs: 'http://docs.internal:8080' }, '', {
         offline: false,
-        live: { upstreams: [{ route: 'docs', scheme: 'http', host: 'docs.internal', port: 8080, resolution: { ok: true, value: ['10.9.8.7'], latencyMs: 1 }, addresses: ['10.9.8.7'], refusedByPolicy: [], connections: [], notProbed: null }] } as unknown as Facts['live'],
+        live: {
+          upstreams: [
+            {
+              route: 'docs',
+              scheme: 'http',
+              host: 'docs.internal',
+              port: 8080,
+              resolution: { ok: true, value: ['10.9.8.7'], latencyMs: 1 },
+              addresses: ['10.9.8.7'],
+              refusedByPolicy: [],
+              connections: [],
+              notProbed: null,
+            },
+          ],
+        } as unknown as Facts['live'],
       }),
       info: ['addresses-allowed'],
     },
@@ -48,7 +84,10 @@ testCheck(check, {
     },
     {
       name: 'two CGNAT Service addresses: each /32 and the CIDR covering both',
-      facts: config({ wiki: 'http://100.64.0.10:8080', docs: 'http://100.64.12.7:8080' }, 'upstream:\n  allowed_ips:\n    - 10.0.0.0/8\n'),
+      facts: config(
+        { wiki: 'http://100.64.0.10:8080', docs: 'http://100.64.12.7:8080' },
+        'upstream:\n  allowed_ips:\n    - 10.0.0.0/8\n',
+      ),
       status: 'fail',
       messageIds: ['ip-not-allowed', 'ip-not-allowed'],
       assert: (f) => {
@@ -79,12 +118,31 @@ testCheck(check, {
         expect(f[0]?.fix).not.toContain('allowed_ips:');
       },
     },
-    { name: 'an IPv6 literal', facts: config({ wiki: 'http://[fd00::5]:8080' }), status: 'fail', messageIds: ['ipv6-upstream'] },
+    {
+      name: 'an IPv6 literal',
+      facts: config({ wiki: 'http://[fd00::5]:8080' }),
+      status: 'fail',
+      messageIds: ['ipv6-upstream'],
+    },
     {
       name: 'a live answer outside the policy',
       facts: config({ docs: 'http://docs.example.com:8080' }, '', {
         offline: false,
-        live: { upstreams: [{ route: 'docs', scheme: 'http', host: 'docs.example.com', port: 8080, resolution: { ok: true, value: ['10.1.1.1', '34.117.59.81'], latencyMs: 1 }, addresses: [], refusedByPolicy: [], connections: [], notProbed: null }] } as unknown as Facts['live'],
+        live: {
+          upstreams: [
+            {
+              route: 'docs',
+              scheme: 'http',
+              host: 'docs.example.com',
+              port: 8080,
+              resolution: { ok: true, value: ['10.1.1.1', '34.117.59.81'], latencyMs: 1 },
+              addresses: [],
+              refusedByPolicy: [],
+              connections: [],
+              notProbed: null,
+            },
+          ],
+        } as unknown as Facts['live'],
       }),
       status: 'fail',
       messageIds: ['ip-not-allowed'],
@@ -93,12 +151,27 @@ testCheck(check, {
     {
       name: 'Helm: the corrected list is nested under gateway.config',
       facts: (() => {
-        const values = yamlFact('/deploy/values.yaml', 'gateway:\n  config:\n    routes:\n      wiki: http://34.117.59.81:8080\n');
+        const values = yamlFact(
+          '/deploy/values.yaml',
+          'gateway:\n  config:\n    routes:\n      wiki: http://34.117.59.81:8080\n',
+        );
         if (values.state !== 'ok') throw new Error('bad values');
         return baseFacts({
           deployment: { dir: '/deploy', layout: 'helm', generation: null },
-          helmValues: { state: 'ok', path: '/deploy/values.yaml', value: { ...values.value, files: ['/deploy/values.yaml'], positionFiles: {} } },
-          proxyConfig: { state: 'ok', path: '/deploy/values.yaml', value: { data: (values.value.data as { gateway: { config: unknown } }).gateway.config, positions: {}, warnings: [] } },
+          helmValues: {
+            state: 'ok',
+            path: '/deploy/values.yaml',
+            value: { ...values.value, files: ['/deploy/values.yaml'], positionFiles: {} },
+          },
+          proxyConfig: {
+            state: 'ok',
+            path: '/deploy/values.yaml',
+            value: {
+              data: (values.value.data as { gateway: { config: unknown } }).gateway.config,
+              positions: {},
+              warnings: [],
+            },
+          },
         });
       })(),
       status: 'fail',
@@ -111,9 +184,25 @@ testCheck(check, {
     },
   ],
   skip: [
-    { name: 'all hostnames, offline', facts: config({ wiki: 'http://wiki:8080', docs: 'http://docs:8080' }), reason: '2 upstreams are hostnames; resolving them needs DNS (run without --offline)' },
-    { name: 'all hostnames, no live result', facts: config({ wiki: 'http://wiki:8080' }, '', { offline: false }), reason: '1 upstream is a hostname; no live DNS result' },
-    { name: 'allowed_ips unusable', facts: config({ wiki: 'http://10.0.0.5:8080' }, 'upstream:\n  allowed_ips: [nope]\n'), reason: 'reported by allowed-ips' },
-    { name: 'routes is a list', facts: baseFacts({ proxyConfig: yamlFact(CONFIG, 'routes:\n  - wiki: http://10.0.0.5:8080\n') }), reason: 'reported by proxy-config' },
+    {
+      name: 'all hostnames, offline',
+      facts: config({ wiki: 'http://wiki:8080', docs: 'http://docs:8080' }),
+      reason: '2 upstreams are hostnames; resolving them needs DNS (run without --offline)',
+    },
+    {
+      name: 'all hostnames, no live result',
+      facts: config({ wiki: 'http://wiki:8080' }, '', { offline: false }),
+      reason: '1 upstream is a hostname; no live DNS result',
+    },
+    {
+      name: 'allowed_ips unusable',
+      facts: config({ wiki: 'http://10.0.0.5:8080' }, 'upstream:\n  allowed_ips: [nope]\n'),
+      reason: 'reported by allowed-ips',
+    },
+    {
+      name: 'routes is a list',
+      facts: baseFacts({ proxyConfig: yamlFact(CONFIG, 'routes:\n  - wiki: http://10.0.0.5:8080\n') }),
+      reason: 'reported by proxy-config',
+    },
   ],
 });

@@ -6,7 +6,9 @@ import type { Check } from '../../src/core/check.js';
 import { planProbes } from '../../src/core/probe-plan.js';
 
 const all = { only: [], skip: [] };
-const plan = (only: string[], skip: string[] = [], checks: readonly Check[] = CHECKS) => [...planProbes(checks, { only, skip }, false)];
+const plan = (only: string[], skip: string[] = [], checks: readonly Check[] = CHECKS) => [
+  ...planProbes(checks, { only, skip }, false),
+];
 
 describe('planProbes', () => {
   it('plans nothing for static checks and nothing at all with --offline', () => {
@@ -20,13 +22,26 @@ describe('planProbes', () => {
   });
 
   it('plans exactly the live facts a check requires or uses', () => {
-    const check: Check = { id: 'inner-tls', requires: ['live.proxy'], uses: ['live.upstreams', 'compose'], messages: {}, evaluate: () => ({ status: 'pass', reason: null, findings: [] }) };
+    const check: Check = {
+      id: 'inner-tls',
+      requires: ['live.proxy'],
+      uses: ['live.upstreams', 'compose'],
+      messages: {},
+      evaluate: () => ({ status: 'pass', reason: null, findings: [] }),
+    };
     expect(plan(['inner-tls'], [], [check])).toEqual(['live.proxy', 'live.upstreams']);
     expect(plan(['edge'], [], [check])).toEqual([]);
   });
 
   it('every live group is planned by some check of a full run', () => {
-    expect(plan([]).sort()).toEqual(['live.caRegistration', 'live.edge', 'live.oauthMetadata', 'live.proxy', 'live.resourceMetadata', 'live.upstreams']);
+    expect(plan([]).sort()).toEqual([
+      'live.caRegistration',
+      'live.edge',
+      'live.oauthMetadata',
+      'live.proxy',
+      'live.resourceMetadata',
+      'live.upstreams',
+    ]);
     expect(plan(['inner-tls', 'listener-protocol'])).toEqual(['live.proxy']);
   });
 

@@ -3,7 +3,17 @@
 // (devices written directly, links refused).
 
 import { spawn } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { commitChanges, LOCK_NAME, writeReportFile, type WriteChange } from '../../src/core/safe-writer.js';
@@ -12,7 +22,11 @@ import { scratchDir } from '../fixes/helpers.js';
 
 const text = (s: string) => Buffer.from(s, 'utf8');
 const write = (path: string, content: string, expected: string | null, backup = true): WriteChange => ({
-  kind: 'write', path, bytes: text(content), expected: expected === null ? null : text(expected), ...(backup ? { backup: {} } : {}),
+  kind: 'write',
+  path,
+  bytes: text(content),
+  expected: expected === null ? null : text(expected),
+  ...(backup ? { backup: {} } : {}),
 });
 
 describe('commitChanges', () => {
@@ -45,7 +59,10 @@ describe('commitChanges', () => {
     const f = join(root, 'a.yaml');
     writeFileSync(f, 'one\n');
     expect(commitChanges(root, [write(f, 'two\n', 'one\n')]).status).toBe('done');
-    expect(commitChanges(root, [write(f, 'three\n', 'two\n')])).toMatchObject({ status: 'done', changes: [{ backup: `${f}.bak.1` }] });
+    expect(commitChanges(root, [write(f, 'three\n', 'two\n')])).toMatchObject({
+      status: 'done',
+      changes: [{ backup: `${f}.bak.1` }],
+    });
     expect(readFileSync(`${f}.bak`, 'utf8')).toBe('one\n');
     expect(readFileSync(`${f}.bak.1`, 'utf8')).toBe('two\n');
   });
@@ -100,7 +117,9 @@ describe('commitChanges', () => {
     const root = scratchDir();
     mkdirSync(join(root, 'deployment'));
     writeFileSync(join(root, 'outside.yaml'), 'x\n');
-    const outcome = commitChanges(join(root, 'deployment'), [write(join(root, 'deployment', '..', 'outside.yaml'), 'y\n', 'x\n')]);
+    const outcome = commitChanges(join(root, 'deployment'), [
+      write(join(root, 'deployment', '..', 'outside.yaml'), 'y\n', 'x\n'),
+    ]);
     expect(outcome).toMatchObject({ status: 'refused' });
     expect(outcome.status !== 'done' && outcome.message).toContain('outside');
     expect(readFileSync(join(root, 'outside.yaml'), 'utf8')).toBe('x\n');
@@ -115,7 +134,9 @@ describe('commitChanges', () => {
       writeFileSync(join(root, LOCK_NAME), `${sleeper.pid}\n`);
       const held = commitChanges(root, [write(f, 'new\n', 'old\n')]);
       expect(held).toMatchObject({ status: 'refused' });
-      expect(held.status !== 'done' && held.message).toContain(`another mcp-tunnel (pid ${sleeper.pid}) is changing files`);
+      expect(held.status !== 'done' && held.message).toContain(
+        `another mcp-tunnel (pid ${sleeper.pid}) is changing files`,
+      );
       expect(readFileSync(f, 'utf8')).toBe('old\n');
     } finally {
       sleeper.kill();
@@ -149,7 +170,16 @@ describe('writeReportFile (--output)', () => {
     const root = scratchDir();
     writeFileSync(join(root, 'real.json'), 'precious\n');
     symlinkSync(join(root, 'real.json'), join(root, 'report.json'));
-    const r = runCli(['doctor', '--offline', '--dir', join(FIXTURES, 'compose-healthy'), '--format', 'json', '--output', join(root, 'report.json')]);
+    const r = runCli([
+      'doctor',
+      '--offline',
+      '--dir',
+      join(FIXTURES, 'compose-healthy'),
+      '--format',
+      'json',
+      '--output',
+      join(root, 'report.json'),
+    ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('is a symbolic link: not changed');
     expect(r.stderr).not.toMatch(/\n\s+at /);

@@ -19,7 +19,9 @@ describe('broken example deployments', () => {
     const r = await runInProcess(['doctor', '--offline', '--json', '--dir', join(FIXTURES, name)]);
     expect(r.stderr).toBe('');
     const report = JSON.parse(r.stdout);
-    const failing = report.results.filter((x: { status: string }) => x.status === 'fail' || x.status === 'error').map((x: { id: string }) => x.id);
+    const failing = report.results
+      .filter((x: { status: string }) => x.status === 'fail' || x.status === 'error')
+      .map((x: { id: string }) => x.id);
     expect(failing).toEqual(expected.fail);
     expect(r.code).toBe(1);
     expect(report.verdict.id).toBe(expected.fail[0]);

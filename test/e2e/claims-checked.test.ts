@@ -23,12 +23,19 @@ function deployment(edit: (config: string) => string): string {
   return dir;
 }
 
-type Result = { id: string; status: string; reason: string | null; findings: { messageId: string; symptom: string; fix: string }[] };
+type Result = {
+  id: string;
+  status: string;
+  reason: string | null;
+  findings: { messageId: string; symptom: string; fix: string }[];
+};
 const resultOf = (stdout: string, id: string): Result => JSON.parse(stdout).results.find((r: Result) => r.id === id);
 
 describe('doctor: no pass claims more than was checked', () => {
   it('a typo in tunnel_domain with the assigned domain unknown: a disagreement, not "re-issue the certificate"', async () => {
-    const dir = deployment((c) => c.replace('tunnel_domain: ${TUNNEL_DOMAIN}', 'tunnel_domain: abcd1243.tunnel.example.com'));
+    const dir = deployment((c) =>
+      c.replace('tunnel_domain: ${TUNNEL_DOMAIN}', 'tunnel_domain: abcd1243.tunnel.example.com'),
+    );
     const json = await runInProcess(['doctor', '--offline', '--dir', dir, '--json']);
     expect(json.code).toBe(1);
     const san = resultOf(json.stdout, 'certificate-san');
@@ -40,7 +47,9 @@ describe('doctor: no pass claims more than was checked', () => {
     expect(present(disagreement).fix).toMatch(/--tunnel-domain/);
     const domain = resultOf(json.stdout, 'tunnel-domain');
     expect(domain.status).toBe('pass');
-    expect(domain.reason).toMatch(/^not checked: tunnel_domain "abcd1243.tunnel.example.com" against the tunnel's assigned domain, which is unknown/);
+    expect(domain.reason).toMatch(
+      /^not checked: tunnel_domain "abcd1243.tunnel.example.com" against the tunnel's assigned domain, which is unknown/,
+    );
 
     const human = await runInProcess(['doctor', '--offline', '--dir', dir]);
     expect(human.stdout).toMatch(/✔ pass +tunnel-domain .*\n +not checked: tunnel_domain "abcd1243/);
@@ -52,14 +61,18 @@ describe('doctor: no pass claims more than was checked', () => {
     const json = await runInProcess(['doctor', '--offline', '--dir', dir, '--json']);
     const ip = resultOf(json.stdout, 'upstream-ip');
     expect(ip.status).toBe('pass');
-    expect(ip.reason).toBe('not checked: the addresses of wiki (wiki): resolving them needs DNS (run without --offline)');
+    expect(ip.reason).toBe(
+      'not checked: the addresses of wiki (wiki): resolving them needs DNS (run without --offline)',
+    );
     const human = await runInProcess(['doctor', '--offline', '--dir', dir]);
     expect(human.stdout).toMatch(/✔ pass +upstream-ip .*\n +not checked: the addresses of wiki \(wiki\)/);
   });
 
   it('the verdict of a run without failures counts the passes that have parts not checked', async () => {
     const dir = deployment((c) => c.replace('wiki: http://172.20.1.7:3000', 'wiki: http://wiki:3000'));
-    const report = JSON.parse((await runInProcess(['doctor', '--offline', '--dir', dir, '--json', '--skip', 'tls'])).stdout);
+    const report = JSON.parse(
+      (await runInProcess(['doctor', '--offline', '--dir', dir, '--json', '--skip', 'tls'])).stdout,
+    );
     const partial = report.results.filter((r: Result) => r.status === 'pass' && r.reason?.startsWith('not checked:'));
     expect(partial.length).toBeGreaterThanOrEqual(2);
     expect(report.verdict.status).toBe('pass');
@@ -68,7 +81,10 @@ describe('doctor: no pass claims more than was checked', () => {
 
   it('an unparsable proxy config: certificate-san skips instead of passing on no routes', async () => {
     const dir = deployment(() => 'routes: [wiki: http://wiki:80\n');
-    const san = resultOf((await runInProcess(['doctor', '--offline', '--dir', dir, '--json'])).stdout, 'certificate-san');
+    const san = resultOf(
+      (await runInProcess(['doctor', '--offline', '--dir', dir, '--json'])).stdout,
+      'certificate-san',
+    );
     expect(san.status).toBe('skip');
     expect(san.reason).toMatch(/so its routes cannot be told/);
   });

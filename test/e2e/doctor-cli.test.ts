@@ -32,7 +32,20 @@ describe('mcp-tunnel (CLI)', () => {
     expect(v.stdout.trim()).toBe(JSON.parse(readFileSync(join(FIXTURES, '..', '..', 'package.json'), 'utf8')).version);
     const h = await runInProcess(['doctor', '--help']);
     expect(h.code).toBe(0);
-    for (const flag of ['--offline', '--only', '--skip', '--json', '--fail-on', '--no-color', '--verbose', '--edge', '--dns-server', '--proxy', '--timeout', '--token-file']) {
+    for (const flag of [
+      '--offline',
+      '--only',
+      '--skip',
+      '--json',
+      '--fail-on',
+      '--no-color',
+      '--verbose',
+      '--edge',
+      '--dns-server',
+      '--proxy',
+      '--timeout',
+      '--token-file',
+    ]) {
       expect(h.stdout).toContain(flag);
     }
     expect(h.stdout).not.toMatch(/--token </);
@@ -54,7 +67,19 @@ describe('mcp-tunnel (CLI)', () => {
     expect(report.verdict.status).toBe('pass');
     expect(report.results.map((r: { id: string }) => r.id)).toEqual(doctorIds());
     const statuses = Object.fromEntries(report.results.map((r: { id: string; status: string }) => [r.id, r.status]));
-    for (const id of ['tunnel-token', 'cloudflared-ingress', 'ca-certificate', 'server-certificate', 'certificate-san', 'certificate-expiry', 'private-key', 'proxy-config', 'tunnel-domain', 'upstream-ip', 'upstream-tls']) {
+    for (const id of [
+      'tunnel-token',
+      'cloudflared-ingress',
+      'ca-certificate',
+      'server-certificate',
+      'certificate-san',
+      'certificate-expiry',
+      'private-key',
+      'proxy-config',
+      'tunnel-domain',
+      'upstream-ip',
+      'upstream-tls',
+    ]) {
       expect(statuses[id], id).toBe('pass');
     }
     for (const id of ['edge-dns', 'edge-tcp', 'edge-udp', 'inner-tls', 'listener-protocol', 'upstream-reachable']) {
@@ -69,7 +94,10 @@ describe('mcp-tunnel (CLI)', () => {
   it('passes the older naming generation (mcp-gateway) and the Helm example', async () => {
     for (const name of ['compose-gateway-healthy', 'helm-healthy']) {
       const { code, report } = await json(['doctor', '--offline', '--dir', join(FIXTURES, name)]);
-      expect(report.results.filter((r: { status: string }) => r.status === 'fail' || r.status === 'error'), name).toEqual([]);
+      expect(
+        report.results.filter((r: { status: string }) => r.status === 'fail' || r.status === 'error'),
+        name,
+      ).toEqual([]);
       expect(code, name).toBe(0);
     }
   });
@@ -98,14 +126,27 @@ describe('mcp-tunnel (CLI)', () => {
   });
 
   it('colours only when asked: FORCE_COLOR yes, --no-color no', async () => {
-    const forced = await runInProcess(['doctor', '--offline', '--dir', healthy], { env: { PATH: process.env.PATH ?? '', FORCE_COLOR: '1' } });
+    const forced = await runInProcess(['doctor', '--offline', '--dir', healthy], {
+      env: { PATH: process.env.PATH ?? '', FORCE_COLOR: '1' },
+    });
     expect(forced.stdout).toContain('\u001b[');
-    const off = await runInProcess(['doctor', '--offline', '--dir', healthy, '--no-color'], { env: { PATH: process.env.PATH ?? '', FORCE_COLOR: '1' } });
+    const off = await runInProcess(['doctor', '--offline', '--dir', healthy, '--no-color'], {
+      env: { PATH: process.env.PATH ?? '', FORCE_COLOR: '1' },
+    });
     expect(off.stdout).not.toContain('\u001b[');
   });
 
   it('--only and --skip select layers or IDs; the rest stay in the report as skipped', async () => {
-    const { report } = await json(['doctor', '--offline', '--dir', healthy, '--only', 'tls', '--skip', 'certificate-san']);
+    const { report } = await json([
+      'doctor',
+      '--offline',
+      '--dir',
+      healthy,
+      '--only',
+      'tls',
+      '--skip',
+      'certificate-san',
+    ]);
     const byId = Object.fromEntries(report.results.map((r: { id: string }) => [r.id, r]));
     expect(byId['ca-certificate'].status).toBe('pass');
     expect(byId['certificate-san'].status).toBe('skip');
@@ -117,19 +158,27 @@ describe('mcp-tunnel (CLI)', () => {
 
   it('exit code 1 names the failing check, and --fail-on warn makes warnings fail', async () => {
     const dir = copyFixture('compose-healthy');
-    writeFileSync(join(dir, 'config', 'mcp-proxy.yaml'), readFileSync(join(dir, 'config', 'mcp-proxy.yaml'), 'utf8').replace('10.20.0.15', '8.8.4.4'));
+    writeFileSync(
+      join(dir, 'config', 'mcp-proxy.yaml'),
+      readFileSync(join(dir, 'config', 'mcp-proxy.yaml'), 'utf8').replace('10.20.0.15', '8.8.4.4'),
+    );
     const { code, report } = await json(['doctor', '--offline', '--dir', dir]);
     expect(code).toBe(1);
     expect(report.verdict).toMatchObject({ status: 'fail', layer: 'routing', id: 'upstream-ip' });
     expect(report.results.find((r: { id: string }) => r.id === 'upstream-ip').status).toBe('fail');
-    const failing = report.results.filter((r: { status: string }) => r.status === 'fail').map((r: { id: string }) => r.id);
+    const failing = report.results
+      .filter((r: { status: string }) => r.status === 'fail')
+      .map((r: { id: string }) => r.id);
     expect(failing).toEqual(['upstream-ip']);
   });
 
   it('--fail-on warn turns a warning into exit 1; by default a warning exits 0', async () => {
     const dir = copyFixture('compose-healthy');
     const cfg = join(dir, 'config', 'mcp-proxy.yaml');
-    writeFileSync(cfg, `${readFileSync(cfg, 'utf8')}upstream:\n  allowed_ips:\n    - 10.0.0.0/8\n    - 172.16.0.0/12\n    - 192.168.0.0/16\n    - 127.0.0.0/8\n`);
+    writeFileSync(
+      cfg,
+      `${readFileSync(cfg, 'utf8')}upstream:\n  allowed_ips:\n    - 10.0.0.0/8\n    - 172.16.0.0/12\n    - 192.168.0.0/16\n    - 127.0.0.0/8\n`,
+    );
     const byDefault = await json(['doctor', '--offline', '--dir', dir]);
     expect(byDefault.report.results.find((r: { id: string }) => r.id === 'allowed-ips').status).toBe('warn');
     expect(byDefault.report.verdict.status).toBe('warn');
@@ -139,7 +188,10 @@ describe('mcp-tunnel (CLI)', () => {
 
   it('names the first failing layer in the verdict when several fail', async () => {
     const dir = copyFixture('compose-healthy');
-    writeFileSync(join(dir, 'config', 'mcp-proxy.yaml'), 'listen_addr: ":8080"\ntls:\n  cert_file: /data/tls.crt\n  key_file: /data/tls.key\nroutes:\n  - mcp: http://10.0.0.1:80\n');
+    writeFileSync(
+      join(dir, 'config', 'mcp-proxy.yaml'),
+      'listen_addr: ":8080"\ntls:\n  cert_file: /data/tls.crt\n  key_file: /data/tls.key\nroutes:\n  - mcp: http://10.0.0.1:80\n',
+    );
     chmodSync(join(dir, 'data', 'tls.key'), 0o600);
     const { code, report } = await json(['doctor', '--offline', '--dir', dir]);
     expect(code).toBe(1);
@@ -186,7 +238,10 @@ describe('mcp-tunnel (CLI)', () => {
     const secret = join(dir, 'values-private.yaml');
     writeFileSync(secret, 'a: 1\n');
     chmodSync(secret, 0o000);
-    const r = runCli(['doctor', '--offline', '--dir', dir, '--values', secret], process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {});
+    const r = runCli(
+      ['doctor', '--offline', '--dir', dir, '--values', secret],
+      process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {},
+    );
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/permission denied/);
   });

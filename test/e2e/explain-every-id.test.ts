@@ -26,7 +26,11 @@ describe('explain knows every ID the tool prints', () => {
   });
 
   it('lists messages only for catalog IDs', () => {
-    for (const id of Object.keys(MESSAGES)) expect(CATALOG.some((e) => e.id === id), id).toBe(true);
+    for (const id of Object.keys(MESSAGES))
+      expect(
+        CATALOG.some((e) => e.id === id),
+        id,
+      ).toBe(true);
   });
 
   it('explains every catalog ID, messageId and signature, in text and JSON', () => {

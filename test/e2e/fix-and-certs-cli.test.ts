@@ -16,25 +16,30 @@ function copy(name: string): string {
 
 async function failing(dir: string): Promise<string[]> {
   const r = await runInProcess(['doctor', '--offline', '--json', '--dir', dir]);
-  return JSON.parse(r.stdout).results.filter((x: { status: string }) => x.status === 'fail').map((x: { id: string }) => x.id);
+  return JSON.parse(r.stdout)
+    .results.filter((x: { status: string }) => x.status === 'fail')
+    .map((x: { id: string }) => x.id);
 }
 
 describe('doctor --fix', () => {
-  it.each(['broken-routes-list', 'broken-no-url', 'broken-network-mode', 'broken-wrong-domain'])('%s: --fix shows a diff and changes nothing; --fix --yes repairs it', async (name) => {
-    const dir = copy(name);
-    const before = await failing(dir);
-    expect(before.length).toBe(1);
-    const shown = await runInProcess(['doctor', '--offline', '--fix', '--dir', dir]);
-    expect(shown.code).toBe(1);
-    expect(shown.stdout).toMatch(/^\s*--- a\//m);
-    expect(shown.stdout).toMatch(/^\s*\+\+\+ b\//m);
-    expect(await failing(dir)).toEqual(before);
-    const applied = await runInProcess(['doctor', '--offline', '--fix', '--yes', '--dir', dir]);
-    expect(applied.code, applied.stdout + applied.stderr).toBe(0);
-    expect(applied.stdout).toContain('After the repairs');
-    expect(await failing(dir)).toEqual([]);
-    expect((await runInProcess(['doctor', '--offline', '--dir', dir])).code).toBe(0);
-  });
+  it.each(['broken-routes-list', 'broken-no-url', 'broken-network-mode', 'broken-wrong-domain'])(
+    '%s: --fix shows a diff and changes nothing; --fix --yes repairs it',
+    async (name) => {
+      const dir = copy(name);
+      const before = await failing(dir);
+      expect(before.length).toBe(1);
+      const shown = await runInProcess(['doctor', '--offline', '--fix', '--dir', dir]);
+      expect(shown.code).toBe(1);
+      expect(shown.stdout).toMatch(/^\s*--- a\//m);
+      expect(shown.stdout).toMatch(/^\s*\+\+\+ b\//m);
+      expect(await failing(dir)).toEqual(before);
+      const applied = await runInProcess(['doctor', '--offline', '--fix', '--yes', '--dir', dir]);
+      expect(applied.code, applied.stdout + applied.stderr).toBe(0);
+      expect(applied.stdout).toContain('After the repairs');
+      expect(await failing(dir)).toEqual([]);
+      expect((await runInProcess(['doctor', '--offline', '--dir', dir])).code).toBe(0);
+    },
+  );
 
   it('keeps a backup of every edited file, with the original content', async () => {
     const dir = copy('broken-routes-list');
@@ -72,14 +77,28 @@ describe('certs', () => {
   it('init makes material the doctor passes, refuses to replace keys, renew keeps it passing', async () => {
     const dir = copy('compose-healthy');
     for (const f of ['ca.crt', 'tls.crt', 'tls.key', 'tunnel-domain']) rmSync(join(dir, 'data', f));
-    const init = await runInProcess(['certs', 'init', '--tunnel-domain', 'abcd1234.tunnel.example.com', '--out', join(dir, 'data')]);
+    const init = await runInProcess([
+      'certs',
+      'init',
+      '--tunnel-domain',
+      'abcd1234.tunnel.example.com',
+      '--out',
+      join(dir, 'data'),
+    ]);
     expect(init.code, init.stderr).toBe(0);
     expect(statSync(join(dir, 'data', 'tls.key')).mode & 0o777).toBe(0o644);
     expect(statSync(join(dir, 'data', 'ca.key')).mode & 0o777).toBe(0o600);
     expect(await failing(dir)).toEqual([]);
     expect((await runInProcess(['doctor', '--offline', '--dir', dir])).code).toBe(0);
 
-    const again = await runInProcess(['certs', 'init', '--tunnel-domain', 'abcd1234.tunnel.example.com', '--out', join(dir, 'data')]);
+    const again = await runInProcess([
+      'certs',
+      'init',
+      '--tunnel-domain',
+      'abcd1234.tunnel.example.com',
+      '--out',
+      join(dir, 'data'),
+    ]);
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/key/);
 
@@ -102,7 +121,16 @@ describe('certs', () => {
     const h = await runInProcess(['certs', '--help']);
     expect(h.code).toBe(0);
     for (const c of ['init', 'renew', 'inspect']) expect(h.stdout).toContain(c);
-    const bad = await runInProcess(['certs', 'init', '--tunnel-domain', 'a.example.com', '--days', '9000', '--out', mkdtempSync(join(tmpdir(), 'x-'))]);
+    const bad = await runInProcess([
+      'certs',
+      'init',
+      '--tunnel-domain',
+      'a.example.com',
+      '--days',
+      '9000',
+      '--out',
+      mkdtempSync(join(tmpdir(), 'x-')),
+    ]);
     expect(bad.code).toBe(2);
   });
 });

@@ -1,7 +1,16 @@
 // End to end: --format / --output as a user and a CI job use them, every format read back by a
 // real consumer (XML parser + JUnit shape, SARIF schema, markdown parser, workflow-command grammar).
 
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +20,14 @@ import { FORMATS } from '../../src/reporters/index.js';
 import { cleanEnv, FIXTURES, ROOT } from '../helpers/exec.js';
 import { runInProcess } from '../helpers/in-process.js';
 import { present } from '../helpers/present.js';
-import { junitProblems, markdownTables, parseWorkflowCommand, parseXml, sarifProblems, WORKFLOW_COMMAND } from '../helpers/consumers.js';
+import {
+  junitProblems,
+  markdownTables,
+  parseWorkflowCommand,
+  parseXml,
+  sarifProblems,
+  WORKFLOW_COMMAND,
+} from '../helpers/consumers.js';
 
 const healthy = join(FIXTURES, 'compose-healthy');
 const LOGS = join(ROOT, 'fixtures', 'logs');
@@ -36,7 +52,16 @@ describe('--format and --output', () => {
   });
 
   it('several formats to several files: nothing on stdout, each file readable by its consumer', async () => {
-    const r = await runInProcess(['doctor', '--offline', '--dir', healthy, '--format', 'json,junit,sarif,markdown', '--output', [file('r.json'), file('r.xml'), file('r.sarif'), file('r.md')].join(',')]);
+    const r = await runInProcess([
+      'doctor',
+      '--offline',
+      '--dir',
+      healthy,
+      '--format',
+      'json,junit,sarif,markdown',
+      '--output',
+      [file('r.json'), file('r.xml'), file('r.sarif'), file('r.md')].join(','),
+    ]);
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('');
     expect(r.code).toBe(0);
@@ -54,7 +79,16 @@ describe('--format and --output', () => {
   it('the CI recipe: github annotations on stdout, SARIF to a file', async () => {
     const dir = join(FIXTURES, 'broken-public-upstream');
     const sarifFile = file('ci.sarif');
-    const r = await runInProcess(['doctor', '--offline', '--dir', relative(ROOT, dir), '--format', 'github,sarif', '--output', `-,${sarifFile}`]);
+    const r = await runInProcess([
+      'doctor',
+      '--offline',
+      '--dir',
+      relative(ROOT, dir),
+      '--format',
+      'github,sarif',
+      '--output',
+      `-,${sarifFile}`,
+    ]);
     expect(r.code).toBe(1);
     const lines = r.stdout.trimEnd().split('\n');
     const summary = lines.pop()!;
@@ -69,7 +103,10 @@ describe('--format and --output', () => {
     expect(sarifProblems(sarif)).toEqual([]);
     const result = present(sarif.runs[0]).results!.find((x) => x.ruleId === 'upstream-ip')!;
     const loc = present(result.locations?.[0]?.physicalLocation);
-    expect(loc.artifactLocation).toEqual({ uri: 'fixtures/deployments/broken-public-upstream/config/mcp-proxy.yaml', uriBaseId: 'SRCROOT' });
+    expect(loc.artifactLocation).toEqual({
+      uri: 'fixtures/deployments/broken-public-upstream/config/mcp-proxy.yaml',
+      uriBaseId: 'SRCROOT',
+    });
     expect(loc.region!.startLine).toBe(Number(annotation.props.line));
     const config = readFileSync(join(dir, 'config', 'mcp-proxy.yaml'), 'utf8').split('\n');
     expect(config[present(loc.region?.startLine) - 1]).toContain('203.0.113.20');
@@ -79,23 +116,59 @@ describe('--format and --output', () => {
     for (const name of broken) {
       const dir = join(FIXTURES, name);
       const expected = JSON.parse(readFileSync(join(dir, 'expect.json'), 'utf8')).fail as string[];
-      const files = { junit: file(`${name}.xml`), sarif: file(`${name}.sarif`), markdown: file(`${name}.md`), github: file(`${name}.gh`) };
-      const r = await runInProcess(['doctor', '--offline', '--dir', dir, '--format', 'junit,sarif,markdown,github', '--output', Object.values(files).join(',')]);
+      const files = {
+        junit: file(`${name}.xml`),
+        sarif: file(`${name}.sarif`),
+        markdown: file(`${name}.md`),
+        github: file(`${name}.gh`),
+      };
+      const r = await runInProcess([
+        'doctor',
+        '--offline',
+        '--dir',
+        dir,
+        '--format',
+        'junit,sarif,markdown,github',
+        '--output',
+        Object.values(files).join(','),
+      ]);
       expect(r.code, `${name}: ${r.stderr}`).toBe(1);
       const junit = parseXml(readFileSync(files.junit, 'utf8'));
       expect(junitProblems(junit), name).toEqual([]);
-      const failed = present(junit.children[0]).children.filter((c) => c.children.some((k) => k.name === 'failure')).map((c) => present(c.attrs.name).split(':')[0]);
+      const failed = present(junit.children[0])
+        .children.filter((c) => c.children.some((k) => k.name === 'failure'))
+        .map((c) => present(c.attrs.name).split(':')[0]);
       expect(failed, name).toEqual(expected);
       const sarif = JSON.parse(readFileSync(files.sarif, 'utf8')) as Sarif.Log;
       expect(sarifProblems(sarif), name).toEqual([]);
-      const errorRules = [...new Set(present(sarif.runs[0]).results!.filter((x) => x.level === 'error').map((x) => x.ruleId))];
+      const errorRules = [
+        ...new Set(
+          present(sarif.runs[0])
+            .results!.filter((x) => x.level === 'error')
+            .map((x) => x.ruleId),
+        ),
+      ];
       expect(errorRules, name).toEqual(expected);
-      for (const res of present(sarif.runs[0]).results!) expect(res.locations?.length, `${name} ${res.ruleId}`).toBeGreaterThan(0);
+      for (const res of present(sarif.runs[0]).results!)
+        expect(res.locations?.length, `${name} ${res.ruleId}`).toBeGreaterThan(0);
       const checks = present(markdownTables(readFileSync(files.markdown, 'utf8'))[0]);
-      expect(checks.rows.filter((row) => row[0]?.text === '✖ fail').map((row) => present(row[1]).text.replace(/`/g, '')), name).toEqual(expected);
+      expect(
+        checks.rows.filter((row) => row[0]?.text === '✖ fail').map((row) => present(row[1]).text.replace(/`/g, '')),
+        name,
+      ).toEqual(expected);
       const gh = readFileSync(files.github, 'utf8').trimEnd().split('\n');
       gh.pop();
-      expect([...new Set(gh.map((l) => parseWorkflowCommand(l)!).filter((c) => c.command === 'error').map((c) => c.props.title))], name).toEqual(expected);
+      expect(
+        [
+          ...new Set(
+            gh
+              .map((l) => parseWorkflowCommand(l)!)
+              .filter((c) => c.command === 'error')
+              .map((c) => c.props.title),
+          ),
+        ],
+        name,
+      ).toEqual(expected);
     }
   });
 
@@ -115,9 +188,13 @@ describe('--format and --output', () => {
     expect(gh.stdout.split('\n')[0]).toMatch(/^::error /);
     const human = await runInProcess(['doctor', '--offline', '--dir', dir]);
     expect(human.stdout).toMatch(/^mcp-tunnel doctor /);
-    const explicit = await runInProcess(['doctor', '--offline', '--dir', dir, '--format', 'human'], { env: cleanEnv({ GITHUB_ACTIONS: 'true' }) });
+    const explicit = await runInProcess(['doctor', '--offline', '--dir', dir, '--format', 'human'], {
+      env: cleanEnv({ GITHUB_ACTIONS: 'true' }),
+    });
     expect(explicit.stdout).toMatch(/^mcp-tunnel doctor /);
-    const logs = await runInProcess(['logs', join(LOGS, 'compose-v2.log')], { env: cleanEnv({ GITHUB_ACTIONS: 'true' }) });
+    const logs = await runInProcess(['logs', join(LOGS, 'compose-v2.log')], {
+      env: cleanEnv({ GITHUB_ACTIONS: 'true' }),
+    });
     expect(logs.stdout.split('\n')[0]).toMatch(/^::error file=/);
   });
 
@@ -131,12 +208,12 @@ describe('--format and --output', () => {
     [['--format', 'json,junit', '--output', 'same.out,same.out'], /named twice/],
     [['--format', 'json', '--output', '/tmp'], /is a directory/],
   ])('usage error %j: exit 2, a message, nothing run or written', async (args, message) => {
-    const r = await runInProcess(['doctor', '--offline', '--dir', healthy, ...(args)], { cwd: out });
+    const r = await runInProcess(['doctor', '--offline', '--dir', healthy, ...args], { cwd: out });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(r.stdout).toBe('');
     expect(existsSync(join(out, 'same.out'))).toBe(false);
-    const l = await runInProcess(['logs', join(LOGS, 'healthy.log'), ...(args)], { cwd: out });
+    const l = await runInProcess(['logs', join(LOGS, 'healthy.log'), ...args], { cwd: out });
     expect(l.code).toBe(2);
     expect(l.stderr).toMatch(message);
   });
@@ -150,13 +227,25 @@ describe('--format and --output', () => {
     expect(JSON.parse(readFileSync(target, 'utf8')).command).toBe('doctor');
     expect(statSync(target).mode & 0o777).toBe(0o600);
     expect(readdirSync(out).filter((n) => n.includes('.tmp'))).toEqual([]);
-    const dev = await runInProcess(['doctor', '--offline', '--dir', healthy, '--format', 'json,markdown', '--output', '/dev/null,-']);
+    const dev = await runInProcess([
+      'doctor',
+      '--offline',
+      '--dir',
+      healthy,
+      '--format',
+      'json,markdown',
+      '--output',
+      '/dev/null,-',
+    ]);
     expect(dev.code).toBe(0);
     expect(dev.stdout).toMatch(/^# mcp-tunnel doctor: ✔ pass/);
   });
 
   it('relative --output paths are relative to the working directory', async () => {
-    const r = await runInProcess(['doctor', '--offline', '--dir', healthy, '--format', 'markdown', '--output', 'rel.md'], { cwd: out });
+    const r = await runInProcess(
+      ['doctor', '--offline', '--dir', healthy, '--format', 'markdown', '--output', 'rel.md'],
+      { cwd: out },
+    );
     expect(r.code).toBe(0);
     expect(readFileSync(join(out, 'rel.md'), 'utf8')).toContain('## Environment');
   });
@@ -166,7 +255,14 @@ describe('logs in every format', () => {
   it('files: JUnit, SARIF, markdown and github from one run', async () => {
     const log = join(LOGS, 'compose-v2.log');
     const [xmlFile, sarifFile, mdFile] = [file('logs.xml'), file('logs.sarif'), file('logs.md')];
-    const r = await runInProcess(['logs', log, '--format', 'junit,sarif,markdown,github', '--output', [xmlFile, sarifFile, mdFile, '-'].join(',')]);
+    const r = await runInProcess([
+      'logs',
+      log,
+      '--format',
+      'junit,sarif,markdown,github',
+      '--output',
+      [xmlFile, sarifFile, mdFile, '-'].join(','),
+    ]);
     expect(r.code).toBe(1);
     const junit = parseXml(readFileSync(xmlFile, 'utf8'));
     expect(junitProblems(junit)).toEqual([]);
@@ -174,21 +270,38 @@ describe('logs in every format', () => {
     const sarif = JSON.parse(readFileSync(sarifFile, 'utf8')) as Sarif.Log;
     expect(sarifProblems(sarif)).toEqual([]);
     const first = present(sarif.runs[0]).results!.find((x) => x.ruleId === 'ca-registration')!;
-    expect(first.locations?.[0]?.physicalLocation).toEqual({ artifactLocation: { uri: 'fixtures/logs/compose-v2.log', uriBaseId: 'SRCROOT' }, region: { startLine: 16 } });
+    expect(first.locations?.[0]?.physicalLocation).toEqual({
+      artifactLocation: { uri: 'fixtures/logs/compose-v2.log', uriBaseId: 'SRCROOT' },
+      region: { startLine: 16 },
+    });
     const matches = present(markdownTables(readFileSync(mdFile, 'utf8'))[0]);
     expect(matches.rows.length).toBe(4);
-    const annotations = r.stdout.trimEnd().split('\n').slice(0, -1).map((l) => parseWorkflowCommand(l)!);
-    expect(annotations.map((a) => `${a.props.title}@${a.props.line}`)).toEqual(['ca-registration@16', 'tunnel-domain@14', 'upstream-ip@12', 'upstream-reachable@15']);
+    const annotations = r.stdout
+      .trimEnd()
+      .split('\n')
+      .slice(0, -1)
+      .map((l) => parseWorkflowCommand(l)!);
+    expect(annotations.map((a) => `${a.props.title}@${a.props.line}`)).toEqual([
+      'ca-registration@16',
+      'tunnel-domain@14',
+      'upstream-ip@12',
+      'upstream-reachable@15',
+    ]);
   });
 
   it('--follow streams human and JSON; other formats come once at the end', async () => {
     const input = readFileSync(join(LOGS, 'compose-v2.log'), 'utf8');
     const json = await runInProcess(['logs', '--follow', '--format', 'json'], { input });
-    const ndjson = json.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+    const ndjson = json.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(ndjson.slice(0, -1).every((e) => e.event === 'first-seen')).toBe(true);
     expect(ndjson.at(-1).command).toBe('logs');
     const md = file('follow.md');
-    const gh = await runInProcess(['logs', '--follow', '--format', 'github,markdown', '--output', `-,${md}`], { input });
+    const gh = await runInProcess(['logs', '--follow', '--format', 'github,markdown', '--output', `-,${md}`], {
+      input,
+    });
     expect(gh.code).toBe(1);
     const lines = gh.stdout.trimEnd().split('\n');
     expect(lines.slice(0, -1).every((l) => WORKFLOW_COMMAND.test(l))).toBe(true);

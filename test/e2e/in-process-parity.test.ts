@@ -23,11 +23,31 @@ const token = readFileSync(join(FIXTURES, 'compose-healthy', 'data', 'tunnel-tok
 
 const cases: [string, string[], InProcessOptions][] = [
   ['doctor, healthy, JSON', ['doctor', '--offline', '--json', '--dir', join(FIXTURES, 'compose-healthy')], {}],
-  ['doctor, broken, human --verbose', ['doctor', '--offline', '--verbose', '--dir', join(FIXTURES, 'broken-wrong-san')], {}],
-  ['doctor, the token in the environment, --fix', ['doctor', '--offline', '--fix', '--dir', join(FIXTURES, 'broken-no-url')], { env: cleanEnv({ TUNNEL_TOKEN: token }) }],
-  ['doctor, colour forced', ['doctor', '--offline', '--dir', join(FIXTURES, 'broken-expired')], { env: { PATH: process.env.PATH ?? '', FORCE_COLOR: '1' } }],
-  ['doctor, GitHub Actions', ['doctor', '--offline', '--dir', 'fixtures/deployments/broken-public-upstream'], { env: cleanEnv({ GITHUB_ACTIONS: 'true' }) }],
-  ['doctor, the working directory as the deployment', ['doctor', '--offline', '--json'], { cwd: join(FIXTURES, 'helm-healthy') }],
+  [
+    'doctor, broken, human --verbose',
+    ['doctor', '--offline', '--verbose', '--dir', join(FIXTURES, 'broken-wrong-san')],
+    {},
+  ],
+  [
+    'doctor, the token in the environment, --fix',
+    ['doctor', '--offline', '--fix', '--dir', join(FIXTURES, 'broken-no-url')],
+    { env: cleanEnv({ TUNNEL_TOKEN: token }) },
+  ],
+  [
+    'doctor, colour forced',
+    ['doctor', '--offline', '--dir', join(FIXTURES, 'broken-expired')],
+    { env: { PATH: process.env.PATH ?? '', FORCE_COLOR: '1' } },
+  ],
+  [
+    'doctor, GitHub Actions',
+    ['doctor', '--offline', '--dir', 'fixtures/deployments/broken-public-upstream'],
+    { env: cleanEnv({ GITHUB_ACTIONS: 'true' }) },
+  ],
+  [
+    'doctor, the working directory as the deployment',
+    ['doctor', '--offline', '--json'],
+    { cwd: join(FIXTURES, 'helm-healthy') },
+  ],
   ['logs from stdin', ['logs', '--verbose'], { input: log }],
   ['logs --follow --json from stdin', ['logs', '--follow', '--json'], { input: log }],
   ['explain', ['explain', 'certificate-san'], {}],
@@ -47,7 +67,9 @@ describe('in-process runs give what the built binary gives', () => {
     // The token's secret part: registered by value when the doctor reads the token, matched by no pattern.
     const secret = (JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as { s: string }).s;
     const line = `2026-03-02T09:10:00Z ERR unknown thing ${secret}\n`;
-    await runInProcess(['doctor', '--offline', '--dir', join(FIXTURES, 'compose-healthy')], { env: cleanEnv({ TUNNEL_TOKEN: token }) });
+    await runInProcess(['doctor', '--offline', '--dir', join(FIXTURES, 'compose-healthy')], {
+      env: cleanEnv({ TUNNEL_TOKEN: token }),
+    });
     const after = await runInProcess(['logs', '--verbose'], { input: line });
     expect(after.stdout).toContain(secret);
     expect(timeless(after)).toEqual(timeless(runCli(['logs', '--verbose'], { input: line })));

@@ -19,8 +19,18 @@ describe.skipIf(gate.skip)('loopback-only guard: no query leaves the machine', (
     gate.assert();
     const out = join(mkdtempSync(join(tmpdir(), 'mcp-tunnel-guard-')), 'trace');
     const args = [
-      'doctor', '--json', '--dir', join(FIXTURES, 'compose-healthy'), '--edge', '127.0.0.1:9',
-      '--dns-server', '127.0.0.1:9', '--proxy', 'ws://127.0.0.1:9/', '--timeout', '500',
+      'doctor',
+      '--json',
+      '--dir',
+      join(FIXTURES, 'compose-healthy'),
+      '--edge',
+      '127.0.0.1:9',
+      '--dns-server',
+      '127.0.0.1:9',
+      '--proxy',
+      'ws://127.0.0.1:9/',
+      '--timeout',
+      '500',
     ];
     const env = cleanEnv({ ANTHROPIC_API_KEY: 'sk-ant-guard-test-000000000000000000' });
     const r = runCli(args, { env, under: ['strace', '-f', '-qq', '-e', 'trace=connect,sendto,sendmsg', '-o', out] });

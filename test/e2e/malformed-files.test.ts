@@ -10,7 +10,16 @@ import { FIXTURES } from '../helpers/exec.js';
 import { runInProcess } from '../helpers/in-process.js';
 
 const healthy = join(FIXTURES, 'compose-healthy');
-const files = ['compose.yaml', '.env', 'config/mcp-proxy.yaml', 'data/ca.crt', 'data/tls.crt', 'data/tls.key', 'data/tunnel-token', 'data/tunnel-domain'];
+const files = [
+  'compose.yaml',
+  '.env',
+  'config/mcp-proxy.yaml',
+  'data/ca.crt',
+  'data/tls.crt',
+  'data/tls.key',
+  'data/tunnel-token',
+  'data/tunnel-domain',
+];
 
 function bomb(): string {
   const lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];

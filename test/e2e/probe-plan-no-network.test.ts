@@ -25,7 +25,19 @@ function trace(args: string[]): { calls: string[]; report: DoctorReport } {
   const out = join(mkdtempSync(join(tmpdir(), 'mcp-tunnel-plan-')), 'trace');
   const r = spawnSync(
     'strace',
-    ['-f', '-qq', '-e', 'trace=socket,connect,sendto,sendmsg,bind', '-o', out, process.execPath, BIN, 'doctor', '--json', ...args],
+    [
+      '-f',
+      '-qq',
+      '-e',
+      'trace=socket,connect,sendto,sendmsg,bind',
+      '-o',
+      out,
+      process.execPath,
+      BIN,
+      'doctor',
+      '--json',
+      ...args,
+    ],
     { env: cleanEnv(), encoding: 'utf8', timeout: 60000 },
   );
   expect([0, 1], r.stderr).toContain(r.status);
@@ -46,15 +58,19 @@ describe.skipIf(gate.skip)('probe planning: only the probes the selected checks 
   it.each([
     ['tunnel-token', ['tunnel-token']],
     ['every static check', staticIds],
-  ])('--only %s without --offline: no inet socket, no DNS query', (_, ids) => {
-    gate.assert();
-    expect(ids.length).toBeGreaterThan(0);
-    const { calls, report } = trace(['--dir', DIR, '--only', ids.join(',')]);
-    expect(calls).toEqual([]);
-    const judged = report.results.filter((r) => ids.includes(r.id));
-    expect(judged.map((r) => r.id)).toEqual(ids);
-    expect(judged.some((r) => r.status === 'pass')).toBe(true);
-  }, 60000);
+  ])(
+    '--only %s without --offline: no inet socket, no DNS query',
+    (_, ids) => {
+      gate.assert();
+      expect(ids.length).toBeGreaterThan(0);
+      const { calls, report } = trace(['--dir', DIR, '--only', ids.join(',')]);
+      expect(calls).toEqual([]);
+      const judged = report.results.filter((r) => ids.includes(r.id));
+      expect(judged.map((r) => r.id)).toEqual(ids);
+      expect(judged.some((r) => r.status === 'pass')).toBe(true);
+    },
+    60000,
+  );
 
   it('the same deployment with every check selected does probe (the trace is not vacuous)', () => {
     gate.assert();
@@ -67,7 +83,18 @@ describe.skipIf(gate.skip)('probe planning: only the probes the selected checks 
     gate.assert();
     expect(edgeOnlyIds).toContain('edge-udp');
     const port = await freePort();
-    const { calls, report } = trace(['--dir', DIR, '--only', edgeOnlyIds.join(','), '--edge', `127.0.0.1:${port}`, '--dns-server', `127.0.0.1:${port}`, '--timeout', '300']);
+    const { calls, report } = trace([
+      '--dir',
+      DIR,
+      '--only',
+      edgeOnlyIds.join(','),
+      '--edge',
+      `127.0.0.1:${port}`,
+      '--dns-server',
+      `127.0.0.1:${port}`,
+      '--timeout',
+      '300',
+    ]);
     expect(calls.some((l) => /connect\(|sendto\(/.test(l) && l.includes(`htons(${port})`))).toBe(true);
     expect(calls.filter((l) => l.includes(`htons(${LISTENER_PORT})`))).toEqual([]);
     expect(calls.filter((l) => l.includes('htons(53)'))).toEqual([]);
@@ -79,7 +106,11 @@ describe('network inputs are checked before any probe, whatever the plan', () =>
   it.each([
     [['--edge', '127.0.0.1:70000'], {}, '--edge 127.0.0.1:70000: invalid port'],
     [['--proxy', 'wss://127.0.0.1:9/'], {}, '--proxy wss://127.0.0.1:9/: expected ws://host:port[/path]'],
-    [[], { MCP_TUNNEL_EDGE_CA: '/nonexistent/edge-ca.pem' }, 'MCP_TUNNEL_EDGE_CA /nonexistent/edge-ca.pem: no such file'],
+    [
+      [],
+      { MCP_TUNNEL_EDGE_CA: '/nonexistent/edge-ca.pem' },
+      'MCP_TUNNEL_EDGE_CA /nonexistent/edge-ca.pem: no such file',
+    ],
   ])('%j %j: exit 2, "%s"', async (args, env, message) => {
     const r = await runInProcess(['doctor', '--dir', DIR, '--only', 'tunnel-token', ...args], { env: cleanEnv(env) });
     expect(r.code).toBe(2);

@@ -94,7 +94,9 @@ describe('recipe: GitHub Actions workflow', () => {
   const workflow = present(yamlDocs(workflowText)[0], 'the workflow document');
   const steps = workflow.jobs.doctor.steps as Record<string, any>[];
   const doctorStep = steps.find((s) => typeof s.run === 'string' && s.run.includes('mcp-tunnel'))!;
-  const upload = steps.find((s) => typeof s.uses === 'string' && s.uses.startsWith('github/codeql-action/upload-sarif@'))!;
+  const upload = steps.find(
+    (s) => typeof s.uses === 'string' && s.uses.startsWith('github/codeql-action/upload-sarif@'),
+  )!;
 
   it('parses as a workflow: checkout, setup-node 20, the doctor, then the SARIF upload even when the doctor failed', () => {
     expect(workflow.permissions['security-events']).toBe('write');
@@ -131,7 +133,9 @@ describe('recipe: GitHub Actions workflow', () => {
     expect(lines.map((l) => parseWorkflowCommand(l)!.props.title)).toContain('certificate-san');
     const sarif = JSON.parse(readFileSync(join(work, upload.with.sarif_file), 'utf8'));
     expect(sarif.runs[0].results.map((x: { ruleId: string }) => x.ruleId)).toContain('certificate-san');
-    expect(present(markdownTables(readFileSync(summary, 'utf8'))[0]).rows.some((row) => row[0]?.text === '✖ fail')).toBe(true);
+    expect(
+      present(markdownTables(readFileSync(summary, 'utf8'))[0]).rows.some((row) => row[0]?.text === '✖ fail'),
+    ).toBe(true);
   });
 });
 
@@ -147,7 +151,9 @@ describe('recipe: Helm test hook Job', () => {
     expect(job.metadata.annotations['helm.sh/hook']).toBe('test');
     expect(configMap.metadata.annotations['helm.sh/hook']).toBe('test');
     // The ConfigMap exists before the Job (lower hook weight).
-    expect(Number(configMap.metadata.annotations['helm.sh/hook-weight'] ?? 0)).toBeLessThan(Number(job.metadata.annotations['helm.sh/hook-weight'] ?? 0));
+    expect(Number(configMap.metadata.annotations['helm.sh/hook-weight'] ?? 0)).toBeLessThan(
+      Number(job.metadata.annotations['helm.sh/hook-weight'] ?? 0),
+    );
     expect(Object.keys(configMap.data)).toEqual(['values.yaml']);
     expect(container.image).toBe('node:20');
     expect(pod.restartPolicy).toBe('Never');
@@ -161,12 +167,19 @@ describe('recipe: Helm test hook Job', () => {
   it('runs a valid doctor command: with the mounts mapped onto the examples, exit 0 on healthy Helm values, 1 on broken ones', () => {
     const args = mcpTunnelArgs(container.command.map(String));
     expect(args[0]).toBe('doctor');
-    const mounts = Object.fromEntries(container.volumeMounts.map((m: { name: string; mountPath: string }) => [m.name, m.mountPath]));
+    const mounts = Object.fromEntries(
+      container.volumeMounts.map((m: { name: string; mountPath: string }) => [m.name, m.mountPath]),
+    );
     expect(args[args.indexOf('--values') + 1]).toBe(`${mounts.values}/values.yaml`);
     expect(present(args[args.indexOf('--cert') + 1]).startsWith(`${mounts['server-cert']}/`)).toBe(true);
     const run = (valuesDir: string) =>
       runCli(
-        [...args.map((a) => a.replace(mounts.values, valuesDir).replace(mounts['server-cert'], join(FIXTURES, '_certs-healthy'))), '--offline'],
+        [
+          ...args.map((a) =>
+            a.replace(mounts.values, valuesDir).replace(mounts['server-cert'], join(FIXTURES, '_certs-healthy')),
+          ),
+          '--offline',
+        ],
         { cwd: work },
       );
     const healthy = run(join(FIXTURES, 'helm-healthy'));
@@ -189,7 +202,7 @@ describe('recipes in the README', () => {
     expect(readme).toContain(`\`\`\`yaml\n${text}\`\`\``);
   });
 
-  it("first command runs the built CLI from the checkout (no npx) and the example passes", () => {
+  it('first command runs the built CLI from the checkout (no npx) and the example passes', () => {
     const first = /^```sh\n(.*)\n/m.exec(readme)?.[1] ?? '';
     const [install, doctor] = first.replace(/\s+#.*$/, '').split(' && ');
     expect(install).toBe('npm install');

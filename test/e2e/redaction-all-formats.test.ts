@@ -25,7 +25,15 @@ function tunnelToken(): { token: string; account: string; secret: string } {
 function jwt(): string {
   const header = b64url(JSON.stringify({ alg: 'RS256', typ: 'JWT', kid: randomBytes(6).toString('hex') }));
   const now = Math.floor(Date.now() / 1000);
-  const payload = b64url(JSON.stringify({ iss: 'https://issuer.example.com', sub: `system:serviceaccount:mcp:${randomBytes(4).toString('hex')}`, aud: 'https://api.anthropic.com', iat: now, exp: now + 300 }));
+  const payload = b64url(
+    JSON.stringify({
+      iss: 'https://issuer.example.com',
+      sub: `system:serviceaccount:mcp:${randomBytes(4).toString('hex')}`,
+      aud: 'https://api.anthropic.com',
+      iat: now,
+      exp: now + 300,
+    }),
+  );
   return `${header}.${payload}.${b64url(randomBytes(256))}`;
 }
 
@@ -35,7 +43,9 @@ function apiKey(): string {
 
 /** A PEM private key block whose body is random base64 (the redactor must not care whether it parses). */
 function privateKeyPem(label = 'PRIVATE KEY'): { pem: string; body: string[] } {
-  const body = randomBytes(300).toString('base64').match(/.{1,64}/g)!;
+  const body = randomBytes(300)
+    .toString('base64')
+    .match(/.{1,64}/g)!;
   return { pem: `-----BEGIN ${label}-----\n${body.join('\n')}\n-----END ${label}-----\n`, body };
 }
 
@@ -74,19 +84,31 @@ function plant(root: string): Planted {
   const pastedConfig = privateKeyPem('EC PRIVATE KEY');
   pastedCert.body.forEach((l, i) => add(`private key pasted into tls.crt, line ${i + 1}`, l));
   pastedConfig.body.forEach((l, i) => add(`private key pasted into the config, line ${i + 1}`, l));
-  const realKey = readFileSync(join(dir, 'data', 'tls.key'), 'utf8').split('\n').filter((l) => /^[A-Za-z0-9+/=]{40,}$/.test(l));
+  const realKey = readFileSync(join(dir, 'data', 'tls.key'), 'utf8')
+    .split('\n')
+    .filter((l) => /^[A-Za-z0-9+/=]{40,}$/.test(l));
   realKey.forEach((l, i) => add(`the real tls.key, line ${i + 1}`, l));
   const password = `Pw${randomBytes(12).toString('hex')}`;
   const logPassword = `Lp${randomBytes(12).toString('hex')}`;
   add('password in an upstream URL', password);
   add('password in a log line', logPassword);
 
-  writeFileSync(join(dir, '.env'), `TUNNEL_DOMAIN=abcd1234.tunnel.example.com\nTUNNEL_TOKEN=${main.token}\nANTHROPIC_API_KEY=${key}\nANTHROPIC_IDENTITY_TOKEN=${identity}\n`);
+  writeFileSync(
+    join(dir, '.env'),
+    `TUNNEL_DOMAIN=abcd1234.tunnel.example.com\nTUNNEL_TOKEN=${main.token}\nANTHROPIC_API_KEY=${key}\nANTHROPIC_IDENTITY_TOKEN=${identity}\n`,
+  );
   writeFileSync(join(dir, 'data', 'tunnel-token'), `${main.token}\n`);
-  const compose = readFileSync(join(dir, 'compose.yaml'), 'utf8').replace('TUNNEL_TOKEN: ${TUNNEL_TOKEN}', `TUNNEL_TOKEN: ${main.token}`).replace('ANTHROPIC_IDENTITY_TOKEN: ${ANTHROPIC_IDENTITY_TOKEN}', `ANTHROPIC_IDENTITY_TOKEN: ${identity}`);
+  const compose = readFileSync(join(dir, 'compose.yaml'), 'utf8')
+    .replace('TUNNEL_TOKEN: ${TUNNEL_TOKEN}', `TUNNEL_TOKEN: ${main.token}`)
+    .replace('ANTHROPIC_IDENTITY_TOKEN: ${ANTHROPIC_IDENTITY_TOKEN}', `ANTHROPIC_IDENTITY_TOKEN: ${identity}`);
   expect(compose).toContain(main.token);
   writeFileSync(join(dir, 'compose.yaml'), compose);
-  const indent = (pem: string) => pem.trimEnd().split('\n').map((l) => `  ${l}`).join('\n');
+  const indent = (pem: string) =>
+    pem
+      .trimEnd()
+      .split('\n')
+      .map((l) => `  ${l}`)
+      .join('\n');
   writeFileSync(
     join(dir, 'config', 'mcp-proxy.yaml'),
     `# TUNNEL_TOKEN=${inComment.token}
@@ -169,7 +191,11 @@ beforeAll(() => {
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 function expectNoLeak(label: string, run: Run, files: string[]): void {
-  const texts: [string, string][] = [['stdout', run.stdout], ['stderr', run.stderr], ...files.map((f): [string, string] => [f, readFileSync(f, 'utf8')])];
+  const texts: [string, string][] = [
+    ['stdout', run.stdout],
+    ['stderr', run.stderr],
+    ...files.map((f): [string, string] => [f, readFileSync(f, 'utf8')]),
+  ];
   for (const [where, text] of texts) {
     expect(leaks(text, pieces), `${label}: ${where}`).toEqual([]);
   }
@@ -180,7 +206,10 @@ describe('no secret survives any format', () => {
     const config = readFileSync(join(planted.dir, 'config', 'mcp-proxy.yaml'), 'utf8');
     expect(leaks(config, pieces).length).toBeGreaterThan(5);
     // The checks do see the planted values: the URL with a password is judged, the pasted key is found in tls.crt.
-    const r = await runInProcess(['doctor', '--offline', '--dir', planted.dir, '--jwt-file', planted.jwtFile, '--json'], { env: cleanEnv() });
+    const r = await runInProcess(
+      ['doctor', '--offline', '--dir', planted.dir, '--jwt-file', planted.jwtFile, '--json'],
+      { env: cleanEnv() },
+    );
     const report = JSON.parse(r.stdout);
     const status = Object.fromEntries(report.results.map((x: { id: string; status: string }) => [x.id, x.status]));
     expect(status['proxy-config']).not.toBe('pass');
@@ -192,13 +221,34 @@ describe('no secret survives any format', () => {
     for (const extra of variants) {
       it(`doctor --format ${format} ${extra.join(' ')} (stdout and a file)`, async () => {
         const file = join(root, `doctor-${format}${extra.length ? '-verbose' : ''}.out`);
-        const env = cleanEnv({ TUNNEL_TOKEN: tunnelTokenFromEnv(), ANTHROPIC_API_KEY: planted.secrets.get('API key')! });
-        const toStdout = await runInProcess(['doctor', '--offline', '--dir', planted.dir, '--jwt-file', planted.jwtFile, '--format', format, ...extra], { env });
+        const env = cleanEnv({
+          TUNNEL_TOKEN: tunnelTokenFromEnv(),
+          ANTHROPIC_API_KEY: planted.secrets.get('API key')!,
+        });
+        const toStdout = await runInProcess(
+          ['doctor', '--offline', '--dir', planted.dir, '--jwt-file', planted.jwtFile, '--format', format, ...extra],
+          { env },
+        );
         expect(toStdout.code, toStdout.stderr).toBe(1);
         // The secret-bearing findings are there, with the secrets replaced (not merely left out).
         expect(toStdout.stdout).toContain('[REDACTED]');
         expectNoLeak(`doctor ${format} ${extra.join(' ')}`, toStdout, []);
-        const toFile = await runInProcess(['doctor', '--offline', '--dir', planted.dir, '--jwt-file', planted.jwtFile, '--format', format, '--output', file, ...extra], { env });
+        const toFile = await runInProcess(
+          [
+            'doctor',
+            '--offline',
+            '--dir',
+            planted.dir,
+            '--jwt-file',
+            planted.jwtFile,
+            '--format',
+            format,
+            '--output',
+            file,
+            ...extra,
+          ],
+          { env },
+        );
         expect(toFile.code, toFile.stderr).toBe(1);
         expect(toFile.stdout).toBe('');
         expectNoLeak(`doctor ${format} ${extra.join(' ')} > file`, toFile, [file]);
@@ -206,10 +256,20 @@ describe('no secret survives any format', () => {
 
       it(`logs --format ${format} ${extra.join(' ')} (file input, stdin, and an output file)`, async () => {
         const file = join(root, `logs-${format}${extra.length ? '-verbose' : ''}.out`);
-        const fromFile = await runInProcess(['logs', planted.logFile, '--format', format, '--output', `${file}`, ...extra]);
+        const fromFile = await runInProcess([
+          'logs',
+          planted.logFile,
+          '--format',
+          format,
+          '--output',
+          `${file}`,
+          ...extra,
+        ]);
         expect(fromFile.code, fromFile.stderr).toBe(1);
         expectNoLeak(`logs ${format} ${extra.join(' ')}`, fromFile, [file]);
-        const fromStdin = await runInProcess(['logs', '--format', format, ...extra], { input: readFileSync(planted.logFile, 'utf8') });
+        const fromStdin = await runInProcess(['logs', '--format', format, ...extra], {
+          input: readFileSync(planted.logFile, 'utf8'),
+        });
         expect(fromStdin.code, fromStdin.stderr).toBe(1);
         expect(fromStdin.stdout).toContain('[REDACTED]');
         expectNoLeak(`logs ${format} ${extra.join(' ')} from stdin`, fromStdin, []);
@@ -219,11 +279,26 @@ describe('no secret survives any format', () => {
 
   it('all formats at once, every file from one run', async () => {
     const files = FORMATS.map((f) => join(root, `all.${f}`));
-    const r = await runInProcess(['doctor', '--offline', '--verbose', '--dir', planted.dir, '--jwt-file', planted.jwtFile, '--format', FORMATS.join(','), '--output', files.join(',')]);
+    const r = await runInProcess([
+      'doctor',
+      '--offline',
+      '--verbose',
+      '--dir',
+      planted.dir,
+      '--jwt-file',
+      planted.jwtFile,
+      '--format',
+      FORMATS.join(','),
+      '--output',
+      files.join(','),
+    ]);
     expect(r.code, r.stderr).toBe(1);
     expectNoLeak('doctor, all formats', r, files);
     // --follow on stdin ends with the input; human streams its findings, the rest come at the end.
-    const l = await runInProcess(['logs', '--follow', '--verbose', '--format', FORMATS.join(','), '--output', ['-', ...files.slice(1)].join(',')], { input: readFileSync(planted.logFile, 'utf8') });
+    const l = await runInProcess(
+      ['logs', '--follow', '--verbose', '--format', FORMATS.join(','), '--output', ['-', ...files.slice(1)].join(',')],
+      { input: readFileSync(planted.logFile, 'utf8') },
+    );
     expect(l.code, l.stderr).toBe(1);
     expectNoLeak('logs --follow, all formats', l, files.slice(1));
     // Nothing but the reports was left in the directory (no temporary files).

@@ -28,8 +28,10 @@ function envFileDeployment(envFileYaml: string, files: Record<string, string>): 
   const dir = healthyCopy();
   rmSync(join(dir, 'data', 'tunnel-token'));
   writeFileSync(join(dir, '.env'), 'TUNNEL_DOMAIN=abcd1234.tunnel.example.com\n');
-  const compose = readFileSync(join(dir, 'compose.yaml'), 'utf8')
-    .replace('    environment:\n      TUNNEL_TOKEN: ${TUNNEL_TOKEN}\n', `    env_file: ${envFileYaml}\n`);
+  const compose = readFileSync(join(dir, 'compose.yaml'), 'utf8').replace(
+    '    environment:\n      TUNNEL_TOKEN: ${TUNNEL_TOKEN}\n',
+    `    env_file: ${envFileYaml}\n`,
+  );
   writeFileSync(join(dir, 'compose.yaml'), compose);
   mkdirSync(join(dir, 'env'));
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
@@ -46,13 +48,19 @@ describe('TUNNEL_TOKEN through Compose env_file', () => {
   it('a single path, relative to the Compose file (not to the working directory)', async () => {
     const dir = envFileDeployment('env/cloudflared.env', { 'env/cloudflared.env': `TUNNEL_TOKEN=${token}\n` });
     const r = await result(dir, 'tunnel-token');
-    expect(r.findings.filter((f) => f.messageId !== 'token-decoded'), JSON.stringify(r.findings)).toEqual([]);
+    expect(
+      r.findings.filter((f) => f.messageId !== 'token-decoded'),
+      JSON.stringify(r.findings),
+    ).toEqual([]);
     expect(r.status).toBe('pass');
     expect(present(r.findings[0]).cause).toContain('env_file of the cloudflared service');
   });
 
   it('a list with the long syntax: an optional file that is absent, then the file that sets it', async () => {
-    const dir = envFileDeployment('\n      - path: env/absent.env\n        required: false\n      - env/cloudflared.env', { 'env/cloudflared.env': `# cloudflared\nTUNNEL_TOKEN="${token}"\n` });
+    const dir = envFileDeployment(
+      '\n      - path: env/absent.env\n        required: false\n      - env/cloudflared.env',
+      { 'env/cloudflared.env': `# cloudflared\nTUNNEL_TOKEN="${token}"\n` },
+    );
     expect((await result(dir, 'tunnel-token')).status).toBe('pass');
   });
 
@@ -72,7 +80,9 @@ describe('the token fix follows where the token comes from', () => {
     const f = present((await result(dir, 'tunnel-token')).findings[0]);
     const env = join(dir, '.env');
     // Before: echo "TUNNEL_TOKEN=..." >> .env, which left the bad line in place.
-    expect(f.fix).toContain(`sed -i '/^TUNNEL_TOKEN=/d' ${env} && echo "TUNNEL_TOKEN=$(cat ${join(dir, 'data', 'tunnel-token')})" >> ${env}`);
+    expect(f.fix).toContain(
+      `sed -i '/^TUNNEL_TOKEN=/d' ${env} && echo "TUNNEL_TOKEN=$(cat ${join(dir, 'data', 'tunnel-token')})" >> ${env}`,
+    );
     expect(f.fix).toContain(`${RECREATE} cloudflared`);
   });
 
@@ -103,7 +113,7 @@ describe('after editing .env: one text, docker compose up -d', () => {
 });
 
 describe('the key fix offers the private alternative', () => {
-  it('chmod 644 (the vendor\'s) and chown 65532:65532 with mode 0600, in the finding and in the --fix listing', async () => {
+  it("chmod 644 (the vendor's) and chown 65532:65532 with mode 0600, in the finding and in the --fix listing", async () => {
     const dir = healthyCopy();
     const key = join(dir, 'data', 'tls.key');
     chmodSync(key, 0o600);

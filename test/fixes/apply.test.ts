@@ -2,7 +2,16 @@
 // file replaced atomically with its mode kept, refusal when a file changed after it was read,
 // nothing written without --yes, and nothing at all when there is nothing to repair.
 
-import { chmodSync, lstatSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync, renameSync } from 'node:fs';
+import {
+  chmodSync,
+  lstatSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+  renameSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runFix } from '../../src/commands/fix.js';
@@ -32,7 +41,7 @@ function plan(dir: string) {
 }
 
 describe('apply', () => {
-  it('writes <file>.bak with the original content and mode first, and keeps the file\'s mode', () => {
+  it("writes <file>.bak with the original content and mode first, and keeps the file's mode", () => {
     const dir = copyDeployment('broken-routes-list');
     chmodSync(config(dir), 0o640);
     const original = readFileSync(config(dir), 'utf8');

@@ -77,12 +77,20 @@ describe('unifiedDiff', () => {
     const before = text(['routes:', '  - mcp: x', '  - auth: y', 'tls:', '  cert_file: a']);
     const after = text(['routes:', '  mcp: x', '  auth: y', 'tls:', '  cert_file: a']);
     const d = unifiedDiff('f', before, after);
-    expect(d.split('\n').filter((l) => /^[-+][^-+]/.test(l))).toEqual(['-  - mcp: x', '-  - auth: y', '+  mcp: x', '+  auth: y']);
+    expect(d.split('\n').filter((l) => /^[-+][^-+]/.test(l))).toEqual([
+      '-  - mcp: x',
+      '-  - auth: y',
+      '+  mcp: x',
+      '+  auth: y',
+    ]);
   });
 
   it.skipIf(!hasPatch)('is applied by patch(1) to exactly the new text', () => {
     const cases: [string, string][] = [
-      [text(lines(30)), text([...lines(30).slice(0, 4), 'inserted', ...lines(30).slice(4, 20), ...lines(30).slice(21)])],
+      [
+        text(lines(30)),
+        text([...lines(30).slice(0, 4), 'inserted', ...lines(30).slice(4, 20), ...lines(30).slice(21)]),
+      ],
       [text(lines(5)), text(['first', ...lines(5), 'last'])],
       ['a\nb\nc', 'a\nB\nc\n'],
       ['x: 1\r\ny: 2\r\n', 'x: 1\r\ny: 3\r\nz: 4\r\n'],

@@ -55,5 +55,9 @@ export function statusOf(results: readonly CheckResult[]): Record<string, string
 export function sink() {
   const out: string[] = [];
   const err: string[] = [];
-  return { io: { stdout: (t: string) => out.push(t), stderr: (t: string) => err.push(t) }, out: () => out.join(''), err: () => err.join('') };
+  return {
+    io: { stdout: (t: string) => out.push(t), stderr: (t: string) => err.push(t) },
+    out: () => out.join(''),
+    err: () => err.join(''),
+  };
 }

@@ -33,7 +33,12 @@ const bad = (s: string) => s === 'fail' || s === 'error';
 function expectRepaired(r: Repaired, id: string, messageIds: string[]): void {
   const was = r.before.find((x) => x.id === id)!;
   expect(was.status).toBe('fail');
-  expect(was.findings.filter((f) => f.severity === 'error').map((f) => f.messageId).sort()).toEqual([...messageIds].sort());
+  expect(
+    was.findings
+      .filter((f) => f.severity === 'error')
+      .map((f) => f.messageId)
+      .sort(),
+  ).toEqual([...messageIds].sort());
   expect(statusOf(r.after)[id]).toBe('pass');
   const before = statusOf(r.before);
   const newlyBad = r.after.filter((x) => bad(x.status) && !bad(present(before[x.id]))).map((x) => x.id);
@@ -52,7 +57,9 @@ describe('cloudflared --url', () => {
     const dir = copyDeployment('broken-no-url');
     const r = await repair(dir);
     expectRepaired(r, 'cloudflared-ingress', ['url-missing']);
-    expect(readFileSync(compose(dir), 'utf8')).toBe(readFileSync(compose(dir) + '.bak', 'utf8').replace('command: tunnel --no-autoupdate run\n', `${GOOD_COMMAND}\n`));
+    expect(readFileSync(compose(dir), 'utf8')).toBe(
+      readFileSync(compose(dir) + '.bak', 'utf8').replace('command: tunnel --no-autoupdate run\n', `${GOOD_COMMAND}\n`),
+    );
     expect(r.output).toContain('+    command: tunnel --no-autoupdate run --url http://localhost:8080');
   });
 
@@ -60,12 +67,16 @@ describe('cloudflared --url', () => {
     const block = copyDeployment('compose-healthy');
     replaceIn(compose(block), GOOD_COMMAND, 'command:\n      - tunnel\n      - --no-autoupdate\n      - run');
     expectRepaired(await repair(block), 'cloudflared-ingress', ['url-missing']);
-    expect(readFileSync(compose(block), 'utf8')).toContain('      - run\n      - --url\n      - http://localhost:8080\n');
+    expect(readFileSync(compose(block), 'utf8')).toContain(
+      '      - run\n      - --url\n      - http://localhost:8080\n',
+    );
 
     const flow = copyDeployment('compose-healthy');
     replaceIn(compose(flow), GOOD_COMMAND, 'command: ["tunnel", "--no-autoupdate", "run"]');
     expectRepaired(await repair(flow), 'cloudflared-ingress', ['url-missing']);
-    expect(readFileSync(compose(flow), 'utf8')).toContain('command: ["tunnel", "--no-autoupdate", "run", "--url", "http://localhost:8080"]');
+    expect(readFileSync(compose(flow), 'utf8')).toContain(
+      'command: ["tunnel", "--no-autoupdate", "run", "--url", "http://localhost:8080"]',
+    );
   });
 
   it.each([
@@ -76,14 +87,22 @@ describe('cloudflared --url', () => {
     const dir = copyDeployment('compose-healthy');
     replaceIn(compose(dir), '--url http://localhost:8080', url);
     const r = await repair(dir);
-    expectRepaired(r, 'cloudflared-ingress', messageId === 'url-https' && url.includes('8443') ? ['url-https', 'url-port-mismatch'] : [messageId]);
+    expectRepaired(
+      r,
+      'cloudflared-ingress',
+      messageId === 'url-https' && url.includes('8443') ? ['url-https', 'url-port-mismatch'] : [messageId],
+    );
     expect(readFileSync(compose(dir), 'utf8')).toContain(`command: tunnel --no-autoupdate run ${fixed}\n`);
   });
 
   it('corrects TUNNEL_URL when that is where the URL is set', async () => {
     const dir = copyDeployment('compose-healthy');
     replaceIn(compose(dir), GOOD_COMMAND, 'command: tunnel --no-autoupdate run');
-    replaceIn(compose(dir), '      TUNNEL_TOKEN: ${TUNNEL_TOKEN}\n    network_mode', '      TUNNEL_TOKEN: ${TUNNEL_TOKEN}\n      TUNNEL_URL: https://localhost:8080\n    network_mode');
+    replaceIn(
+      compose(dir),
+      '      TUNNEL_TOKEN: ${TUNNEL_TOKEN}\n    network_mode',
+      '      TUNNEL_TOKEN: ${TUNNEL_TOKEN}\n      TUNNEL_URL: https://localhost:8080\n    network_mode',
+    );
     const r = await repair(dir);
     expectRepaired(r, 'cloudflared-ingress', ['url-https']);
     expect(readFileSync(compose(dir), 'utf8')).toContain('      TUNNEL_URL: http://localhost:8080\n');
@@ -95,7 +114,9 @@ describe('cloudflared --url', () => {
     const text = readFileSync(compose(dir), 'utf8');
     const r = await repair(dir);
     expect(r.summary.planned).toBe(0);
-    expect(r.output).toMatch(/cloudflared-ingress \(url-missing\)[^\n]*\n\s+not repaired: the cloudflared command runs through a shell/);
+    expect(r.output).toMatch(
+      /cloudflared-ingress \(url-missing\)[^\n]*\n\s+not repaired: the cloudflared command runs through a shell/,
+    );
     expect(readFileSync(compose(dir), 'utf8')).toBe(text);
   });
 });
@@ -111,7 +132,9 @@ describe('cloudflared network_mode', () => {
     const missing = copyDeployment('compose-healthy');
     replaceIn(compose(missing), '    network_mode: "service:mcp-proxy"\n', '');
     expectRepaired(await repair(missing), 'cloudflared-ingress', ['network-mode-missing']);
-    expect(readFileSync(compose(missing), 'utf8')).toMatch(/depends_on:\n {6}- mcp-proxy\n {4}network_mode: "service:mcp-proxy"\n$/);
+    expect(readFileSync(compose(missing), 'utf8')).toMatch(
+      /depends_on:\n {6}- mcp-proxy\n {4}network_mode: "service:mcp-proxy"\n$/,
+    );
 
     const host = copyDeployment('compose-healthy');
     replaceIn(compose(host), 'network_mode: "service:mcp-proxy"', 'network_mode: host');
@@ -130,7 +153,11 @@ describe('cloudflared network_mode', () => {
     expect(text).toContain(GOOD_COMMAND);
     expect(text).toContain('network_mode: "service:mcp-proxy"');
     // One backup per edit, the first holding the original.
-    expect(readdirSync(dir).filter((f) => f.startsWith('compose.yaml.bak')).sort()).toEqual(['compose.yaml.bak', 'compose.yaml.bak.1']);
+    expect(
+      readdirSync(dir)
+        .filter((f) => f.startsWith('compose.yaml.bak'))
+        .sort(),
+    ).toEqual(['compose.yaml.bak', 'compose.yaml.bak.1']);
   });
 
   it('leaves a service with its own networks to the user', async () => {
@@ -147,43 +174,68 @@ describe('routes as a map', () => {
     const dir = copyDeployment('broken-routes-list');
     const r = await repair(dir);
     expectRepaired(r, 'proxy-config', ['routes-is-list']);
-    expect(readFileSync(config(dir), 'utf8')).toBe(readFileSync(join(copyDeployment('compose-healthy'), 'config', 'mcp-proxy.yaml'), 'utf8'));
+    expect(readFileSync(config(dir), 'utf8')).toBe(
+      readFileSync(join(copyDeployment('compose-healthy'), 'config', 'mcp-proxy.yaml'), 'utf8'),
+    );
   });
 
   it('keeps every comment and the key order of a commented list', async () => {
     const dir = copyDeployment('broken-routes-list');
-    replaceIn(config(dir), 'routes:\n  - mcp: http://10.20.0.15:8080\n', '# where requests go\nroutes:\n  # the main server\n  - mcp: http://10.20.0.15:8080   # primary\n  # sign-in\n');
-    replaceIn(config(dir), '  - wiki: http://172.20.1.7:3000', '  - name: wiki\n    url: "http://172.20.1.7:3000"  # team wiki');
+    replaceIn(
+      config(dir),
+      'routes:\n  - mcp: http://10.20.0.15:8080\n',
+      '# where requests go\nroutes:\n  # the main server\n  - mcp: http://10.20.0.15:8080   # primary\n  # sign-in\n',
+    );
+    replaceIn(
+      config(dir),
+      '  - wiki: http://172.20.1.7:3000',
+      '  - name: wiki\n    url: "http://172.20.1.7:3000"  # team wiki',
+    );
     const r = await repair(dir);
     expectRepaired(r, 'proxy-config', ['routes-is-list']);
     const text = readFileSync(config(dir), 'utf8');
-    expect(text).toContain('# where requests go\nroutes:\n  # the main server\n  mcp: http://10.20.0.15:8080   # primary\n  # sign-in\n  auth: http://192.168.10.4:9000\n  wiki: http://172.20.1.7:3000  # team wiki\n');
+    expect(text).toContain(
+      '# where requests go\nroutes:\n  # the main server\n  mcp: http://10.20.0.15:8080   # primary\n  # sign-in\n  auth: http://192.168.10.4:9000\n  wiki: http://172.20.1.7:3000  # team wiki\n',
+    );
     expect([...text.matchAll(/^\s*(\w+): http/gm)].map((m) => m[1])).toEqual(['mcp', 'auth', 'wiki']);
   });
 
   it('rewrites gateway.config.routes in Helm values', async () => {
     const dir = copyDeployment('helm-healthy');
     const values = join(dir, 'values.yaml');
-    replaceIn(values, '      mcp: http://mcp-server.tools.svc.cluster.local:8080\n      auth: http://10.96.12.40:9000', '      - mcp: http://mcp-server.tools.svc.cluster.local:8080\n      - auth: http://10.96.12.40:9000');
+    replaceIn(
+      values,
+      '      mcp: http://mcp-server.tools.svc.cluster.local:8080\n      auth: http://10.96.12.40:9000',
+      '      - mcp: http://mcp-server.tools.svc.cluster.local:8080\n      - auth: http://10.96.12.40:9000',
+    );
     expectRepaired(await repair(dir), 'proxy-config', ['routes-is-list']);
-    expect(readFileSync(values, 'utf8')).toBe(readFileSync(join(copyDeployment('helm-healthy'), 'values.yaml'), 'utf8'));
+    expect(readFileSync(values, 'utf8')).toBe(
+      readFileSync(join(copyDeployment('helm-healthy'), 'values.yaml'), 'utf8'),
+    );
   });
 });
 
 describe('a private range dropped from allowed_ips', () => {
   it('adds the RFC 1918 range back (Compose config)', async () => {
     const dir = copyDeployment('compose-healthy');
-    writeFileSync(config(dir), `${readFileSync(config(dir), 'utf8')}\nupstream:\n  allowed_ips:\n    - 10.0.0.0/8     # cluster\n    - 172.16.0.0/12\n`);
+    writeFileSync(
+      config(dir),
+      `${readFileSync(config(dir), 'utf8')}\nupstream:\n  allowed_ips:\n    - 10.0.0.0/8     # cluster\n    - 172.16.0.0/12\n`,
+    );
     const r = await repair(dir);
     expectRepaired(r, 'upstream-ip', ['ip-not-allowed']);
-    expect(readFileSync(config(dir), 'utf8')).toMatch(/ {4}- 10\.0\.0\.0\/8 {5}# cluster\n {4}- 172\.16\.0\.0\/12\n {4}- 192\.168\.0\.0\/16\n$/);
+    expect(readFileSync(config(dir), 'utf8')).toMatch(
+      / {4}- 10\.0\.0\.0\/8 {5}# cluster\n {4}- 172\.16\.0\.0\/12\n {4}- 192\.168\.0\.0\/16\n$/,
+    );
   });
 
   it('adds it in Helm values too', async () => {
     const dir = copyDeployment('helm-healthy');
     replaceIn(join(dir, 'values.yaml'), '        - 10.0.0.0/8\n', '');
     expectRepaired(await repair(dir), 'upstream-ip', ['ip-not-allowed']);
-    expect(readFileSync(join(dir, 'values.yaml'), 'utf8')).toContain('        - 172.16.0.0/12\n        - 192.168.0.0/16\n        - 10.0.0.0/8\n');
+    expect(readFileSync(join(dir, 'values.yaml'), 'utf8')).toContain(
+      '        - 172.16.0.0/12\n        - 192.168.0.0/16\n        - 10.0.0.0/8\n',
+    );
   });
 
   it('never adds a public or shared address: left to the user, the file untouched', async () => {
@@ -191,7 +243,9 @@ describe('a private range dropped from allowed_ips', () => {
       const dir = copyDeployment(name);
       const r = await repair(dir);
       expect(r.summary.planned).toBe(0);
-      expect(r.output).toMatch(/upstream-ip \(ip-not-allowed\)[^\n]*\n\s+not repaired: [\d.]+ is not in a private \(RFC 1918\) range/);
+      expect(r.output).toMatch(
+        /upstream-ip \(ip-not-allowed\)[^\n]*\n\s+not repaired: [\d.]+ is not in a private \(RFC 1918\) range/,
+      );
       expect(statusOf(r.after)['upstream-ip']).toBe('fail');
       expect(readdirSync(dir, { recursive: true }).filter((f) => String(f).includes('.bak'))).toEqual([]);
     }
@@ -199,13 +253,22 @@ describe('a private range dropped from allowed_ips', () => {
 });
 
 describe('the audience in Helm values', () => {
-  it('sets api.wif.audience to the federation rule\'s, scheme included', async () => {
+  it("sets api.wif.audience to the federation rule's, scheme included", async () => {
     const dir = copyDeployment('helm-healthy');
     const rule = join(dir, 'rule.json');
-    writeFileSync(rule, JSON.stringify({ id: 'fdrl_01HZX4T9K2M8Q7R3V5W6Y8Z0AB', issuer_url: 'https://oidc.example.com', match: { audience: 'https://api.anthropic.com', subject_prefix: 'system:serviceaccount:mcp-tunnel:*' } }));
+    writeFileSync(
+      rule,
+      JSON.stringify({
+        id: 'fdrl_01HZX4T9K2M8Q7R3V5W6Y8Z0AB',
+        issuer_url: 'https://oidc.example.com',
+        match: { audience: 'https://api.anthropic.com', subject_prefix: 'system:serviceaccount:mcp-tunnel:*' },
+      }),
+    );
     const r = await repair(dir, { federationRule: rule });
     expectRepaired(r, 'helm-values', ['audience-mismatch']);
-    expect(readFileSync(join(dir, 'values.yaml'), 'utf8')).toContain('    audience: https://api.anthropic.com\n    tokenFile:');
+    expect(readFileSync(join(dir, 'values.yaml'), 'utf8')).toContain(
+      '    audience: https://api.anthropic.com\n    tokenFile:',
+    );
   });
 });
 
@@ -235,10 +298,12 @@ describe('tunnel_domain', () => {
     const dir = copyDeployment('compose-healthy');
     replaceIn(config(dir), 'tunnel_domain: ${TUNNEL_DOMAIN}\n', '');
     expectRepaired(await repair(dir), 'tunnel-domain', ['bare-keys-without-domain']);
-    expect(readFileSync(config(dir), 'utf8')).toMatch(/^listen_addr: ":8080"\ntunnel_domain: abcd1234\.tunnel\.example\.com\nlog_level: info\n/);
+    expect(readFileSync(config(dir), 'utf8')).toMatch(
+      /^listen_addr: ":8080"\ntunnel_domain: abcd1234\.tunnel\.example\.com\nlog_level: info\n/,
+    );
   });
 
-  it('edits the proxy service\'s literal environment entry when that is the value', async () => {
+  it("edits the proxy service's literal environment entry when that is the value", async () => {
     const dir = copyDeployment('compose-healthy');
     replaceIn(compose(dir), '      TUNNEL_DOMAIN: ${TUNNEL_DOMAIN}', '      TUNNEL_DOMAIN: old0000.tunnel.example.com');
     expectRepaired(await repair(dir), 'tunnel-domain', ['domain-mismatch']);
@@ -249,11 +314,11 @@ describe('tunnel_domain', () => {
     const dir = copyDeployment('compose-healthy');
     const r = await repair(dir, { env: { TUNNEL_DOMAIN: 'shell0000.tunnel.example.com' } });
     expect(r.summary.planned).toBe(0);
-    expect(r.output).toContain('not repaired: TUNNEL_DOMAIN is set in your shell\'s environment');
+    expect(r.output).toContain("not repaired: TUNNEL_DOMAIN is set in your shell's environment");
   });
 });
 
-describe('the private key\'s mode', () => {
+describe("the private key's mode", () => {
   it('chmod 644 a key the proxy cannot read, reporting the old mode', async () => {
     const dir = copyDeployment('compose-healthy');
     const key = join(dir, 'data', 'tls.key');
@@ -304,10 +369,16 @@ describe('tunnel_domain in Helm values', () => {
   it('sets gateway.config.tunnel_domain to the assigned domain', async () => {
     const dir = copyDeployment('helm-healthy');
     const values = join(dir, 'values.yaml');
-    replaceIn(values, '    listen_addr: ":8080"\n', '    listen_addr: ":8080"\n    tunnel_domain: old0000.tunnel.example.com\n');
+    replaceIn(
+      values,
+      '    listen_addr: ":8080"\n',
+      '    listen_addr: ":8080"\n    tunnel_domain: old0000.tunnel.example.com\n',
+    );
     const r = await repair(dir, { tunnelDomain: 'abcd1234.tunnel.example.com' });
     expectRepaired(r, 'tunnel-domain', ['domain-mismatch']);
-    expect(readFileSync(values, 'utf8')).toContain('    listen_addr: ":8080"\n    tunnel_domain: abcd1234.tunnel.example.com\n');
+    expect(readFileSync(values, 'utf8')).toContain(
+      '    listen_addr: ":8080"\n    tunnel_domain: abcd1234.tunnel.example.com\n',
+    );
   });
 });
 

@@ -4,12 +4,33 @@
 // leaves the file entirely old, with no partial backup and no temporary file.
 
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, chmodSync, cpSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, symlinkSync } from 'node:fs';
+import {
+  appendFileSync,
+  chmodSync,
+  cpSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  symlinkSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI_COMMAND, FIXTURES, runShell } from '../helpers/exec.js';
 import { runInProcess } from '../helpers/in-process.js';
-import { faultsFor, leftovers, rootMissing, snapshot, startUnderStrace, straceGate, tracedCalls, runUnderStrace } from '../helpers/fault-injection.js';
+import {
+  faultsFor,
+  leftovers,
+  rootMissing,
+  snapshot,
+  startUnderStrace,
+  straceGate,
+  tracedCalls,
+  runUnderStrace,
+} from '../helpers/fault-injection.js';
 import { labGate, programMissing } from '../lab/programs.js';
 import { copyDeployment, scratchDir } from './helpers.js';
 
@@ -62,21 +83,31 @@ describe('doctor --fix --yes refuses what it cannot keep', () => {
     chmodSync(config(dir), 0o444);
     const before = snapshot(dir);
     const r = await runInProcess(fixArgs(dir));
-    expect(r.stdout).toContain('config/mcp-proxy.yaml is read-only (0444): not changed; make it writable or edit it by hand');
+    expect(r.stdout).toContain(
+      'config/mcp-proxy.yaml is read-only (0444): not changed; make it writable or edit it by hand',
+    );
     expect(snapshot(dir)).toEqual(before);
     expect(r.code).toBe(1);
   });
 
-  const attr = labGate('extended attributes', programMissing('setfattr', ['--version']), programMissing('getfattr', ['--version']));
+  const attr = labGate(
+    'extended attributes',
+    programMissing('setfattr', ['--version']),
+    programMissing('getfattr', ['--version']),
+  );
   it.skipIf(attr.skip)('a file with extended attributes (they would be lost)', async () => {
     attr.assert();
     const dir = copyDeployment('broken-routes-list');
     expect(spawnSync('setfattr', ['-n', 'user.x', '-v', '1', config(dir)]).status).toBe(0);
     const before = snapshot(dir);
     const r = await runInProcess(fixArgs(dir));
-    expect(r.stdout).toContain('config/mcp-proxy.yaml has extended attributes (user.x) that a new file would lose: not changed');
+    expect(r.stdout).toContain(
+      'config/mcp-proxy.yaml has extended attributes (user.x) that a new file would lose: not changed',
+    );
     expect(snapshot(dir)).toEqual(before);
-    expect(spawnSync('getfattr', ['-n', 'user.x', '--only-values', config(dir)], { encoding: 'utf8' }).stdout).toBe('1');
+    expect(spawnSync('getfattr', ['-n', 'user.x', '--only-values', config(dir)], { encoding: 'utf8' }).stdout).toBe(
+      '1',
+    );
   });
 
   it('a file with another hard link (it would be split from it)', async () => {
@@ -97,7 +128,18 @@ describe.skipIf(straceGate.skip)('doctor --fix --yes under injected faults', () 
     const faults = faultsFor(tracedCalls(fixArgs(copyDeployment('broken-routes-list'))));
     // Writes of the lock, the new text and its backup; the rename; the backup's link and the hold; 4 fsyncs.
     const calls = faults.map((f) => f.name.split(' ')[0]).sort();
-    expect(calls).toEqual(['fsync', 'fsync', 'fsync', 'fsync', 'link', 'link', 'pwrite64', 'pwrite64', 'pwrite64', 'rename']);
+    expect(calls).toEqual([
+      'fsync',
+      'fsync',
+      'fsync',
+      'fsync',
+      'link',
+      'link',
+      'pwrite64',
+      'pwrite64',
+      'pwrite64',
+      'rename',
+    ]);
     for (const fault of faults) {
       const dir = copyDeployment('broken-routes-list');
       const before = snapshot(dir);
@@ -122,7 +164,10 @@ describe.skipIf(straceGate.skip)('doctor --fix --yes under injected faults', () 
   it('keeps an edit the operator makes between the comparison and the rename (the rename held 3 s)', async () => {
     straceGate.assert();
     const dir = copyDeployment('broken-routes-list');
-    const run = startUnderStrace(['-e', 'trace=rename', '-e', 'inject=rename:delay_enter=3000000:when=1'], fixArgs(dir));
+    const run = startUnderStrace(
+      ['-e', 'trace=rename', '-e', 'inject=rename:delay_enter=3000000:when=1'],
+      fixArgs(dir),
+    );
     // The hold (a hard link to the file, taken right before the comparison) shows the window is open.
     const deadline = Date.now() + 30_000;
     while (!readdirSync(join(dir, 'config')).some((f) => f.includes('.mcp-tunnel-hold-')) && Date.now() < deadline) {
@@ -133,7 +178,9 @@ describe.skipIf(straceGate.skip)('doctor --fix --yes under injected faults', () 
     appendFileSync(config(dir), "# the operator's edit\n");
     const r = await run;
     expect(r.stdout).toContain('✖ conflict: write routes as a map');
-    expect(r.stdout).toContain('config/mcp-proxy.yaml was changed by someone else while it was being replaced; their version was kept');
+    expect(r.stdout).toContain(
+      'config/mcp-proxy.yaml was changed by someone else while it was being replaced; their version was kept',
+    );
     expect(readFileSync(config(dir), 'utf8')).toBe(edited);
     expect(leftovers(dir)).toEqual([]);
     expect(existsSync(`${config(dir)}.bak`)).toBe(false);
@@ -168,11 +215,15 @@ describe.skipIf(tmpfsGate.skip)('doctor --fix --yes on a full disk', () => {
     const r = runShell(script, { under: ['unshare', '-m', '--propagation', 'private'] });
     expect(r.code, r.stderr).toBe(0);
     const first = readFileSync(join(work, 'first.txt'), 'utf8');
-    expect(first).toMatch(/✖ failed: write routes as a map[^\n]*no backup of config\/mcp-proxy\.yaml could be written \(ENOSPC\)/);
+    expect(first).toMatch(
+      /✖ failed: write routes as a map[^\n]*no backup of config\/mcp-proxy\.yaml could be written \(ENOSPC\)/,
+    );
     expect(first).toContain('exit 1');
     expect(snapshot(after)).toEqual(snapshot(join(work, 'deployment')));
     expect(leftovers(after)).toEqual([]);
     expect(readdirSync(join(`${after}-second`, 'config')).sort()).toEqual(['mcp-proxy.yaml', 'mcp-proxy.yaml.bak']);
-    expect(readFileSync(join(`${after}-second`, 'config', 'mcp-proxy.yaml.bak'), 'utf8')).toBe(readFileSync(join(work, 'deployment', 'config', 'mcp-proxy.yaml'), 'utf8'));
+    expect(readFileSync(join(`${after}-second`, 'config', 'mcp-proxy.yaml.bak'), 'utf8')).toBe(
+      readFileSync(join(work, 'deployment', 'config', 'mcp-proxy.yaml'), 'utf8'),
+    );
   }, 60_000);
 });

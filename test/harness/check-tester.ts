@@ -36,7 +36,8 @@ export interface SkipCase {
 
 /** Every messageId a check reports is declared in its messages, so `explain` knows it. */
 function expectListed(check: Check, result: ReturnType<typeof runCheck>): void {
-  for (const f of result.findings) expect(Object.hasOwn(check.messages, f.messageId), `${check.id}/${f.messageId} is not in its messages`).toBe(true);
+  for (const f of result.findings)
+    expect(Object.hasOwn(check.messages, f.messageId), `${check.id}/${f.messageId} is not in its messages`).toBe(true);
 }
 
 /** Facts every check may read without declaring them. */
@@ -56,27 +57,40 @@ const LIVE_SKIPPED: Record<string, string[]> = {
  * The proxies sit on unfrozen shallow copies; the values inside stay frozen, and writes throw.
  */
 function recordingFacts(facts: Facts, read: Set<string>): Facts {
-  const readOnly = { set: () => { throw new Error('a check wrote to its facts'); }, defineProperty: () => { throw new Error('a check wrote to its facts'); } };
-  const live = facts.live
-    ? new Proxy({ ...facts.live }, {
-        ...readOnly,
-        get: (target, key) => {
-          if (typeof key === 'string') read.add(`live.${key}`);
-          return Reflect.get(target, key);
-        },
-      })
-    : undefined;
-  return new Proxy({ ...facts }, {
-    ...readOnly,
-    get: (target, key) => {
-      if (key === 'live') {
-        read.add('live');
-        return live;
-      }
-      if (typeof key === 'string') read.add(key);
-      return Reflect.get(target, key);
+  const readOnly = {
+    set: () => {
+      throw new Error('a check wrote to its facts');
     },
-  });
+    defineProperty: () => {
+      throw new Error('a check wrote to its facts');
+    },
+  };
+  const live = facts.live
+    ? new Proxy(
+        { ...facts.live },
+        {
+          ...readOnly,
+          get: (target, key) => {
+            if (typeof key === 'string') read.add(`live.${key}`);
+            return Reflect.get(target, key);
+          },
+        },
+      )
+    : undefined;
+  return new Proxy(
+    { ...facts },
+    {
+      ...readOnly,
+      get: (target, key) => {
+        if (key === 'live') {
+          read.add('live');
+          return live;
+        }
+        if (typeof key === 'string') read.add(key);
+        return Reflect.get(target, key);
+      },
+    },
+  );
 }
 
 /** The facts a check read that it did not declare. */
@@ -128,20 +142,32 @@ export function testCheck(check: Check, cases: { pass: PassCase[]; fail: FailCas
       it(`passes: ${c.name}`, () => {
         const result = runDeclared(check, c.facts);
         expectListed(check, result);
-        if (c.notChecked === undefined) expect(result.reason, 'a pass case must not error, skip or leave a part unchecked').toBeNull();
-        else expect(result.reason ?? '').toMatch(new RegExp(`^not checked: .*${typeof c.notChecked === 'string' ? c.notChecked.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') : c.notChecked.source}`));
-        expect(result.findings.filter((f) => f.severity !== 'info').map((f) => `${f.messageId}: ${f.symptom}`)).toEqual([]);
+        if (c.notChecked === undefined)
+          expect(result.reason, 'a pass case must not error, skip or leave a part unchecked').toBeNull();
+        else
+          expect(result.reason ?? '').toMatch(
+            new RegExp(
+              `^not checked: .*${typeof c.notChecked === 'string' ? c.notChecked.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') : c.notChecked.source}`,
+            ),
+          );
+        expect(result.findings.filter((f) => f.severity !== 'info').map((f) => `${f.messageId}: ${f.symptom}`)).toEqual(
+          [],
+        );
         expect(result.status).toBe('pass');
         if (c.info) expect(result.findings.map((f) => f.messageId).sort()).toEqual([...c.info].sort());
       });
     }
     for (const c of cases.fail) {
       it(`${c.status}s: ${c.name}`, () => {
-        if (c.messageIds.length === 0) throw new Error(`fail case "${c.name}" expects no finding: name the messageIds it must produce`);
+        if (c.messageIds.length === 0)
+          throw new Error(`fail case "${c.name}" expects no finding: name the messageIds it must produce`);
         const result = runDeclared(check, c.facts);
         expectListed(check, result);
         expect(result.status, result.reason ?? '').toBe(c.status);
-        const ids = result.findings.filter((f) => f.severity !== 'info').map((f) => f.messageId).sort();
+        const ids = result.findings
+          .filter((f) => f.severity !== 'info')
+          .map((f) => f.messageId)
+          .sort();
         expect(ids).toEqual([...c.messageIds].sort());
         for (const f of result.findings) {
           expect(f.symptom.length).toBeGreaterThan(0);

@@ -44,14 +44,20 @@ export interface SetOptions {
  */
 export function makeCertSet(variant: string, opts: SetOptions = {}): string {
   const keyType = opts.keyType ?? 'ec';
-  const name = [variant, keyType, opts.days ?? '', opts.domain ?? ''].filter(Boolean).join('-').replace(/[^a-z0-9.-]/gi, '_');
+  const name = [variant, keyType, opts.days ?? '', opts.domain ?? '']
+    .filter(Boolean)
+    .join('-')
+    .replace(/[^a-z0-9.-]/gi, '_');
   const existing = made.get(name);
   if (existing) return existing;
   const dir = join(workDir(), name);
   mkdirSync(dir, { recursive: true });
   const args = [SCRIPT, join(dir, 'data'), opts.domain ?? DOMAIN, variant];
   if (opts.days !== undefined) args.push(String(opts.days));
-  execFileSync('bash', args, { env: { ...process.env, SERVER_KEY_TYPE: keyType }, stdio: ['ignore', 'ignore', 'pipe'] });
+  execFileSync('bash', args, {
+    env: { ...process.env, SERVER_KEY_TYPE: keyType },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   made.set(name, dir);
   return dir;
 }

@@ -20,7 +20,14 @@ export interface XmlNode {
 export function parseXml(xml: string): XmlNode {
   const valid = XMLValidator.validate(xml);
   if (valid !== true) throw new Error(`not well-formed XML: ${JSON.stringify(valid.err)}`);
-  const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', preserveOrder: true, trimValues: false, htmlEntities: true, ignoreDeclaration: true });
+  const parser = new XMLParser({
+    ignoreAttributes: false,
+    attributeNamePrefix: '',
+    preserveOrder: true,
+    trimValues: false,
+    htmlEntities: true,
+    ignoreDeclaration: true,
+  });
   const ordered = parser.parse(xml) as Record<string, unknown>[];
   const toNode = (entry: Record<string, unknown>): XmlNode | null => {
     const name = Object.keys(entry).find((k) => k !== ':@');
@@ -30,7 +37,10 @@ export function parseXml(xml: string): XmlNode {
       name,
       attrs: (entry[':@'] as Record<string, string>) ?? {},
       children: kids.map(toNode).filter((n): n is XmlNode => n !== null),
-      text: kids.filter((k) => '#text' in k).map((k) => String(k['#text'])).join(''),
+      text: kids
+        .filter((k) => '#text' in k)
+        .map((k) => String(k['#text']))
+        .join(''),
     };
   };
   const roots = ordered.map(toNode).filter((n): n is XmlNode => n !== null);
@@ -41,15 +51,36 @@ export function parseXml(xml: string): XmlNode {
 
 /** The JUnit XML shape CI servers accept (the Ant/Jenkins junit schema): elements, attributes, order and counts. */
 const JUNIT: Record<string, { attrs: string[]; required: string[]; children: string[] }> = {
-  testsuites: { attrs: ['name', 'time', 'tests', 'failures', 'errors', 'skipped', 'disabled', 'timestamp'], required: [], children: ['testsuite'] },
+  testsuites: {
+    attrs: ['name', 'time', 'tests', 'failures', 'errors', 'skipped', 'disabled', 'timestamp'],
+    required: [],
+    children: ['testsuite'],
+  },
   testsuite: {
-    attrs: ['name', 'tests', 'failures', 'errors', 'skipped', 'disabled', 'time', 'timestamp', 'hostname', 'id', 'package', 'file'],
+    attrs: [
+      'name',
+      'tests',
+      'failures',
+      'errors',
+      'skipped',
+      'disabled',
+      'time',
+      'timestamp',
+      'hostname',
+      'id',
+      'package',
+      'file',
+    ],
     required: ['name', 'tests'],
     children: ['properties', 'testcase', 'system-out', 'system-err'],
   },
   properties: { attrs: [], required: [], children: ['property'] },
   property: { attrs: ['name', 'value'], required: ['name', 'value'], children: [] },
-  testcase: { attrs: ['name', 'classname', 'time', 'assertions', 'status', 'file', 'line'], required: ['name'], children: ['skipped', 'error', 'failure', 'system-out', 'system-err'] },
+  testcase: {
+    attrs: ['name', 'classname', 'time', 'assertions', 'status', 'file', 'line'],
+    required: ['name'],
+    children: ['skipped', 'error', 'failure', 'system-out', 'system-err'],
+  },
   skipped: { attrs: ['message'], required: [], children: [] },
   error: { attrs: ['message', 'type'], required: [], children: [] },
   failure: { attrs: ['message', 'type'], required: [], children: [] },
@@ -69,7 +100,8 @@ export function junitProblems(root: XmlNode): string[] {
       const count = n.attrs[a];
       if (count !== undefined && !/^\d+$/.test(count)) problems.push(`${path}: ${a}="${count}" is not a count`);
     }
-    if ('time' in n.attrs && !/^\d+(\.\d+)?$/.test(n.attrs.time)) problems.push(`${path}: time="${n.attrs.time}" is not a number of seconds`);
+    if ('time' in n.attrs && !/^\d+(\.\d+)?$/.test(n.attrs.time))
+      problems.push(`${path}: time="${n.attrs.time}" is not a number of seconds`);
     let last = -1;
     for (const c of n.children) {
       const at = rule.children.indexOf(c.name);
@@ -84,10 +116,19 @@ export function junitProblems(root: XmlNode): string[] {
       if (outcome.length > 1) problems.push(`${path}: more than one of skipped/error/failure`);
     }
     if (n.name === 'testsuite' || n.name === 'testsuites') {
-      const cases = n.name === 'testsuite' ? n.children.filter((c) => c.name === 'testcase') : n.children.flatMap((s) => s.children.filter((c) => c.name === 'testcase'));
+      const cases =
+        n.name === 'testsuite'
+          ? n.children.filter((c) => c.name === 'testcase')
+          : n.children.flatMap((s) => s.children.filter((c) => c.name === 'testcase'));
       const count = (tag: string) => cases.filter((c) => c.children.some((k) => k.name === tag)).length;
-      const expect: Record<string, number> = { tests: cases.length, failures: count('failure'), errors: count('error'), skipped: count('skipped') };
-      for (const [k, v] of Object.entries(expect)) if (k in n.attrs && Number(n.attrs[k]) !== v) problems.push(`${path}: ${k}="${n.attrs[k]}" but ${v} counted`);
+      const expect: Record<string, number> = {
+        tests: cases.length,
+        failures: count('failure'),
+        errors: count('error'),
+        skipped: count('skipped'),
+      };
+      for (const [k, v] of Object.entries(expect))
+        if (k in n.attrs && Number(n.attrs[k]) !== v) problems.push(`${path}: ${k}="${n.attrs[k]}" but ${v} counted`);
     }
   };
   walk(root, root.name);
@@ -99,7 +140,12 @@ export function junitProblems(root: XmlNode): string[] {
 const text = { type: 'string' } as const;
 const int = (minimum: number) => ({ type: 'integer', minimum }) as const;
 const level = { enum: ['none', 'note', 'warning', 'error'] } as const;
-const closed = (properties: Record<string, unknown>, required: string[] = []) => ({ type: 'object', additionalProperties: false, properties, required });
+const closed = (properties: Record<string, unknown>, required: string[] = []) => ({
+  type: 'object',
+  additionalProperties: false,
+  properties,
+  required,
+});
 
 /**
  * SARIF 2.1.0 (OASIS Standard, errata 01), the objects and properties this tool emits plus their
@@ -117,13 +163,31 @@ const SARIF_SUBSET_SCHEMA = {
     properties: { $ref: '#/definitions/propertyBag' },
   },
   definitions: {
-    propertyBag: { type: 'object', properties: { tags: { type: 'array', uniqueItems: true, items: text } }, additionalProperties: true },
+    propertyBag: {
+      type: 'object',
+      properties: { tags: { type: 'array', uniqueItems: true, items: text } },
+      additionalProperties: true,
+    },
     message: {
-      ...closed({ text, markdown: text, id: text, arguments: { type: 'array', items: text }, properties: { $ref: '#/definitions/propertyBag' } }),
+      ...closed({
+        text,
+        markdown: text,
+        id: text,
+        arguments: { type: 'array', items: text },
+        properties: { $ref: '#/definitions/propertyBag' },
+      }),
       anyOf: [{ required: ['text'] }, { required: ['id'] }],
     },
-    multiformatMessageString: closed({ text, markdown: text, properties: { $ref: '#/definitions/propertyBag' } }, ['text']),
-    reportingConfiguration: closed({ enabled: { type: 'boolean' }, level, rank: { type: 'number', minimum: -1, maximum: 100 }, parameters: { $ref: '#/definitions/propertyBag' }, properties: { $ref: '#/definitions/propertyBag' } }),
+    multiformatMessageString: closed({ text, markdown: text, properties: { $ref: '#/definitions/propertyBag' } }, [
+      'text',
+    ]),
+    reportingConfiguration: closed({
+      enabled: { type: 'boolean' },
+      level,
+      rank: { type: 'number', minimum: -1, maximum: 100 },
+      parameters: { $ref: '#/definitions/propertyBag' },
+      properties: { $ref: '#/definitions/propertyBag' },
+    }),
     reportingDescriptor: closed(
       {
         id: text,
@@ -142,7 +206,13 @@ const SARIF_SUBSET_SCHEMA = {
       ['id'],
     ),
     reportingDescriptorReference: {
-      ...closed({ id: text, index: int(-1), guid: text, toolComponent: { type: 'object' }, properties: { $ref: '#/definitions/propertyBag' } }),
+      ...closed({
+        id: text,
+        index: int(-1),
+        guid: text,
+        toolComponent: { type: 'object' },
+        properties: { $ref: '#/definitions/propertyBag' },
+      }),
       anyOf: [{ required: ['index'] }, { required: ['guid'] }, { required: ['id'] }],
     },
     toolComponent: closed(
@@ -164,8 +234,21 @@ const SARIF_SUBSET_SCHEMA = {
       },
       ['name'],
     ),
-    tool: closed({ driver: { $ref: '#/definitions/toolComponent' }, extensions: { type: 'array', items: { $ref: '#/definitions/toolComponent' } }, properties: { $ref: '#/definitions/propertyBag' } }, ['driver']),
-    artifactLocation: closed({ uri: text, uriBaseId: text, index: int(-1), description: { $ref: '#/definitions/message' }, properties: { $ref: '#/definitions/propertyBag' } }),
+    tool: closed(
+      {
+        driver: { $ref: '#/definitions/toolComponent' },
+        extensions: { type: 'array', items: { $ref: '#/definitions/toolComponent' } },
+        properties: { $ref: '#/definitions/propertyBag' },
+      },
+      ['driver'],
+    ),
+    artifactLocation: closed({
+      uri: text,
+      uriBaseId: text,
+      index: int(-1),
+      description: { $ref: '#/definitions/message' },
+      properties: { $ref: '#/definitions/propertyBag' },
+    }),
     region: closed({
       startLine: int(1),
       startColumn: int(1),
@@ -181,7 +264,13 @@ const SARIF_SUBSET_SCHEMA = {
       properties: { $ref: '#/definitions/propertyBag' },
     }),
     physicalLocation: {
-      ...closed({ address: { type: 'object' }, artifactLocation: { $ref: '#/definitions/artifactLocation' }, region: { $ref: '#/definitions/region' }, contextRegion: { $ref: '#/definitions/region' }, properties: { $ref: '#/definitions/propertyBag' } }),
+      ...closed({
+        address: { type: 'object' },
+        artifactLocation: { $ref: '#/definitions/artifactLocation' },
+        region: { $ref: '#/definitions/region' },
+        contextRegion: { $ref: '#/definitions/region' },
+        properties: { $ref: '#/definitions/propertyBag' },
+      }),
       anyOf: [{ required: ['address'] }, { required: ['artifactLocation'] }],
     },
     location: closed({
@@ -249,7 +338,13 @@ const SARIF_SUBSET_SCHEMA = {
       },
       ['executionSuccessful'],
     ),
-    runAutomationDetails: closed({ description: { $ref: '#/definitions/message' }, id: text, guid: text, correlationGuid: text, properties: { $ref: '#/definitions/propertyBag' } }),
+    runAutomationDetails: closed({
+      description: { $ref: '#/definitions/message' },
+      id: text,
+      guid: text,
+      correlationGuid: text,
+      properties: { $ref: '#/definitions/propertyBag' },
+    }),
     run: closed(
       {
         tool: { $ref: '#/definitions/tool' },
@@ -279,7 +374,10 @@ const sarifValidator = ajv.compile(SARIF_SUBSET_SCHEMA);
 /** Schema errors of a SARIF log (empty when valid), plus the URI rules JSON Schema cannot say. */
 export function sarifProblems(log: unknown): string[] {
   const problems: string[] = [];
-  if (!sarifValidator(log)) problems.push(...(sarifValidator.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message} ${JSON.stringify(e.params)}`));
+  if (!sarifValidator(log))
+    problems.push(
+      ...(sarifValidator.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message} ${JSON.stringify(e.params)}`),
+    );
   const walk = (v: unknown, path: string) => {
     if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${path}/${i}`));
     else if (v && typeof v === 'object') {
@@ -320,7 +418,8 @@ export function markdownHtml(md: string): string {
 // ----------------------------------------------------------------------- workflow commands
 
 /** `::error|warning|notice [k=v,...]::data` with properties escaped (no raw , : % CR LF) and data escaped (no raw % CR LF). */
-export const WORKFLOW_COMMAND = /^::(error|warning|notice)(?: ((?:file|line|endLine|col|endColumn|title)=(?:[^,:%\r\n]|%25|%0D|%0A|%3A|%2C)*(?:,(?:file|line|endLine|col|endColumn|title)=(?:[^,:%\r\n]|%25|%0D|%0A|%3A|%2C)*)*))?::((?:[^%\r\n]|%25|%0D|%0A)*)$/;
+export const WORKFLOW_COMMAND =
+  /^::(error|warning|notice)(?: ((?:file|line|endLine|col|endColumn|title)=(?:[^,:%\r\n]|%25|%0D|%0A|%3A|%2C)*(?:,(?:file|line|endLine|col|endColumn|title)=(?:[^,:%\r\n]|%25|%0D|%0A|%3A|%2C)*)*))?::((?:[^%\r\n]|%25|%0D|%0A)*)$/;
 
 export interface WorkflowCommand {
   command: string;

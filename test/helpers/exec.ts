@@ -100,7 +100,12 @@ export function runCli(args: string[], opts: CliOptions = {}): Run {
 /** The same, in the background: for a concurrent run, or while the test serves a lab in this process. */
 export function startCli(args: string[], opts: Omit<CliOptions, 'uid' | 'gid'> = {}): Promise<Run> {
   const { file, argv, cwd } = command(args, opts);
-  const spawnOpts: SpawnOptions = { cwd, env: opts.env ?? cleanEnv(), timeout: opts.timeout ?? 60000, killSignal: 'SIGKILL' };
+  const spawnOpts: SpawnOptions = {
+    cwd,
+    env: opts.env ?? cleanEnv(),
+    timeout: opts.timeout ?? 60000,
+    killSignal: 'SIGKILL',
+  };
   const child = spawn(file, argv, { ...spawnOpts, stdio: [opts.stdinNull ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';

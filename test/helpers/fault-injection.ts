@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { labGate, programMissing } from '../lab/programs.js';
 import { ROOT, runCli, startCli, type Run } from './exec.js';
 
-export const rootMissing = (): string | null => (process.getuid?.() === 0 ? null : 'not root: mounting a tmpfs needs root');
+export const rootMissing = (): string | null =>
+  process.getuid?.() === 0 ? null : 'not root: mounting a tmpfs needs root';
 
 export const straceGate = labGate('fault injection with strace', programMissing('strace', ['-V']));
 
@@ -58,7 +59,10 @@ export function tracedCalls(args: string[]): TracedCall[] {
 export function faultsFor(calls: TracedCall[]): { name: string; strace: string[] }[] {
   return calls.map((c) => {
     const error = c.call === 'pwrite64' ? 'ENOSPC' : 'EIO';
-    return { name: `${c.call} #${c.index} ${error}`, strace: ['-e', `trace=${c.call}`, '-e', `inject=${c.call}:error=${error}:when=${c.index}`] };
+    return {
+      name: `${c.call} #${c.index} ${error}`,
+      strace: ['-e', `trace=${c.call}`, '-e', `inject=${c.call}:error=${error}:when=${c.index}`],
+    };
   });
 }
 
@@ -74,7 +78,9 @@ export function snapshot(dir: string): Record<string, string> {
 
 /** Names the writer uses while it works: none may remain after a run, whatever happened. */
 export function leftovers(dir: string): string[] {
-  return readdirSync(dir, { recursive: true }).map(String).filter((f) => /\.mcp-tunnel[-.]/.test(f));
+  return readdirSync(dir, { recursive: true })
+    .map(String)
+    .filter((f) => /\.mcp-tunnel[-.]/.test(f));
 }
 
 /** Whether a PEM private key is the key of a PEM certificate. */

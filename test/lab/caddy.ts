@@ -15,7 +15,13 @@ export interface CaddyEdge {
 }
 
 /** With `ipv6`, Caddy also listens on [::1] at the same port (for AAAA answers). */
-export async function startCaddyEdge(o: { certFile: string; keyFile: string; port?: number; host?: string; ipv6?: boolean }): Promise<CaddyEdge> {
+export async function startCaddyEdge(o: {
+  certFile: string;
+  keyFile: string;
+  port?: number;
+  host?: string;
+  ipv6?: boolean;
+}): Promise<CaddyEdge> {
   const host = o.host ?? '127.0.0.1';
   const port = o.port ?? (await freePort());
   const dir = labDir('caddy');
@@ -40,8 +46,17 @@ export async function startCaddyEdge(o: { certFile: string; keyFile: string; por
   };
   const file = join(dir, 'caddy.json');
   writeFileSync(file, JSON.stringify(config));
-  const p = startProcess('caddy', 'caddy', ['run', '--config', file], { ...process.env, HOME: dir, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir });
+  const p = startProcess('caddy', 'caddy', ['run', '--config', file], {
+    ...process.env,
+    HOME: dir,
+    XDG_DATA_HOME: dir,
+    XDG_CONFIG_HOME: dir,
+  });
   // Ready when TCP accepts and the HTTP/3 listener answers version negotiation.
-  await waitUntil(p, async () => (await tcpOpen(port, host)) && (await probeQuicVersionNegotiation(host, port, 300)).ok, 10000);
+  await waitUntil(
+    p,
+    async () => (await tcpOpen(port, host)) && (await probeQuicVersionNegotiation(host, port, 300)).ok,
+    10000,
+  );
   return { host, port, process: p, stop: () => p.stop() };
 }

@@ -37,7 +37,11 @@ export interface CertSet {
 /** A deployment certificate set from fixtures/make-certs.sh (EC server key, for speed). */
 export function makeCertSet(domain: string, variant = 'healthy'): CertSet {
   const dir = labDir(variant);
-  execFileSync('bash', [MAKE_CERTS, dir, domain, variant], { env: { ...process.env, SERVER_KEY_TYPE: 'ec' }, stdio: 'pipe', timeout: 30000 });
+  execFileSync('bash', [MAKE_CERTS, dir, domain, variant], {
+    env: { ...process.env, SERVER_KEY_TYPE: 'ec' },
+    stdio: 'pipe',
+    timeout: 30000,
+  });
   return {
     dir,
     domain,
@@ -65,11 +69,74 @@ export interface EdgeCerts {
  */
 export function makeEdgeCerts(org: string, o: { emptySubject?: boolean } = {}): EdgeCerts {
   const dir = labDir('edge');
-  openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '30', '-subj', `/O=${org}/CN=${org} Root`], dir);
-  openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'edge.key', '-out', 'edge.csr', '-subj', o.emptySubject ? '/' : '/CN=h2.cftunnel.com'], dir);
-  writeFileSync(join(dir, 'edge.ext'), 'subjectAltName=DNS:h2.cftunnel.com,DNS:quic.cftunnel.com,DNS:cftunnel.com\nextendedKeyUsage=serverAuth\n');
-  openssl(['x509', '-req', '-in', 'edge.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'edge.crt', '-days', '30', '-extfile', 'edge.ext'], dir);
-  return { dir, caFile: join(dir, 'ca.crt'), certFile: join(dir, 'edge.crt'), keyFile: join(dir, 'edge.key'), caPem: readFileSync(join(dir, 'ca.crt'), 'utf8') };
+  openssl(
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.crt',
+      '-days',
+      '30',
+      '-subj',
+      `/O=${org}/CN=${org} Root`,
+    ],
+    dir,
+  );
+  openssl(
+    [
+      'req',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      'edge.key',
+      '-out',
+      'edge.csr',
+      '-subj',
+      o.emptySubject ? '/' : '/CN=h2.cftunnel.com',
+    ],
+    dir,
+  );
+  writeFileSync(
+    join(dir, 'edge.ext'),
+    'subjectAltName=DNS:h2.cftunnel.com,DNS:quic.cftunnel.com,DNS:cftunnel.com\nextendedKeyUsage=serverAuth\n',
+  );
+  openssl(
+    [
+      'x509',
+      '-req',
+      '-in',
+      'edge.csr',
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      'edge.crt',
+      '-days',
+      '30',
+      '-extfile',
+      'edge.ext',
+    ],
+    dir,
+  );
+  return {
+    dir,
+    caFile: join(dir, 'ca.crt'),
+    certFile: join(dir, 'edge.crt'),
+    keyFile: join(dir, 'edge.key'),
+    caPem: readFileSync(join(dir, 'ca.crt'), 'utf8'),
+  };
 }
 
 /**
@@ -101,5 +168,16 @@ export function certificateFact(path: string, pem: string): FileFact<Certificate
       selfSigned: x.checkIssued(x),
     };
   });
-  return { state: 'ok', path, value: { encoding: 'pem', sizeBytes: pem.length, pemLabels: blocks.map(() => 'CERTIFICATE'), certificates, unparsable: [], containsPrivateKey: false } };
+  return {
+    state: 'ok',
+    path,
+    value: {
+      encoding: 'pem',
+      sizeBytes: pem.length,
+      pemLabels: blocks.map(() => 'CERTIFICATE'),
+      certificates,
+      unparsable: [],
+      containsPrivateKey: false,
+    },
+  };
 }

@@ -26,7 +26,14 @@ export interface LabDeployment {
 }
 
 function proxyConfigYaml(i: LabDeploymentInput): string {
-  const lines = [`listen_addr: ":${i.listenPort ?? 8080}"`, `tunnel_domain: ${i.domain}`, 'tls:', '  cert_file: /data/tls.crt', '  key_file: /data/tls.key', 'routes:'];
+  const lines = [
+    `listen_addr: ":${i.listenPort ?? 8080}"`,
+    `tunnel_domain: ${i.domain}`,
+    'tls:',
+    '  cert_file: /data/tls.crt',
+    '  key_file: /data/tls.key',
+    'routes:',
+  ];
   for (const [k, v] of Object.entries(i.routes)) lines.push(`  ${k}: ${v}`);
   if (i.allowedIps) {
     lines.push('upstream:', '  allowed_ips:');

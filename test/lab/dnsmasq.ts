@@ -43,7 +43,16 @@ async function startServfailUpstream(): Promise<{ port: number; close(): Promise
 
 export async function startDnsmasq(config: DnsmasqConfig): Promise<LabDns> {
   const port = await freePort();
-  const args = ['--no-daemon', '--no-resolv', '--no-hosts', '--conf-file=/dev/null', `--port=${port}`, '--listen-address=127.0.0.1', '--bind-interfaces', '--cache-size=0'];
+  const args = [
+    '--no-daemon',
+    '--no-resolv',
+    '--no-hosts',
+    '--conf-file=/dev/null',
+    `--port=${port}`,
+    '--listen-address=127.0.0.1',
+    '--bind-interfaces',
+    '--cache-size=0',
+  ];
   // As root dnsmasq would switch to the user "dnsmasq", which dnsmasq-base does not create.
   if (process.getuid?.() === 0) args.push('--user=root');
   for (const s of config.srv ?? []) args.push(`--srv-host=${s.name},${s.target},${s.port},${s.priority}`);

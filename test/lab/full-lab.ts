@@ -33,7 +33,9 @@ export interface FullLab {
   stop(): Promise<void>;
 }
 
-export async function startFullLab(o: { edgePort?: number; timeoutMs?: number; budgetMs?: number } = {}): Promise<FullLab> {
+export async function startFullLab(
+  o: { edgePort?: number; timeoutMs?: number; budgetMs?: number } = {},
+): Promise<FullLab> {
   const certs = makeCertSet(LAB_DOMAIN, 'healthy');
   const edgeCerts = makeEdgeCerts('Lab Edge Authority');
   const docs = oauthDocuments(LAB_DOMAIN);
@@ -41,17 +43,40 @@ export async function startFullLab(o: { edgePort?: number; timeoutMs?: number; b
   const [edge, proxy, upstream, api] = await Promise.all([
     startCaddyEdge({ certFile: edgeCerts.certFile, keyFile: edgeCerts.keyFile, port: o.edgePort }),
     startReferenceProxy({ defaultCert: { certPem: certs.certPem, keyPem: certs.keyPem } }),
-    startJsonServer({ '/.well-known/oauth-authorization-server': { body: docs.metadata }, '/.well-known/oauth-protected-resource': { body: docs.resource } }),
+    startJsonServer({
+      '/.well-known/oauth-authorization-server': { body: docs.metadata },
+      '/.well-known/oauth-protected-resource': { body: docs.resource },
+    }),
     startFakeVendorApi({
       tunnelId: LAB_TUNNEL_ID,
       apiKey: LAB_API_KEY,
-      certificates: [{ id: 'tcrt_01', type: 'tunnel_certificate', tunnel_id: LAB_TUNNEL_ID, fingerprint: caFingerprint, created_at: '2026-01-01T00:00:00Z', expires_at: '2031-01-01T00:00:00Z', archived_at: null }],
+      certificates: [
+        {
+          id: 'tcrt_01',
+          type: 'tunnel_certificate',
+          tunnel_id: LAB_TUNNEL_ID,
+          fingerprint: caFingerprint,
+          created_at: '2026-01-01T00:00:00Z',
+          expires_at: '2031-01-01T00:00:00Z',
+          archived_at: null,
+        },
+      ],
     }),
   ]);
   const dns = await startDnsmasq({
     srv: [
-      { name: '_v2-origintunneld._tcp.argotunnel.com', target: 'region1.v2.argotunnel.com', port: edge.port, priority: 1 },
-      { name: '_v2-origintunneld._tcp.argotunnel.com', target: 'region2.v2.argotunnel.com', port: edge.port, priority: 2 },
+      {
+        name: '_v2-origintunneld._tcp.argotunnel.com',
+        target: 'region1.v2.argotunnel.com',
+        port: edge.port,
+        priority: 1,
+      },
+      {
+        name: '_v2-origintunneld._tcp.argotunnel.com',
+        target: 'region2.v2.argotunnel.com',
+        port: edge.port,
+        priority: 2,
+      },
     ],
     hosts: [
       { name: 'region1.v2.argotunnel.com', addresses: ['127.0.0.1'] },
@@ -80,7 +105,18 @@ export async function startFullLab(o: { edgePort?: number; timeoutMs?: number; b
     budgetMs: o.budgetMs ?? timeoutMs * 3,
     edgeCaPems: [edgeCerts.caPem],
   };
-  const cliArgs = ['--dir', deployment.dir, '--dns-server', dns.server, '--proxy', proxy.url, '--api-url', net.apiUrl!, '--timeout', String(timeoutMs)];
+  const cliArgs = [
+    '--dir',
+    deployment.dir,
+    '--dns-server',
+    dns.server,
+    '--proxy',
+    proxy.url,
+    '--api-url',
+    net.apiUrl!,
+    '--timeout',
+    String(timeoutMs),
+  ];
   return {
     edge,
     dns,

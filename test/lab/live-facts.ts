@@ -51,11 +51,27 @@ export function dnsFail<T>(failure: DnsFailureKind, latencyMs = 3): DnsOutcome<T
 }
 
 export function tcpOk(): EdgeTarget['tcp'] {
-  return { ok: true, failure: null, detail: null, connectMs: 4, latencyMs: 20, acceptedBy: 'cloudflare-issuer', certificate: null };
+  return {
+    ok: true,
+    failure: null,
+    detail: null,
+    connectMs: 4,
+    latencyMs: 20,
+    acceptedBy: 'cloudflare-issuer',
+    certificate: null,
+  };
 }
 
 export function tcpFail(failure: ConnectFailureKind): EdgeTarget['tcp'] {
-  return { ok: false, failure, detail: `tcp ${failure}`, connectMs: failure === 'tls-stall' ? 4 : null, latencyMs: 5000, acceptedBy: null, certificate: null };
+  return {
+    ok: false,
+    failure,
+    detail: `tcp ${failure}`,
+    connectMs: failure === 'tls-stall' ? 4 : null,
+    latencyMs: 5000,
+    acceptedBy: null,
+    certificate: null,
+  };
 }
 
 export function udpOk(): EdgeTarget['udp'] {
@@ -66,7 +82,12 @@ export function udpFail(failure: ConnectFailureKind): EdgeTarget['udp'] {
   return { ok: false, failure, detail: `udp ${failure}`, versions: [], latencyMs: 5000 };
 }
 
-export function target(label: string, tcp: EdgeTarget['tcp'], udp: EdgeTarget['udp'], address = '198.41.192.7'): EdgeTarget {
+export function target(
+  label: string,
+  tcp: EdgeTarget['tcp'],
+  udp: EdgeTarget['udp'],
+  address = '198.41.192.7',
+): EdgeTarget {
   return { label, host: `${label}.v2.argotunnel.com`, port: 7844, address, family: 4, tcp, udp };
 }
 
@@ -82,8 +103,20 @@ export function edge(overrides: Partial<EdgeLiveFacts> = {}): EdgeLiveFacts {
       { target: 'region2.v2.argotunnel.com', port: 7844, priority: 2, weight: 1 },
     ]),
     hosts: [
-      { label: 'region1', host: 'region1.v2.argotunnel.com', port: 7844, a: dnsOk(['198.41.192.7']), aaaa: dnsOk(['2606:4700:a0::1']) },
-      { label: 'region2', host: 'region2.v2.argotunnel.com', port: 7844, a: dnsOk(['198.41.200.13']), aaaa: dnsFail('nodata') },
+      {
+        label: 'region1',
+        host: 'region1.v2.argotunnel.com',
+        port: 7844,
+        a: dnsOk(['198.41.192.7']),
+        aaaa: dnsOk(['2606:4700:a0::1']),
+      },
+      {
+        label: 'region2',
+        host: 'region2.v2.argotunnel.com',
+        port: 7844,
+        a: dnsOk(['198.41.200.13']),
+        aaaa: dnsFail('nodata'),
+      },
     ],
     targets: [target('region1', tcpOk(), udpOk()), target('region2', tcpOk(), udpOk(), '198.41.200.13')],
     ...overrides,
@@ -104,18 +137,32 @@ export function route(routeKey: string, failure: InnerTlsFailureKind | null = nu
   };
 }
 
-export function proxy(kind: ListenerKind, routes: InnerTlsRouteFacts[] = [route('wiki')], overrides: Partial<ProxyLiveFacts> = {}): ProxyLiveFacts {
+export function proxy(
+  kind: ListenerKind,
+  routes: InnerTlsRouteFacts[] = [route('wiki')],
+  overrides: Partial<ProxyLiveFacts> = {},
+): ProxyLiveFacts {
   return {
     url: 'ws://127.0.0.1:8080/',
     urlSource: 'flag',
-    listener: { kind, httpStatus: kind === 'http' ? 200 : kind === 'websocket' ? 101 : null, firstBytesHex: null, detail: null, latencyMs: 5 },
+    listener: {
+      kind,
+      httpStatus: kind === 'http' ? 200 : kind === 'websocket' ? 101 : null,
+      firstBytesHex: null,
+      detail: null,
+      latencyMs: 5,
+    },
     routes,
     innerTlsSkipped: null,
     ...overrides,
   };
 }
 
-export function upstream(routeKey: string, connections: { address: string; failure: ConnectFailureKind | null }[], overrides: Partial<UpstreamLiveFacts> = {}): UpstreamLiveFacts {
+export function upstream(
+  routeKey: string,
+  connections: { address: string; failure: ConnectFailureKind | null }[],
+  overrides: Partial<UpstreamLiveFacts> = {},
+): UpstreamLiveFacts {
   return {
     route: routeKey,
     scheme: 'http',
@@ -124,7 +171,13 @@ export function upstream(routeKey: string, connections: { address: string; failu
     resolution: null,
     addresses: connections.map((c) => c.address),
     refusedByPolicy: [],
-    connections: connections.map((c) => ({ address: c.address, ok: c.failure === null, failure: c.failure, detail: c.failure ? `connect ${c.failure}` : null, latencyMs: 2 })),
+    connections: connections.map((c) => ({
+      address: c.address,
+      ok: c.failure === null,
+      failure: c.failure,
+      detail: c.failure ? `connect ${c.failure}` : null,
+      latencyMs: 2,
+    })),
     notProbed: null,
     ...overrides,
   };

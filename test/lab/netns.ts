@@ -16,7 +16,9 @@ const MARK = '@@NETNS-RESULT@@';
 export const RULES = {
   dropUdp: [['-A', 'INPUT', '-p', 'udp', '--dport', '7844', '-j', 'DROP']],
   dropTcp: [['-A', 'INPUT', '-p', 'tcp', '--dport', '7844', '-j', 'DROP']],
-  rejectUdp: [['-A', 'INPUT', '-p', 'udp', '--dport', '7844', '-j', 'REJECT', '--reject-with', 'icmp-port-unreachable']],
+  rejectUdp: [
+    ['-A', 'INPUT', '-p', 'udp', '--dport', '7844', '-j', 'REJECT', '--reject-with', 'icmp-port-unreachable'],
+  ],
   rejectTcp: [['-A', 'INPUT', '-p', 'tcp', '--dport', '7844', '-j', 'REJECT', '--reject-with', 'tcp-reset']],
 };
 
@@ -29,13 +31,29 @@ export interface NetnsResult {
   report?: { results: CheckResult[]; durationMs: number } | null;
 }
 
-export function runInNetns(scenario: { rules: string[][]; timeoutMs: number; budgetMs: number; cli?: string[] }, killAfterMs = 45000): Promise<NetnsResult> {
+export function runInNetns(
+  scenario: { rules: string[][]; timeoutMs: number; budgetMs: number; cli?: string[] },
+  killAfterMs = 45000,
+): Promise<NetnsResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn('unshare', ['--net', 'sh', '-c', 'ip link set lo up && exec "$0" --import "$1" "$2" "$3"', process.execPath, REGISTER, CHILD, JSON.stringify(scenario)], {
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, MCP_TUNNEL_LOOPBACK_ONLY: '1' },
-    });
+    const child = spawn(
+      'unshare',
+      [
+        '--net',
+        'sh',
+        '-c',
+        'ip link set lo up && exec "$0" --import "$1" "$2" "$3"',
+        process.execPath,
+        REGISTER,
+        CHILD,
+        JSON.stringify(scenario),
+      ],
+      {
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, MCP_TUNNEL_LOOPBACK_ONLY: '1' },
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
@@ -54,7 +72,8 @@ export function runInNetns(scenario: { rules: string[][]; timeoutMs: number; bud
     child.on('close', (code) => {
       clearTimeout(killer);
       const line = stdout.split('\n').find((l) => l.startsWith(MARK));
-      if (!line) return reject(new Error(`netns run produced no result (exit ${code}):\n${stderr}\n${stdout.slice(-2000)}`));
+      if (!line)
+        return reject(new Error(`netns run produced no result (exit ${code}):\n${stderr}\n${stdout.slice(-2000)}`));
       resolve(JSON.parse(line.slice(MARK.length)) as NetnsResult);
     });
   });

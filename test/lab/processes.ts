@@ -36,7 +36,12 @@ export interface LabProcess {
 
 const running = new Set<LabProcess>();
 
-export function startProcess(name: string, command: string, args: string[], env: NodeJS.ProcessEnv = process.env): LabProcess {
+export function startProcess(
+  name: string,
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): LabProcess {
   const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout?.on('data', (b: Buffer) => (out = (out + b.toString()).slice(-20000)));
@@ -66,7 +71,8 @@ export function startProcess(name: string, command: string, args: string[], env:
 export async function waitUntil(p: LabProcess, ready: () => Promise<boolean>, timeoutMs = 10000): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
-    if (p.child.exitCode !== null) throw new Error(`${p.name} exited (${p.child.exitCode}) before it was ready:\n${p.output()}`);
+    if (p.child.exitCode !== null)
+      throw new Error(`${p.name} exited (${p.child.exitCode}) before it was ready:\n${p.output()}`);
     if (await ready()) return;
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -95,7 +101,10 @@ export async function stopAll(): Promise<void> {
 }
 
 /** Close a net/http/tls server and every connection it still holds. */
-export function closeServer(server: net.Server & { closeAllConnections?: () => void }, sockets?: Set<net.Socket>): Promise<void> {
+export function closeServer(
+  server: net.Server & { closeAllConnections?: () => void },
+  sockets?: Set<net.Socket>,
+): Promise<void> {
   for (const s of sockets ?? []) s.destroy();
   server.closeAllConnections?.();
   return new Promise((resolve) => server.close(() => resolve()));

@@ -10,7 +10,14 @@ export function programMissing(program: string, probeArgs: string[] = ['--versio
   const key = `${program} ${probeArgs.join(' ')}`;
   if (!cache.has(key)) {
     const r = spawnSync(program, probeArgs, { stdio: 'ignore', timeout: 5000 });
-    cache.set(key, r.error ? `${program} is not installed (${(r.error as NodeJS.ErrnoException).code})` : r.status === 0 ? null : `${program} ${probeArgs.join(' ')} exited ${r.status}`);
+    cache.set(
+      key,
+      r.error
+        ? `${program} is not installed (${(r.error as NodeJS.ErrnoException).code})`
+        : r.status === 0
+          ? null
+          : `${program} ${probeArgs.join(' ')} exited ${r.status}`,
+    );
   }
   return cache.get(key)!;
 }
@@ -21,8 +28,19 @@ export function netnsMissing(): string | null {
   if (!cache.has(key)) {
     if (process.getuid?.() !== 0) cache.set(key, 'not root: network namespaces and iptables need root');
     else {
-      const r = spawnSync('unshare', ['--net', 'sh', '-c', 'ip link set lo up && iptables -A INPUT -p udp --dport 9 -j DROP'], { stdio: 'pipe', timeout: 5000 });
-      cache.set(key, r.error ? `unshare is not available (${(r.error as NodeJS.ErrnoException).code})` : r.status === 0 ? null : `unshare --net with iptables failed: ${String(r.stderr).trim().slice(0, 200)}`);
+      const r = spawnSync(
+        'unshare',
+        ['--net', 'sh', '-c', 'ip link set lo up && iptables -A INPUT -p udp --dport 9 -j DROP'],
+        { stdio: 'pipe', timeout: 5000 },
+      );
+      cache.set(
+        key,
+        r.error
+          ? `unshare is not available (${(r.error as NodeJS.ErrnoException).code})`
+          : r.status === 0
+            ? null
+            : `unshare --net with iptables failed: ${String(r.stderr).trim().slice(0, 200)}`,
+      );
     }
   }
   return cache.get(key)!;
@@ -45,7 +63,10 @@ export function labGate(what: string, ...missing: (string | null)[]): LabGate {
     skip: reasons.length > 0 && !inCi,
     reasons,
     assert() {
-      if (reasons.length > 0) throw new Error(`${what} needs: ${reasons.join('; ')} (CI is set, so a missing lab program fails instead of skipping; install caddy, dnsmasq-base, iptables, iproute2, openssl)`);
+      if (reasons.length > 0)
+        throw new Error(
+          `${what} needs: ${reasons.join('; ')} (CI is set, so a missing lab program fails instead of skipping; install caddy, dnsmasq-base, iptables, iproute2, openssl)`,
+        );
     },
   };
 }

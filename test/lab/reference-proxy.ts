@@ -44,12 +44,19 @@ function wsStream(ws: WebSocket): Duplex {
   return d;
 }
 
-export async function startReferenceProxy(o: { defaultCert: ServedCert; certsBySni?: Record<string, ServedCert>; path?: string }): Promise<ReferenceProxy> {
+export async function startReferenceProxy(o: {
+  defaultCert: ServedCert;
+  certsBySni?: Record<string, ServedCert>;
+  path?: string;
+}): Promise<ReferenceProxy> {
   const seen: ReferenceProxy['seen'] = [];
   const contexts = new Map<string, tls.SecureContext>();
-  for (const [sni, c] of Object.entries(o.certsBySni ?? {})) contexts.set(sni, tls.createSecureContext({ cert: c.certPem, key: c.keyPem }));
+  for (const [sni, c] of Object.entries(o.certsBySni ?? {}))
+    contexts.set(sni, tls.createSecureContext({ cert: c.certPem, key: c.keyPem }));
   const defaultContext = tls.createSecureContext({ cert: o.defaultCert.certPem, key: o.defaultCert.keyPem });
-  const server = http.createServer((_req, res) => res.writeHead(426, { 'content-type': 'text/plain' }).end('WebSocket upgrade required'));
+  const server = http.createServer((_req, res) =>
+    res.writeHead(426, { 'content-type': 'text/plain' }).end('WebSocket upgrade required'),
+  );
   const sockets = new Set<net.Socket>();
   server.on('connection', (s) => {
     sockets.add(s);

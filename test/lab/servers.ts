@@ -65,7 +65,9 @@ export async function startTlsDirectServer(certPem: string, keyPem: string): Pro
 }
 
 /** An HTTP server with fixed JSON (or raw) answers per path; 404 elsewhere. */
-export async function startJsonServer(routes: Record<string, { status?: number; body: unknown; headers?: Record<string, string> }>): Promise<LabServer> {
+export async function startJsonServer(
+  routes: Record<string, { status?: number; body: unknown; headers?: Record<string, string> }>,
+): Promise<LabServer> {
   const requests: LabServer['requests'] = [];
   const server = http.createServer((req, res) => {
     requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
@@ -80,7 +82,10 @@ export async function startJsonServer(routes: Record<string, { status?: number; 
 }
 
 /** The well-known documents of a healthy split-discovery setup for `domain`. */
-export function oauthDocuments(domain: string): { metadata: Record<string, unknown>; resource: Record<string, unknown> } {
+export function oauthDocuments(domain: string): {
+  metadata: Record<string, unknown>;
+  resource: Record<string, unknown>;
+} {
   return {
     metadata: {
       issuer: `https://auth.${domain}`,
@@ -94,14 +99,28 @@ export function oauthDocuments(domain: string): { metadata: Record<string, unkno
 }
 
 /** The vendor API's certificate list for one tunnel, requiring the three headers. */
-export async function startFakeVendorApi(o: { tunnelId: string; apiKey: string; certificates: Record<string, unknown>[] }): Promise<LabServer> {
+export async function startFakeVendorApi(o: {
+  tunnelId: string;
+  apiKey: string;
+  certificates: Record<string, unknown>[];
+}): Promise<LabServer> {
   const requests: LabServer['requests'] = [];
   const server = http.createServer((req, res) => {
     requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
-    const json = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-    if (req.headers['x-api-key'] !== o.apiKey) return json(401, { type: 'error', error: { type: 'authentication_error', message: 'invalid x-api-key' } });
-    if (req.headers['anthropic-version'] !== '2023-06-01' || !String(req.headers['anthropic-beta'] ?? '').includes('mcp-tunnels-')) return json(400, { type: 'error', error: { type: 'invalid_request_error', message: 'missing version or beta header' } });
-    if (req.url !== `/v1/tunnels/${o.tunnelId}/certificates`) return json(404, { type: 'error', error: { type: 'not_found_error', message: 'no such tunnel' } });
+    const json = (status: number, body: unknown) =>
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    if (req.headers['x-api-key'] !== o.apiKey)
+      return json(401, { type: 'error', error: { type: 'authentication_error', message: 'invalid x-api-key' } });
+    if (
+      req.headers['anthropic-version'] !== '2023-06-01' ||
+      !String(req.headers['anthropic-beta'] ?? '').includes('mcp-tunnels-')
+    )
+      return json(400, {
+        type: 'error',
+        error: { type: 'invalid_request_error', message: 'missing version or beta header' },
+      });
+    if (req.url !== `/v1/tunnels/${o.tunnelId}/certificates`)
+      return json(404, { type: 'error', error: { type: 'not_found_error', message: 'no such tunnel' } });
     json(200, { data: o.certificates, has_more: false });
   });
   const { port, sockets } = await listen(server);

@@ -10,8 +10,19 @@ import { runInNetns, RULES } from '../lab/netns.js';
 import { stopAll } from '../lab/processes.js';
 import { labGate, netnsMissing, programMissing } from '../lab/programs.js';
 
-const gate = labGate('the live CLI against the lab', programMissing('caddy', ['version']), programMissing('dnsmasq'), programMissing('openssl', ['version']));
-const nsGate = labGate('the live CLI in a network namespace', netnsMissing(), programMissing('caddy', ['version']), programMissing('dnsmasq'), programMissing('openssl', ['version']));
+const gate = labGate(
+  'the live CLI against the lab',
+  programMissing('caddy', ['version']),
+  programMissing('dnsmasq'),
+  programMissing('openssl', ['version']),
+);
+const nsGate = labGate(
+  'the live CLI in a network namespace',
+  netnsMissing(),
+  programMissing('caddy', ['version']),
+  programMissing('dnsmasq'),
+  programMissing('openssl', ['version']),
+);
 const LIVE = ['edge-dns', 'edge-tcp', 'edge-udp', 'inner-tls', 'listener-protocol', 'upstream-reachable'];
 
 describe.skipIf(gate.skip)('mcp-tunnel doctor, live, against the lab', () => {
@@ -34,7 +45,9 @@ describe.skipIf(gate.skip)('mcp-tunnel doctor, live, against the lab', () => {
     expect(code, stderr).toBe(0);
     const report = JSON.parse(stdout) as DoctorReport;
     for (const id of LIVE) expect(report.results.find((r) => r.id === id)?.status, id).toBe('pass');
-    expect(report.results.find((r) => r.id === 'ca-registration')?.findings.map((f) => f.messageId)).toContain('registered');
+    expect(report.results.find((r) => r.id === 'ca-registration')?.findings.map((f) => f.messageId)).toContain(
+      'registered',
+    );
     expect(report.summary.fail).toBe(0);
     expect(stdout + stderr).not.toContain(apiKey);
   }, 60000);
@@ -43,7 +56,12 @@ describe.skipIf(gate.skip)('mcp-tunnel doctor, live, against the lab', () => {
 describe.skipIf(nsGate.skip)('mcp-tunnel doctor, live, edge dropped by a firewall', () => {
   it('UDP and TCP 7844 dropped: the verdict names the edge, the inner TLS is still proved', async () => {
     nsGate.assert();
-    const r = await runInNetns({ rules: [...RULES.dropUdp, ...RULES.dropTcp], timeoutMs: 2000, budgetMs: 6000, cli: [] });
+    const r = await runInNetns({
+      rules: [...RULES.dropUdp, ...RULES.dropTcp],
+      timeoutMs: 2000,
+      budgetMs: 6000,
+      cli: [],
+    });
     expect(r.mode).toBe('cli');
     const report = r.report as DoctorReport;
     expect(report.verdict).toMatchObject({ status: 'fail', layer: 'edge', id: 'edge-tcp' });

@@ -50,8 +50,16 @@ describe.skipIf(gate.skip)('edge certificate with an empty subject (Caddy)', () 
     gate.assert();
     const env = cleanEnv({ MCP_TUNNEL_EDGE_CA: certs.caFile });
     const args = [
-      'doctor', '--json', '--dir', join(FIXTURES, 'compose-healthy'), '--edge',
-      `${edge.host}:${edge.port}`, '--dns-server', '127.0.0.1:9', '--timeout', '1500',
+      'doctor',
+      '--json',
+      '--dir',
+      join(FIXTURES, 'compose-healthy'),
+      '--edge',
+      `${edge.host}:${edge.port}`,
+      '--dns-server',
+      '127.0.0.1:9',
+      '--timeout',
+      '1500',
     ];
     // Asynchronously: Caddy runs beside this process, and a failing run must still be read.
     const r = await startCli(args, { env, timeout: 30000 });

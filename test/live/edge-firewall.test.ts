@@ -10,7 +10,13 @@ import type { CheckResult } from '../../src/core/types.js';
 import { runInNetns, RULES } from '../lab/netns.js';
 import { labGate, netnsMissing, programMissing } from '../lab/programs.js';
 
-const gate = labGate('firewall cases in a network namespace', netnsMissing(), programMissing('caddy', ['version']), programMissing('dnsmasq'), programMissing('openssl', ['version']));
+const gate = labGate(
+  'firewall cases in a network namespace',
+  netnsMissing(),
+  programMissing('caddy', ['version']),
+  programMissing('dnsmasq'),
+  programMissing('openssl', ['version']),
+);
 const TIMEOUT = 1000;
 
 function result(results: CheckResult[] | undefined, id: string): CheckResult {
@@ -33,7 +39,9 @@ describe.skipIf(gate.skip)('edge behind a firewall (network namespace)', () => {
     expect(udp.status).toBe('warn');
     expect(problems(udp)).toEqual(['udp-dropped', 'udp-dropped']);
     expect(udp.findings[0]?.symptom).toMatch(/degraded: cloudflared will fall back to HTTP\/2/i);
-    expect(r.live?.edge?.targets.every((t) => t.udp.failure === 'timeout' && t.udp.latencyMs >= TIMEOUT - 10)).toBe(true);
+    expect(r.live?.edge?.targets.every((t) => t.udp.failure === 'timeout' && t.udp.latencyMs >= TIMEOUT - 10)).toBe(
+      true,
+    );
   }, 60000);
 
   it('TCP 7844 dropped, UDP fine: edge-tcp fails with timeouts, edge-udp passes', async () => {
@@ -47,7 +55,11 @@ describe.skipIf(gate.skip)('edge behind a firewall (network namespace)', () => {
 
   it('both dropped: edge-tcp and edge-udp fail, and the run still takes about one timeout', async () => {
     gate.assert();
-    const r = await runInNetns({ rules: [...RULES.dropUdp, ...RULES.dropTcp], timeoutMs: TIMEOUT, budgetMs: TIMEOUT * 3 });
+    const r = await runInNetns({
+      rules: [...RULES.dropUdp, ...RULES.dropTcp],
+      timeoutMs: TIMEOUT,
+      budgetMs: TIMEOUT * 3,
+    });
     expect(result(r.results, edgeTcp.id).status).toBe('fail');
     const udp = result(r.results, edgeUdp.id);
     expect(udp.status).toBe('fail');
@@ -61,10 +73,16 @@ describe.skipIf(gate.skip)('edge behind a firewall (network namespace)', () => {
 
   it('REJECT rules: TCP reset and ICMP port unreachable are named as refused', async () => {
     gate.assert();
-    const r = await runInNetns({ rules: [...RULES.rejectUdp, ...RULES.rejectTcp], timeoutMs: TIMEOUT, budgetMs: TIMEOUT * 3 });
+    const r = await runInNetns({
+      rules: [...RULES.rejectUdp, ...RULES.rejectTcp],
+      timeoutMs: TIMEOUT,
+      budgetMs: TIMEOUT * 3,
+    });
     expect(problems(result(r.results, edgeTcp.id))).toEqual(['tcp-refused', 'tcp-refused']);
     expect(problems(result(r.results, edgeUdp.id))).toEqual(['udp-refused', 'udp-refused']);
     // Refusals come back at once, not after the timeout.
-    expect(r.live?.edge?.targets.every((t) => t.tcp.latencyMs < TIMEOUT / 2 && t.udp.latencyMs < TIMEOUT / 2)).toBe(true);
+    expect(r.live?.edge?.targets.every((t) => t.tcp.latencyMs < TIMEOUT / 2 && t.udp.latencyMs < TIMEOUT / 2)).toBe(
+      true,
+    );
   }, 60000);
 });

@@ -24,7 +24,12 @@ import { present } from '../helpers/present.js';
 
 process.env.MCP_TUNNEL_LOOPBACK_ONLY = '1';
 const TIMEOUT = 800;
-const gate = labGate('edge probes against Caddy and dnsmasq', programMissing('caddy', ['version']), programMissing('dnsmasq'), programMissing('openssl', ['version']));
+const gate = labGate(
+  'edge probes against Caddy and dnsmasq',
+  programMissing('caddy', ['version']),
+  programMissing('dnsmasq'),
+  programMissing('openssl', ['version']),
+);
 
 let edgeCerts: EdgeCerts;
 let interceptCerts: EdgeCerts;
@@ -63,10 +68,30 @@ beforeAll(async () => {
     startResetServer(),
     freePort(),
   ]);
-  const srv = (target: string, priority: number) => ({ name: '_v2-origintunneld._tcp.argotunnel.com', target, port: edge.port, priority });
+  const srv = (target: string, priority: number) => ({
+    name: '_v2-origintunneld._tcp.argotunnel.com',
+    target,
+    port: edge.port,
+    priority,
+  });
   [dns, oneRecordDns] = await Promise.all([
     startDnsmasq({
-      srv: [srv('region1.v2.argotunnel.com', 1), srv('region2.v2.argotunnel.com', 2), { name: '_us-v2-origintunneld._tcp.argotunnel.com', target: 'us-region1.v2.argotunnel.com', port: edge.port, priority: 1 }, { name: '_us-v2-origintunneld._tcp.argotunnel.com', target: 'us-region2.v2.argotunnel.com', port: edge.port, priority: 2 }],
+      srv: [
+        srv('region1.v2.argotunnel.com', 1),
+        srv('region2.v2.argotunnel.com', 2),
+        {
+          name: '_us-v2-origintunneld._tcp.argotunnel.com',
+          target: 'us-region1.v2.argotunnel.com',
+          port: edge.port,
+          priority: 1,
+        },
+        {
+          name: '_us-v2-origintunneld._tcp.argotunnel.com',
+          target: 'us-region2.v2.argotunnel.com',
+          port: edge.port,
+          priority: 2,
+        },
+      ],
       hosts: [
         { name: 'region1.v2.argotunnel.com', addresses: ['127.0.0.1'] },
         { name: 'region2.v2.argotunnel.com', addresses: ['127.0.0.1', '::1'] },
@@ -77,7 +102,11 @@ beforeAll(async () => {
       servfail: ['fail.test'],
       blackhole: ['slow.test'],
     }),
-    startDnsmasq({ srv: [srv('region1.v2.argotunnel.com', 1)], hosts: [{ name: 'region1.v2.argotunnel.com', addresses: ['127.0.0.1'] }], local: ['argotunnel.com'] }),
+    startDnsmasq({
+      srv: [srv('region1.v2.argotunnel.com', 1)],
+      hosts: [{ name: 'region1.v2.argotunnel.com', addresses: ['127.0.0.1'] }],
+      local: ['argotunnel.com'],
+    }),
   ]);
 }, 60000);
 
@@ -99,7 +128,9 @@ describe.skipIf(gate.skip)('edge probes (Caddy, dnsmasq)', () => {
 
   it('an issuer that is neither the edge CA, Cloudflare nor a public root is interception', async () => {
     gate.assert();
-    const tcp = await probeEdgeTcpTls('127.0.0.1', interceptor.port, TIMEOUT, undefined, { edgeCaPems: [edgeCerts.caPem] });
+    const tcp = await probeEdgeTcpTls('127.0.0.1', interceptor.port, TIMEOUT, undefined, {
+      edgeCaPems: [edgeCerts.caPem],
+    });
     expect(tcp).toMatchObject({ ok: false, failure: 'tls-untrusted-issuer' });
     expect(tcp.certificate?.issuerOrganization).toBe('Corporate Inspection Proxy');
   });
@@ -130,8 +161,14 @@ describe.skipIf(gate.skip)('edge probes (Caddy, dnsmasq)', () => {
     gate.assert();
     const c = createDnsClient([dns.server]);
     const srv = await c.srv('_v2-origintunneld._tcp.argotunnel.com', TIMEOUT);
-    expect(srv.ok && srv.value.map((r) => r.target)).toEqual(['region1.v2.argotunnel.com', 'region2.v2.argotunnel.com']);
-    expect(await c.srv('_fed-v2-origintunneld._tcp.argotunnel.com', TIMEOUT)).toMatchObject({ ok: false, failure: 'nxdomain' });
+    expect(srv.ok && srv.value.map((r) => r.target)).toEqual([
+      'region1.v2.argotunnel.com',
+      'region2.v2.argotunnel.com',
+    ]);
+    expect(await c.srv('_fed-v2-origintunneld._tcp.argotunnel.com', TIMEOUT)).toMatchObject({
+      ok: false,
+      failure: 'nxdomain',
+    });
     expect(await c.aaaa('region1.v2.argotunnel.com', TIMEOUT)).toMatchObject({ ok: false, failure: 'nodata' });
     expect(await c.a('x.fail.test', TIMEOUT)).toMatchObject({ ok: false, failure: 'servfail' });
     const slow = await c.a('x.slow.test', 300);
@@ -142,12 +179,18 @@ describe.skipIf(gate.skip)('edge probes (Caddy, dnsmasq)', () => {
   it('healthy discovery: edge-dns, edge-tcp and edge-udp pass, with latency per region', async () => {
     gate.assert();
     const live = await gatherLiveFacts(facts(), net({ dnsServers: [dns.server] }));
-    expect(live.edge?.targets.map((t) => `${t.label} ${t.address}`)).toEqual(['region1 127.0.0.1', 'region2 127.0.0.1', 'region2 ::1']);
+    expect(live.edge?.targets.map((t) => `${t.label} ${t.address}`)).toEqual([
+      'region1 127.0.0.1',
+      'region2 127.0.0.1',
+      'region2 ::1',
+    ]);
     const f = withLive(live);
     expect(runCheck(edgeDns, f).status).toBe('pass');
     const tcp = runCheck(edgeTcp, f);
     expect(tcp.status).toBe('pass');
-    expect(Object.keys((present(tcp.findings[0]).evidence as { perRegion: object }).perRegion)).toContain(`region1 127.0.0.1:${edge.port}`);
+    expect(Object.keys((present(tcp.findings[0]).evidence as { perRegion: object }).perRegion)).toContain(
+      `region1 127.0.0.1:${edge.port}`,
+    );
     expect(runCheck(edgeUdp, f).status).toBe('pass');
   });
 
@@ -162,9 +205,16 @@ describe.skipIf(gate.skip)('edge probes (Caddy, dnsmasq)', () => {
 
   it('a token with "e":"fed" selects the fed SRV name; NXDOMAIN fails edge-dns and the transports skip', async () => {
     gate.assert();
-    const f = baseFacts({ offline: false, token: { state: 'ok', path: 'x', value: { endpoint: { present: true, value: 'fed', type: 'string' } } as never } });
+    const f = baseFacts({
+      offline: false,
+      token: { state: 'ok', path: 'x', value: { endpoint: { present: true, value: 'fed', type: 'string' } } as never },
+    });
     const live = await gatherLiveFacts(f, net({ dnsServers: [dns.server] }));
-    expect(live.edge).toMatchObject({ region: 'fed', regionSource: 'token', srvName: '_fed-v2-origintunneld._tcp.argotunnel.com' });
+    expect(live.edge).toMatchObject({
+      region: 'fed',
+      regionSource: 'token',
+      srvName: '_fed-v2-origintunneld._tcp.argotunnel.com',
+    });
     const withFacts = { ...f, live };
     expect(ids(runCheck(edgeDns, withFacts))).toEqual(['srv-nxdomain']);
     expect(runCheck(edgeTcp, withFacts).status).toBe('skip');
@@ -176,7 +226,8 @@ describe.skipIf(gate.skip)('edge probes (Caddy, dnsmasq)', () => {
     const servfail = await startDnsmasq({ servfail: ['argotunnel.com'] });
     const silent = await startDnsmasq({ blackhole: ['argotunnel.com'] });
     const nobody = await freePort();
-    const run = async (server: string) => ids(runCheck(edgeDns, withLive(await gatherLiveFacts(facts(), net({ dnsServers: [server], timeoutMs: 400 })))));
+    const run = async (server: string) =>
+      ids(runCheck(edgeDns, withLive(await gatherLiveFacts(facts(), net({ dnsServers: [server], timeoutMs: 400 })))));
     expect(await run(servfail.server)).toEqual(['srv-servfail']);
     expect(await run(silent.server)).toEqual(['srv-timeout']);
     expect(await run(`127.0.0.1:${nobody}`)).toEqual([expect.stringMatching(/^(resolver-unreachable|srv-timeout)$/)]);
@@ -191,7 +242,10 @@ describe.skipIf(gate.skip)('edge probes (Caddy, dnsmasq)', () => {
 
   it('--edge replaces discovery: a name is resolved through --dns-server, an IP is used as is', async () => {
     gate.assert();
-    const live = await gatherLiveFacts(facts(), net({ dnsServers: [dns.server], edges: [`edge.lab.test:${edge.port}`, `127.0.0.1:${interceptor.port}`] }));
+    const live = await gatherLiveFacts(
+      facts(),
+      net({ dnsServers: [dns.server], edges: [`edge.lab.test:${edge.port}`, `127.0.0.1:${interceptor.port}`] }),
+    );
     expect(live.edge?.discovery).toBe('flag');
     expect(live.edge?.srv).toBeNull();
     const f = withLive(live);

@@ -13,7 +13,12 @@ import { startFullLab, type FullLab } from '../lab/full-lab.js';
 import { stopAll } from '../lab/processes.js';
 import { labGate, programMissing } from '../lab/programs.js';
 
-const gate = labGate('replaying a live lab run', programMissing('caddy', ['version']), programMissing('dnsmasq'), programMissing('openssl', ['version']));
+const gate = labGate(
+  'replaying a live lab run',
+  programMissing('caddy', ['version']),
+  programMissing('dnsmasq'),
+  programMissing('openssl', ['version']),
+);
 
 describe.skipIf(gate.skip)('doctor --facts replays a live lab run', () => {
   let lab: FullLab;

@@ -42,7 +42,11 @@ describe('probe overlap', () => {
       caPem: CA,
       allowedIps: ['127.0.0.0/8'],
       tunnelId: LAB_TUNNEL_ID,
-      routes: { auth: `http://127.0.0.1:${stall.port}`, mcp: `http://127.0.0.1:${stall.port}`, wiki: `http://slow.lab.test:${stall.port}` },
+      routes: {
+        auth: `http://127.0.0.1:${stall.port}`,
+        mcp: `http://127.0.0.1:${stall.port}`,
+        wiki: `http://slow.lab.test:${stall.port}`,
+      },
     });
     const live = await gatherLiveFacts(facts, {
       edges: [`127.0.0.1:${stall.port}`, `127.0.0.1:${stall.port}`],
@@ -55,14 +59,18 @@ describe('probe overlap', () => {
     });
     const timedOut = live.probes.filter((p) => p.durationMs >= TIMEOUT - 20);
     const sumOfTimeouts = live.probes.length * TIMEOUT;
-    console.info(`[overlap] ${live.probes.length} probes, ${timedOut.length} waited their full ${TIMEOUT} ms; sum of timeouts ${sumOfTimeouts} ms; run took ${live.durationMs} ms`);
+    console.info(
+      `[overlap] ${live.probes.length} probes, ${timedOut.length} waited their full ${TIMEOUT} ms; sum of timeouts ${sumOfTimeouts} ms; run took ${live.durationMs} ms`,
+    );
     expect(timedOut.length).toBeGreaterThanOrEqual(6);
     expect(live.durationMs).toBeLessThan(sumOfTimeouts);
     // The longest chain is a DNS lookup then a connection: two timeouts, plus slack.
     expect(live.durationMs).toBeLessThan(TIMEOUT * 2 + 400);
     // Many probes were in flight at one instant.
     const at = TIMEOUT / 2;
-    expect(live.probes.filter((p) => p.startedMs <= at && p.startedMs + p.durationMs >= at).length).toBeGreaterThanOrEqual(6);
+    expect(
+      live.probes.filter((p) => p.startedMs <= at && p.startedMs + p.durationMs >= at).length,
+    ).toBeGreaterThanOrEqual(6);
     expect(live.edge?.targets.map((t) => [t.tcp.failure, t.udp.failure])).toEqual([
       ['tls-stall', 'timeout'],
       ['tls-stall', 'timeout'],
@@ -70,12 +78,21 @@ describe('probe overlap', () => {
     expect(live.proxy?.listener.kind).toBe('silent');
     expect(live.caRegistration?.failure).toBe('timeout');
     expect(live.oauthMetadata?.failure).toBe('timeout');
-    expect(live.upstreams?.find((u) => u.route === 'wiki')?.resolution).toMatchObject({ ok: false, failure: 'timeout' });
+    expect(live.upstreams?.find((u) => u.route === 'wiki')?.resolution).toMatchObject({
+      ok: false,
+      failure: 'timeout',
+    });
   });
 
   it('the overall budget cuts every probe short', async () => {
     const { facts } = makeLabDeployment({ domain: LAB_DOMAIN, caPem: CA, routes: {} });
-    const live = await gatherLiveFacts(facts, { edges: [`127.0.0.1:${stall.port}`], dnsServers: [`127.0.0.1:${stall.port}`], proxy: `ws://127.0.0.1:${stall.port}/`, timeoutMs: 5000, budgetMs: 300 });
+    const live = await gatherLiveFacts(facts, {
+      edges: [`127.0.0.1:${stall.port}`],
+      dnsServers: [`127.0.0.1:${stall.port}`],
+      proxy: `ws://127.0.0.1:${stall.port}/`,
+      timeoutMs: 5000,
+      budgetMs: 300,
+    });
     expect(live.budgetExhausted).toBe(true);
     expect(live.durationMs).toBeLessThan(1500);
   });

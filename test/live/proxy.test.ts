@@ -13,13 +13,23 @@ import { makeLabDeployment } from '../lab/deployment.js';
 import { freePort, stopAll } from '../lab/processes.js';
 import { labGate, programMissing } from '../lab/programs.js';
 import { startReferenceProxy, type ReferenceProxy } from '../lab/reference-proxy.js';
-import { startPlainHttpServer, startResetServer, startStallServer, startTlsDirectServer, type LabServer } from '../lab/servers.js';
+import {
+  startPlainHttpServer,
+  startResetServer,
+  startStallServer,
+  startTlsDirectServer,
+  type LabServer,
+} from '../lab/servers.js';
 import { present } from '../helpers/present.js';
 
 process.env.MCP_TUNNEL_LOOPBACK_ONLY = '1';
 const DOMAIN = 'abcd1234.tunnel.example.com';
 const TIMEOUT = 1500;
-const gate = labGate('inner TLS against the reference proxy', programMissing('openssl', ['version']), programMissing('bash'));
+const gate = labGate(
+  'inner TLS against the reference proxy',
+  programMissing('openssl', ['version']),
+  programMissing('bash'),
+);
 
 const sets: Record<string, CertSet> = {};
 const proxies: Record<string, ReferenceProxy> = {};
@@ -29,14 +39,24 @@ const set = (name: string) => present(sets[name], `certificate set ${name}`);
 const proxy = (name: string) => present(proxies[name], `proxy ${name}`);
 const server = (name: string) => present(servers[name], `server ${name}`);
 
-function deploymentFacts(caPem: string, listenPort = 8080, routes: Record<string, string> = { wiki: 'http://10.0.0.5:8080', mcp: 'http://10.0.0.6:8080' }): Facts {
+function deploymentFacts(
+  caPem: string,
+  listenPort = 8080,
+  routes: Record<string, string> = { wiki: 'http://10.0.0.5:8080', mcp: 'http://10.0.0.6:8080' },
+): Facts {
   return makeLabDeployment({ domain: DOMAIN, routes, caPem, listenPort }).facts;
 }
 
 async function judgeProxy(url: string, caPem: string) {
   const facts = deploymentFacts(caPem);
   // Only the proxy part runs: no edge (an unused loopback edge), no upstream probes matter here.
-  const live = await gatherLiveFacts(facts, { edges: [`127.0.0.1:${closedPort}`], dnsServers: ['127.0.0.1:9'], proxy: url, timeoutMs: TIMEOUT, budgetMs: TIMEOUT * 3 });
+  const live = await gatherLiveFacts(facts, {
+    edges: [`127.0.0.1:${closedPort}`],
+    dnsServers: ['127.0.0.1:9'],
+    proxy: url,
+    timeoutMs: TIMEOUT,
+    budgetMs: TIMEOUT * 3,
+  });
   const all = { ...facts, live };
   return { live, inner: runCheck(innerTls, all), listener: runCheck(listenerProtocol, all) };
 }
@@ -48,7 +68,8 @@ function problems(r: ReturnType<typeof runCheck>): string[] {
 beforeAll(async () => {
   if (gate.skip || gate.reasons.length > 0) return;
   for (const v of ['healthy', 'other-ca', 'wrong-san', 'expired', 'eku-clientauth']) sets[v] = makeCertSet(DOMAIN, v);
-  for (const [v, s] of Object.entries(sets)) proxies[v] = await startReferenceProxy({ defaultCert: { certPem: s.certPem, keyPem: s.keyPem } });
+  for (const [v, s] of Object.entries(sets))
+    proxies[v] = await startReferenceProxy({ defaultCert: { certPem: s.certPem, keyPem: s.keyPem } });
   proxies.pathed = await startReferenceProxy({ defaultCert: set('healthy'), path: '/tunnel' });
   servers.http = await startPlainHttpServer(200);
   servers.tls = await startTlsDirectServer(set('healthy').certPem, set('healthy').keyPem);
@@ -70,7 +91,10 @@ describe.skipIf(gate.skip)('inner TLS through the WebSocket (reference proxy)', 
     expect(listener.findings[0]?.cause).toMatch(/wrong version number/);
     expect(inner.status).toBe('pass');
     expect(live.proxy?.routes.map((r) => r.hostname).sort()).toEqual([`mcp.${DOMAIN}`, `wiki.${DOMAIN}`]);
-    const seen = proxy('healthy').seen.filter((s) => s.sni !== null).map((s) => `${s.host} ${s.sni}`).sort();
+    const seen = proxy('healthy')
+      .seen.filter((s) => s.sni !== null)
+      .map((s) => `${s.host} ${s.sni}`)
+      .sort();
     expect(seen).toEqual([`mcp.${DOMAIN} mcp.${DOMAIN}`, `wiki.${DOMAIN} wiki.${DOMAIN}`]);
   });
 
@@ -85,7 +109,9 @@ describe.skipIf(gate.skip)('inner TLS through the WebSocket (reference proxy)', 
     gate.assert();
     const { inner } = await judgeProxy(proxy('wrong-san').url, set('wrong-san').caPem);
     expect(problems(inner), JSON.stringify(inner.findings[0]?.evidence)).toEqual(['san-mismatch', 'san-mismatch']);
-    expect((present(inner.findings[0]).evidence as { served: { san: string[] } }).served.san).toEqual(['*.tunnel.example.com']);
+    expect((present(inner.findings[0]).evidence as { served: { san: string[] } }).served.san).toEqual([
+      '*.tunnel.example.com',
+    ]);
   });
 
   it('an expired certificate is expired', async () => {
@@ -102,9 +128,21 @@ describe.skipIf(gate.skip)('inner TLS through the WebSocket (reference proxy)', 
 
   it('the path is part of --proxy: the right path works, the wrong one fails the upgrade', async () => {
     gate.assert();
-    const ok = await probeInnerTls({ url: parseProxyUrl(proxy('pathed').url)!, route: 'wiki', hostname: `wiki.${DOMAIN}`, caPems: [set('healthy').caPem], timeoutMs: TIMEOUT });
+    const ok = await probeInnerTls({
+      url: parseProxyUrl(proxy('pathed').url)!,
+      route: 'wiki',
+      hostname: `wiki.${DOMAIN}`,
+      caPems: [set('healthy').caPem],
+      timeoutMs: TIMEOUT,
+    });
     expect(ok.ok).toBe(true);
-    const wrong = await probeInnerTls({ url: parseProxyUrl(`ws://127.0.0.1:${proxy('pathed').port}/`)!, route: 'wiki', hostname: `wiki.${DOMAIN}`, caPems: [set('healthy').caPem], timeoutMs: TIMEOUT });
+    const wrong = await probeInnerTls({
+      url: parseProxyUrl(`ws://127.0.0.1:${proxy('pathed').port}/`)!,
+      route: 'wiki',
+      hostname: `wiki.${DOMAIN}`,
+      caPems: [set('healthy').caPem],
+      timeoutMs: TIMEOUT,
+    });
     expect(wrong.failure).toBe('websocket-failed');
   });
 });
@@ -138,11 +176,21 @@ describe.skipIf(gate.skip)('listener-protocol: what answers on the listener', ()
   it('without --proxy the listener comes from listen_addr on 127.0.0.1; nothing there is only a warning', async () => {
     gate.assert();
     const facts = deploymentFacts(set('healthy').caPem, proxy('healthy').port);
-    const live = await gatherLiveFacts(facts, { edges: [`127.0.0.1:${closedPort}`], dnsServers: ['127.0.0.1:9'], timeoutMs: TIMEOUT, budgetMs: TIMEOUT * 3 });
+    const live = await gatherLiveFacts(facts, {
+      edges: [`127.0.0.1:${closedPort}`],
+      dnsServers: ['127.0.0.1:9'],
+      timeoutMs: TIMEOUT,
+      budgetMs: TIMEOUT * 3,
+    });
     expect(live.proxy).toMatchObject({ url: `ws://127.0.0.1:${proxy('healthy').port}/`, urlSource: 'listen_addr' });
     expect(runCheck(innerTls, { ...facts, live }).status).toBe('pass');
     const none = deploymentFacts(set('healthy').caPem, closedPort);
-    const live2 = await gatherLiveFacts(none, { edges: [`127.0.0.1:${closedPort}`], dnsServers: ['127.0.0.1:9'], timeoutMs: TIMEOUT, budgetMs: TIMEOUT * 3 });
+    const live2 = await gatherLiveFacts(none, {
+      edges: [`127.0.0.1:${closedPort}`],
+      dnsServers: ['127.0.0.1:9'],
+      timeoutMs: TIMEOUT,
+      budgetMs: TIMEOUT * 3,
+    });
     expect(runCheck(listenerProtocol, { ...none, live: live2 }).status).toBe('warn');
   });
 });

@@ -18,7 +18,11 @@ import { oauthDocuments, startFakeVendorApi, startJsonServer, type LabServer } f
 
 process.env.MCP_TUNNEL_LOOPBACK_ONLY = '1';
 const TIMEOUT = 1500;
-const gate = labGate('upstream, OAuth and vendor API probes', programMissing('dnsmasq'), programMissing('openssl', ['version']));
+const gate = labGate(
+  'upstream, OAuth and vendor API probes',
+  programMissing('dnsmasq'),
+  programMissing('openssl', ['version']),
+);
 
 let dns: LabDns;
 let docs: LabServer;
@@ -28,7 +32,14 @@ let certs: CertSet;
 let closedPort: number;
 
 function net(o: Partial<NetworkOptions> = {}): NetworkOptions {
-  return { edges: [`127.0.0.1:${closedPort}`], dnsServers: [dns.server], proxy: `ws://127.0.0.1:${closedPort}/`, timeoutMs: TIMEOUT, budgetMs: TIMEOUT * 3, ...o };
+  return {
+    edges: [`127.0.0.1:${closedPort}`],
+    dnsServers: [dns.server],
+    proxy: `ws://127.0.0.1:${closedPort}/`,
+    timeoutMs: TIMEOUT,
+    budgetMs: TIMEOUT * 3,
+    ...o,
+  };
 }
 
 beforeAll(async () => {
@@ -43,14 +54,30 @@ beforeAll(async () => {
     '/huge': { body: 'x'.repeat(300 * 1024) },
   });
   redirecting = await startJsonServer({
-    '/.well-known/oauth-authorization-server': { status: 302, body: '', headers: { location: `http://127.0.0.2:${docs.port}/.well-known/oauth-authorization-server` } },
+    '/.well-known/oauth-authorization-server': {
+      status: 302,
+      body: '',
+      headers: { location: `http://127.0.0.2:${docs.port}/.well-known/oauth-authorization-server` },
+    },
   });
   api = await startFakeVendorApi({
     tunnelId: LAB_TUNNEL_ID,
     apiKey: LAB_API_KEY,
     certificates: [
-      { id: 'tcrt_1', fingerprint: fingerprint(certs.caPem), created_at: '2026-01-01T00:00:00Z', expires_at: '2031-01-01T00:00:00Z', archived_at: null },
-      { id: 'tcrt_0', fingerprint: 'AB:CD', created_at: '2025-01-01T00:00:00Z', expires_at: '2030-01-01T00:00:00Z', archived_at: '2026-01-02T00:00:00Z' },
+      {
+        id: 'tcrt_1',
+        fingerprint: fingerprint(certs.caPem),
+        created_at: '2026-01-01T00:00:00Z',
+        expires_at: '2031-01-01T00:00:00Z',
+        archived_at: null,
+      },
+      {
+        id: 'tcrt_0',
+        fingerprint: 'AB:CD',
+        created_at: '2025-01-01T00:00:00Z',
+        expires_at: '2030-01-01T00:00:00Z',
+        archived_at: '2026-01-02T00:00:00Z',
+      },
     ],
   });
   dns = await startDnsmasq({
@@ -74,7 +101,13 @@ describe.skipIf(gate.skip)('upstreams and OAuth discovery, live', () => {
       domain: LAB_DOMAIN,
       caPem: certs.caPem,
       allowedIps: ['127.0.0.0/8'],
-      routes: { auth: `http://127.0.0.1:${docs.port}`, mcp: `http://mcp-server.lab.test:${docs.port}`, down: `http://127.0.0.1:${closedPort}`, outside: 'http://public.lab.test:443', v6: 'http://[::1]:8080' },
+      routes: {
+        auth: `http://127.0.0.1:${docs.port}`,
+        mcp: `http://mcp-server.lab.test:${docs.port}`,
+        down: `http://127.0.0.1:${closedPort}`,
+        outside: 'http://public.lab.test:443',
+        v6: 'http://[::1]:8080',
+      },
     });
     const live = await gatherLiveFacts(facts, net());
     const by = Object.fromEntries(live.upstreams!.map((u) => [u.route, u]));
@@ -91,22 +124,42 @@ describe.skipIf(gate.skip)('upstreams and OAuth discovery, live', () => {
 
   it('fetches both well-known documents from the auth and mcp upstreams, parsed with positions', async () => {
     gate.assert();
-    const { facts } = makeLabDeployment({ domain: LAB_DOMAIN, caPem: certs.caPem, allowedIps: ['127.0.0.0/8'], routes: { auth: `http://127.0.0.1:${docs.port}`, mcp: `http://mcp-server.lab.test:${docs.port}` } });
+    const { facts } = makeLabDeployment({
+      domain: LAB_DOMAIN,
+      caPem: certs.caPem,
+      allowedIps: ['127.0.0.0/8'],
+      routes: { auth: `http://127.0.0.1:${docs.port}`, mcp: `http://mcp-server.lab.test:${docs.port}` },
+    });
     const live = await gatherLiveFacts(facts, net());
     expect(live.oauthMetadata).toMatchObject({ ok: true, route: 'auth', httpStatus: 200 });
     expect(live.oauthMetadata?.document?.state).toBe('ok');
-    const doc = live.oauthMetadata!.document as { state: 'ok'; value: { data: { issuer: string }; positions: Record<string, unknown> } };
+    const doc = live.oauthMetadata!.document as {
+      state: 'ok';
+      value: { data: { issuer: string }; positions: Record<string, unknown> };
+    };
     expect(doc.value.data.issuer).toBe(`https://auth.${LAB_DOMAIN}`);
     expect(doc.value.positions.issuer).toBeDefined();
     expect(live.resourceMetadata).toMatchObject({ ok: true, route: 'mcp' });
     // The mcp upstream is a name: fetched from the allowed address the probe resolved.
-    expect(docs.requests.some((q) => q.url === '/.well-known/oauth-protected-resource' && q.headers.host === `mcp-server.lab.test:${docs.port}`)).toBe(true);
+    expect(
+      docs.requests.some(
+        (q) =>
+          q.url === '/.well-known/oauth-protected-resource' && q.headers.host === `mcp-server.lab.test:${docs.port}`,
+      ),
+    ).toBe(true);
   });
 
   it('a document file given on the command line is not fetched; a refused upstream is not fetched either', async () => {
     gate.assert();
-    const { facts } = makeLabDeployment({ domain: LAB_DOMAIN, caPem: certs.caPem, routes: { auth: `http://127.0.0.1:${docs.port}`, mcp: 'http://public.lab.test:80' } });
-    const live = await gatherLiveFacts({ ...facts, oauthMetadata: { state: 'missing', path: 'x', explicit: false } }, net());
+    const { facts } = makeLabDeployment({
+      domain: LAB_DOMAIN,
+      caPem: certs.caPem,
+      routes: { auth: `http://127.0.0.1:${docs.port}`, mcp: 'http://public.lab.test:80' },
+    });
+    const live = await gatherLiveFacts(
+      { ...facts, oauthMetadata: { state: 'missing', path: 'x', explicit: false } },
+      net(),
+    );
     expect(live.oauthMetadata).toBeNull();
     // Default policy (RFC 1918): neither 127.0.0.1 nor 203.0.113.7 is allowed: nothing dialled.
     expect(live.resourceMetadata).toMatchObject({ ok: false, failure: 'not-probed' });
@@ -117,7 +170,9 @@ describe.skipIf(gate.skip)('upstreams and OAuth discovery, live', () => {
     gate.assert();
     const same = await httpGet(`http://127.0.0.1:${docs.port}/same-host-redirect`, { timeoutMs: TIMEOUT });
     expect(same).toMatchObject({ ok: true, status: 200 });
-    const other = await httpGet(`http://127.0.0.1:${redirecting.port}/.well-known/oauth-authorization-server`, { timeoutMs: TIMEOUT });
+    const other = await httpGet(`http://127.0.0.1:${redirecting.port}/.well-known/oauth-authorization-server`, {
+      timeoutMs: TIMEOUT,
+    });
     expect(other).toMatchObject({ ok: false, failure: 'redirect' });
     const huge = await httpGet(`http://127.0.0.1:${docs.port}/huge`, { timeoutMs: TIMEOUT });
     expect(huge).toMatchObject({ ok: false, failure: 'too-large' });
@@ -136,7 +191,14 @@ describe.skipIf(gate.skip)('upstreams and OAuth discovery, live', () => {
     expect(headers['anthropic-beta']).toBe('mcp-tunnels-2026-06-22');
     expect(headers['anthropic-version']).toBe('2023-06-01');
     expect(JSON.stringify(live)).not.toContain(LAB_API_KEY);
-    const wrongKey = await fetchRegisteredCertificates({ apiUrl: `http://127.0.0.1:${api.port}`, apiKey: 'sk-ant-wrong', tunnelId: LAB_TUNNEL_ID, tunnelIdSource: 'test', timeoutMs: TIMEOUT, now: new Date().toISOString() });
+    const wrongKey = await fetchRegisteredCertificates({
+      apiUrl: `http://127.0.0.1:${api.port}`,
+      apiKey: 'sk-ant-wrong',
+      tunnelId: LAB_TUNNEL_ID,
+      tunnelIdSource: 'test',
+      timeoutMs: TIMEOUT,
+      now: new Date().toISOString(),
+    });
     expect(wrongKey).toMatchObject({ ok: false, failure: 'http-status', httpStatus: 401 });
     const noKey = await gatherLiveFacts(d.facts, net());
     expect(noKey.caRegistration).toBeNull();

@@ -11,7 +11,8 @@ import { present } from '../helpers/present.js';
 
 const FIX = join(import.meta.dirname, '..', '..', 'fixtures', 'logs');
 const fixture = (name: string) => join(FIX, name);
-const TOKEN = 'eyJhIjoiMDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWYiLCJ0IjoiMTExMTExMTEtMjIyMi0zMzMzLTQ0NDQtNTU1NTU1NTU1NTU1IiwicyI6IlptRnJaUzF6WldOeVpYUXRabTl5TFdacGVIUjFjbVZ6TFc5dWJIa2hJU0U9In0=';
+const TOKEN =
+  'eyJhIjoiMDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWYiLCJ0IjoiMTExMTExMTEtMjIyMi0zMzMzLTQ0NDQtNTU1NTU1NTU1NTU1IiwicyI6IlptRnJaUzF6WldOeVpYUXRabTl5TFdacGVIUjFjbVZ6TFc5dWJIa2hJU0U9In0=';
 
 let dir: string;
 beforeAll(() => {
@@ -45,7 +46,9 @@ describe('runLogs: inputs', () => {
     const { report: direct } = await runJson([fixture('compose-v2.log')]);
     expect(present(report.sources[0]).gzip).toBe(true);
     expect(report.linesRead).toBe(direct.linesRead);
-    expect(report.matches.map((m) => [m.signature, m.count])).toEqual(direct.matches.map((m) => [m.signature, m.count]));
+    expect(report.matches.map((m) => [m.signature, m.count])).toEqual(
+      direct.matches.map((m) => [m.signature, m.count]),
+    );
   });
 
   it('reports a damaged gzip stream but keeps what it read', async () => {
@@ -97,7 +100,10 @@ describe('runLogs: inputs', () => {
     const bin = Buffer.alloc(300_000);
     for (let i = 0; i < bin.length; i++) bin[i] = (i * 2654435761) >>> 24;
     const file = join(dir, 'core.bin');
-    writeFileSync(file, Buffer.concat([bin, Buffer.from('\n2026-03-02T08:00:00Z ERR Provided Tunnel token is not valid.\n')]));
+    writeFileSync(
+      file,
+      Buffer.concat([bin, Buffer.from('\n2026-03-02T08:00:00Z ERR Provided Tunnel token is not valid.\n')]),
+    );
     const { code, report, io } = await runJson([file]);
     expect(code).toBe(1);
     expect(report.matches.map((m) => m.signature)).toContain('token-not-valid');
@@ -119,7 +125,14 @@ describe('runLogs: inputs', () => {
 
   it('survives invalid UTF-8', async () => {
     const file = join(dir, 'latin1.log');
-    writeFileSync(file, Buffer.concat([Buffer.from('2026-03-02T08:00:00Z ERR Unable to reach the origin service caf'), Buffer.from([0xe9, 0xff]), Buffer.from(' x\n')]));
+    writeFileSync(
+      file,
+      Buffer.concat([
+        Buffer.from('2026-03-02T08:00:00Z ERR Unable to reach the origin service caf'),
+        Buffer.from([0xe9, 0xff]),
+        Buffer.from(' x\n'),
+      ]),
+    );
     const { report } = await runJson([file]);
     expect(report.matches[0]).toMatchObject({ signature: 'origin-unreachable' });
     expect(present(report.matches[0]).example).toContain('caf\ufffd\ufffd');
@@ -129,12 +142,43 @@ describe('runLogs: inputs', () => {
 describe('runLogs: output', () => {
   it('follows the design schema exactly in --json', async () => {
     const { report } = await runJson([fixture('cloudflared-console.log')]);
-    expect(Object.keys(report)).toEqual(expect.arrayContaining(['schemaVersion', 'tool', 'command', 'linesRead', 'bytesRead', 'durationMs', 'verdict', 'matches', 'unmatched']));
-    expect(report).toMatchObject({ schemaVersion: 1, tool: { name: 'mcp-tunnel', version: toolVersion() }, command: 'logs' });
+    expect(Object.keys(report)).toEqual(
+      expect.arrayContaining([
+        'schemaVersion',
+        'tool',
+        'command',
+        'linesRead',
+        'bytesRead',
+        'durationMs',
+        'verdict',
+        'matches',
+        'unmatched',
+      ]),
+    );
+    expect(report).toMatchObject({
+      schemaVersion: 1,
+      tool: { name: 'mcp-tunnel', version: toolVersion() },
+      command: 'logs',
+    });
     expect(report.tool.version).toMatch(/^\d+\.\d+\.\d+/);
     expect(Object.keys(report.verdict).sort()).toEqual(['id', 'layer', 'status', 'summary']);
     for (const m of report.matches) {
-      for (const k of ['id', 'signature', 'layer', 'severity', 'count', 'firstLine', 'lastLine', 'firstTime', 'lastTime', 'example', 'symptom', 'cause', 'fix']) expect(m).toHaveProperty(k);
+      for (const k of [
+        'id',
+        'signature',
+        'layer',
+        'severity',
+        'count',
+        'firstLine',
+        'lastLine',
+        'firstTime',
+        'lastTime',
+        'example',
+        'symptom',
+        'cause',
+        'fix',
+      ])
+        expect(m).toHaveProperty(k);
     }
     expect(report.unmatched).toMatchObject({ errorLines: 0, examples: [] });
   });
@@ -142,7 +186,13 @@ describe('runLogs: output', () => {
   it('orders matches by layer (catalog order) and names the first failing layer', async () => {
     const { report } = await runJson([fixture('compose-v2.log'), fixture('cloudflared-logfile.log')]);
     const layers = report.matches.map((m) => m.layer);
-    expect(layers).toEqual([...layers].sort((a, b) => ['edge', 'tls', 'routing', 'oauth', 'setup'].indexOf(a) - ['edge', 'tls', 'routing', 'oauth', 'setup'].indexOf(b)));
+    expect(layers).toEqual(
+      [...layers].sort(
+        (a, b) =>
+          ['edge', 'tls', 'routing', 'oauth', 'setup'].indexOf(a) -
+          ['edge', 'tls', 'routing', 'oauth', 'setup'].indexOf(b),
+      ),
+    );
     expect(report.verdict).toMatchObject({ status: 'fail', layer: 'edge', id: 'edge-tcp' });
   });
 
@@ -174,7 +224,9 @@ describe('runLogs: output', () => {
     expect(code).toBe(1);
     expect(out).not.toContain('\x1b[');
     expect(out).toMatch(/Layer 3 · routing/);
-    expect(out).toMatch(/upstream-ip .*\n\s+ip-validation-failed: 2 lines \(lines 12–13, 2026-03-02T12:01:11.020Z → 2026-03-02T12:01:40.020Z\)/);
+    expect(out).toMatch(
+      /upstream-ip .*\n\s+ip-validation-failed: 2 lines \(lines 12–13, 2026-03-02T12:01:11.020Z → 2026-03-02T12:01:40.020Z\)/,
+    );
     expect(out).toMatch(/fix\s+Point the route at a private address/);
     expect(out).toMatch(/4 of 4 connections registered/);
     expect(out).toMatch(/Verdict: Layer tls fails first: ca-registration/);
@@ -185,7 +237,10 @@ describe('runLogs: output', () => {
 
   it('lists error lines nothing matched, with up to 5 examples', async () => {
     const file = join(dir, 'unknown.log');
-    writeFileSync(file, Array.from({ length: 8 }, (_, i) => `2026-03-02T08:00:0${i}Z ERR mysterious failure number ${i}`).join('\n'));
+    writeFileSync(
+      file,
+      Array.from({ length: 8 }, (_, i) => `2026-03-02T08:00:0${i}Z ERR mysterious failure number ${i}`).join('\n'),
+    );
     const { report } = await runJson([file]);
     expect(report.unmatched.errorLines).toBe(8);
     expect(report.unmatched.examples).toHaveLength(5);
@@ -204,12 +259,19 @@ describe('runLogs: exit codes and --fail-on', () => {
     expect(code).toBe(0);
     expect(report.verdict.status).toBe('pass');
     expect(report.matches.every((m) => m.severity === 'info' && m.harmless)).toBe(true);
-    expect(report.harmless.map((h) => h.signature).sort()).toEqual(['icmp-proxy-disabled', 'request-canceled', 'udp-receive-buffer']);
+    expect(report.harmless.map((h) => h.signature).sort()).toEqual([
+      'icmp-proxy-disabled',
+      'request-canceled',
+      'udp-receive-buffer',
+    ]);
   });
 
   it('exits 0 on warnings only, 1 with --fail-on warn', async () => {
     const file = join(dir, 'warn.log');
-    writeFileSync(file, '2026-03-02T08:00:00Z ERR Failed to serve quic connection error="timeout: no recent network activity" connIndex=1\n');
+    writeFileSync(
+      file,
+      '2026-03-02T08:00:00Z ERR Failed to serve quic connection error="timeout: no recent network activity" connIndex=1\n',
+    );
     expect((await runJson([file])).code).toBe(0);
     expect((await runJson([file], fakeIO(), { failOn: 'warn' })).code).toBe(1);
   });
@@ -228,7 +290,10 @@ describe('runLogs --follow', () => {
     const done = runLogs(options({ files: [file], json: false, follow: true, signal: ac.signal }), io);
     await new Promise((r) => setTimeout(r, 300));
     expect(io.stdoutText()).toBe('');
-    appendFileSync(file, '2026-03-02T08:00:05Z ERR Failed to dial a quic connection error="failed to dial to edge with quic: timeout: no recent network activity" connIndex=0 event=0 ip=198.41.192.7\n');
+    appendFileSync(
+      file,
+      '2026-03-02T08:00:05Z ERR Failed to dial a quic connection error="failed to dial to edge with quic: timeout: no recent network activity" connIndex=0 event=0 ip=198.41.192.7\n',
+    );
     await until(() => io.stdoutText().includes('quic-dial-timeout'));
     // A partial line waits for its newline.
     appendFileSync(file, '2026-03-02T08:00:06Z INF Registered tunnel connection connIndex=0 protocol=http2');
@@ -255,7 +320,11 @@ describe('runLogs --follow', () => {
     expect(io.stderrText()).toMatch(/truncated/);
     ac.abort();
     expect(await done).toBe(1);
-    const lines = io.stdoutText().trim().split('\n').map((l) => JSON.parse(l));
+    const lines = io
+      .stdoutText()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines[0]).toMatchObject({ event: 'first-seen', kind: 'problem', match: { signature: 'token-not-valid' } });
     expect(lines[lines.length - 1]).toMatchObject({ command: 'logs', schemaVersion: 1 });
   });
@@ -276,13 +345,18 @@ describe('runLogs --follow', () => {
     const pipe = new PassThrough();
     const io = fakeIO(pipe);
     const done = runLogs(options({ files: ['-'], json: true, follow: true }), io);
-    pipe.write('cloudflared-1  | 2026-03-02T08:00:00Z ERR Register tunnel error from server side error="Unauthorized: Invalid tunnel secret" connIndex=0\n');
+    pipe.write(
+      'cloudflared-1  | 2026-03-02T08:00:00Z ERR Register tunnel error from server side error="Unauthorized: Invalid tunnel secret" connIndex=0\n',
+    );
     await until(() => io.stdoutText().includes('edge-unauthorized'));
     pipe.write('mcp-proxy-1  | {"level":"ERROR","msg":"no route for host","host":"x.abcd.tunnel.example.com"}\n');
     await until(() => io.stdoutText().includes('no-route-for-host'));
     pipe.end();
     expect(await done).toBe(1);
     const last = JSON.parse(io.stdoutText().trim().split('\n').pop() as string);
-    expect(last.matches.map((m: { signature: string }) => m.signature)).toEqual(['edge-unauthorized', 'no-route-for-host']);
+    expect(last.matches.map((m: { signature: string }) => m.signature)).toEqual([
+      'edge-unauthorized',
+      'no-route-for-host',
+    ]);
   });
 });

@@ -11,7 +11,12 @@ describe('mcp-tunnel logs', () => {
     const r = await runInProcess(['logs', '--json', 'fixtures/logs/compose-v2.log']);
     expect(r.code).toBe(1);
     const report = JSON.parse(r.stdout);
-    expect(report).toMatchObject({ schemaVersion: 1, command: 'logs', linesRead: 16, verdict: { status: 'fail', layer: 'tls', id: 'ca-registration' } });
+    expect(report).toMatchObject({
+      schemaVersion: 1,
+      command: 'logs',
+      linesRead: 16,
+      verdict: { status: 'fail', layer: 'tls', id: 'ca-registration' },
+    });
   });
 
   it('the built binary reads piped input and prints human output without colour', () => {
@@ -23,7 +28,8 @@ describe('mcp-tunnel logs', () => {
   });
 
   it('--fail-on warn turns a warning into exit code 1', async () => {
-    const line = '2026-03-02T08:00:00Z ERR Failed to serve quic connection error="timeout: no recent network activity" connIndex=1\n';
+    const line =
+      '2026-03-02T08:00:00Z ERR Failed to serve quic connection error="timeout: no recent network activity" connIndex=1\n';
     expect((await runInProcess(['logs', '-'], { input: line })).code).toBe(0);
     expect((await runInProcess(['logs', '--fail-on', 'warn', '-'], { input: line })).code).toBe(1);
   });

@@ -13,10 +13,18 @@ const index = new SignatureIndex(prefilter.fragments);
 
 export function analyze(text: string | Buffer, maxLineBytes?: number): LogsReport {
   const collector = new LogCollector(index);
-  const scanner = new LineScanner(prefilter, (t, n, _cut, ids, count) => collector.line(t, n, 'test', ids, count), maxLineBytes);
+  const scanner = new LineScanner(
+    prefilter,
+    (t, n, _cut, ids, count) => collector.line(t, n, 'test', ids, count),
+    maxLineBytes,
+  );
   scanner.push(typeof text === 'string' ? Buffer.from(text) : text);
   scanner.end();
-  return collector.build({ version: '0.0.0-test', durationMs: 0, sources: [{ name: 'test', gzip: false, lines: scanner.lines, bytes: scanner.bytes, cutLines: scanner.cutLines }] });
+  return collector.build({
+    version: '0.0.0-test',
+    durationMs: 0,
+    sources: [{ name: 'test', gzip: false, lines: scanner.lines, bytes: scanner.bytes, cutLines: scanner.cutLines }],
+  });
 }
 
 /** The signature names a text was matched to (problems, harmless and healthy), with their counts. */
@@ -53,7 +61,11 @@ export function options(over: Partial<LogsOptions> = {}): LogsOptions {
   return { files: [], json: true, follow: false, failOn: 'error', color: false, verbose: false, ...over };
 }
 
-export async function runJson(files: string[], io: FakeIO = fakeIO(), over: Partial<LogsOptions> = {}): Promise<{ code: number; report: LogsReport; io: FakeIO }> {
+export async function runJson(
+  files: string[],
+  io: FakeIO = fakeIO(),
+  over: Partial<LogsOptions> = {},
+): Promise<{ code: number; report: LogsReport; io: FakeIO }> {
   const code = await runLogs(options({ files, ...over }), io);
   return { code, report: JSON.parse(io.stdoutText()) as LogsReport, io };
 }

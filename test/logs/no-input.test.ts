@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { CLI_COMMAND, runCli, runShell } from '../helpers/exec.js';
 import { labGate, programMissing } from '../lab/programs.js';
 
-const HINT = /no input\. Give log files, or pipe logs in, for example:\n {2}docker compose logs --no-color \| npx mcp-tunnel logs/;
+const HINT =
+  /no input\. Give log files, or pipe logs in, for example:\n {2}docker compose logs --no-color \| npx mcp-tunnel logs/;
 
 describe('mcp-tunnel logs without input', () => {
   it('stdin is /dev/null: exit 2 with the hint', () => {

@@ -29,7 +29,9 @@ describe('gzip inflation limits', () => {
     const started = Date.now();
     const code = await runLogs(options({ files: [file], json: true }), io);
     const report = JSON.parse(io.stdoutText()) as LogsReport;
-    expect(present(report.sources[0]).problem).toMatch(/inflates to more than 200 times its compressed size \(a gzip bomb/);
+    expect(present(report.sources[0]).problem).toMatch(
+      /inflates to more than 200 times its compressed size \(a gzip bomb/,
+    );
     expect(report.linesRead).toBeLessThan(inflated / 4);
     expect(io.stderrText()).toMatch(/gzip bomb/);
     expect(code).toBe(2);

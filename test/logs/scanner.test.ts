@@ -13,7 +13,12 @@ function prng(seed: number) {
 
 function collect(pf: FragmentPrefilter, data: Buffer, opts: { max?: number; chunk?: number } = {}) {
   const got: { text: string; line: number; cut: boolean; ids: number[] }[] = [];
-  const sc = new LineScanner(pf, (text, line, cut, ids, count) => got.push({ text, line, cut, ids: ids.slice(0, count) }), opts.max, 1024);
+  const sc = new LineScanner(
+    pf,
+    (text, line, cut, ids, count) => got.push({ text, line, cut, ids: ids.slice(0, count) }),
+    opts.max,
+    1024,
+  );
   const step = opts.chunk ?? data.length;
   for (let i = 0; i < data.length; i += step) sc.push(data.subarray(i, i + step));
   sc.end();

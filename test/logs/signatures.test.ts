@@ -34,7 +34,9 @@ const SAMPLES: Record<string, string[]> = {
   ],
   'token-not-valid': [`${TS} ERR Provided Tunnel token is not valid.`, 'Provided Tunnel token is not valid.'],
   'token-file-unreadable': [`${TS} ERR Failed to read token file: open /etc/cloudflared/token: permission denied`],
-  'token-missing': ['"cloudflared tunnel run" requires the ID or name of the tunnel to run as the last command line argument or in the configuration file.'],
+  'token-missing': [
+    '"cloudflared tunnel run" requires the ID or name of the tunnel to run as the last command line argument or in the configuration file.',
+  ],
   'edge-unauthorized': [
     `${TS} ERR Register tunnel error from server side error="Unauthorized: Invalid tunnel secret" connIndex=0 event=0 ip=198.41.200.13`,
     `${TS} ERR Couldn't start tunnel error="Unauthorized: Failed to get tunnel"`,
@@ -67,7 +69,9 @@ const SAMPLES: Record<string, string[]> = {
     `${TS} ERR Serve tunnel error error="failed to dial to edge: INTERNAL_ERROR: write udp 0.0.0.0:46926->198.41.192.227:7844: sendto: operation not permitted" connIndex=1`,
     `${TS} ERR Failed to dial a quic connection error="failed to dial to edge with quic: sendmsg: operation not permitted" connIndex=0 event=0 ip=198.41.192.7`,
   ],
-  'quic-handshake-rejected': [`${TS} ERR Failed to dial a quic connection error="failed to dial to edge with quic: CRYPTO_ERROR 0x178 (remote): tls: no application protocol" connIndex=0 event=0 ip=198.41.192.7`],
+  'quic-handshake-rejected': [
+    `${TS} ERR Failed to dial a quic connection error="failed to dial to edge with quic: CRYPTO_ERROR 0x178 (remote): tls: no application protocol" connIndex=0 event=0 ip=198.41.192.7`,
+  ],
   'quic-udp-io-error': [
     `${TS} ERR Serve tunnel error error="failed to dial to edge: INTERNAL_ERROR: write udp [::]:62100->198.41.200.233:7844: wsasendto: A message sent on a datagram socket was larger than the internal message buffer" connIndex=0`,
     `${TS} WRN Connection terminated error="write udp 0.0.0.0:51820->198.41.192.7:7844: sendmsg: message too long" connIndex=2`,
@@ -78,7 +82,9 @@ const SAMPLES: Record<string, string[]> = {
     `${TS} ERR Failed to create new quic connection error="failed to dial to edge: timeout: no recent network activity" connIndex=0`,
     '{"connIndex":0,"error":"failed to dial to edge with quic: timeout: no recent network activity","event":0,"ip":"198.41.192.7","level":"error","message":"Failed to dial a quic connection","time":"2026-03-02T08:00:00Z"}',
   ],
-  'quic-handshake-timeout': [`${TS} ERR Failed to create new quic connection error="failed to dial to edge: timeout: handshake did not complete in time" connIndex=0`],
+  'quic-handshake-timeout': [
+    `${TS} ERR Failed to create new quic connection error="failed to dial to edge: timeout: handshake did not complete in time" connIndex=0`,
+  ],
   'quic-idle-timeout': [
     `${TS} ERR Failed to serve quic connection error="timeout: no recent network activity" connIndex=1 event=0 ip=198.41.200.13`,
     `${TS} ERR Serve tunnel error error="timeout: no recent network activity" connIndex=1`,
@@ -100,7 +106,9 @@ const SAMPLES: Record<string, string[]> = {
     `${TS} ERR Unable to establish connection with Cloudflare edge error="TLS handshake with edge error: EOF" connIndex=0`,
     `${TS} ERR Serve tunnel error error="TLS handshake with edge error: read tcp 10.0.0.4:51822->198.41.200.13:7844: read: connection reset by peer"`,
   ],
-  'edge-tls-intercepted': [`${TS} ERR Serve tunnel error error="tls: failed to verify certificate: x509: certificate signed by unknown authority" connIndex=0 event=0 ip=198.41.192.7`],
+  'edge-tls-intercepted': [
+    `${TS} ERR Serve tunnel error error="tls: failed to verify certificate: x509: certificate signed by unknown authority" connIndex=0 event=0 ip=198.41.192.7`,
+  ],
   'edge-tcp-dial': [
     `${TS} ERR Unable to establish connection with Cloudflare edge error="DialContext error: dial tcp 198.41.200.193:7844: i/o timeout" connIndex=0 event=0 ip=198.41.200.193`,
     `${TS} ERR Serve tunnel error error="DialContext error: dial tcp 198.41.192.7:7844: connect: connection refused" connIndex=0`,
@@ -108,10 +116,16 @@ const SAMPLES: Record<string, string[]> = {
   ],
   'precheck-tcp-fail': ['TCP Connectivity   198.41.192.7:7844               FAIL    connection refused'],
   'precheck-api-fail': ['Cloudflare API     api.cloudflare.com:443          FAIL    i/o timeout'],
-  'precheck-advice-udp': ['ERROR: UDP port 7844 to the Cloudflare edge appears blocked; cloudflared will use HTTP/2 over TCP instead.'],
-  'precheck-advice-tcp': ['ERROR: TCP port 7844 to the Cloudflare edge is blocked; cloudflared cannot fall back to HTTP/2.'],
+  'precheck-advice-udp': [
+    'ERROR: UDP port 7844 to the Cloudflare edge appears blocked; cloudflared will use HTTP/2 over TCP instead.',
+  ],
+  'precheck-advice-tcp': [
+    'ERROR: TCP port 7844 to the Cloudflare edge is blocked; cloudflared cannot fall back to HTTP/2.',
+  ],
   'precheck-advice-dns': ['WARNING: DNS resolution of the edge hosts failed; check the resolver.'],
-  'no-ingress-rules': [`${TS} WRN No ingress rules were defined in provided config (if any) nor from the cli, cloudflared will return 503 for all incoming HTTP requests`],
+  'no-ingress-rules': [
+    `${TS} WRN No ingress rules were defined in provided config (if any) nor from the cli, cloudflared will return 503 for all incoming HTTP requests`,
+  ],
   'origin-https-to-plaintext': [
     `${TS} ERR  error="Unable to reach the origin service. The service may be down or it may not be responding to traffic from cloudflared: tls: first record does not look like a TLS handshake" cfRay=8f0a-AMS event=1 ingressRule=0 originService=https://localhost:8080`,
     `${TS} ERR  error="Unable to reach the origin service. The service may be down or it may not be responding to traffic from cloudflared: x509: certificate signed by unknown authority" cfRay=8f0b-AMS event=1 ingressRule=0 originService=https://localhost:8080`,
@@ -129,7 +143,9 @@ const SAMPLES: Record<string, string[]> = {
     '{"time":"2026-03-02T12:04:00Z","level":"ERROR","msg":"tls handshake failed","error":"remote error: tls: unknown certificate authority"}',
     'time=2026-03-02T12:04:00Z level=ERROR msg="tls handshake failed" err="remote error: tls: unknown certificate authority"',
   ],
-  'tls-expired-certificate': ['{"level":"ERROR","msg":"tls handshake failed","error":"remote error: tls: expired certificate"}'],
+  'tls-expired-certificate': [
+    '{"level":"ERROR","msg":"tls handshake failed","error":"remote error: tls: expired certificate"}',
+  ],
   'tls-bad-certificate': [
     'time=2026-03-02T15:03:00Z level=ERROR msg="tls handshake failed" err="remote error: tls: bad certificate"',
     '2026/03/02 15:03:00 tls handshake failed: remote error: tls: bad certificate',
@@ -139,15 +155,28 @@ const SAMPLES: Record<string, string[]> = {
     'Error: open /data/tls.key: permission denied',
     '{"level":"ERROR","msg":"load certificate","error":"open /data/tls.key: no such file or directory"}',
   ],
-  'key-invalid': ['2026/03/02 13:05:00 tls: private key does not match public key', 'tls: failed to find any PEM data in key input'],
-  'certificate-unreadable': ['2026/03/02 13:05:00 open /data/tls.crt: permission denied', 'tls: failed to find any PEM data in certificate input'],
+  'key-invalid': [
+    '2026/03/02 13:05:00 tls: private key does not match public key',
+    'tls: failed to find any PEM data in key input',
+  ],
+  'certificate-unreadable': [
+    '2026/03/02 13:05:00 open /data/tls.crt: permission denied',
+    'tls: failed to find any PEM data in certificate input',
+  ],
   'tls-handshake-failed': [
     '{"time":"2026-03-02T12:04:00Z","level":"ERROR","msg":"tls handshake failed","error":"remote error: tls: handshake failure"}',
     '2026/03/02 12:04:00 tls handshake failed: EOF',
   ],
-  'routes-as-list': ['mcp-gateway_1  |   line 9: cannot unmarshal !!seq into map[string]string', 'Error: yaml: unmarshal errors: line 12: cannot unmarshal !!seq into map[string]string'],
-  'invalid-upstream': ['2026/03/02 13:06:00 invalid upstream (must be scheme://host:port): route "tickets": "http://tickets.internal:8080/api"'],
-  'config-yaml-error': ['2026/03/02 13:00:00 failed to load config: yaml: line 7: mapping values are not allowed in this context'],
+  'routes-as-list': [
+    'mcp-gateway_1  |   line 9: cannot unmarshal !!seq into map[string]string',
+    'Error: yaml: unmarshal errors: line 12: cannot unmarshal !!seq into map[string]string',
+  ],
+  'invalid-upstream': [
+    '2026/03/02 13:06:00 invalid upstream (must be scheme://host:port): route "tickets": "http://tickets.internal:8080/api"',
+  ],
+  'config-yaml-error': [
+    '2026/03/02 13:00:00 failed to load config: yaml: line 7: mapping values are not allowed in this context',
+  ],
   'config-unreadable': ['2026/03/02 13:00:00 open /etc/mcp-gateway/config.yaml: no such file or directory'],
   'no-route-for-host': [
     '{"time":"2026-03-02T12:02:00Z","level":"WARN","msg":"no route for host","host":"docs.abcd1234.tunnel.example.com"}',
@@ -167,12 +196,16 @@ const SAMPLES: Record<string, string[]> = {
     '{"time":"2026-03-02T12:03:00Z","level":"ERROR","msg":"upstream request failed","route":"auth","error":"dial tcp 10.0.2.20:9090: connect: connection refused"}',
     'time=2026-03-02T15:04:00Z level=ERROR msg="upstream request failed" route=wiki err="dial tcp: lookup wiki.mcp.svc.cluster.local on 10.96.0.10:53: no such host"',
   ],
-  'tunnel-quota': ['Error: create tunnel: 400 Bad Request: Organization already has the maximum of 10 non-archived Tunnels'],
+  'tunnel-quota': [
+    'Error: create tunnel: 400 Bad Request: Organization already has the maximum of 10 non-archived Tunnels',
+  ],
   'exchange-refused': [
     'Error: token exchange failed: 400 Bad Request: {"error":"invalid_grant","error_description":"subject does not match"}',
     'Error: token exchange failed: 401 Unauthorized: {"type":"error","error":{"type":"authentication_error","message":"Authentication failed"}}',
   ],
-  'tunnels-api-forbidden': ['Error: create tunnel: 403 Forbidden: {"type":"error","error":{"type":"permission_error","message":"not allowed"}}'],
+  'tunnels-api-forbidden': [
+    'Error: create tunnel: 403 Forbidden: {"type":"error","error":{"type":"permission_error","message":"not allowed"}}',
+  ],
   'setup-job-left-behind': [
     'Error: INSTALLATION FAILED: failed pre-install: warning: Hook pre-install mcp-tunnel/templates/setup-job.yaml failed: jobs.batch "mcp-tunnel-setup" already exists',
     'Error: INSTALLATION FAILED: failed pre-install: 1 error occurred: * job mcp-tunnel-setup failed: BackoffLimitExceeded',
@@ -188,7 +221,9 @@ const SAMPLES: Record<string, string[]> = {
     `${TS} INF Registered tunnel connection connIndex=0 connection=0c5e1a4e-2f0b-4d3a-9b1c-7d6e5f4a3b2c event=0 ip=198.41.192.7 location=ams01 protocol=quic`,
     `${TS} INF Connection 0c5e1a4e-2f0b-4d3a-9b1c-7d6e5f4a3b2c registered connIndex=0 ip=198.41.192.7 location=LAX`,
   ],
-  'route-configured': ['{"time":"2026-03-02T12:00:00Z","level":"INFO","msg":"route configured","route":"wiki","upstream":"http://10.0.2.14:8080"}'],
+  'route-configured': [
+    '{"time":"2026-03-02T12:00:00Z","level":"INFO","msg":"route configured","route":"wiki","upstream":"http://10.0.2.14:8080"}',
+  ],
   'precheck-pass-dns': ['DNS Resolution     region1.v2.argotunnel.com       PASS    resolved 10 addresses'],
   'precheck-pass-udp': ['UDP Connectivity   198.41.192.7:7844               PASS    QUIC answered'],
   'precheck-pass-tcp': ['TCP Connectivity   198.41.192.7:7844               PASS    TLS handshake completed in 38ms'],
@@ -202,7 +237,10 @@ const ENVELOPES: [string, (l: string) => string][] = [
   ['as is', (l) => l],
   ['Compose v2', (l) => `cloudflared-1  | ${l}`],
   ['Compose v1', (l) => `mcp-gateway_1  | ${l}`],
-  ['kubectl --prefix --timestamps', (l) => `[pod/mcp-tunnel-6c9f7d8b5-x2k4q/proxy] 2026-03-02T08:00:06.123456789Z ${l}`],
+  [
+    'kubectl --prefix --timestamps',
+    (l) => `[pod/mcp-tunnel-6c9f7d8b5-x2k4q/proxy] 2026-03-02T08:00:06.123456789Z ${l}`,
+  ],
   ['journald', (l) => `Mar 02 14:00:31 gw01 cloudflared[812]: ${l}`],
   ['stderr: ', (l) => `stderr: ${l}`],
 ];
@@ -242,11 +280,40 @@ describe('the signatures', () => {
   });
 
   it('cover every catalog ID that has log evidence', () => {
-    const withLogs = ['tunnel-token', 'edge-dns', 'edge-tcp', 'edge-udp', 'udp-receive-buffer', 'cloudflared-ingress', 'proxy-unreachable',
-      'ca-registration', 'server-certificate', 'certificate-expiry', 'private-key', 'inner-tls', 'listener-protocol', 'proxy-config', 'tunnel-domain',
-      'upstream-ip', 'allowed-ips', 'upstream-tls', 'upstream-reachable', 'setup-permissions', 'tunnel-quota', 'helm-values'];
-    for (const id of withLogs) expect(SIGNATURES.some((s) => s.id === id), id).toBe(true);
-    for (const e of CATALOG.filter((c) => c.kind === 'log')) expect(SIGNATURES.some((s) => s.id === e.id), e.id).toBe(true);
+    const withLogs = [
+      'tunnel-token',
+      'edge-dns',
+      'edge-tcp',
+      'edge-udp',
+      'udp-receive-buffer',
+      'cloudflared-ingress',
+      'proxy-unreachable',
+      'ca-registration',
+      'server-certificate',
+      'certificate-expiry',
+      'private-key',
+      'inner-tls',
+      'listener-protocol',
+      'proxy-config',
+      'tunnel-domain',
+      'upstream-ip',
+      'allowed-ips',
+      'upstream-tls',
+      'upstream-reachable',
+      'setup-permissions',
+      'tunnel-quota',
+      'helm-values',
+    ];
+    for (const id of withLogs)
+      expect(
+        SIGNATURES.some((s) => s.id === id),
+        id,
+      ).toBe(true);
+    for (const e of CATALOG.filter((c) => c.kind === 'log'))
+      expect(
+        SIGNATURES.some((s) => s.id === e.id),
+        e.id,
+      ).toBe(true);
   });
 
   it('each have sample lines in this test', () => {
@@ -275,38 +342,63 @@ describe('the signatures', () => {
 
 describe('facts and evidence', () => {
   it('pulls the IPs out and proposes the narrowest covering CIDR', () => {
-    const r = analyze(sample('ip-validation-failed') + '\n' + sample('ip-validation-failed').replace('59.81', '59.90') + '\n');
+    const r = analyze(
+      sample('ip-validation-failed') + '\n' + sample('ip-validation-failed').replace('59.81', '59.90') + '\n',
+    );
     const m = first(r.matches);
     expect(m.evidence).toMatchObject({ ip: ['34.117.59.81', '34.117.59.90'], route: ['search'] });
     expect(m.detail).toContain('34.117.59.80/28');
   });
 
   it('never proposes a wide CIDR for addresses far apart', () => {
-    const lines = ['34.117.59.81', '172.32.0.9'].map((ip) => `{"level":"ERROR","msg":"IP validation failed: ${ip} is not a private address"}`);
+    const lines = ['34.117.59.81', '172.32.0.9'].map(
+      (ip) => `{"level":"ERROR","msg":"IP validation failed: ${ip} is not a private address"}`,
+    );
     const detail = analyze(`${lines.join('\n')}\n`).matches[0]?.detail ?? '';
     expect(detail).toContain('34.117.59.81/32, 172.32.0.9/32');
     expect(detail).not.toContain('0.0.0.0/0');
   });
 
-
   it('pulls edge IPs, the refused host, the file and the origin', () => {
-    expect(analyze(sample('edge-tcp-dial') + '\n').matches[0]?.evidence).toMatchObject({ ip: ['198.41.200.193'], port: [7844], error: ['i/o timeout'] });
-    expect(analyze(sample('no-route-for-host') + '\n').matches[0]?.evidence).toMatchObject({ host: ['docs.abcd1234.tunnel.example.com'] });
-    expect(analyze(sample('key-unreadable') + '\n').matches[0]?.evidence).toMatchObject({ file: ['/data/tls.key'], error: ['permission denied'] });
-    expect(analyze(sample('origin-unreachable') + '\n').matches[0]?.evidence).toMatchObject({ origin: ['http://localhost:8080'], ip: ['::1'], port: [8080] });
+    expect(analyze(sample('edge-tcp-dial') + '\n').matches[0]?.evidence).toMatchObject({
+      ip: ['198.41.200.193'],
+      port: [7844],
+      error: ['i/o timeout'],
+    });
+    expect(analyze(sample('no-route-for-host') + '\n').matches[0]?.evidence).toMatchObject({
+      host: ['docs.abcd1234.tunnel.example.com'],
+    });
+    expect(analyze(sample('key-unreadable') + '\n').matches[0]?.evidence).toMatchObject({
+      file: ['/data/tls.key'],
+      error: ['permission denied'],
+    });
+    expect(analyze(sample('origin-unreachable') + '\n').matches[0]?.evidence).toMatchObject({
+      origin: ['http://localhost:8080'],
+      ip: ['::1'],
+      port: [8080],
+    });
     expect(analyze(sample('edge-unauthorized') + '\n').matches[0]?.detail).toContain('Invalid tunnel secret');
   });
 
-  it('maps cloudflared\'s own TLS errors against an https:// --url to cloudflared-ingress, not upstream-tls', () => {
-    const origin = (error: string) => `${TS} ERR  error="${error}" cfRay=8f0a-AMS event=1 ingressRule=0 originService=https://localhost:8080`;
-    for (const error of ['x509: certificate signed by unknown authority', 'tls: first record does not look like a TLS handshake']) {
+  it("maps cloudflared's own TLS errors against an https:// --url to cloudflared-ingress, not upstream-tls", () => {
+    const origin = (error: string) =>
+      `${TS} ERR  error="${error}" cfRay=8f0a-AMS event=1 ingressRule=0 originService=https://localhost:8080`;
+    for (const error of [
+      'x509: certificate signed by unknown authority',
+      'tls: first record does not look like a TLS handshake',
+    ]) {
       const m = first(analyze(`${origin(error)}\n`).matches);
-      expect(m, error).toMatchObject({ id: 'cloudflared-ingress', signature: 'origin-https-to-plaintext', severity: 'error' });
+      expect(m, error).toMatchObject({
+        id: 'cloudflared-ingress',
+        signature: 'origin-https-to-plaintext',
+        severity: 'error',
+      });
       expect(m.detail).toContain('https://localhost:8080');
       expect(m.detail).toContain('http://localhost:<listen port>');
     }
     // The proxy's own outbound TLS to an https:// upstream stays upstream-tls.
-    const upstream = '{"level":"ERROR","msg":"upstream request failed","route":"wiki","error":"tls: failed to verify certificate: x509: certificate signed by unknown authority"}';
+    const upstream =
+      '{"level":"ERROR","msg":"upstream request failed","route":"wiki","error":"tls: failed to verify certificate: x509: certificate signed by unknown authority"}';
     expect(analyze(`${upstream}\n`).matches[0]).toMatchObject({ id: 'upstream-tls' });
   });
 
@@ -318,23 +410,32 @@ describe('facts and evidence', () => {
   });
 
   it('counts healthy connections as evidence: "4 of 4 connections registered"', () => {
-    const lines = [0, 1, 2, 3].map((i) => `${TS} INF Registered tunnel connection connIndex=${i} connection=0c5e1a4e-2f0b-4d3a-9b1c-7d6e5f4a3b2${i} event=0 ip=198.41.192.7 location=ams01 protocol=quic`);
+    const lines = [0, 1, 2, 3].map(
+      (i) =>
+        `${TS} INF Registered tunnel connection connIndex=${i} connection=0c5e1a4e-2f0b-4d3a-9b1c-7d6e5f4a3b2${i} event=0 ip=198.41.192.7 location=ams01 protocol=quic`,
+    );
     const r = analyze(`${lines.join('\n')}\n`);
     expect(r.healthy[0]).toMatchObject({ signature: 'connection-registered', count: 4 });
     expect(r.healthy[0]?.summary).toMatch(/^4 of 4 connections registered/);
     expect(r.verdict.summary).toContain('4 of 4 connections registered');
-    const two = analyze(`${lines.slice(0, 2).join('\n')}\n${TS} WRN You requested 4 HA connections but I can give you at most 2.\n`);
+    const two = analyze(
+      `${lines.slice(0, 2).join('\n')}\n${TS} WRN You requested 4 HA connections but I can give you at most 2.\n`,
+    );
     expect(two.healthy[0]?.summary).toMatch(/^2 of 2 connections registered/);
   });
 
   it('says UDP blocked is degraded, not dead, when connections register over HTTP/2', () => {
-    const r = analyze(`${sample('quic-dial-timeout')}\n${TS} INF Registered tunnel connection connIndex=0 event=0 ip=198.41.192.7 location=ams01 protocol=http2\n`);
+    const r = analyze(
+      `${sample('quic-dial-timeout')}\n${TS} INF Registered tunnel connection connIndex=0 event=0 ip=198.41.192.7 location=ams01 protocol=http2\n`,
+    );
     expect(r.matches[0]).toMatchObject({ id: 'edge-udp', severity: 'warn' });
     expect(r.verdict.status).toBe('warn');
   });
 
   it('counts error lines nothing explains, and shows them', () => {
-    const r = analyze(`${TS} ERR a brand new failure nobody knows\n{"level":"error","message":"another"}\nlevel=error msg="third"\n${TS} INF fine\n`);
+    const r = analyze(
+      `${TS} ERR a brand new failure nobody knows\n{"level":"error","message":"another"}\nlevel=error msg="third"\n${TS} INF fine\n`,
+    );
     expect(r.unmatched.errorLines).toBe(3);
     expect(r.unmatched.examples).toHaveLength(3);
     expect(r.unmatched.exampleLines).toEqual([1, 2, 3]);

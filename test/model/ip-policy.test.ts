@@ -11,15 +11,39 @@ import {
 
 describe('parseAllowedIpEntry', () => {
   it('reads CIDRs and single addresses', () => {
-    expect(parseAllowedIpEntry('10.0.0.0/8', 0)).toMatchObject({ ok: true, cidr: { network: '10.0.0.0', prefix: 8 }, single: false, hostBitsSet: false });
-    expect(parseAllowedIpEntry('192.168.1.7', 1)).toMatchObject({ ok: true, cidr: { network: '192.168.1.7', prefix: 32 }, single: true });
+    expect(parseAllowedIpEntry('10.0.0.0/8', 0)).toMatchObject({
+      ok: true,
+      cidr: { network: '10.0.0.0', prefix: 8 },
+      single: false,
+      hostBitsSet: false,
+    });
+    expect(parseAllowedIpEntry('192.168.1.7', 1)).toMatchObject({
+      ok: true,
+      cidr: { network: '192.168.1.7', prefix: 32 },
+      single: true,
+    });
     expect(parseAllowedIpEntry('0.0.0.0/0', 2)).toMatchObject({ ok: true, cidr: { network: '0.0.0.0', prefix: 0 } });
   });
   it('notes host bits and reads the network the proxy will use', () => {
-    expect(parseAllowedIpEntry('10.1.2.3/8', 0)).toMatchObject({ ok: true, cidr: { network: '10.0.0.0', prefix: 8 }, hostBitsSet: true });
+    expect(parseAllowedIpEntry('10.1.2.3/8', 0)).toMatchObject({
+      ok: true,
+      cidr: { network: '10.0.0.0', prefix: 8 },
+      hostBitsSet: true,
+    });
   });
   it('refuses what Go refuses', () => {
-    for (const bad of ['10.0.0.0/33', '10.0.0/8', '256.0.0.1', '010.0.0.1', '10.0.0.0/08', 'ten', '', ' 10.0.0.0/8', '10.0.0.0/8/9', '0x0a.0.0.1']) {
+    for (const bad of [
+      '10.0.0.0/33',
+      '10.0.0/8',
+      '256.0.0.1',
+      '010.0.0.1',
+      '10.0.0.0/08',
+      'ten',
+      '',
+      ' 10.0.0.0/8',
+      '10.0.0.0/8/9',
+      '0x0a.0.0.1',
+    ]) {
       expect(parseAllowedIpEntry(bad, 0).ok, bad).toBe(false);
     }
     expect(parseAllowedIpEntry(10, 0)).toMatchObject({ ok: false, family: null });
@@ -57,7 +81,9 @@ describe('readUpstreamPolicy', () => {
   it('says why no policy can be told', () => {
     expect(readUpstreamPolicy({ upstream: { allowed_ips: '10.0.0.0/8' } }).unusable).toMatch(/not a list/);
     expect(readUpstreamPolicy({ upstream: { allowed_ips: ['nope'] } }).unusable).toMatch(/invalid entries/);
-    expect(readUpstreamPolicy({ upstream: { allowed_ips: ['10.0.0.0/8'], disable_ip_validation: true } }).unusable).toMatch(/combined/);
+    expect(
+      readUpstreamPolicy({ upstream: { allowed_ips: ['10.0.0.0/8'], disable_ip_validation: true } }).unusable,
+    ).toMatch(/combined/);
     expect(readUpstreamPolicy({ upstream: { disable_ip_validation: 'yes' } }).unusable).toMatch(/true or false/);
     expect(readUpstreamPolicy({ upstream: 'x' }).unusable).toMatch(/not a map/);
   });

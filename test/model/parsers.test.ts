@@ -15,16 +15,28 @@ const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64');
 const b64url = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
 
 describe('the pure parsers import no I/O', () => {
-  it.each(['dotenv.ts', 'yaml-document.ts', 'yaml-limits.ts', 'tunnel-token.ts', 'jwt.ts', 'ip-policy.ts', 'compose.ts'])('%s', (file) => {
+  it.each([
+    'dotenv.ts',
+    'yaml-document.ts',
+    'yaml-limits.ts',
+    'tunnel-token.ts',
+    'jwt.ts',
+    'ip-policy.ts',
+    'compose.ts',
+  ])('%s', (file) => {
     const text = readFileSync(join(import.meta.dirname, '..', '..', 'src', 'model', file), 'utf8');
     const imports = [...text.matchAll(/^import .* from '([^']+)';$/gm)].map((m) => m[1]);
-    expect(imports.filter((i) => /^(node:)?(fs|net|dns|dgram|tls|http|https|child_process)(\/|$)|probes\/|redaction\//.test(i ?? ''))).toEqual([]);
+    expect(
+      imports.filter((i) =>
+        /^(node:)?(fs|net|dns|dgram|tls|http|https|child_process)(\/|$)|probes\/|redaction\//.test(i ?? ''),
+      ),
+    ).toEqual([]);
   });
 });
 
 describe('parseDotenv', () => {
   it('skips what is not an assignment and keeps an unmatched quote as it is', () => {
-    const vars = parseDotenv('# comment\n\njust words\n=no-name\n1BAD=x\nA="open\nB=\'x\'\nC=v # note\nexport D = d\n');
+    const vars = parseDotenv("# comment\n\njust words\n=no-name\n1BAD=x\nA=\"open\nB='x'\nC=v # note\nexport D = d\n");
     expect(vars).toEqual({ A: '"open', B: 'x', C: 'v', D: 'd' });
   });
   it('a lone quote is no quoted value', () => {
@@ -43,12 +55,18 @@ describe('parseYamlText', () => {
   });
   it('an empty text is an empty document; a duplicate key is refused with its position', () => {
     expect(parseYamlText('', 'e.yaml')).toMatchObject({ state: 'ok', value: { data: null } });
-    expect(parseYamlText('a: 1\na: 2\n', 'd.yaml')).toMatchObject({ state: 'invalid', location: { line: 2, column: 1 } });
+    expect(parseYamlText('a: 1\na: 2\n', 'd.yaml')).toMatchObject({
+      state: 'invalid',
+      location: { line: 2, column: 1 },
+    });
   });
   it('the limits refuse before the parser sees the text', () => {
     expect(yamlLimitRefusal('['.repeat(100))).toMatch(/nested deeper than 64 levels/);
     expect(yamlLimitRefusal('a: 1\n')).toBeNull();
-    expect(parseYamlText(`${'x'.repeat(300 * 1024)}\n`, 'big.yaml')).toMatchObject({ state: 'invalid', problem: expect.stringMatching(/too large/) });
+    expect(parseYamlText(`${'x'.repeat(300 * 1024)}\n`, 'big.yaml')).toMatchObject({
+      state: 'invalid',
+      problem: expect.stringMatching(/too large/),
+    });
   });
 });
 
@@ -73,7 +91,10 @@ describe('describeJwt', () => {
     if (fact.state === 'invalid') expect(fact.problem).toMatch(problem);
   });
   it('an unsigned token decodes, with the problem named', () => {
-    expect(describeJwt(`${header}.${payload}.`, 'id.jwt')).toMatchObject({ state: 'ok', value: { problem: expect.stringMatching(/unsigned/) } });
+    expect(describeJwt(`${header}.${payload}.`, 'id.jwt')).toMatchObject({
+      state: 'ok',
+      value: { problem: expect.stringMatching(/unsigned/) },
+    });
   });
 });
 
@@ -96,12 +117,15 @@ describe('the tunnel token decoder', () => {
   });
   it('not base64, base64 of no JSON, and JSON that is no object', () => {
     expect(describeTokenValue('!!!not-base64!!!')).toMatchObject({ base64: false, json: false });
-    expect(describeTokenValue(Buffer.from('plain words').toString('base64'))).toMatchObject({ base64: true, json: false });
+    expect(describeTokenValue(Buffer.from('plain words').toString('base64'))).toMatchObject({
+      base64: true,
+      json: false,
+    });
     expect(describeTokenValue(b64([1, 2]))).toMatchObject({ base64: true, json: true, jsonType: 'array', keys: [] });
   });
   it('one unwrapping for the shape and the comparison of copies', () => {
     expect(unwrapToken(' export TUNNEL_TOKEN="abc" ')).toEqual({ text: 'abc', envPrefix: true, quoted: true });
-    expect(canonicalToken('TUNNEL_TOKEN=\'ab\ncd\'')).toBe(canonicalToken('abcd'));
+    expect(canonicalToken("TUNNEL_TOKEN='ab\ncd'")).toBe(canonicalToken('abcd'));
   });
 });
 
@@ -109,7 +133,9 @@ describe('the token file a cloudflared service names', () => {
   const service = (spec: Record<string, unknown>) => ({ name: 'cloudflared', spec });
   it('from --token-file (either spelling), else TUNNEL_TOKEN_FILE; an option without a value gives ""', () => {
     expect(serviceTokenFile(service({ command: 'tunnel run --token-file /data/t' }))).toBe('/data/t');
-    expect(serviceTokenFile(service({ command: ['tunnel', 'run', '--token-file=/run/secrets/t'] }))).toBe('/run/secrets/t');
+    expect(serviceTokenFile(service({ command: ['tunnel', 'run', '--token-file=/run/secrets/t'] }))).toBe(
+      '/run/secrets/t',
+    );
     expect(serviceTokenFile(service({ environment: { TUNNEL_TOKEN_FILE: '/data/x' } }))).toBe('/data/x');
     expect(serviceTokenFile(service({ command: 'tunnel run' }))).toBeNull();
     expect(commandOption(['tunnel', 'run', '--token'], '--token')).toEqual({ value: '', index: 3 });

@@ -80,7 +80,15 @@ const top = (buf: Buffer) => readSingle(buf, 'the test value');
 
 describe('readTlv: headers', () => {
   it('short and long definite lengths', () => {
-    expect(readTlv(hex('04 03 01 02 03'), 0)).toEqual({ cls: 'universal', constructed: false, number: 4, start: 0, contentStart: 2, end: 5, depth: 0 });
+    expect(readTlv(hex('04 03 01 02 03'), 0)).toEqual({
+      cls: 'universal',
+      constructed: false,
+      number: 4,
+      start: 0,
+      contentStart: 2,
+      end: 5,
+      depth: 0,
+    });
     const long = tlv(0x04, new Array(200).fill(7));
     expect(long.subarray(0, 3)).toEqual(hex('04 81 c8'));
     expect(readTlv(long, 0)).toMatchObject({ contentStart: 3, end: 203 });
@@ -117,7 +125,9 @@ describe('readTlv: headers', () => {
     expect(code(() => readTlv(hex('04 82 01'), 0))).toBe('truncated');
     expect(code(() => readTlv(hex('04 05 01 02'), 0))).toBe('truncated');
     expect(code(() => readTlv(hex('9f 81'), 0))).toBe('truncated');
-    expect(derError(() => readTlv(hex('04 05 01 02'), 0)).message).toMatch(/declares 5 bytes of content but only 2 remain/);
+    expect(derError(() => readTlv(hex('04 05 01 02'), 0)).message).toMatch(
+      /declares 5 bytes of content but only 2 remain/,
+    );
   });
   it('huge declared lengths fail without allocating or reading', () => {
     expect(code(() => readTlv(hex('04 84 ff ff ff ff 00'), 0))).toBe('truncated');
@@ -137,7 +147,11 @@ describe('childrenOf: structure and bounds', () => {
   it('lists the children of a constructed element', () => {
     const buf = seq(int(1), seq(octets(0xaa)), bool(true));
     const kids = childrenOf(buf, top(buf));
-    expect(kids.map((k) => [k.number, k.depth])).toEqual([[2, 1], [16, 1], [1, 1]]);
+    expect(kids.map((k) => [k.number, k.depth])).toEqual([
+      [2, 1],
+      [16, 1],
+      [1, 1],
+    ]);
     expect(childrenOf(buf, present(kids[1]))[0]).toMatchObject({ number: 4, depth: 2 });
     expect(childrenOf(hex('30 00'), readTlv(hex('30 00'), 0))).toEqual([]);
   });
@@ -155,7 +169,8 @@ describe('childrenOf: structure and bounds', () => {
       for (let i = 0; i < levels; i++) b = seq(b);
       return b;
     };
-    const walk = (buf: Buffer, t: Tlv): number => (t.constructed ? 1 + Math.max(0, ...childrenOf(buf, t).map((c) => walk(buf, c))) : 0);
+    const walk = (buf: Buffer, t: Tlv): number =>
+      t.constructed ? 1 + Math.max(0, ...childrenOf(buf, t).map((c) => walk(buf, c))) : 0;
     const ok = nest(MAX_DER_DEPTH);
     expect(walk(ok, top(ok))).toBe(MAX_DER_DEPTH);
     const deep = nest(MAX_DER_DEPTH + 1);
@@ -257,7 +272,9 @@ describe('decodeBoolean, decodeSmallInteger, decodeOctetString', () => {
   it('OCTET STRING is primitive', () => {
     expect(decodeOctetString(hex('04 02 ab cd'), top(hex('04 02 ab cd')))).toEqual(hex('ab cd'));
     expect(decodeOctetString(hex('04 00'), top(hex('04 00')))).toEqual(Buffer.alloc(0));
-    expect(code(() => decodeOctetString(hex('24 04 04 02 ab cd'), top(hex('24 04 04 02 ab cd'))))).toBe('unexpected-tag');
+    expect(code(() => decodeOctetString(hex('24 04 04 02 ab cd'), top(hex('24 04 04 02 ab cd'))))).toBe(
+      'unexpected-tag',
+    );
   });
 });
 
@@ -288,8 +305,18 @@ describe('decodeTime', () => {
     expect(time(gen('20240229120000.5Z'))).toBe('2024-02-29T12:00:00.500Z');
   });
   it('refuses other shapes and impossible dates', () => {
-    for (const bad of [utc('2501020304Z'), utc('250102030405+0100'), utc('250102030405'), utc('251302030405Z'), utc('250230000000Z'),
-      utc('250102250000Z'), gen('20250102030405'), gen('2025010203Z'), gen('20230229000000Z'), utc('25010203040\u00005Z')]) {
+    for (const bad of [
+      utc('2501020304Z'),
+      utc('250102030405+0100'),
+      utc('250102030405'),
+      utc('251302030405Z'),
+      utc('250230000000Z'),
+      utc('250102250000Z'),
+      gen('20250102030405'),
+      gen('2025010203Z'),
+      gen('20230229000000Z'),
+      utc('25010203040\u00005Z'),
+    ]) {
       expect(code(() => time(bad))).toBe('bad-value');
     }
     expect(code(() => time(octets(0x32)))).toBe('unexpected-tag');
@@ -318,7 +345,9 @@ describe('extension decoders', () => {
     expect(code(() => readSubjectKeyIdentifier(seq(octets(1))))).toBe('unexpected-tag');
     expect(readAuthorityKeyIdentifier(seq(tlv(0x80, [0x12, 0x34])))?.toString('hex')).toBe('1234');
     const dirName = tlv(0xa4, seq());
-    expect(readAuthorityKeyIdentifier(seq(tlv(0x80, [0x12]), tlv(0xa1, dirName), tlv(0x82, [0x05])))?.toString('hex')).toBe('12');
+    expect(
+      readAuthorityKeyIdentifier(seq(tlv(0x80, [0x12]), tlv(0xa1, dirName), tlv(0x82, [0x05])))?.toString('hex'),
+    ).toBe('12');
     expect(readAuthorityKeyIdentifier(seq(tlv(0xa1, dirName), tlv(0x82, [0x05])))).toBeNull();
     expect(readAuthorityKeyIdentifier(seq())).toBeNull();
     expect(code(() => readAuthorityKeyIdentifier(seq(tlv(0xa0, octets(1)))))).toBe('unexpected-tag'); // [0] must be primitive (IMPLICIT)
@@ -330,15 +359,27 @@ describe('extension decoders', () => {
     expect(readKeyUsage(hex('03 02 01 06'))).toEqual(['keyCertSign', 'cRLSign']);
     expect(readKeyUsage(hex('03 02 07 80'))).toEqual(['digitalSignature']);
     expect(readKeyUsage(hex('03 03 07 80 80'))).toEqual(['digitalSignature', 'decipherOnly']);
-    expect(readKeyUsage(hex('03 03 07 ff 80'))).toEqual(['digitalSignature', 'nonRepudiation', 'keyEncipherment', 'dataEncipherment',
-      'keyAgreement', 'keyCertSign', 'cRLSign', 'encipherOnly', 'decipherOnly']);
+    expect(readKeyUsage(hex('03 03 07 ff 80'))).toEqual([
+      'digitalSignature',
+      'nonRepudiation',
+      'keyEncipherment',
+      'dataEncipherment',
+      'keyAgreement',
+      'keyCertSign',
+      'cRLSign',
+      'encipherOnly',
+      'decipherOnly',
+    ]);
     expect(readKeyUsage(hex('03 02 00 04'))).toEqual(['keyCertSign']); // unused count 0 is not minimal, but read as written
     expect(readKeyUsage(hex('03 01 00'))).toEqual([]);
     expect(code(() => readKeyUsage(hex('02 01 05')))).toBe('unexpected-tag');
     expect(code(() => readKeyUsage(hex('03 03 05 a0')))).toBe('truncated');
   });
   it('ExtendedKeyUsage: SEQUENCE OF OID, in order', () => {
-    expect(readExtendedKeyUsage(seq(OID.serverAuth, OID.clientAuth))).toEqual(['1.3.6.1.5.5.7.3.1', '1.3.6.1.5.5.7.3.2']);
+    expect(readExtendedKeyUsage(seq(OID.serverAuth, OID.clientAuth))).toEqual([
+      '1.3.6.1.5.5.7.3.1',
+      '1.3.6.1.5.5.7.3.2',
+    ]);
     expect(code(() => readExtendedKeyUsage(seq(OID.serverAuth, octets(1))))).toBe('unexpected-tag');
     expect(code(() => readExtendedKeyUsage(OID.serverAuth))).toBe('unexpected-tag');
   });
@@ -362,7 +403,16 @@ describe('extension decoders', () => {
     );
     expect(readSubjectAltName(san)).toEqual({
       dns: ['*.abcd1234.tunnel.example.com', 'b.example.com'],
-      ip: ['10.0.0.1', '::1', 'fe80::', '2001:db8::1:0:0:1', '1:0:0:2::3', '2001:db8:1:2:3:4:5:6', '2001:db8:0:2:3:4:5:6', '::'],
+      ip: [
+        '10.0.0.1',
+        '::1',
+        'fe80::',
+        '2001:db8::1:0:0:1',
+        '1:0:0:2::3',
+        '2001:db8:1:2:3:4:5:6',
+        '2001:db8:0:2:3:4:5:6',
+        '::',
+      ],
     });
   });
   it('SubjectAltName: refuses bad entries', () => {
@@ -390,7 +440,16 @@ describe('extension decoders', () => {
 // ---- the certificate outline ------------------------------------------------------------------
 
 /** A certificate-shaped skeleton: names and key are empty SEQUENCEs (the outline reader does not look inside them). */
-function skeleton(opts: { version?: Buffer | null; times?: Buffer[]; extensions?: Buffer | null; afterSpki?: Buffer[]; sigAlg?: Buffer; extra?: Buffer[] } = {}): Buffer {
+function skeleton(
+  opts: {
+    version?: Buffer | null;
+    times?: Buffer[];
+    extensions?: Buffer | null;
+    afterSpki?: Buffer[];
+    sigAlg?: Buffer;
+    extra?: Buffer[];
+  } = {},
+): Buffer {
   const version = opts.version === undefined ? tlv(0xa0, int(2)) : opts.version;
   const tbs = seq(
     ...(version ? [version] : []),
@@ -405,13 +464,22 @@ function skeleton(opts: { version?: Buffer | null; times?: Buffer[]; extensions?
   );
   return seq(tbs, opts.sigAlg ?? seq(OID.ecdsaSha256), tlv(0x03, [0x00, 0x01]), ...(opts.extra ?? []));
 }
-const ext = (oid: Buffer, value: Buffer, critical?: boolean) => seq(oid, ...(critical === undefined ? [] : [bool(critical)]), tlv(0x04, value));
+const ext = (oid: Buffer, value: Buffer, critical?: boolean) =>
+  seq(oid, ...(critical === undefined ? [] : [bool(critical)]), tlv(0x04, value));
 
 describe('readCertificateDer', () => {
   it('reads validity, extensions (critical DEFAULT FALSE) and the outer signature algorithm', () => {
     const bc = seq(bool(true));
     const ku = hex('03 02 01 06');
-    const c = readCertificateDer(skeleton({ extensions: seq(ext(OID.basicConstraints, bc, true), ext(OID.keyUsage, ku), ext(OID.serverAuth, octets(), false)) }));
+    const c = readCertificateDer(
+      skeleton({
+        extensions: seq(
+          ext(OID.basicConstraints, bc, true),
+          ext(OID.keyUsage, ku),
+          ext(OID.serverAuth, octets(), false),
+        ),
+      }),
+    );
     expect(c.notBefore.toISOString()).toBe('2025-01-01T00:00:00.000Z');
     expect(c.notAfter.toISOString()).toBe('2055-01-01T00:00:00.000Z');
     expect(c.extensions.map((e) => [e.oid, e.critical, e.value.toString('hex')])).toEqual([
@@ -430,7 +498,12 @@ describe('readCertificateDer', () => {
   });
   it('v1 (no version, no extensions) and unique IDs before the extensions', () => {
     expect(readCertificateDer(skeleton({ version: null })).extensions).toEqual([]);
-    const c = readCertificateDer(skeleton({ afterSpki: [tlv(0x81, [0x00]), tlv(0x82, [0x00])], extensions: seq(ext(OID.keyUsage, hex('03 02 07 80'))) }));
+    const c = readCertificateDer(
+      skeleton({
+        afterSpki: [tlv(0x81, [0x00]), tlv(0x82, [0x00])],
+        extensions: seq(ext(OID.keyUsage, hex('03 02 07 80'))),
+      }),
+    );
     expect(c.extensions).toHaveLength(1);
   });
   it('refuses broken outlines with a typed error', () => {
@@ -440,21 +513,44 @@ describe('readCertificateDer', () => {
     expect(code(() => readCertificateDer(skeleton({ extra: [int(1)] })))).toBe('trailing-data');
     expect(code(() => readCertificateDer(skeleton({ version: tlv(0x80, [2]) })))).toBe('unexpected-tag');
     expect(code(() => readCertificateDer(skeleton({ times: [utc('250101000000Z')] })))).toBe('bad-value');
-    expect(code(() => readCertificateDer(skeleton({ times: [utc('250101000000Z'), octets(1)] })))).toBe('unexpected-tag');
-    expect(code(() => readCertificateDer(skeleton({ afterSpki: [tlv(0x82, [0]), tlv(0x81, [0])] })))).toBe('unexpected-tag');
+    expect(code(() => readCertificateDer(skeleton({ times: [utc('250101000000Z'), octets(1)] })))).toBe(
+      'unexpected-tag',
+    );
+    expect(code(() => readCertificateDer(skeleton({ afterSpki: [tlv(0x82, [0]), tlv(0x81, [0])] })))).toBe(
+      'unexpected-tag',
+    );
     expect(code(() => readCertificateDer(skeleton({ afterSpki: [int(5)] })))).toBe('unexpected-tag');
-    expect(code(() => readCertificateDer(skeleton({ extensions: seq(seq(OID.keyUsage, hex('03 02 07 80'))) })))).toBe('unexpected-tag');
-    expect(code(() => readCertificateDer(skeleton({ extensions: seq(seq(OID.keyUsage, tlv(0x04, []), tlv(0x04, []))) })))).toBe('trailing-data');
-    expect(code(() => readCertificateDer(skeleton({ extensions: seq(seq(OID.keyUsage, tlv(0x01, [0x01]), tlv(0x04, []))) })))).toBe('bad-value');
+    expect(code(() => readCertificateDer(skeleton({ extensions: seq(seq(OID.keyUsage, hex('03 02 07 80'))) })))).toBe(
+      'unexpected-tag',
+    );
+    expect(
+      code(() => readCertificateDer(skeleton({ extensions: seq(seq(OID.keyUsage, tlv(0x04, []), tlv(0x04, []))) }))),
+    ).toBe('trailing-data');
+    expect(
+      code(() =>
+        readCertificateDer(skeleton({ extensions: seq(seq(OID.keyUsage, tlv(0x01, [0x01]), tlv(0x04, []))) })),
+      ),
+    ).toBe('bad-value');
     expect(code(() => readCertificateDer(skeleton({ extensions: bytes(seq(), seq()) })))).toBe('bad-value');
     expect(code(() => readCertificateDer(hex('30 80 00 00')))).toBe('indefinite-length');
     expect(code(() => readCertificateDer(hex('31 00')))).toBe('unexpected-tag');
   });
   it('reads the checked-in certificates', () => {
     const ca = readCertificateDer(new X509Certificate(readFileSync(`${CHECKED_IN}/ca.crt`)).raw);
-    expect(ca.extensions.map((e) => `${e.oid}${e.critical ? '!' : ''}`).sort()).toEqual(['2.5.29.14', '2.5.29.15!', '2.5.29.19!']);
+    expect(ca.extensions.map((e) => `${e.oid}${e.critical ? '!' : ''}`).sort()).toEqual([
+      '2.5.29.14',
+      '2.5.29.15!',
+      '2.5.29.19!',
+    ]);
     const tls = readCertificateDer(new X509Certificate(readFileSync(`${CHECKED_IN}/tls.crt`)).raw);
-    expect(tls.extensions.map((e) => e.oid).sort()).toEqual(['2.5.29.14', '2.5.29.15', '2.5.29.17', '2.5.29.19', '2.5.29.35', '2.5.29.37']);
+    expect(tls.extensions.map((e) => e.oid).sort()).toEqual([
+      '2.5.29.14',
+      '2.5.29.15',
+      '2.5.29.17',
+      '2.5.29.19',
+      '2.5.29.35',
+      '2.5.29.37',
+    ]);
     expect(tls.notAfter.getTime()).toBeGreaterThan(tls.notBefore.getTime());
   });
 });
@@ -480,16 +576,21 @@ describe('the certificate probe on damaged DER: invalid or unparsable with a mes
   it('a damaged KeyUsage names the extension', () => {
     const fact = readCertificateBytes('tls.crt', damageExtension('2.5.29.15', 2, 0x09));
     expect(fact.state).toBe('invalid');
-    expect(fact.state === 'invalid' && fact.problem).toMatch(/has an extension that cannot be read \(keyUsage: .*9 unused bits/);
+    expect(fact.state === 'invalid' && fact.problem).toMatch(
+      /has an extension that cannot be read \(keyUsage: .*9 unused bits/,
+    );
   });
   it('a damaged SubjectAltName inside a PEM bundle is listed as unparsable, the other block still read', () => {
     const bad = damageExtension('2.5.29.17', 2, 0x99); // the dNSName tag becomes [25]
-    const pem = (der: Buffer) => `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/.{64}/g, '$&\n')}\n-----END CERTIFICATE-----\n`;
+    const pem = (der: Buffer) =>
+      `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/.{64}/g, '$&\n')}\n-----END CERTIFICATE-----\n`;
     const fact = readCertificateBytes('bundle.crt', Buffer.from(pem(bad) + pem(raw)));
     expect(fact.state).toBe('ok');
     if (fact.state !== 'ok') return;
     expect(fact.value.certificates).toHaveLength(1);
-    expect(fact.value.unparsable).toEqual([expect.stringMatching(/^block 1 \(CERTIFICATE\) has an extension that cannot be read \(subjectAltName: /)]);
+    expect(fact.value.unparsable).toEqual([
+      expect.stringMatching(/^block 1 \(CERTIFICATE\) has an extension that cannot be read \(subjectAltName: /),
+    ]);
   });
   it('mangled certificates never make the probe throw', () => {
     let seed = 4242;

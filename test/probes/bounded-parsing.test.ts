@@ -107,7 +107,10 @@ describe('recursive YAML documents (found by npm run fuzz: a cycle made clone an
   });
 
   it('a shared alias that is not recursive is still read', () => {
-    expect(parseYamlText('a: &x [1, 2]\nb: *x\n', 'c.yaml')).toMatchObject({ state: 'ok', value: { data: { a: [1, 2], b: [1, 2] } } });
+    expect(parseYamlText('a: &x [1, 2]\nb: *x\n', 'c.yaml')).toMatchObject({
+      state: 'ok',
+      value: { data: { a: [1, 2], b: [1, 2] } },
+    });
   });
 
   it('cloning data that contains itself ends, keeping the cycle in the copy', () => {
@@ -115,7 +118,7 @@ describe('recursive YAML documents (found by npm run fuzz: a cycle made clone an
     loop.self = loop;
     const copy = deepFreeze(cloneFacts({ loop }));
     expect(copy.loop === loop).toBe(false);
-    expect((copy.loop).self === copy.loop).toBe(true);
+    expect(copy.loop.self === copy.loop).toBe(true);
     expect(Object.isFrozen(copy.loop)).toBe(true);
   });
 });

@@ -50,7 +50,10 @@ function capture(pattern: RegExp, text: string, what: string): string {
 }
 
 function opensslView(der: Buffer) {
-  const out = execFileSync('openssl', ['x509', '-inform', 'DER', '-noout', '-ext', EXTS, '-text'], { input: der, stdio: ['pipe', 'pipe', 'pipe'] }).toString();
+  const out = execFileSync('openssl', ['x509', '-inform', 'DER', '-noout', '-ext', EXTS, '-text'], {
+    input: der,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  }).toString();
   const split = out.search(/^Certificate:$/m);
   expect(split, 'openssl -text output').toBeGreaterThanOrEqual(0);
   const extensions = new Map<string, OpensslExtension>();
@@ -63,7 +66,8 @@ function opensslView(der: Buffer) {
   const text = out.slice(split);
   const outer = [...text.matchAll(/^ {4}Signature Algorithm: (\S+)\s*$/gm)].at(-1);
   const signatureName = outer?.[1];
-  if (outer === undefined || signatureName === undefined) throw new Error('openssl -text output has no outer Signature Algorithm line');
+  if (outer === undefined || signatureName === undefined)
+    throw new Error('openssl -text output has no outer Signature Algorithm line');
   const pssHash = /^\s+Hash Algorithm: (\S+)/m.exec(text.slice(outer.index))?.[1] ?? null;
   return {
     extensions,
@@ -84,7 +88,13 @@ function canonicalIp(ip: string): string {
   return groups.map((g) => parseInt(g, 16).toString(16)).join(':');
 }
 
-const hexId = (line: string | undefined) => (line === undefined ? null : line.replace(/^keyid:/, '').replace(/:/g, '').toLowerCase());
+const hexId = (line: string | undefined) =>
+  line === undefined
+    ? null
+    : line
+        .replace(/^keyid:/, '')
+        .replace(/:/g, '')
+        .toLowerCase();
 const list = (ext: OpensslExtension | undefined) => (ext ? ext.lines.join(', ').split(/,\s*/).filter(Boolean) : []);
 
 /** The facts, as openssl's output says they should be. */
@@ -99,10 +109,18 @@ function expectedFromOpenssl(der: Buffer) {
   const pathlen = bc ? /pathlen:(\d+)/.exec(bc.lines.join(' ')) : null;
   return {
     facts: {
-      basicConstraints: bc ? { critical: bc.critical, ca: /CA:TRUE/.test(bc.lines.join(' ')), pathLength: pathlen ? Number(pathlen[1]) : null } : null,
+      basicConstraints: bc
+        ? {
+            critical: bc.critical,
+            ca: /CA:TRUE/.test(bc.lines.join(' ')),
+            pathLength: pathlen ? Number(pathlen[1]) : null,
+          }
+        : null,
       subjectKeyId: hexId(ext('Subject Key Identifier')?.lines[0]),
       authorityKeyId: hexId(aki?.lines.find((l) => /^(keyid:)?[0-9A-F]{2}(:[0-9A-F]{2})*$/.test(l))),
-      keyUsage: ku ? { critical: ku.critical, usages: list(ku).map((n) => KU_NAMES[n] ?? `unmapped openssl name "${n}"`) } : null,
+      keyUsage: ku
+        ? { critical: ku.critical, usages: list(ku).map((n) => KU_NAMES[n] ?? `unmapped openssl name "${n}"`) }
+        : null,
       extKeyUsage: eku ? list(eku).map((n) => EKU_NAMES[n] ?? n) : null,
       sanDns: san.filter((e) => e.startsWith('DNS:')).map((e) => e.slice(4)),
       sanIp: san.filter((e) => e.startsWith('IP Address:')).map((e) => canonicalIp(e.slice(11))),
@@ -153,7 +171,9 @@ function crossCheck(path: string): number {
   return certs.length;
 }
 
-const VARIANTS = capture(/^VARIANTS="([^"]+)"/m, readFileSync(SCRIPT, 'utf8'), 'VARIANTS').split(/\s+/).filter(Boolean);
+const VARIANTS = capture(/^VARIANTS="([^"]+)"/m, readFileSync(SCRIPT, 'utf8'), 'VARIANTS')
+  .split(/\s+/)
+  .filter(Boolean);
 
 describe('certificate facts read from DER agree with openssl', () => {
   it('the variant list was found in make-certs.sh', () => {
@@ -172,7 +192,9 @@ describe('certificate facts read from DER agree with openssl', () => {
   });
 
   it('hand-made certificates: IP SANs, every KeyUsage bit, many EKUs, pathlen, AKI with issuer and serial, v1, GeneralizedTime, RSA-PSS', () => {
-    const cnf = writeTemp('crosscheck/edge.cnf', `[req]
+    const cnf = writeTemp(
+      'crosscheck/edge.cnf',
+      `[req]
 distinguished_name = dn
 prompt = no
 x509_extensions = ext
@@ -188,7 +210,8 @@ authorityKeyIdentifier = keyid:always,issuer:always
 [dn_sect]
 CN = dir name
 O = Org
-`);
+`,
+    );
     const bare = writeTemp('crosscheck/bare.cnf', '[req]\ndistinguished_name = dn\nprompt = no\n[dn]\n');
     const at = (name: string) => join(dirname(cnf), name);
     const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -201,9 +224,45 @@ O = Org
     };
     req('edge.crt', '-config', cnf, '-key', at('ec.key'));
     // 2060 and later are written as GeneralizedTime; decipherOnly alone needs a second KeyUsage byte.
-    req('far.crt', '-config', bare, '-key', at('ec.key'), '-subj', '/CN=far', '-days', '15000', '-addext', 'keyUsage=decipherOnly', '-addext', 'basicConstraints=CA:FALSE');
-    req('pss384.crt', '-config', bare, '-key', at('rsa.key'), '-subj', '/CN=pss', '-sha384', '-sigopt', 'rsa_padding_mode:pss');
-    req('pss1.crt', '-config', bare, '-key', at('rsa.key'), '-subj', '/CN=pss', '-sha1', '-sigopt', 'rsa_padding_mode:pss');
+    req(
+      'far.crt',
+      '-config',
+      bare,
+      '-key',
+      at('ec.key'),
+      '-subj',
+      '/CN=far',
+      '-days',
+      '15000',
+      '-addext',
+      'keyUsage=decipherOnly',
+      '-addext',
+      'basicConstraints=CA:FALSE',
+    );
+    req(
+      'pss384.crt',
+      '-config',
+      bare,
+      '-key',
+      at('rsa.key'),
+      '-subj',
+      '/CN=pss',
+      '-sha384',
+      '-sigopt',
+      'rsa_padding_mode:pss',
+    );
+    req(
+      'pss1.crt',
+      '-config',
+      bare,
+      '-key',
+      at('rsa.key'),
+      '-subj',
+      '/CN=pss',
+      '-sha1',
+      '-sigopt',
+      'rsa_padding_mode:pss',
+    );
     // A v1 certificate (no extensions at all): openssl x509 -req without an extensions file.
     openssl('req', '-new', '-config', bare, '-key', at('ec.key'), '-subj', '/CN=v1', '-out', at('v1.csr'));
     openssl('x509', '-req', '-in', at('v1.csr'), '-key', at('ec.key'), '-days', '2', '-out', at('v1.crt'));
@@ -211,7 +270,9 @@ O = Org
 
     for (const path of made) crossCheck(path);
     // The hand-made set really exercises what it claims to (read back through openssl, not the probe).
-    const edge = expectedFromOpenssl(Buffer.from(execFileSync('openssl', ['x509', '-in', at('edge.crt'), '-outform', 'DER'])));
+    const edge = expectedFromOpenssl(
+      Buffer.from(execFileSync('openssl', ['x509', '-in', at('edge.crt'), '-outform', 'DER'])),
+    );
     expect(edge.facts.sanIp.length).toBeGreaterThanOrEqual(7);
     expect(edge.facts.basicConstraints?.pathLength).toBeGreaterThan(255);
     expect(edge.criticalEku).toBe(true);

@@ -25,7 +25,8 @@ function okValue(fact: FileFact<CertificateFileFacts>): CertificateFileFacts {
   return fact.value;
 }
 function problemOf(fact: FileFact<CertificateFileFacts>): string {
-  if (fact.state !== 'invalid' && fact.state !== 'unreadable') throw new Error(`expected invalid/unreadable, got ${fact.state}`);
+  if (fact.state !== 'invalid' && fact.state !== 'unreadable')
+    throw new Error(`expected invalid/unreadable, got ${fact.state}`);
   return fact.problem;
 }
 
@@ -39,7 +40,11 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('readCertificateFile: files that cannot be read', () => {
   it('missing file -> missing, carrying explicit', () => {
-    expect(readCertificateFile(join(dir, 'nope.crt'), false)).toEqual({ state: 'missing', path: join(dir, 'nope.crt'), explicit: false });
+    expect(readCertificateFile(join(dir, 'nope.crt'), false)).toEqual({
+      state: 'missing',
+      path: join(dir, 'nope.crt'),
+      explicit: false,
+    });
     expect(readCertificateFile(join(dir, 'nope.crt'), true)).toMatchObject({ state: 'missing', explicit: true });
   });
   it('a directory -> unreadable', () => {
@@ -69,7 +74,9 @@ describe('readCertificateFile: bad content -> invalid with a clear problem', () 
     expect(problemOf(fact)).toMatch(/does not parse as a DER certificate/);
   });
   it('text without any PEM block', () => {
-    expect(problemOf(readCertificateFile(put('text.crt', 'paste the certificate here\n'), false))).toMatch(/no PEM block/);
+    expect(problemOf(readCertificateFile(put('text.crt', 'paste the certificate here\n'), false))).toMatch(
+      /no PEM block/,
+    );
   });
   it('UTF-16 text', () => {
     const p = put('utf16.crt', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(caPem, 'utf16le')]));
@@ -92,7 +99,9 @@ describe('readCertificateFile: bad content -> invalid with a clear problem', () 
   });
   it('a PEM block that is not a certificate (a public key)', () => {
     const pub = openssl('pkey', '-in', join(healthy, 'tls.key'), '-pubout').toString();
-    expect(problemOf(readCertificateFile(put('pub.crt', pub), false))).toMatch(/no CERTIFICATE block \(its PEM blocks: PUBLIC KEY\)/);
+    expect(problemOf(readCertificateFile(put('pub.crt', pub), false))).toMatch(
+      /no CERTIFICATE block \(its PEM blocks: PUBLIC KEY\)/,
+    );
   });
 });
 
@@ -139,7 +148,11 @@ describe('readCertificateFile: encodings and layouts that must work', () => {
     expect(ca.signatureAlgorithm).toEqual({ oid: '1.2.840.10045.4.3.2', name: 'ecdsa-with-SHA256', hash: 'sha256' });
     expect(ca.fingerprint256).toBe(x.fingerprint256.replace(/:/g, '').toLowerCase());
     expect(ca.notAfter).toBe(new Date(x.validTo).toISOString());
-    expect(ca.spkiSha256).toBe(createHash('sha256').update(x.publicKey.export({ type: 'spki', format: 'der' })).digest('hex'));
+    expect(ca.spkiSha256).toBe(
+      createHash('sha256')
+        .update(x.publicKey.export({ type: 'spki', format: 'der' }))
+        .digest('hex'),
+    );
     expect(Buffer.from(ca.derBase64, 'base64').equals(x.raw)).toBe(true);
   });
   it('reads the server certificate: SAN, AKI = CA SKI, EKU, KeyUsage', () => {
@@ -161,14 +174,19 @@ describe('readCertificateFile: encodings and layouts that must work', () => {
     expect(v.certificates[0]?.subject).toBe('CN=MCP Tunnel CA');
   });
   it('CRLF line ends and a UTF-8 byte-order mark', () => {
-    const p = put('crlf.crt', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(caPem.replace(/\n/g, '\r\n'))]));
+    const p = put(
+      'crlf.crt',
+      Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(caPem.replace(/\n/g, '\r\n'))]),
+    );
     const v = okValue(readCertificateFile(p, false));
     expect(v.certificates).toHaveLength(1);
     expect(v.unparsable).toEqual([]);
   });
   it('text around the block (openssl x509 -text output)', () => {
     const text = openssl('x509', '-in', join(healthy, 'ca.crt'), '-text').toString();
-    const v = okValue(readCertificateFile(put('text-around.crt', `Issued for the tunnel:\n${text}\n-- end --\n`), false));
+    const v = okValue(
+      readCertificateFile(put('text-around.crt', `Issued for the tunnel:\n${text}\n-- end --\n`), false),
+    );
     expect(v.certificates.map((c) => c.subject)).toEqual(['CN=MCP Tunnel CA']);
     expect(v.sizeBytes).toBeGreaterThan(Buffer.byteLength(caPem));
   });
@@ -185,7 +203,8 @@ describe('readCertificateFile: encodings and layouts that must work', () => {
     expect(v.unparsable[0]).toMatch(/block 2 \(CERTIFICATE\) has no "-----END CERTIFICATE-----" line/);
   });
   it('no SKI, no AKI, SHA-1, RSA 1024, Ed25519, clientAuth are read as they are', () => {
-    const read = (variant: string, file: string) => first(okValue(readCertificateFile(join(makeCertSet(variant), 'data', file), false)).certificates);
+    const read = (variant: string, file: string) =>
+      first(okValue(readCertificateFile(join(makeCertSet(variant), 'data', file), false)).certificates);
     expect(read('ca-no-ski', 'ca.crt').subjectKeyId).toBeNull();
     expect(read('no-aki', 'tls.crt').authorityKeyId).toBeNull();
     expect(read('sha1', 'tls.crt').signatureAlgorithm).toMatchObject({ name: 'ecdsa-with-SHA1', hash: 'sha1' });
@@ -199,7 +218,22 @@ describe('readCertificateFile: encodings and layouts that must work', () => {
     const key = join(dir, 'pss.key');
     openssl('genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', key);
     const crt = join(dir, 'pss.crt');
-    openssl('req', '-x509', '-new', '-key', key, '-sha384', '-sigopt', 'rsa_padding_mode:pss', '-subj', '/CN=pss', '-days', '2', '-out', crt);
+    openssl(
+      'req',
+      '-x509',
+      '-new',
+      '-key',
+      key,
+      '-sha384',
+      '-sigopt',
+      'rsa_padding_mode:pss',
+      '-subj',
+      '/CN=pss',
+      '-days',
+      '2',
+      '-out',
+      crt,
+    );
     const c = first(okValue(readCertificateFile(crt, false)).certificates);
     expect(c.signatureAlgorithm).toEqual({ oid: '1.2.840.113549.1.1.10', name: 'rsassaPss', hash: 'sha384' });
     expect(c.publicKey).toEqual({ type: 'rsa', bits: 2048, curve: null });

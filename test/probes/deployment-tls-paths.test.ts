@@ -15,7 +15,8 @@ function copyHealthy(): string {
   cpSync(join(FIXTURES, 'compose-healthy'), dir, { recursive: true });
   return dir;
 }
-const gather = (dir: string) => gatherStaticFacts({ dir, dirExplicit: true, values: [], offline: true, env: {}, now: new Date() });
+const gather = (dir: string) =>
+  gatherStaticFacts({ dir, dirExplicit: true, values: [], offline: true, env: {}, now: new Date() });
 const editConfig = (dir: string, from: RegExp, to: string) => {
   const p = join(dir, 'config', 'mcp-proxy.yaml');
   writeFileSync(p, readFileSync(p, 'utf8').replace(from, to));
@@ -52,7 +53,10 @@ describe('server certificate and key paths', () => {
     renameSync(join(dir, 'data', 'tls.crt'), join(dir, 'tls', 'tls.crt'));
     renameSync(join(dir, 'data', 'tls.key'), join(dir, 'tls', 'tls.key'));
     const compose = join(dir, 'compose.yaml');
-    writeFileSync(compose, readFileSync(compose, 'utf8').replace('- ./data:/data:ro', '- ./data:/data:ro\n      - ./tls:/data/tls:ro'));
+    writeFileSync(
+      compose,
+      readFileSync(compose, 'utf8').replace('- ./data:/data:ro', '- ./data:/data:ro\n      - ./tls:/data/tls:ro'),
+    );
     editConfig(dir, /\/data\/tls\.crt/, '/data/tls/tls.crt');
     editConfig(dir, /\/data\/tls\.key/, '/data/tls/tls.key');
     const f = gather(dir);

@@ -10,7 +10,13 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const b64url = (o: unknown) => Buffer.from(typeof o === 'string' ? o : JSON.stringify(o)).toString('base64url');
 const HEADER = { alg: 'RS256', kid: 'key-1', typ: 'JWT' };
-const PAYLOAD = { iss: 'https://issuer.example.com', aud: 'https://api.anthropic.com', sub: 'system:serviceaccount:mcp-tunnel:mcp-tunnel-setup', iat: 1700000000, exp: 1700003600 };
+const PAYLOAD = {
+  iss: 'https://issuer.example.com',
+  aud: 'https://api.anthropic.com',
+  sub: 'system:serviceaccount:mcp-tunnel:mcp-tunnel-setup',
+  iat: 1700000000,
+  exp: 1700003600,
+};
 const SIGNATURE = randomBytes(256).toString('base64url');
 const JWT = `${b64url(HEADER)}.${b64url(PAYLOAD)}.${SIGNATURE}`;
 
@@ -26,7 +32,14 @@ describe('readJwtFile', () => {
     const fact = readJwtFile(file(`${JWT}\n`), true);
     expect(fact.state).toBe('ok');
     if (fact.state !== 'ok') return;
-    expect(fact.value).toEqual({ sizeBytes: JWT.length, segments: 3, header: HEADER, payload: PAYLOAD, problem: null, wrappedIn: null });
+    expect(fact.value).toEqual({
+      sizeBytes: JWT.length,
+      segments: 3,
+      header: HEADER,
+      payload: PAYLOAD,
+      problem: null,
+      wrappedIn: null,
+    });
     const text = JSON.stringify(fact);
     expect(text.includes(SIGNATURE)).toBe(false);
     expect(text.includes(JWT)).toBe(false);
@@ -63,9 +76,21 @@ describe('readJwtFile', () => {
     ['not a JWT', 'hello world', /no "." separators|spaces/],
     ['two segments', `${b64url(HEADER)}.${b64url(PAYLOAD)}`, /2 dot-separated segments/],
     ['a JWE', 'a.b.c.d.e', /encrypted JWT/],
-    ['standard base64 in a segment', `${Buffer.from(JSON.stringify(HEADER)).toString('base64')}.${b64url(PAYLOAD)}.${SIGNATURE}`, /standard base64/],
-    ['a payload that is not JSON', `${b64url(HEADER)}.${b64url('not json')}.${SIGNATURE}`, /payload segment does not decode to JSON/],
-    ['a header that is a JSON array', `${b64url([1])}.${b64url(PAYLOAD)}.${SIGNATURE}`, /header segment decodes to JSON that is not an object/],
+    [
+      'standard base64 in a segment',
+      `${Buffer.from(JSON.stringify(HEADER)).toString('base64')}.${b64url(PAYLOAD)}.${SIGNATURE}`,
+      /standard base64/,
+    ],
+    [
+      'a payload that is not JSON',
+      `${b64url(HEADER)}.${b64url('not json')}.${SIGNATURE}`,
+      /payload segment does not decode to JSON/,
+    ],
+    [
+      'a header that is a JSON array',
+      `${b64url([1])}.${b64url(PAYLOAD)}.${SIGNATURE}`,
+      /header segment decodes to JSON that is not an object/,
+    ],
     ['a Bearer prefix', `Bearer ${JWT}`, /Bearer/],
     ['JSON without a token', JSON.stringify({ foo: 'bar' }), /without a token/],
     ['broken JSON', '{"value": ', /does not parse/],

@@ -25,11 +25,16 @@ function okValue(fact: FileFact<PrivateKeyFacts>): PrivateKeyFacts {
   return fact.value;
 }
 function problemOf(fact: FileFact<PrivateKeyFacts>): string {
-  if (fact.state !== 'invalid' && fact.state !== 'unreadable') throw new Error(`expected invalid/unreadable, got ${fact.state}`);
+  if (fact.state !== 'invalid' && fact.state !== 'unreadable')
+    throw new Error(`expected invalid/unreadable, got ${fact.state}`);
   return fact.problem;
 }
 /** The base64 body of a PEM file, to prove no key material reached the facts. */
-const bodyOf = (pem: string) => pem.split(/\r?\n/).filter((l) => l && !l.startsWith('-----') && !l.includes(':')).join('');
+const bodyOf = (pem: string) =>
+  pem
+    .split(/\r?\n/)
+    .filter((l) => l && !l.startsWith('-----') && !l.includes(':'))
+    .join('');
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'key-probe-'));
@@ -44,10 +49,17 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('readPrivateKeyFile: keys that parse', () => {
-  it('PKCS#8 EC key: public half equals the certificate\'s; mode and owner from stat', () => {
+  it("PKCS#8 EC key: public half equals the certificate's; mode and owner from stat", () => {
     chmodSync(ecKey, 0o640);
     const v = okValue(readPrivateKeyFile(ecKey, false));
-    expect(v).toMatchObject({ encoding: 'pem', pemLabels: ['PRIVATE KEY'], encrypted: false, parseError: null, publicKey: { type: 'ec', bits: null, curve: 'P-256' }, mode: 0o640 });
+    expect(v).toMatchObject({
+      encoding: 'pem',
+      pemLabels: ['PRIVATE KEY'],
+      encrypted: false,
+      parseError: null,
+      publicKey: { type: 'ec', bits: null, curve: 'P-256' },
+      mode: 0o640,
+    });
     expect(v.spkiSha256).toBe(ecSpki);
     expect(typeof v.uid).toBe('number');
     expect(JSON.stringify(v)).not.toContain(bodyOf(readFileSync(ecKey, 'utf8')).slice(0, 32));
@@ -58,7 +70,10 @@ describe('readPrivateKeyFile: keys that parse', () => {
   });
   it('PKCS#1 ("RSA PRIVATE KEY") and SEC1 ("EC PRIVATE KEY" after "EC PARAMETERS")', () => {
     const pkcs1 = put('pkcs1.key', openssl('rsa', '-in', rsaKey, '-traditional'));
-    expect(okValue(readPrivateKeyFile(pkcs1, false))).toMatchObject({ pemLabels: ['RSA PRIVATE KEY'], publicKey: { type: 'rsa', bits: 2048 } });
+    expect(okValue(readPrivateKeyFile(pkcs1, false))).toMatchObject({
+      pemLabels: ['RSA PRIVATE KEY'],
+      publicKey: { type: 'rsa', bits: 2048 },
+    });
     const sec1 = put('sec1.key', openssl('ecparam', '-name', 'secp384r1', '-genkey'));
     const v = okValue(readPrivateKeyFile(sec1, false));
     expect(v.pemLabels).toEqual(['EC PARAMETERS', 'EC PRIVATE KEY']);
@@ -67,14 +82,18 @@ describe('readPrivateKeyFile: keys that parse', () => {
   it('DER keys (PKCS#8, PKCS#1, SEC1)', () => {
     const p8 = okValue(readPrivateKeyFile(put('p8.der', openssl('pkey', '-in', ecKey, '-outform', 'DER')), false));
     expect(p8).toMatchObject({ encoding: 'der', pemLabels: [], encrypted: false, spkiSha256: ecSpki });
-    const p1 = okValue(readPrivateKeyFile(put('p1.der', openssl('rsa', '-in', rsaKey, '-traditional', '-outform', 'DER')), false));
+    const p1 = okValue(
+      readPrivateKeyFile(put('p1.der', openssl('rsa', '-in', rsaKey, '-traditional', '-outform', 'DER')), false),
+    );
     expect(p1.publicKey?.type).toBe('rsa');
     const s1 = okValue(readPrivateKeyFile(put('sec1.der', openssl('ec', '-in', ecKey, '-outform', 'DER')), false));
     expect(s1.spkiSha256).toBe(ecSpki);
   });
   it('CRLF line ends and a byte-order mark', () => {
     const pem = readFileSync(ecKey, 'utf8').replace(/\n/g, '\r\n');
-    const v = okValue(readPrivateKeyFile(put('crlf.key', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(pem)])), false));
+    const v = okValue(
+      readPrivateKeyFile(put('crlf.key', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(pem)])), false),
+    );
     expect(v.spkiSha256).toBe(ecSpki);
   });
   it('a file holding the certificate and then the key (Go takes the key block)', () => {
@@ -98,24 +117,40 @@ describe('readPrivateKeyFile: keys that parse', () => {
 describe('readPrivateKeyFile: encrypted keys are detected without a passphrase', () => {
   it('PKCS#8 "ENCRYPTED PRIVATE KEY" (the script\'s encrypted-key variant)', () => {
     const v = okValue(readPrivateKeyFile(join(makeCertSet('encrypted-key'), 'data', 'tls.key'), false));
-    expect(v).toMatchObject({ encrypted: true, parseError: null, publicKey: null, spkiSha256: null, pemLabels: ['ENCRYPTED PRIVATE KEY'] });
+    expect(v).toMatchObject({
+      encrypted: true,
+      parseError: null,
+      publicKey: null,
+      spkiSha256: null,
+      pemLabels: ['ENCRYPTED PRIVATE KEY'],
+    });
   });
   it('traditional RSA and EC keys with "Proc-Type: 4,ENCRYPTED"', () => {
-    const rsa = put('rsa-trad.enc', openssl('rsa', '-in', rsaKey, '-traditional', '-aes256', '-passout', 'pass:secret'));
+    const rsa = put(
+      'rsa-trad.enc',
+      openssl('rsa', '-in', rsaKey, '-traditional', '-aes256', '-passout', 'pass:secret'),
+    );
     expect(readFileSync(rsa, 'utf8')).toContain('Proc-Type: 4,ENCRYPTED');
     expect(okValue(readPrivateKeyFile(rsa, false))).toMatchObject({ encrypted: true, pemLabels: ['RSA PRIVATE KEY'] });
     const ec = put('ec-trad.enc', openssl('ec', '-in', ecKey, '-aes256', '-passout', 'pass:secret'));
     expect(okValue(readPrivateKeyFile(ec, false))).toMatchObject({ encrypted: true, pemLabels: ['EC PRIVATE KEY'] });
   });
   it('encrypted PKCS#8 in DER', () => {
-    const der = put('enc.der', openssl('pkcs8', '-topk8', '-in', rsaKey, '-v2', 'aes256', '-passout', 'pass:secret', '-outform', 'DER'));
+    const der = put(
+      'enc.der',
+      openssl('pkcs8', '-topk8', '-in', rsaKey, '-v2', 'aes256', '-passout', 'pass:secret', '-outform', 'DER'),
+    );
     expect(okValue(readPrivateKeyFile(der, false))).toMatchObject({ encoding: 'der', encrypted: true });
   });
 });
 
 describe('readPrivateKeyFile: bad input', () => {
   it('missing -> missing', () => {
-    expect(readPrivateKeyFile(join(dir, 'nope.key'), false)).toEqual({ state: 'missing', path: join(dir, 'nope.key'), explicit: false });
+    expect(readPrivateKeyFile(join(dir, 'nope.key'), false)).toEqual({
+      state: 'missing',
+      path: join(dir, 'nope.key'),
+      explicit: false,
+    });
   });
   it('a directory -> unreadable', () => {
     mkdirSync(join(dir, 'tls.key.d'));
@@ -128,7 +163,9 @@ describe('readPrivateKeyFile: bad input', () => {
     expect(problemOf(readPrivateKeyFile(put('empty.key', ''), false))).toBe('is empty');
   });
   it('binary junk -> invalid', () => {
-    expect(problemOf(readPrivateKeyFile(put('junk.key', Buffer.from([0, 1, 2, 0xff, 0xfe, 9])), false))).toMatch(/binary data/);
+    expect(problemOf(readPrivateKeyFile(put('junk.key', Buffer.from([0, 1, 2, 0xff, 0xfe, 9])), false))).toMatch(
+      /binary data/,
+    );
   });
   it('text with no PEM block -> invalid', () => {
     expect(problemOf(readPrivateKeyFile(put('text.key', 'TODO: paste key\n'), false))).toMatch(/no PEM block/);
@@ -140,7 +177,9 @@ describe('readPrivateKeyFile: bad input', () => {
     expect(problemOf(readPrivateKeyFile(der, false))).toMatch(/DER certificate, not a private key/);
   });
   it('a public key -> invalid', () => {
-    expect(problemOf(readPrivateKeyFile(put('pub.key', openssl('pkey', '-in', ecKey, '-pubout')), false))).toMatch(/public key, not the private key/);
+    expect(problemOf(readPrivateKeyFile(put('pub.key', openssl('pkey', '-in', ecKey, '-pubout')), false))).toMatch(
+      /public key, not the private key/,
+    );
   });
   it('a truncated PEM key -> ok with a parse error (mode can still be judged)', () => {
     const pem = readFileSync(rsaKey, 'utf8');
@@ -150,7 +189,9 @@ describe('readPrivateKeyFile: bad input', () => {
   });
   it('a key block whose DER is damaged -> ok with a parse error', () => {
     const body = Buffer.from('not a key, just some words padded out').toString('base64');
-    const v = okValue(readPrivateKeyFile(put('bad.key', `-----BEGIN PRIVATE KEY-----\n${body}\n-----END PRIVATE KEY-----\n`), false));
+    const v = okValue(
+      readPrivateKeyFile(put('bad.key', `-----BEGIN PRIVATE KEY-----\n${body}\n-----END PRIVATE KEY-----\n`), false),
+    );
     expect(v.parseError).toMatch(/does not parse as a pkcs8 private key/);
   });
   it('an OpenSSH key -> ok with a parse error that says how to convert', () => {
@@ -158,7 +199,10 @@ describe('readPrivateKeyFile: bad input', () => {
     try {
       execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', p], { stdio: 'ignore' });
     } catch {
-      writeFileSync(p, `-----BEGIN OPENSSH PRIVATE KEY-----\n${Buffer.from('openssh-key-v1').toString('base64')}\n-----END OPENSSH PRIVATE KEY-----\n`);
+      writeFileSync(
+        p,
+        `-----BEGIN OPENSSH PRIVATE KEY-----\n${Buffer.from('openssh-key-v1').toString('base64')}\n-----END OPENSSH PRIVATE KEY-----\n`,
+      );
     }
     expect(okValue(readPrivateKeyFile(p, false)).parseError).toMatch(/OpenSSH key/);
   });

@@ -22,7 +22,9 @@ describe('explicitly named inputs that cannot be read', () => {
     const facts = gather({ compose, tokenFile: join(dir, 'no-token') });
     expect(facts.compose).toEqual({ state: 'missing', path: compose, explicit: true });
     expect(facts.token).toMatchObject({ state: 'missing', explicit: true });
-    expect(() => refuseUnreadableInputs(facts, undefined)).toThrow(new UsageError(`--compose ${compose}: no such file`));
+    expect(() => refuseUnreadableInputs(facts, undefined)).toThrow(
+      new UsageError(`--compose ${compose}: no such file`),
+    );
   });
 
   it('reports them in the order the doctor reads them, and a directory given as a file as unreadable', () => {
@@ -35,8 +37,12 @@ describe('explicitly named inputs that cannot be read', () => {
     const file = join(dir, 'a-file');
     writeFileSync(file, 'x');
     const facts = gather({ dir: file });
-    expect(() => refuseUnreadableInputs(facts, { given: 'a-file', path: file })).toThrow(new UsageError('--dir a-file: not a directory'));
-    expect(() => refuseUnreadableInputs(facts, { given: 'gone', path: join(dir, 'gone') })).toThrow(/no such directory/);
+    expect(() => refuseUnreadableInputs(facts, { given: 'a-file', path: file })).toThrow(
+      new UsageError('--dir a-file: not a directory'),
+    );
+    expect(() => refuseUnreadableInputs(facts, { given: 'gone', path: join(dir, 'gone') })).toThrow(
+      /no such directory/,
+    );
   });
 
   it('files found by discovery that are missing are no usage error', () => {

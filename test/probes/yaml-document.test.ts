@@ -14,7 +14,10 @@ function file(name: string, content: string | Buffer): string {
 
 describe('YAML loader', () => {
   it('records the position of every key and list item', () => {
-    const f = parseYamlText('listen_addr: ":8080"\nroutes:\n  wiki: http://10.0.0.1:80\n  auth: http://10.0.0.2:80\n', 'c.yaml');
+    const f = parseYamlText(
+      'listen_addr: ":8080"\nroutes:\n  wiki: http://10.0.0.1:80\n  auth: http://10.0.0.2:80\n',
+      'c.yaml',
+    );
     expect(f.state).toBe('ok');
     if (f.state !== 'ok') return;
     expect(f.value.positions['routes.auth']).toEqual({ line: 4, column: 3 });
@@ -50,7 +53,13 @@ describe('YAML loader', () => {
   });
 
   it('reads CRLF line ends and a UTF-8 BOM', () => {
-    const p = file('crlf.yaml', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('listen_addr: ":8080"\r\nroutes:\r\n  a: http://10.0.0.1:80\r\n')]));
+    const p = file(
+      'crlf.yaml',
+      Buffer.concat([
+        Buffer.from([0xef, 0xbb, 0xbf]),
+        Buffer.from('listen_addr: ":8080"\r\nroutes:\r\n  a: http://10.0.0.1:80\r\n'),
+      ]),
+    );
     const f = loadYamlFile(p, false);
     expect(f.state).toBe('ok');
     if (f.state === 'ok') expect(f.value.data).toEqual({ listen_addr: ':8080', routes: { a: 'http://10.0.0.1:80' } });

@@ -22,7 +22,10 @@ const CASE_NAMES = Object.keys(CASES) as CaseName[];
 const everyCase = (filter: (s: Shape) => boolean = () => true) =>
   SHAPES.filter(filter).flatMap((s) => CASE_NAMES.map((c) => [s.name, c, inCase(s, c)] as const));
 
-const shownOf = (label: string, r: { stdout: string; stderr: string }): Shown => [[`${label} stdout`, r.stdout], [`${label} stderr`, r.stderr]];
+const shownOf = (label: string, r: { stdout: string; stderr: string }): Shown => [
+  [`${label} stdout`, r.stdout],
+  [`${label} stderr`, r.stderr],
+];
 
 describe('logs: a secret in a log line', () => {
   it.each(everyCase())('%s (%s case), every format, stdin and file, --follow', async (name, c, shape) => {
@@ -31,10 +34,19 @@ describe('logs: a secret in a log line', () => {
     writeFileSync(`${base}.log`, input);
     const files = FORMATS.slice(1).map((f) => `${base}.${f}`);
     const shown: Shown = [];
-    const all = await runInProcess(['logs', `${base}.log`, '--verbose', '--format', FORMATS.join(','), '--output', ['-', ...files].join(',')]);
+    const all = await runInProcess([
+      'logs',
+      `${base}.log`,
+      '--verbose',
+      '--format',
+      FORMATS.join(','),
+      '--output',
+      ['-', ...files].join(','),
+    ]);
     expect(all.code).toBe(1);
     shown.push(...shownOf('logs file', all), ...files.map((f): [string, string] => [f, readFileSync(f, 'utf8')]));
-    for (const args of [['--json'], ['--follow'], ['--follow', '--json']]) shown.push(...shownOf(`logs ${args.join(' ')}`, await runInProcess(['logs', '--verbose', ...args], { input })));
+    for (const args of [['--json'], ['--follow'], ['--follow', '--json']])
+      shown.push(...shownOf(`logs ${args.join(' ')}`, await runInProcess(['logs', '--verbose', ...args], { input })));
     // The line is in the report: as an example, or as an unrecognised error line.
     expect(all.stdout).toMatch(/REDACTED/);
     expect(leaksIn(shown, shape)).toEqual([]);
@@ -46,7 +58,8 @@ describe('certs inspect: a file holding the secret', () => {
     const file = join(root, `inspect-${SHAPES.findIndex((s) => s.name === name)}-${c}.pem`);
     writeFileSync(file, `${shape.text}\n`);
     const shown: Shown = [];
-    for (const args of [[], ['--json']]) shown.push(...shownOf(`inspect ${args.join(' ')}`, await runInProcess(['certs', 'inspect', file, ...args])));
+    for (const args of [[], ['--json']])
+      shown.push(...shownOf(`inspect ${args.join(' ')}`, await runInProcess(['certs', 'inspect', file, ...args])));
     expect(leaksIn(shown, shape)).toEqual([]);
   });
 });
@@ -81,7 +94,9 @@ describe('usage errors: a secret given as a flag value or a file name', () => {
       const r = await runInProcess(args, { cwd });
       shown.push(...shownOf(args.slice(0, 4).join(' '), r));
     }
-    const written = readdirSync(cwd, { recursive: true, encoding: 'utf8' }).map((f) => join(cwd, f)).filter((f) => statSync(f).isFile());
+    const written = readdirSync(cwd, { recursive: true, encoding: 'utf8' })
+      .map((f) => join(cwd, f))
+      .filter((f) => statSync(f).isFile());
     shown.push(...written.map((f): [string, string] => [f, readFileSync(f, 'utf8')]));
     expect(shown.some(([, text]) => /mcp-tunnel|error/.test(text))).toBe(true);
     expect(leaksIn(shown, shape)).toEqual([]);

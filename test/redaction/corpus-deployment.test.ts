@@ -6,8 +6,18 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  CASES, copyFixture, doctorFormats, doctorFix, edit, inCase, leaksIn, shapes, yamlBlock,
-  type CaseName, type Shape, type Shown,
+  CASES,
+  copyFixture,
+  doctorFormats,
+  doctorFix,
+  edit,
+  inCase,
+  leaksIn,
+  shapes,
+  yamlBlock,
+  type CaseName,
+  type Shape,
+  type Shown,
 } from './planted-corpus.js';
 
 interface Place {

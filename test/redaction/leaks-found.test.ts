@@ -43,7 +43,10 @@ describe('secret leaks reported in issue 8', () => {
     const dir = deployment();
     const { token } = tunnelToken();
     const half = Math.floor(token.length / 2);
-    writeFileSync(join(dir, '.env'), `TUNNEL_DOMAIN=wrong1234.tunnel.example.com\nTUNNEL_TOKEN=${token.slice(0, half)}\n${token.slice(half)}\nLOG_LEVEL=info\n`);
+    writeFileSync(
+      join(dir, '.env'),
+      `TUNNEL_DOMAIN=wrong1234.tunnel.example.com\nTUNNEL_TOKEN=${token.slice(0, half)}\n${token.slice(half)}\nLOG_LEVEL=info\n`,
+    );
     const r = await runInProcess(['doctor', '--offline', '--dir', dir, '--fix']);
     expect(r.stdout).toContain('.env');
     expect(r.stdout).toMatch(/TUNNEL_DOMAIN=/);
@@ -54,8 +57,14 @@ describe('secret leaks reported in issue 8', () => {
     it(`a private key (${armour}) pasted as a YAML value is not quoted in proxy-config's type error`, async () => {
       const dir = deployment();
       const key = privateKey(armour);
-      const indented = key.text.split('\n').map((l) => `  ${l}`).join('\n');
-      const config = readFileSync(join(dir, 'config', 'mcp-proxy.yaml'), 'utf8').replace('listen_addr: ":8080"', `listen_addr: |\n${indented}`);
+      const indented = key.text
+        .split('\n')
+        .map((l) => `  ${l}`)
+        .join('\n');
+      const config = readFileSync(join(dir, 'config', 'mcp-proxy.yaml'), 'utf8').replace(
+        'listen_addr: ":8080"',
+        `listen_addr: |\n${indented}`,
+      );
       writeFileSync(join(dir, 'config', 'mcp-proxy.yaml'), config);
       for (const format of ['human', 'json', 'sarif']) {
         const r = await runInProcess(['doctor', '--offline', '--dir', dir, '--format', format, '--verbose']);
@@ -83,7 +92,10 @@ describe('secret leaks reported in issue 8', () => {
     const dir = deployment('broken-no-url');
     const { token } = tunnelToken(true);
     expect(token.startsWith('eyJhIjog')).toBe(true);
-    const compose = readFileSync(join(dir, 'compose.yaml'), 'utf8').replace('TUNNEL_TOKEN: ${TUNNEL_TOKEN}', `TUNNEL_TOKEN: ${token}`);
+    const compose = readFileSync(join(dir, 'compose.yaml'), 'utf8').replace(
+      'TUNNEL_TOKEN: ${TUNNEL_TOKEN}',
+      `TUNNEL_TOKEN: ${token}`,
+    );
     writeFileSync(join(dir, 'compose.yaml'), compose);
     const fix = await runInProcess(['doctor', '--offline', '--dir', dir, '--fix']);
     expect(fix.stdout).toContain('compose.yaml');
@@ -134,10 +146,16 @@ describe('secret leaks reported in issue 8', () => {
 
   it('a route key with terminal control sequences is shown escaped, never obeyed (also with --no-color)', async () => {
     const dir = deployment();
-    const config = readFileSync(join(dir, 'config', 'mcp-proxy.yaml'), 'utf8').replace('wiki: http://172.20.1.7:3000', 'wiki: http://172.20.1.7:3000\n  "x\\e[2J\\e]0;pwned\\aY": http://8.8.8.8:80');
+    const config = readFileSync(join(dir, 'config', 'mcp-proxy.yaml'), 'utf8').replace(
+      'wiki: http://172.20.1.7:3000',
+      'wiki: http://172.20.1.7:3000\n  "x\\e[2J\\e]0;pwned\\aY": http://8.8.8.8:80',
+    );
     writeFileSync(join(dir, 'config', 'mcp-proxy.yaml'), config);
     for (const args of [['--no-color'], []]) {
-      const r = await runInProcess(['doctor', '--offline', '--dir', dir, ...args], { tty: args.length === 0, env: { PATH: '/usr/bin:/bin', MCP_TUNNEL_LOOPBACK_ONLY: '1' } });
+      const r = await runInProcess(['doctor', '--offline', '--dir', dir, ...args], {
+        tty: args.length === 0,
+        env: { PATH: '/usr/bin:/bin', MCP_TUNNEL_LOOPBACK_ONLY: '1' },
+      });
       expect(r.code).toBe(1);
       const shown = r.stdout + r.stderr;
       expect(shown).toContain('\\x1b[2J');
@@ -155,7 +173,10 @@ describe('--fix diffs quote file lines safely', () => {
     const dir = deployment('broken-routes-list');
     const file = join(dir, 'config', 'mcp-proxy.yaml');
     writeFileSync(file, readFileSync(file, 'utf8').replace('routes:', 'routes: # \u001b[41mowned\u001b]0;t\u0007'));
-    const r = await runInProcess(['doctor', '--offline', '--fix', '--dir', dir], { tty: true, env: { PATH: '/usr/bin:/bin', MCP_TUNNEL_LOOPBACK_ONLY: '1' } });
+    const r = await runInProcess(['doctor', '--offline', '--fix', '--dir', dir], {
+      tty: true,
+      env: { PATH: '/usr/bin:/bin', MCP_TUNNEL_LOOPBACK_ONLY: '1' },
+    });
     expect(r.stdout).toContain('\\x1b[41mowned');
     expect(r.stdout).not.toContain('\u001b[41m');
     expect(r.stdout).not.toMatch(/\u001b\]0;|\u0007/);
@@ -166,7 +187,10 @@ describe('usage errors quote input safely', () => {
   it('a flag value with escape sequences is shown as text, colour codes included, and a JWT after a control character is masked', async () => {
     const value = jwt();
     for (const tty of [false, true]) {
-      const r = await runInProcess(['doctor', '--offline', '--format', `x\u001b[31mred\u001b]0;title\u0007\u0001${value}`], { tty, env: { PATH: '/usr/bin:/bin', MCP_TUNNEL_LOOPBACK_ONLY: '1' } });
+      const r = await runInProcess(
+        ['doctor', '--offline', '--format', `x\u001b[31mred\u001b]0;title\u0007\u0001${value}`],
+        { tty, env: { PATH: '/usr/bin:/bin', MCP_TUNNEL_LOOPBACK_ONLY: '1' } },
+      );
       expect(r.code).toBe(2);
       expect(r.stderr).toContain('\\x1b[31m');
       expect(r.stderr).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/);

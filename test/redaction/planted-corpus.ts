@@ -78,7 +78,10 @@ export function edit(path: string, from: string, to: string): void {
 
 /** A YAML block scalar at the given indentation, for any text (also multi-line). */
 export function yamlBlock(text: string, indent: string): string {
-  return `|-\n${text.split('\n').map((l) => `${indent}${l}`).join('\n')}`;
+  return `|-\n${text
+    .split('\n')
+    .map((l) => `${indent}${l}`)
+    .join('\n')}`;
 }
 
 /** A log line that carries the shape, as a program would print it (a multi-line key with escaped line breaks). */
@@ -95,16 +98,27 @@ export function logLine(shape: Shape): string {
   return `2026-03-02T09:10:03Z ERR ${before}${before.endsWith('=') ? '' : ' '}${text} connIndex=0`;
 }
 
-
 /** What a run showed: stdout, stderr and every report file, by name. */
 export type Shown = [where: string, text: string][];
 
 /** One doctor run writing the formats at once (human on stdout, the rest to files), verbose. */
-export async function doctorFormats(root: string, args: string[], env: Record<string, string> = {}, formats: readonly string[] = FORMATS): Promise<Shown> {
+export async function doctorFormats(
+  root: string,
+  args: string[],
+  env: Record<string, string> = {},
+  formats: readonly string[] = FORMATS,
+): Promise<Shown> {
   const files = formats.slice(1).map((f) => join(root, 'out', `report.${f}`));
-  const r = await runInProcess(['doctor', '--offline', '--verbose', ...args, '--format', formats.join(','), '--output', ['-', ...files].join(',')], { env: cleanEnv(env) });
+  const r = await runInProcess(
+    ['doctor', '--offline', '--verbose', ...args, '--format', formats.join(','), '--output', ['-', ...files].join(',')],
+    { env: cleanEnv(env) },
+  );
   if (r.code !== 0 && r.code !== 1) throw new Error(`doctor exited ${r.code}: ${r.stderr}`);
-  return [['stdout', r.stdout], ['stderr', r.stderr], ...files.map((f): [string, string] => [f, readFileSync(f, 'utf8')])];
+  return [
+    ['stdout', r.stdout],
+    ['stderr', r.stderr],
+    ...files.map((f): [string, string] => [f, readFileSync(f, 'utf8')]),
+  ];
 }
 
 /** doctor --fix (the diffs), then with `apply` --fix --yes (what it applied, and the report after). */

@@ -12,14 +12,17 @@ import { FRAGMENT, leaks } from './secret-shapes.js';
 const RUNS = Number(process.env.MCP_TUNNEL_PROPERTY_RUNS ?? 300);
 
 const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-const secretArb = fc.string({ unit: fc.constantFrom(...BASE64), minLength: 16, maxLength: 96 }).filter((s) => /[0-9]/.test(s) && /[A-Za-z]/.test(s));
+const secretArb = fc
+  .string({ unit: fc.constantFrom(...BASE64), minLength: 16, maxLength: 96 })
+  .filter((s) => /[0-9]/.test(s) && /[A-Za-z]/.test(s));
 const caseArb = fc.constantFrom('same', 'upper', 'lower', 'mixed');
 const textArb = fc.string({ unit: 'grapheme-ascii', maxLength: 200 });
 
 function recase(s: string, how: string, seed: number): string {
   if (how === 'upper') return s.toUpperCase();
   if (how === 'lower') return s.toLowerCase();
-  if (how === 'mixed') return [...s].map((c, i) => (((seed >> i % 31) & 1) === 1 ? c.toUpperCase() : c.toLowerCase())).join('');
+  if (how === 'mixed')
+    return [...s].map((c, i) => (((seed >> (i % 31)) & 1) === 1 ? c.toUpperCase() : c.toLowerCase())).join('');
   return s;
 }
 
@@ -64,19 +67,33 @@ describe('redact: properties', () => {
   it('known shapes are masked by pattern alone, in any case, wherever they sit in text', () => {
     const shapeArb = fc.oneof(
       secretArb.map((s) => ({ text: `sk-ant-api03-${s.replace(/[+/]/g, 'x')}`, secret: s.replace(/[+/]/g, 'x') })),
-      secretArb.map((s) => ({ text: `${Buffer.from(`{"a": "${s}"}`).toString('base64')}`, secret: Buffer.from(`{"a": "${s}"}`).toString('base64') })),
+      secretArb.map((s) => ({
+        text: `${Buffer.from(`{"a": "${s}"}`).toString('base64')}`,
+        secret: Buffer.from(`{"a": "${s}"}`).toString('base64'),
+      })),
       fc.tuple(secretArb, secretArb).map(([a, b]) => {
         const jwt = `eyJhbGciOiJSUzI1NiJ9.${Buffer.from(a).toString('base64url')}.${Buffer.from(b).toString('base64url')}`;
         return { text: jwt, secret: jwt.slice(20) };
       }),
       secretArb.map((s) => ({ text: `https://admin:p@ss/${s}@db.internal/`, secret: `p@ss/${s}` })),
-      secretArb.map((s) => ({ text: `-----BEGIN PRIVATE KEY-----\n${s}${s}\n-----END PRIVATE KEY-----`, secret: `${s}${s}` })),
+      secretArb.map((s) => ({
+        text: `-----BEGIN PRIVATE KEY-----\n${s}${s}\n-----END PRIVATE KEY-----`,
+        secret: `${s}${s}`,
+      })),
     );
     fc.assert(
-      fc.property(shapeArb, textArb, textArb, caseArb, fc.integer({ min: 0, max: 2 ** 30 }), fc.constantFrom(' ', '\n', '\t', '"', '=', '\u0001'), (shape, before, after, how, seed, sep) => {
-        const out = redact(`${before}${sep}${recase(shape.text, how, seed)}${sep === '=' ? ' ' : sep}${after}`);
-        expect(leaks(out, new Map([['secret', shape.secret]]))).toEqual([]);
-      }),
+      fc.property(
+        shapeArb,
+        textArb,
+        textArb,
+        caseArb,
+        fc.integer({ min: 0, max: 2 ** 30 }),
+        fc.constantFrom(' ', '\n', '\t', '"', '=', '\u0001'),
+        (shape, before, after, how, seed, sep) => {
+          const out = redact(`${before}${sep}${recase(shape.text, how, seed)}${sep === '=' ? ' ' : sep}${after}`);
+          expect(leaks(out, new Map([['secret', shape.secret]]))).toEqual([]);
+        },
+      ),
       { numRuns: RUNS },
     );
   });

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { redact, redactValue } from '../../src/redaction/redact.js';
 
-const token = Buffer.from(JSON.stringify({ a: '0123456789abcdef0123456789abcdef', t: '11111111-2222-3333-4444-555555555555', s: Buffer.from('x'.repeat(32)).toString('base64') })).toString('base64');
+const token = Buffer.from(
+  JSON.stringify({
+    a: '0123456789abcdef0123456789abcdef',
+    t: '11111111-2222-3333-4444-555555555555',
+    s: Buffer.from('x'.repeat(32)).toString('base64'),
+  }),
+).toString('base64');
 const jwt = 'eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQifQ.c2lnbmF0dXJlLWJ5dGVz';
 
 describe('redact', () => {
@@ -21,13 +27,15 @@ describe('redact', () => {
   });
 
   it('removes a private key block, even a truncated one', () => {
-    const key = '-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n-----END PRIVATE KEY-----';
+    const key =
+      '-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n-----END PRIVATE KEY-----';
     expect(redact(`x ${key} y`)).not.toContain('MIGHAgEA');
     expect(redact('-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIB')).not.toContain('MHcCAQEEIB');
   });
 
   it('leaves ordinary log text and identifiers alone', () => {
-    const line = '2026-01-01T00:00:00Z INF Registered tunnel connection connIndex=0 connection=11111111-2222-3333-4444-555555555555 location=ams01 protocol=quic';
+    const line =
+      '2026-01-01T00:00:00Z INF Registered tunnel connection connIndex=0 connection=11111111-2222-3333-4444-555555555555 location=ams01 protocol=quic';
     expect(redact(line)).toBe(line);
     expect(redact('tls_key: /data/tls.key')).toBe('tls_key: /data/tls.key');
   });
@@ -42,13 +50,19 @@ describe('redact', () => {
 describe('redact: private keys in every shape', () => {
   const body = 'MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgabcdefghijklmnop';
   it('inside a JSON string with escaped newlines', () => {
-    const json = JSON.stringify({ example: `-----BEGIN PRIVATE KEY-----\n${body}\n-----END PRIVATE KEY-----`, next: 'kept' });
+    const json = JSON.stringify({
+      example: `-----BEGIN PRIVATE KEY-----\n${body}\n-----END PRIVATE KEY-----`,
+      next: 'kept',
+    });
     const out = redact(json);
     expect(out).not.toContain(body.slice(0, 20));
     expect(JSON.parse(out).next).toBe('kept');
   });
   it('keeps a mere mention of the header and everything after it', () => {
-    const text = JSON.stringify({ cause: 'the file holds a -----BEGIN PRIVATE KEY----- block, not a certificate', other: 'still here' });
+    const text = JSON.stringify({
+      cause: 'the file holds a -----BEGIN PRIVATE KEY----- block, not a certificate',
+      other: 'still here',
+    });
     expect(redact(text)).toBe(text);
   });
   it('an encrypted traditional key with its headers', () => {
@@ -67,7 +81,11 @@ describe('redact: references are not secrets', () => {
 
 describe('redact: prose and report syntax are not assignments', () => {
   it('keeps "id: Title" prose and a workflow command separator, still redacts real values', () => {
-    for (const text of ['tunnel-token: Tunnel token is present and well formed', 'TUNNEL_TOKEN: standard base64 of a JSON object', '::error title=tunnel-token::cloudflared starts, but the edge refuses it']) {
+    for (const text of [
+      'tunnel-token: Tunnel token is present and well formed',
+      'TUNNEL_TOKEN: standard base64 of a JSON object',
+      '::error title=tunnel-token::cloudflared starts, but the edge refuses it',
+    ]) {
       expect(redact(text)).toBe(text);
     }
     expect(redact('password: letmein')).toBe('password: [REDACTED]');
@@ -76,7 +94,10 @@ describe('redact: prose and report syntax are not assignments', () => {
   });
 
   it('redactValue redacts every string of a report, keys included, and leaves the rest', () => {
-    const value = { a: [`key sk-ant-api03-${'x'.repeat(20)}`, 3, null, true], [`TUNNEL_TOKEN=${token}`]: { deep: `x ${jwt}` } };
+    const value = {
+      a: [`key sk-ant-api03-${'x'.repeat(20)}`, 3, null, true],
+      [`TUNNEL_TOKEN=${token}`]: { deep: `x ${jwt}` },
+    };
     const out = redactValue(value);
     expect(JSON.stringify(out)).not.toContain('x'.repeat(20));
     expect(JSON.stringify(out)).not.toContain(token);

@@ -5,7 +5,12 @@
 import { describe, expect, it } from 'vitest';
 import { redact } from '../../src/redaction/redact.js';
 import { registerSecretsIn, registerSecretValue } from '../../src/redaction/register.js';
-import { activeSecretRegistry, registerSecret, SecretRegistry, withSecretRegistry } from '../../src/redaction/secret-registry.js';
+import {
+  activeSecretRegistry,
+  registerSecret,
+  SecretRegistry,
+  withSecretRegistry,
+} from '../../src/redaction/secret-registry.js';
 
 const secret = 'Zq8vN2mXp4LkR7tYw1sB';
 
@@ -18,7 +23,7 @@ describe('secret registry', () => {
     expect(r.mask(`cut: ${secret.slice(3, 16)}…`)).toBe('cut: [REDACTED]…');
     expect(r.mask(` TOKEN=${secret.slice(0, 7)}\n ${secret.slice(7)}\n`)).toBe(' TOKEN=[REDACTED]\n [REDACTED]\n');
     expect(r.mask('nothing of it here')).toBe('nothing of it here');
-    expect(r.mask(`\x1b[32m${secret}\x1b[0m`)).toBe("\x1b[32m[REDACTED]\x1b[0m");
+    expect(r.mask(`\x1b[32m${secret}\x1b[0m`)).toBe('\x1b[32m[REDACTED]\x1b[0m');
   });
 
   it('finds a secret broken over diff lines whatever starts each line: a diff marker, the secret, or both', () => {
@@ -27,7 +32,9 @@ describe('secret registry', () => {
     // Found by fast-check: a marker line ("+ AAA") and a line the secret's own "+" starts.
     expect(r.mask('AA0AA\n+ AAA\n+AAAAAAA').replace(/\[REDACTED\]/g, '')).not.toMatch(/A/);
     r.add('Zq8vN2mXp4LkR7tYw1sB');
-    expect(r.mask('     -K=Zq8vN2\n     +mXp4LkR\n      7tYw1sB\n')).toBe('     -K=[REDACTED]\n     +[REDACTED]\n      [REDACTED]\n');
+    expect(r.mask('     -K=Zq8vN2\n     +mXp4LkR\n      7tYw1sB\n')).toBe(
+      '     -K=[REDACTED]\n     +[REDACTED]\n      [REDACTED]\n',
+    );
   });
 
   it('belongs to one run: two runs side by side see only their own secrets', async () => {

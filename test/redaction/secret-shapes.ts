@@ -12,14 +12,24 @@ const b64url = (b: Buffer | string) => Buffer.from(b).toString('base64url');
 export function tunnelToken(spaces = false): { token: string; account: string; secret: string } {
   const account = randomBytes(16).toString('hex');
   const secret = randomBytes(32).toString('base64');
-  const json = spaces ? `{"a": "${account}", "t": "${randomUUID()}", "s": "${secret}"}` : JSON.stringify({ a: account, t: randomUUID(), s: secret });
+  const json = spaces
+    ? `{"a": "${account}", "t": "${randomUUID()}", "s": "${secret}"}`
+    : JSON.stringify({ a: account, t: randomUUID(), s: secret });
   return { token: Buffer.from(json).toString('base64'), account, secret };
 }
 
 export function jwt(): string {
   const header = b64url(JSON.stringify({ alg: 'RS256', typ: 'JWT', kid: randomBytes(6).toString('hex') }));
   const now = Math.floor(Date.now() / 1000);
-  const payload = b64url(JSON.stringify({ iss: 'https://issuer.example.com', sub: `system:serviceaccount:mcp:${randomBytes(6).toString('hex')}`, aud: 'https://api.anthropic.com', iat: now, exp: now + 300 }));
+  const payload = b64url(
+    JSON.stringify({
+      iss: 'https://issuer.example.com',
+      sub: `system:serviceaccount:mcp:${randomBytes(6).toString('hex')}`,
+      aud: 'https://api.anthropic.com',
+      iat: now,
+      exp: now + 300,
+    }),
+  );
   return `${header}.${payload}.${b64url(randomBytes(64))}`;
 }
 
@@ -29,15 +39,25 @@ export function apiKey(): string {
 
 /** A private key's base64 body lines (random: the redactor must not care whether it parses). */
 function keyBody(): string[] {
-  return randomBytes(192).toString('base64').match(/.{1,64}/g)!;
+  return randomBytes(192)
+    .toString('base64')
+    .match(/.{1,64}/g)!;
 }
 
 export type Armour = 'pem5' | 'pem4' | 'lowercase' | 'none';
 
 export function privateKey(armour: Armour): { text: string; body: string[] } {
   const body = keyBody();
-  const wrap = (dashes: string, label: string) => `${dashes}BEGIN ${label}${dashes}\n${body.join('\n')}\n${dashes}END ${label}${dashes}`;
-  const text = armour === 'pem5' ? wrap('-----', 'PRIVATE KEY') : armour === 'pem4' ? wrap('----', 'PRIVATE KEY') : armour === 'lowercase' ? wrap('-----', 'ec private key') : body.join('\n');
+  const wrap = (dashes: string, label: string) =>
+    `${dashes}BEGIN ${label}${dashes}\n${body.join('\n')}\n${dashes}END ${label}${dashes}`;
+  const text =
+    armour === 'pem5'
+      ? wrap('-----', 'PRIVATE KEY')
+      : armour === 'pem4'
+        ? wrap('----', 'PRIVATE KEY')
+        : armour === 'lowercase'
+          ? wrap('-----', 'ec private key')
+          : body.join('\n');
   return { text, body };
 }
 

@@ -30,17 +30,23 @@ describe('github reporter: doctor', () => {
       ['error', 'proxy-config'],
       ['error', 'tunnel-domain'],
     ]);
-    expect(summary).toMatch(/^mcp-tunnel doctor 9\.9\.9: Layer edge fails first \(cloudflared-ingress\): .* \(\d+ passed, 1 warned, 3 failed, \d+ skipped, 1 errored\)$/);
+    expect(summary).toMatch(
+      /^mcp-tunnel doctor 9\.9\.9: Layer edge fails first \(cloudflared-ingress\): .* \(\d+ passed, 1 warned, 3 failed, \d+ skipped, 1 errored\)$/,
+    );
   });
 
-  it('file, line and column relative to the working directory; the message survives the runner\'s unescaping', () => {
+  it("file, line and column relative to the working directory; the message survives the runner's unescaping", () => {
     expect(cmds[0]?.props).toEqual({ file: 'compose.yaml', line: '31', col: '5', title: 'cloudflared-ingress' });
     expect(cmds[0]?.message).toBe(`${TRICKY}\nCause: cause | with pipe\nFix: fix\nin two lines`);
     expect(cmds[1]?.props.file).toBe('dir with space/a,b:c%.yaml');
     expect(cmds[1]?.props.line).toBe('2');
     expect(cmds[1]?.props.col).toBeUndefined();
     expect(cmds[2]?.props).toEqual({ file: 'data/tls.crt', title: 'certificate-expiry' });
-    expect(cmds[3]).toEqual({ command: 'error', props: { title: 'private-key' }, message: 'private-key could not be checked: the check threw: boom <b>' });
+    expect(cmds[3]).toEqual({
+      command: 'error',
+      props: { title: 'private-key' },
+      message: 'private-key could not be checked: the check threw: boom <b>',
+    });
     expect(cmds[4]?.props.file).toBe('/elsewhere/mcp-proxy.yaml');
     expect(cmds[5]?.props).toEqual({ title: 'tunnel-domain' });
   });
@@ -53,9 +59,22 @@ describe('github reporter: doctor', () => {
 
   it('no message can start a command of its own', () => {
     const report = sampleDoctorReport();
-    present(report.results[0]).findings = [{ severity: 'error', messageId: 'x', symptom: 'a\n::set-output name=x::y\r\n::error::fake', cause: 'c', fix: 'f' }];
+    present(report.results[0]).findings = [
+      {
+        severity: 'error',
+        messageId: 'x',
+        symptom: 'a\n::set-output name=x::y\r\n::error::fake',
+        cause: 'c',
+        fix: 'f',
+      },
+    ];
     const text = renderDoctorGithub(report, ctx());
-    expect(text.split('\n').filter((l) => l.startsWith('::')).every((l) => WORKFLOW_COMMAND.test(l))).toBe(true);
+    expect(
+      text
+        .split('\n')
+        .filter((l) => l.startsWith('::'))
+        .every((l) => WORKFLOW_COMMAND.test(l)),
+    ).toBe(true);
     expect(text).not.toMatch(/\n::(set-output|error::fake)/);
   });
 });
@@ -68,8 +87,14 @@ describe('github reporter: logs', () => {
       ['warning', 'edge-udp', 'logs/cloudflared.log', '2'],
     ]);
     expect(cmds[0]?.message).toContain(`Example: ${TRICKY}`);
-    expect(summary).toBe('mcp-tunnel logs 9.9.9: Layer routing fails first: upstream-ip (20 lines read, 1 error and 1 warning signatures, 2 unrecognised error lines)');
-    expect(commands(renderLogsGithub(sampleLogsReport(), ctx({ verbose: true }))).cmds.map((c) => c.command)).toEqual(['error', 'warning', 'notice']);
+    expect(summary).toBe(
+      'mcp-tunnel logs 9.9.9: Layer routing fails first: upstream-ip (20 lines read, 1 error and 1 warning signatures, 2 unrecognised error lines)',
+    );
+    expect(commands(renderLogsGithub(sampleLogsReport(), ctx({ verbose: true }))).cmds.map((c) => c.command)).toEqual([
+      'error',
+      'warning',
+      'notice',
+    ]);
   });
 });
 

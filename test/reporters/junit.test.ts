@@ -19,7 +19,12 @@ describe('junit reporter: doctor', () => {
     expect(junitProblems(root)).toEqual([]);
     const suite = suiteOf(root);
     expect(suite.name).toBe('testsuite');
-    expect(suite.attrs).toMatchObject({ name: 'mcp-tunnel doctor', tests: String(doctorIds().length), failures: '3', errors: '1' });
+    expect(suite.attrs).toMatchObject({
+      name: 'mcp-tunnel doctor',
+      tests: String(doctorIds().length),
+      failures: '3',
+      errors: '1',
+    });
     expect(Number(suite.attrs.skipped)).toBe(cases(root).filter((c) => child(c, 'skipped')).length);
     expect(root.attrs.tests).toBe(suite.attrs.tests);
     expect(suite.attrs.time).toBe('0.042');
@@ -66,7 +71,9 @@ describe('junit reporter: doctor', () => {
     expect(child(byName(root, 'tunnel-token'), 'system-out')).toBeUndefined();
     const verbose = parseXml(renderDoctorJunit(sampleDoctorReport(), ctx({ verbose: true })));
     expect(child(byName(verbose, 'tunnel-token'), 'system-out')!.text).toContain('token-decoded');
-    expect(child(byName(verbose, 'cloudflared-ingress'), 'failure')!.text).toContain('Evidence: {"command":"tunnel run"}');
+    expect(child(byName(verbose, 'cloudflared-ingress'), 'failure')!.text).toContain(
+      'Evidence: {"command":"tunnel run"}',
+    );
   });
 });
 
@@ -92,7 +99,13 @@ describe('junit reporter: logs', () => {
   });
 
   it('never an empty suite', () => {
-    const empty = { ...sampleLogsReport(), matches: [], healthy: [], harmless: [], unmatched: { errorLines: 0, examples: [] } };
+    const empty = {
+      ...sampleLogsReport(),
+      matches: [],
+      healthy: [],
+      harmless: [],
+      unmatched: { errorLines: 0, examples: [] },
+    };
     const root = parseXml(renderLogsJunit(empty, ctx()));
     expect(junitProblems(root)).toEqual([]);
     expect(cases(root).map((c) => c.attrs.name)).toEqual(['no known problem in the logs']);
@@ -104,7 +117,9 @@ describe('XML escaping', () => {
     expect(xmlText('a<b>&c')).toBe('a&lt;b&gt;&amp;c');
     expect(xmlAttr(`"'\n\t\r`)).toBe('&quot;&apos;&#10;&#9;&#13;');
     expect(xmlText('x\u0000\u0008\u000b\u000c\u001f\ufffe\uffffy')).toBe('xy');
-    expect(xmlText('lone \ud800 high, lone \udc00 low, pair \ud83d\ude00')).toBe('lone  high, lone  low, pair \ud83d\ude00');
+    expect(xmlText('lone \ud800 high, lone \udc00 low, pair \ud83d\ude00')).toBe(
+      'lone  high, lone  low, pair \ud83d\ude00',
+    );
     const doc = `<a v="${xmlAttr(TRICKY)}">${xmlText(TRICKY)}</a>`;
     const parsed = parseXml(doc);
     expect(parsed.attrs.v).toBe(TRICKY.replace(/[\u0001\u001b]/g, ''));

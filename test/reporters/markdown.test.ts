@@ -28,7 +28,9 @@ describe('markdown reporter: doctor', () => {
     const byId = Object.fromEntries(checks.rows.map((r) => [present(r[1]).text.replace(/`/g, ''), r]));
     for (const r of report.results) {
       expect(byId[r.id], r.id).toBeDefined();
-      expect(byId[r.id]?.[0]?.text).toBe(`${{ pass: '✔', warn: '▲', fail: '✖', skip: '○', error: '☠' }[r.status]} ${r.status}`);
+      expect(byId[r.id]?.[0]?.text).toBe(
+        `${{ pass: '✔', warn: '▲', fail: '✖', skip: '○', error: '☠' }[r.status]} ${r.status}`,
+      );
     }
   });
 
@@ -36,7 +38,7 @@ describe('markdown reporter: doctor', () => {
     const html = markdownHtml(md);
     expect(html).not.toContain('<script>');
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
-    expect(html).not.toContain(">link</a>"); // [link](url) stays text (a bare URL may still be autolinked)
+    expect(html).not.toContain('>link</a>'); // [link](url) stays text (a bare URL may still be autolinked)
     expect(html).not.toContain('<em>');
     expect(html).toContain('a | pipe');
     expect(html).toContain('<strong>Cause:</strong> cause | with pipe');
@@ -47,14 +49,22 @@ describe('markdown reporter: doctor', () => {
     expect(md).not.toContain('token-decoded');
     const verbose = renderDoctorMarkdown(sampleDoctorReport(), ctx({ verbose: true }));
     expect(verbose).toContain('token-decoded');
-    expect(markdownHtml(verbose)).toMatch(/<details><summary>Evidence<\/summary>[\s\S]*&quot;command&quot;: &quot;tunnel run&quot;/);
+    expect(markdownHtml(verbose)).toMatch(
+      /<details><summary>Evidence<\/summary>[\s\S]*&quot;command&quot;: &quot;tunnel run&quot;/,
+    );
   });
 
   it('environment facts in a two-column table, the command line with its pipe kept in one cell', () => {
     const env = markdownTables(md).at(-1)!;
     expect(env.header.map((h) => h.text)).toEqual(['Fact', 'Value']);
     const facts = Object.fromEntries(env.rows.map((r) => [r[0]?.text, r[1]?.text]));
-    expect(facts).toMatchObject({ 'mcp-tunnel': '9.9.9', 'Node.js': 'v20.0.0', Platform: 'linux x64', Layout: 'compose', 'Naming generation': 'mcp-proxy' });
+    expect(facts).toMatchObject({
+      'mcp-tunnel': '9.9.9',
+      'Node.js': 'v20.0.0',
+      Platform: 'linux x64',
+      Layout: 'compose',
+      'Naming generation': 'mcp-proxy',
+    });
     expect(env.rows.every((r) => r.length === 2)).toBe(true);
     expect(markdownHtml(md)).toContain('<code>mcp-tunnel doctor --offline --format markdown --output a|b.md</code>');
   });
@@ -68,10 +78,24 @@ describe('markdown reporter: logs', () => {
     const matches = present(first);
     expect(matches.header.map((h) => h.text)).toEqual(['Severity', 'ID', 'Signature', 'Count', 'Lines']);
     expect(matches.rows.map((r) => r[2]?.text)).toEqual(['`quic-dial-timeout`', '`ip-validation-failed`']);
-    expect(matches.rows[1]?.map((c) => c.text)).toEqual(['✖ error', '`upstream-ip`', '`ip-validation-failed`', '2', '3–9']);
+    expect(matches.rows[1]?.map((c) => c.text)).toEqual([
+      '✖ error',
+      '`upstream-ip`',
+      '`ip-validation-failed`',
+      '2',
+      '3–9',
+    ]);
     expect(harmless?.rows.map((r) => r[0]?.text)).toEqual(['`udp-buffer`']);
-    expect(healthy?.rows[0]?.map((c) => c.text)).toEqual(['`connection-registered`', '', '4', '4–8', '4 of 4 connections registered']);
-    const code = lexer(logs).filter((t) => t.type === 'code').map((t) => (t as { text: string }).text);
+    expect(healthy?.rows[0]?.map((c) => c.text)).toEqual([
+      '`connection-registered`',
+      '',
+      '4',
+      '4–8',
+      '4 of 4 connections registered',
+    ]);
+    const code = lexer(logs)
+      .filter((t) => t.type === 'code')
+      .map((t) => (t as { text: string }).text);
     expect(code).toContain(present(sampleLogsReport().matches[0]).example.replace(/\r\n/g, '\n'));
     // An example holding a ``` fence stays inside its block.
     expect(code.at(-1)).toBe('11: ERR something | odd\n12: ERR ```fence``` inside');
