@@ -20,7 +20,7 @@ const LANES = [
     {
       name: 'prettier',
       command: bin('prettier'),
-      args: ['--check', '--log-level', 'warn', '--cache', '--cache-strategy', 'content', '--cache-location', cache('prettier'), '.'],
+      args: ['--check', '--log-level', 'warn', '--cache', '--cache-strategy', 'content', '.'],
     },
     { name: 'knip', command: bin('knip'), args: [] },
   ],
@@ -28,7 +28,18 @@ const LANES = [
     {
       name: 'eslint',
       command: bin('eslint'),
-      args: ['--cache', '--cache-strategy', 'content', '--cache-location', `${cache('eslint')}/`, 'src', 'checks', 'test', 'bench', 'scripts'],
+      args: [
+        '--cache',
+        '--cache-strategy',
+        'content',
+        '--cache-location',
+        `${cache('eslint')}/`,
+        'src',
+        'checks',
+        'test',
+        'bench',
+        'scripts',
+      ],
     },
   ],
 ];
