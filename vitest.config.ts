@@ -16,6 +16,10 @@ export default defineConfig({
           // One test file per core. The default (cores - 1) runs one file at a time on a 2-core
           // machine, while much of the suite waits on child processes (strace, openssl, a shell).
           maxWorkers: 2,
+          // Test files share a worker's modules instead of importing the whole CLI again per file
+          // (110 s -> 68 s on two cores). They keep no state between files: every doctor run has its
+          // own secret registry, and tests write only under their own temporary directories.
+          isolate: false,
         },
       },
       {
