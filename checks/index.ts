@@ -6,6 +6,7 @@ import { check as edgeDns } from './edge/edge-dns.js';
 import { check as edgeTcp } from './edge/edge-tcp.js';
 import { check as edgeUdp } from './edge/edge-udp.js';
 import { check as cloudflaredIngress } from './edge/cloudflared-ingress.js';
+import { check as edgeIpVersion } from './edge/edge-ip-version.js';
 import { check as caCertificate } from './tls/ca-certificate.js';
 import { check as caRegistration } from './tls/ca-registration.js';
 import { check as serverCertificate } from './tls/server-certificate.js';
@@ -32,6 +33,7 @@ export const CHECKS: readonly Check[] = [
   edgeTcp,
   edgeUdp,
   cloudflaredIngress,
+  edgeIpVersion,
   caCertificate,
   caRegistration,
   serverCertificate,

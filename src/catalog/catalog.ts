@@ -150,6 +150,27 @@ plaintext WebSocket and the TLS runs inside it. TUNNEL_URL in the service's envi
 like --url; ingress rules from a cloudflared config file cannot be judged from the Compose file.`,
   },
   {
+    id: 'edge-ip-version',
+    layer: 'edge',
+    kind: 'static+live',
+    title: 'cloudflared dials the edge over an address family this host can route',
+    symptom:
+      'cloudflared logs "Unable to establish connection with Cloudflare edge" with "dial udp [2606:4700:...]:7844: connect: network is unreachable" and never registers a connection.',
+    cause:
+      "Since 2026.4.0 cloudflared's --edge-ip-version defaults to auto: it also dials the edge's IPv6 addresses, and this host has no IPv6 route.",
+    fix: 'Run cloudflared with --edge-ip-version 4 (or TUNNEL_EDGE_IP_VERSION=4), then recreate the container.',
+    explain: `cloudflared chooses the address family of the edge with --edge-ip-version (TUNNEL_EDGE_IP_VERSION):
+4, 6 or auto. Up to 2026.3 the default was 4; from 2026.4.0 it is auto, which also uses the IPv6
+addresses the resolver returns for the edge. A host (or a container network) that gets AAAA answers
+but has no IPv6 route then fails to connect with "connect: network is unreachable".
+
+The doctor reads the cloudflared service of the Compose file: its image tag (a release such as
+2026.4.0, or latest), the --edge-ip-version flag and TUNNEL_EDGE_IP_VERSION. With 4 there is nothing
+to judge. With auto or 6, a live run tells whether the edge's IPv6 addresses are reachable from this
+host while IPv4 works; offline, the pass says that this was not checked. Run the doctor where
+cloudflared runs (in Compose, the proxy's network namespace) for the answer to be that host's.`,
+  },
+  {
     id: 'proxy-unreachable',
     layer: 'edge',
     kind: 'log',
