@@ -26,7 +26,7 @@ export interface CliIO {
 }
 
 const FORMAT_HELP =
-  'output format: human, json, markdown, junit, sarif, github; several comma-separated, with --output (default: github on GitHub Actions when stdout is not a terminal, else human)';
+  'output format: human, json, markdown, junit, sarif, github, openmetrics; several comma-separated, with --output (default: github on GitHub Actions when stdout is not a terminal, else human)';
 const OUTPUT_HELP =
   'file per format, comma-separated, in --format order; - is stdout (at most one); files are replaced atomically';
 

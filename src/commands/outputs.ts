@@ -97,7 +97,15 @@ export function planOutputs(
 }
 
 function extension(f: Format): string {
-  return { human: 'txt', json: 'json', markdown: 'md', junit: 'xml', sarif: 'sarif', github: 'txt' }[f];
+  return {
+    human: 'txt',
+    json: 'json',
+    markdown: 'md',
+    junit: 'xml',
+    sarif: 'sarif',
+    github: 'txt',
+    openmetrics: 'prom',
+  }[f];
 }
 
 function checkWritable(path: string, given: string): void {

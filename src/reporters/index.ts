@@ -6,7 +6,7 @@ import type { DoctorReport } from '../core/types.js';
 import type { LogsReport } from '../logs/report.js';
 import type { RenderContext } from './context.js';
 
-export const FORMATS = ['human', 'json', 'markdown', 'junit', 'sarif', 'github'] as const;
+export const FORMATS = ['human', 'json', 'markdown', 'junit', 'sarif', 'github', 'openmetrics'] as const;
 export type Format = (typeof FORMATS)[number];
 
 export interface Renderers {
@@ -44,6 +44,10 @@ const LOADERS: Record<Format, () => Promise<Renderers>> = {
   github: async () => {
     const m = await import('./github.js');
     return { doctor: m.renderDoctorGithub, logs: m.renderLogsGithub };
+  },
+  openmetrics: async () => {
+    const m = await import('./openmetrics.js');
+    return { doctor: m.renderDoctorOpenMetrics, logs: m.renderLogsOpenMetrics };
   },
 };
 
