@@ -20,7 +20,7 @@ import type { Facts } from '../core/facts.js';
 import { toolVersion } from '../core/version.js';
 import { gatherStaticFacts } from '../probes/deployment.js';
 import { refuseUnreadableInputs } from './explicit-inputs.js';
-import { parseDnsServer } from '../probes/dns-resolver.js';
+import { parseDnsServer } from '../model/dns-server.js';
 import { decodeText, readBounded } from '../probes/bounded-file.js';
 import { registerSecret } from '../redaction/register.js';
 import { useColor, type CliIO } from '../cli.js';

@@ -8,6 +8,7 @@ import { isIP } from 'node:net';
 import type { DnsFailureKind, DnsOutcome, Region, SrvAnswer } from '../core/live-facts.js';
 import { startDeadline, whenAborted } from './deadline.js';
 import { GUARD_MESSAGE, guardRefusal, lookupRefusal, loopbackNameAddresses, loopbackOnly } from './loopback-guard.js';
+import { parseDnsServer } from '../model/dns-server.js';
 
 /** The SRV name cloudflared queries for a region. */
 export function srvNameForRegion(region: Region): string {
@@ -16,29 +17,6 @@ export function srvNameForRegion(region: Region): string {
   // the fed-region1/fed-region2 host names; cloudflared's source is the authority.
   const service = region === 'global' ? 'v2-origintunneld' : `${region}-v2-origintunneld`;
   return `_${service}._tcp.argotunnel.com`;
-}
-
-/** Parse `ip`, `ip:port`, `[v6]` or `[v6]:port` into the form Resolver.setServers takes. */
-export function parseDnsServer(text: string): { address: string; port: number; forResolver: string } | null {
-  const t = text.trim();
-  let address: string;
-  let port = 53;
-  const bracket = /^\[(?<address>[^\]]+)\](?::(?<port>\d+))?$/.exec(t);
-  const hostPort = /^(?<address>[^:]+):(?<port>\d+)$/.exec(t);
-  if (bracket?.groups?.address !== undefined) {
-    address = bracket.groups.address;
-    if (bracket.groups.port) port = Number(bracket.groups.port);
-  } else if (isIP(t)) {
-    address = t;
-  } else if (hostPort?.groups?.address !== undefined) {
-    address = hostPort.groups.address;
-    port = Number(hostPort.groups.port);
-  } else {
-    return null;
-  }
-  if (!isIP(address) || !Number.isInteger(port) || port < 1 || port > 65535) return null;
-  const forResolver = isIP(address) === 6 ? `[${address}]:${port}` : `${address}:${port}`;
-  return { address, port, forResolver };
 }
 
 const CODE_KINDS: Record<string, DnsFailureKind> = {

@@ -1,6 +1,7 @@
 // The loopback-only guard and the pure parts of the live probes (no packet is sent here).
 import { describe, expect, it } from 'vitest';
-import { classifyDnsError, parseDnsServer, srvNameForRegion } from '../../src/probes/dns-resolver.js';
+import { classifyDnsError, srvNameForRegion } from '../../src/probes/dns-resolver.js';
+import { parseDnsServer } from '../../src/model/dns-server.js';
 import { guardedLookup, guardRefusal, isLoopbackAddress, lookupRefusal } from '../../src/probes/loopback-guard.js';
 import { parseEdge } from '../../src/probes/live.js';
 import {
