@@ -1,13 +1,7 @@
 // A --dns-server value: `ip`, `ip:port`, `[v6]` or `[v6]:port` (port 53 when none is given).
 // Pure, so the doctor checks the flag before it loads anything that speaks DNS.
 
-import ipaddr from 'ipaddr.js';
-import { isStrictIPv4 } from './ip-policy.js';
-
-function ipVersion(address: string): 4 | 6 | 0 {
-  if (isStrictIPv4(address)) return 4;
-  return ipaddr.IPv6.isValid(address) ? 6 : 0;
-}
+import { ipVersion } from './ip-policy.js';
 
 /** Parse a DNS server into the form Resolver.setServers takes; null when it is not one. */
 export function parseDnsServer(text: string): { address: string; port: number; forResolver: string } | null {

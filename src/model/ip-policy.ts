@@ -27,8 +27,14 @@ const STRICT_IPV4 = new RegExp(`^${OCTET}(?:\\.${OCTET}){3}$`);
 const LOOSE_IPV4 = /^\d{1,3}(?:\.\d{1,3}){3}$/;
 
 /** A dotted-quad IPv4 address exactly as Go accepts it (no leading zeros, no short forms). */
-export function isStrictIPv4(s: string): boolean {
+function isStrictIPv4(s: string): boolean {
   return STRICT_IPV4.test(s);
+}
+
+/** 4 or 6 for an IP address literal (IPv4 in strict dotted-quad form), 0 for anything else. */
+export function ipVersion(address: string): 4 | 6 | 0 {
+  if (isStrictIPv4(address)) return 4;
+  return ipaddr.IPv6.isValid(address) ? 6 : 0;
 }
 
 function toUint32(ip: string): number {

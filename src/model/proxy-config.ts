@@ -1,8 +1,7 @@
 // The proxy config's meaning, read from parsed YAML: listen port, tunnel domain, routes with
 // their upstreams parsed, the upstream policy. Pure; the checks judge what this returns.
 
-import ipaddr from 'ipaddr.js';
-import { isStrictIPv4 } from './ip-policy.js';
+import { ipVersion } from './ip-policy.js';
 import { isRecord } from './compose.js';
 import { interpolate } from './interpolate.js';
 
@@ -72,8 +71,8 @@ export function parseUpstream(raw: unknown): {
   if (query || fragment)
     return { upstream: null, problem: 'has a query or fragment; give only scheme://host:port', severity: 'error' };
   const host = hostRaw.startsWith('[') ? hostRaw.slice(1, -1) : hostRaw;
-  const ipVersion = isStrictIPv4(host) ? 4 : ipaddr.IPv6.isValid(host) ? 6 : 0;
-  const upstream: Upstream = { scheme, host, port, ipVersion };
+  const version = ipVersion(host);
+  const upstream: Upstream = { scheme, host, port, ipVersion: version };
   if (path === '/')
     return { upstream, problem: 'ends with "/"; the rule is exactly scheme://host:port', severity: 'warn' };
   if (path)
