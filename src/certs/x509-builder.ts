@@ -4,7 +4,16 @@
 // the MCP tunnel rules name. Every certificate is parsed back and its signature verified before
 // it is returned, so a bug here fails loudly instead of leaving a broken file behind.
 
-import { createHash, generateKeyPairSync, randomBytes, sign, X509Certificate, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  randomBytes,
+  sign,
+  X509Certificate,
+  type KeyObject,
+} from 'node:crypto';
 import { childrenOf, decodeBitString, readSingle } from '../pki/der.js';
 import * as der from '../pki/der-writer.js';
 
@@ -30,9 +39,28 @@ export const OID = {
 /** KeyUsage bit numbers (RFC 5280 §4.2.1.3). */
 export const KEY_USAGE = { digitalSignature: 0, keyEncipherment: 2, keyCertSign: 5, cRLSign: 6 } as const;
 
+/**
+ * A new key pair, as key objects of their own. The pair comes out of the generator as DER and is
+ * read back: a key object handed out by generateKeyPairSync shares its lock with the generation
+ * job, and on Node 20 a garbage collection that finalises the job while that key's details are
+ * being read (asymmetricKeyDetails) deadlocks the process (seen: `certs init` hanging in futex).
+ */
 export function generateKeyPair(spec: KeySpec): { privateKey: KeyObject; publicKey: KeyObject } {
-  if (spec.type === 'ec') return generateKeyPairSync('ec', { namedCurve: spec.curve });
-  return generateKeyPairSync('rsa', { modulusLength: spec.bits, publicExponent: 0x10001 });
+  const publicKeyEncoding = { type: 'spki', format: 'der' } as const;
+  const privateKeyEncoding = { type: 'pkcs8', format: 'der' } as const;
+  const pair =
+    spec.type === 'ec'
+      ? generateKeyPairSync('ec', { namedCurve: spec.curve, publicKeyEncoding, privateKeyEncoding })
+      : generateKeyPairSync('rsa', {
+          modulusLength: spec.bits,
+          publicExponent: 0x10001,
+          publicKeyEncoding,
+          privateKeyEncoding,
+        });
+  return {
+    privateKey: createPrivateKey({ key: pair.privateKey, format: 'der', type: 'pkcs8' }),
+    publicKey: createPublicKey({ key: pair.publicKey, format: 'der', type: 'spki' }),
+  };
 }
 
 /** The SubjectPublicKeyInfo DER of a public (or private) key. */
