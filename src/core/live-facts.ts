@@ -3,6 +3,7 @@
 // took and, when it failed, a typed failure kind, so checks never parse error messages.
 
 import type { FileFact, YamlDocumentFacts } from './facts.js';
+import type { CloudflaredMetricsFacts, ContainerLogFacts, DockerRuntimeFacts, ProbeOrigin } from './runtime-facts.js';
 
 /** Why a DNS lookup gave no answer. */
 export type DnsFailureKind =
@@ -280,4 +281,16 @@ export interface LiveFacts {
   oauthSkipped: string | null;
   caRegistration: CaRegistrationLiveFacts | null;
   caRegistrationSkipped: string | null;
+  /** The running Compose project, from the Docker Engine API (absent on runs before it existed). */
+  runtime?: DockerRuntimeFacts | null;
+  runtimeSkipped?: string | null;
+  /** cloudflared's metrics server: /ready, /metrics and /diag/tunnel. */
+  metrics?: CloudflaredMetricsFacts | null;
+  metricsSkipped?: string | null;
+  /** The containers' last log lines, through the log matcher. */
+  containerLogs?: ContainerLogFacts | null;
+  containerLogsSkipped?: string | null;
+  /** Where the proxy listener and upstream probes ran (the host when absent). */
+  proxyFrom?: ProbeOrigin;
+  upstreamsFrom?: ProbeOrigin;
 }

@@ -29,7 +29,10 @@ export type LiveFactName =
   | 'live.upstreams'
   | 'live.oauthMetadata'
   | 'live.resourceMetadata'
-  | 'live.caRegistration';
+  | 'live.caRegistration'
+  | 'live.runtime'
+  | 'live.metrics'
+  | 'live.containerLogs';
 
 export type FactKey = FileFactName | LiveFactName;
 
@@ -53,6 +56,9 @@ export const LIVE_FACTS: readonly LiveFactName[] = [
   'live.oauthMetadata',
   'live.resourceMetadata',
   'live.caRegistration',
+  'live.runtime',
+  'live.metrics',
+  'live.containerLogs',
 ];
 
 export function isLiveFact(key: FactKey): key is LiveFactName {
@@ -90,6 +96,19 @@ const PROVIDERS: Readonly<Record<FactKey, { what: string; givenBy: string }>> = 
     what: "the vendor API's list of registered certificates",
     givenBy: 'a run without --offline, with ANTHROPIC_API_KEY or --api-key-file',
   },
+  'live.runtime': {
+    what: 'the running containers (Docker Engine API)',
+    givenBy: 'a run without --offline beside the Compose project, with the Docker socket readable (DOCKER_HOST)',
+  },
+  'live.metrics': {
+    what: "cloudflared's metrics server (/ready, /metrics)",
+    givenBy:
+      "a run without --offline that can reach it: the proxy's network namespace (as root), or --metrics HOST:PORT",
+  },
+  'live.containerLogs': {
+    what: "the containers' last log lines",
+    givenBy: 'a run without --offline beside the Compose project, with the Docker socket readable',
+  },
 };
 
 const LIVE_SKIPPED: Record<LiveFactName, keyof LiveFacts> = {
@@ -99,6 +118,9 @@ const LIVE_SKIPPED: Record<LiveFactName, keyof LiveFacts> = {
   'live.oauthMetadata': 'oauthSkipped',
   'live.resourceMetadata': 'oauthSkipped',
   'live.caRegistration': 'caRegistrationSkipped',
+  'live.runtime': 'runtimeSkipped',
+  'live.metrics': 'metricsSkipped',
+  'live.containerLogs': 'containerLogsSkipped',
 };
 
 const OFFLINE_REASON = '--offline: no DNS queries or connections were made';
