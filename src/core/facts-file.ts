@@ -76,6 +76,7 @@ const KEPT_AS_READ = new Set([
   'fingerprint256',
   'spkiSha256',
   'fingerprint',
+  'tokenFingerprint',
   'subjectKeyId',
   'authorityKeyId',
 ]);

@@ -121,6 +121,8 @@ export interface TokenFacts {
   base64Variant: 'standard' | 'url-safe' | 'unpadded' | null;
   /** What a value that is not a tunnel token looks like instead. */
   looksLike: 'jwt' | 'api-key' | 'credentials-json' | 'token-json' | null;
+  /** tokenFingerprint() of the value (src/model/tunnel-token.ts): compared with a running container's, never printed. */
+  fingerprint?: string;
 }
 
 /** A JWT reduced to its decoded header and claims: never the signature or the raw token. */

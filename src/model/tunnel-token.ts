@@ -8,6 +8,7 @@
 // URL-safe and unpadded base64 too, but only to tell the operator what the value would have been:
 // `base64` stays false for them, because cloudflared refuses them.
 
+import { createHash } from 'node:crypto';
 import type { TokenFacts } from '../core/facts.js';
 import { jsonNestsDeeper } from '../core/json-nesting.js';
 import { UUID_FORMS } from './token-shapes.js';
@@ -238,4 +239,12 @@ export function describeTokenValue(raw: string | null, onSecret: SecretSink = ()
 /** The value reduced to what identifies the token, so two copies with different wrapping compare equal. */
 export function canonicalToken(raw: string): string {
   return unwrapToken(raw).text.replace(/\s+/g, '');
+}
+
+/**
+ * The SHA-256 (hex) of the canonical token: what the files hold and what a running container
+ * holds are compared by it. Safe to keep (the token's secret is 32 random bytes), never printed.
+ */
+export function tokenFingerprint(raw: string): string {
+  return createHash('sha256').update(canonicalToken(raw)).digest('hex');
 }

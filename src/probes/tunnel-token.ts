@@ -4,7 +4,7 @@
 
 import type { FileFact, Location, TokenFacts } from '../core/facts.js';
 import { registerSecret, registerSecretsIn } from '../redaction/register.js';
-import { canonicalToken, describeTokenValue } from '../model/tunnel-token.js';
+import { canonicalToken, describeTokenValue, tokenFingerprint } from '../model/tunnel-token.js';
 
 export interface TokenCandidate {
   /** Human description: 'TUNNEL_TOKEN in the environment', '.env', 'data/tunnel-token', ... */
@@ -59,5 +59,6 @@ export function describeToken(candidates: TokenCandidate[]): FileFact<TokenFacts
   }
   const facts: TokenFacts = { source: lead.source, ...shape, alsoIn };
   if (lead.location) facts.location = lead.location;
+  if (value !== null && value.trim() !== '') facts.fingerprint = tokenFingerprint(value);
   return { state: 'ok', path: lead.path, value: facts };
 }
