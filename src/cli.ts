@@ -112,6 +112,16 @@ async function runCommand(argv: string[], io: CliIO): Promise<number> {
     .option('--proxy <url>', "the proxy's listener for the live inner-TLS probe (ws://host:port[/path])")
     .option('--api-url <url>', 'vendor API base URL for the CA registration check')
     .option('--api-key-file <file>', 'file holding the API key (or ANTHROPIC_API_KEY; never a flag value)')
+    .addOption(
+      new Option(
+        '--runtime <engine>',
+        'inspect the running containers: auto (when the Docker socket answers), docker, none',
+      )
+        .choices(['auto', 'docker', 'none'])
+        .default('auto'),
+    )
+    .option('--log-lines <n>', "last lines of each container's log to match (0: none)", '2000')
+    .option('--metrics <host:port>', "cloudflared's metrics server, when the doctor cannot find it itself")
     .option('--timeout <ms>', 'deadline of each probe in milliseconds', '5000')
     .option('--budget <ms>', 'deadline of the whole live run in milliseconds (default 3 x --timeout)')
     .option('--only <list>', 'only these layers or check IDs (comma-separated, repeatable)', collectList, [])

@@ -37,6 +37,12 @@ export interface DoctorOptions extends DeploymentOptionValues {
   apiUrl?: string;
   apiKeyFile?: string;
   timeout: string;
+  /** --runtime: auto (inspect the containers when the Docker socket answers), docker (must), none. */
+  runtime: 'auto' | 'docker' | 'none';
+  /** --log-lines: last lines of each container's log that go through the log matcher. */
+  logLines: string;
+  /** --metrics HOST:PORT: cloudflared's metrics server, reached from this host. */
+  metrics?: string;
   fix?: boolean;
   yes?: boolean;
   budget?: string;
@@ -69,7 +75,7 @@ function validateSelection(flag: string, list: string[]): void {
   }
 }
 
-function validateDoctorOptions(opts: DoctorOptions): { timeoutMs: number; budgetMs: number } {
+function validateDoctorOptions(opts: DoctorOptions): { timeoutMs: number; budgetMs: number; logLines: number } {
   if (opts.token !== undefined) {
     throw new UsageError(
       'a tunnel token is never taken as a flag value (it would end up in shell history and process lists)',
@@ -103,8 +109,18 @@ function validateDoctorOptions(opts: DoctorOptions): { timeoutMs: number; budget
   ) {
     throw new UsageError(`--budget ${opts.budget}: give a whole number of milliseconds from 1 to 3600000`);
   }
+  if (!/^\d+$/.test(opts.logLines) || Number(opts.logLines) > 100000) {
+    throw new UsageError(`--log-lines ${opts.logLines}: give a whole number of lines from 0 to 100000`);
+  }
+  if (opts.metrics !== undefined && !/^(\[[0-9a-fA-F:.]+\]|[^\s:[\]/]+):\d{1,5}$/.test(opts.metrics)) {
+    throw new UsageError(`--metrics ${opts.metrics}: expected host:port (IPv6 as [addr]:port)`);
+  }
+  if (opts.runtime === 'docker' && opts.offline) {
+    throw new UsageError('--runtime docker inspects the running containers, which --offline forbids: give one of them');
+  }
   const timeoutMs = Number(opts.timeout);
   return {
+    logLines: Number(opts.logLines),
     timeoutMs,
     budgetMs: opts.budget !== undefined ? Number(opts.budget) : Math.max(3 * timeoutMs, timeoutMs + 1000),
   };

@@ -205,9 +205,13 @@ function shapeProblem(doc: Record<string, unknown>): string | null {
   for (const key of LIVE_FACTS) {
     const field = key.slice('live.'.length);
     const value = live[field];
-    if (value !== null && typeof value !== 'object') return `\`facts.live.${field}\` is not an object or null`;
+    // The running deployment's groups came later: a file saved before them has neither field.
+    const optional = key === 'live.runtime' || key === 'live.metrics' || key === 'live.containerLogs';
+    if (value !== null && typeof value !== 'object' && !(optional && value === undefined)) {
+      return `\`facts.live.${field}\` is not an object or null`;
+    }
     const skipped = live[`${field === 'resourceMetadata' || field === 'oauthMetadata' ? 'oauth' : field}Skipped`];
-    if (skipped !== null && typeof skipped !== 'string') {
+    if (skipped !== null && typeof skipped !== 'string' && !(optional && skipped === undefined)) {
       return `\`facts.live.${field}\`: its skip reason is not a string or null`;
     }
   }

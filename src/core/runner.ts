@@ -8,6 +8,7 @@ import type { Facts } from './facts.js';
 import type { CheckResult, Finding } from './types.js';
 import { catalogEntry } from '../catalog/catalog.js';
 import { describeError } from './errors.js';
+import { factSources } from './fact-sources.js';
 
 export interface Selection {
   only: string[]; // layers or IDs; empty = everything
@@ -30,13 +31,15 @@ export function runCheck(check: Check, facts: Readonly<Facts>): CheckResult {
   if (absent) return { ...base, status: 'skip', durationMs: 0, reason: missingReason(facts, absent), findings: [] };
   try {
     const outcome = check.evaluate(facts);
-    return {
+    const result: CheckResult = {
       ...base,
       status: outcome.status,
       durationMs: Math.round((performance.now() - started) * 100) / 100,
       reason: outcome.reason === null ? null : clip(outcome.reason),
       findings: outcome.findings.map(boundFinding),
     };
+    if (outcome.status !== 'skip') result.sources = factSources(facts, [...check.requires, ...check.uses]);
+    return result;
   } catch (err) {
     return {
       ...base,

@@ -25,6 +25,13 @@ export interface Finding {
   location?: Location;
 }
 
+/** Where a fact a check judged came from: a file, a container, cloudflared's metrics, a probe, a log line. */
+export interface FactSource {
+  kind: 'file' | 'container' | 'metrics' | 'probe' | 'log';
+  /** For an operator: the path, the container and engine, the URL and the namespace it was read from. */
+  where: string;
+}
+
 export interface CheckResult {
   id: string;
   layer: Layer;
@@ -33,6 +40,8 @@ export interface CheckResult {
   durationMs: number;
   reason: string | null;
   findings: Finding[];
+  /** Where the facts behind this result came from (absent on a skip: nothing was judged). */
+  sources?: FactSource[];
 }
 
 export interface Verdict {

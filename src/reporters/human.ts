@@ -44,7 +44,21 @@ function renderFinding(f: Finding, style: Style, verbose: boolean): string[] {
   return lines;
 }
 
-function renderResult(r: CheckResult, style: Style, verbose: boolean, idWidth: number): string[] {
+/** A file inside the deployment directory is shown relative to it. */
+function shortWhere(where: string, dir: string | undefined): string {
+  return dir && where.startsWith(`${dir}/`) ? where.slice(dir.length + 1) : where;
+}
+
+/** Where the facts came from: under a result that is not a plain pass, and under every result with --verbose. */
+function renderSources(r: CheckResult, style: Style, verbose: boolean, dir: string | undefined): string[] {
+  if (!r.sources || r.sources.length === 0) return [];
+  if (!verbose && (r.status === 'pass' || r.status === 'skip')) return [];
+  return r.sources.map((s, i) =>
+    style.dim(`${INDENT}${i === 0 ? 'from:  ' : '       '}${s.kind} ${shortWhere(s.where, dir)}`),
+  );
+}
+
+function renderResult(r: CheckResult, style: Style, verbose: boolean, idWidth: number, dir?: string): string[] {
   const head = `  ${style.status(r.status)} ${r.id.padEnd(idWidth)} ${r.title}${verbose ? style.dim(` (${r.durationMs} ms)`) : ''}`;
   const lines = [head];
   if (r.reason && (r.status !== 'skip' || verbose || !r.reason.startsWith('not selected')))
@@ -53,6 +67,7 @@ function renderResult(r: CheckResult, style: Style, verbose: boolean, idWidth: n
     if (f.severity === 'info' && !verbose) continue;
     lines.push(...renderFinding(f, style, verbose));
   }
+  lines.push(...renderSources(r, style, verbose, dir));
   return lines;
 }
 
@@ -69,7 +84,7 @@ export function renderDoctorHuman(report: DoctorReport, opts: HumanOptions): str
     const results = report.results.filter((r) => r.layer === layer);
     if (results.length === 0) continue;
     out.push('', style.bold(LAYER_TITLES[layer]));
-    for (const r of results) out.push(...renderResult(r, style, opts.verbose, idWidth));
+    for (const r of results) out.push(...renderResult(r, style, opts.verbose, idWidth, d?.dir));
   }
   out.push('');
   const v = report.verdict;

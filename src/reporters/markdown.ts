@@ -139,6 +139,9 @@ export function renderDoctorMarkdown(report: DoctorReport, ctx: RenderContext): 
     out.push(`### ${MARKS[r.status]} ${mdCode(r.id)}: ${mdText(r.title)}`, '');
     if (r.status === 'error') out.push(`The check itself failed: ${mdText(r.reason ?? 'no reason given')}`, '');
     for (const f of shownFindings(r, ctx.verbose)) out.push(...findingBlock(f, ctx), '');
+    if (r.sources && r.sources.length > 0) {
+      out.push('From:', '', ...r.sources.map((src) => `- ${src.kind}: ${mdText(src.where)}`), '');
+    }
   }
 
   const skipped = report.results.filter((r) => r.status === 'skip');
