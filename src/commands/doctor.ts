@@ -13,7 +13,10 @@ import { UsageError } from '../core/errors.js';
 import { FACTS_FILE_MAX_BYTES, factsFileText, parseFactsFile, registerSavedSecrets } from '../core/facts-file.js';
 import { planProbes, type ProbePlan } from '../core/probe-plan.js';
 import { buildDoctorReport, exitCodeFor } from '../core/report.js';
-import { markEscapes, runChecks } from '../core/runner.js';
+import { summarizeRuntime } from '../core/runtime-summary.js';
+import { foldContainerLogs } from '../core/log-evidence.js';
+import { isSelected, markEscapes, runChecks } from '../core/runner.js';
+import type { ContainerLogMatch } from '../core/runtime-facts.js';
 import { writeReportFile } from '../core/safe-writer.js';
 import { LAYERS } from '../core/types.js';
 import type { Facts } from '../core/facts.js';
@@ -269,6 +272,12 @@ async function gatherFacts(
   return facts;
 }
 
+/** The containers' log matches whose IDs the selection keeps (--only / --skip apply to them too). */
+function selectedLogMatches(facts: Facts, opts: DoctorOptions): ContainerLogMatch[] {
+  const matches = facts.live?.containerLogs?.matches ?? [];
+  return matches.filter((m) => isSelected({ id: m.id }, { only: opts.only, skip: opts.skip }) === null);
+}
+
 export async function runDoctor(
   opts: DoctorOptions,
   io: CliIO,
@@ -304,8 +313,9 @@ export async function runDoctor(
   } finally {
     lastResort.stop();
   }
-  const judged = runChecks(CHECKS, facts, { only: opts.only, skip: opts.skip });
-  let results = markEscapes(judged, CHECKS, lastResort.escaped());
+  const judge = (f: Facts) =>
+    foldContainerLogs(runChecks(CHECKS, f, { only: opts.only, skip: opts.skip }), selectedLogMatches(f, opts));
+  let results = markEscapes(judge(facts), CHECKS, lastResort.escaped());
   const color = useColor(opts.color, io.stdoutIsTTY, io.env);
   // Repairs are told on stdout when it carries the human report, else on stderr (stdout stays one document).
   const fixSink = stdoutFormat === undefined || stdoutFormat === 'human' ? out : err;
@@ -316,7 +326,7 @@ export async function runDoctor(
     if (summary.applied > 0) {
       // Judge the repaired deployment afresh: the report and the exit code are the state after the repairs.
       reportFacts = await gatherFacts(opts, io, timeoutMs, budgetMs, stdoutFormat);
-      results = runChecks(CHECKS, reportFacts, { only: opts.only, skip: opts.skip });
+      results = judge(reportFacts);
       fixSink('\nAfter the repairs:\n\n');
     }
   }
@@ -324,7 +334,7 @@ export async function runDoctor(
   if (opts.saveFacts !== undefined) {
     writeReportFile(resolve(io.cwd, opts.saveFacts), factsFileText(reportFacts, toolVersion()), 0o600);
   }
-  const report = buildDoctorReport(results, performance.now() - started, toolVersion());
+  const report = buildDoctorReport(results, performance.now() - started, toolVersion(), summarizeRuntime(reportFacts));
   const anchor = [reportFacts.compose, reportFacts.helmValues, reportFacts.proxyConfig].find(
     (f) => f !== undefined && f.state !== 'missing',
   );

@@ -10,7 +10,8 @@ import type { FactSource } from './types.js';
 
 /** "this host", or "the network namespace of mcp-proxy-1 (service mcp-proxy)". */
 export function describeOrigin(origin: ProbeOrigin | undefined): string {
-  if (origin === undefined || origin.kind === 'host') return 'this host';
+  if (origin === undefined) return 'this host';
+  if (origin.kind === 'host') return origin.why ? `this host (not the proxy's namespace: ${origin.why})` : 'this host';
   return `the network namespace of ${origin.container} (service ${origin.service})`;
 }
 

@@ -1,7 +1,7 @@
 // Builds the versioned report from check results: the summary counts and the verdict that
 // names the first failing layer, in layer order.
 
-import type { CheckResult, DoctorReport, Status, Verdict } from './types.js';
+import type { CheckResult, DoctorReport, RuntimeSummary, Status, Verdict } from './types.js';
 import { LAYERS } from './types.js';
 
 function summarize(results: readonly CheckResult[]): Record<Status, number> {
@@ -38,8 +38,13 @@ function verdictOf(results: readonly CheckResult[]): Verdict {
   };
 }
 
-export function buildDoctorReport(results: CheckResult[], durationMs: number, version: string): DoctorReport {
-  return {
+export function buildDoctorReport(
+  results: CheckResult[],
+  durationMs: number,
+  version: string,
+  runtime: RuntimeSummary | null = null,
+): DoctorReport {
+  const report: DoctorReport = {
     schemaVersion: 1,
     tool: { name: 'mcp-tunnel', version },
     command: 'doctor',
@@ -48,6 +53,8 @@ export function buildDoctorReport(results: CheckResult[], durationMs: number, ve
     summary: summarize(results),
     results,
   };
+  if (runtime) report.runtime = runtime;
+  return report;
 }
 
 /** 1 when a finding is at or above the threshold, else 2 when a check errored, else 0. */

@@ -9,7 +9,8 @@ import type { ConnectFailureKind, ProbeTiming } from './live-facts.js';
 
 /** Where a group of probes ran: this host's network, or a container's network namespace. */
 export type ProbeOrigin =
-  | { kind: 'host' }
+  /** `why`: the reason the probes did not run in the proxy's namespace, when that was tried. */
+  | { kind: 'host'; why?: string }
   | {
       kind: 'container';
       /** The container whose network namespace the probes entered (its name, e.g. mcp-proxy-1). */

@@ -51,6 +51,27 @@ export interface Verdict {
   summary: string;
 }
 
+/** The running deployment as the doctor saw it (absent with --offline). */
+export interface RuntimeSummary {
+  /** True when the Docker Engine API answered and the project's containers were read. */
+  inspected: boolean;
+  /** Why the containers were not inspected. */
+  reason: string | null;
+  engine: { endpoint: string; version: string | null; project: string } | null;
+  containers: { service: string; name: string; status: string; restartCount: number; startedAt: string | null }[];
+  tunnel: {
+    /** Edge connections cloudflared holds (its /ready, else ha_connections); null when unknown. */
+    connections: number | null;
+    transport: 'quic' | 'http2' | null;
+    metricsUrl: string | null;
+    metricsFrom: string | null;
+    /** Why cloudflared's metrics were not read. */
+    reason: string | null;
+  };
+  probesFrom: { proxy: string; upstreams: string };
+  logs: { container: string; lines: number }[];
+}
+
 export interface DoctorReport {
   schemaVersion: 1;
   tool: { name: string; version: string };
@@ -59,4 +80,5 @@ export interface DoctorReport {
   verdict: Verdict;
   summary: Record<Status, number>;
   results: CheckResult[];
+  runtime?: RuntimeSummary;
 }

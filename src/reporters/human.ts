@@ -2,7 +2,7 @@
 // cause and fix indented below, a verdict naming the first failing layer and a summary line.
 
 import type { DeploymentFacts } from '../core/facts.js';
-import type { CheckResult, DoctorReport, Finding } from '../core/types.js';
+import type { CheckResult, DoctorReport, Finding, RuntimeSummary } from '../core/types.js';
 import { LAYER_TITLES } from '../catalog/catalog.js';
 import { LAYERS } from '../core/types.js';
 import { makeStyle, type Style } from './style.js';
@@ -71,6 +71,30 @@ function renderResult(r: CheckResult, style: Style, verbose: boolean, idWidth: n
   return lines;
 }
 
+/** The running deployment under the title: what was inspected, or why not, and from where the probes ran. */
+function renderRuntime(rt: RuntimeSummary, style: Style): string[] {
+  if (!rt.inspected || !rt.engine) return [style.dim(`Runtime: not inspected: ${rt.reason ?? 'no reason given'}`)];
+  const version = rt.engine.version ? ` ${rt.engine.version}` : '';
+  const containers = rt.containers
+    .map((c) => `${c.service} ${c.status}${c.restartCount > 0 ? ` (${c.restartCount} restarts)` : ''}`)
+    .join(', ');
+  const lines = [
+    `Runtime: Docker${version} at ${rt.engine.endpoint}, project ${rt.engine.project}: ${containers || 'no container'}`,
+  ];
+  const t = rt.tunnel;
+  if (t.connections !== null) {
+    const over = t.transport === null ? '' : ` over ${t.transport === 'quic' ? 'QUIC' : 'HTTP/2'}`;
+    lines.push(
+      `Tunnel:  ${t.connections} edge connections${over} (cloudflared metrics ${t.metricsUrl}, read from ${t.metricsFrom})`,
+    );
+  } else {
+    lines.push(style.dim(`Tunnel:  cloudflared's metrics not read: ${t.reason ?? 'no reason given'}`));
+  }
+  lines.push(`Probes:  proxy listener from ${rt.probesFrom.proxy}; upstreams from ${rt.probesFrom.upstreams}`);
+  if (rt.logs.length > 0) lines.push(`Logs:    ${rt.logs.map((l) => `${l.lines} lines of ${l.container}`).join(', ')}`);
+  return lines.map((l) => style.dim(l));
+}
+
 export function renderDoctorHuman(report: DoctorReport, opts: HumanOptions): string {
   const style = makeStyle(opts.color);
   const out: string[] = [];
@@ -79,6 +103,7 @@ export function renderDoctorHuman(report: DoctorReport, opts: HumanOptions): str
     ? ` ${d.dir} (${d.layout === 'none' ? 'no Compose file or Helm values found' : d.layout}${d.generation ? `, ${d.generation}` : ''})`
     : '';
   out.push(style.bold(`mcp-tunnel doctor ${report.tool.version}${what}`));
+  if (report.runtime) out.push(...renderRuntime(report.runtime, style));
   const idWidth = Math.max(...report.results.map((r) => r.id.length));
   for (const layer of LAYERS) {
     const results = report.results.filter((r) => r.layer === layer);

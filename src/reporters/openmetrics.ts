@@ -70,7 +70,38 @@ export function renderDoctorOpenMetrics(report: DoctorReport): string {
   duration.sample({}, report.durationMs / 1000);
   const tool = new Family('mcp_tunnel_info', 'The doctor that wrote these metrics.');
   tool.sample({ version: report.tool.version }, 1);
-  return `${[checks, verdict, counts, duration, tool].map((f) => f.text()).join('\n')}\n# EOF\n`;
+  const families = [checks, verdict, counts, duration, tool, ...runtimeFamilies(report)];
+  return `${families.map((f) => f.text()).join('\n')}\n# EOF\n`;
+}
+
+/**
+ * The running deployment, when it was seen: cloudflared's edge connections (4 when healthy; the
+ * series is absent, not 0, when its metrics server was not read) and each container's restarts.
+ */
+function runtimeFamilies(report: DoctorReport): Family[] {
+  const rt = report.runtime;
+  if (!rt) return [];
+  const out: Family[] = [];
+  if (rt.tunnel.connections !== null) {
+    const connections = new Family(
+      'mcp_tunnel_tunnel_connections',
+      'Edge connections cloudflared holds, from its metrics server (4 when healthy).',
+    );
+    out.push(connections.sample({}, rt.tunnel.connections));
+  }
+  if (rt.containers.length > 0) {
+    const restarts = new Family(
+      'mcp_tunnel_container_restarts',
+      "Docker's restart count of each container of the project.",
+    );
+    const running = new Family('mcp_tunnel_container_running', '1 when the container is running, 0 otherwise.');
+    for (const c of rt.containers) {
+      restarts.sample({ service: c.service, container: c.name }, c.restartCount);
+      running.sample({ service: c.service, container: c.name }, c.status === 'running' ? 1 : 0);
+    }
+    out.push(restarts, running);
+  }
+  return out;
 }
 
 export function renderLogsOpenMetrics(report: LogsReport): string {

@@ -8,6 +8,7 @@ import { showControls } from '../../src/redaction/control-chars.js';
 import { runInProcess } from '../helpers/in-process.js';
 import { FIXTURES } from '../helpers/exec.js';
 import { sampleDoctorReport, sampleLogsReport, TRICKY } from './samples.js';
+import type { RuntimeSummary } from '../../src/core/types.js';
 
 interface Sample {
   name: string;
@@ -116,5 +117,39 @@ describe('--format openmetrics from the CLI', () => {
     );
     expect(failing.map((s) => s.labels.id)).toContain('proxy-config');
     expect(samples.find((s) => s.name === 'mcp_tunnel_verdict' && s.value === 1)?.labels.status).toBe('fail');
+  });
+});
+
+describe('openmetrics reporter: the running deployment', () => {
+  const runtime = (connections: number | null): RuntimeSummary => ({
+    inspected: true,
+    reason: null,
+    engine: { endpoint: 'unix:///var/run/docker.sock', version: '20.10.24', project: 'deploy' },
+    containers: [
+      { service: 'mcp-proxy', name: 'deploy_mcp-proxy_1', status: 'restarting', restartCount: 7, startedAt: null },
+      { service: 'cloudflared', name: 'deploy_cloudflared_1', status: 'running', restartCount: 0, startedAt: null },
+    ],
+    tunnel: { connections, transport: 'quic', metricsUrl: 'http://127.0.0.1:20241', metricsFrom: 'x', reason: null },
+    probesFrom: { proxy: 'this host', upstreams: 'this host' },
+    logs: [],
+  });
+
+  it("the tunnel's connection count, and each container's restarts and running state", () => {
+    const { samples } = parseExposition(renderDoctorOpenMetrics({ ...sampleDoctorReport(), runtime: runtime(2) }));
+    expect(samples.find((s) => s.name === 'mcp_tunnel_tunnel_connections')?.value).toBe(2);
+    const restarts = samples.filter((s) => s.name === 'mcp_tunnel_container_restarts');
+    expect(restarts.map((s) => [s.labels.service, s.value])).toEqual([
+      ['mcp-proxy', 7],
+      ['cloudflared', 0],
+    ]);
+    const running = samples.filter((s) => s.name === 'mcp_tunnel_container_running');
+    expect(running.map((s) => s.value)).toEqual([0, 1]);
+  });
+
+  it('no connection series when the metrics were not read (absent, not 0), and none without a runtime', () => {
+    const unknown = parseExposition(renderDoctorOpenMetrics({ ...sampleDoctorReport(), runtime: runtime(null) }));
+    expect(unknown.samples.some((s) => s.name === 'mcp_tunnel_tunnel_connections')).toBe(false);
+    const none = parseExposition(renderDoctorOpenMetrics(sampleDoctorReport()));
+    expect(none.samples.some((s) => s.name.startsWith('mcp_tunnel_container'))).toBe(false);
   });
 });
