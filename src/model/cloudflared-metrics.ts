@@ -9,7 +9,7 @@
 import type { ContainerFacts, CloudflaredMetricsFacts, CloudflaredMetricsValues } from '../core/runtime-facts.js';
 import type { DiagTunnelValues, ReadyAnswer } from '../core/runtime-facts.js';
 import { jsonNestsDeeper } from '../core/json-nesting.js';
-import { flagValue } from './cloudflared-args.js';
+import { argvFlag } from './cloudflared-args.js';
 
 /** More series than cloudflared ever exposes (a few hundred); past it the answer is not cloudflared's. */
 export const MAX_SERIES = 20_000;
@@ -164,7 +164,7 @@ export function parseCloudflaredMetrics(text: string): CloudflaredMetricsValues 
   return values;
 }
 
-function parseJsonObject(body: string, what: string): Record<string, unknown> | Problem {
+function parseJsonObject(body: string, what: string): { object: Record<string, unknown> } | Problem {
   if (jsonNestsDeeper(body)) return { problem: `${what} nests too deep` };
   let value: unknown;
   try {
@@ -174,14 +174,14 @@ function parseJsonObject(body: string, what: string): Record<string, unknown> | 
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     return { problem: `${what} is not a JSON object` };
-  return value as Record<string, unknown>;
+  return { object: value as Record<string, unknown> };
 }
 
 /** /ready: 200 with at least one edge connection registered, 503 without, both with the same JSON. */
 export function parseReady(httpStatus: number, body: string): ReadyAnswer | Problem {
-  const json = parseJsonObject(body, `/ready (HTTP ${httpStatus})`);
-  if ('problem' in json) return json;
-  const { status, readyConnections, connectorId } = json;
+  const parsed = parseJsonObject(body, `/ready (HTTP ${httpStatus})`);
+  if ('problem' in parsed) return parsed;
+  const { status, readyConnections, connectorId } = parsed.object;
   if (typeof readyConnections !== 'number' || !Number.isInteger(readyConnections) || readyConnections < 0)
     return { problem: '/ready has no readyConnections count' };
   return {
@@ -197,8 +197,9 @@ export function parseReady(httpStatus: number, body: string): ReadyAnswer | Prob
  * out, and only connected connections are listed.
  */
 export function parseDiagTunnel(body: string): DiagTunnelValues | Problem {
-  const json = parseJsonObject(body, '/diag/tunnel');
-  if ('problem' in json) return json;
+  const parsed = parseJsonObject(body, '/diag/tunnel');
+  if ('problem' in parsed) return parsed;
+  const json = parsed.object;
   const list = json.connections ?? [];
   if (!Array.isArray(list)) return { problem: '/diag/tunnel: connections is not a list' };
   const connections: DiagTunnelValues['connections'] = [];
@@ -251,10 +252,21 @@ export function metricsCandidates(cloudflared: ContainerFacts | null, flag: stri
     return baseUrl ? [{ baseUrl, source }] : [];
   };
   if (flag !== null) return from(flag, 'flag');
-  const argv = (cloudflared?.argv ?? []).map((value) => ({ value, key: 'argv' }));
-  const command = flagValue(argv, ['metrics'])?.value;
-  if (command !== undefined) return from(command, 'command');
+  const command = argvFlag(cloudflared?.argv ?? [], ['metrics']);
+  if (command !== null) return from(command, 'command');
   const env = cloudflared?.env.TUNNEL_METRICS;
   if (env !== undefined) return from(env, 'env');
   return DEFAULT_METRICS_PORTS.map((port) => ({ baseUrl: `http://127.0.0.1:${port}`, source: 'scan' }));
+}
+
+/** How a finding names where cloudflared's answers came from. */
+export function metricsSource(f: CloudflaredMetricsFacts): string {
+  const where = f.from.kind === 'container' ? `, read in the network namespace of ${f.from.container}` : '';
+  return `cloudflared's metrics server (${f.baseUrl}${where})`;
+}
+
+/** Why neither /ready nor /metrics gave an answer to judge, or null when one did. */
+export function metricsUnread(f: CloudflaredMetricsFacts): string | null {
+  if (f.ready.value || f.metrics.value) return null;
+  return `${metricsSource(f)} gave no readable answer: ${f.metrics.detail ?? f.ready.detail ?? 'no detail'}`;
 }

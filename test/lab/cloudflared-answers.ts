@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import type {
   CloudflaredMetricsFacts,
   CloudflaredMetricsValues,
+  ContainerFacts,
   DiagTunnelValues,
+  DockerRuntimeFacts,
   ReadyAnswer,
 } from '../../src/core/runtime-facts.js';
 import { parseCloudflaredMetrics, parseDiagTunnel, parseReady } from '../../src/model/cloudflared-metrics.js';
@@ -74,5 +76,71 @@ export function metricsFacts(
     ready: endpoint('/ready', a.readyStatus, a.ready),
     metrics: endpoint('/metrics', 200, a.metrics),
     diagTunnel: endpoint('/diag/tunnel', 200, a.diag),
+  };
+}
+
+/** A running Compose project with one cloudflared container; `over` changes its facts. */
+export function runtimeWithCloudflared(over: Partial<ContainerFacts> = {}): DockerRuntimeFacts {
+  const cloudflared: ContainerFacts = {
+    id: '0123456789ab',
+    name: 'deploy-cloudflared-1',
+    service: 'cloudflared',
+    image: 'cloudflare/cloudflared:2026.8.2',
+    imageVersion: null,
+    state: {
+      status: 'running',
+      running: true,
+      restarting: false,
+      oomKilled: false,
+      exitCode: 0,
+      error: '',
+      startedAt: '2026-12-02T10:00:00Z',
+      finishedAt: null,
+      health: null,
+      healthOutput: null,
+    },
+    restartCount: 0,
+    restartPolicy: 'unless-stopped',
+    user: '',
+    networkMode: 'container:fedcba987654',
+    networkModeService: 'mcp-proxy',
+    mounts: [],
+    envNames: ['TUNNEL_TOKEN'],
+    env: {},
+    argv: ['cloudflared', '--no-autoupdate', 'tunnel', '--no-autoupdate', 'run', '--url', 'http://localhost:8080'],
+    tokenFingerprint: null,
+    files: [],
+    ...over,
+  };
+  return {
+    engine: 'docker',
+    endpoint: 'unix:///var/run/docker.sock',
+    engineVersion: '20.10.24',
+    project: 'deploy',
+    projectSource: 'working-dir',
+    containers: [cloudflared],
+    servicesWithoutContainer: [],
+    fileTimes: [],
+    filesTokenFingerprint: null,
+    latencyMs: 4,
+  };
+}
+
+/** A metrics server that stalled on every endpoint. */
+export function unreadableMetrics(): CloudflaredMetricsFacts {
+  const stalled = (path: string) => ({
+    url: `${BASE}${path}`,
+    ok: false,
+    failure: 'timeout' as const,
+    detail: `no answer from 127.0.0.1:20241 within 5000 ms`,
+    httpStatus: null,
+    value: null,
+    latencyMs: 5000,
+  });
+  return {
+    ...metricsFacts('healthy'),
+    ready: stalled('/ready'),
+    metrics: stalled('/metrics'),
+    diagTunnel: stalled('/diag/tunnel'),
   };
 }
