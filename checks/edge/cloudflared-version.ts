@@ -22,7 +22,7 @@ function changesBetween(from: CalendarVersion | null, to: CalendarVersion): stri
   const list = BEHAVIOUR_CHANGES.filter(
     (c) => compareVersions(c.since, to) <= 0 && (from === null || compareVersions(c.since, from) > 0),
   );
-  return list.map((c) => ` ${versionText(c.since)}: ${c.change}${c.see ? ` (see ${c.see})` : ''}.`).join('');
+  return list.map((c) => ` Since ${versionText(c.since)}: ${c.change}${c.see ? ` (see ${c.see})` : ''}.`).join('');
 }
 
 /** The release that runs: build_info first (the binary's own word), else the running image's label or tag. */

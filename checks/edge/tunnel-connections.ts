@@ -104,7 +104,9 @@ export const check = defineCheck({
         {
           failures: failures.reduce((sum, f) => sum + f.count, 0),
           errors: failures.map((f) => `${f.error} on ${f.rpcName}`).join(', '),
-          reason: logged ? `; cloudflared's log (${logged.container}) says: ${logged.detail ?? ''}` : '',
+          reason: logged
+            ? `; cloudflared's log (${logged.container}) says: ${logged.detail ?? ''}`
+            : `; its log line "Register tunnel error from server side" gives the edge's reason`,
           service,
         },
         null,

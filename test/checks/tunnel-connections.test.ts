@@ -90,7 +90,7 @@ testCheck(check, {
       facts: withLive({ metrics: metricsFacts('down') }),
       status: 'fail',
       messageIds: ['registration-refused'],
-      assert: (findings) => expect(first(findings).cause).not.toContain("cloudflared's log"),
+      assert: (findings) => expect(first(findings).cause).toContain('its log line "Register tunnel error'),
     },
     {
       name: 'down without any refusal: the network (edge-tcp, edge-udp)',
