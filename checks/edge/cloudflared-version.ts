@@ -105,7 +105,7 @@ export const check = defineCheck({
         'latest-tag',
         {
           service: name,
-          image: String(image ?? 'cloudflare/cloudflared'),
+          image: typeof image === 'string' ? image : 'cloudflare/cloudflared',
           running: now,
           pin: runningVersion ? versionText(runningVersion) : 'YYYY.M.P',
         },

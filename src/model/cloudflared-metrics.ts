@@ -191,6 +191,13 @@ export function parseReady(httpStatus: number, body: string): ReadyAnswer | Prob
   };
 }
 
+/** cloudflared's Protocol enum as Go encodes it: a number, 0 (HTTP/2) left out by omitempty. */
+function diagProtocol(protocol: unknown): string {
+  if (protocol === 1 || protocol === 'quic') return 'quic';
+  if (protocol === undefined || protocol === 0 || protocol === 'http2') return 'http2';
+  return typeof protocol === 'string' ? protocol : `unknown (${JSON.stringify(protocol)})`;
+}
+
 /**
  * /diag/tunnel. Go writes it with `omitempty` everywhere: connection index 0 has no `index`,
  * `protocol` is cloudflared's enum as a number (0 HTTP/2, left out; 1 QUIC), an empty list is left
@@ -209,12 +216,7 @@ export function parseDiagTunnel(body: string): DiagTunnelValues | Problem {
     connections.push({
       index: typeof index === 'number' ? index : 0,
       isConnected: isConnected === true,
-      protocol:
-        protocol === 1 || protocol === 'quic'
-          ? 'quic'
-          : protocol === undefined || protocol === 0 || protocol === 'http2'
-            ? 'http2'
-            : String(protocol),
+      protocol: diagProtocol(protocol),
       edgeAddress: typeof edgeAddress === 'string' ? edgeAddress : null,
     });
   }
@@ -223,7 +225,7 @@ export function parseDiagTunnel(body: string): DiagTunnelValues | Problem {
 }
 
 /** The ports cloudflared tries, in order, when no --metrics is given. */
-export const DEFAULT_METRICS_PORTS = [20241, 20242, 20243, 20244, 20245] as const;
+const DEFAULT_METRICS_PORTS = [20241, 20242, 20243, 20244, 20245] as const;
 
 export interface MetricsCandidate {
   baseUrl: string;
