@@ -5,7 +5,7 @@
 
 import { defineCheck } from '../../src/core/check.js';
 import { argvFlag } from '../../src/model/cloudflared-args.js';
-import { metricsSource, metricsUnread } from '../../src/model/cloudflared-metrics.js';
+import { metricsSource, metricsUnread, readyConnections } from '../../src/model/cloudflared-metrics.js';
 import { cloudflaredContainer } from '../../src/model/runtime-roles.js';
 
 const DEFAULT_HA_CONNECTIONS = 4;
@@ -62,7 +62,7 @@ export const check = defineCheck({
     const service = container?.service ?? 'cloudflared';
     const haFlag = Number(argvFlag(container?.argv ?? [], ['ha-connections']));
     const expected = Number.isInteger(haFlag) && haFlag > 0 ? haFlag : DEFAULT_HA_CONNECTIONS;
-    const count = m.ready.value?.readyConnections ?? m.metrics.value?.haConnections ?? 0;
+    const count = readyConnections(m);
     const diag = m.diagTunnel?.value ?? null;
     const locations = m.metrics.value?.serverLocations.map((l) => l.edgeLocation) ?? [];
     const source = metricsSource(m);

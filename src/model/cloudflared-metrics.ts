@@ -272,3 +272,8 @@ export function metricsUnread(f: CloudflaredMetricsFacts): string | null {
   if (f.ready.value || f.metrics.value) return null;
   return `${metricsSource(f)} gave no readable answer: ${f.metrics.detail ?? f.ready.detail ?? 'no detail'}`;
 }
+
+/** The edge connections cloudflared holds: /ready's count, else cloudflared_tunnel_ha_connections. */
+export function readyConnections(f: CloudflaredMetricsFacts): number {
+  return f.ready.value?.readyConnections ?? f.metrics.value?.haConnections ?? 0;
+}
