@@ -205,9 +205,11 @@ function shapeProblem(doc: Record<string, unknown>): string | null {
   for (const key of LIVE_FACTS) {
     const field = key.slice('live.'.length);
     const value = live[field];
-    if (value !== null && typeof value !== 'object') return `\`facts.live.${field}\` is not an object or null`;
+    // The runtime groups are optional in LiveFacts: a file saved without them is valid.
+    if (value !== undefined && value !== null && typeof value !== 'object')
+      return `\`facts.live.${field}\` is not an object or null`;
     const skipped = live[`${field === 'resourceMetadata' || field === 'oauthMetadata' ? 'oauth' : field}Skipped`];
-    if (skipped !== null && typeof skipped !== 'string') {
+    if (skipped !== undefined && skipped !== null && typeof skipped !== 'string') {
       return `\`facts.live.${field}\`: its skip reason is not a string or null`;
     }
   }
