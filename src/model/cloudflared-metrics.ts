@@ -23,7 +23,8 @@ export interface Sample {
 export type Problem = { problem: string };
 
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*/;
-const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*/;
+// Sticky: matched at lastIndex, without copying the rest of the line.
+const LABEL_NAME = /[a-zA-Z_][a-zA-Z0-9_]*/y;
 const TYPES = new Set(['counter', 'gauge', 'histogram', 'summary', 'untyped']);
 
 /** Go's ParseFloat as the format uses it: decimal or exponent notation, NaN, +Inf, -Inf. */
@@ -41,7 +42,8 @@ function parseLabels(rest: string): { labels: Record<string, string>; length: nu
   for (;;) {
     while (rest[i] === ' ' || rest[i] === '\t') i++;
     if (rest[i] === '}') return { labels, length: i + 1 };
-    const name = LABEL_NAME.exec(rest.slice(i))?.[0];
+    LABEL_NAME.lastIndex = i;
+    const name = LABEL_NAME.exec(rest)?.[0];
     if (!name) return 'a label name was expected';
     i += name.length;
     while (rest[i] === ' ' || rest[i] === '\t') i++;

@@ -74,6 +74,13 @@ export async function readCloudflaredMetrics(
   };
 }
 
+const SOURCE_WORDS: Record<MetricsCandidate['source'], string> = {
+  flag: 'the --metrics given to the doctor',
+  command: "--metrics in cloudflared's command",
+  env: "TUNNEL_METRICS in cloudflared's environment",
+  scan: "cloudflared's default ports",
+};
+
 /** Whether a candidate is the metrics server: a default port must say cloudflared's words, a named address only answer. */
 function answered(facts: CloudflaredMetricsFacts): boolean {
   if (facts.addressSource === 'scan') return facts.ready.ok || facts.metrics.ok;
@@ -98,7 +105,7 @@ export async function findMetricsServer(
   }
   const where =
     opts.from.kind === 'container' ? ` in the network namespace of ${opts.from.container}` : ' from this host';
-  const sources = [...new Set(candidates.map((c) => c.source))].join(', ');
+  const sources = [...new Set(candidates.map((c) => SOURCE_WORDS[c.source]))].join(', ');
   return {
     skipped: `cloudflared's metrics server did not answer${where} at ${tried.join(', ') || 'no address'} (from ${sources})`,
   };

@@ -146,6 +146,7 @@ describe('findMetricsServer', () => {
     const reason = 'skipped' in r ? r.skipped : '';
     expect(reason).toContain('http://127.0.0.1:1 (refused)');
     expect(reason).toContain(`${url(stall)} (timeout)`);
+    expect(reason).toContain("(from cloudflared's default ports)");
   });
 
   it('no candidate at all', async () => {
