@@ -25,7 +25,18 @@ export type Problem = { problem: string };
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*/;
 // Sticky: matched at lastIndex, without copying the rest of the line.
 const LABEL_NAME = /[a-zA-Z_][a-zA-Z0-9_]*/y;
-const TYPES = new Set(['counter', 'gauge', 'histogram', 'summary', 'untyped']);
+// The classic format's types, and OpenMetrics' (should an endpoint answer in it).
+const TYPES = new Set([
+  'counter',
+  'gauge',
+  'histogram',
+  'summary',
+  'untyped',
+  'unknown',
+  'info',
+  'stateset',
+  'gaugehistogram',
+]);
 
 /** Go's ParseFloat as the format uses it: decimal or exponent notation, NaN, +Inf, -Inf. */
 function parseValue(text: string): number | null {
@@ -89,7 +100,11 @@ function parseSampleLine(line: string): Sample | string {
     rest = rest.slice(parsed.length);
   }
   if (!/^[ \t]/.test(rest)) return 'a space and a value were expected after the series';
-  const [valueText, timestamp, ...extra] = rest.trim().split(/[ \t]+/);
+  // An OpenMetrics exemplar (` # {trace_id="..."} 1`) follows the value; it is not part of the sample.
+  const [valueText, timestamp, ...extra] = rest
+    .replace(/[ \t]#[ \t].*$/, '')
+    .trim()
+    .split(/[ \t]+/);
   const value = parseValue(valueText ?? '');
   if (value === null) return `"${(valueText ?? '').slice(0, 40)}" is not a number`;
   if (timestamp !== undefined && !/^-?\d+$/.test(timestamp)) return 'the timestamp is not an integer';

@@ -75,6 +75,12 @@ describe('the exposition parser', () => {
     expect(s.slice(1).map((x) => x.value)).toEqual([Infinity, -Infinity, 0.001]);
   });
 
+  it('reads OpenMetrics types and leaves exemplars out', () => {
+    const text = '# TYPE r counter\n# UNIT r seconds\nr_total{a="b"} 3 # {trace_id="x"} 1 1700000000\n# EOF\n';
+    expect(parseExposition(text)).toEqual([{ name: 'r_total', labels: { a: 'b' }, value: 3 }]);
+    expect(parseExposition('# TYPE i info\ni_info{v="1"} 1\n')).toHaveLength(1);
+  });
+
   it.each([
     ['an HTML page', '<html><body>502 Bad Gateway</body></html>', 'line 1'],
     ['a value that is not a number', 'a banana\n', 'not a number'],
