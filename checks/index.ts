@@ -7,6 +7,10 @@ import { check as edgeTcp } from './edge/edge-tcp.js';
 import { check as edgeUdp } from './edge/edge-udp.js';
 import { check as cloudflaredIngress } from './edge/cloudflared-ingress.js';
 import { check as edgeIpVersion } from './edge/edge-ip-version.js';
+import { check as cloudflaredVersion } from './edge/cloudflared-version.js';
+import { check as tunnelConnections } from './edge/tunnel-connections.js';
+import { check as tunnelTransport } from './edge/tunnel-transport.js';
+import { check as originErrors } from './edge/origin-errors.js';
 import { check as caCertificate } from './tls/ca-certificate.js';
 import { check as caRegistration } from './tls/ca-registration.js';
 import { check as serverCertificate } from './tls/server-certificate.js';
@@ -34,6 +38,10 @@ export const CHECKS: readonly Check[] = [
   edgeUdp,
   cloudflaredIngress,
   edgeIpVersion,
+  cloudflaredVersion,
+  tunnelConnections,
+  tunnelTransport,
+  originErrors,
   caCertificate,
   caRegistration,
   serverCertificate,

@@ -9,27 +9,11 @@ import { effectiveArgs, flagValue } from '../../src/model/cloudflared-args.js';
 import { findCloudflaredService, serviceEnvironment } from '../../src/model/compose.js';
 import { expansionVars, locate } from '../../src/model/deployment-view.js';
 import { interpolate } from '../../src/model/interpolate.js';
+import { compareVersions, imageTagVersion, type CalendarVersion } from '../../src/model/cloudflared-version.js';
 
 /** The first release whose default is auto (calendar versions: year.month.patch). */
-const AUTO_SINCE = [2026, 4, 0] as const;
+const AUTO_SINCE: CalendarVersion = [2026, 4, 0];
 const PIN_IPV4 = 'Add --edge-ip-version 4 to the {service} command (or TUNNEL_EDGE_IP_VERSION: "4"), then run {apply}.';
-
-/** The image's version when its tag is a release; 'latest' when untagged or :latest; null otherwise. */
-function imageVersion(image: unknown): number[] | 'latest' | null {
-  if (typeof image !== 'string' || image.includes('@')) return null;
-  const tag = /:([^/:]+)$/.exec(image)?.[1];
-  if (tag === undefined || tag === 'latest') return 'latest';
-  const m = /^(\d{4})\.(\d{1,2})\.(\d+)$/.exec(tag);
-  return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : null;
-}
-
-function defaultsToAuto(version: number[]): boolean {
-  for (const [i, part] of AUTO_SINCE.entries()) {
-    const v = version[i] ?? 0;
-    if (v !== part) return v > part;
-  }
-  return true;
-}
 
 /** On a live run: the edge's IPv6 addresses are unreachable (no route) while an IPv4 address answers. */
 function ipv6WithoutRoute(edge: EdgeLiveFacts): boolean {
@@ -85,7 +69,7 @@ export const check = defineCheck({
     const env = serviceEnvironment(cf).TUNNEL_EDGE_IP_VERSION;
     const setValue = flag?.value ?? (typeof env === 'string' ? interpolate(env, vars).value : undefined);
     const where = locate(facts.compose, flag?.key ?? `services.${cf.name}`);
-    const version = imageVersion(cf.spec.image);
+    const version = imageTagVersion(cf.spec.image);
     const versionText = version === 'latest' ? '(latest)' : version ? version.join('.') : '(version unknown)';
     const apply = `docker compose up -d ${cf.name}`;
     const edge = facts.live?.edge ?? null;
@@ -96,7 +80,8 @@ export const check = defineCheck({
       return;
     }
     const setting =
-      setValue?.trim() ?? (version !== null && version !== 'latest' && !defaultsToAuto(version) ? '4' : 'auto');
+      setValue?.trim() ??
+      (version !== null && version !== 'latest' && compareVersions(version, AUTO_SINCE) < 0 ? '4' : 'auto');
     const chosen = setValue === undefined ? `${setting} (the default of this version)` : setting;
     if (setting === '4') {
       report('ip-version-judged', { ...data, setting: chosen, why: ': it dials IPv4 only' });

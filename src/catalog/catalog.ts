@@ -171,6 +171,68 @@ host while IPv4 works; offline, the pass says that this was not checked. Run the
 cloudflared runs (in Compose, the proxy's network namespace) for the answer to be that host's.`,
   },
   {
+    id: 'cloudflared-version',
+    layer: 'edge',
+    kind: 'static+live',
+    title: 'The cloudflared release in use is known, and the one the Compose file names',
+    symptom:
+      'cloudflared behaves differently from what the Compose file suggests: an edited image tag that never took effect, or a default that changed with a release.',
+    cause:
+      'The running cloudflared is another release than the Compose file names (the container was not recreated), or its release changed a default the deployment relies on.',
+    fix: 'Recreate cloudflared after editing its image (docker compose up -d cloudflared), and pin a release instead of latest.',
+    explain: `The doctor reads the release from the most direct source it has: build_info{version} on
+cloudflared's metrics server (/metrics), else the running container's image (its version label or
+tag), else the image tag in the Compose file. A running release that differs from the file's tag
+means the file was edited and the container not recreated (docker compose up -d <service>).
+
+It also names the releases that changed a default without any edit of the files, from one table:
+2026.4.0 made --edge-ip-version default to auto (IPv6 edge addresses too; see edge-ip-version) and
+2026.5.0 runs connectivity pre-checks at "tunnel run". With the tag latest, a pull changes the
+release, so the finding shows the one running now.`,
+  },
+  {
+    id: 'tunnel-connections',
+    layer: 'edge',
+    kind: 'live',
+    title: 'cloudflared holds its edge connections',
+    symptom: 'The tunnel shows as degraded or down in the dashboard; MCP requests through it fail or some of them do.',
+    cause:
+      'cloudflared holds fewer than its 4 edge connections: the edge refused the registration (a wrong or rotated token), or the network lets only some or none of them through.',
+    fix: 'With a refused registration put the current token in .env or data/tunnel-token and recreate cloudflared; otherwise see edge-tcp and edge-udp.',
+    explain: `cloudflared keeps 4 connections to the edge (--ha-connections). Its metrics server counts
+them: /ready answers {"readyConnections": N} (200 with at least one, 503 with none),
+cloudflared_tunnel_ha_connections is the same count, cloudflared_tunnel_server_locations names the
+edge location of each, and /diag/tunnel lists the connected ones with their protocol and edge
+address.
+
+4 is healthy; 1 to 3 is what the dashboard calls degraded (which ones are down comes from
+/diag/tunnel); 0 is down. With 0, cloudflared_tunnel_tunnel_register_fail{error,rpcName} tells
+whether the edge refused the registration: its error label is only a category (server_error), so
+the edge's words ("Unauthorized: Invalid tunnel secret") come from cloudflared's log when the
+doctor read it. A refusal means the token cloudflared runs with is wrong or was rotated; no
+refusal at all means no connection got through (edge-tcp, edge-udp).
+
+The metrics server listens where --metrics or TUNNEL_METRICS say, else on the first free port of
+20241-20245; in the Compose layout it is in the proxy's network namespace.`,
+  },
+  {
+    id: 'tunnel-transport',
+    layer: 'edge',
+    kind: 'live',
+    title: 'cloudflared connects to the edge over QUIC',
+    symptom: 'cloudflared connects over HTTP/2 (TCP 7844) instead of QUIC (UDP 7844).',
+    cause: 'UDP 7844 is blocked (or was when cloudflared connected), or --protocol http2 is set.',
+    fix: 'Allow UDP 7844 out to the edge, then restart cloudflared; or keep HTTP/2 on purpose with --protocol http2.',
+    explain: `With --protocol auto (the default) cloudflared starts on QUIC over UDP 7844 and falls back to
+HTTP/2 over TCP 7844 after repeated QUIC failures; it never returns to QUIC until it restarts.
+The transport in use shows in its metrics server: /diag/tunnel names each connection's protocol,
+and the quic_client_* series exist only while connected over QUIC.
+
+HTTP/2 works, but it means UDP to the edge is blocked or --protocol http2 (TUNNEL_TRANSPORT_PROTOCOL)
+forces it; the finding says which from the running container's command and environment, and the
+doctor's own edge probes (edge-udp) corroborate a block when they ran.`,
+  },
+  {
     id: 'proxy-unreachable',
     layer: 'edge',
     kind: 'log',
@@ -184,6 +246,25 @@ cloudflared runs (in Compose, the proxy's network namespace) for the answer to b
 carries the dial error: "connection refused" usually means the proxy exited (look for "cannot
 unmarshal", "permission denied" or "invalid upstream" in its log), while "no such host" or a
 timeout means the namespaces or names do not line up.`,
+  },
+  {
+    id: 'origin-errors',
+    layer: 'edge',
+    kind: 'live',
+    title: 'cloudflared reaches the proxy for the requests it carries',
+    symptom: 'MCP requests through the tunnel fail with 502 Bad Gateway, or some end abruptly.',
+    cause: 'cloudflared cannot reach the proxy: the proxy is down or --url is wrong.',
+    fix: "Make sure the proxy runs, cloudflared's --url is http://localhost:<listen_addr port>, and cloudflared shares the proxy's network namespace.",
+    explain: `cloudflared counts what happens to each request it carries to its --url:
+cloudflared_tunnel_total_requests, cloudflared_tunnel_request_errors (errors proxying to the
+origin) and cloudflared_tunnel_response_by_code{status_code}. When it cannot dial the proxy it
+answers the edge 502, so 502s mean the proxy is down, listens elsewhere than --url says, or is
+not in cloudflared's network namespace; the log says "Unable to reach the origin service" (see
+proxy-unreachable).
+
+Errors without any 502 are streams that broke after they were made: a proxy that restarted, or
+callers that went away. With no request counted yet the check passes saying only that: nothing
+has gone through, so the way to the proxy is not proven.`,
   },
   // ---------------------------------------------------------------- layer 2: the inner TLS
   {

@@ -44,3 +44,13 @@ export function flagValue(args: CloudflaredArg[], names: string[]): CloudflaredA
   }
   return null;
 }
+
+/** The value of a flag in a running container's argv (ContainerFacts.argv), or null. */
+export function argvFlag(argv: readonly string[], names: string[]): string | null {
+  return (
+    flagValue(
+      argv.map((value) => ({ value, key: 'argv' })),
+      names,
+    )?.value ?? null
+  );
+}

@@ -2,6 +2,7 @@
 // when there is one (the same rules the static checks use), else by image name. A service with
 // several containers (scaled) answers with its running one first.
 
+import type { Facts } from '../core/facts.js';
 import type { ContainerFacts, DockerRuntimeFacts } from '../core/runtime-facts.js';
 import { findCloudflaredService, findProxyService } from './compose.js';
 
@@ -25,4 +26,11 @@ export function runtimeRoles(runtime: DockerRuntimeFacts, composeData: unknown):
     proxy: byService(proxyService?.name, /mcp-(proxy|gateway)/),
     cloudflared: byService(cloudflaredService?.name, /cloudflared/),
   };
+}
+
+/** The running cloudflared container, when the runtime was inspected (a check declares compose and live.runtime). */
+export function cloudflaredContainer(facts: Readonly<Facts>): ContainerFacts | null {
+  const runtime = facts.live?.runtime;
+  if (!runtime) return null;
+  return runtimeRoles(runtime, facts.compose?.state === 'ok' ? facts.compose.value.data : undefined).cloudflared;
 }

@@ -21,6 +21,8 @@ export interface HttpGetOptions {
   address?: string;
   /** Strings to blank out of any error message (an API key, for example). */
   secrets?: string[];
+  /** Statuses outside 2xx whose body is an answer too (cloudflared's /ready says 503 with its JSON). */
+  acceptStatuses?: readonly number[];
 }
 
 export type HttpGetResult =
@@ -113,7 +115,7 @@ export async function httpGet(url: string, o: HttpGetOptions): Promise<HttpGetRe
         chunks.push(chunk as Buffer);
       }
       const body = Buffer.concat(chunks);
-      if (res.statusCode < 200 || res.statusCode >= 300)
+      if ((res.statusCode < 200 || res.statusCode >= 300) && !o.acceptStatuses?.includes(res.statusCode))
         return {
           ok: false,
           url: current.href,

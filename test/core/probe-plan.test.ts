@@ -36,10 +36,13 @@ describe('planProbes', () => {
   it('every live group is planned by some check of a full run', () => {
     expect(plan([]).sort()).toEqual([
       'live.caRegistration',
+      'live.containerLogs',
       'live.edge',
+      'live.metrics',
       'live.oauthMetadata',
       'live.proxy',
       'live.resourceMetadata',
+      'live.runtime',
       'live.upstreams',
     ]);
     expect(plan(['inner-tls', 'listener-protocol'])).toEqual(['live.proxy']);
@@ -52,6 +55,17 @@ describe('planProbes', () => {
 
   it('--skip prunes: skipping every layer with live checks leaves nothing', () => {
     expect(plan([], ['edge', 'tls', 'routing', 'oauth'])).toEqual([]);
-    expect(plan(['edge'], ['edge-dns', 'edge-tcp'])).toEqual(['live.edge']);
+    expect(plan(['edge'], ['edge-dns', 'edge-tcp'])).toEqual([
+      'live.edge',
+      'live.runtime',
+      'live.metrics',
+      'live.containerLogs',
+    ]);
+    expect(plan(['tunnel-connections', 'tunnel-transport', 'origin-errors'])).toEqual([
+      'live.edge',
+      'live.runtime',
+      'live.metrics',
+      'live.containerLogs',
+    ]);
   });
 });

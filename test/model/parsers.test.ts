@@ -23,6 +23,8 @@ describe('the pure parsers import no I/O', () => {
     'jwt.ts',
     'ip-policy.ts',
     'compose.ts',
+    'cloudflared-metrics.ts',
+    'cloudflared-version.ts',
   ])('%s', (file) => {
     const text = readFileSync(join(import.meta.dirname, '..', '..', 'src', 'model', file), 'utf8');
     const imports = [...text.matchAll(/^import .* from '([^']+)';$/gm)].map((m) => m[1]);
