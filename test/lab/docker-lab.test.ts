@@ -1,0 +1,157 @@
+// The Docker lab behaves as it claims: real containers in the reference layout, cloudflared's
+// stand-in serving its metrics in the proxy's namespace, the kernel refusing a 0600 root-owned key
+// to the proxy's UID, real 502s when the proxy is gone, nothing published on the host. The
+// doctor's end-to-end runs against the lab live elsewhere; these only prove the lab itself.
+
+import { spawnSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cleanEnv, runCli } from '../helpers/exec.js';
+import { metricSum, startComposeLab, type ComposeLab, type LabScenario } from './docker/compose-lab.js';
+import { dockerLabUnavailable, ensureLabImages } from './docker/images.js';
+import { labGate, programMissing } from './programs.js';
+
+const gate = labGate('the Docker lab', dockerLabUnavailable(), programMissing('docker-compose', ['version']));
+const READY = 'http://127.0.0.1:20241/ready';
+const METRICS = 'http://127.0.0.1:20241/metrics';
+
+const labs: ComposeLab[] = [];
+async function start(scenario: LabScenario): Promise<ComposeLab> {
+  const t0 = Date.now();
+  const lab = await startComposeLab(scenario);
+  labs.push(lab);
+  console.log(`[lab] ${scenario}: up in ${Date.now() - t0} ms`);
+  return lab;
+}
+async function stop(lab: ComposeLab): Promise<void> {
+  const t0 = Date.now();
+  await lab.down();
+  console.log(`[lab] ${lab.scenario}: down in ${Date.now() - t0} ms`);
+}
+
+/** busybox wget from the upstream container, which shares the proxy's network namespace. */
+function wgetInProxyNamespace(lab: ComposeLab, url: string): { code: number | null; body: string } {
+  const r = spawnSync('docker', ['exec', lab.containerName('upstream'), 'wget', '-q', '-O', '-', url], {
+    encoding: 'utf8',
+    timeout: 10_000,
+  });
+  return { code: r.status, body: r.stdout };
+}
+
+async function metrics(lab: ComposeLab): Promise<string> {
+  const r = await lab.httpGet('cloudflared', METRICS);
+  expect(r.status).toBe(200);
+  return r.body;
+}
+
+async function eventually(what: string, timeoutMs: number, ok: () => Promise<boolean> | boolean): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await ok())) {
+    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+describe.skipIf(gate.skip)('Docker lab', () => {
+  beforeAll(async () => {
+    gate.assert();
+    const t0 = Date.now();
+    await ensureLabImages();
+    console.log(`[lab] images ready in ${Date.now() - t0} ms`);
+  }, 180_000);
+  afterAll(async () => {
+    for (const lab of labs) await lab.down().catch(() => undefined);
+  }, 60_000);
+
+  it('healthy: the reference layout, 4 connections seen from the proxy namespace, nothing published, an offline doctor with no fail', async () => {
+    const lab = await start('healthy');
+    const proxyId = lab.inspect('mcp-proxy', '{{.Id}}');
+    expect(lab.inspect('cloudflared', '{{.HostConfig.NetworkMode}}')).toBe(`container:${proxyId}`);
+    expect(lab.inspect('upstream', '{{.HostConfig.NetworkMode}}')).toBe(`container:${proxyId}`);
+    expect(
+      lab.inspect('mcp-proxy', '{{.HostConfig.NetworkMode}} {{.Config.User}} {{.HostConfig.ReadonlyRootfs}}'),
+    ).toBe('none 65532:65532 true');
+    expect(lab.inspect('cloudflared', '{{index .Config.Labels "org.opencontainers.image.version"}}')).toBe('2026.8.2');
+    expect(lab.inspect('cloudflared', '{{.Path}} {{join .Args " "}}')).toBe(
+      'cloudflared --no-autoupdate tunnel --no-autoupdate run --url http://localhost:8080',
+    );
+    expect(lab.pid('mcp-proxy')).toBeGreaterThan(0);
+
+    const ready = wgetInProxyNamespace(lab, READY);
+    expect(ready.code).toBe(0);
+    expect(JSON.parse(ready.body)).toMatchObject({ status: 200, readyConnections: 4 });
+    const text = await metrics(lab);
+    expect(metricSum(text, 'cloudflared_tunnel_ha_connections')).toBe(4);
+    expect(metricSum(text, 'quic_client_total_connections')).toBe(4);
+    expect(metricSum(text, 'cloudflared_tunnel_request_errors')).toBe(0);
+    expect(metricSum(text, 'cloudflared_tunnel_response_by_code', { status_code: '101' })).toBeGreaterThan(0);
+    const diag = JSON.parse((await lab.httpGet('cloudflared', 'http://127.0.0.1:20241/diag/tunnel')).body) as {
+      connections: { isConnected: boolean; protocol: string }[];
+    };
+    expect(diag.connections.map((c) => `${c.isConnected} ${c.protocol}`)).toEqual(Array(4).fill('true quic'));
+    // The upstream the config routes to answers inside the namespace.
+    expect(wgetInProxyNamespace(lab, 'http://127.0.0.1:9000/').body).toBe('upstream ok\n');
+
+    for (const service of ['mcp-proxy', 'cloudflared', 'upstream']) {
+      const port = spawnSync('docker', ['port', lab.containerName(service)], { encoding: 'utf8' });
+      expect(port.status, port.stderr).toBe(0);
+      expect(port.stdout.trim()).toBe('');
+    }
+
+    const r = runCli(['doctor', '--dir', lab.dir, '--offline', '--json'], { env: cleanEnv() });
+    const report = JSON.parse(r.stdout) as { summary: { pass: number; fail: number; error: number } };
+    expect(report.summary.fail, r.stdout).toBe(0);
+    expect(report.summary.error).toBe(0);
+    expect(report.summary.pass).toBeGreaterThan(10);
+    await stop(lab);
+  }, 90_000);
+
+  it('key-unreadable: the kernel refuses the 0600 root-owned key to UID 65532, the proxy logs it and keeps restarting', async () => {
+    const lab = await start('key-unreadable');
+    const first = Number(lab.inspect('mcp-proxy', '{{.RestartCount}}'));
+    expect(first).toBeGreaterThanOrEqual(1);
+    await eventually('RestartCount grows', 20_000, () => Number(lab.inspect('mcp-proxy', '{{.RestartCount}}')) > first);
+    const logs = spawnSync('docker', ['logs', '--tail', '20', lab.containerName('mcp-proxy')], { encoding: 'utf8' });
+    expect(logs.stderr).toContain(
+      'level=ERROR msg="failed to load TLS certificate" error="open /data/tls.key: permission denied"',
+    );
+    await stop(lab);
+  }, 90_000);
+
+  it('origin-failing: with the proxy stopped, cloudflared counts request errors and 502s and logs the origin unreachable', async () => {
+    const lab = await start('origin-failing');
+    expect(lab.inspect('mcp-proxy', '{{.State.Running}}')).toBe('false');
+    const text = await metrics(lab);
+    expect(metricSum(text, 'cloudflared_tunnel_ha_connections')).toBe(4);
+    expect(metricSum(text, 'cloudflared_tunnel_response_by_code', { status_code: '502' })).toBeGreaterThan(0);
+    expect(metricSum(text, 'cloudflared_tunnel_request_errors')).toBeGreaterThan(0);
+    const logs = spawnSync('docker', ['logs', '--tail', '5', lab.containerName('cloudflared')], { encoding: 'utf8' });
+    expect(logs.stderr).toMatch(
+      /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ ERR {2}error="Unable to reach the origin service\. The service may be down or it may not be responding to traffic from cloudflared: dial tcp 127\.0\.0\.1:8080: connect: connection refused" connIndex=0 event=1 ingressRule=0 originService=http:\/\/localhost:8080$/m,
+    );
+    await stop(lab);
+  }, 90_000);
+
+  it('down and degraded: the edge refusing the secret, and two connections over HTTP/2', async () => {
+    const down = await start('down');
+    const ready = await down.httpGet('cloudflared', READY);
+    expect(ready.status).toBe(503);
+    expect(JSON.parse(ready.body)).toMatchObject({ status: 503, readyConnections: 0 });
+    const downText = await metrics(down);
+    expect(
+      metricSum(downText, 'cloudflared_tunnel_tunnel_register_fail', { error: 'Unauthorized: Invalid tunnel secret' }),
+    ).toBeGreaterThan(0);
+    expect(metricSum(downText, 'cloudflared_tunnel_ha_connections')).toBe(0);
+    await stop(down);
+
+    const degraded = await start('degraded');
+    const text = await metrics(degraded);
+    expect(metricSum(text, 'cloudflared_tunnel_ha_connections')).toBe(2);
+    expect(text).not.toMatch(/^quic_client_/m);
+    const logs = spawnSync('docker', ['logs', degraded.containerName('cloudflared')], { encoding: 'utf8' });
+    expect(logs.stderr).toMatch(/ INF Registered tunnel connection connIndex=1 .* protocol=http2$/m);
+    expect(logs.stderr).toMatch(
+      / ERR Unable to establish connection with Cloudflare edge error="DialContext error: dial tcp [\d.]+:7844: i\/o timeout" connIndex=3 /,
+    );
+    await stop(degraded);
+  }, 90_000);
+});
