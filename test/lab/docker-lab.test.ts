@@ -4,15 +4,24 @@
 // doctor's end-to-end runs against the lab live elsewhere; these only prove the lab itself.
 
 import { spawnSync } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanEnv, runCli } from '../helpers/exec.js';
-import { metricSum, startComposeLab, type ComposeLab, type LabScenario } from './docker/compose-lab.js';
-import { dockerLabUnavailable, ensureLabImages } from './docker/images.js';
+import {
+  LAB_METRICS_PORT,
+  metricSum,
+  startComposeLab,
+  type ComposeLab,
+  type LabScenario,
+} from './docker/compose-lab.js';
+import { CLOUDFLARED_LAB_VERSION, dockerLabUnavailable, ensureLabImages } from './docker/images.js';
 import { labGate, programMissing } from './programs.js';
 
 const gate = labGate('the Docker lab', dockerLabUnavailable(), programMissing('docker-compose', ['version']));
-const READY = 'http://127.0.0.1:20241/ready';
-const METRICS = 'http://127.0.0.1:20241/metrics';
+const METRICS_BASE = `http://127.0.0.1:${LAB_METRICS_PORT}`;
+const READY = `${METRICS_BASE}/ready`;
+const METRICS = `${METRICS_BASE}/metrics`;
 
 const labs: ComposeLab[] = [];
 async function start(scenario: LabScenario): Promise<ComposeLab> {
@@ -70,7 +79,9 @@ describe.skipIf(gate.skip)('Docker lab', () => {
     expect(
       lab.inspect('mcp-proxy', '{{.HostConfig.NetworkMode}} {{.Config.User}} {{.HostConfig.ReadonlyRootfs}}'),
     ).toBe('none 65532:65532 true');
-    expect(lab.inspect('cloudflared', '{{index .Config.Labels "org.opencontainers.image.version"}}')).toBe('2026.8.2');
+    expect(lab.inspect('cloudflared', '{{index .Config.Labels "org.opencontainers.image.version"}}')).toBe(
+      CLOUDFLARED_LAB_VERSION,
+    );
     expect(lab.inspect('cloudflared', '{{.Path}} {{join .Args " "}}')).toBe(
       'cloudflared --no-autoupdate tunnel --no-autoupdate run --url http://localhost:8080',
     );
@@ -84,7 +95,7 @@ describe.skipIf(gate.skip)('Docker lab', () => {
     expect(metricSum(text, 'quic_client_total_connections')).toBe(4);
     expect(metricSum(text, 'cloudflared_tunnel_request_errors')).toBe(0);
     expect(metricSum(text, 'cloudflared_tunnel_response_by_code', { status_code: '101' })).toBeGreaterThan(0);
-    const diag = JSON.parse((await lab.httpGet('cloudflared', 'http://127.0.0.1:20241/diag/tunnel')).body) as {
+    const diag = JSON.parse((await lab.httpGet('cloudflared', `${METRICS_BASE}/diag/tunnel`)).body) as {
       connections: { isConnected: boolean; protocol: string }[];
     };
     expect(diag.connections.map((c) => `${c.isConnected} ${c.protocol}`)).toEqual(Array(4).fill('true quic'));
@@ -154,4 +165,48 @@ describe.skipIf(gate.skip)('Docker lab', () => {
     );
     await stop(degraded);
   }, 90_000);
+
+  it('not-sharing, config-edited, env-edited, token-mismatch: each shows its one change', async () => {
+    const startedMs = (lab: ComposeLab, service: string) => Date.parse(lab.inspect(service, '{{.State.StartedAt}}'));
+    const envOf = (lab: ComposeLab) => lab.inspect('cloudflared', '{{range .Config.Env}}{{println .}}{{end}}');
+
+    // cloudflared alone in its namespace: its metrics answer there, and the proxy is out of reach.
+    const alone = await start('not-sharing');
+    expect(alone.inspect('cloudflared', '{{.HostConfig.NetworkMode}}')).toBe('none');
+    expect(metricSum(await metrics(alone), 'cloudflared_tunnel_request_errors')).toBeGreaterThan(0);
+    expect(wgetInProxyNamespace(alone, READY).code).not.toBe(0);
+    await stop(alone);
+
+    const config = await start('config-edited');
+    const configFile = join(config.dir, 'config', 'mcp-proxy.yaml');
+    expect(readFileSync(configFile, 'utf8')).toContain('log_level: debug');
+    expect(statSync(configFile).mtimeMs).toBeGreaterThan(startedMs(config, 'mcp-proxy'));
+    // Edited in place: the running proxy's bind mount shows the new text.
+    const seen = spawnSync(
+      'docker',
+      ['exec', config.containerName('mcp-proxy'), 'cat', '/etc/mcp-gateway/config.yaml'],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(seen.stdout).toContain('log_level: debug');
+    await stop(config);
+
+    const env = await start('env-edited');
+    expect(statSync(join(env.dir, '.env')).mtimeMs).toBeGreaterThan(startedMs(env, 'cloudflared'));
+    expect(envOf(env).includes(`TUNNEL_TOKEN=${env.runningToken}\n`)).toBe(true);
+    await stop(env);
+
+    // The running cloudflared holds the old token; the files now hold another valid-shaped one.
+    const token = await start('token-mismatch');
+    const filesToken = readFileSync(join(token.dir, 'data', 'tunnel-token'), 'utf8').trim();
+    expect(readFileSync(join(token.dir, '.env'), 'utf8').includes(`TUNNEL_TOKEN=${filesToken}\n`)).toBe(true);
+    expect(filesToken === token.runningToken).toBe(false);
+    expect(envOf(token).includes(`TUNNEL_TOKEN=${token.runningToken}\n`)).toBe(true);
+    expect(JSON.parse(Buffer.from(filesToken, 'base64').toString('utf8'))).toMatchObject({
+      t: expect.stringMatching(/^[0-9a-f-]{36}$/) as unknown,
+      s: expect.any(String) as unknown,
+    });
+    await stop(token);
+  }, 120_000);
 });

@@ -17,9 +17,9 @@ import { makeCertSet } from '../certs.js';
 import { ensureLabImages, type LabImages } from './images.js';
 import type { EdgeBehaviour } from './programs/cloudflared-standin.js';
 
-export const LAB_DOMAIN = 'lab0c0de.tunnel.example.com';
+const LAB_DOMAIN = 'lab0c0de.tunnel.example.com';
 /** The port of the upstream inside the proxy's namespace, and cloudflared's metrics port there. */
-export const LAB_UPSTREAM_PORT = 9000;
+const LAB_UPSTREAM_PORT = 9000;
 export const LAB_METRICS_PORT = 20241;
 const CLOUDFLARED_COMMAND = 'tunnel --no-autoupdate run --url http://localhost:8080';
 
@@ -48,7 +48,7 @@ interface ScenarioSpec {
 }
 
 /** Every scenario is the healthy base with one change. */
-export const SCENARIOS: Record<LabScenario, ScenarioSpec> = {
+const SCENARIOS: Record<LabScenario, ScenarioSpec> = {
   healthy: { edge: 'healthy', cloudflaredNetwork: 'service:mcp-proxy', after: null, readyConnections: 4 },
   degraded: { edge: 'degraded', cloudflaredNetwork: 'service:mcp-proxy', after: null, readyConnections: 2 },
   down: { edge: 'refused', cloudflaredNetwork: 'service:mcp-proxy', after: null, readyConnections: 0 },
@@ -114,7 +114,7 @@ export interface ComposeLab {
 // ------------------------------------------------------------------ the deployment directory
 
 /** A fake but valid-shaped tunnel token: standard base64 of {"a","t","s"}. */
-export function labToken(tunnelId: string, accountTag = randomBytes(16).toString('hex')): string {
+function labToken(tunnelId: string, accountTag = randomBytes(16).toString('hex')): string {
   const secret = randomBytes(32).toString('base64');
   return Buffer.from(JSON.stringify({ a: accountTag, t: tunnelId, s: secret })).toString('base64');
 }

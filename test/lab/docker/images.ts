@@ -202,8 +202,15 @@ export interface LabImages {
   busybox: string;
 }
 
-/** The lab's three images, each built when missing or when its program changed. */
-export async function ensureLabImages(): Promise<LabImages> {
+let labImages: Promise<LabImages> | undefined;
+
+/** The lab's three images, each built when missing or when its program changed (checked once per process). */
+export function ensureLabImages(): Promise<LabImages> {
+  labImages ??= buildLabImages();
+  return labImages;
+}
+
+async function buildLabImages(): Promise<LabImages> {
   const node = ensureNodeImage();
   const busybox = ensureBusyboxImage();
   const proxyBundle = await bundleProgram('mcp-proxy');

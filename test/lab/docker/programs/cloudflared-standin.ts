@@ -372,7 +372,7 @@ function dialOrigin(origin: URL, originService: string): Promise<void> {
       }
       resolve();
     };
-    const address = () => `${(req.socket?.remoteAddress as string | undefined) ?? '127.0.0.1'}:${port}`;
+    const address = () => `${req.socket?.remoteAddress ?? '127.0.0.1'}:${port}`;
     const timer = setTimeout(() => finish(null, goDialError(address(), 'timeout')), ORIGIN_TIMEOUT_MS);
     req.on('upgrade', (_res, socket) => {
       socket.destroy();

@@ -15,7 +15,7 @@ const ERRNO_TEXT: Record<string, string> = {
 };
 
 /** Go's text for a Node error's errno code (its message when the code is not one listed). */
-export function goErrnoText(err: unknown): string {
+function goErrnoText(err: unknown): string {
   const e = err as NodeJS.ErrnoException;
   return (e.code !== undefined ? ERRNO_TEXT[e.code] : undefined) ?? e.message ?? String(err);
 }
@@ -26,7 +26,7 @@ export function goOpenError(path: string, err: unknown): string {
 }
 
 /** `dial tcp <addr>: connect: <errno text>` or `dial tcp <addr>: i/o timeout`, as net.Dial fails. */
-export function goDialError(address: string, err: unknown | 'timeout'): string {
+export function goDialError(address: string, err: unknown): string {
   if (err === 'timeout') return `dial tcp ${address}: i/o timeout`;
   const code = (err as NodeJS.ErrnoException).code;
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')

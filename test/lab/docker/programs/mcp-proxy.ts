@@ -42,6 +42,11 @@ function flag(name: string): string | undefined {
   return undefined;
 }
 
+/** A YAML scalar as Go's yaml unmarshals it into a string field ('' for anything else). */
+function scalar(v: unknown): string {
+  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : '';
+}
+
 interface ProxyConfig {
   listen_addr?: unknown;
   tunnel_domain?: unknown;
@@ -69,20 +74,20 @@ async function main(): Promise<void> {
     if (typeof upstream !== 'string' || !/^[a-z][a-z0-9+.-]*:\/\/[^/\s]+:\d+$/.test(upstream))
       fail('invalid route', `route ${route}: invalid upstream (must be scheme://host:port): ${String(upstream)}`);
   }
-  const listen = /^(.*):(\d+)$/.exec(String(config.listen_addr ?? ''));
-  if (!listen) fail('failed to load config', `listen_addr is required (got ${String(config.listen_addr ?? '')})`);
-  const certFile = String(config.tls?.cert_file ?? '');
-  const keyFile = String(config.tls?.key_file ?? '');
+  const listen = /^(.*):(\d+)$/.exec(scalar(config.listen_addr));
+  if (!listen) fail('failed to load config', `listen_addr is required (got ${scalar(config.listen_addr)})`);
+  const certFile = scalar(config.tls?.cert_file);
+  const keyFile = scalar(config.tls?.key_file);
   const certPem = readFile(certFile, 'failed to load TLS certificate');
   const keyPem = readFile(keyFile, 'failed to load TLS certificate');
-  const tunnelDomain = flag('tunnel-domain') ?? String(config.tunnel_domain ?? '');
+  const tunnelDomain = flag('tunnel-domain') ?? scalar(config.tunnel_domain);
   for (const [route, upstream] of Object.entries(routes))
     log('INFO', 'route configured', { route, upstream: String(upstream) });
   const proxy = await startReferenceProxy({
     defaultCert: { certPem, keyPem },
     listen: { host: listen[1]!, port: Number(listen[2]) },
   });
-  log('INFO', 'starting proxy', { addr: String(config.listen_addr), tunnel_domain: tunnelDomain });
+  log('INFO', 'starting proxy', { addr: scalar(config.listen_addr), tunnel_domain: tunnelDomain });
   const stop = (signal: string) => {
     log('INFO', 'shutting down', { signal });
     void proxy.close().then(() => process.exit(0));
