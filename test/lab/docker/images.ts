@@ -78,7 +78,10 @@ function digest(...files: string[]): string {
   return h.digest('hex').slice(0, 12);
 }
 
-/** The busybox image's tag (made when missing). */
+/**
+ * The busybox image's tag (made when missing).
+ * @public for tests that run their own containers
+ */
 export function ensureBusyboxImage(): string {
   const tag = `mcp-tunnel-lab/busybox:${digest(BUSYBOX)}`;
   if (imageExists(tag)) return tag;
@@ -105,7 +108,10 @@ function linkedLibraries(binary: string): string[] {
   return libs;
 }
 
-/** The node image's tag: busybox plus this host's node at /usr/local/bin/node (made when missing). */
+/**
+ * The node image's tag: busybox plus this host's node at /usr/local/bin/node (made when missing).
+ * @public for tests that run their own containers
+ */
 export function ensureNodeImage(): string {
   const node = realpathSync(process.execPath);
   const tag = `mcp-tunnel-lab/node:${digest(BUSYBOX, node)}`;
