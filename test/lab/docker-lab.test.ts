@@ -46,6 +46,13 @@ function wgetInProxyNamespace(lab: ComposeLab, url: string): { code: number | nu
   return { code: r.status, body: r.stdout };
 }
 
+/** The log signatures `mcp-tunnel logs` finds in the project's Compose logs (prefixes and all). */
+async function logSignatures(lab: ComposeLab): Promise<string[]> {
+  const logs = await lab.compose(['logs', '--no-color']);
+  const r = runCli(['logs', '-', '--json'], { input: logs });
+  return (JSON.parse(r.stdout) as { matches: { signature: string }[] }).matches.map((m) => m.signature);
+}
+
 async function metrics(lab: ComposeLab): Promise<string> {
   const r = await lab.httpGet('cloudflared', METRICS);
   expect(r.status).toBe(200);
@@ -139,6 +146,7 @@ describe.skipIf(gate.skip)('Docker lab', () => {
     expect(logs.stderr).toMatch(
       /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ ERR {2}error="Unable to reach the origin service\. The service may be down or it may not be responding to traffic from cloudflared: dial tcp 127\.0\.0\.1:8080: connect: connection refused" connIndex=0 event=1 ingressRule=0 originService=http:\/\/localhost:8080$/m,
     );
+    expect(await logSignatures(lab)).toContain('origin-unreachable');
     await stop(lab);
   }, 90_000);
 
@@ -152,6 +160,7 @@ describe.skipIf(gate.skip)('Docker lab', () => {
       metricSum(downText, 'cloudflared_tunnel_tunnel_register_fail', { error: 'Unauthorized: Invalid tunnel secret' }),
     ).toBeGreaterThan(0);
     expect(metricSum(downText, 'cloudflared_tunnel_ha_connections')).toBe(0);
+    expect(await logSignatures(down)).toContain('edge-unauthorized');
     await stop(down);
 
     const degraded = await start('degraded');
@@ -160,6 +169,7 @@ describe.skipIf(gate.skip)('Docker lab', () => {
     expect(text).not.toMatch(/^quic_client_/m);
     const logs = spawnSync('docker', ['logs', degraded.containerName('cloudflared')], { encoding: 'utf8' });
     expect(logs.stderr).toMatch(/ INF Registered tunnel connection connIndex=1 .* protocol=http2$/m);
+    expect(await logSignatures(degraded)).toEqual(expect.arrayContaining(['quic-fallback-http2', 'edge-tcp-dial']));
     expect(logs.stderr).toMatch(
       / ERR Unable to establish connection with Cloudflare edge error="DialContext error: dial tcp [\d.]+:7844: i\/o timeout" connIndex=3 /,
     );
