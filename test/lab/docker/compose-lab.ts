@@ -15,11 +15,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeCertSet } from '../certs.js';
 import { ensureLabImages, type LabImages } from './images.js';
-import type { EdgeBehaviour } from './programs/cloudflared-standin.js';
+import { EDGE_BEHAVIOURS, type EdgeBehaviour } from './programs/edge-behaviours.js';
 
 const LAB_DOMAIN = 'lab0c0de.tunnel.example.com';
-/** The port of the upstream inside the proxy's namespace, and cloudflared's metrics port there. */
+/** The upstream's port inside the proxy's namespace. */
 const LAB_UPSTREAM_PORT = 9000;
+/** cloudflared's metrics port (the first of 20241-20245) in its namespace. */
 export const LAB_METRICS_PORT = 20241;
 const CLOUDFLARED_COMMAND = 'tunnel --no-autoupdate run --url http://localhost:8080';
 
@@ -37,47 +38,27 @@ export type LabScenario =
 type AfterStart = 'stop-proxy' | 'make-key-unreadable' | 'edit-config' | 'edit-env' | 'rotate-token';
 
 interface ScenarioSpec {
-  /** How the stand-in's simulated edge answers (STANDIN_EDGE). */
+  /** How the stand-in's simulated edge answers (STANDIN_EDGE); /ready shows its registered count. */
   edge: EdgeBehaviour;
   /** cloudflared in the proxy's namespace (the reference layout) or in its own (`none`). */
   cloudflaredNetwork: 'service:mcp-proxy' | 'none';
   /** What is done once the containers are up (null: nothing). */
   after: AfterStart | null;
-  /** What /ready shows when the scenario is in its state (from cloudflared's namespace). */
-  readyConnections: number;
 }
+
+const HEALTHY: ScenarioSpec = { edge: 'healthy', cloudflaredNetwork: 'service:mcp-proxy', after: null };
 
 /** Every scenario is the healthy base with one change. */
 const SCENARIOS: Record<LabScenario, ScenarioSpec> = {
-  healthy: { edge: 'healthy', cloudflaredNetwork: 'service:mcp-proxy', after: null, readyConnections: 4 },
-  degraded: { edge: 'degraded', cloudflaredNetwork: 'service:mcp-proxy', after: null, readyConnections: 2 },
-  down: { edge: 'refused', cloudflaredNetwork: 'service:mcp-proxy', after: null, readyConnections: 0 },
-  'origin-failing': {
-    edge: 'healthy',
-    cloudflaredNetwork: 'service:mcp-proxy',
-    after: 'stop-proxy',
-    readyConnections: 4,
-  },
-  'key-unreadable': {
-    edge: 'healthy',
-    cloudflaredNetwork: 'service:mcp-proxy',
-    after: 'make-key-unreadable',
-    readyConnections: 4,
-  },
-  'not-sharing': { edge: 'healthy', cloudflaredNetwork: 'none', after: null, readyConnections: 4 },
-  'config-edited': {
-    edge: 'healthy',
-    cloudflaredNetwork: 'service:mcp-proxy',
-    after: 'edit-config',
-    readyConnections: 4,
-  },
-  'env-edited': { edge: 'healthy', cloudflaredNetwork: 'service:mcp-proxy', after: 'edit-env', readyConnections: 4 },
-  'token-mismatch': {
-    edge: 'healthy',
-    cloudflaredNetwork: 'service:mcp-proxy',
-    after: 'rotate-token',
-    readyConnections: 4,
-  },
+  healthy: HEALTHY,
+  degraded: { ...HEALTHY, edge: 'degraded' },
+  down: { ...HEALTHY, edge: 'refused' },
+  'origin-failing': { ...HEALTHY, after: 'stop-proxy' },
+  'key-unreadable': { ...HEALTHY, after: 'make-key-unreadable' },
+  'not-sharing': { ...HEALTHY, cloudflaredNetwork: 'none' },
+  'config-edited': { ...HEALTHY, after: 'edit-config' },
+  'env-edited': { ...HEALTHY, after: 'edit-env' },
+  'token-mismatch': { ...HEALTHY, after: 'rotate-token' },
 };
 
 export interface ComposeLabOptions {
@@ -338,17 +319,18 @@ export async function startComposeLab(scenario: LabScenario, opts: ComposeLabOpt
   try {
     await compose(['up', '-d']);
     // Every scenario starts from containers that are up: the edge has answered and the proxy listens.
-    await waitFor(`${scenario}: /ready with ${spec.readyConnections} connections`, timeoutMs, async () => {
+    const expected = EDGE_BEHAVIOURS[spec.edge].registered;
+    await waitFor(`${scenario}: /ready with ${expected} connections`, timeoutMs, async () => {
       const ready = await httpGet('cloudflared', metricsUrl('/ready'));
       const n = (JSON.parse(ready.body) as { readyConnections: number }).readyConnections;
-      if (n !== spec.readyConnections) return null;
-      if (spec.edge === 'refused') {
+      if (n !== expected) return null;
+      if (EDGE_BEHAVIOURS[spec.edge].refusal !== null) {
         const m = await httpGet('cloudflared', metricsUrl('/metrics'));
         return (metricSum(m.body, 'cloudflared_tunnel_tunnel_register_fail') ?? 0) > 0 ? true : null;
       }
       return true;
     });
-    if (spec.cloudflaredNetwork === 'service:mcp-proxy' && spec.edge !== 'refused')
+    if (spec.cloudflaredNetwork === 'service:mcp-proxy' && expected > 0)
       await waitFor(`${scenario}: the proxy answers cloudflared`, timeoutMs, async () => {
         const m = await httpGet('cloudflared', metricsUrl('/metrics'));
         return (metricSum(m.body, 'cloudflared_tunnel_response_by_code', { status_code: '101' }) ?? 0) > 0

@@ -12,6 +12,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type net from 'node:net';
+import { EDGE_BEHAVIOURS, type EdgeBehaviour } from './edge-behaviours.js';
 import { goDialError, logfmtValue } from './go-text.js';
 
 const STANDIN_VERSION = '2026.8.2';
@@ -20,17 +21,6 @@ const REVISION = 'c6a1ce4e1f2a9b3d7e8f0a1b2c3d4e5f6a7b8c9d';
 const METRICS_PORTS = [20241, 20242, 20243, 20244, 20245];
 const ORIGIN_INTERVAL_MS = 500;
 const ORIGIN_TIMEOUT_MS = 2000;
-
-/** How the simulated edge answers: the numbers the lab's scenarios are made of. */
-const EDGE_BEHAVIOURS = {
-  /** Four connections registered over QUIC. */
-  healthy: { registered: 4, protocol: 'quic', refusal: null },
-  /** QUIC fails, HTTP/2 registers two connections, the other two keep failing to dial. */
-  degraded: { registered: 2, protocol: 'http2', refusal: null },
-  /** The edge refuses the token's secret: nothing registers, cloudflared keeps retrying. */
-  refused: { registered: 0, protocol: 'quic', refusal: 'Unauthorized: Invalid tunnel secret' },
-} as const satisfies Record<string, { registered: number; protocol: 'quic' | 'http2'; refusal: string | null }>;
-export type EdgeBehaviour = keyof typeof EDGE_BEHAVIOURS;
 
 /** The edge addresses and locations of connections 0-3 (published region1/region2 addresses). */
 const EDGES = [
