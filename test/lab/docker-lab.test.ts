@@ -3,9 +3,10 @@
 // to the proxy's UID, real 502s when the proxy is gone, nothing published on the host. The
 // doctor's end-to-end runs against the lab live elsewhere; these only prove the lab itself.
 
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanEnv, runCli } from '../helpers/exec.js';
 import {
@@ -16,6 +17,7 @@ import {
   type LabScenario,
 } from './docker/compose-lab.js';
 import { CLOUDFLARED_LAB_VERSION, dockerLabUnavailable, ensureLabImages } from './docker/images.js';
+import { freePort } from './processes.js';
 import { labGate, programMissing } from './programs.js';
 
 const gate = labGate('the Docker lab', dockerLabUnavailable(), programMissing('docker-compose', ['version']));
@@ -219,4 +221,83 @@ describe.skipIf(gate.skip)('Docker lab', () => {
     });
     await stop(token);
   }, 120_000);
+});
+
+// The stand-in alone on this host (no Docker): its command line and environment read as
+// cloudflared's, its metrics server on a loopback port, its origin dialled for real.
+describe('cloudflared stand-in', () => {
+  const STANDIN = fileURLToPath(new URL('./docker/programs/cloudflared-standin.ts', import.meta.url));
+  const REGISTER = fileURLToPath(new URL('./ts-register.mjs', import.meta.url));
+  const TOKEN = Buffer.from(
+    JSON.stringify({ a: 'a'.repeat(32), t: '5f0c8a52-3b7e-4d21-9c1a-2e6f7b8d9a10', s: 'c2VjcmV0' }),
+  ).toString('base64');
+  const children: ChildProcess[] = [];
+  afterAll(() => {
+    for (const c of children) c.kill('SIGKILL');
+  });
+
+  function standin(args: string[], env: Record<string, string>): { child: ChildProcess; stderr: () => string } {
+    const child = spawn(process.execPath, ['--import', REGISTER, STANDIN, ...args], {
+      env: cleanEnv(env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(child);
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    return { child, stderr: () => err };
+  }
+  const exited = (child: ChildProcess) => new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+
+  it('reads --metrics or TUNNEL_METRICS, serves /ready, /healthcheck, 404 and 403 like cloudflared, and counts real 502s from a closed --url', async () => {
+    const closed = await freePort();
+    for (const how of ['flag', 'env'] as const) {
+      const address = `127.0.0.1:${await freePort()}`;
+      const s = standin(
+        [
+          'tunnel',
+          '--no-autoupdate',
+          'run',
+          '--url',
+          `http://127.0.0.1:${closed}`,
+          ...(how === 'flag' ? ['--metrics', address] : []),
+        ],
+        { TUNNEL_TOKEN: TOKEN, ...(how === 'env' ? { TUNNEL_METRICS: address } : {}) },
+      );
+      await eventually('the metrics server', 15_000, () =>
+        s.stderr().includes(`INF Starting metrics server on ${address}/metrics`),
+      );
+      const base = `http://${address}`;
+      await eventually(
+        '4 connections',
+        5_000,
+        async () =>
+          ((await (await fetch(`${base}/ready`)).json()) as { readyConnections: number }).readyConnections === 4,
+      );
+      expect(await (await fetch(`${base}/healthcheck`)).text()).toBe('OK\n');
+      expect((await fetch(`${base}/nope`)).status).toBe(404);
+      expect((await fetch(`${base}/debug/pprof/cmdline`)).status).toBe(403);
+      await eventually(
+        'a 502',
+        5_000,
+        async () =>
+          (metricSum(await (await fetch(`${base}/metrics`)).text(), 'cloudflared_tunnel_response_by_code', {
+            status_code: '502',
+          }) ?? 0) > 0,
+      );
+      expect(s.stderr()).toContain(`dial tcp 127.0.0.1:${closed}: connect: connection refused`);
+      expect(s.stderr()).toContain('INF Settings: map[');
+      expect(s.stderr()).not.toContain(TOKEN);
+      s.child.kill('SIGTERM');
+      expect(await exited(s.child)).toBe(0);
+    }
+  }, 60_000);
+
+  it('refuses a malformed token and a missing one as cloudflared does', async () => {
+    const bad = standin(['tunnel', 'run'], { TUNNEL_TOKEN: 'not-a-token' });
+    expect(await exited(bad.child)).toBe(1);
+    expect(bad.stderr()).toBe("Provided Tunnel token is not valid.\nSee 'cloudflared tunnel run --help'.\n");
+    const none = standin(['tunnel', 'run'], {});
+    expect(await exited(none.child)).toBe(1);
+    expect(none.stderr()).toMatch(/^"cloudflared tunnel run" requires the ID or name of the tunnel to run/);
+  }, 30_000);
 });
