@@ -48,6 +48,8 @@ export async function startReferenceProxy(o: {
   defaultCert: ServedCert;
   certsBySni?: Record<string, ServedCert>;
   path?: string;
+  /** Where to listen (host '' = every address); default 127.0.0.1 on a free port. */
+  listen?: { host: string; port: number };
 }): Promise<ReferenceProxy> {
   const seen: ReferenceProxy['seen'] = [];
   const contexts = new Map<string, tls.SecureContext>();
@@ -79,7 +81,12 @@ export async function startReferenceProxy(o: {
       secure.end(`HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok`);
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    const { host, port } = o.listen ?? { host: '127.0.0.1', port: 0 };
+    if (host === '') server.listen(port, () => resolve());
+    else server.listen(port, host, () => resolve());
+  });
   const port = (server.address() as net.AddressInfo).port;
   return {
     port,
