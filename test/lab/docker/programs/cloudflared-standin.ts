@@ -207,11 +207,13 @@ function serveMetrics(req: http.IncomingMessage, res: http.ServerResponse): void
     json(200, {
       tunnelID: state.tunnelId,
       connectorID: state.connectorId,
+      // As cloudflared's encoding/json writes them: protocol is a number (1 = QUIC) and, like
+      // index, left out when it is 0 (omitempty): HTTP/2 connections and connection 0 lack them.
       connections: state.connections.map((c) => ({
         isConnected: c.connected,
-        protocol: c.protocol,
+        ...(c.protocol === 'quic' ? { protocol: 1 } : {}),
         edgeAddress: c.ip,
-        index: c.index,
+        ...(c.index !== 0 ? { index: c.index } : {}),
       })),
       icmp_sources: [],
     });
@@ -280,7 +282,8 @@ async function runEdge(behaviour: EdgeBehaviour): Promise<void> {
   if (refusal !== null) {
     // The first connection must register before the others start, so only connIndex 0 retries.
     await failForever(0, () => {
-      state.registerFail.set(refusal, (state.registerFail.get(refusal) ?? 0) + 1);
+      // The series counts by category (server_error, dup_edge_conn): the edge's words are only in the log.
+      state.registerFail.set('server_error', (state.registerFail.get('server_error') ?? 0) + 1);
       log('ERR', 'Register tunnel error from server side', {
         error: refusal,
         connIndex: 0,
