@@ -24,6 +24,17 @@ const BYTES_PER_LINE = 2048;
 
 type ReadEntry = ContainerLogFacts['read'][number];
 
+/**
+ * Where the current run's lines begin: a little before the start Docker recorded, because the
+ * process writes its first lines (cloudflared's version and settings) before the engine notes
+ * the time. A restart within that margin lends a few lines of the run before: as telling.
+ */
+const START_MARGIN_MS = 1000;
+function runSince(startedAt: string | null): string | null {
+  const t = startedAt === null ? NaN : Date.parse(startedAt);
+  return Number.isFinite(t) ? new Date(t - START_MARGIN_MS).toISOString() : null;
+}
+
 async function readOne(
   endpoint: DockerEndpoint,
   container: ContainerFacts,
@@ -31,7 +42,7 @@ async function readOne(
   signal: AbortSignal,
   remainingMs: () => number,
 ): Promise<{ read: ReadEntry; matches: ContainerLogMatch[] }> {
-  const since = container.state.startedAt;
+  const since = runSince(container.state.startedAt);
   const base = { container: container.name, service: container.service, since };
   const answer = await containerLogs(
     endpoint,

@@ -131,6 +131,9 @@ function stateOf(inspect: Json): ContainerState {
   const status = str(health?.Status);
   const log = Array.isArray(health?.Log) ? health.Log : [];
   const lastOutput = log.length > 0 ? str(obj(log[log.length - 1]).Output) : null;
+  const startedAt = isoOrNull(s.StartedAt);
+  // Docker keeps the previous stop's time after a new start: only a stop after the start counts.
+  const finishedAt = isoOrNull(s.FinishedAt);
   return {
     status: str(s.Status),
     running: s.Running === true,
@@ -138,9 +141,9 @@ function stateOf(inspect: Json): ContainerState {
     oomKilled: s.OOMKilled === true,
     exitCode: typeof s.ExitCode === 'number' ? s.ExitCode : 0,
     error: str(s.Error),
-    startedAt: isoOrNull(s.StartedAt),
-    // Docker keeps the last stop's time while the container runs again: only a stop after the start counts.
-    finishedAt: s.Running === true ? null : isoOrNull(s.FinishedAt),
+    startedAt,
+    finishedAt:
+      finishedAt !== null && startedAt !== null && Date.parse(finishedAt) < Date.parse(startedAt) ? null : finishedAt,
     health: status === 'starting' || status === 'healthy' || status === 'unhealthy' ? status : null,
     healthOutput: health === null || lastOutput === null ? null : redact(lastOutput.trim()).slice(0, 300),
   };
