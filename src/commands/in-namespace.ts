@@ -12,7 +12,7 @@ async function readRequest(stdin: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of stdin) {
-    const b = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     size += b.length;
     if (size > REQUEST_MAX_BYTES) throw new Error(`the request is larger than ${REQUEST_MAX_BYTES} bytes`);
     chunks.push(b);

@@ -27,7 +27,7 @@ export function hostPathThroughMounts(containerPath: string, mounts: readonly Co
   return rest === '' ? best.source : `${best.source.replace(/\/+$/, '')}/${rest}`;
 }
 
-export const REDACTED_ARG = '<redacted>';
+const REDACTED_ARG = '<redacted>';
 
 /**
  * The command line with the value of `--token X` / `--token=X` replaced, the token it held, and the

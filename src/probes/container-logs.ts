@@ -98,7 +98,7 @@ export async function gatherContainerLogs(
   const d = startDeadline(opts.timeoutMs, opts.signal);
   try {
     const results = await Promise.all(
-      containers.map((c) =>
+      containers.map(async (c) =>
         c.state.startedAt === null
           ? {
               read: { container: c.name, service: c.service, lines: 0, since: null, problem: 'it never started' },

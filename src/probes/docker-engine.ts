@@ -38,7 +38,7 @@ export function dockerEndpoint(
     const h = tcp[1].replace(/^\[|\]$/g, '');
     const port = Number(tcp[2]);
     if (port < 1 || port > 65535) return { problem: `DOCKER_HOST=${host} has no valid port` };
-    if (loopbackOnly(env as NodeJS.ProcessEnv) && !isLoopbackAddress(h) && h.toLowerCase() !== 'localhost')
+    if (loopbackOnly(env) && !isLoopbackAddress(h) && h.toLowerCase() !== 'localhost')
       return { problem: `${GUARD_MESSAGE}: DOCKER_HOST=${host} is not a loopback address` };
     return { kind: 'tcp', host: h, port, text: host };
   }
@@ -99,7 +99,7 @@ function engineMessage(body: Buffer): string {
 }
 
 /** GET `path` (below the API version); the raw body and the content type on a 2xx answer. */
-export function engineGet(
+function engineGet(
   endpoint: DockerEndpoint,
   path: string,
   opts: EngineRequestOptions,

@@ -22,7 +22,7 @@ export interface NamespaceOptions {
 
 const ANSWER_MAX_BYTES = 4 * 1024 * 1024;
 const STDERR_KEPT_BYTES = 4096;
-export const NEEDS_ROOT =
+const NEEDS_ROOT =
   "entering the proxy's network namespace needs root: run the doctor with sudo, or inside the namespace (network_mode: service:mcp-proxy)";
 
 let binPath: string | null | undefined;

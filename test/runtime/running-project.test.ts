@@ -140,13 +140,13 @@ describe.skipIf(gate.skip)('a running Compose project on the Docker Engine', () 
 
   it('falls back to the directory name when no container names this directory', async () => {
     const other = { ...facts, compose: undefined, deployment: { ...facts.deployment, dir: '/tmp/No Such_Project' } };
-    const r = await gatherDockerRuntime(other as Facts, { env: process.env, timeoutMs: 5000 });
+    const r = await gatherDockerRuntime(other, { env: process.env, timeoutMs: 5000 });
     expect(r).toEqual({
       failure: 'no-project',
       skipped:
         'no container of Compose project nosuch_project (from the directory name) exists on this engine: is the project up, or named otherwise (COMPOSE_PROJECT_NAME)?',
     });
-    const named = await gatherDockerRuntime(other as Facts, {
+    const named = await gatherDockerRuntime(other, {
       env: { ...process.env, COMPOSE_PROJECT_NAME: lab!.project },
       timeoutMs: 5000,
     });
