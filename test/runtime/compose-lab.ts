@@ -3,7 +3,8 @@
 // network of its own (network_mode none, or the proxy's namespace). The proxy runs as 65532 with
 // data/ bind-mounted and a listener on its own loopback; cloudflared holds a planted token in its
 // environment and on its command line; one service restarts forever (exit 3), one is created and
-// never started, one is never created. Both running services print real log lines first.
+// never started (holding the token in a file), one is
+// never created. Both running services print real log lines first.
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -52,6 +53,10 @@ function composeYaml(image: string): string {
       - ./config:/config:ro
       - ./logs:/logs:ro
     command: ["sh", "-c", "cat /logs/proxy.log; exec /bin/busybox httpd -f -p 127.0.0.1:${NAMESPACE_PORT} -h /tmp"]
+    healthcheck:
+      test: ["CMD", "sh", "-c", "echo listener ok; echo password is ${PLANTED_PASSWORD}"]
+      interval: 1s
+      timeout: 5s
   cloudflared:
     image: ${image}
     network_mode: "service:mcp-proxy"
@@ -69,6 +74,10 @@ function composeYaml(image: string): string {
   idle:
     image: ${image}
     network_mode: none
+    environment:
+      TUNNEL_TOKEN_FILE: /run/token/tunnel-token
+    volumes:
+      - ./data:/run/token:ro
     command: ["sleep", "3600"]
   setup:
     image: ${image}
@@ -103,6 +112,7 @@ export function startComposeLab(extraLogLines = 0): ComposeLab {
   mkdirSync(join(dir, 'data/certs'));
   writeFileSync(join(dir, 'data/certs/server.crt'), 'not really a certificate\n', { mode: 0o644 });
   writeFileSync(join(dir, 'data/tls.key'), 'not really a key\n', { mode: 0o600 });
+  writeFileSync(join(dir, 'data/tunnel-token'), `${PLANTED_TOKEN}\n`, { mode: 0o644 });
   const fixtures = join(import.meta.dirname, '../../fixtures/logs');
   copyFileSync(join(fixtures, 'proxy-text.log'), join(dir, 'logs/proxy.log'));
   // Filler first, so the last lines are the fixture's (a tail of 2,000 still holds every finding).

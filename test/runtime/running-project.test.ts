@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Facts } from '../../src/core/facts.js';
 import type { ContainerFacts, DockerRuntimeFacts } from '../../src/core/runtime-facts.js';
 import { tokenFingerprint } from '../../src/model/tunnel-token.js';
+import { withSecretRegistry } from '../../src/redaction/secret-registry.js';
 import { gatherContainerLogs } from '../../src/probes/container-logs.js';
 import { dockerEndpoint, type DockerEndpoint } from '../../src/probes/docker-engine.js';
 import { gatherDockerRuntime } from '../../src/probes/docker-runtime.js';
@@ -48,13 +49,18 @@ describe.skipIf(gate.skip)('a running Compose project on the Docker Engine', () 
       'the restarter to restart twice',
       () => restarter().RestartCount >= 2 && restarter().State.Restarting,
     );
+    await waitFor('the healthcheck to pass', () => {
+      const state = lab!.inspect('mcp-proxy') as { State: { Health?: { Status: string } } };
+      return state.State.Health?.Status === 'healthy';
+    });
     await waitFor('the proxy and cloudflared to print their logs', () => {
       const out = spawnSync('docker', ['logs', '--tail', '1', `${lab!.project}_cloudflared_1`], { encoding: 'utf8' });
       return /Request failed/.test(out.stdout + out.stderr);
     });
     facts = gatherStaticFacts({ dir: lab.dir, dirExplicit: true, values: [], offline: true, env: {}, now: new Date() });
     const t0 = performance.now();
-    const r = await gatherDockerRuntime(facts, { env: process.env, timeoutMs: 5000 });
+    // In a secret registry, as in a doctor run: what the probe registers is masked in what it keeps.
+    const r = await withSecretRegistry(() => gatherDockerRuntime(facts, { env: process.env, timeoutMs: 5000 }));
     console.log(`[measure] gatherDockerRuntime, 4 containers: ${(performance.now() - t0).toFixed(1)} ms`);
     if (!('runtime' in r)) throw new Error(`runtime not gathered: ${r.skipped}`);
     ({ runtime, pids } = r);
@@ -127,9 +133,18 @@ describe.skipIf(gate.skip)('a running Compose project on the Docker Engine', () 
     expect(r.state.finishedAt).not.toBeNull();
   });
 
-  it('a container created but never started', () => {
+  it('the healthcheck: its status and its last output, redacted', () => {
+    const proxy = byService('mcp-proxy');
+    expect(proxy.state.health).toBe('healthy');
+    expect(proxy.state.healthOutput).toMatch(/^listener ok\npassword is \S+$/);
+    expect(proxy.state.healthOutput).not.toContain(PLANTED_PASSWORD);
+  });
+
+  it('a container created but never started, its token in a file read through its mount', () => {
     const idle = byService('idle');
     expect(idle.state).toMatchObject({ status: 'created', running: false, startedAt: null, finishedAt: null });
+    expect(idle.envNames).toEqual(['TUNNEL_TOKEN_FILE']);
+    expect(idle.tokenFingerprint).toBe(tokenFingerprint(PLANTED_TOKEN));
     expect(pids[idle.name]).toBeUndefined();
     expect(pids[byService('mcp-proxy').name]).toBeGreaterThan(1);
   });
@@ -203,7 +218,7 @@ describe.skipIf(gate.skip)('a running Compose project on the Docker Engine', () 
     expect(guarded).toMatchObject({ ok: true, value: { ok: false, failure: 'guard' } });
   });
 
-  it('typed failures: a gone process, a bad payload, an unknown task, the deadline', async () => {
+  it('typed failures: a gone process, a bad payload, an unknown task, no nsenter, the deadline', async () => {
     const pid = pids[byService('mcp-proxy').name]!;
     expect(await runInNetworkNamespace(99_999_999, 'tcp-connect', {}, { timeoutMs: 2000 })).toMatchObject({
       ok: false,
@@ -219,6 +234,16 @@ describe.skipIf(gate.skip)('a running Compose project on the Docker Engine', () 
       failure: 'error',
       detail: expect.stringContaining('no namespace task'),
     });
+    const path = process.env.PATH;
+    process.env.PATH = '/nonexistent';
+    try {
+      expect(await runInNetworkNamespace(pid, 'tcp-connect', {}, { timeoutMs: 2000 })).toMatchObject({
+        ok: false,
+        failure: 'no-nsenter',
+      });
+    } finally {
+      process.env.PATH = path;
+    }
     const t0 = performance.now();
     const late = await runInNetworkNamespace(pid, 'tcp-connect', { host: '127.0.0.1', port: 1 }, { timeoutMs: 1 });
     expect(late).toMatchObject({ ok: false, failure: 'timeout' });
