@@ -48,7 +48,9 @@ let garbage: DockerEndpoint;
 let failing: DockerEndpoint;
 let huge: DockerEndpoint;
 let logs: DockerEndpoint;
+let empty: DockerEndpoint;
 const seen: string[] = [];
+const labelsAsked: string[] = [];
 
 beforeAll(async () => {
   stalling = await fakeEngine('stall', () => undefined); // accepts, never answers
@@ -66,6 +68,14 @@ beforeAll(async () => {
     };
     pump();
     res.on('close', () => res.removeAllListeners('drain'));
+  });
+  // An engine with no container at all: which project label did the probe look for?
+  empty = await fakeEngine('empty', (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (url.pathname.endsWith('/version')) return res.end(JSON.stringify({ Version: '20.10.24' }));
+    const filters = JSON.parse(url.searchParams.get('filters') ?? '{}') as { label?: string[] };
+    labelsAsked.push(...(filters.label ?? []));
+    res.end('[]');
   });
   logs = await fakeEngine('logs', (req, res) => {
     seen.push(req.url ?? '');
@@ -158,6 +168,55 @@ describe('Engine API requests: typed failures within the deadline', () => {
       { timeoutMs: 2000, maxBytes: 20 },
     );
     expect(cut.ok && cut.value.cut).toBe(true);
+  });
+});
+
+describe('which Compose project: working directory, name:, COMPOSE_PROJECT_NAME, the directory', () => {
+  const facts = (over: Partial<Facts>) =>
+    ({
+      deployment: { dir: '/srv/My Deploy', layout: 'compose', generation: null },
+      processEnv: {},
+      ...over,
+    }) as Facts;
+  const ask = async (f: Facts, env: Record<string, string> = {}) => {
+    labelsAsked.length = 0;
+    const r = await gatherDockerRuntime(f, { env: { DOCKER_HOST: empty.text, ...env }, timeoutMs: 2000 });
+    return { r, labels: [...labelsAsked] };
+  };
+  const compose = (data: unknown) => ({
+    state: 'ok' as const,
+    path: '/srv/app/compose.yaml',
+    value: { data, positions: {}, warnings: [] },
+  });
+
+  it('asks for the working directory first, then falls back to the directory name', async () => {
+    const { r, labels } = await ask(facts({}));
+    expect(labels).toEqual([
+      'com.docker.compose.project.working_dir=/srv/My Deploy',
+      'com.docker.compose.project=mydeploy',
+    ]);
+    expect(r).toMatchObject({
+      failure: 'no-project',
+      skipped: expect.stringContaining('mydeploy (from the directory name)'),
+    });
+  });
+
+  it("the Compose file's name: (expanded), then COMPOSE_PROJECT_NAME from the environment or .env", async () => {
+    const named = await ask(
+      facts({ compose: compose({ name: 'Tunnel_${STAGE}', services: {} }), processEnv: { STAGE: 'Prod' } }),
+    );
+    expect(named.labels).toEqual([
+      'com.docker.compose.project.working_dir=/srv/app',
+      'com.docker.compose.project=tunnel_prod',
+    ]);
+    expect(named.r).toMatchObject({ skipped: expect.stringContaining("(from the Compose file's name:)") });
+    const fromEnv = await ask(facts({ compose: compose({ services: {} }) }), { COMPOSE_PROJECT_NAME: 'Edge' });
+    expect(fromEnv.labels.at(-1)).toBe('com.docker.compose.project=edge');
+    const fromDotenv = await ask(
+      facts({ dotenv: { state: 'ok', path: '/srv/app/.env', value: { COMPOSE_PROJECT_NAME: 'dot' } } }),
+    );
+    expect(fromDotenv.labels.at(-1)).toBe('com.docker.compose.project=dot');
+    expect(fromDotenv.r).toMatchObject({ skipped: expect.stringContaining('(from COMPOSE_PROJECT_NAME)') });
   });
 });
 
