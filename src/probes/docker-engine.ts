@@ -123,7 +123,7 @@ function engineGet(
       finish({ ok: false, failure, detail, httpStatus, latencyMs: d.elapsed() });
     const fault = (err: unknown) => fail('error', internalFailureDetail('Docker Engine API', err));
     const unsubscribe = whenAborted(d.signal, () =>
-      fail('timeout', `the Docker Engine at ${where(endpoint)} did not answer GET ${path} within ${opts.timeoutMs} ms`),
+      fail('timeout', `no answer to GET ${path} within ${Math.round(opts.timeoutMs)} ms`),
     );
     if (settled) return;
     try {

@@ -78,7 +78,7 @@ function engineProblem(
     default:
       return {
         failure: 'engine-error',
-        skipped: `the Docker Engine at ${at} failed: ${answer.detail} (${NOT_INSPECTED})`,
+        skipped: `the Docker Engine at ${at} failed (${answer.detail}): ${NOT_INSPECTED}`,
       };
   }
 }

@@ -3,7 +3,7 @@
 // demultiplexed. And the pure readings of a container (mounts, command line, project name).
 
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -121,6 +121,12 @@ describe('Engine API requests: typed failures within the deadline', () => {
       timeoutMs: 1000,
     });
     expect(missing).toMatchObject({ ok: false, failure: 'no-socket' });
+    // A socket path where nothing listens (here a plain file) refuses the connection.
+    writeFileSync(join(dir, 'stale.sock'), '');
+    const stale = await engineGetJson({ kind: 'unix', path: join(dir, 'stale.sock'), text: '' }, '/version', {
+      timeoutMs: 1000,
+    });
+    expect(stale).toMatchObject({ ok: false, failure: 'refused' });
   });
 
   it('gatherDockerRuntime turns a stalled engine into engine-error within its deadline', async () => {
@@ -129,7 +135,12 @@ describe('Engine API requests: typed failures within the deadline', () => {
     const r = await gatherDockerRuntime(facts, { env: { DOCKER_HOST: stalling.text }, timeoutMs: 400 });
     expect(performance.now() - t0).toBeLessThan(2000);
     expect(r).toMatchObject({ failure: 'engine-error' });
-    if ('skipped' in r) expect(r.skipped).toMatch(/did not answer .* within/);
+    if ('skipped' in r)
+      expect(r.skipped).toMatch(
+        new RegExp(
+          `^the Docker Engine at ${join(dir, 'stall.sock')} failed \\(no answer to GET /version within \\d+ ms\\): the running`,
+        ),
+      );
     const bad = await gatherDockerRuntime(facts, { env: { DOCKER_HOST: garbage.text }, timeoutMs: 2000 });
     expect(bad).toMatchObject({ failure: 'engine-error' });
   });
