@@ -255,6 +255,15 @@ async function runCommand(argv: string[], io: CliIO): Promise<number> {
       out(explain(id, Boolean(opts.json)));
     });
 
+  // Run by the doctor itself under nsenter (src/probes/network-namespace.ts): not for people.
+  program
+    .command('__in-namespace', { hidden: true })
+    .argument('<task>')
+    .action(async (task: string) => {
+      const { runInNamespaceTask } = await import('./commands/in-namespace.js');
+      exitCode = await runInNamespaceTask(task, io.stdin, out);
+    });
+
   try {
     if (argv.length === 0) {
       out(program.helpInformation());

@@ -88,6 +88,8 @@ export interface ContainerFacts {
   tokenFingerprint: string | null;
   /** Files the checks judge as the container sees them (the proxy's key and certificates). */
   files: MountedFileFacts[];
+  /** Config.Tty: a TTY container's log is one raw stream (absent in facts saved before it existed). */
+  tty?: boolean;
 }
 
 /** Environment variables whose values are kept: none of them holds a secret. */

@@ -18,7 +18,7 @@ export interface TokenCandidate {
 }
 
 /** Every value found where a token goes is a secret (unless it is a placeholder), in every wrapping. */
-function registerCandidate(value: string | null): void {
+export function registerCandidate(value: string | null): void {
   if (value === null) return;
   registerSecretsIn(value);
   if (describeTokenValue(value, registerSecret).placeholder) return;
