@@ -86,6 +86,11 @@ export interface ContainerFacts {
    * Compared with the files' token fingerprint; never printed.
    */
   tokenFingerprint: string | null;
+  /**
+   * The network namespace its process is in ('net:[4026532259]', from /proc/<pid>/ns/net), or
+   * null when not running or not visible. Compared between containers that should share one.
+   */
+  netNamespace?: string | null;
   /** Files the checks judge as the container sees them (the proxy's key and certificates). */
   files: MountedFileFacts[];
   /** Config.Tty: a TTY container's log is one raw stream (absent in facts saved before it existed). */

@@ -4,7 +4,7 @@
 // No secret is kept: environment values only for ENV_VALUES_KEPT, the tunnel token only as a
 // fingerprint (and registered, so the run masks it wherever it might appear).
 
-import { realpathSync, statSync } from 'node:fs';
+import { realpathSync, statSync, readlinkSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import type { Facts } from '../core/facts.js';
 import {
@@ -280,6 +280,20 @@ function labelFilter(label: string): string {
 }
 
 /** The deployment's Compose project on the Docker Engine, or why it could not be read. */
+/**
+ * The network namespace a process is in ('net:[4026532259]'), or null when /proc does not show it
+ * (another user's process without root, a doctor in a container without the host's PID namespace).
+ * Two containers that Docker says share a namespace may not: one that joined `container:<proxy>`
+ * keeps the old namespace when the proxy restarts.
+ */
+function netNamespaceOf(pid: number): string | null {
+  try {
+    return readlinkSync(`/proc/${pid}/ns/net`);
+  } catch {
+    return null;
+  }
+}
+
 export async function gatherDockerRuntime(
   facts: Readonly<Facts>,
   opts: DockerRuntimeOptions,
@@ -341,7 +355,10 @@ export async function gatherDockerRuntime(
     const containers = found.map((inspect) => {
       const c = containerFacts(inspect, imageVersions.get(str(inspect.Image)) ?? null);
       const pid = obj(inspect.State).Pid;
-      if (typeof pid === 'number' && pid > 0) pids[c.name] = pid;
+      if (typeof pid === 'number' && pid > 0) {
+        pids[c.name] = pid;
+        c.netNamespace = netNamespaceOf(pid);
+      }
       return c;
     });
     const fullIds = new Map(found.map((inspect, i) => [str(inspect.Id), containers[i]]));
