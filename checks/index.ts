@@ -7,6 +7,9 @@ import { check as edgeTcp } from './edge/edge-tcp.js';
 import { check as edgeUdp } from './edge/edge-udp.js';
 import { check as cloudflaredIngress } from './edge/cloudflared-ingress.js';
 import { check as edgeIpVersion } from './edge/edge-ip-version.js';
+import { check as cloudflaredContainer } from './edge/cloudflared-container.js';
+import { check as proxyContainer } from './edge/proxy-container.js';
+import { check as runningToken } from './edge/running-token.js';
 import { check as caCertificate } from './tls/ca-certificate.js';
 import { check as caRegistration } from './tls/ca-registration.js';
 import { check as serverCertificate } from './tls/server-certificate.js';
@@ -15,6 +18,7 @@ import { check as certificateExpiry } from './tls/certificate-expiry.js';
 import { check as privateKey } from './tls/private-key.js';
 import { check as innerTls } from './tls/inner-tls.js';
 import { check as listenerProtocol } from './tls/listener-protocol.js';
+import { check as staleConfig } from './routing/stale-config.js';
 import { check as proxyConfig } from './routing/proxy-config.js';
 import { check as tunnelDomain } from './routing/tunnel-domain.js';
 import { check as upstreamIp } from './routing/upstream-ip.js';
@@ -34,6 +38,9 @@ export const CHECKS: readonly Check[] = [
   edgeUdp,
   cloudflaredIngress,
   edgeIpVersion,
+  cloudflaredContainer,
+  proxyContainer,
+  runningToken,
   caCertificate,
   caRegistration,
   serverCertificate,
@@ -42,6 +49,7 @@ export const CHECKS: readonly Check[] = [
   privateKey,
   innerTls,
   listenerProtocol,
+  staleConfig,
   proxyConfig,
   tunnelDomain,
   upstreamIp,
