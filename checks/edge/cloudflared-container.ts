@@ -80,7 +80,7 @@ export const check = defineCheck({
       report('missing', { project: runtime.project, service });
       return;
     }
-    const conditions = containerConditions(cf, service);
+    const conditions = containerConditions(cf, service, facts.now);
     for (const c of conditions) report(c.id, { ...c.data, consequence: CONSEQUENCE });
 
     const proxyService = roles.proxyService;

@@ -77,7 +77,7 @@ export const check = defineCheck({
       report('missing', { project: runtime.project, service });
       return;
     }
-    const conditions = containerConditions(proxy, service);
+    const conditions = containerConditions(proxy, service, facts.now);
     for (const c of conditions) report(c.id, { ...c.data, consequence: CONSEQUENCE });
 
     const keyPath = configuredKeyPath(facts.proxyConfig?.state === 'ok' ? facts.proxyConfig.value.data : undefined);

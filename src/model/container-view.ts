@@ -34,6 +34,9 @@ export function deploymentContainers(facts: Readonly<Facts>, runtime: DockerRunt
   };
 }
 
+/** A restart by the policy more recent than this is taken for a restart loop. */
+const RECENT_RESTART_MS = 60_000;
+
 /** What is wrong with a container's state, as message IDs the container checks share. */
 export type ConditionId = 'not-running' | 'restarting' | 'oom-killed' | 'unhealthy' | 'restarted';
 
@@ -77,7 +80,7 @@ function lastExit(c: ContainerFacts): string {
  * paused) or unhealthy are failures; running after earlier restarts is a warning. Empty when it
  * runs and nothing is amiss.
  */
-export function containerConditions(c: ContainerFacts, service: string): Condition[] {
+export function containerConditions(c: ContainerFacts, service: string, now: string): Condition[] {
   const { state } = c;
   const data: Condition['data'] = {
     container: c.name,
@@ -91,28 +94,40 @@ export function containerConditions(c: ContainerFacts, service: string): Conditi
   };
   // Docker keeps Running true while a container waits to restart, and while it is paused.
   const down = !state.running || state.restarting || state.status === 'restarting' || state.status === 'paused';
+  // In a restart loop Docker flips between restarting and a few seconds of running: a restart by
+  // the policy that started it less than a minute ago is the loop seen between two exits.
+  const justRestarted =
+    state.running &&
+    c.restartCount > 0 &&
+    state.startedAt !== null &&
+    Date.parse(now) - Date.parse(state.startedAt) < RECENT_RESTART_MS;
   const out: Condition[] = [];
   if (state.oomKilled) out.push({ id: 'oom-killed', data });
-  else if (state.restarting || state.status === 'restarting') out.push({ id: 'restarting', data });
+  else if (state.restarting || state.status === 'restarting' || justRestarted) out.push({ id: 'restarting', data });
   else if (down) out.push({ id: 'not-running', data });
   if (!down && state.health === 'unhealthy') out.push({ id: 'unhealthy', data });
-  if (!down && c.restartCount > 0) out.push({ id: 'restarted', data });
+  if (!down && !justRestarted && c.restartCount > 0) out.push({ id: 'restarted', data });
   return out;
 }
 
 /** Who a container runs as, from Config.User ('65532:65532', '65532', 'name', 'name:group', ''). */
 export interface RunAs {
-  /** Null when the user is a name (resolved in the image's /etc/passwd) or the image's default. */
+  /** Null when the user is a name (resolved in the image's /etc/passwd). */
   uid: number | null;
   /** Null when only a user was given (its primary group comes from the image's /etc/passwd). */
   gid: number | null;
-  /** How to say it: 65532:65532, 65532, "app", or the image's default user. */
+  /** How to say it: 65532:65532, 65532, "app", root. */
   text: string;
 }
 
+/**
+ * Docker merges the image's USER into the container's Config.User when the container sets none
+ * (seen on Engine 20.10: a container of an image with USER 65532:65532 shows "65532:65532"), so
+ * an empty one means neither sets a user: the process runs as root.
+ */
 export function runAs(user: string): RunAs {
   const trimmed = user.trim();
-  if (trimmed === '') return { uid: null, gid: null, text: "its image's default user (the container sets none)" };
+  if (trimmed === '') return { uid: 0, gid: 0, text: 'root (neither the container nor its image sets a user)' };
   const [u = '', g] = trimmed.split(':');
   const num = (s: string | undefined) => (s !== undefined && /^\d+$/.test(s) ? Number(s) : null);
   const uid = u === 'root' ? 0 : num(u);
@@ -166,8 +181,8 @@ export const CONDITION_MESSAGES = {
     meaning: 'The container is in a restart loop: it exits soon after each start.',
     symptom: '{consequence}',
     cause:
-      'The {service} container {container} is restarting: it exits soon after each start ({restartCount} restarts, ' +
-      '{lastExit}){dockerError}.',
+      'The {service} container {container} keeps exiting soon after it starts, and Docker keeps starting it again ' +
+      '({restartCount} restarts, {lastExit}){dockerError}.',
     fix: 'Read why it exits (docker compose logs --tail 50 {service}), fix that, then run docker compose up -d {service}.',
   },
   'oom-killed': {

@@ -67,10 +67,21 @@ testCheck(check, {
       info: ['container-judged'],
     },
     {
-      name: 'no user set: the image default is not known, and the doctor says so',
-      facts: key('', 0o600, 0, 0),
+      name: 'no user in the container nor its image: root reads a 0600 key owned by anyone',
+      facts: key('', 0o600, 1000, 1000),
       info: ['container-judged'],
-      notChecked: "its image's default user (the container sets none), data/tls.key is mode 0600 owned by 0:0",
+    },
+    {
+      name: 'a user name: its uid is in the image, not known, and the doctor says so',
+      facts: key('app', 0o600, 0, 0),
+      info: ['container-judged'],
+      notChecked:
+        'it runs as app, data/tls.key is mode 0600 owned by 0:0, and the numeric user behind app is not known',
+    },
+    {
+      name: 'a user name, but a key every user may read',
+      facts: key('app', 0o644, 0, 0),
+      info: ['container-judged'],
     },
     {
       name: 'only a uid: its primary group is not known, and the group bits would decide',
@@ -138,6 +149,13 @@ testCheck(check, {
       status: 'fail',
       messageIds: ['restarting'],
       assert: (f) => expect(first(f).symptom).toContain('Unable to reach the origin service'),
+    },
+    {
+      name: 'a restart loop seen between two exits: restarted by its policy 20 s ago',
+      facts: withProxy({ restartCount: 4, state: { startedAt: '2026-11-25T11:59:40.000Z' } }),
+      status: 'fail',
+      messageIds: ['restarting'],
+      assert: (f) => expect(first(f).cause).toContain('keeps exiting soon after it starts'),
     },
     {
       name: 'exited and not restarted',

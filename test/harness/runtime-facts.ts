@@ -28,7 +28,7 @@ export const TEST_TOKEN = Buffer.from(
 export const TEST_TOKEN_FINGERPRINT = tokenFingerprint(TEST_TOKEN);
 
 /** Another well-formed token, for "the running cloudflared holds a different one". */
-export const OTHER_TOKEN = Buffer.from(
+const OTHER_TOKEN = Buffer.from(
   JSON.stringify({
     a: '0123456789abcdef0123456789abcdef',
     t: '6f1f3b0e-4a52-4c8e-9d41-2b7c0e5a9f10',
@@ -45,7 +45,7 @@ export function tokenFact(token = TEST_TOKEN): FileFact<TokenFacts> {
 }
 
 /** The reference Compose file of the deployment the defaults describe. */
-export const COMPOSE_TEXT = `services:
+const COMPOSE_TEXT = `services:
   mcp-proxy:
     image: ghcr.io/anthropics/mcp-proxy:latest
     user: "65532:65532"
@@ -65,16 +65,16 @@ export const COMPOSE_TEXT = `services:
 
 export const composeFact = (text = COMPOSE_TEXT) => yamlFact('/deploy/compose.yaml', text);
 
-export const PROXY_ID = 'a1b2c3d4e5f6';
+const PROXY_ID = 'a1b2c3d4e5f6';
 /** Docker names the namespace owner by its full ID in HostConfig.NetworkMode. */
-export const PROXY_FULL_ID = `${PROXY_ID}${'0123456789abcdef'.repeat(3)}0123`;
-export const CLOUDFLARED_ID = 'f6e5d4c3b2a1';
-export const PROXY_STARTED_AT = '2026-11-25T11:00:00.000Z';
-export const CLOUDFLARED_STARTED_AT = '2026-11-25T11:00:02.000Z';
+const PROXY_FULL_ID = `${PROXY_ID}${'0123456789abcdef'.repeat(3)}0123`;
+const CLOUDFLARED_ID = 'f6e5d4c3b2a1';
+const PROXY_STARTED_AT = '2026-11-25T11:00:00.000Z';
+const CLOUDFLARED_STARTED_AT = '2026-11-25T11:00:02.000Z';
 
 export type ContainerOverrides = Partial<Omit<ContainerFacts, 'state'>> & { state?: Partial<ContainerState> };
 
-export function containerState(overrides: Partial<ContainerState> = {}): ContainerState {
+function containerState(overrides: Partial<ContainerState> = {}): ContainerState {
   return {
     status: 'running',
     running: true,
