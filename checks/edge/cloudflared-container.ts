@@ -22,13 +22,6 @@ export const check = defineCheck({
   requires: ['live.runtime'],
   uses: ['compose'],
   messages: {
-    missing: {
-      severity: 'error',
-      meaning: 'No cloudflared container exists in the Compose project.',
-      symptom: CONSEQUENCE,
-      cause: 'The Compose project {project} has no {service} container: it was never started, or it was removed.',
-      fix: 'Run docker compose up -d {service} in the deployment directory.',
-    },
     ...CONDITION_MESSAGES,
     'not-in-proxy-namespace': {
       severity: 'error',
@@ -77,7 +70,7 @@ export const check = defineCheck({
         return report.skip(
           `no cloudflared container in project ${runtime.project}, and the Compose file has no cloudflared service`,
         );
-      report('missing', { project: runtime.project, service });
+      report('missing', { project: runtime.project, service, consequence: CONSEQUENCE });
       return;
     }
     const conditions = containerConditions(cf, service, facts.now);

@@ -25,13 +25,6 @@ export const check = defineCheck({
   requires: ['live.runtime'],
   uses: ['proxyConfig', 'compose', 'helmValues'],
   messages: {
-    missing: {
-      severity: 'error',
-      meaning: 'No proxy container exists in the Compose project.',
-      symptom: CONSEQUENCE,
-      cause: 'The Compose project {project} has no {service} container: it was never started, or it was removed.',
-      fix: 'Run docker compose up -d {service} in the deployment directory.',
-    },
     ...CONDITION_MESSAGES,
     'file-unreadable': {
       severity: 'error',
@@ -74,7 +67,7 @@ export const check = defineCheck({
     const service = roles.proxyService;
     const proxy = roles.proxy;
     if (!proxy) {
-      report('missing', { project: runtime.project, service });
+      report('missing', { project: runtime.project, service, consequence: CONSEQUENCE });
       return;
     }
     const conditions = containerConditions(proxy, service, facts.now);

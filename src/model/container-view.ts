@@ -167,8 +167,15 @@ export function readAccess(stat: { mode: number; uid: number; gid: number }, who
   };
 }
 
-/** The messages of the conditions, shared by the container checks; `{consequence}` is the check's own. */
+/** The messages of a missing container and of the conditions, shared by the container checks; `{consequence}` is the check's own. */
 export const CONDITION_MESSAGES = {
+  missing: {
+    severity: 'error',
+    meaning: 'The Compose project has no container of this service.',
+    symptom: '{consequence}',
+    cause: 'The Compose project {project} has no {service} container: it was never started, or it was removed.',
+    fix: 'Run docker compose up -d {service} in the deployment directory.',
+  },
   'not-running': {
     severity: 'error',
     meaning: 'The container exists but is not running (exited, created, paused or dead).',

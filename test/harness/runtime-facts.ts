@@ -17,25 +17,21 @@ import { describeToken } from '../../src/probes/tunnel-token.js';
 import { withLive } from '../lab/live-facts.js';
 import { yamlFact } from './facts.js';
 
-/** A well-formed tunnel token (made-up account, tunnel and secret): the one in the files and in cloudflared. */
-export const TEST_TOKEN = Buffer.from(
-  JSON.stringify({
-    a: '0123456789abcdef0123456789abcdef',
-    t: '6f1f3b0e-4a52-4c8e-9d41-2b7c0e5a9f10',
-    s: Buffer.alloc(32, 7).toString('base64'),
-  }),
-).toString('base64');
-export const TEST_TOKEN_FINGERPRINT = tokenFingerprint(TEST_TOKEN);
+/** A well-formed tunnel token of a made-up account and tunnel; `secretByte` fills its 32-byte secret. */
+const madeUpToken = (secretByte: number) =>
+  Buffer.from(
+    JSON.stringify({
+      a: '0123456789abcdef0123456789abcdef',
+      t: '6f1f3b0e-4a52-4c8e-9d41-2b7c0e5a9f10',
+      s: Buffer.alloc(32, secretByte).toString('base64'),
+    }),
+  ).toString('base64');
 
-/** Another well-formed token, for "the running cloudflared holds a different one". */
-const OTHER_TOKEN = Buffer.from(
-  JSON.stringify({
-    a: '0123456789abcdef0123456789abcdef',
-    t: '6f1f3b0e-4a52-4c8e-9d41-2b7c0e5a9f10',
-    s: Buffer.alloc(32, 9).toString('base64'),
-  }),
-).toString('base64');
-export const OTHER_TOKEN_FINGERPRINT = tokenFingerprint(OTHER_TOKEN);
+/** The token in the files and in the running cloudflared. */
+export const TEST_TOKEN = madeUpToken(7);
+export const TEST_TOKEN_FINGERPRINT = tokenFingerprint(TEST_TOKEN);
+/** Another token of the same tunnel, for "the running cloudflared holds a different one". */
+export const OTHER_TOKEN_FINGERPRINT = tokenFingerprint(madeUpToken(9));
 
 /** The token fact for a token kept in .env (the files' token), with its fingerprint. */
 export function tokenFact(token = TEST_TOKEN): FileFact<TokenFacts> {
