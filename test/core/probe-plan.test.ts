@@ -40,6 +40,7 @@ describe('planProbes', () => {
       'live.oauthMetadata',
       'live.proxy',
       'live.resourceMetadata',
+      'live.runtime',
       'live.upstreams',
     ]);
     expect(plan(['inner-tls', 'listener-protocol'])).toEqual(['live.proxy']);
@@ -52,6 +53,7 @@ describe('planProbes', () => {
 
   it('--skip prunes: skipping every layer with live checks leaves nothing', () => {
     expect(plan([], ['edge', 'tls', 'routing', 'oauth'])).toEqual([]);
-    expect(plan(['edge'], ['edge-dns', 'edge-tcp'])).toEqual(['live.edge']);
+    // edge-udp still needs the edge; the container checks of the edge layer need the runtime.
+    expect(plan(['edge'], ['edge-dns', 'edge-tcp'])).toEqual(['live.edge', 'live.runtime']);
   });
 });
