@@ -83,18 +83,20 @@ export const check = defineCheck({
     // Without --url (nor TUNNEL_URL) cloudflared serves http://localhost:8080.
     const url = commandOption(cf.argv, '--url')?.value ?? 'http://localhost:8080';
     const data = { service, container: cf.name, proxyService, networkMode: cf.networkMode, url };
+    let inProxyNamespace = false;
     if (joined === null) report(dialsLoopback(url) ? 'not-in-proxy-namespace' : 'own-network', data);
     else if (proxy === null) {
-      if (cf.networkModeService !== proxyService)
+      inProxyNamespace = cf.networkModeService === proxyService;
+      if (!inProxyNamespace)
         report.notChecked(`whether ${cf.name} shares the proxy's namespace: there is no proxy container`);
-    } else if (!isProxy(joined)) {
-      // A container of another service is a wrong namespace; one that is gone (or another proxy
-      // container) means the proxy was recreated under cloudflared.
-      if (cf.networkModeService === null || cf.networkModeService === proxyService)
-        report('stale-namespace', { ...data, joined: joined.slice(0, 12), proxyId: proxy.id });
-      else report('not-in-proxy-namespace', data);
-    }
-    if (conditions.length === 0)
+    } else if (isProxy(joined)) inProxyNamespace = true;
+    // A container of another service is a wrong namespace; one that is gone (or another proxy
+    // container) means the proxy was recreated under cloudflared.
+    else if (cf.networkModeService === null || cf.networkModeService === proxyService)
+      report('stale-namespace', { ...data, joined: joined.slice(0, 12), proxyId: proxy.id });
+    else report('not-in-proxy-namespace', data);
+
+    if (conditions.length === 0 && inProxyNamespace)
       report(
         'container-judged',
         { ...data, image: cf.image, startedAt: cf.state.startedAt ?? 'never', restartCount: cf.restartCount },

@@ -97,7 +97,7 @@ export const check = defineCheck({
         {
           service,
           container: proxy.name,
-          user: proxy.user === '' ? "its image's default user" : proxy.user,
+          user: runAs(proxy.user).text,
           startedAt: proxy.state.startedAt ?? 'never',
           restartCount: proxy.restartCount,
           health: proxy.state.health ? `, health ${proxy.state.health}` : '',
