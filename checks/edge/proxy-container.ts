@@ -97,7 +97,7 @@ export const check = defineCheck({
         {
           service,
           container: proxy.name,
-          user: runAs(proxy.user).text,
+          user: runAs(proxy).text,
           startedAt: proxy.state.startedAt ?? 'never',
           restartCount: proxy.restartCount,
           health: proxy.state.health ? `, health ${proxy.state.health}` : '',
@@ -140,7 +140,7 @@ function judgeFile(proxy: ContainerFacts, file: MountedFileFacts, dir: string): 
       ? { kind: 'file-missing-on-host', data: { file: shownPath, problem } }
       : { kind: 'unknown', data: { why: `${shownPath} ${problem}` } };
   }
-  const who = runAs(proxy.user);
+  const who = runAs(proxy);
   const access = readAccess(file.stat, who);
   const mode = octal(file.stat.mode);
   const owner = `${file.stat.uid}:${file.stat.gid}`;

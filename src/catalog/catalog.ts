@@ -205,8 +205,9 @@ healthcheck when one is defined, the user it runs as (Config.User, e.g. 65532:65
 
 The key and certificate the proxy config names (tls.key_file, tls.cert_file) are followed through
 the container's mounts to the files on the host, and their mode and owner are judged for that user
-with the POSIX rules: root reads everything; the owner gets the owner bits, the file's group the
-group bits, everyone else the other bits. Docker reports the image's user when the container sets
+with the POSIX rules: root reads everything (unless cap_drop took CAP_DAC_OVERRIDE away: then
+it reads by the mode like any user); the owner gets the owner bits, the file's group the group
+bits, everyone else the other bits. Docker reports the image's user when the container sets
 none, so no user at all is root. When the user is a name (resolved inside the image) or when
 supplementary groups would decide, the doctor says what it does not know instead of guessing. A
 key path no mount covers (inside the image) or missing on the host is named too.`,

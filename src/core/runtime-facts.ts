@@ -85,6 +85,12 @@ export interface ContainerFacts {
    * Compared with the files' token fingerprint; never printed.
    */
   tokenFingerprint: string | null;
+  /**
+   * HostConfig.CapAdd and CapDrop as given (cap_drop: [ALL] in the hardened Compose file): root
+   * without CAP_DAC_OVERRIDE reads by the file's mode like any user. Absent: Docker's defaults.
+   */
+  capAdd?: string[];
+  capDrop?: string[];
   /** Files the checks judge as the container sees them (the proxy's key and certificates). */
   files: MountedFileFacts[];
 }

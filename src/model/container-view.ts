@@ -116,6 +116,8 @@ export interface RunAs {
   uid: number | null;
   /** Null when only a user was given (its primary group comes from the image's /etc/passwd). */
   gid: number | null;
+  /** Whether root may read any file: it keeps CAP_DAC_OVERRIDE unless cap_drop removed it. */
+  readsAll: boolean;
   /** How to say it: 65532:65532, 65532, "app", root. */
   text: string;
 }
@@ -125,22 +127,25 @@ export interface RunAs {
  * (seen on Engine 20.10: a container of an image with USER 65532:65532 shows "65532:65532"), so
  * an empty one means neither sets a user: the process runs as root.
  */
-export function runAs(user: string): RunAs {
-  const trimmed = user.trim();
-  if (trimmed === '') return { uid: 0, gid: 0, text: 'root (neither the container nor its image sets a user)' };
+export function runAs(c: Pick<ContainerFacts, 'user' | 'capAdd' | 'capDrop'>): RunAs {
+  const trimmed = c.user.trim();
+  const readsAll = rootReadsAll(c);
+  const rootText = readsAll ? 'root' : 'root without CAP_DAC_OVERRIDE (cap_drop)';
+  if (trimmed === '')
+    return { uid: 0, gid: 0, readsAll, text: `${rootText} (neither the container nor its image sets a user)` };
   const [u = '', g] = trimmed.split(':');
   const num = (s: string | undefined) => (s !== undefined && /^\d+$/.test(s) ? Number(s) : null);
   const uid = u === 'root' ? 0 : num(u);
   const gid = g === 'root' ? 0 : num(g);
-  return { uid, gid, text: trimmed };
+  return { uid, gid, readsAll, text: uid === 0 && !readsAll ? `${trimmed} (${rootText})` : trimmed };
 }
 
 export type Access = { verdict: 'read' | 'denied'; why: string } | { verdict: 'unknown'; why: string };
 
 /**
- * Whether `who` may open a file for reading, by the POSIX rules: root reads everything; the owner
- * gets the owner bits, a member of the file's group the group bits, anyone else the other bits.
- * Supplementary groups are not known (they come from the image's /etc/group); when they would
+ * Whether `who` may open a file for reading, by the POSIX rules: root reads everything (while it
+ * keeps CAP_DAC_OVERRIDE); the owner gets the owner bits, a member of the file's group the group
+ * bits, anyone else the other bits. Supplementary groups are not known (they come from the image's /etc/group); when they would
  * decide, the answer is unknown and says why.
  */
 export function readAccess(stat: { mode: number; uid: number; gid: number }, who: RunAs): Access {
@@ -148,7 +153,7 @@ export function readAccess(stat: { mode: number; uid: number; gid: number }, who
   const group = (stat.mode & 0o040) !== 0;
   const other = (stat.mode & 0o004) !== 0;
   const verdict = (allowed: boolean, why: string): Access => ({ verdict: allowed ? 'read' : 'denied', why });
-  if (who.uid === 0) return verdict(true, 'root reads every file');
+  if (who.uid === 0 && who.readsAll) return verdict(true, 'root reads every file');
   if (who.uid === null) {
     if (owner && group && other) return verdict(true, 'every user may read it');
     return { verdict: 'unknown', why: `the numeric user behind ${who.text} is not known` };
@@ -158,13 +163,22 @@ export function readAccess(stat: { mode: number; uid: number; gid: number }, who
     return verdict(group, group ? 'its group may read it' : 'its group may not read it');
   // Not the owner and not in the file's group by its primary group: group and other bits agree,
   // or supplementary groups decide.
-  if (group === other)
-    return verdict(other, other ? 'every user may read it' : 'only its owner (and root) may read it');
-  const primary = who.gid === null ? `whether ${who.uid} belongs to group ${stat.gid}` : `its supplementary groups`;
+  if (group === other) return verdict(other, other ? 'every user may read it' : 'only its owner may read it');
   return {
     verdict: 'unknown',
-    why: `only members of group ${stat.gid} ${group ? 'may' : 'may not'} read it, and ${primary} is not known`,
+    why:
+      `members of group ${stat.gid} ${group ? 'may' : 'may not'} read it, and whether ${who.text} is in that ` +
+      'group is not known (supplementary groups come from the image)',
   };
+}
+
+/** Whether root keeps the capability to read any file (CAP_DAC_OVERRIDE by default, or CAP_DAC_READ_SEARCH added). */
+function rootReadsAll(c: Pick<ContainerFacts, 'capAdd' | 'capDrop'>): boolean {
+  const names = (cap: string) => ['ALL', cap, `CAP_${cap}`];
+  const listed = (list: readonly string[] | undefined, cap: string) =>
+    (list ?? []).some((c) => names(cap).includes(c.toUpperCase()));
+  const kept = (cap: string, byDefault: boolean) => listed(c.capAdd, cap) || (byDefault && !listed(c.capDrop, cap));
+  return kept('DAC_OVERRIDE', true) || kept('DAC_READ_SEARCH', false);
 }
 
 /** The messages of a missing container and of the conditions, shared by the container checks; `{consequence}` is the check's own. */

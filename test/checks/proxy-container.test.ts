@@ -21,8 +21,13 @@ const withProxy = (overrides: ContainerOverrides, extra: Parameters<typeof withR
     ...extra,
   });
 /** The proxy running as `user` with tls.key of this mode and owner on the host. */
-const key = (user: string, mode: number, uid: number, gid: number) =>
-  withProxy({ user, files: [mountedFile('/data/tls.key', { stat: { mode: 0o100000 | mode, uid, gid } })] });
+const key = (user: string, mode: number, uid: number, gid: number, capDrop = ['ALL'], capAdd: string[] = []) =>
+  withProxy({
+    user,
+    capDrop,
+    capAdd,
+    files: [mountedFile('/data/tls.key', { stat: { mode: 0o100000 | mode, uid, gid } })],
+  });
 const keyFile = (overrides: Partial<MountedFileFacts>) =>
   withProxy({ files: [mountedFile('/data/tls.key', { ...overrides, stat: null })] });
 
@@ -44,8 +49,13 @@ testCheck(check, {
       info: ['container-judged'],
     },
     {
-      name: 'root reads a 0600 key owned by someone else',
-      facts: key('0', 0o600, 1000, 1000),
+      name: "root with Docker's default capabilities reads a 0600 key owned by someone else",
+      facts: key('0', 0o600, 1000, 1000, []),
+      info: ['container-judged'],
+    },
+    {
+      name: 'root with every capability dropped but CAP_DAC_OVERRIDE added back',
+      facts: key('root', 0o600, 1000, 1000, ['ALL'], ['CAP_DAC_OVERRIDE']),
       info: ['container-judged'],
     },
     {
@@ -68,7 +78,7 @@ testCheck(check, {
     },
     {
       name: 'no user in the container nor its image: root reads a 0600 key owned by anyone',
-      facts: key('', 0o600, 1000, 1000),
+      facts: key('', 0o600, 1000, 1000, ['NET_RAW']),
       info: ['container-judged'],
     },
     {
@@ -87,7 +97,7 @@ testCheck(check, {
       name: 'only a uid: its primary group is not known, and the group bits would decide',
       facts: key('65532', 0o640, 0, 65532),
       info: ['container-judged'],
-      notChecked: 'whether 65532 belongs to group 65532 is not known',
+      notChecked: 'members of group 65532 may read it, and whether 65532 is in that group is not known',
     },
     {
       name: 'the runtime facts do not include the key',
@@ -105,12 +115,22 @@ testCheck(check, {
       assert: (f) => {
         expect(first(f).symptom).toBe('The proxy exits at start with "open /data/tls.key: permission denied".');
         expect(first(f).cause).toBe(
-          "The proxy runs as 65532:65532 and data/tls.key is mode 0600 owned by 0:0 (only its owner (and root) may read it): the proxy's open of /data/tls.key fails with permission denied.",
+          "The proxy runs as 65532:65532 and data/tls.key is mode 0600 owned by 0:0 (only its owner may read it): the proxy's open of /data/tls.key fails with permission denied.",
         );
         expect(first(f).fix).toBe(
           "chmod 644 data/tls.key (or keep it private to the proxy's user: chown 65532:65532 data/tls.key), then run docker compose restart mcp-proxy.",
         );
         expect(first(f).evidence).toEqual({ user: '65532:65532', mode: '0600', owner: '0:0' });
+      },
+    },
+    {
+      name: 'root with cap_drop: [ALL] reads by the mode like any user (no CAP_DAC_OVERRIDE)',
+      facts: key('0:0', 0o600, 1000, 1000),
+      status: 'fail',
+      messageIds: ['file-unreadable'],
+      assert: (f) => {
+        expect(first(f).cause).toContain('The proxy runs as 0:0 (root without CAP_DAC_OVERRIDE (cap_drop))');
+        expect(first(f).fix).toContain('chown 0:0 data/tls.key');
       },
     },
     {

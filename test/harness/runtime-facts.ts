@@ -1,7 +1,7 @@
 // Building runtime facts (the running Compose project, as the Docker Engine API shows it) for
 // check tests: plain data, no Docker. The defaults are a healthy Compose deployment of the
 // reference shape in /deploy: mcp-proxy running as 65532:65532 with its config and ./data
-// mounted read-only, and cloudflared sharing the proxy's network namespace, holding the same
+// mounted read-only and every capability dropped, and cloudflared sharing the proxy's network namespace, holding the same
 // token as the files. Every time is before NOW (test/harness/facts.ts).
 
 import type { Facts, FileFact, TokenFacts } from '../../src/core/facts.js';
@@ -46,6 +46,7 @@ const COMPOSE_TEXT = `services:
     image: ghcr.io/anthropics/mcp-proxy:latest
     user: "65532:65532"
     read_only: true
+    cap_drop: [ALL]
     volumes:
       - ./config/mcp-proxy.yaml:/etc/mcp-gateway/config.yaml:ro
       - ./data:/data:ro
@@ -120,6 +121,8 @@ export function container(overrides: ContainerOverrides = {}): ContainerFacts {
     user: '65532:65532',
     networkMode: 'deploy_default',
     networkModeService: null,
+    capAdd: [],
+    capDrop: ['ALL'],
     mounts: [
       {
         type: 'bind',
@@ -151,6 +154,8 @@ export function cloudflaredContainer(overrides: ContainerOverrides = {}): Contai
     user: '',
     networkMode: `container:${PROXY_FULL_ID}`,
     networkModeService: 'mcp-proxy',
+    capAdd: [],
+    capDrop: [],
     mounts: [],
     envNames: ['TUNNEL_TOKEN', 'PATH'],
     env: {},
