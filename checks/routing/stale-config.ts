@@ -9,7 +9,7 @@ import { ENV_VALUES_KEPT, type ContainerFacts, type DeploymentFileTime } from '.
 import { composeServices, serviceEnvironment } from '../../src/model/compose.js';
 import { deploymentContainers } from '../../src/model/container-view.js';
 import { applyChangeCommand, expansionVars, proxyRestartCommand } from '../../src/model/deployment-view.js';
-import { interpolate } from '../../src/model/interpolate.js';
+import { interpolate, referencedVariables } from '../../src/model/interpolate.js';
 
 /** File systems and clocks round times; closer than this is "at the same time". */
 const TOLERANCE_MS = 2000;
@@ -53,10 +53,10 @@ export const check = defineCheck({
     'env-differs': {
       severity: 'error',
       meaning: 'A running container has an environment value other than the one the files give now.',
-      symptom: '{container} runs with {name}={running}, but the files now give {name}={wanted}.',
+      symptom: '{container} runs with {name}={running}, but {source} now gives {name}={wanted}.',
       cause:
-        'This is proof, not a hint: {container} was created before {name} changed in .env or the Compose file, and ' +
-        'a restart keeps the environment a container was created with.',
+        'This is proof, not a hint: {container} was created before {name} changed, and a restart keeps the ' +
+        'environment a container was created with.',
       fix: 'Run {apply}.',
     },
     'in-step': {
@@ -93,7 +93,11 @@ export const check = defineCheck({
         if (c.env[name] === wanted) continue;
         recreate.add(c.name);
         const apply = applyChangeCommand(facts, 'environment', service.name);
-        report('env-differs', { container: c.name, name, running: c.env[name] ?? '', wanted, apply });
+        // Compose lets the shell win over .env; say so when this shell is where the value comes from.
+        const source = referencedVariables(raw).some((v) => Object.hasOwn(facts.processEnv, v))
+          ? "this shell's environment (which docker compose up would use)"
+          : 'the Compose file with .env';
+        report('env-differs', { container: c.name, name, running: c.env[name] ?? '', wanted, source, apply });
       }
     }
 

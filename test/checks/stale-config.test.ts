@@ -102,7 +102,7 @@ testCheck(check, {
       assert: (f) => {
         const proof = f.find((x) => x.messageId === 'env-differs');
         expect(proof?.symptom).toBe(
-          'deploy-mcp-proxy-1 runs with TUNNEL_DOMAIN=old.tunnel.example.com, but the files now give TUNNEL_DOMAIN=abcd1234.tunnel.example.com.',
+          'deploy-mcp-proxy-1 runs with TUNNEL_DOMAIN=old.tunnel.example.com, but the Compose file with .env now gives TUNNEL_DOMAIN=abcd1234.tunnel.example.com.',
         );
         expect(proof?.cause).toContain('This is proof, not a hint');
         expect(proof?.fix).toBe(
@@ -116,6 +116,16 @@ testCheck(check, {
       facts: deployment({}, { env: { TUNNEL_DOMAIN: 'old.tunnel.example.com' } }),
       status: 'fail',
       messageIds: ['env-differs'],
+    },
+    {
+      name: "the differing value comes from this shell's environment, which wins over .env: said so",
+      facts: deployment({}, {}, { processEnv: { TUNNEL_DOMAIN: 'shell.tunnel.example.com' } }),
+      status: 'fail',
+      messageIds: ['env-differs'],
+      assert: (f) =>
+        expect(first(f).symptom).toBe(
+          "deploy-mcp-proxy-1 runs with TUNNEL_DOMAIN=abcd1234.tunnel.example.com, but this shell's environment (which docker compose up would use) now gives TUNNEL_DOMAIN=shell.tunnel.example.com.",
+        ),
     },
   ],
   skip: [
