@@ -8,6 +8,9 @@ import { check as edgeUdp } from './edge/edge-udp.js';
 import { check as cloudflaredIngress } from './edge/cloudflared-ingress.js';
 import { check as edgeIpVersion } from './edge/edge-ip-version.js';
 import { check as cloudflaredVersion } from './edge/cloudflared-version.js';
+import { check as cloudflaredContainer } from './edge/cloudflared-container.js';
+import { check as proxyContainer } from './edge/proxy-container.js';
+import { check as runningToken } from './edge/running-token.js';
 import { check as tunnelConnections } from './edge/tunnel-connections.js';
 import { check as tunnelTransport } from './edge/tunnel-transport.js';
 import { check as originErrors } from './edge/origin-errors.js';
@@ -19,6 +22,7 @@ import { check as certificateExpiry } from './tls/certificate-expiry.js';
 import { check as privateKey } from './tls/private-key.js';
 import { check as innerTls } from './tls/inner-tls.js';
 import { check as listenerProtocol } from './tls/listener-protocol.js';
+import { check as staleConfig } from './routing/stale-config.js';
 import { check as proxyConfig } from './routing/proxy-config.js';
 import { check as tunnelDomain } from './routing/tunnel-domain.js';
 import { check as upstreamIp } from './routing/upstream-ip.js';
@@ -39,6 +43,9 @@ export const CHECKS: readonly Check[] = [
   cloudflaredIngress,
   edgeIpVersion,
   cloudflaredVersion,
+  cloudflaredContainer,
+  proxyContainer,
+  runningToken,
   tunnelConnections,
   tunnelTransport,
   originErrors,
@@ -50,6 +57,7 @@ export const CHECKS: readonly Check[] = [
   privateKey,
   innerTls,
   listenerProtocol,
+  staleConfig,
   proxyConfig,
   tunnelDomain,
   upstreamIp,

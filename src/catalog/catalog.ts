@@ -191,6 +191,66 @@ It also names the releases that changed a default without any edit of the files,
 release, so the finding shows the one running now.`,
   },
   {
+    id: 'cloudflared-container',
+    layer: 'edge',
+    kind: 'live',
+    title: "cloudflared's container runs in the proxy's network namespace",
+    symptom: 'The tunnel has no running connector, or cloudflared logs "Unable to reach the origin service".',
+    cause:
+      "cloudflared's container is missing, stopped, restarting or was OOM-killed, or it does not share the proxy's network namespace, so --url http://localhost:8080 does not reach the proxy.",
+    fix: 'Fix what stopped it (docker compose logs cloudflared), give it network_mode: "service:<proxy service>", then run docker compose up -d.',
+    explain: `Read from the Docker Engine API (the unix socket, or DOCKER_HOST) on a live run with the Docker
+runtime: the Compose project's cloudflared container, its state (running, restarting, exited,
+OOMKilled), its restart count and last exit code, and its network mode.
+
+cloudflared reaches the proxy at --url (http://localhost:8080 in the reference layout); localhost
+is the proxy only when cloudflared shares the proxy's network namespace (network_mode:
+"service:<proxy service>", which Docker shows as container:<id>). A cloudflared that joined a proxy
+container that was since recreated sits in a namespace nobody serves: recreate it. A container that
+runs after earlier restarts is a warning with the last exit; one that is down is a failure.`,
+  },
+  {
+    id: 'proxy-container',
+    layer: 'edge',
+    kind: 'live',
+    title: "The proxy's container runs, and its user can read the mounted key",
+    symptom:
+      'cloudflared logs "Unable to reach the origin service"; the proxy exits at start, e.g. "open /data/tls.key: permission denied".',
+    cause:
+      "The proxy's container is missing, stopped, restarting, OOM-killed or unhealthy, or the user it runs as may not read the key (or certificate) behind its /data mount.",
+    fix: "Make the key readable by the proxy's user (chmod 644 data/tls.key, or chown 65532:65532 data/tls.key), then run docker compose restart <proxy service>.",
+    explain: `Read from the Docker Engine API on a live run with the Docker runtime: the proxy's container
+(the Compose file's proxy service), its state, restart count, last exit code, OOMKilled, its
+healthcheck when one is defined, the user it runs as (Config.User, e.g. 65532:65532) and its mounts.
+
+The key and certificate the proxy config names (tls.key_file, tls.cert_file) are followed through
+the container's mounts to the files on the host, and their mode and owner are judged for that user
+with the POSIX rules: root reads everything (unless cap_drop took CAP_DAC_OVERRIDE away: then
+it reads by the mode like any user); the owner gets the owner bits, the file's group the group
+bits, everyone else the other bits. Docker reports the image's user when the container sets
+none, so no user at all is root. When the user is a name (resolved inside the image) or when
+supplementary groups would decide, the doctor says what it does not know instead of guessing. A
+key path no mount covers (inside the image) or missing on the host is named too.`,
+  },
+  {
+    id: 'running-token',
+    layer: 'edge',
+    kind: 'live',
+    title: 'The running cloudflared holds the token in the files',
+    symptom: 'cloudflared connects as another tunnel (or is refused) although the files hold the right token.',
+    cause:
+      'The running cloudflared holds a different token than the files: it was not recreated after the token changed.',
+    fix: 'Run docker compose up -d cloudflared (a restart alone does not re-read .env).',
+    explain: `cloudflared reads TUNNEL_TOKEN (or --token, or a token file) once, when its container is created;
+editing .env or data/tunnel-token afterwards changes nothing until the container is recreated
+(docker compose up -d; docker compose restart keeps the old environment).
+
+The doctor compares a fingerprint (SHA-256) of the token the running container holds with one of
+the token the tunnel-token check read from the files. Neither the token nor its fingerprint is ever
+printed. When the container's token is not visible (no TUNNEL_TOKEN, a token file that is not
+mounted where the doctor can read it), the check is skipped with the reason.`,
+  },
+  {
     id: 'tunnel-connections',
     layer: 'edge',
     kind: 'live',
@@ -388,6 +448,25 @@ or plain HTTP without upgrading, or nothing at all, is not the proxy (or not thi
 it) and is named for what it is.`,
   },
   // ---------------------------------------------------------------- layer 3: routing
+  {
+    id: 'stale-config',
+    layer: 'routing',
+    kind: 'live',
+    title: 'The running containers use the files as they are now',
+    symptom:
+      'An edit (a route, the tunnel domain, .env) has no effect: the running proxy or cloudflared still behaves as before.',
+    cause:
+      'A deployment file changed after the container started: the proxy reads its config only at start, and .env and the Compose file are applied only when the container is created.',
+    fix: 'After a config edit: docker compose restart <proxy service>. After an edit of .env or the Compose file: docker compose up -d.',
+    explain: `The proxy reads its config file once, at start; only tls.cert_file is polled and reloaded. Compose
+applies .env and the Compose file when it creates a container: docker compose restart keeps the
+environment the container was created with, so those edits need docker compose up -d.
+
+The doctor compares the files' modification times with the containers' start times (2 seconds of
+tolerance for clock granularity): that is a hint (warn), since a file can be touched without a
+change. A kept environment value (TUNNEL_DOMAIN, TUNNEL_EDGE_IP_VERSION...) that differs from what
+the files give after interpolation is proof (fail). Secret values are never compared this way.`,
+  },
   {
     id: 'proxy-config',
     layer: 'routing',

@@ -91,6 +91,12 @@ export interface ContainerFacts {
    * null when not running or not visible. Compared between containers that should share one.
    */
   netNamespace?: string | null;
+  /**
+   * HostConfig.CapAdd and CapDrop as given (cap_drop: [ALL] in the hardened Compose file): root
+   * without CAP_DAC_OVERRIDE reads by the file's mode like any user. Absent: Docker's defaults.
+   */
+  capAdd?: string[];
+  capDrop?: string[];
   /** Files the checks judge as the container sees them (the proxy's key and certificates). */
   files: MountedFileFacts[];
   /** Config.Tty: a TTY container's log is one raw stream (absent in facts saved before it existed). */

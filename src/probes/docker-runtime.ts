@@ -120,6 +120,11 @@ const SOURCE_WORDS: Record<DockerRuntimeFacts['projectSource'], string> = {
   directory: 'from the directory name',
 };
 
+/** A list of strings from the Engine's JSON (null for an absent list: Docker writes null). */
+function stringList(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+}
+
 function isoOrNull(v: unknown): string | null {
   const s = str(v);
   return s === '' || s.startsWith('0001-01-01') ? null : s;
@@ -216,6 +221,8 @@ function containerFacts(inspect: Json, imageVersion: string | null): ContainerFa
     tokenFingerprint: token === null || token.trim() === '' ? null : tokenFingerprint(token),
     files: [],
     tty: config.Tty === true,
+    capAdd: stringList(hostConfig.CapAdd),
+    capDrop: stringList(hostConfig.CapDrop),
   };
 }
 
