@@ -11,7 +11,7 @@ import {
 } from '../core/deployment-options.js';
 import { UsageError } from '../core/errors.js';
 import { FACTS_FILE_MAX_BYTES, factsFileText, parseFactsFile, registerSavedSecrets } from '../core/facts-file.js';
-import { planProbes, type ProbePlan } from '../core/probe-plan.js';
+import { planProbes, withRuntimeGroups, type ProbePlan } from '../core/probe-plan.js';
 import { buildDoctorReport, exitCodeFor } from '../core/report.js';
 import { summarizeRuntime } from '../core/runtime-summary.js';
 import { foldContainerLogs } from '../core/log-evidence.js';
@@ -172,6 +172,9 @@ function replayConflicts(opts: DoctorOptions): string[] {
     ['--api-url', opts.apiUrl],
     ['--api-key-file', opts.apiKeyFile],
     ['--budget', opts.budget],
+    ['--runtime', opts.runtime === 'auto' ? undefined : opts.runtime],
+    ['--log-lines', opts.logLines === '2000' ? undefined : opts.logLines],
+    ['--metrics', opts.metrics],
     ['--save-facts', opts.saveFacts],
     ['--fix', opts.fix],
   ];
@@ -222,8 +225,7 @@ async function validateNetworkInputs(opts: DoctorOptions, io: CliIO): Promise<st
 async function gatherFacts(
   opts: DoctorOptions,
   io: CliIO,
-  timeoutMs: number,
-  budgetMs: number,
+  { timeoutMs, budgetMs, logLines }: { timeoutMs: number; budgetMs: number; logLines: number },
   stdoutFormat: string | undefined,
 ): Promise<Facts> {
   const offline = Boolean(opts.offline);
@@ -246,15 +248,19 @@ async function gatherFacts(
       'Looked for compose.yaml / docker-compose.yml, config/mcp-proxy.yaml or config/mcp-gateway.yaml, values.yaml and data/. Run the doctor in the deployment directory, or pass --dir, --compose, --config or --values.',
     );
   }
-  const plan: ProbePlan = planProbes(CHECKS, { only: opts.only, skip: opts.skip }, offline);
+  const plan: ProbePlan = withRuntimeGroups(
+    planProbes(CHECKS, { only: opts.only, skip: opts.skip }, offline),
+    opts.runtime,
+    logLines,
+  );
   if (plan.size === 0) return facts;
   const apiKey = plan.has('live.caRegistration') ? readApiKey(opts, io) : undefined;
-  const { gatherLiveFacts } = await import('../probes/live.js');
+  const { gatherRunningDeployment } = await import('../probes/running-deployment.js');
   // Progress on a terminal's stderr, unless stdout carries a machine format someone may be reading live.
   const pending = io.stderrIsTTY && (stdoutFormat === undefined || stdoutFormat === 'human');
   if (pending) io.stderr('Probing the edge, the proxy listener and the upstreams…');
   try {
-    facts.live = await gatherLiveFacts(facts, {
+    const network = {
       edges: opts.edge,
       region: opts.region,
       dnsServers: opts.dnsServer,
@@ -265,7 +271,16 @@ async function gatherFacts(
       budgetMs,
       edgeCaPems,
       plan,
-    });
+    };
+    const runtime = { mode: opts.runtime, logLines, metrics: opts.metrics, env: io.env };
+    const gathered = await gatherRunningDeployment(facts, network, runtime);
+    if (gathered.runtimeProblem !== null) {
+      throw new UsageError(
+        `--runtime docker: ${gathered.runtimeProblem}`,
+        'Run the doctor where the Docker socket is readable, or leave out --runtime docker.',
+      );
+    }
+    facts.live = gathered.live;
   } finally {
     if (pending) io.stderr('\r\u001b[2K');
   }
@@ -286,7 +301,7 @@ export async function runDoctor(
   context: CommandContext,
 ): Promise<number> {
   const started = performance.now();
-  const { timeoutMs, budgetMs } = validateDoctorOptions(opts);
+  const limits = validateDoctorOptions(opts);
   const targets = planOutputs(
     { format: opts.format, output: opts.output, json: opts.json },
     { env: io.env, stdoutIsTTY: io.stdoutIsTTY, cwd: io.cwd },
@@ -309,7 +324,7 @@ export async function runDoctor(
     facts =
       opts.facts !== undefined
         ? readSavedFacts(opts.facts, io)
-        : await gatherFacts(opts, io, timeoutMs, budgetMs, stdoutFormat);
+        : await gatherFacts(opts, io, limits, stdoutFormat);
   } finally {
     lastResort.stop();
   }
@@ -325,7 +340,7 @@ export async function runDoctor(
     const summary = await runFix(facts, results, { yes: true, color }, { stdout: fixSink, stderr: err });
     if (summary.applied > 0) {
       // Judge the repaired deployment afresh: the report and the exit code are the state after the repairs.
-      reportFacts = await gatherFacts(opts, io, timeoutMs, budgetMs, stdoutFormat);
+      reportFacts = await gatherFacts(opts, io, limits, stdoutFormat);
       results = judge(reportFacts);
       fixSink('\nAfter the repairs:\n\n');
     }

@@ -24,3 +24,19 @@ export function planProbes(checks: readonly Check[], selection: Selection, offli
 
 /** Every group: what a direct call of the gatherer without a plan runs. */
 export const FULL_PLAN: ProbePlan = new Set(LIVE_FACTS);
+
+/**
+ * The running deployment's groups join any other live group: the containers are inspected (and
+ * their logs read, unless --log-lines 0) whenever something live runs, unless --runtime none.
+ * The proxy-side probes need the runtime to run from inside the proxy's namespace.
+ */
+export function withRuntimeGroups(plan: ProbePlan, runtime: 'auto' | 'docker' | 'none', logLines: number): ProbePlan {
+  const out = new Set(plan);
+  const off = runtime === 'none' || plan.size === 0;
+  if (off) out.delete('live.runtime');
+  else out.add('live.runtime');
+  if (off || logLines === 0) out.delete('live.containerLogs');
+  else out.add('live.containerLogs');
+  if (off) out.delete('live.metrics');
+  return new Set(LIVE_FACTS.filter((k) => out.has(k)));
+}

@@ -52,19 +52,6 @@ const PROXY_SIDE: readonly LiveFactName[] = [
   'live.resourceMetadata',
 ];
 
-/** The runtime groups are planned with any other live group, unless --runtime none. */
-export function withRuntimeGroups(plan: ReadonlySet<LiveFactName>, rt: RuntimeOptions): Set<LiveFactName> {
-  const out = new Set(plan);
-  if (rt.mode === 'none' || plan.size === 0) {
-    for (const k of ['live.runtime', 'live.containerLogs'] as const) out.delete(k);
-    return out;
-  }
-  out.add('live.runtime');
-  if (rt.logLines > 0) out.add('live.containerLogs');
-  else out.delete('live.containerLogs');
-  return out;
-}
-
 /** The nameservers of the container's resolv.conf (Docker's 127.0.0.11 on a user-defined network). */
 function containerNameservers(pid: number): string[] {
   const read = readBounded(`/proc/${pid}/root/etc/resolv.conf`, false, 64 * 1024);
@@ -87,6 +74,14 @@ function staticPart(facts: Readonly<Facts>): Facts {
   return rest as Facts;
 }
 
+/** A namespace job's answers: the proxy-side live facts and the metrics, or why it did not run. */
+interface NamespaceAnswers {
+  live: Partial<LiveFacts> | null;
+  liveFailed: string | null;
+  metrics: CloudflaredMetricsFacts | { skipped: string } | null;
+  metricsFailed: string | null;
+}
+
 export async function gatherRunningDeployment(
   facts: Readonly<Facts>,
   net: NetworkOptions,
@@ -105,7 +100,7 @@ export async function gatherRunningDeployment(
     }
   };
   try {
-    // 1. The Engine API: which containers, and the proxy's namespace.
+    // 1. The Engine API: which containers, which is the proxy, which namespaces.
     let runtime: DockerRuntimeFacts | null = null;
     let runtimeSkipped: string | null = NOT_PLANNED;
     let pids: Record<string, number> = {};
@@ -121,65 +116,24 @@ export async function gatherRunningDeployment(
       }
     } else if (rt.mode === 'none') runtimeSkipped = '--runtime none: the running containers were not inspected';
     const composeData = facts.compose?.state === 'ok' ? facts.compose.value.data : undefined;
-    const roles = runtime ? runtimeRoles(runtime, composeData) : { proxy: null, cloudflared: null };
-    const proxyPid = roles.proxy && roles.proxy.state.running ? pids[roles.proxy.name] : undefined;
+    const { proxy, cloudflared } = runtime ? runtimeRoles(runtime, composeData) : { proxy: null, cloudflared: null };
+    const proxyPid = proxy?.state.running ? pids[proxy.name] : undefined;
     // cloudflared's metrics server is in cloudflared's namespace: the proxy's, unless cloudflared
     // was left in the namespace of a proxy that has since restarted.
-    const cloudflaredPid =
-      roles.cloudflared && roles.cloudflared.state.running ? pids[roles.cloudflared.name] : undefined;
-
-    // 2. The proxy-side probes inside the proxy's namespace, and the metrics inside cloudflared's,
-    //    each when its container runs and the doctor may enter it (one child process per group).
-    let origin: ProbeOrigin = { kind: 'host' };
-    let notEntered: string | null = null;
-    if (runtime && roles.proxy && proxyPid === undefined)
-      notEntered = `the ${roles.proxy.service} container is not running`;
-    else if (runtime && !roles.proxy) notEntered = 'no proxy container was found in the project';
+    const cloudflaredPid = cloudflared?.state.running ? pids[cloudflared.name] : undefined;
     const nsGroups = PROXY_SIDE.filter((g) => plan.has(g));
     const wantMetrics = plan.has('live.metrics');
-    const opts = { timeoutMs: net.budgetMs, signal: budget.signal };
-    const proxy = roles.proxy;
-    const cloudflared = roles.cloudflared;
-    const [liveAnswer, metricsAnswer] = await Promise.all([
-      proxy && proxyPid !== undefined && nsGroups.length > 0
-        ? track(`namespace of ${proxy.name}: proxy-side probes`, () => {
-            const dnsServers = net.dnsServers.length > 0 ? net.dnsServers : containerNameservers(proxyPid);
-            const inner = { ...net, plan: nsGroups, dnsServers, apiKey: undefined };
-            return runInNetworkNamespace(proxyPid, 'live', { facts: staticPart(facts), net: inner }, opts);
-          })
-        : null,
-      cloudflared && cloudflaredPid !== undefined && wantMetrics && rt.metrics === undefined
-        ? track(`namespace of ${cloudflared.name}: cloudflared metrics`, () => {
-            const from: ProbeOrigin = { kind: 'container', container: cloudflared.name, service: cloudflared.service };
-            const payload = { candidates: metricsCandidates(cloudflared, null), timeoutMs: net.timeoutMs, from };
-            return runInNetworkNamespace(cloudflaredPid, 'metrics', payload, opts);
-          })
-        : null,
-    ]);
-    let nsLive: Partial<LiveFacts> | null = null;
-    if (liveAnswer?.ok && proxy) {
-      nsLive = liveAnswer.value as Partial<LiveFacts>;
-      origin = { kind: 'container', container: proxy.name, service: proxy.service };
-    } else if (liveAnswer && !liveAnswer.ok) notEntered = liveAnswer.detail;
-    const nsMetrics = metricsAnswer?.ok ? (metricsAnswer.value as CloudflaredMetricsFacts | { skipped: string }) : null;
-    const metricsNotEntered = metricsAnswer && !metricsAnswer.ok ? metricsAnswer.detail : null;
-    if (notEntered !== null) origin = { kind: 'host', why: notEntered };
+    let notEntered: string | null = null;
+    if (runtime && proxy && proxyPid === undefined) notEntered = `the ${proxy.service} container is not running`;
+    else if (runtime && !proxy) notEntered = 'no proxy container was found in the project';
 
-    // 3. The rest from this host: the edge, whatever the namespace did not give, the metrics by
-    //    --metrics or a scan of this host's loopback, and the logs.
-    const hostPlan = new Set<LiveFactName>([...plan].filter((g) => !(nsLive !== null && nsGroups.includes(g))));
-    const hostMetrics =
-      wantMetrics && nsMetrics === null
-        ? track('cloudflared metrics from this host', () =>
-            findMetricsServer(metricsCandidates(roles.cloudflared, rt.metrics ?? null), {
-              timeoutMs: net.timeoutMs,
-              signal: budget.signal,
-              from: metricsNotEntered ? { kind: 'host', why: metricsNotEntered } : { kind: 'host' },
-            }),
-          )
-        : Promise.resolve(nsMetrics);
+    // 2. All at once: the edge (and the vendor API) from this host, the containers' logs, and the
+    //    jobs in the namespaces (one child process for both when cloudflared is in the proxy's).
+    const tryNamespace = proxy !== null && proxyPid !== undefined && nsGroups.length > 0;
+    const hostPlan = new Set<LiveFactName>([...plan].filter((g) => !(tryNamespace && nsGroups.includes(g))));
+    const hostLiveP = gatherLiveFacts(facts, { ...net, plan: hostPlan });
     const engine = dockerEndpoint(rt.env);
-    const logs: Promise<ContainerLogFacts | null> =
+    const logsP: Promise<ContainerLogFacts | null> =
       runtime && plan.has('live.containerLogs') && !('problem' in engine)
         ? track('container logs', () =>
             gatherContainerLogs(engine, runtime.containers, {
@@ -189,41 +143,128 @@ export async function gatherRunningDeployment(
             }),
           )
         : Promise.resolve(null);
-    const [hostLive, metrics, containerLogs] = await Promise.all([
-      gatherLiveFacts(facts, { ...net, plan: hostPlan }),
-      hostMetrics,
-      logs,
-    ]);
+    const liveTask =
+      tryNamespace && proxyPid !== undefined
+        ? {
+            task: 'live',
+            payload: {
+              facts: staticPart(facts),
+              net: {
+                ...net,
+                plan: nsGroups,
+                dnsServers: net.dnsServers.length > 0 ? net.dnsServers : containerNameservers(proxyPid),
+                apiKey: undefined,
+              },
+            },
+          }
+        : null;
+    const metricsTask =
+      cloudflared && cloudflaredPid !== undefined && wantMetrics && rt.metrics === undefined
+        ? {
+            task: 'metrics',
+            payload: {
+              candidates: metricsCandidates(cloudflared, null),
+              timeoutMs: net.timeoutMs,
+              from: { kind: 'container', container: cloudflared.name, service: cloudflared.service } as ProbeOrigin,
+            },
+          }
+        : null;
+    const sameNamespace =
+      proxy?.netNamespace != null && proxy.netNamespace === cloudflared?.netNamespace && liveTask && metricsTask;
+    const opts = { timeoutMs: net.budgetMs, signal: budget.signal };
+    const unanswered = (detail: string | null): NamespaceAnswers => ({
+      live: null,
+      liveFailed: liveTask ? detail : null,
+      metrics: null,
+      metricsFailed: metricsTask ? detail : null,
+    });
+    const nsP: Promise<NamespaceAnswers> = (async () => {
+      if (sameNamespace && proxyPid !== undefined && proxy) {
+        const answer = await track(`namespace of ${proxy.name}: proxy-side probes and cloudflared metrics`, () =>
+          runInNetworkNamespace(proxyPid, 'batch', { tasks: [liveTask, metricsTask] }, opts),
+        );
+        if (!answer.ok) return unanswered(answer.detail);
+        const [live, metrics] = answer.value as [unknown, unknown];
+        return {
+          live: live as Partial<LiveFacts>,
+          liveFailed: null,
+          metrics: metrics as CloudflaredMetricsFacts | { skipped: string },
+          metricsFailed: null,
+        };
+      }
+      const [live, metrics] = await Promise.all([
+        liveTask && proxyPid !== undefined && proxy
+          ? track(`namespace of ${proxy.name}: proxy-side probes`, () =>
+              runInNetworkNamespace(proxyPid, liveTask.task, liveTask.payload, opts),
+            )
+          : null,
+        metricsTask && cloudflaredPid !== undefined && cloudflared
+          ? track(`namespace of ${cloudflared.name}: cloudflared metrics`, () =>
+              runInNetworkNamespace(cloudflaredPid, metricsTask.task, metricsTask.payload, opts),
+            )
+          : null,
+      ]);
+      return {
+        live: live?.ok ? (live.value as Partial<LiveFacts>) : null,
+        liveFailed: live && !live.ok ? live.detail : null,
+        metrics: metrics?.ok ? (metrics.value as CloudflaredMetricsFacts | { skipped: string }) : null,
+        metricsFailed: metrics && !metrics.ok ? metrics.detail : null,
+      };
+    })();
+
+    // 3. What the namespaces could not give comes from this host: the proxy-side probes (said so,
+    //    with why), the metrics from --metrics or this host's loopback.
+    const ns = await nsP;
+    if (ns.liveFailed !== null) notEntered = ns.liveFailed;
+    const fallbackP =
+      tryNamespace && ns.live === null
+        ? gatherLiveFacts(facts, { ...net, plan: new Set(nsGroups) })
+        : Promise.resolve(null);
+    const metricsP: Promise<CloudflaredMetricsFacts | { skipped: string } | null> =
+      wantMetrics && ns.metrics === null
+        ? track('cloudflared metrics from this host', () =>
+            findMetricsServer(metricsCandidates(cloudflared, rt.metrics ?? null), {
+              timeoutMs: net.timeoutMs,
+              signal: budget.signal,
+              from: ns.metricsFailed ? { kind: 'host', why: ns.metricsFailed } : { kind: 'host' },
+            }),
+          )
+        : Promise.resolve(ns.metrics);
+    const [hostLive, fallback, metrics, containerLogs] = await Promise.all([hostLiveP, fallbackP, metricsP, logsP]);
 
     const live: LiveFacts = { ...hostLive };
-    if (nsLive) {
-      live.proxy = nsLive.proxy ?? null;
-      live.proxySkipped = nsLive.proxySkipped ?? null;
-      live.upstreams = nsLive.upstreams ?? null;
-      live.upstreamsSkipped = nsLive.upstreamsSkipped ?? null;
-      live.oauthMetadata = nsLive.oauthMetadata ?? null;
-      live.resourceMetadata = nsLive.resourceMetadata ?? null;
-      live.oauthSkipped = nsLive.oauthSkipped ?? null;
-      const inNs = (nsLive.probes ?? []).map((p) => ({ ...p, name: `${p.name} (in the proxy's namespace)` }));
-      live.probes = [...live.probes, ...inNs];
-      live.budgetExhausted = live.budgetExhausted || Boolean(nsLive.budgetExhausted);
+    const proxySide = ns.live ?? fallback;
+    if (proxySide) {
+      live.proxy = proxySide.proxy ?? null;
+      live.proxySkipped = proxySide.proxySkipped ?? null;
+      live.upstreams = proxySide.upstreams ?? null;
+      live.upstreamsSkipped = proxySide.upstreamsSkipped ?? null;
+      live.oauthMetadata = proxySide.oauthMetadata ?? null;
+      live.resourceMetadata = proxySide.resourceMetadata ?? null;
+      live.oauthSkipped = proxySide.oauthSkipped ?? null;
+      const where = ns.live ? " (in the proxy's namespace)" : '';
+      live.probes = [...live.probes, ...(proxySide.probes ?? []).map((p) => ({ ...p, name: `${p.name}${where}` }))];
+      live.budgetExhausted = live.budgetExhausted || Boolean(proxySide.budgetExhausted);
     }
-    live.proxyFrom = nsLive
-      ? origin
-      : { kind: 'host', ...(origin.kind === 'host' && origin.why ? { why: origin.why } : {}) };
-    live.upstreamsFrom = live.proxyFrom;
+    const origin: ProbeOrigin =
+      ns.live && proxy
+        ? { kind: 'container', container: proxy.name, service: proxy.service }
+        : notEntered !== null
+          ? { kind: 'host', why: notEntered }
+          : { kind: 'host' };
+    live.proxyFrom = origin;
+    live.upstreamsFrom = origin;
     live.runtime = runtime;
     live.runtimeSkipped = runtimeSkipped;
-    if (metrics === null) {
-      live.metrics = null;
-      live.metricsSkipped = wantMetrics ? (metricsNotEntered ?? 'no metrics server was looked for') : NOT_PLANNED;
-    } else if ('skipped' in metrics) {
-      live.metrics = null;
-      live.metricsSkipped = metrics.skipped;
-    } else {
-      live.metrics = metrics;
-      live.metricsSkipped = null;
-    }
+    live.metrics = metrics !== null && !('skipped' in metrics) ? metrics : null;
+    live.metricsSkipped =
+      metrics === null
+        ? wantMetrics
+          ? 'no metrics server was looked for'
+          : NOT_PLANNED
+        : 'skipped' in metrics
+          ? metrics.skipped
+          : null;
     live.containerLogs = containerLogs;
     live.containerLogsSkipped = containerLogs
       ? null
