@@ -231,6 +231,18 @@ const GET_SCRIPT = `const r = await fetch(process.argv[1], { signal: AbortSignal
 process.stdout.write(r.status + '\\n' + (await r.text()).slice(0, 1 << 20));`;
 
 /** The sum of the samples of `name` in a Prometheus text exposition whose labels include `labels`; null when none. */
+/**
+ * An edit must land later than the doctor's tolerance for file times (2 s after a container's
+ * start) to count as "after the start": an edit within it is not told from clock granularity.
+ */
+async function pastClockTolerance(lab: ComposeLab): Promise<void> {
+  const latest = Math.max(
+    ...['mcp-proxy', 'cloudflared'].map((s) => Date.parse(lab.inspect(s, '{{.State.StartedAt}}'))),
+  );
+  const wait = latest + 3000 - Date.now();
+  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+}
+
 export function metricSum(text: string, name: string, labels: Record<string, string> = {}): number | null {
   let sum: number | null = null;
   for (const line of text.split('\n')) {
@@ -378,12 +390,14 @@ async function applyAfterStart(
       );
       return;
     case 'edit-config': {
+      await pastClockTolerance(lab);
       // Written in place (same inode), as editors that keep the bind mount working do.
       const file = join(lab.dir, 'config', 'mcp-proxy.yaml');
       writeFileSync(file, readFileSync(file, 'utf8').replace('log_level: info', 'log_level: debug'));
       return;
     }
     case 'edit-env': {
+      await pastClockTolerance(lab);
       const file = join(lab.dir, '.env');
       writeFileSync(file, dotenv(lab.runningToken, '\n# Edited after the containers started.'));
       return;
