@@ -8,8 +8,8 @@ import { check as edgeUdp } from './edge/edge-udp.js';
 import { check as cloudflaredIngress } from './edge/cloudflared-ingress.js';
 import { check as edgeIpVersion } from './edge/edge-ip-version.js';
 import { check as cloudflaredVersion } from './edge/cloudflared-version.js';
-import { check as cloudflaredContainer } from './edge/cloudflared-container.js';
 import { check as proxyContainer } from './edge/proxy-container.js';
+import { check as cloudflaredContainer } from './edge/cloudflared-container.js';
 import { check as runningToken } from './edge/running-token.js';
 import { check as tunnelConnections } from './edge/tunnel-connections.js';
 import { check as tunnelTransport } from './edge/tunnel-transport.js';
@@ -43,8 +43,8 @@ export const CHECKS: readonly Check[] = [
   cloudflaredIngress,
   edgeIpVersion,
   cloudflaredVersion,
-  cloudflaredContainer,
   proxyContainer,
+  cloudflaredContainer,
   runningToken,
   tunnelConnections,
   tunnelTransport,

@@ -41,6 +41,16 @@ export const check = defineCheck({
         '{proxyService} container running now is {proxyId}: the proxy was recreated after cloudflared started.',
       fix: 'Run docker compose up -d --force-recreate {service}.',
     },
+    'left-in-old-namespace': {
+      severity: 'error',
+      meaning: 'cloudflared is still in the network namespace the proxy had before it restarted.',
+      symptom: 'cloudflared logs "Unable to reach the origin service" although both containers run.',
+      cause:
+        'The {service} container {container} is in network namespace {cloudflaredNamespace}, the {proxyService} ' +
+        'container now in {proxyNamespace}: the proxy restarted after cloudflared joined it, and Docker does not ' +
+        "move a container that joined another's namespace into the new one.",
+      fix: 'Once the proxy stays up, run docker compose restart {service}.',
+    },
     'own-network': {
       severity: 'warn',
       meaning: "cloudflared reaches the proxy over a network instead of sharing the proxy's namespace.",
@@ -89,7 +99,14 @@ export const check = defineCheck({
       inProxyNamespace = cf.networkModeService === proxyService;
       if (!inProxyNamespace)
         report.notChecked(`whether ${cf.name} shares the proxy's namespace: there is no proxy container`);
-    } else if (isProxy(joined)) inProxyNamespace = true;
+    } else if (isProxy(joined)) {
+      // Docker says they share; the kernel may say otherwise after the proxy restarted.
+      const mine = cf.netNamespace ?? null;
+      const theirs = proxy.netNamespace ?? null;
+      if (mine !== null && theirs !== null && mine !== theirs)
+        report('left-in-old-namespace', { ...data, cloudflaredNamespace: mine, proxyNamespace: theirs });
+      else inProxyNamespace = true;
+    }
     // A container of another service is a wrong namespace; one that is gone (or another proxy
     // container) means the proxy was recreated under cloudflared.
     else if (cf.networkModeService === null || cf.networkModeService === proxyService)

@@ -191,25 +191,6 @@ It also names the releases that changed a default without any edit of the files,
 release, so the finding shows the one running now.`,
   },
   {
-    id: 'cloudflared-container',
-    layer: 'edge',
-    kind: 'live',
-    title: "cloudflared's container runs in the proxy's network namespace",
-    symptom: 'The tunnel has no running connector, or cloudflared logs "Unable to reach the origin service".',
-    cause:
-      "cloudflared's container is missing, stopped, restarting or was OOM-killed, or it does not share the proxy's network namespace, so --url http://localhost:8080 does not reach the proxy.",
-    fix: 'Fix what stopped it (docker compose logs cloudflared), give it network_mode: "service:<proxy service>", then run docker compose up -d.',
-    explain: `Read from the Docker Engine API (the unix socket, or DOCKER_HOST) on a live run with the Docker
-runtime: the Compose project's cloudflared container, its state (running, restarting, exited,
-OOMKilled), its restart count and last exit code, and its network mode.
-
-cloudflared reaches the proxy at --url (http://localhost:8080 in the reference layout); localhost
-is the proxy only when cloudflared shares the proxy's network namespace (network_mode:
-"service:<proxy service>", which Docker shows as container:<id>). A cloudflared that joined a proxy
-container that was since recreated sits in a namespace nobody serves: recreate it. A container that
-runs after earlier restarts is a warning with the last exit; one that is down is a failure.`,
-  },
-  {
     id: 'proxy-container',
     layer: 'edge',
     kind: 'live',
@@ -231,6 +212,25 @@ bits, everyone else the other bits. Docker reports the image's user when the con
 none, so no user at all is root. When the user is a name (resolved inside the image) or when
 supplementary groups would decide, the doctor says what it does not know instead of guessing. A
 key path no mount covers (inside the image) or missing on the host is named too.`,
+  },
+  {
+    id: 'cloudflared-container',
+    layer: 'edge',
+    kind: 'live',
+    title: "cloudflared's container runs in the proxy's network namespace",
+    symptom: 'The tunnel has no running connector, or cloudflared logs "Unable to reach the origin service".',
+    cause:
+      "cloudflared's container is missing, stopped, restarting or was OOM-killed, or it does not share the proxy's network namespace, so --url http://localhost:8080 does not reach the proxy.",
+    fix: 'Fix what stopped it (docker compose logs cloudflared), give it network_mode: "service:<proxy service>", then run docker compose up -d.',
+    explain: `Read from the Docker Engine API (the unix socket, or DOCKER_HOST) on a live run with the Docker
+runtime: the Compose project's cloudflared container, its state (running, restarting, exited,
+OOMKilled), its restart count and last exit code, and its network mode.
+
+cloudflared reaches the proxy at --url (http://localhost:8080 in the reference layout); localhost
+is the proxy only when cloudflared shares the proxy's network namespace (network_mode:
+"service:<proxy service>", which Docker shows as container:<id>). A cloudflared that joined a proxy
+container that was since recreated sits in a namespace nobody serves: recreate it. A container that
+runs after earlier restarts is a warning with the last exit; one that is down is a failure.`,
   },
   {
     id: 'running-token',

@@ -26,6 +26,14 @@ testCheck(check, {
       info: ['container-judged'],
     },
     {
+      name: 'the same namespace seen by the kernel',
+      facts: running([
+        container({ netNamespace: 'net:[4026532259]' }),
+        cloudflaredContainer({ netNamespace: 'net:[4026532259]' }),
+      ]),
+      info: ['container-judged'],
+    },
+    {
       name: 'without the Compose file, the containers are told by their images',
       facts: withRuntime(runtimeFacts()),
       info: ['container-judged'],
@@ -119,6 +127,19 @@ testCheck(check, {
       assert: (f) => {
         expect(first(f).cause).toContain('the mcp-proxy container running now is a1b2c3d4e5f6');
         expect(first(f).fix).toBe('Run docker compose up -d --force-recreate cloudflared.');
+      },
+    },
+    {
+      name: 'Docker says it shares the proxy namespace, the kernel says the proxy restarted into a new one',
+      facts: running([
+        container({ netNamespace: 'net:[4026532259]' }),
+        cloudflaredContainer({ netNamespace: 'net:[4026532182]' }),
+      ]),
+      status: 'fail',
+      messageIds: ['left-in-old-namespace'],
+      assert: (f) => {
+        expect(first(f).cause).toContain('net:[4026532182], the mcp-proxy container now in net:[4026532259]');
+        expect(first(f).fix).toBe('Once the proxy stays up, run docker compose restart cloudflared.');
       },
     },
     {
