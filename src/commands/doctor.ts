@@ -322,9 +322,7 @@ export async function runDoctor(
   let facts: Facts;
   try {
     facts =
-      opts.facts !== undefined
-        ? readSavedFacts(opts.facts, io)
-        : await gatherFacts(opts, io, limits, stdoutFormat);
+      opts.facts !== undefined ? readSavedFacts(opts.facts, io) : await gatherFacts(opts, io, limits, stdoutFormat);
   } finally {
     lastResort.stop();
   }

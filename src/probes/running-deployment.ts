@@ -71,7 +71,7 @@ function round(n: number): number {
 /** The static facts alone (what a probe in the namespace needs to plan and judge its probes). */
 function staticPart(facts: Readonly<Facts>): Facts {
   const { live: _live, ...rest } = facts;
-  return rest as Facts;
+  return rest;
 }
 
 /** A namespace job's answers: the proxy-side live facts and the metrics, or why it did not run. */
