@@ -47,14 +47,14 @@ function liveSource(facts: Readonly<Facts>, key: FactKey): FactSource | null {
       const names = rt.containers.map((c) => c.name).join(', ');
       return {
         kind: 'container',
-        where: `Docker Engine API at ${rt.endpoint}, project ${rt.project}: ${names || 'no container'}`,
+        where: `${names || 'no container'} (project ${rt.project}, Docker Engine API at ${rt.endpoint})`,
       };
     }
     case 'live.metrics':
       return live.metrics
         ? {
             kind: 'metrics',
-            where: `cloudflared metrics ${live.metrics.baseUrl} read from ${describeOrigin(live.metrics.from)}`,
+            where: `${live.metrics.baseUrl} (cloudflared), read from ${describeOrigin(live.metrics.from)}`,
           }
         : null;
     case 'live.containerLogs':

@@ -20,7 +20,7 @@ function lineSpan(m: ContainerLogMatch): string {
 }
 
 function logSource(m: ContainerLogMatch): FactSource {
-  return { kind: 'log', where: `log of container ${m.container} (service ${m.service}): ${lineSpan(m)}` };
+  return { kind: 'log', where: `${m.container} (service ${m.service}), ${lineSpan(m)}` };
 }
 
 function logFinding(m: ContainerLogMatch): Finding {

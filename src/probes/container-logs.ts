@@ -30,6 +30,14 @@ type ReadEntry = ContainerLogFacts['read'][number];
  * the time. A restart within that margin lends a few lines of the run before: as telling.
  */
 const START_MARGIN_MS = 1000;
+
+/**
+ * The line as the container wrote it: Docker's own timestamp (asked for, so that every line has a
+ * time for the matcher) is taken off the example shown to the operator; the match keeps the time.
+ */
+function withoutDockerTime(line: string): string {
+  return line.replace(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z /, '');
+}
 function runSince(startedAt: string | null): string | null {
   const t = startedAt === null ? NaN : Date.parse(startedAt);
   return Number.isFinite(t) ? new Date(t - START_MARGIN_MS).toISOString() : null;
@@ -77,7 +85,7 @@ async function readOne(
     lastLine: m.lastLine,
     firstTime: m.firstTime,
     lastTime: m.lastTime,
-    example: m.example,
+    example: withoutDockerTime(m.example),
     symptom: m.symptom,
     cause: m.cause,
     fix: m.fix,

@@ -59,7 +59,7 @@ describe('foldContainerLogs', () => {
     expect(seen.findings[0]?.messageId).toBe('proxy-unreachable-line');
     expect(seen.findings[0]?.evidence?.source).toBe('log of container deploy_cloudflared_1');
     expect(seen.sources).toEqual([
-      { kind: 'log', where: 'log of container deploy_cloudflared_1 (service cloudflared): 3 lines, lines 12-40' },
+      { kind: 'log', where: 'deploy_cloudflared_1 (service cloudflared), 3 lines, lines 12-40' },
     ]);
   });
 
