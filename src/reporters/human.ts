@@ -91,7 +91,10 @@ function renderRuntime(rt: RuntimeSummary, style: Style): string[] {
     lines.push(style.dim(`Tunnel:  cloudflared's metrics not read: ${t.reason ?? 'no reason given'}`));
   }
   lines.push(`Probes:  proxy listener from ${rt.probesFrom.proxy}; upstreams from ${rt.probesFrom.upstreams}`);
-  if (rt.logs.length > 0) lines.push(`Logs:    ${rt.logs.map((l) => `${l.lines} ${l.lines === 1 ? 'line' : 'lines'} of ${l.container}`).join(', ')}`);
+  if (rt.logs.length > 0)
+    lines.push(
+      `Logs:    ${rt.logs.map((l) => `${l.lines} ${l.lines === 1 ? 'line' : 'lines'} of ${l.container}`).join(', ')}`,
+    );
   return lines.map((l) => style.dim(l));
 }
 
