@@ -49,6 +49,12 @@ const LIVE_SKIPPED: Record<string, string[]> = {
   upstreamsSkipped: ['live.upstreams'],
   oauthSkipped: ['live.oauthMetadata', 'live.resourceMetadata'],
   caRegistrationSkipped: ['live.caRegistration'],
+  runtimeSkipped: ['live.runtime'],
+  metricsSkipped: ['live.metrics'],
+  containerLogsSkipped: ['live.containerLogs'],
+  // Where a group's probes ran belongs to the group (the runner cites it among the sources).
+  proxyFrom: ['live.proxy', 'live.oauthMetadata', 'live.resourceMetadata'],
+  upstreamsFrom: ['live.upstreams', 'live.oauthMetadata', 'live.resourceMetadata'],
 };
 
 /**
