@@ -4,6 +4,9 @@
 // container, metrics, log line) and where each probe ran. The edge probes are left out (there is
 // no edge here); everything else is the doctor as users run it, through the built CLI.
 
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckResult, DoctorReport } from '../../src/core/types.js';
 import { cleanEnv, runCli } from '../helpers/exec.js';
@@ -17,6 +20,7 @@ const gate = labGate(
   dockerLabUnavailable(),
   programMissing('docker-compose', ['version']),
   programMissing('nsenter', ['--version']),
+  programMissing('dnsmasq', ['--version']),
   process.getuid?.() === 0 ? null : "entering the containers' namespaces needs root",
 );
 const NO_EDGE = ['--skip', 'edge-dns,edge-tcp,edge-udp', '--timeout', '3000'];
@@ -127,6 +131,58 @@ describe.skipIf(gate.skip)('doctor beside a running Compose deployment', () => {
     expect(insist.code).toBe(2);
     expect(insist.stderr).toContain('--runtime docker: no Docker socket');
     await healthy.down();
+  }, 120_000);
+
+  it("upstream DNS goes to the container's resolver, inside the proxy's namespace (Docker's 127.0.0.11)", async () => {
+    const running = await lab('healthy');
+    // Docker's embedded resolver listens on 127.0.0.11 inside a container's namespace: a dnsmasq
+    // there stands in for it, and the container's resolv.conf (Docker's file, bind-mounted) names it.
+    const dnsmasq = spawn(
+      'nsenter',
+      [
+        '--target',
+        String(running.pid('mcp-proxy')),
+        '--net',
+        '--',
+        'dnsmasq',
+        '--keep-in-foreground',
+        '--no-resolv',
+        '--no-hosts',
+        '--bind-interfaces',
+        '--listen-address=127.0.0.11',
+        '--port=53',
+        '--address=/upstream.lab.internal/127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    );
+    try {
+      const resolvConf = running.inspect('mcp-proxy', '{{.ResolvConfPath}}');
+      writeFileSync(resolvConf, 'nameserver 127.0.0.11\noptions ndots:0\n');
+      const config = join(running.dir, 'config', 'mcp-proxy.yaml');
+      writeFileSync(
+        config,
+        readFileSync(config, 'utf8').replaceAll('http://127.0.0.1:9000', 'http://upstream.lab.internal:9000'),
+      );
+      const facts = join(running.dir, 'facts.json');
+      const report = doctor(running.dir, ['--only', 'routing', '--save-facts', facts]);
+      expect(statusOf(report, ['upstream-ip', 'upstream-reachable'])).toEqual({
+        'upstream-ip': 'pass',
+        'upstream-reachable': 'pass',
+      });
+      const saved = JSON.parse(readFileSync(facts, 'utf8')) as {
+        facts: { live: { upstreams: { host: string; addresses: string[] }[] } };
+      };
+      expect(saved.facts.live.upstreams.map((u) => [u.host, u.addresses])).toEqual([
+        ['upstream.lab.internal', ['127.0.0.1']],
+        ['upstream.lab.internal', ['127.0.0.1']],
+      ]);
+      // From this host the name does not resolve: the answer above is the container's resolver's.
+      const fromHost = doctor(running.dir, ['--only', 'routing', '--runtime', 'none']);
+      expect(result(fromHost, 'upstream-reachable').status).not.toBe('pass');
+    } finally {
+      dnsmasq.kill();
+      await running.down();
+    }
   }, 120_000);
 
   const cases: { scenario: LabScenario; first: string; status: 'fail' | 'warn'; also?: Record<string, string> }[] = [
