@@ -39,10 +39,11 @@ let installed: string | undefined;
  * dependencies), copied to a directory every user can read. A run as another user needs it: the
  * checkout may live where only its owner can enter (a clone under a 0700 temp or home directory).
  */
-function readableInstall(): string {
+export function readableInstall(): string {
   if (installed) return installed;
   const dir = mkdtempSync(join(tmpdir(), 'mcp-tunnel-install-'));
-  for (const part of ['bin', join('dist', 'bundle'), 'package.json']) {
+  // The bundle, and the modules the build transpiled (for a test that imports one as another user).
+  for (const part of ['bin', 'dist', 'package.json']) {
     cpSync(join(ROOT, part), join(dir, part), { recursive: true });
   }
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies?: object };

@@ -17,6 +17,7 @@ import { gatherDockerRuntime } from '../../src/probes/docker-runtime.js';
 import { gatherStaticFacts } from '../../src/probes/deployment.js';
 import { runInNetworkNamespace } from '../../src/probes/network-namespace.js';
 import { probeTcp } from '../../src/probes/tcp-connect.js';
+import { readableInstall } from '../helpers/exec.js';
 import {
   NAMESPACE_PORT,
   PLANTED_PASSWORD,
@@ -251,7 +252,8 @@ describe.skipIf(gate.skip)('a running Compose project on the Docker Engine', () 
   });
 
   it('as a non-root user: not-permitted, with the sentence that says what to do', () => {
-    const module = join(ROOT, 'dist/src/probes/network-namespace.js');
+    // Another user reads the copy every user can read (the checkout may sit in a private directory).
+    const module = join(readableInstall(), 'dist/src/probes/network-namespace.js');
     const script = `import(${JSON.stringify(module)}).then(async (m) => process.stdout.write(JSON.stringify(await m.runInNetworkNamespace(${pids[byService('mcp-proxy').name]}, 'tcp-connect', {}, { timeoutMs: 2000 }))))`;
     const r = spawnSync(process.execPath, ['-e', script], {
       uid: 65534,
