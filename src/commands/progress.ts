@@ -1,0 +1,26 @@
+// Progress for the slow parts (live probes, log collection, compression): an ora spinner on a
+// terminal's stderr, loaded only then; nothing at all otherwise, so pipes and CI logs stay clean.
+// The texts are the tool's own constant sentences (never input), so they skip the redactor.
+
+import type { CliIO } from '../cli.js';
+
+export interface Progress {
+  /** Show what is happening now. */
+  say(text: string): void;
+  /** Clear the spinner (the line it used is left empty). */
+  stop(): void;
+}
+
+const SILENT: Progress = { say: () => undefined, stop: () => undefined };
+
+/** A spinner when `enabled` and stderr is a terminal; else a progress that prints nothing. */
+export async function startProgress(io: CliIO, text: string, enabled = true): Promise<Progress> {
+  if (!enabled || !io.stderrIsTTY) return SILENT;
+  const { default: ora } = await import('ora');
+  // stdin stays as it is: the bundle's --record waits for Enter and `-` reads logs from it.
+  const spinner = ora({ text, stream: process.stderr, discardStdin: false }).start();
+  return {
+    say: (t) => void (spinner.text = t),
+    stop: () => void spinner.stop(),
+  };
+}
