@@ -1,0 +1,209 @@
+// What goes into a bundle, member by member, from a doctor run's facts and report and the log
+// matcher's report: each member's text passes the output sanitiser, then the manifest lists
+// every member's SHA-256, size and what was redacted in it. A final scan refuses the bundle if a
+// registered secret or a secret's shape is still in any member. No I/O here but the clock-free
+// hashing: the command gathers, this assembles.
+
+import { createHash } from 'node:crypto';
+import { basename } from 'node:path';
+import type { Facts } from '../core/facts.js';
+import { factsFileText } from '../core/facts-file.js';
+import type { DoctorReport } from '../core/types.js';
+import type { LogsReport } from '../logs/report.js';
+import { redact, sanitiseValue } from '../redaction/redact.js';
+import { noRedactions, sanitiseDocument, sanitiseDotenv, type RedactionCounts } from './sanitise-files.js';
+import type { TarMember } from './tar.js';
+
+export const MANIFEST = 'manifest.json';
+
+export interface ManifestEntry {
+  name: string;
+  sha256: string;
+  size: number;
+  redacted: RedactionCounts;
+}
+
+export interface Manifest {
+  schemaVersion: 1;
+  tool: { name: 'mcp-tunnel'; version: string };
+  createdAt: string;
+  /** With --record: the window the log lines were kept from. */
+  window: { start: string; end: string } | null;
+  /** With --since: the earliest time of a log line kept. */
+  since: string | null;
+  files: ManifestEntry[];
+}
+
+export interface BundleInputs {
+  facts: Facts;
+  report: DoctorReport;
+  /** The doctor's report as markdown (rendered by the command through the reporters). */
+  reportMarkdown: string;
+  /** The log matcher's report over --logs, or null when none was given. */
+  logs: LogsReport | null;
+  version: string;
+  createdAt: Date;
+  window: { start: string; end: string } | null;
+  since: string | null;
+  /** Versions of the host: Node and the OS (the command reads them). */
+  host: { node: string; os: string };
+}
+
+/** Keys of facts.json whose values are public data kept as read (see facts-file.ts KEPT_AS_READ). */
+const PUBLIC_AS_READ =
+  /"(derBase64|fingerprint256|spkiSha256|fingerprint|tokenFingerprint|subjectKeyId|authorityKeyId)": "[A-Za-z0-9+/=:]*"/g;
+
+/** The text a secret scan reads: facts.json without its public DER and hashes (kept as read) and its placeholders. */
+export function scannedText(name: string, text: string): string {
+  // Its own placeholder for a removed secret ("<secret: 180 characters removed>") reads as an assignment too.
+  return name === 'facts.json'
+    ? text.replace(PUBLIC_AS_READ, '"$1": ""').replace(/"<secret: \d+ characters removed>"/g, '""')
+    : text;
+}
+
+/** Number of masks the sanitiser added: the count of placeholders after, less before. */
+function countMasks(before: string, after: string): number {
+  const count = (t: string) => t.split('[REDACTED]').length - 1;
+  return Math.max(0, count(after) - count(before));
+}
+
+class Members {
+  readonly list: { name: string; text: string; counts: RedactionCounts }[] = [];
+
+  /** Adds a member whose text passes the output sanitiser (registered secrets, then secret shapes). */
+  add(name: string, text: string, counts = noRedactions()): void {
+    const clean = redact(text);
+    counts.maskedBySanitiser += countMasks(text, clean);
+    this.list.push({ name, text: clean, counts });
+  }
+
+  /** facts.json: exactly what doctor --save-facts writes (its own sanitiser, public values kept as read). */
+  addFacts(text: string): void {
+    this.list.push({ name: 'facts.json', text, counts: noRedactions() });
+  }
+
+  json(name: string, value: unknown): void {
+    this.add(name, `${JSON.stringify(sanitiseValue(value), null, 2)}\n`);
+  }
+}
+
+function certificateSummaries(facts: Facts): unknown {
+  const certs = (fact: Facts['caCert']) => {
+    if (!fact) return null;
+    if (fact.state !== 'ok') return { file: fact.path, state: fact.state };
+    return {
+      file: fact.path,
+      encoding: fact.value.encoding,
+      pemLabels: fact.value.pemLabels,
+      containsPrivateKey: fact.value.containsPrivateKey,
+      certificates: fact.value.certificates.map((c) => ({
+        subject: c.subject,
+        issuer: c.issuer,
+        serialNumber: c.serialNumber,
+        notBefore: c.notBefore,
+        notAfter: c.notAfter,
+        sanDns: c.sanDns,
+        sanIp: c.sanIp,
+        keyType: c.publicKey,
+        signatureAlgorithm: c.signatureAlgorithm.name,
+        basicConstraints: c.basicConstraints,
+        keyUsage: c.keyUsage,
+        extKeyUsage: c.extKeyUsage,
+        selfSigned: c.selfSigned,
+        sha256Fingerprint: c.fingerprint256,
+        spkiSha256: c.spkiSha256,
+        subjectKeyId: c.subjectKeyId,
+        authorityKeyId: c.authorityKeyId,
+      })),
+      unparsable: fact.value.unparsable.length,
+    };
+  };
+  const key = facts.privateKey;
+  return {
+    ca: certs(facts.caCert),
+    server: certs(facts.serverCert),
+    // The key file's shape only: never a byte of the key.
+    privateKey: !key
+      ? null
+      : key.state !== 'ok'
+        ? { file: key.path, state: key.state }
+        : {
+            file: key.path,
+            encoding: key.value.encoding,
+            pemLabels: key.value.pemLabels,
+            encrypted: key.value.encrypted,
+            keyType: key.value.publicKey,
+            spkiSha256: key.value.spkiSha256,
+            mode: `0${key.value.mode.toString(8)}`,
+          },
+  };
+}
+
+function versions(inputs: BundleInputs): unknown {
+  const live = inputs.facts.live;
+  const cloudflaredImage = live?.runtime?.containers.find((c) => /cloudflared/.test(c.image));
+  return {
+    tool: { name: 'mcp-tunnel', version: inputs.version },
+    node: inputs.host.node,
+    os: inputs.host.os,
+    docker: live?.runtime?.engineVersion ?? null,
+    cloudflared:
+      live?.metrics?.metrics.value?.build?.version ??
+      cloudflaredImage?.imageVersion ??
+      (cloudflaredImage ? cloudflaredImage.image : null),
+  };
+}
+
+/** The deployment's files, rebuilt and sanitised (see sanitise-files.ts), under deployment/. */
+function addDeploymentFiles(m: Members, facts: Facts): void {
+  const documents: [Facts['compose'], 'compose' | 'proxy-config' | 'helm-values'][] = [
+    [facts.compose, 'compose'],
+    [facts.proxyConfig, 'proxy-config'],
+    [facts.helmValues, 'helm-values'],
+  ];
+  for (const [fact, kind] of documents) {
+    if (fact?.state !== 'ok') continue;
+    const { text, counts } = sanitiseDocument(fact.value.data, kind);
+    m.add(`deployment/${kind === 'helm-values' ? 'values.yaml' : basename(fact.path)}`, text, counts);
+  }
+  if (facts.dotenv?.state === 'ok') {
+    const { text, counts } = sanitiseDotenv(facts.dotenv.value);
+    m.add('deployment/.env', text, counts);
+  }
+}
+
+export const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+/** The bundle's members (manifest last), or the members a registered secret or a secret shape remains in. */
+export function bundleMembers(inputs: BundleInputs): { members: TarMember[] } | { leaks: string[] } {
+  const m = new Members();
+  m.json('report.json', inputs.report);
+  m.add('report.md', inputs.reportMarkdown);
+  const containers = inputs.facts.live?.containerLogs ?? null;
+  m.json('logs.json', { files: inputs.logs, containers });
+  addDeploymentFiles(m, inputs.facts);
+  m.json('certificates.json', certificateSummaries(inputs.facts));
+  m.addFacts(factsFileText(inputs.facts, inputs.version));
+  m.json('versions.json', versions(inputs));
+  if (inputs.facts.live?.metrics) m.json('cloudflared/metrics.json', inputs.facts.live.metrics);
+
+  const leaks = m.list.filter((f) => redact(scannedText(f.name, f.text)) !== scannedText(f.name, f.text));
+  if (leaks.length > 0) return { leaks: leaks.map((f) => f.name) };
+
+  const members: TarMember[] = m.list.map((f) => ({ name: f.name, bytes: Buffer.from(f.text, 'utf8') }));
+  const manifest: Manifest = {
+    schemaVersion: 1,
+    tool: { name: 'mcp-tunnel', version: inputs.version },
+    createdAt: inputs.createdAt.toISOString(),
+    window: inputs.window,
+    since: inputs.since,
+    files: members.map((b, i) => ({
+      name: b.name,
+      sha256: sha256(b.bytes),
+      size: b.bytes.length,
+      redacted: m.list[i]?.counts ?? noRedactions(),
+    })),
+  };
+  members.push({ name: MANIFEST, bytes: Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`, 'utf8') });
+  return { members };
+}
