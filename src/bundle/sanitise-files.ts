@@ -13,6 +13,7 @@
 
 import { createHash } from 'node:crypto';
 import { stringify } from 'yaml';
+import { ENV_VALUES_KEPT } from '../core/runtime-facts.js';
 import { isRecord } from '../model/compose.js';
 import { tokenFingerprint } from '../model/tunnel-token.js';
 import { findSecrets, isMachineMade } from '../redaction/redact.js';
@@ -37,17 +38,12 @@ export const noRedactions = (): RedactionCounts => ({
   maskedBySanitiser: 0,
 });
 
-/** Environment variables whose values are kept: identifiers and settings, none a secret. */
+/** Environment variables whose values are kept: the runtime's allowlist, and identifiers and settings, none a secret. */
 const KNOWN_ENV = new Set([
-  'TUNNEL_DOMAIN',
+  ...ENV_VALUES_KEPT,
   'TUNNEL_ID',
-  'TUNNEL_METRICS',
-  'TUNNEL_EDGE_IP_VERSION',
-  'TUNNEL_TRANSPORT_PROTOCOL',
-  'TUNNEL_LOGLEVEL',
   'TUNNEL_REGION',
   'TUNNEL_EDGE',
-  'NO_AUTOUPDATE',
   'ANTHROPIC_FEDERATION_RULE_ID',
   'ANTHROPIC_ORGANIZATION_ID',
   'ANTHROPIC_WORKSPACE_ID',

@@ -41,7 +41,7 @@ const DURATION = /^(\d{1,9})(ms|s|m|h|d)$/;
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /** A duration like 90s, 15m, 2h, 7d in milliseconds, or null. */
-export function parseDuration(text: string): number | null {
+function parseDuration(text: string): number | null {
   const m = DURATION.exec(text.trim());
   return m ? Number(m[1]) * (UNIT_MS[m[2] ?? 's'] ?? 1000) : null;
 }

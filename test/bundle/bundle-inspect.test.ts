@@ -84,7 +84,11 @@ describe('bundle --inspect', () => {
     ['a bundle cut short', () => readFileSync(clean).subarray(0, 2000), /corrupt or cut short/],
     ['a gzip bomb', () => gzipSync(Buffer.alloc(200 * 1024 * 1024)), /inflates to more than/],
     ['gzip of something not tar', () => gzipSync(Buffer.alloc(4096, 'x')), /tar header at byte 0 is corrupt/],
-    ['a path leaving the archive', () => tarGzip([{ name: '../evil', bytes: Buffer.from('x') }], new Date()), /leaves the archive/],
+    [
+      'a path leaving the archive',
+      () => tarGzip([{ name: '../evil', bytes: Buffer.from('x') }], new Date()),
+      /leaves the archive/,
+    ],
     ['an absolute path', () => tarGzip([{ name: '/etc/evil', bytes: Buffer.from('x') }], new Date()), /absolute path/],
     [
       'too many members',
@@ -95,7 +99,11 @@ describe('bundle --inspect', () => {
         ),
       /more than 1000 members/,
     ],
-    ['a tar without a manifest', () => tarGzip([{ name: 'a.txt', bytes: Buffer.from('x') }], new Date()), /no readable manifest/],
+    [
+      'a tar without a manifest',
+      () => tarGzip([{ name: 'a.txt', bytes: Buffer.from('x') }], new Date()),
+      /no readable manifest/,
+    ],
   ];
   it.each(bad)('refuses %s (exit 2)', async (name, make, message) => {
     const file = join(root, `${name.replace(/\W+/g, '-')}.tar.gz`);

@@ -110,7 +110,11 @@ function plant(dir: string, root: string, c: CaseName): Planted {
     `TUNNEL_DOMAIN: \${TUNNEL_DOMAIN}\n      UPSTREAM_API_KEY: ${f(key)}\n      TLS_PEM: ${yamlBlock(f(yamlKey.text), '        ')}`,
   );
   const config = join(dir, 'config', 'mcp-proxy.yaml');
-  edit(config, '  wiki: http://172.20.1.7:3000', `  wiki: http://172.20.1.7:3000\n  db: https://admin:${f(password)}@db.internal:5432/app`);
+  edit(
+    config,
+    '  wiki: http://172.20.1.7:3000',
+    `  wiki: http://172.20.1.7:3000\n  db: https://admin:${f(password)}@db.internal:5432/app`,
+  );
   writeFileSync(config, `${readFileSync(config, 'utf8')}extra_pem: ${yamlBlock(f(brokenKey.text), '  ')}\n`);
 
   // Log lines carrying every shape the corpus knows, and the planted ones.
@@ -159,7 +163,9 @@ describe('bundle with secrets planted everywhere', () => {
       // The key's public half is in the certificate too (facts.json keeps its DER as read): a
       // fragment the public certificate holds is not secret.
       const fragments = fragmentsOf(planted.secrets);
-      const certificate = readFileSync(join(dir, 'data', 'tls.crt'), 'utf8').toLowerCase().replace(/\s+/g, '');
+      const certificate = readFileSync(join(dir, 'data', 'tls.crt'), 'utf8')
+        .toLowerCase()
+        .replace(/\s+/g, '');
       for (const piece of [...fragments.keys()]) if (certificate.includes(piece)) fragments.delete(piece);
       const found = [...files].flatMap(([name, bytes]) =>
         views(bytes).flatMap((text) => leaks(text, planted.secrets, fragments).map((s) => `${s} in ${name}`)),
