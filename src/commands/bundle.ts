@@ -62,12 +62,16 @@ function isLink(path: string): boolean {
   }
 }
 
-/** A line is kept when its time is inside [from, to]; a line whose time cannot be read is kept (it cannot be placed). */
-function timeWindow(from: number, to: number): (text: string) => boolean {
+/**
+ * A line is kept when its time is inside [from, to]; a line whose time cannot be read is kept (it
+ * cannot be placed). Logs stamp to the second: a line of second S stands for [S, S+1), so one
+ * stamped in the second the window starts in is inside.
+ */
+function timeWindow(from: number, to: () => number): (text: string) => boolean {
   return (text) => {
     const time = parseLine(text).time;
     const t = time === null ? NaN : Date.parse(time);
-    return Number.isNaN(t) || (t >= from && t <= to);
+    return Number.isNaN(t) || (t + 1000 > from && t <= to());
   };
 }
 
@@ -206,7 +210,9 @@ export async function runBundle(
     const ended = recordingEnd(io, recordMs, progress);
     if (!io.stderrIsTTY) err('mcp-tunnel bundle: recording; reproduce the failure now.\n');
     let end = Infinity;
-    const keep = (text: string) => timeWindow(start, end)(text);
+    // While recording the end is not known yet: a line stamped after the moment it is read (with a
+    // second of tolerance for the clocks) is outside the window too.
+    const keep = timeWindow(start, () => Math.min(end, Date.now() + 1000));
     const matching = matchLogs(
       opts,
       io,
@@ -222,7 +228,13 @@ export async function runBundle(
     const progress = await startProgress(io, 'Reading the logs…', opts.logs.length > 0);
     try {
       const now = Date.now();
-      logs = await matchLogs(opts, io, sinceMs === null ? () => true : timeWindow(now - sinceMs, Infinity), null, err);
+      logs = await matchLogs(
+        opts,
+        io,
+        sinceMs === null ? () => true : timeWindow(now - sinceMs, () => Infinity),
+        null,
+        err,
+      );
     } finally {
       progress.stop();
     }

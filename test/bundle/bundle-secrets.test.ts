@@ -4,13 +4,13 @@
 // extracted with the system's tar and every byte of every member (inflated too, when a member is
 // gzip) is searched for any 12 characters of any planted secret, spaces and line breaks ignored.
 
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runInProcess } from '../helpers/in-process.js';
+import { extract } from './archive.js';
 import { cleanEnv } from '../helpers/exec.js';
 import { CASES, copyFixture, edit, logLine, shapes, yamlBlock, type CaseName } from '../redaction/planted-corpus.js';
 import { apiKey, fragmentsOf, jwt, leaks, privateKey, tunnelToken } from '../redaction/secret-shapes.js';
@@ -18,31 +18,10 @@ import { apiKey, fragmentsOf, jwt, leaks, privateKey, tunnelToken } from '../red
 const roots: string[] = [];
 afterAll(() => roots.forEach((r) => rmSync(r, { recursive: true, force: true })));
 
-/** Every regular file under `dir`, by its path relative to it. */
-function filesUnder(dir: string): Map<string, Buffer> {
-  const out = new Map<string, Buffer>();
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else out.set(relative(dir, p), readFileSync(p));
-    }
-  };
-  walk(dir);
-  return out;
-}
-
 /** The bytes as text, inflated first when gzip; Latin-1 too, so no byte is lost to decoding. */
 function views(bytes: Buffer): string[] {
   const raw = bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes;
   return [raw.toString('utf8'), raw.toString('latin1')];
-}
-
-export function extract(archive: string, into: string): Map<string, Buffer> {
-  mkdirSync(into, { recursive: true });
-  const r = spawnSync('tar', ['-xzf', archive, '-C', into], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`tar -xzf failed: ${r.stderr}`);
-  return filesUnder(into);
 }
 
 interface Planted {

@@ -1,0 +1,107 @@
+// Which log lines a bundle keeps: --since keeps the lines newer than the duration; --record
+// follows the logs while the failure is reproduced and keeps the lines whose time falls inside
+// the window (lines written before it, or stamped outside it, are left out).
+
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runInProcess } from '../helpers/in-process.js';
+import { FIXTURES } from '../helpers/exec.js';
+import { extract } from './archive.js';
+
+const root = mkdtempSync(join(tmpdir(), 'mcp-tunnel-bundle-window-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+const HEALTHY = join(FIXTURES, 'compose-healthy');
+
+const refused = (at: Date) =>
+  `${at.toISOString().replace(/\.\d+Z$/, 'Z')} ERR Register tunnel error from server side error="Unauthorized: Invalid tunnel secret" connIndex=0 event=0 ip=198.41.200.13`;
+
+/** The log matcher's report and the manifest inside a bundle. */
+function contents(archive: string, name: string): { logs: any; manifest: any } {
+  const files = extract(archive, join(root, `${name}-x`));
+  return {
+    logs: JSON.parse(files.get('logs.json')!.toString('utf8')),
+    manifest: JSON.parse(files.get('manifest.json')!.toString('utf8')),
+  };
+}
+
+const countOf = (logs: any) =>
+  logs.files.matches
+    .filter((m: { id: string }) => m.id === 'tunnel-token')
+    .reduce((n: number, m: { count: number }) => n + m.count, 0);
+
+describe('bundle log window', () => {
+  it('--since keeps only the lines newer than the duration', async () => {
+    const log = join(root, 'since.log');
+    const now = Date.now();
+    const lines = [refused(new Date(now - 3 * 3600_000)), refused(new Date(now - 2 * 3600_000))];
+    lines.push(
+      refused(new Date(now - 10 * 60_000)),
+      refused(new Date(now - 5 * 60_000)),
+      refused(new Date(now - 60_000)),
+    );
+    writeFileSync(log, `${lines.join('\n')}\n`);
+    const archive = join(root, 'since.tar.gz');
+    const r = await runInProcess([
+      'bundle',
+      '--offline',
+      '--dir',
+      HEALTHY,
+      '--logs',
+      log,
+      '--since',
+      '1h',
+      '--out',
+      archive,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const { logs, manifest } = contents(archive, 'since');
+    expect(logs.files.linesRead).toBe(5);
+    expect(countOf(logs)).toBe(3);
+    expect(Date.parse(manifest.since)).toBeGreaterThan(now - 3600_000 - 60_000);
+  });
+
+  it('--record DURATION keeps the lines stamped inside the window, appended while it runs', async () => {
+    const log = join(root, 'record.log');
+    const before = new Date(Date.now() - 3600_000);
+    writeFileSync(log, `${refused(before)}\n${refused(before)}\n`);
+    const archive = join(root, 'record.tar.gz');
+    const run = runInProcess([
+      'bundle',
+      '--offline',
+      '--dir',
+      HEALTHY,
+      '--logs',
+      log,
+      '--record',
+      '2s',
+      '--out',
+      archive,
+    ]);
+    await new Promise((r) => setTimeout(r, 600));
+    appendFileSync(log, `${refused(new Date())}\n${refused(new Date())}\n${refused(new Date())}\n`);
+    // Stamped long after the window ends: written now, but not part of the reproduction.
+    appendFileSync(log, `${refused(new Date(Date.now() + 3600_000))}\n`);
+    const r = await run;
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('recording; reproduce the failure now');
+    const { logs, manifest } = contents(archive, 'record');
+    expect(logs.files.linesRead).toBe(6);
+    expect(countOf(logs)).toBe(3);
+    const window = manifest.window;
+    expect(Date.parse(window.end) - Date.parse(window.start)).toBeGreaterThanOrEqual(1900);
+  });
+
+  it('--record without a duration needs a terminal to press Enter on', async () => {
+    const r = await runInProcess(['bundle', '--offline', '--dir', HEALTHY, '--record']);
+    expect(r.stderr).toContain('--record waits for Enter, but stdin is not a terminal');
+    expect(r.code).toBe(2);
+  });
+
+  it('refuses a duration it cannot read', async () => {
+    const r = await runInProcess(['bundle', '--offline', '--dir', HEALTHY, '--since', 'yesterday']);
+    expect(r.stderr).toContain('--since yesterday: expected a duration');
+    expect(r.code).toBe(2);
+  });
+});
