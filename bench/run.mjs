@@ -9,6 +9,7 @@ if (!only || only === 'startup') runStartupBench();
 for (const [name, file, fn] of [
   ['live', './live.mjs', 'runLiveBench'],
   ['logs', './logs.mjs', 'runLogsBench'],
+  ['bundle', './bundle.mjs', 'runBundleBench'],
 ]) {
   if (only && only !== name) continue;
   if (!existsSync(new URL(file, import.meta.url))) continue;

@@ -6,6 +6,7 @@
 
 import { existsSync, lstatSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { setFlagsFromString } from 'node:v8';
 import { release, type as osType } from 'node:os';
 import { basename, dirname, resolve } from 'node:path';
 import type { CliIO } from '../cli.js';
@@ -113,6 +114,8 @@ async function matchLogs(
   err: (t: string) => void,
 ): Promise<LogsReport | null> {
   if (opts.logs.length === 0) return null;
+  // As in `mcp-tunnel logs`: a young generation that never grows keeps a 100 MB log's memory flat.
+  setFlagsFromString('--semi-space-growth-factor=1');
   const names = [...new Set(opts.logs)];
   const note = (text: string) => err(`mcp-tunnel bundle: ${text}\n`);
   const { matchLogInputs, openLogInputs } = await import('../logs/read-logs.js');
