@@ -15,10 +15,15 @@ const SILENT: Progress = { say: () => undefined, stop: () => undefined };
 
 /** A spinner when `enabled` and stderr is a terminal; else a progress that prints nothing. */
 export async function startProgress(io: CliIO, text: string, enabled = true): Promise<Progress> {
-  if (!enabled || !io.stderrIsTTY) return SILENT;
+  // The spinner draws on the process's own stderr (escape codes the CLI's writer would make
+  // visible), so that stream must be the terminal too; TERM=dumb cannot move the cursor, and a
+  // terminal of no width (a pty nobody sized) sends ora clearing lines forever.
+  const terminal = io.stderrIsTTY && process.stderr.isTTY && process.stderr.columns > 0 && io.env.TERM !== 'dumb';
+  if (!enabled || !terminal) return SILENT;
   const { default: ora } = await import('ora');
   // stdin stays as it is: the bundle's --record waits for Enter and `-` reads logs from it.
-  const spinner = ora({ text, stream: process.stderr, discardStdin: false }).start();
+  // isEnabled: a terminal was checked above (ora's own test would print "- text" lines under CI=1).
+  const spinner = ora({ text, stream: process.stderr, discardStdin: false, isEnabled: true }).start();
   return {
     say: (t) => void (spinner.text = t),
     stop: () => void spinner.stop(),
