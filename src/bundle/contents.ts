@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import type { Facts } from '../core/facts.js';
-import { factsFileText } from '../core/facts-file.js';
+import { factsFileText, factsTextIsSanitised } from '../core/facts-file.js';
 import type { DoctorReport } from '../core/types.js';
 import type { LogsReport } from '../logs/report.js';
 import { redact, sanitiseValue } from '../redaction/redact.js';
@@ -47,18 +47,6 @@ export interface BundleInputs {
   since: string | null;
   /** Versions of the host: Node and the OS (the command reads them). */
   host: { node: string; os: string };
-}
-
-/** Keys of facts.json whose values are public data kept as read (see facts-file.ts KEPT_AS_READ). */
-const PUBLIC_AS_READ =
-  /"(derBase64|fingerprint256|spkiSha256|fingerprint|tokenFingerprint|subjectKeyId|authorityKeyId)": "[A-Za-z0-9+/=:]*"/g;
-
-/** The text a secret scan reads: facts.json without its public DER and hashes (kept as read) and its placeholders. */
-export function scannedText(name: string, text: string): string {
-  // Its own placeholder for a removed secret ("<secret: 180 characters removed>") reads as an assignment too.
-  return name === 'facts.json'
-    ? text.replace(PUBLIC_AS_READ, '"$1": ""').replace(/"<secret: \d+ characters removed>"/g, '""')
-    : text;
 }
 
 /** Number of masks the sanitiser added: the count of placeholders after, less before. */
@@ -161,10 +149,16 @@ function addDeploymentFiles(m: Members, facts: Facts): void {
     [facts.proxyConfig, 'proxy-config'],
     [facts.helmValues, 'helm-values'],
   ];
+  const helmFiles = facts.helmValues?.state === 'ok' ? facts.helmValues.value.files : [];
   for (const [fact, kind] of documents) {
     if (fact?.state !== 'ok') continue;
+    // With Helm the proxy config is a part of the values (gateway.config): it is in values.yaml already.
+    if (kind === 'proxy-config' && helmFiles.includes(fact.path)) continue;
+    const name = `deployment/${kind === 'helm-values' ? 'values.yaml' : basename(fact.path)}`;
     const { text, counts } = sanitiseDocument(fact.value.data, kind);
-    m.add(`deployment/${kind === 'helm-values' ? 'values.yaml' : basename(fact.path)}`, text, counts);
+    // Two documents of one name (--config compose.yaml): the second goes under its kind.
+    const taken = m.list.some((f) => f.name === name);
+    m.add(taken ? `deployment/${kind}/${basename(fact.path)}` : name, text, counts);
   }
   if (facts.dotenv?.state === 'ok') {
     const { text, counts } = sanitiseDotenv(facts.dotenv.value);
@@ -187,7 +181,9 @@ export function bundleMembers(inputs: BundleInputs): { members: TarMember[] } | 
   m.json('versions.json', versions(inputs));
   if (inputs.facts.live?.metrics) m.json('cloudflared/metrics.json', inputs.facts.live.metrics);
 
-  const leaks = m.list.filter((f) => redact(scannedText(f.name, f.text)) !== scannedText(f.name, f.text));
+  const leaks = m.list.filter((f) =>
+    f.name === 'facts.json' ? !factsTextIsSanitised(f.text) : redact(f.text) !== f.text,
+  );
   if (leaks.length > 0) return { leaks: leaks.map((f) => f.name) };
 
   const members: TarMember[] = m.list.map((f) => ({ name: f.name, bytes: Buffer.from(f.text, 'utf8') }));

@@ -5,7 +5,8 @@
 
 import { gunzipSync } from 'node:zlib';
 import { findSecrets } from '../redaction/redact.js';
-import { MANIFEST, scannedText, sha256, type Manifest } from './contents.js';
+import { KEPT_AS_READ } from '../core/facts-file.js';
+import { MANIFEST, sha256, type Manifest } from './contents.js';
 import { readTarGzip, TAR_LIMITS, type TarMember } from './tar.js';
 
 export interface Inspection {
@@ -41,6 +42,32 @@ function memberText(member: TarMember): string {
   return b.toString('utf8');
 }
 
+/**
+ * The strings of facts.json, each on its own, as its sanitiser judged them (a key beside its
+ * value would read as an assignment: "tokenFile": "/var/run/..."); the public values it keeps as
+ * read (certificate DER, hashes) are left out.
+ */
+function factsStrings(text: string): string[] {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    return [text];
+  }
+  const out: string[] = [];
+  const walk = (v: unknown, depth: number): void => {
+    if (typeof v === 'string') out.push(v);
+    else if (depth < 128 && v !== null && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) {
+        out.push(k);
+        if (!KEPT_AS_READ.has(k)) walk(x, depth + 1);
+      }
+    }
+  };
+  walk(doc, 0);
+  return out;
+}
+
 /** Inspects a bundle's bytes; `problem` when it is not a readable bundle at all (exit 2). */
 export function inspectBundle(gz: Buffer): Inspection | { problem: string } {
   const read = readTarGzip(gz);
@@ -63,7 +90,10 @@ export function inspectBundle(gz: Buffer): Inspection | { problem: string } {
   const secrets: string[] = [];
   for (const m of read.members) {
     // A value the sanitiser already masked ("https://admin:[REDACTED]@db") still has the shape around it.
-    const found = findSecrets(scannedText(m.name, memberText(m))).filter((s) => !s.includes('[REDACTED]'));
+    const text = memberText(m);
+    const found = (m.name === 'facts.json' ? factsStrings(text) : [text])
+      .flatMap((t) => findSecrets(t))
+      .filter((s) => !s.includes('[REDACTED]'));
     if (found.length > 0) secrets.push(`${m.name}: ${found.length} secret-shaped value(s)`);
   }
   return {

@@ -49,6 +49,8 @@ function headerFor(name: string, size: number, mtime: Date): Buffer {
 
 /** The members as one gzip-compressed ustar archive. */
 export function tarGzip(members: readonly TarMember[], mtime: Date): Buffer {
+  const names = new Set(members.map((m) => m.name));
+  if (names.size !== members.length) throw new Error('tar members must have distinct names');
   const parts: Buffer[] = [];
   for (const m of members) {
     parts.push(headerFor(m.name, m.bytes.length, mtime), Buffer.from(m.bytes));

@@ -123,6 +123,22 @@ describe('bundle --inspect', () => {
   });
 });
 
+describe('bundles of the example deployments', () => {
+  // Helm's proxy config lives in values.yaml (one member, not two); facts.json keeps file paths
+  // and identifiers under names like tokenFile, which are not secrets.
+  it.each(['helm-healthy', 'helm-broken-ids', 'compose-gateway-healthy', 'broken-token-secret'])(
+    '%s: written, and --inspect finds it clean',
+    async (fixture) => {
+      const file = join(root, `${fixture}.tar.gz`);
+      const made = await runInProcess(['bundle', '--offline', '--dir', join(FIXTURES, fixture), '--out', file]);
+      expect(made.code, made.stderr).toBe(0);
+      const r = await inspect(file);
+      expect(r.stdout).toContain('Secrets: none found');
+      expect(r.code).toBe(0);
+    },
+  );
+});
+
 describe('bundle output file', () => {
   it('is mode 0600 and named by its UTC time by default', async () => {
     const cwd = mkdtempSync(join(root, 'cwd-'));
