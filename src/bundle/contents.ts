@@ -13,6 +13,7 @@ import type { LogsReport } from '../logs/report.js';
 import { redact, sanitiseValue } from '../redaction/redact.js';
 import { noRedactions, sanitiseDocument, sanitiseDotenv, type RedactionCounts } from './sanitise-files.js';
 import type { TarMember } from './tar.js';
+import type { CorrelatedId } from './correlate.js';
 
 export const MANIFEST = 'manifest.json';
 
@@ -41,6 +42,8 @@ export interface BundleInputs {
   reportMarkdown: string;
   /** The log matcher's report over --logs, or null when none was given. */
   logs: LogsReport | null;
+  /** With --record: the ray and request IDs that lines of two log files or more carry. */
+  correlated: CorrelatedId[] | null;
   version: string;
   createdAt: Date;
   window: { start: string; end: string } | null;
@@ -174,7 +177,7 @@ export function bundleMembers(inputs: BundleInputs): { members: TarMember[] } | 
   m.json('report.json', inputs.report);
   m.add('report.md', inputs.reportMarkdown);
   const containers = inputs.facts.live?.containerLogs ?? null;
-  m.json('logs.json', { files: inputs.logs, containers });
+  m.json('logs.json', { files: inputs.logs, containers, correlated: inputs.correlated });
   addDeploymentFiles(m, inputs.facts);
   m.json('certificates.json', certificateSummaries(inputs.facts));
   m.addFacts(factsFileText(inputs.facts, inputs.version));

@@ -4,13 +4,15 @@
 // file) through the safe writer. `--inspect FILE` lists a bundle, verifies its manifest and scans
 // it for secrets again. What goes in, and how it is sanitised: src/bundle/contents.ts.
 
-import { existsSync, lstatSync } from 'node:fs';
+import { existsSync, lstatSync, statSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { release, type as osType } from 'node:os';
 import { basename, dirname, resolve } from 'node:path';
 import type { CliIO } from '../cli.js';
 import { bundleMembers } from '../bundle/contents.js';
+import { IdCorrelator, type CorrelatedId } from '../bundle/correlate.js';
 import { inspectBundle, renderInspection } from '../bundle/inspect.js';
 import { TAR_LIMITS, tarGzip } from '../bundle/tar.js';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError } from '../core/errors.js';
@@ -135,6 +137,42 @@ async function matchLogs(
   return matched.report;
 }
 
+/** Bytes appended to the log files during the window that are read for IDs, at most. */
+const CORRELATE_MAX_BYTES = 64 * 1024 * 1024;
+
+/** Where each named log file ends now (the start of the window); stdin and FIFOs are not files. */
+function fileEnds(names: readonly string[], cwd: string): Map<string, number> {
+  const ends = new Map<string, number>();
+  for (const name of names) {
+    try {
+      const st = statSync(resolve(cwd, name));
+      if (st.isFile()) ends.set(name, st.size);
+    } catch {
+      // opened (or refused) with its reason by the log reader
+    }
+  }
+  return ends;
+}
+
+/** The ray and request IDs in the lines appended to each file since `starts`, shared by two files or more. */
+async function correlateAppended(starts: Map<string, number>, cwd: string): Promise<CorrelatedId[]> {
+  const correlator = new IdCorrelator();
+  for (const [name, start] of starts) {
+    const handle = await open(resolve(cwd, name), 'r').catch(() => null);
+    if (!handle) continue;
+    try {
+      const end = Math.min((await handle.stat()).size, start + CORRELATE_MAX_BYTES);
+      if (end <= start) continue;
+      const buf = Buffer.alloc(end - start);
+      const { bytesRead } = await handle.read(buf, 0, buf.length, start);
+      for (const line of buf.subarray(0, bytesRead).toString('utf8').split('\n')) correlator.line(name, line);
+    } finally {
+      await handle.close();
+    }
+  }
+  return correlator.shared();
+}
+
 async function runInspect(file: string, io: CliIO, out: (t: string) => void): Promise<number> {
   const read = readBounded(resolve(io.cwd, file), true, TAR_LIMITS.gzipBytes);
   if (read.state === 'missing') throw new UsageError(`--inspect ${file}: no such file`);
@@ -207,8 +245,10 @@ export async function runBundle(
   // The recorded window comes first (the operator reproduces the failure), then the doctor's run.
   let window: { start: string; end: string } | null = null;
   let logs: LogsReport | null;
+  let correlated: CorrelatedId[] | null = null;
   if (opts.record !== undefined) {
     const start = Date.now();
+    const ends = fileEnds(opts.logs, io.cwd);
     const progress = await startProgress(io, 'Recording…');
     const ended = recordingEnd(io, recordMs, progress);
     if (!io.stderrIsTTY) err('mcp-tunnel bundle: recording; reproduce the failure now.\n');
@@ -225,6 +265,7 @@ export async function runBundle(
     );
     await ended;
     logs = await matching;
+    correlated = await correlateAppended(ends, io.cwd);
     progress.stop();
     window = { start: new Date(start).toISOString(), end: new Date(end === Infinity ? Date.now() : end).toISOString() };
   } else {
@@ -260,6 +301,7 @@ export async function runBundle(
       report,
       reportMarkdown: markdown,
       logs,
+      correlated,
       version: toolVersion(),
       createdAt,
       window,

@@ -95,6 +95,7 @@ function inputs(live?: Partial<LiveFacts>) {
     report,
     reportMarkdown: '# report\n',
     logs: null,
+    correlated: null,
     version: '0.1.0',
     createdAt: new Date('2026-11-25T12:00:00Z'),
     window: null,
@@ -120,7 +121,7 @@ describe('bundle members from the runtime facts', () => {
   it('leaves them out when the doctor did not gather them (offline)', () => {
     const built = bundleMembers(inputs());
     expect(member(built, 'cloudflared/metrics.json')).toBeUndefined();
-    expect(member(built, 'logs.json')).toEqual({ files: null, containers: null });
+    expect(member(built, 'logs.json')).toEqual({ files: null, containers: null, correlated: null });
     expect(member(built, 'versions.json')).toMatchObject({ docker: null, cloudflared: null });
   });
 });

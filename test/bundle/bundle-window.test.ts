@@ -93,6 +93,38 @@ describe('bundle log window', () => {
     expect(Date.parse(window.end) - Date.parse(window.start)).toBeGreaterThanOrEqual(1900);
   });
 
+  it('--record ties the lines of two logs by the ray and request IDs both carry', async () => {
+    const cloudflared = join(root, 'cloudflared.log');
+    const proxy = join(root, 'proxy.log');
+    // Before the window: the same ray ID, which must not count.
+    writeFileSync(cloudflared, `${refused(new Date())} cfRay=00000000000000aa-AMS\n`);
+    writeFileSync(proxy, '');
+    const archive = join(root, 'correlate.tar.gz');
+    const args = ['--logs', cloudflared, proxy, '--record', '1500ms', '--out', archive];
+    const run = runInProcess(['bundle', '--offline', '--dir', HEALTHY, ...args]);
+    await new Promise((r) => setTimeout(r, 400));
+    const t = new Date().toISOString();
+    appendFileSync(
+      cloudflared,
+      `${t} DBG Request Headers map[Accept:[application/json] Cf-Ray:[8f3a2b1c4d5e6f70-AMS]] connIndex=1\n` +
+        `${t} ERR error="Incoming request ended abruptly: context canceled" cfRay=00000000000000aa-AMS\n` +
+        `${t} DBG Upstream request cfRay=1111111111111111-FRA\n`,
+    );
+    appendFileSync(
+      proxy,
+      `{"time":"${t}","level":"INFO","msg":"request started","cf-ray":"8f3a2b1c4d5e6f70-AMS","request_id":"a1b2c3d4e5f60718"}\n` +
+        `{"time":"${t}","level":"ERROR","msg":"upstream dial failed","cf-ray":"00000000000000aa-AMS"}\n`,
+    );
+    const r = await run;
+    expect(r.code, r.stderr).toBe(0);
+    const { logs } = contents(archive, 'correlate');
+    const ids = Object.fromEntries(logs.correlated.map((c: { id: string; lines: unknown }) => [c.id, c.lines]));
+    expect(ids).toEqual({
+      '8f3a2b1c4d5e6f70': { [cloudflared]: 1, [proxy]: 1 },
+      '00000000000000aa': { [cloudflared]: 1, [proxy]: 1 },
+    });
+  });
+
   it('--record without a duration needs a terminal to press Enter on', async () => {
     const r = await runInProcess(['bundle', '--offline', '--dir', HEALTHY, '--record']);
     expect(r.stderr).toContain('--record waits for Enter, but stdin is not a terminal');
