@@ -26,7 +26,7 @@ import { sanitiseValue } from '../redaction/redact.js';
 import { loadRenderers } from '../reporters/index.js';
 import { diagnose, validateDoctorOptions, type DoctorOptions } from './doctor.js';
 import { runEnvironment, type CommandContext } from './outputs.js';
-import { startProgress, type Progress } from './progress.js';
+import { startProgress } from './progress.js';
 
 export interface BundleOptions extends Omit<
   DoctorOptions,
@@ -78,14 +78,16 @@ function timeWindow(from: number, to: () => number): (text: string) => boolean {
   };
 }
 
-/** Ends on Enter when stdin is a terminal, after `ms` when given, or when the signal aborts. */
-function recordingEnd(io: CliIO, ms: number | null, progress: Progress): Promise<void> {
+/** Ends on Enter when stdin is a terminal, after `ms` when given, or when `stop` aborts. */
+function recordingEnd(io: CliIO, ms: number | null, stop: AbortSignal): Promise<void> {
   return new Promise((done) => {
     const cleanups: (() => void)[] = [];
     const finish = () => {
       for (const c of cleanups) c();
       done();
     };
+    stop.addEventListener('abort', finish, { once: true });
+    cleanups.push(() => stop.removeEventListener('abort', finish));
     if (ms !== null) {
       const timer = setTimeout(finish, ms);
       cleanups.push(() => clearTimeout(timer));
@@ -100,11 +102,6 @@ function recordingEnd(io: CliIO, ms: number | null, progress: Progress): Promise
         (io.stdin as NodeJS.ReadStream).pause?.();
       });
     }
-    progress.say(
-      ms !== null && !io.stdinIsTTY
-        ? 'Recording: reproduce the failure now…'
-        : 'Recording: reproduce the failure now, then press Enter…',
-    );
   });
 }
 
@@ -249,25 +246,33 @@ export async function runBundle(
   if (opts.record !== undefined) {
     const start = Date.now();
     const ends = fileEnds(opts.logs, io.cwd);
-    const progress = await startProgress(io, 'Recording…');
-    const ended = recordingEnd(io, recordMs, progress);
-    if (!io.stderrIsTTY) err('mcp-tunnel bundle: recording; reproduce the failure now.\n');
-    let end = Infinity;
-    // While recording the end is not known yet: a line stamped after the moment it is read (with a
-    // second of tolerance for the clocks) is outside the window too.
-    const keep = timeWindow(start, () => Math.min(end, Date.now() + 1000));
-    const matching = matchLogs(
-      opts,
+    const progress = await startProgress(
       io,
-      keep,
-      ended.then(() => void (end = Date.now())),
-      err,
+      io.stdinIsTTY
+        ? 'Recording: reproduce the failure now, then press Enter…'
+        : 'Recording: reproduce the failure now…',
     );
-    await ended;
-    logs = await matching;
-    correlated = await correlateAppended(ends, io.cwd);
-    progress.stop();
-    window = { start: new Date(start).toISOString(), end: new Date(end === Infinity ? Date.now() : end).toISOString() };
+    try {
+      // The recording also ends when the logs given cannot be read (the reason is thrown below).
+      const readingDone = new AbortController();
+      const ended = recordingEnd(io, recordMs, readingDone.signal);
+      if (!io.stderrIsTTY) err('mcp-tunnel bundle: recording; reproduce the failure now.\n');
+      let end = Infinity;
+      // While recording the end is not known yet: a line stamped after the moment it is read (with a
+      // second of tolerance for the clocks) is outside the window too.
+      const keep = timeWindow(start, () => Math.min(end, Date.now() + 1000));
+      const windowEnd = ended.then(() => void (end = Date.now()));
+      const matching = matchLogs(opts, io, keep, windowEnd, err).finally(() => {
+        if (opts.logs.length > 0) readingDone.abort();
+      });
+      matching.catch(() => undefined); // awaited below, after the window
+      await windowEnd;
+      logs = await matching;
+      correlated = await correlateAppended(ends, io.cwd);
+      window = { start: new Date(start).toISOString(), end: new Date(end).toISOString() };
+    } finally {
+      progress.stop();
+    }
   } else {
     const progress = await startProgress(io, 'Reading the logs…', opts.logs.length > 0);
     try {

@@ -5,13 +5,11 @@
 import type { CliIO } from '../cli.js';
 
 export interface Progress {
-  /** Show what is happening now. */
-  say(text: string): void;
   /** Clear the spinner (the line it used is left empty). */
   stop(): void;
 }
 
-const SILENT: Progress = { say: () => undefined, stop: () => undefined };
+const SILENT: Progress = { stop: () => undefined };
 
 /** A spinner when `enabled` and stderr is a terminal; else a progress that prints nothing. */
 export async function startProgress(io: CliIO, text: string, enabled = true): Promise<Progress> {
@@ -24,8 +22,5 @@ export async function startProgress(io: CliIO, text: string, enabled = true): Pr
   // stdin stays as it is: the bundle's --record waits for Enter and `-` reads logs from it.
   // isEnabled: a terminal was checked above (ora's own test would print "- text" lines under CI=1).
   const spinner = ora({ text, stream: process.stderr, discardStdin: false, isEnabled: true }).start();
-  return {
-    say: (t) => void (spinner.text = t),
-    stop: () => void spinner.stop(),
-  };
+  return { stop: () => void spinner.stop() };
 }

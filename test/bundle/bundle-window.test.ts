@@ -125,6 +125,33 @@ describe('bundle log window', () => {
     });
   });
 
+  it('--record ends at once, with the reason, when a log cannot be opened', async () => {
+    const started = performance.now();
+    const args = ['--logs', join(root, 'no-such.log'), '--record', '30s'];
+    const r = await runInProcess([
+      'bundle',
+      '--offline',
+      '--dir',
+      HEALTHY,
+      ...args,
+      '--out',
+      join(root, 'none.tar.gz'),
+    ]);
+    expect(r.stderr).toContain('no-such.log');
+    expect(r.code).toBe(2);
+    expect(performance.now() - started).toBeLessThan(10_000);
+  });
+
+  it('--record DURATION without logs still waits for the window', async () => {
+    const started = performance.now();
+    const archive = join(root, 'nologs.tar.gz');
+    const r = await runInProcess(['bundle', '--offline', '--dir', HEALTHY, '--record', '800ms', '--out', archive]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(790);
+    const { manifest } = contents(archive, 'nologs');
+    expect(Date.parse(manifest.window.end) - Date.parse(manifest.window.start)).toBeGreaterThanOrEqual(790);
+  });
+
   it('--record without a duration needs a terminal to press Enter on', async () => {
     const r = await runInProcess(['bundle', '--offline', '--dir', HEALTHY, '--record']);
     expect(r.stderr).toContain('--record waits for Enter, but stdin is not a terminal');

@@ -17,12 +17,13 @@ if (!hasScript) console.log('progress on a terminal: skipped, util-linux `script
 const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
 
 /** Runs the built CLI with stdout and stderr on a 100x30 pty; what the terminal showed. */
-function onTerminal(args: string[]): { code: number | null; shown: string } {
+function onTerminal(args: string[], typed = ''): { code: number | null; shown: string } {
   const command = `stty cols 100 rows 30; ${[process.execPath, BIN, ...args].map(quote).join(' ')}`;
   const r = spawnSync('script', ['-qec', command, '/dev/null'], {
     env: cleanEnv({ TERM: 'xterm' }),
     encoding: 'utf8',
     timeout: 30_000,
+    input: typed,
   });
   return { code: r.status, shown: r.stdout };
 }
@@ -41,6 +42,14 @@ describe('progress', () => {
     const r = onTerminal(args);
     expect(r.shown).toContain('Probing the edge, the proxy listener and the upstreams');
     expect(r.shown).toContain('Verdict');
+  });
+
+  it.skipIf(!hasScript && !process.env.CI)('--record on a terminal ends on Enter', () => {
+    const archive = join(root, 'enter.tar.gz');
+    const r = onTerminal(['bundle', '--offline', '--dir', HEALTHY, '--record', '--out', archive], '\n');
+    expect(r.shown).toContain('Recording: reproduce the failure now, then press Enter');
+    expect(r.shown).toContain('Wrote ');
+    expect(r.code).toBe(0);
   });
 
   it('prints nothing on stderr when it is a pipe', () => {
