@@ -105,7 +105,12 @@ const SERVICE_PATHS = [
   'extra_hosts.*',
 ];
 
-const COMPOSE_PATHS = ['name', 'version', ...SERVICE_PATHS.map((p) => `services.*.${p}`)];
+const COMPOSE_PATHS = [
+  'name',
+  'version',
+  ...['driver', 'internal', 'external', 'name'].flatMap((k) => [`networks.*.${k}`, `volumes.*.${k}`]),
+  ...SERVICE_PATHS.map((p) => `services.*.${p}`),
+];
 
 const HELM_PATHS = [
   'tunnel.id',
