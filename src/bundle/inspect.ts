@@ -23,7 +23,11 @@ function parseManifest(member: TarMember | undefined): Manifest | null {
   if (!member) return null;
   try {
     const doc = JSON.parse(Buffer.from(member.bytes).toString('utf8')) as Manifest;
-    return doc && Array.isArray(doc.files) ? doc : null;
+    const entryOk = (f: unknown) => {
+      const e = f as Record<string, unknown> | null;
+      return typeof e === 'object' && e !== null && typeof e.name === 'string' && typeof e.sha256 === 'string';
+    };
+    return typeof doc === 'object' && doc !== null && Array.isArray(doc.files) && doc.files.every(entryOk) ? doc : null;
   } catch {
     return null;
   }
@@ -68,6 +72,12 @@ function factsStrings(text: string): string[] {
   return out;
 }
 
+/** The redaction counts of a manifest entry, only the numbers (the manifest is input here). */
+function countsOf(redacted: unknown): Record<string, number> | null {
+  if (typeof redacted !== 'object' || redacted === null) return null;
+  return Object.fromEntries(Object.entries(redacted).filter(([, n]) => typeof n === 'number'));
+}
+
 /** Inspects a bundle's bytes; `problem` when it is not a readable bundle at all (exit 2). */
 export function inspectBundle(gz: Buffer): Inspection | { problem: string } {
   const read = readTarGzip(gz);
@@ -100,10 +110,11 @@ export function inspectBundle(gz: Buffer): Inspection | { problem: string } {
     members: read.members.map((m) => ({
       name: m.name,
       size: m.bytes.length,
-      redacted: (listed.get(m.name)?.redacted as unknown as Record<string, number> | undefined) ?? null,
+      redacted: countsOf(listed.get(m.name)?.redacted),
     })),
     createdAt: typeof manifest.createdAt === 'string' ? manifest.createdAt : null,
-    window: manifest.window ?? null,
+    window:
+      typeof manifest.window?.start === 'string' && typeof manifest.window.end === 'string' ? manifest.window : null,
     tampered,
     secrets,
   };
@@ -115,7 +126,7 @@ export function renderInspection(file: string, i: Inspection): string {
   if (i.window) lines.push(`Recorded window: ${i.window.start} to ${i.window.end}`);
   lines.push('');
   for (const m of i.members) {
-    const r = m.redacted ? Object.entries(m.redacted).filter(([, n]) => typeof n === 'number' && n > 0) : [];
+    const r = m.redacted ? Object.entries(m.redacted).filter(([, n]) => n > 0) : [];
     const summary = r.length > 0 ? `  redacted: ${r.map(([k, n]) => `${k} ${n}`).join(', ')}` : '';
     lines.push(`  ${m.name.padEnd(34)} ${String(m.size).padStart(9)} bytes${summary}`);
   }

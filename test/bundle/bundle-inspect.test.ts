@@ -104,6 +104,11 @@ describe('bundle --inspect', () => {
       () => tarGzip([{ name: 'a.txt', bytes: Buffer.from('x') }], new Date()),
       /no readable manifest/,
     ],
+    [
+      'a manifest of the wrong shape',
+      () => tarGzip([{ name: 'manifest.json', bytes: Buffer.from('{"files":[null,{"name":1}]}') }], new Date()),
+      /no readable manifest/,
+    ],
   ];
   it.each(bad)('refuses %s (exit 2)', async (name, make, message) => {
     const file = join(root, `${name.replace(/\W+/g, '-')}.tar.gz`);
