@@ -10,6 +10,7 @@ for (const [name, file, fn] of [
   ['live', './live.mjs', 'runLiveBench'],
   ['logs', './logs.mjs', 'runLogsBench'],
   ['runtime', './runtime.mjs', 'runRuntimeBench'],
+  ['bundle', './bundle.mjs', 'runBundleBench'],
 ]) {
   if (only && only !== name) continue;
   if (!existsSync(new URL(file, import.meta.url))) continue;

@@ -56,6 +56,43 @@ export function useColor(flag: boolean, isTTY: boolean, env: CliIO['env']): bool
   return isTTY;
 }
 
+/** The options that say what to gather and how (the deployment's files, the live probes): doctor and bundle share them. */
+function gatheringOptions(command: Command): Command {
+  return command
+    .option('--dir <path>', 'deployment directory (compose file, config/, data/, values.yaml)')
+    .option('--config <file>', 'proxy config (config/mcp-proxy.yaml or config/mcp-gateway.yaml)')
+    .option('--compose <file>', 'Compose file')
+    .option('--values <file>', 'Helm values file (repeatable, merged like helm -f)', collect, [])
+    .option('--cert <file>', 'server certificate (default data/tls.crt)')
+    .option('--key <file>', 'server private key (default data/tls.key)')
+    .option('--ca <file>', 'CA certificate (default data/ca.crt)')
+    .option('--tunnel-domain <domain>', "the tunnel's assigned domain (default data/tunnel-domain)")
+    .option('--token-file <file>', 'file holding the tunnel token (the token itself: TUNNEL_TOKEN, never a flag)')
+    .option('--jwt-file <file>', "the setup job's identity token (decoded only, never sent)")
+    .option('--federation-rule <file>', 'the federation rule as JSON, as the API returns it')
+    .option('--oauth-metadata <file>', '/.well-known/oauth-authorization-server document')
+    .option('--resource-metadata <file>', '/.well-known/oauth-protected-resource document')
+    .option('--offline', 'no DNS queries and no connections: judge the files only')
+    .option('--edge <host:port>', 'edge address to probe (repeatable; replaces SRV discovery)', collect, [])
+    .addOption(new Option('--region <region>', 'edge region').choices(['global', 'us', 'fed']))
+    .option('--dns-server <ip[:port]>', 'resolver for every lookup of the run (repeatable)', collect, [])
+    .option('--proxy <url>', "the proxy's listener for the live inner-TLS probe (ws://host:port[/path])")
+    .option('--api-url <url>', 'vendor API base URL for the CA registration check')
+    .option('--api-key-file <file>', 'file holding the API key (or ANTHROPIC_API_KEY; never a flag value)')
+    .addOption(
+      new Option(
+        '--runtime <engine>',
+        'inspect the running containers: auto (when the Docker socket answers), docker, none',
+      )
+        .choices(['auto', 'docker', 'none'])
+        .default('auto'),
+    )
+    .option('--log-lines <n>', "last lines of each container's log to match (0: none)", '2000')
+    .option('--metrics <host:port>', "cloudflared's metrics server, when the doctor cannot find it itself")
+    .option('--timeout <ms>', 'deadline of each probe in milliseconds', '5000')
+    .option('--budget <ms>', 'deadline of the whole live run in milliseconds (default 3 x --timeout)');
+}
+
 /** Runs one command with its own secret registry: what this run reads is masked in this run's output only. */
 export function runCli(argv: string[], io: CliIO): Promise<number> {
   return withSecretRegistry(() => runCommand(argv, io));
@@ -89,41 +126,8 @@ async function runCommand(argv: string[], io: CliIO): Promise<number> {
     // Commander's messages quote what was typed: no escape sequence of it reaches the terminal, not even a colour.
     .configureOutput({ writeOut: out, writeErr: errQuoting });
 
-  program
-    .command('doctor')
+  gatheringOptions(program.command('doctor'))
     .description('diagnose a deployment (Compose or Helm), layer by layer')
-    .option('--dir <path>', 'deployment directory (compose file, config/, data/, values.yaml)')
-    .option('--config <file>', 'proxy config (config/mcp-proxy.yaml or config/mcp-gateway.yaml)')
-    .option('--compose <file>', 'Compose file')
-    .option('--values <file>', 'Helm values file (repeatable, merged like helm -f)', collect, [])
-    .option('--cert <file>', 'server certificate (default data/tls.crt)')
-    .option('--key <file>', 'server private key (default data/tls.key)')
-    .option('--ca <file>', 'CA certificate (default data/ca.crt)')
-    .option('--tunnel-domain <domain>', "the tunnel's assigned domain (default data/tunnel-domain)")
-    .option('--token-file <file>', 'file holding the tunnel token (the token itself: TUNNEL_TOKEN, never a flag)')
-    .option('--jwt-file <file>', "the setup job's identity token (decoded only, never sent)")
-    .option('--federation-rule <file>', 'the federation rule as JSON, as the API returns it')
-    .option('--oauth-metadata <file>', '/.well-known/oauth-authorization-server document')
-    .option('--resource-metadata <file>', '/.well-known/oauth-protected-resource document')
-    .option('--offline', 'no DNS queries and no connections: judge the files only')
-    .option('--edge <host:port>', 'edge address to probe (repeatable; replaces SRV discovery)', collect, [])
-    .addOption(new Option('--region <region>', 'edge region').choices(['global', 'us', 'fed']))
-    .option('--dns-server <ip[:port]>', 'resolver for every lookup of the run (repeatable)', collect, [])
-    .option('--proxy <url>', "the proxy's listener for the live inner-TLS probe (ws://host:port[/path])")
-    .option('--api-url <url>', 'vendor API base URL for the CA registration check')
-    .option('--api-key-file <file>', 'file holding the API key (or ANTHROPIC_API_KEY; never a flag value)')
-    .addOption(
-      new Option(
-        '--runtime <engine>',
-        'inspect the running containers: auto (when the Docker socket answers), docker, none',
-      )
-        .choices(['auto', 'docker', 'none'])
-        .default('auto'),
-    )
-    .option('--log-lines <n>', "last lines of each container's log to match (0: none)", '2000')
-    .option('--metrics <host:port>', "cloudflared's metrics server, when the doctor cannot find it itself")
-    .option('--timeout <ms>', 'deadline of each probe in milliseconds', '5000')
-    .option('--budget <ms>', 'deadline of the whole live run in milliseconds (default 3 x --timeout)')
     .option('--only <list>', 'only these layers or check IDs (comma-separated, repeatable)', collectList, [])
     .option('--skip <list>', 'skip these layers or check IDs (comma-separated, repeatable)', collectList, [])
     .option('--format <list>', FORMAT_HELP, collectList, [])
@@ -147,6 +151,22 @@ async function runCommand(argv: string[], io: CliIO): Promise<number> {
     .action(async (opts) => {
       const { runDoctor } = await import('./commands/doctor.js');
       exitCode = await runDoctor(opts, io, out, err, context);
+    });
+
+  gatheringOptions(program.command('bundle'))
+    .description('write one redacted archive for a support ticket: the report, logs, sanitised files, versions')
+    .option('--out <file>', 'the archive to write (default mcp-tunnel-bundle-<UTC time>.tar.gz; never replaced)')
+    .option('--logs <file...>', 'log files to match (- is stdin; plain or gzip)', collect, [])
+    .option('--since <duration>', 'keep only log lines newer than this (90s, 15m, 2h, 7d)')
+    .option(
+      '--record [duration]',
+      'follow the logs while the failure is reproduced; end on Enter or after the duration',
+    )
+    .option('--inspect <file>', 'list a bundle, verify its manifest and scan it for secrets (exit 0 clean, 1 not)')
+    .addOption(new Option('--token <value>').hideHelp())
+    .action(async (opts) => {
+      const { runBundle } = await import('./commands/bundle.js');
+      exitCode = await runBundle(opts, io, out, err, context);
     });
 
   program

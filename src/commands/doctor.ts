@@ -18,7 +18,7 @@ import { foldContainerLogs } from '../core/log-evidence.js';
 import { isSelected, markEscapes, runChecks } from '../core/runner.js';
 import type { ContainerLogMatch } from '../core/runtime-facts.js';
 import { writeReportFile } from '../core/safe-writer.js';
-import { LAYERS } from '../core/types.js';
+import { LAYERS, type CheckResult, type DoctorReport } from '../core/types.js';
 import type { Facts } from '../core/facts.js';
 import { toolVersion } from '../core/version.js';
 import { gatherStaticFacts } from '../probes/deployment.js';
@@ -29,6 +29,7 @@ import { registerSecret } from '../redaction/register.js';
 import { useColor, type CliIO } from '../cli.js';
 import { startLastResort } from './last-resort.js';
 import { emitOutputs, planOutputs, runEnvironment, type CommandContext } from './outputs.js';
+import { startProgress } from './progress.js';
 
 export interface DoctorOptions extends DeploymentOptionValues {
   dir?: string;
@@ -78,7 +79,7 @@ function validateSelection(flag: string, list: string[]): void {
   }
 }
 
-function validateDoctorOptions(opts: DoctorOptions): { timeoutMs: number; budgetMs: number; logLines: number } {
+export function validateDoctorOptions(opts: DoctorOptions): { timeoutMs: number; budgetMs: number; logLines: number } {
   if (opts.token !== undefined) {
     throw new UsageError(
       'a tunnel token is never taken as a flag value (it would end up in shell history and process lists)',
@@ -257,8 +258,11 @@ async function gatherFacts(
   const apiKey = plan.has('live.caRegistration') ? readApiKey(opts, io) : undefined;
   const { gatherRunningDeployment } = await import('../probes/running-deployment.js');
   // Progress on a terminal's stderr, unless stdout carries a machine format someone may be reading live.
-  const pending = io.stderrIsTTY && (stdoutFormat === undefined || stdoutFormat === 'human');
-  if (pending) io.stderr('Probing the edge, the proxy listener and the upstreams…');
+  const progress = await startProgress(
+    io,
+    'Probing the edge, the proxy listener and the upstreams…',
+    stdoutFormat === undefined || stdoutFormat === 'human',
+  );
   try {
     const network = {
       edges: opts.edge,
@@ -282,7 +286,7 @@ async function gatherFacts(
     }
     facts.live = gathered.live;
   } finally {
-    if (pending) io.stderr('\r\u001b[2K');
+    progress.stop();
   }
   return facts;
 }
@@ -291,6 +295,48 @@ async function gatherFacts(
 function selectedLogMatches(facts: Facts, opts: DoctorOptions): ContainerLogMatch[] {
   const matches = facts.live?.containerLogs?.matches ?? [];
   return matches.filter((m) => isSelected({ id: m.id }, { only: opts.only, skip: opts.skip }) === null);
+}
+
+/** The checks' results over `facts`, the containers' log matches folded in, as --only / --skip select. */
+function judge(facts: Facts, opts: DoctorOptions): CheckResult[] {
+  return foldContainerLogs(
+    runChecks(CHECKS, facts, { only: opts.only, skip: opts.skip }),
+    selectedLogMatches(facts, opts),
+  );
+}
+
+function reportOf(results: CheckResult[], facts: Facts, durationMs: number): DoctorReport {
+  return buildDoctorReport(results, durationMs, toolVersion(), summarizeRuntime(facts));
+}
+
+/** What a doctor run found, before anything is printed or written: the facts, the results and the report. */
+export interface Diagnosis {
+  facts: Facts;
+  results: CheckResult[];
+  report: DoctorReport;
+}
+
+/**
+ * Gathers the facts (or reads the saved ones of --facts) and judges them, printing nothing but
+ * the progress on a terminal (unless `stdoutFormat` is a machine format). The doctor and the
+ * bundle both run this; the options must have passed validateDoctorOptions.
+ */
+export async function diagnose(
+  opts: DoctorOptions,
+  io: CliIO,
+  limits: { timeoutMs: number; budgetMs: number; logLines: number; started: number },
+  stdoutFormat: string | undefined,
+): Promise<Diagnosis> {
+  const lastResort = startLastResort();
+  let facts: Facts;
+  try {
+    facts =
+      opts.facts !== undefined ? readSavedFacts(opts.facts, io) : await gatherFacts(opts, io, limits, stdoutFormat);
+  } finally {
+    lastResort.stop();
+  }
+  const results = markEscapes(judge(facts, opts), CHECKS, lastResort.escaped());
+  return { facts, results, report: reportOf(results, facts, performance.now() - limits.started) };
 }
 
 export async function runDoctor(
@@ -318,17 +364,9 @@ export async function runDoctor(
       );
     }
   }
-  const lastResort = startLastResort();
-  let facts: Facts;
-  try {
-    facts =
-      opts.facts !== undefined ? readSavedFacts(opts.facts, io) : await gatherFacts(opts, io, limits, stdoutFormat);
-  } finally {
-    lastResort.stop();
-  }
-  const judge = (f: Facts) =>
-    foldContainerLogs(runChecks(CHECKS, f, { only: opts.only, skip: opts.skip }), selectedLogMatches(f, opts));
-  let results = markEscapes(judge(facts), CHECKS, lastResort.escaped());
+  const diagnosis = await diagnose(opts, io, { ...limits, started }, stdoutFormat);
+  const facts = diagnosis.facts;
+  let results = diagnosis.results;
   const color = useColor(opts.color, io.stdoutIsTTY, io.env);
   // Repairs are told on stdout when it carries the human report, else on stderr (stdout stays one document).
   const fixSink = stdoutFormat === undefined || stdoutFormat === 'human' ? out : err;
@@ -339,7 +377,7 @@ export async function runDoctor(
     if (summary.applied > 0) {
       // Judge the repaired deployment afresh: the report and the exit code are the state after the repairs.
       reportFacts = await gatherFacts(opts, io, limits, stdoutFormat);
-      results = judge(reportFacts);
+      results = judge(reportFacts, opts);
       fixSink('\nAfter the repairs:\n\n');
     }
   }
@@ -347,7 +385,7 @@ export async function runDoctor(
   if (opts.saveFacts !== undefined) {
     writeReportFile(resolve(io.cwd, opts.saveFacts), factsFileText(reportFacts, toolVersion()), 0o600);
   }
-  const report = buildDoctorReport(results, performance.now() - started, toolVersion(), summarizeRuntime(reportFacts));
+  const report = reportFacts === facts ? diagnosis.report : reportOf(results, reportFacts, performance.now() - started);
   const anchor = [reportFacts.compose, reportFacts.helmValues, reportFacts.proxyConfig].find(
     (f) => f !== undefined && f.state !== 'missing',
   );

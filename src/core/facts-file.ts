@@ -71,7 +71,7 @@ function withMaskedData<T extends DocumentFact>(fact: T): T {
  * hashes of public data. A registered private key shares runs of base64 with its certificate's
  * public key, so the sanitiser would cut holes in the DER; these are hex or base64 and kept as read.
  */
-const KEPT_AS_READ = new Set([
+export const KEPT_AS_READ: ReadonlySet<string> = new Set([
   'derBase64',
   'fingerprint256',
   'spkiSha256',
@@ -136,6 +136,18 @@ export function factsFileText(facts: Readonly<Facts>, version: string): string {
     facts: masked,
   };
   return `${JSON.stringify(sanitiseFacts(file), null, 2)}\n`;
+}
+
+/**
+ * True when a facts file's text holds nothing its own sanitiser would still mask (by the same
+ * rules: public values and identifiers kept as read): the bundle's final scan of facts.json.
+ */
+export function factsTextIsSanitised(text: string): boolean {
+  try {
+    return `${JSON.stringify(sanitiseFacts(JSON.parse(text)), null, 2)}\n` === text;
+  } catch {
+    return false;
+  }
 }
 
 const FILE_FACTS = [

@@ -21,6 +21,8 @@ export interface MatchLogsOptions {
   signal: AbortSignal;
   /** Told the first time each signature is seen (for --follow). */
   onFirst?: (event: LogEvent) => void;
+  /** Matches only the lines this keeps (the bundle's time window); every line is still counted. */
+  keep?: (text: string) => boolean;
   /** Told what the reader noticed (binary input, a truncated gzip stream). */
   note: (text: string) => void;
   version: string;
@@ -82,7 +84,9 @@ export async function matchLogInputs(inputs: Input[], opts: MatchLogsOptions): P
     const readOne = async (input: Input): Promise<void> => {
       const scanner = new LineScanner(
         prefilter,
-        (text, lineNo, _cut, ids, count) => collector.line(text, lineNo, input.name, ids, count),
+        (text, lineNo, _cut, ids, count) => {
+          if (!opts.keep || opts.keep(text)) collector.line(text, lineNo, input.name, ids, count);
+        },
         opts.maxLineBytes,
       );
       let out: ReadOutcome;
