@@ -289,7 +289,15 @@ export async function runBundle(
     }
   }
 
-  const { facts, report } = await diagnose(doctorOpts, io, { ...limits, started }, undefined);
+  // The containers' log lines are kept to the same window as the given logs.
+  const notBefore =
+    window?.start ?? (sinceMs === null ? undefined : new Date(createdAtStart.getTime() - sinceMs).toISOString());
+  const { facts, report } = await diagnose(
+    notBefore === undefined ? doctorOpts : { ...doctorOpts, logsNotBefore: notBefore },
+    io,
+    { ...limits, started },
+    undefined,
+  );
   const progress = await startProgress(io, 'Writing the bundle…');
   try {
     const createdAt = new Date();

@@ -65,6 +65,8 @@ export interface DoctorOptions extends DeploymentOptionValues {
   saveFacts?: string;
   /** --facts FILE: judge saved facts instead of gathering any. */
   facts?: string;
+  /** Not a flag: the bundle's window (--since, --record) for the containers' log lines (ISO 8601). */
+  logsNotBefore?: string;
 }
 
 function validateSelection(flag: string, list: string[]): void {
@@ -276,7 +278,13 @@ async function gatherFacts(
       edgeCaPems,
       plan,
     };
-    const runtime = { mode: opts.runtime, logLines, metrics: opts.metrics, env: io.env };
+    const runtime = {
+      mode: opts.runtime,
+      logLines,
+      metrics: opts.metrics,
+      env: io.env,
+      ...(opts.logsNotBefore !== undefined ? { logsNotBefore: opts.logsNotBefore } : {}),
+    };
     const gathered = await gatherRunningDeployment(facts, network, runtime);
     if (gathered.runtimeProblem !== null) {
       throw new UsageError(

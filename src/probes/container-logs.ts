@@ -16,6 +16,8 @@ export interface ContainerLogOptions {
   maxLines: number;
   /** One deadline for every container's read. */
   timeoutMs: number;
+  /** Read no line before this time (ISO 8601): a window such as the bundle's --since or --record. */
+  notBefore?: string;
   signal?: AbortSignal;
 }
 
@@ -50,7 +52,12 @@ async function readOne(
   signal: AbortSignal,
   remainingMs: () => number,
 ): Promise<{ read: ReadEntry; matches: ContainerLogMatch[] }> {
-  const since = runSince(container.state.startedAt);
+  const started = runSince(container.state.startedAt);
+  // The later of the run's start and the window's: a window never reaches into an earlier run.
+  const since =
+    opts.notBefore !== undefined && (started === null || Date.parse(opts.notBefore) > Date.parse(started))
+      ? opts.notBefore
+      : started;
   const base = { container: container.name, service: container.service, since };
   const answer = await containerLogs(
     endpoint,

@@ -35,6 +35,8 @@ export interface RuntimeOptions {
   logLines: number;
   /** --metrics host:port, read from this host. */
   metrics?: string;
+  /** The containers' log lines from this time on only (ISO 8601; the bundle's window). */
+  logsNotBefore?: string;
   env: NodeJS.ProcessEnv;
 }
 
@@ -140,6 +142,7 @@ export async function gatherRunningDeployment(
               maxLines: rt.logLines,
               timeoutMs: net.timeoutMs,
               signal: budget.signal,
+              ...(rt.logsNotBefore !== undefined ? { notBefore: rt.logsNotBefore } : {}),
             }),
           )
         : Promise.resolve(null);

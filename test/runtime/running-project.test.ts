@@ -196,6 +196,25 @@ describe.skipIf(gate.skip)('a running Compose project on the Docker Engine', () 
     expect(logs.matches.map((m) => m.signature)).not.toContain('no-route-for-host'); // line 5 of 10
   });
 
+  it("a window (the bundle's --since or --record) reads no line before it, and never before the run", async () => {
+    const proxy = byService('mcp-proxy');
+    const later = await gatherContainerLogs(endpoint, [proxy], {
+      maxLines: 2000,
+      timeoutMs: 5000,
+      notBefore: new Date(Date.now() + 60_000).toISOString(),
+    });
+    expect(later.read[0]).toMatchObject({ lines: 0, problem: null });
+    expect(later.matches).toEqual([]);
+    // A window opening before the container started reads from the run's start, as without one.
+    const earlier = await gatherContainerLogs(endpoint, [proxy], {
+      maxLines: 2000,
+      timeoutMs: 5000,
+      notBefore: '2020-01-01T00:00:00.000Z',
+    });
+    expect(earlier.read[0]).toMatchObject({ lines: 10 });
+    expect(Date.parse(proxy.state.startedAt!) - Date.parse(earlier.read[0]!.since!)).toBe(1000);
+  });
+
   it("tcp-connect inside the proxy's namespace reaches its loopback listener; from the host it is refused", async () => {
     const pid = pids[byService('mcp-proxy').name]!;
     const t0 = performance.now();
