@@ -13,6 +13,7 @@ import type {
   ReadyAnswer,
 } from '../../src/core/runtime-facts.js';
 import { parseCloudflaredMetrics, parseDiagTunnel, parseReady } from '../../src/model/cloudflared-metrics.js';
+import { cloudflaredContainer, runtimeFacts } from '../harness/runtime-facts.js';
 
 export type CloudflaredScenario = 'healthy' | 'degraded' | 'down' | 'origin-failing';
 
@@ -81,49 +82,7 @@ export function metricsFacts(
 
 /** A running Compose project with one cloudflared container; `over` changes its facts. */
 export function runtimeWithCloudflared(over: Partial<ContainerFacts> = {}): DockerRuntimeFacts {
-  const cloudflared: ContainerFacts = {
-    id: '0123456789ab',
-    name: 'deploy-cloudflared-1',
-    service: 'cloudflared',
-    image: 'cloudflare/cloudflared:2026.8.2',
-    imageVersion: null,
-    state: {
-      status: 'running',
-      running: true,
-      restarting: false,
-      oomKilled: false,
-      exitCode: 0,
-      error: '',
-      startedAt: '2026-12-02T10:00:00Z',
-      finishedAt: null,
-      health: null,
-      healthOutput: null,
-    },
-    restartCount: 0,
-    restartPolicy: 'unless-stopped',
-    user: '',
-    networkMode: 'container:fedcba987654',
-    networkModeService: 'mcp-proxy',
-    mounts: [],
-    envNames: ['TUNNEL_TOKEN'],
-    env: {},
-    argv: ['cloudflared', '--no-autoupdate', 'tunnel', '--no-autoupdate', 'run', '--url', 'http://localhost:8080'],
-    tokenFingerprint: null,
-    files: [],
-    ...over,
-  };
-  return {
-    engine: 'docker',
-    endpoint: 'unix:///var/run/docker.sock',
-    engineVersion: '20.10.24',
-    project: 'deploy',
-    projectSource: 'working-dir',
-    containers: [cloudflared],
-    servicesWithoutContainer: [],
-    fileTimes: [],
-    filesTokenFingerprint: null,
-    latencyMs: 4,
-  };
+  return runtimeFacts({ containers: [cloudflaredContainer({ imageVersion: null, ...over })] });
 }
 
 /** A metrics server that stalled on every endpoint. */
