@@ -45,7 +45,8 @@ export const PLATFORM_REDIRECT_URI = 'https://claude.ai/api/mcp/auth_callback';
 /**
  * A fetch for the lab's public URLs: https://<host>/<path> goes to the upstream the lab routes
  * <host> to, with that Host header; any other host fails as an unreachable one does (a
- * TypeError), so nothing leaves loopback. Redirects are returned, not followed.
+ * TypeError), so nothing leaves loopback. Redirects are returned, not followed. The body streams
+ * (the legacy transport's event stream never ends), capped at MAX_BODY bytes.
  */
 export function labFetch(upstreams: Record<string, string>): LabFetch {
   return (input, init) =>
@@ -66,22 +67,38 @@ export function labFetch(upstreams: Record<string, string>): LabFetch {
           path: `${url.pathname}${url.search}`,
           headers,
           timeout: TIMEOUT_MS,
+          signal: init?.signal ?? undefined,
         },
         (res) => {
-          const chunks: Buffer[] = [];
+          const status = res.statusCode ?? 500;
+          const h = new Headers();
+          for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) h.set(k, String(v));
           let size = 0;
-          res.on('data', (c: Buffer) => {
-            size += c.length;
-            if (size > MAX_BODY) req.destroy(new Error(`answer larger than ${MAX_BODY} bytes`));
-            else chunks.push(c);
+          let done = false;
+          const body = new ReadableStream<Uint8Array>({
+            start(controller) {
+              const finish = (err?: Error) => {
+                if (done) return;
+                done = true;
+                if (err) controller.error(err);
+                else controller.close();
+              };
+              res.on('data', (c: Buffer) => {
+                if (done) return;
+                size += c.length;
+                if (size <= MAX_BODY) return controller.enqueue(new Uint8Array(c));
+                finish(new Error(`answer larger than ${MAX_BODY} bytes`));
+                req.destroy();
+              });
+              res.on('end', () => finish());
+              res.on('error', finish);
+            },
+            cancel() {
+              done = true;
+              req.destroy();
+            },
           });
-          res.on('end', () => {
-            const status = res.statusCode ?? 500;
-            const h = new Headers();
-            for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) h.set(k, String(v));
-            resolve(new Response(NULL_BODY.has(status) ? null : Buffer.concat(chunks), { status, headers: h }));
-          });
-          res.on('error', reject);
+          resolve(new Response(NULL_BODY.has(status) ? null : body, { status, headers: h }));
         },
       );
       req.on('timeout', () => req.destroy(new Error(`no answer from ${url.origin} within ${TIMEOUT_MS} ms`)));
