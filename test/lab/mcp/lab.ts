@@ -15,7 +15,7 @@ import { MCP_SCOPE, startMcpUpstream, type ProtectedResourceShape, type Upstream
 
 /** The operator's allowlisted public host, where browsers reach the authorization endpoint. */
 export const LOGIN_HOST = 'login.example.com';
-export const MCP_PATH = '/mcp';
+const MCP_PATH = '/mcp';
 
 interface LabUrls {
   domain: string;

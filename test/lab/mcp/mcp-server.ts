@@ -5,6 +5,7 @@
 
 import type http from 'node:http';
 import type net from 'node:net';
+import type { RequestHandler } from 'express';
 import { createMcpExpressApp } from '@modelcontextprotocol/sdk/server/express.js';
 import { metadataHandler } from '@modelcontextprotocol/sdk/server/auth/handlers/metadata.js';
 import { requireBearerAuth } from '@modelcontextprotocol/sdk/server/auth/middleware/bearerAuth.js';
@@ -48,7 +49,7 @@ function labMcpServer(): McpServer {
 }
 
 // Stateless Streamable HTTP: a fresh server and transport per request, as the SDK's examples do.
-const streamableHandler: http.RequestListener = (req, res) => {
+const streamableHandler: RequestHandler = (req, res) => {
   const server = labMcpServer();
   const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
   res.on('close', () => {
@@ -57,7 +58,7 @@ const streamableHandler: http.RequestListener = (req, res) => {
   });
   void server
     .connect(transport)
-    .then(() => transport.handleRequest(req, res, (req as http.IncomingMessage & { body?: unknown }).body))
+    .then(() => transport.handleRequest(req, res, req.body))
     .catch(() => {
       if (!res.headersSent) res.writeHead(500).end();
     });
@@ -113,7 +114,8 @@ export async function startMcpUpstream(
       void labMcpServer().connect(transport);
     });
     app.post('/messages', (req, res) => {
-      const transport = transports.get(String(req.query.sessionId));
+      const sessionId = req.query.sessionId;
+      const transport = typeof sessionId === 'string' ? transports.get(sessionId) : undefined;
       if (!transport) return void res.status(404).send('no such session');
       void transport.handlePostMessage(req, res, req.body);
     });

@@ -40,7 +40,7 @@ type LabFetch = (input: string | URL | Request, init?: RequestInit) => Promise<R
 const MAX_BODY = 1024 * 1024;
 const TIMEOUT_MS = 5000;
 const NULL_BODY = new Set([204, 205, 304]);
-export const PLATFORM_REDIRECT_URI = 'https://claude.ai/api/mcp/auth_callback';
+const PLATFORM_REDIRECT_URI = 'https://claude.ai/api/mcp/auth_callback';
 
 /**
  * A fetch for the lab's public URLs: https://<host>/<path> goes to the upstream the lab routes
