@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCli } from '../helpers/exec.js';
 import { removeLabDirs } from './certs.js';
 import { LOGIN_HOST, MCP_LAB_VARIANTS, startMcpOauthLab, type McpLabVariant, type McpOauthLab } from './mcp/lab.js';
 import { MCP_SCOPE, MCP_SERVER_NAME, REDIRECT_TARGET } from './mcp/mcp-server.js';
@@ -48,6 +49,7 @@ const SDK_STOPS_AT: Record<McpLabVariant, DiscoveryLink | null> = {
   'pkce-methods-absent': null,
   'pkce-s256-missing': 'authorization',
   'registration-missing': 'registration',
+  'registration-client-metadata-document-only': null,
   'token-endpoint-off-tunnel': null,
   'authorization-endpoint-on-tunnel': null,
   'scopes-inconsistent': 'registration',
@@ -116,6 +118,16 @@ describe('the healthy lab', () => {
     expect(config).toContain(`  auth: ${lab.upstreams[`auth.${lab.domain}`]}`);
     expect(config).toMatch(/allowed_ips:\n {4}- 127\.0\.0\.0\/8/);
     expect(readFileSync(join(lab.dir, 'data', 'tunnel-domain'), 'utf8').trim()).toBe(lab.domain);
+  });
+
+  it('doctor --dir takes the deployment: the live OAuth metadata from oidc-provider passes, nothing fails', async () => {
+    const run = await startCli(['doctor', ...lab.cliArgs, '--json']);
+    const report = JSON.parse(run.stdout) as { results: { id: string; layer: string; status: string }[] };
+    const status = Object.fromEntries(report.results.map((r) => [r.id, r.status]));
+    expect(status['oauth-metadata']).toBe('pass');
+    expect(status['upstream-reachable']).toBe('pass');
+    const judged = report.results.filter((r) => r.layer === 'routing' || r.layer === 'oauth');
+    expect(judged.filter((r) => r.status === 'fail')).toEqual([]);
   });
 
   it('routes nothing but its own hosts: another host fails like an unreachable one', async () => {
