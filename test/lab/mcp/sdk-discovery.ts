@@ -95,6 +95,8 @@ export function labFetch(upstreams: Record<string, string>): LabFetch {
               });
               res.on('end', () => finish());
               res.on('error', finish);
+              // After 'end' this does nothing; before it, the answer was cut short.
+              res.on('close', () => finish(new Error(`${url.origin} closed the connection mid-answer`)));
             },
             cancel() {
               done = true;
