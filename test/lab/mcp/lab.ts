@@ -199,11 +199,11 @@ export async function startMcpOauthLab(variant: McpLabVariant = 'healthy'): Prom
   const urls: LabUrls = { domain, mcpUrl: `https://mcp.${domain}${MCP_PATH}`, authUrl: `https://auth.${domain}` };
   const spec = healthySpec(urls);
   MCP_LAB_VARIANTS[variant].change(spec, urls);
+  certs ??= makeCertSet(domain, 'healthy'); // first: without openssl, no server is left running
   const [mcp, auth] = await Promise.all([
     startMcpUpstream(spec.upstream, { publicHost: `mcp.${domain}`, mcpPath: MCP_PATH, resource: spec.resource }),
     startAuthServer(urls.authUrl, spec.auth),
   ]);
-  certs ??= makeCertSet(domain, 'healthy');
   const routes = { mcp: `http://127.0.0.1:${mcp.port}`, auth: `http://127.0.0.1:${auth.port}` };
   const deployment = makeLabDeployment({
     domain,
