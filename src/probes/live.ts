@@ -17,6 +17,7 @@ import type {
   EdgeTarget,
   FetchedDocumentFacts,
   LiveFacts,
+  McpHandshakeFacts,
   ProbeRun,
   ProxyLiveFacts,
   Region,
@@ -24,7 +25,7 @@ import type {
 } from '../core/live-facts.js';
 import { FULL_PLAN, NOT_PLANNED, type ProbePlan } from '../core/probe-plan.js';
 import { findSetupService, isRecord, serviceEnvironment } from '../model/compose.js';
-import { expansionVars, proxyConfigModel, routeHostnames } from '../model/deployment-view.js';
+import { effectiveTunnelDomain, expansionVars, proxyConfigModel, routeHostnames } from '../model/deployment-view.js';
 import { interpolate } from '../model/interpolate.js';
 import { judgeRouteAddresses, readUpstreamPolicy } from '../model/ip-policy.js';
 import type { Upstream } from '../model/proxy-config.js';
@@ -34,6 +35,7 @@ import { startDeadline, type Deadline } from './deadline.js';
 import { createDnsClient, srvNameForRegion, type DnsClient } from './dns-resolver.js';
 import { EDGE_PORT, probeEdgeTcpTls, splitPem } from './edge-tcp-tls.js';
 import { fetchMetadataDocument, OAUTH_METADATA_PATH, RESOURCE_METADATA_PATH } from './http-metadata.js';
+import { probeMcpHandshake } from './mcp-handshake.js';
 import { probeQuicVersionNegotiation } from './quic-version-negotiation.js';
 import { probeTcp } from './tcp-connect.js';
 import { parseProxyUrl, probeInnerTls, probeListener, type ProxyUrl } from './websocket-tls.js';
@@ -57,6 +59,17 @@ export interface NetworkOptions {
   edgeCaPems?: string[];
   /** The groups of probes to run; every group when not given. */
   plan?: ProbePlan;
+  /** --mcp-route NAME (repeatable): routes that serve MCP besides `mcp` and those named mcp*. */
+  mcpRoutes?: string[];
+  /** --mcp-path PATH: where the MCP endpoint is on every MCP route (default /mcp). */
+  mcpPath?: string;
+}
+
+export const DEFAULT_MCP_PATH = '/mcp';
+
+/** Whether a route serves MCP: `mcp`, any key starting with "mcp", or one named with --mcp-route. */
+export function isMcpRoute(key: string, named: readonly string[] = []): boolean {
+  return key.toLowerCase().startsWith('mcp') || named.includes(key);
 }
 
 /** A typed failure of an input the probes were given: the caller says which flag it came from. */
@@ -365,6 +378,52 @@ interface UpstreamGathering {
   upstreams: UpstreamLiveFacts[] | null;
   skipped: string | null;
   oauth: { metadata: FetchedDocumentFacts | null; resource: FetchedDocumentFacts | null; skipped: string | null };
+  mcp: McpHandshakeFacts[] | null;
+  mcpSkipped: string | null;
+}
+
+/** The MCP handshake to a route's upstream at its first allowed address, or why it was not sent. */
+function handshakeWithUpstream(
+  rec: Recorder,
+  u: UpstreamLiveFacts,
+  up: Upstream,
+  allowed: string[],
+  hostHeader: string,
+  path: string,
+): Promise<McpHandshakeFacts> {
+  const first = allowed[0];
+  const target = {
+    route: u.route,
+    scheme: up.scheme,
+    host: up.host,
+    port: up.port,
+    address: up.ipVersion === 0 ? first : undefined,
+    hostHeader,
+    path,
+  };
+  if (first === undefined) {
+    return Promise.resolve({
+      route: u.route,
+      url: `${up.scheme}://${up.host}:${up.port}${path}`,
+      hostHeader,
+      path,
+      kind: 'not-probed',
+      httpStatus: null,
+      contentType: null,
+      protocolVersion: null,
+      serverName: null,
+      serverVersion: null,
+      challenge: null,
+      location: null,
+      leavesHost: null,
+      failure: 'not-probed',
+      detail: u.notProbed ?? 'no allowed address to send it to',
+      latencyMs: 0,
+    });
+  }
+  return rec.track(`mcp initialize ${u.route}${path}`, () =>
+    probeMcpHandshake(target, { timeoutMs: rec.timeout, parent: rec.budget.signal }),
+  );
 }
 
 /**
@@ -377,20 +436,27 @@ async function gatherUpstreams(
   facts: Readonly<Facts>,
   dns: DnsClient,
   plan: ProbePlan,
+  net: NetworkOptions,
 ): Promise<UpstreamGathering> {
   const model = proxyConfigModel(facts);
   if (!model || facts.proxyConfig?.state !== 'ok') {
     const why = 'no usable proxy config: the upstreams are not known';
-    return { upstreams: null, skipped: why, oauth: { metadata: null, resource: null, skipped: why } };
+    const mcpSkipped = plan.has('live.mcp') ? why : NOT_PLANNED;
+    return { upstreams: null, skipped: why, oauth: { metadata: null, resource: null, skipped: why }, mcp: null, mcpSkipped };
   }
   const reading = readUpstreamPolicy(facts.proxyConfig.value.data);
   const wantUpstreams = plan.has('live.upstreams');
   const wantMetadata = plan.has('live.oauthMetadata') && !facts.oauthMetadata;
   const wantResource = plan.has('live.resourceMetadata') && !facts.resourceMetadata;
+  const mcpRoutes = net.mcpRoutes ?? [];
+  const mcpPath = net.mcpPath ?? DEFAULT_MCP_PATH;
+  const hostnames = new Map(routeHostnames(facts).map((r) => [r.key, r.hostname]));
+  const wantMcp = (key: string) => plan.has('live.mcp') && isMcpRoute(key, mcpRoutes) && Boolean(hostnames.get(key));
+  const handshakes: Promise<McpHandshakeFacts>[] = [];
   let metadata: Promise<FetchedDocumentFacts | null> = Promise.resolve(null);
   let resource: Promise<FetchedDocumentFacts | null> = Promise.resolve(null);
   const needed = (key: string) =>
-    wantUpstreams || (wantMetadata && isRoute(key, 'auth')) || (wantResource && isRoute(key, 'mcp'));
+    wantUpstreams || (wantMetadata && isRoute(key, 'auth')) || (wantResource && isRoute(key, 'mcp')) || wantMcp(key);
   const routes = model.routes.flatMap((r) => (r.upstream && needed(r.key) ? [{ key: r.key, up: r.upstream }] : []));
   const upstreams = await Promise.all(
     routes.map(async ({ key, up }) => {
@@ -398,6 +464,8 @@ async function gatherUpstreams(
       if (wantMetadata && isRoute(key, 'auth')) metadata = fetchFromUpstream(rec, u, up, allowed, OAUTH_METADATA_PATH);
       if (wantResource && isRoute(key, 'mcp'))
         resource = fetchFromUpstream(rec, u, up, allowed, RESOURCE_METADATA_PATH);
+      const hostHeader = hostnames.get(key);
+      if (wantMcp(key) && hostHeader) handshakes.push(handshakeWithUpstream(rec, u, up, allowed, hostHeader, mcpPath));
       if (wantUpstreams) {
         const connect = async (address: string) => {
           const outcome = await rec.track(`tcp ${address}:${up.port}`, () =>
@@ -410,7 +478,7 @@ async function gatherUpstreams(
       return u;
     }),
   );
-  const [m, res] = await Promise.all([metadata, resource]);
+  const [m, res, mcp] = await Promise.all([metadata, resource, Promise.all(handshakes)]);
   const hasAuth = model.routes.some((r) => isRoute(r.key, 'auth'));
   const hasMcp = model.routes.some((r) => isRoute(r.key, 'mcp'));
   let oauthSkipped: string | null = null;
@@ -418,10 +486,19 @@ async function gatherUpstreams(
   else if (!hasAuth && !hasMcp) {
     oauthSkipped = 'the proxy config has neither an `auth` nor an `mcp` route to fetch the well-known documents from';
   }
+  let mcpSkipped: string | null = null;
+  if (!plan.has('live.mcp')) mcpSkipped = NOT_PLANNED;
+  else if (mcp.length === 0) {
+    mcpSkipped = !effectiveTunnelDomain(facts)
+      ? 'the tunnel domain is not known, so the Host header <route>.<tunnel-domain> cannot be built'
+      : 'the proxy config has no MCP route (`mcp`, a key starting with "mcp", or one named with --mcp-route)';
+  }
   return {
     upstreams: wantUpstreams ? upstreams : null,
     skipped: wantUpstreams ? null : NOT_PLANNED,
     oauth: { metadata: m, resource: res, skipped: oauthSkipped },
+    mcp: plan.has('live.mcp') && mcp.length > 0 ? mcp : null,
+    mcpSkipped,
   };
 }
 
@@ -462,11 +539,12 @@ export async function gatherLiveFacts(facts: Facts, net: NetworkOptions): Promis
 
   const wantCa = plan.has('live.caRegistration');
   const tunnel = wantCa && net.apiKey ? findTunnelId(facts) : null;
-  const wantDocuments = plan.has('live.oauthMetadata') || plan.has('live.resourceMetadata');
+  const wantDocuments =
+    plan.has('live.oauthMetadata') || plan.has('live.resourceMetadata') || plan.has('live.mcp');
   const [edge, proxy, upstreams, ca] = await Promise.allSettled([
     plan.has('live.edge') ? gatherEdge(rec, facts, net, dns, net.edgeCaPems ?? []) : none,
     plan.has('live.proxy') ? gatherProxy(rec, facts, net) : none,
-    plan.has('live.upstreams') || wantDocuments ? gatherUpstreams(rec, facts, dns, plan) : none,
+    plan.has('live.upstreams') || wantDocuments ? gatherUpstreams(rec, facts, dns, plan, net) : none,
     net.apiKey && tunnel
       ? rec.track('vendor api certificates', () =>
           fetchRegisteredCertificates({
@@ -506,6 +584,8 @@ export async function gatherLiveFacts(facts: Facts, net: NetworkOptions): Promis
     oauthMetadata: up?.oauth.metadata ?? null,
     resourceMetadata: up?.oauth.resource ?? null,
     oauthSkipped: skipped(upstreams, 'OAuth metadata', (u) => u.oauth.skipped),
+    mcp: up?.mcp ?? null,
+    mcpSkipped: skipped(upstreams, 'MCP handshake', (u) => u.mcpSkipped),
     caRegistration: value(ca),
     caRegistrationSkipped: !wantCa
       ? NOT_PLANNED
