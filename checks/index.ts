@@ -29,6 +29,7 @@ import { check as upstreamIp } from './routing/upstream-ip.js';
 import { check as allowedIps } from './routing/allowed-ips.js';
 import { check as upstreamTls } from './routing/upstream-tls.js';
 import { check as upstreamReachable } from './routing/upstream-reachable.js';
+import { check as mcpHandshake } from './routing/mcp-handshake.js';
 import { check as oauthMetadata } from './oauth/oauth-metadata.js';
 import { check as protectedResource } from './oauth/protected-resource.js';
 import { check as helmValues } from './setup/helm-values.js';
@@ -64,6 +65,7 @@ export const CHECKS: readonly Check[] = [
   allowedIps,
   upstreamTls,
   upstreamReachable,
+  mcpHandshake,
   oauthMetadata,
   protectedResource,
   helmValues,

@@ -559,6 +559,23 @@ https:// upstream fails.`,
 allow (never to one it would refuse), from where the doctor runs: run it beside the proxy for a
 faithful answer.`,
   },
+  {
+    id: 'mcp-handshake',
+    layer: 'routing',
+    kind: 'live',
+    title: 'Every MCP route answers the MCP handshake',
+    symptom: 'The platform cannot connect to the MCP server, though the tunnel and the proxy are up.',
+    cause:
+      "An MCP route's upstream answers initialize with a web page, a 404, a redirect, the old HTTP+SSE transport, or an error, instead of an MCP result or a Bearer challenge.",
+    fix: "Point the route at the MCP server's Streamable HTTP endpoint (--mcp-path tells the doctor where it is).",
+    explain: `In a live run the doctor sends what the platform's client sends first (MCP 2025-11-25,
+"Transports"): a JSON-RPC initialize POSTed to the MCP path (default /mcp) with
+Accept: application/json, text/event-stream and the Host header <route>.<tunnel-domain>, to an
+address of the route's upstream that the proxy's IP policy allows. It passes on an MCP result
+(protocolVersion and serverInfo) or on a 401 with WWW-Authenticate: Bearer (the OAuth checks
+then judge the discovery chain). Redirects are not followed. MCP routes are "mcp", any route
+whose key starts with "mcp", and those named with --mcp-route.`,
+  },
   // ---------------------------------------------------------------- OAuth discovery
   {
     id: 'oauth-metadata',
