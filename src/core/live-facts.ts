@@ -284,6 +284,34 @@ export interface McpHandshakeFacts extends ProbeTiming {
   detail: string | null;
 }
 
+/** One URL a conforming client tries on the discovery chain, in its order. */
+export interface ChainAttempt {
+  step: 'resource-metadata' | 'authorization-server-metadata';
+  url: string;
+  /** The route whose upstream answered for the URL's host; null when the host is not a tunnel route. */
+  route: string | null;
+  httpStatus: number | null;
+  /** Null when the document there was used; else why the client went on (or stopped). */
+  notUsed: string | null;
+}
+
+/** The OAuth discovery chain as the platform's client walks it from the `mcp` route's challenge. */
+export interface OAuthChainFacts {
+  /** https://mcp.<tunnel-domain> + the MCP path: the resource the client asks for. */
+  resource: string;
+  challenge: BearerChallenge | null;
+  attempts: ChainAttempt[];
+  /** The protected resource metadata the client used, with the URL it came from. */
+  resourceMetadataUrl: string | null;
+  resourceMetadata: FileFact<YamlDocumentFacts> | null;
+  /** authorization_servers[0] of that document. */
+  issuer: string | null;
+  authorizationServerMetadataUrl: string | null;
+  authorizationServerMetadata: FileFact<YamlDocumentFacts> | null;
+  /** Why the walk stopped before the authorization server metadata, when it did. */
+  stopped: string | null;
+}
+
 export interface ApiCertificate {
   id: string | null;
   fingerprint: string | null; // lowercase hex, separators removed
@@ -335,6 +363,9 @@ export interface LiveFacts {
   /** The MCP `initialize` to each MCP route's upstream (absent on runs before it existed). */
   mcp?: McpHandshakeFacts[] | null;
   mcpSkipped?: string | null;
+  /** The discovery chain walked from the `mcp` route (absent on runs before it existed). */
+  oauthChain?: OAuthChainFacts | null;
+  oauthChainSkipped?: string | null;
   caRegistration: CaRegistrationLiveFacts | null;
   caRegistrationSkipped: string | null;
   /** The running Compose project, from the Docker Engine API (absent on runs before it existed). */

@@ -30,6 +30,7 @@ export type LiveFactName =
   | 'live.oauthMetadata'
   | 'live.resourceMetadata'
   | 'live.mcp'
+  | 'live.oauthChain'
   | 'live.caRegistration'
   | 'live.runtime'
   | 'live.metrics'
@@ -57,6 +58,7 @@ export const LIVE_FACTS: readonly LiveFactName[] = [
   'live.oauthMetadata',
   'live.resourceMetadata',
   'live.mcp',
+  'live.oauthChain',
   'live.caRegistration',
   'live.runtime',
   'live.metrics',
@@ -98,6 +100,10 @@ const PROVIDERS: Readonly<Record<FactKey, { what: string; givenBy: string }>> = 
     what: "the MCP initialize sent to each MCP route's upstream",
     givenBy: 'a run without --offline, with an mcp route (or --mcp-route NAME)',
   },
+  'live.oauthChain': {
+    what: "the OAuth discovery chain walked from the mcp route's challenge",
+    givenBy: 'a run without --offline, with an mcp route',
+  },
   'live.caRegistration': {
     what: "the vendor API's list of registered certificates",
     givenBy: 'a run without --offline, with ANTHROPIC_API_KEY or --api-key-file',
@@ -124,6 +130,7 @@ const LIVE_SKIPPED: Record<LiveFactName, keyof LiveFacts> = {
   'live.oauthMetadata': 'oauthSkipped',
   'live.resourceMetadata': 'oauthSkipped',
   'live.mcp': 'mcpSkipped',
+  'live.oauthChain': 'oauthChainSkipped',
   'live.caRegistration': 'caRegistrationSkipped',
   'live.runtime': 'runtimeSkipped',
   'live.metrics': 'metricsSkipped',

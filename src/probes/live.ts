@@ -18,6 +18,7 @@ import type {
   FetchedDocumentFacts,
   LiveFacts,
   McpHandshakeFacts,
+  OAuthChainFacts,
   ProbeRun,
   ProxyLiveFacts,
   Region,
@@ -28,14 +29,17 @@ import { findSetupService, isRecord, serviceEnvironment } from '../model/compose
 import { effectiveTunnelDomain, expansionVars, proxyConfigModel, routeHostnames } from '../model/deployment-view.js';
 import { interpolate } from '../model/interpolate.js';
 import { judgeRouteAddresses, readUpstreamPolicy } from '../model/ip-policy.js';
+import { MCP_ROUTE } from '../model/oauth-discovery.js';
+import { mcpResource } from '../model/oauth-chain.js';
 import type { Upstream } from '../model/proxy-config.js';
 import { decodeText, readBounded } from './bounded-file.js';
 import { DEFAULT_API_URL, fetchRegisteredCertificates } from './ca-registration-api.js';
 import { startDeadline, type Deadline } from './deadline.js';
 import { createDnsClient, srvNameForRegion, type DnsClient } from './dns-resolver.js';
 import { EDGE_PORT, probeEdgeTcpTls, splitPem } from './edge-tcp-tls.js';
-import { fetchMetadataDocument, OAUTH_METADATA_PATH, RESOURCE_METADATA_PATH } from './http-metadata.js';
+import { fetchMetadataDocument, httpGet, OAUTH_METADATA_PATH, RESOURCE_METADATA_PATH } from './http-metadata.js';
 import { probeMcpHandshake } from './mcp-handshake.js';
+import { walkOAuthChain, type TunnelFetch } from './oauth-chain.js';
 import { probeQuicVersionNegotiation } from './quic-version-negotiation.js';
 import { probeTcp } from './tcp-connect.js';
 import { parseProxyUrl, probeInnerTls, probeListener, type ProxyUrl } from './websocket-tls.js';
@@ -380,6 +384,8 @@ interface UpstreamGathering {
   oauth: { metadata: FetchedDocumentFacts | null; resource: FetchedDocumentFacts | null; skipped: string | null };
   mcp: McpHandshakeFacts[] | null;
   mcpSkipped: string | null;
+  oauthChain: OAuthChainFacts | null;
+  oauthChainSkipped: string | null;
 }
 
 /** The MCP handshake to a route's upstream at its first allowed address, or why it was not sent. */
@@ -442,7 +448,16 @@ async function gatherUpstreams(
   if (!model || facts.proxyConfig?.state !== 'ok') {
     const why = 'no usable proxy config: the upstreams are not known';
     const mcpSkipped = plan.has('live.mcp') ? why : NOT_PLANNED;
-    return { upstreams: null, skipped: why, oauth: { metadata: null, resource: null, skipped: why }, mcp: null, mcpSkipped };
+    const oauthChainSkipped = plan.has('live.oauthChain') ? why : NOT_PLANNED;
+    return {
+      upstreams: null,
+      skipped: why,
+      oauth: { metadata: null, resource: null, skipped: why },
+      mcp: null,
+      mcpSkipped,
+      oauthChain: null,
+      oauthChainSkipped,
+    };
   }
   const reading = readUpstreamPolicy(facts.proxyConfig.value.data);
   const wantUpstreams = plan.has('live.upstreams');
@@ -451,16 +466,26 @@ async function gatherUpstreams(
   const mcpRoutes = net.mcpRoutes ?? [];
   const mcpPath = net.mcpPath ?? DEFAULT_MCP_PATH;
   const hostnames = new Map(routeHostnames(facts).map((r) => [r.key, r.hostname]));
-  const wantMcp = (key: string) => plan.has('live.mcp') && isMcpRoute(key, mcpRoutes) && Boolean(hostnames.get(key));
+  const wantChain = plan.has('live.oauthChain');
+  // The chain starts from the `mcp` route's answer to initialize, so it needs that handshake.
+  const wantMcp = (key: string) =>
+    ((plan.has('live.mcp') && isMcpRoute(key, mcpRoutes)) || (wantChain && key === MCP_ROUTE)) &&
+    Boolean(hostnames.get(key));
+  const resolved = new Map<string, { u: UpstreamLiveFacts; up: Upstream; allowed: string[] }>();
   const handshakes: Promise<McpHandshakeFacts>[] = [];
   let metadata: Promise<FetchedDocumentFacts | null> = Promise.resolve(null);
   let resource: Promise<FetchedDocumentFacts | null> = Promise.resolve(null);
   const needed = (key: string) =>
-    wantUpstreams || (wantMetadata && isRoute(key, 'auth')) || (wantResource && isRoute(key, 'mcp')) || wantMcp(key);
+    wantUpstreams ||
+    wantChain ||
+    (wantMetadata && isRoute(key, 'auth')) ||
+    (wantResource && isRoute(key, 'mcp')) ||
+    wantMcp(key);
   const routes = model.routes.flatMap((r) => (r.upstream && needed(r.key) ? [{ key: r.key, up: r.upstream }] : []));
   const upstreams = await Promise.all(
     routes.map(async ({ key, up }) => {
       const { u, allowed } = await resolveUpstream(rec, dns, reading, key, up);
+      resolved.set(key, { u, up, allowed });
       if (wantMetadata && isRoute(key, 'auth')) metadata = fetchFromUpstream(rec, u, up, allowed, OAUTH_METADATA_PATH);
       if (wantResource && isRoute(key, 'mcp'))
         resource = fetchFromUpstream(rec, u, up, allowed, RESOURCE_METADATA_PATH);
@@ -479,6 +504,7 @@ async function gatherUpstreams(
     }),
   );
   const [m, res, mcp] = await Promise.all([metadata, resource, Promise.all(handshakes)]);
+  const chain = wantChain ? await walkFromMcpRoute(rec, facts, net, mcp, resolved) : null;
   const hasAuth = model.routes.some((r) => isRoute(r.key, 'auth'));
   const hasMcp = model.routes.some((r) => isRoute(r.key, 'mcp'));
   let oauthSkipped: string | null = null;
@@ -499,7 +525,65 @@ async function gatherUpstreams(
     oauth: { metadata: m, resource: res, skipped: oauthSkipped },
     mcp: plan.has('live.mcp') && mcp.length > 0 ? mcp : null,
     mcpSkipped,
+    oauthChain: chain && 'chain' in chain ? chain.chain : null,
+    oauthChainSkipped: !wantChain ? NOT_PLANNED : chain && 'skipped' in chain ? chain.skipped : null,
   };
+}
+
+/**
+ * The discovery chain from the `mcp` route's answer to initialize: walked on a Bearer challenge,
+ * skipped (with why) on any other answer. Tunnel URLs are fetched from their route's upstream.
+ */
+async function walkFromMcpRoute(
+  rec: Recorder,
+  facts: Readonly<Facts>,
+  net: NetworkOptions,
+  handshakes: McpHandshakeFacts[],
+  resolved: Map<string, { u: UpstreamLiveFacts; up: Upstream; allowed: string[] }>,
+): Promise<{ chain: OAuthChainFacts } | { skipped: string }> {
+  const domain = effectiveTunnelDomain(facts)?.value;
+  if (!domain) return { skipped: 'the tunnel domain is not known, so the tunnel hosts cannot be told' };
+  const h = handshakes.find((x) => x.route === MCP_ROUTE);
+  if (!h) return { skipped: 'the proxy config has no `mcp` route to start the chain from' };
+  if (h.kind === 'mcp')
+    return { skipped: 'the mcp route answered initialize without asking for a token: a client walks no OAuth chain' };
+  if (h.kind !== 'auth-challenge')
+    return { skipped: `the mcp route did not answer initialize with a Bearer challenge (${h.kind}); see mcp-handshake` };
+  const hostnames = new Map(
+    routeHostnames(facts).flatMap((r) => (r.hostname ? [[r.hostname.toLowerCase(), r.key] as const] : [])),
+  );
+  const fetchOnTunnel = async (raw: string): Promise<TunnelFetch> => {
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      return { route: null, detail: 'not a URL; not fetched' };
+    }
+    const key = url.protocol === 'https:' && url.port === '' ? hostnames.get(url.hostname.toLowerCase()) : undefined;
+    const route = key === undefined ? undefined : resolved.get(key);
+    if (key === undefined || !route)
+      return {
+        route: null,
+        detail: `${url.host} is not a tunnel route (https://<route>.${domain}); not fetched: the doctor reaches only the routes' upstreams`,
+      };
+    const first = route.allowed[0];
+    if (first === undefined) return { route: key, status: null, body: null, detail: route.u.notProbed ?? 'no allowed address' };
+    const { up } = route;
+    const hostText = isIP(up.host) === 6 ? `[${up.host}]` : up.host;
+    const r = await rec.track(`http ${key} ${url.pathname}`, () =>
+      httpGet(`${up.scheme}://${hostText}:${up.port}${url.pathname}${url.search}`, {
+        headers: { host: url.host },
+        address: up.ipVersion === 0 ? first : undefined,
+        timeoutMs: rec.timeout,
+        parent: rec.budget.signal,
+      }),
+    );
+    return r.ok
+      ? { route: key, status: r.status, body: r.body.toString('utf8'), detail: null }
+      : { route: key, status: r.status, body: null, detail: r.detail };
+  };
+  const chain = await walkOAuthChain(mcpResource(domain, net.mcpPath ?? DEFAULT_MCP_PATH), h.challenge, fetchOnTunnel);
+  return { chain };
 }
 
 /** Where the vendor's tunnel ID is written down: data/tunnel-id, Helm values, the setup service. */
@@ -540,7 +624,10 @@ export async function gatherLiveFacts(facts: Facts, net: NetworkOptions): Promis
   const wantCa = plan.has('live.caRegistration');
   const tunnel = wantCa && net.apiKey ? findTunnelId(facts) : null;
   const wantDocuments =
-    plan.has('live.oauthMetadata') || plan.has('live.resourceMetadata') || plan.has('live.mcp');
+    plan.has('live.oauthMetadata') ||
+    plan.has('live.resourceMetadata') ||
+    plan.has('live.mcp') ||
+    plan.has('live.oauthChain');
   const [edge, proxy, upstreams, ca] = await Promise.allSettled([
     plan.has('live.edge') ? gatherEdge(rec, facts, net, dns, net.edgeCaPems ?? []) : none,
     plan.has('live.proxy') ? gatherProxy(rec, facts, net) : none,
@@ -586,6 +673,8 @@ export async function gatherLiveFacts(facts: Facts, net: NetworkOptions): Promis
     oauthSkipped: skipped(upstreams, 'OAuth metadata', (u) => u.oauth.skipped),
     mcp: up?.mcp ?? null,
     mcpSkipped: skipped(upstreams, 'MCP handshake', (u) => u.mcpSkipped),
+    oauthChain: up?.oauthChain ?? null,
+    oauthChainSkipped: skipped(upstreams, 'OAuth discovery chain', (u) => u.oauthChainSkipped),
     caRegistration: value(ca),
     caRegistrationSkipped: !wantCa
       ? NOT_PLANNED
