@@ -30,8 +30,8 @@ import { check as allowedIps } from './routing/allowed-ips.js';
 import { check as upstreamTls } from './routing/upstream-tls.js';
 import { check as upstreamReachable } from './routing/upstream-reachable.js';
 import { check as mcpHandshake } from './routing/mcp-handshake.js';
-import { check as oauthMetadata } from './oauth/oauth-metadata.js';
 import { check as protectedResource } from './oauth/protected-resource.js';
+import { check as oauthMetadata } from './oauth/oauth-metadata.js';
 import { check as helmValues } from './setup/helm-values.js';
 import { check as wifToken } from './setup/wif-token.js';
 import type { Check } from '../src/core/check.js';
@@ -66,8 +66,8 @@ export const CHECKS: readonly Check[] = [
   upstreamTls,
   upstreamReachable,
   mcpHandshake,
-  oauthMetadata,
   protectedResource,
+  oauthMetadata,
   helmValues,
   wifToken,
 ];

@@ -578,6 +578,21 @@ whose key starts with "mcp", and those named with --mcp-route.`,
   },
   // ---------------------------------------------------------------- OAuth discovery
   {
+    id: 'protected-resource',
+    layer: 'oauth',
+    kind: 'static+live',
+    title: 'Protected resource metadata points at the tunnel',
+    symptom:
+      'The MCP client cannot find the authorization server, or discovers the public one the backend cannot reach.',
+    cause:
+      'The /.well-known/oauth-protected-resource document does not name resource https://mcp.<tunnel-domain> or does not list https://auth.<tunnel-domain> in authorization_servers.',
+    fix: 'Serve {"resource": "https://mcp.<tunnel-domain>", "authorization_servers": ["https://auth.<tunnel-domain>"]} from the MCP server.',
+    explain: `The MCP server's RFC 9728 document tells the platform which authorization server protects it.
+Behind a tunnel, resource must be https://mcp.<tunnel-domain> and authorization_servers must
+list the tunnel issuer https://auth.<tunnel-domain>, so the backend-to-backend calls go through
+the tunnel.`,
+  },
+  {
     id: 'oauth-metadata',
     layer: 'oauth',
     kind: 'static+live',
@@ -592,21 +607,6 @@ the tunnel while the user's browser keeps using the public, allowlisted host. Th
 document must therefore name issuer, token_endpoint and registration_endpoint on
 https://auth.<tunnel-domain> and authorization_endpoint on the public host, and list S256 in
 code_challenge_methods_supported. "auth" and "mcp" are ordinary route keys.`,
-  },
-  {
-    id: 'protected-resource',
-    layer: 'oauth',
-    kind: 'static+live',
-    title: 'Protected resource metadata points at the tunnel',
-    symptom:
-      'The MCP client cannot find the authorization server, or discovers the public one the backend cannot reach.',
-    cause:
-      'The /.well-known/oauth-protected-resource document does not name resource https://mcp.<tunnel-domain> or does not list https://auth.<tunnel-domain> in authorization_servers.',
-    fix: 'Serve {"resource": "https://mcp.<tunnel-domain>", "authorization_servers": ["https://auth.<tunnel-domain>"]} from the MCP server.',
-    explain: `The MCP server's RFC 9728 document tells the platform which authorization server protects it.
-Behind a tunnel, resource must be https://mcp.<tunnel-domain> and authorization_servers must
-list the tunnel issuer https://auth.<tunnel-domain>, so the backend-to-backend calls go through
-the tunnel.`,
   },
   // ---------------------------------------------------------------- the setup job
   {
