@@ -54,7 +54,7 @@ export function judgeResourceIdentity(declared: string, expected: string): Resou
   const trim = (u: URL) => `${u.origin}${u.pathname.replace(/\/$/, '')}`.toLowerCase();
   if (trim(d) === trim(e)) return { kind: 'spelling' };
   if (d.origin === e.origin && (declared === d.origin || declared === `${d.origin}/`) && e.pathname !== '/')
-    return declared === d.origin ? { kind: 'origin-only' } : { kind: 'spelling' };
+    return { kind: 'origin-only' };
   return { kind: 'other' };
 }
 
