@@ -11,6 +11,7 @@ for (const [name, file, fn] of [
   ['logs', './logs.mjs', 'runLogsBench'],
   ['runtime', './runtime.mjs', 'runRuntimeBench'],
   ['bundle', './bundle.mjs', 'runBundleBench'],
+  ['mcp-oauth', './mcp-oauth.mjs', 'runMcpOauthBench'],
 ]) {
   if (only && only !== name) continue;
   if (!existsSync(new URL(file, import.meta.url))) continue;
