@@ -23,6 +23,7 @@ import {
   TUNNEL_DOMAIN_UNKNOWN,
   tunnelIssuer,
 } from '../../src/model/oauth-discovery.js';
+import { scopesNotSupported } from '../../src/model/oauth-chain.js';
 
 const AUTHORIZE_PAGE = 'https://<your-allowlisted-host>/authorize';
 
@@ -239,6 +240,15 @@ export const check = defineCheck({
         'Server Metadata Discovery").',
       fix: 'Serve the metadata at {first} from the auth route\'s upstream (or correct authorization_servers).',
     },
+    'scope-not-supported': {
+      severity: 'error',
+      meaning: "The authorization server does not list the scopes the MCP server's challenge asks for.",
+      symptom: 'OAuth fails: the authorization server refuses the scopes the MCP client asks for ({scopes}).',
+      cause:
+        'The Bearer challenge says scope="{scope}" and the client asks for exactly that (MCP authorization ' +
+        '2025-11-25, "Scope Selection Strategy"), but scopes_supported is {supported} (RFC 8414 section 2).',
+      fix: 'Add {scopes} to the scopes your authorization server supports (and to scopes_supported).',
+    },
     'split-discovery': {
       severity: 'info',
       meaning: 'The metadata uses split discovery correctly (info).',
@@ -429,6 +439,15 @@ export const check = defineCheck({
       report('auth-route-missing', { authHost, routes: routes.join(', ') }, locate(facts.proxyConfig, 'routes'), {
         evidence: { routes },
       });
+      problems = true;
+    }
+    // The scopes the mcp route's challenge asks for are ones this server supports.
+    const scope = facts.live?.oauthChain?.challenge?.scope ?? null;
+    const missingScopes = scopesNotSupported(scope, data.scopes_supported);
+    if (missingScopes.length > 0) {
+      const scopes = missingScopes.map((x) => `"${x}"`).join(', ');
+      const values = { scopes, scope: scope ?? '', supported: JSON.stringify(data.scopes_supported) };
+      report('scope-not-supported', values, ...at('scopes_supported'));
       problems = true;
     }
     if (!problems) report('split-discovery', { issuer }, null, { evidence: { issuer } });

@@ -71,6 +71,12 @@ testCheck(check, {
       messageIds: ['issuer-mismatch'],
     },
     {
+      name: "scopes_supported lacks the challenge's scope",
+      facts: run(oauthChain(D, { prm: PRM, as: { ...AS, scopes_supported: ['openid'] }, scope: 'mcp:tools' })),
+      status: 'fail',
+      messageIds: ['scope-not-supported'],
+    },
+    {
       name: 'code_challenge_methods_supported absent',
       facts: run(oauthChain(D, { prm: PRM, as: { ...AS, code_challenge_methods_supported: undefined } })),
       status: 'fail',
