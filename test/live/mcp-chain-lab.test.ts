@@ -11,9 +11,12 @@ import { runCheck } from '../../src/core/runner.js';
 import { gatherLiveFacts } from '../../src/probes/live.js';
 import { removeLabDirs } from '../lab/certs.js';
 import { startMcpOauthLab, type McpLabVariant } from '../lab/mcp/lab.js';
+import { labGate, programMissing } from '../lab/programs.js';
 
 process.env.MCP_TUNNEL_LOOPBACK_ONLY = '1';
 afterAll(() => removeLabDirs());
+// The lab's deployment certificates are made with the openssl CLI.
+const gate = labGate('the MCP + OAuth lab', programMissing('openssl', ['version']));
 
 const PLAN = new Set<LiveFactName>(['live.mcp', 'live.oauthChain', 'live.oauthMetadata', 'live.resourceMetadata']);
 
@@ -45,7 +48,8 @@ const EXPECTED: Record<McpLabVariant, string | null> = {
 
 describe('the doctor against the MCP + OAuth lab', () => {
   for (const [variant, expected] of Object.entries(EXPECTED) as [McpLabVariant, string | null][]) {
-    it(`${variant}: ${expected ?? 'nothing to report'}`, async () => {
+    it.skipIf(gate.skip)(`${variant}: ${expected ?? 'nothing to report'}`, async () => {
+      gate.assert();
       const lab = await startMcpOauthLab(variant);
       try {
         const facts = { ...lab.facts, offline: false };
