@@ -238,7 +238,7 @@ export const check = defineCheck({
         'For the issuer {issuer} (authorization_servers[0]), a client tries, in order: {tried}. None gave a JSON ' +
         'document (RFC 8414 section 3.1, OpenID Discovery section 4; MCP authorization 2025-11-25, "Authorization ' +
         'Server Metadata Discovery").',
-      fix: 'Serve the metadata at {first} from the auth route\'s upstream (or correct authorization_servers).',
+      fix: "Serve the metadata at {first} from the auth route's upstream (or correct authorization_servers).",
     },
     'scope-not-supported': {
       severity: 'error',

@@ -28,7 +28,7 @@ import { judgeResourceIdentity, scopesNotSupported } from '../../src/model/oauth
 /** What only the live walk of the chain can tell (report.notChecked in a static or partial run). */
 const CHAIN_RULES =
   'resource identical to the MCP server URL a client asks for, and scopes_supported against the challenge, need ' +
-  "the live discovery chain (a run without --offline, with an mcp route answering a Bearer challenge)";
+  'the live discovery chain (a run without --offline, with an mcp route answering a Bearer challenge)';
 
 /** A field of the wrong type: the resource URL string, or the array of issuer URLs. */
 const WRONG_TYPE = {
@@ -224,7 +224,8 @@ export const check = defineCheck({
     },
     'resource-origin-only': {
       severity: 'warn',
-      meaning: 'resource names the host only, not the MCP path (the vendor example); prefix-matching clients accept it.',
+      meaning:
+        'resource names the host only, not the MCP path (the vendor example); prefix-matching clients accept it.',
       symptom: 'resource "{value}" is the MCP host without the path {path}.',
       cause:
         'The vendor\'s example serves the host alone. RFC 9728 section 3.3 asks for the identical URL "{expected}"; ' +
@@ -234,7 +235,7 @@ export const check = defineCheck({
     },
     'scope-not-supported': {
       severity: 'warn',
-      meaning: "The challenge asks for scopes that scopes_supported does not list.",
+      meaning: 'The challenge asks for scopes that scopes_supported does not list.',
       symptom: 'The MCP client may ask for scopes the authorization server refuses ({scopes}).',
       cause:
         'The Bearer challenge says scope="{scope}", but scopes_supported is {supported} (MCP authorization ' +

@@ -59,8 +59,7 @@ export const check = defineCheck({
       severity: 'error',
       meaning: 'The MCP route answers initialize with a redirect.',
       symptom: 'The platform cannot connect: route {route} redirects POST {path} to {location}.',
-      cause:
-        'HTTP {status} to {location}{leaves}; MCP clients do not follow a redirect of the initialize POST.',
+      cause: 'HTTP {status} to {location}{leaves}; MCP clients do not follow a redirect of the initialize POST.',
       fix: 'Configure the MCP server URL in the platform as the final URL, or stop the upstream from redirecting {path}.',
     },
     'legacy-sse-transport': {
@@ -77,7 +76,7 @@ export const check = defineCheck({
       meaning: 'The MCP server answers initialize with a JSON-RPC error.',
       symptom: 'The platform cannot connect: route {route} refuses initialize ({detail}).',
       cause: 'The MCP server rejected an initialize for protocol version 2025-11-25.',
-      fix: "Upgrade the MCP server to a version that supports protocol 2025-11-25, then read its log for the error.",
+      fix: 'Upgrade the MCP server to a version that supports protocol 2025-11-25, then read its log for the error.',
     },
     'unexpected-status': {
       severity: 'error',

@@ -41,11 +41,17 @@ function liveSource(facts: Readonly<Facts>, key: FactKey): FactSource | null {
         : null;
     case 'live.mcp':
       return live.mcp
-        ? { kind: 'probe', where: `MCP initialize to ${live.mcp.map((h) => h.url).join(', ')} from ${describeOrigin(live.upstreamsFrom)}` }
+        ? {
+            kind: 'probe',
+            where: `MCP initialize to ${live.mcp.map((h) => h.url).join(', ')} from ${describeOrigin(live.upstreamsFrom)}`,
+          }
         : null;
     case 'live.oauthChain':
       return live.oauthChain
-        ? { kind: 'probe', where: `the discovery chain from ${live.oauthChain.resource}, through the routes' upstreams` }
+        ? {
+            kind: 'probe',
+            where: `the discovery chain from ${live.oauthChain.resource}, through the routes' upstreams`,
+          }
         : null;
     case 'live.caRegistration':
       return live.caRegistration ? { kind: 'probe', where: `the vendor API ${live.caRegistration.url}` } : null;

@@ -69,10 +69,10 @@ export interface NetworkOptions {
   mcpPath?: string;
 }
 
-export const DEFAULT_MCP_PATH = '/mcp';
+const DEFAULT_MCP_PATH = '/mcp';
 
 /** Whether a route serves MCP: `mcp`, any key starting with "mcp", or one named with --mcp-route. */
-export function isMcpRoute(key: string, named: readonly string[] = []): boolean {
+function isMcpRoute(key: string, named: readonly string[] = []): boolean {
   return key.toLowerCase().startsWith('mcp') || named.includes(key);
 }
 
@@ -548,7 +548,9 @@ async function walkFromMcpRoute(
   if (h.kind === 'mcp')
     return { skipped: 'the mcp route answered initialize without asking for a token: a client walks no OAuth chain' };
   if (h.kind !== 'auth-challenge')
-    return { skipped: `the mcp route did not answer initialize with a Bearer challenge (${h.kind}); see mcp-handshake` };
+    return {
+      skipped: `the mcp route did not answer initialize with a Bearer challenge (${h.kind}); see mcp-handshake`,
+    };
   const hostnames = new Map(
     routeHostnames(facts).flatMap((r) => (r.hostname ? [[r.hostname.toLowerCase(), r.key] as const] : [])),
   );
@@ -567,7 +569,8 @@ async function walkFromMcpRoute(
         detail: `${url.host} is not a tunnel route (https://<route>.${domain}); not fetched: the doctor reaches only the routes' upstreams`,
       };
     const first = route.allowed[0];
-    if (first === undefined) return { route: key, status: null, body: null, detail: route.u.notProbed ?? 'no allowed address' };
+    if (first === undefined)
+      return { route: key, status: null, body: null, detail: route.u.notProbed ?? 'no allowed address' };
     const { up } = route;
     const hostText = isIP(up.host) === 6 ? `[${up.host}]` : up.host;
     const r = await rec.track(`http ${key} ${url.pathname}`, () =>

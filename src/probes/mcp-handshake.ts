@@ -14,7 +14,7 @@ import { pinnedLookup } from './http-metadata.js';
 import { guardedLookup, lookupRefusal } from './loopback-guard.js';
 import { classifyConnectError, describeConnectFailure } from './tcp-connect.js';
 
-export const MCP_PROTOCOL_VERSION = '2025-11-25';
+const MCP_PROTOCOL_VERSION = '2025-11-25';
 const MAX_ANSWER_BYTES = 256 * 1024;
 /** Statuses after which a client tries the old HTTP+SSE transport. */
 const LEGACY_FALLBACK = [400, 404, 405];
@@ -33,7 +33,7 @@ export interface McpTarget {
 }
 
 /** The `initialize` request body. */
-export function initializeRequest(version = toolVersion()): string {
+function initializeRequest(version = toolVersion()): string {
   return JSON.stringify({
     jsonrpc: '2.0',
     id: 1,
@@ -75,13 +75,14 @@ type JsonRpcReading =
   | { kind: 'not-json'; detail: string };
 
 /** Judge one JSON-RPC message: the initialize result, an error, or something else. */
-export function readInitializeAnswer(value: unknown): JsonRpcReading | null {
+function readInitializeAnswer(value: unknown): JsonRpcReading | null {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
   const msg = value as Record<string, unknown>;
   if (msg.jsonrpc !== '2.0' || !('id' in msg)) return null;
   if (typeof msg.error === 'object' && msg.error !== null) {
     const e = msg.error as Record<string, unknown>;
-    return { kind: 'jsonrpc-error', detail: `JSON-RPC error ${String(e.code)}: ${String(e.message ?? '')}` };
+    const text = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : '');
+    return { kind: 'jsonrpc-error', detail: `JSON-RPC error ${text(e.code)}: ${text(e.message)}` };
   }
   const result = msg.result as Record<string, unknown> | undefined;
   if (typeof result?.protocolVersion !== 'string')
@@ -97,7 +98,7 @@ export function readInitializeAnswer(value: unknown): JsonRpcReading | null {
 }
 
 /** The first JSON-RPC answer among SSE events' `data:` lines (events joined per the SSE spec). */
-export function readSseAnswer(text: string): JsonRpcReading | null {
+function readSseAnswer(text: string): JsonRpcReading | null {
   for (const event of sseEvents(text)) {
     try {
       const reading = readInitializeAnswer(JSON.parse(event.data));

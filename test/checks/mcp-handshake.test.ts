@@ -49,7 +49,10 @@ testCheck(check, {
     },
     {
       name: 'a route the loopback guard kept the doctor from is not checked',
-      facts: run({}, { ...noAnswer, route: 'mcp-internal', failure: 'guard', detail: 'refused by loopback-only guard' }),
+      facts: run(
+        {},
+        { ...noAnswer, route: 'mcp-internal', failure: 'guard', detail: 'refused by loopback-only guard' },
+      ),
       info: ['mcp-answered'],
       notChecked: 'route mcp-internal: refused by loopback-only guard',
     },

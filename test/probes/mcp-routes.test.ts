@@ -17,7 +17,9 @@ beforeAll(async () => {
     seen.push({ host: req.headers.host ?? '', url: req.url ?? '' });
     req.resume();
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ jsonrpc: '2.0', id: 1, result: { protocolVersion: '2025-11-25', serverInfo: { name: 's' } } }));
+    res.end(
+      JSON.stringify({ jsonrpc: '2.0', id: 1, result: { protocolVersion: '2025-11-25', serverInfo: { name: 's' } } }),
+    );
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   port = (server.address() as AddressInfo).port;
@@ -63,7 +65,7 @@ it('an upstream the IP policy refuses is not sent anything', async () => {
   seen.length = 0;
   const live = await gatherLiveFacts(facts(), net);
   expect(seen).toEqual([]);
-  expect(live.mcp?.every((h) => h.kind === 'not-probed' && /refused by the proxy's IP policy/.test(h.detail ?? ''))).toBe(
-    true,
-  );
+  expect(
+    live.mcp?.every((h) => h.kind === 'not-probed' && /refused by the proxy's IP policy/.test(h.detail ?? '')),
+  ).toBe(true);
 });
