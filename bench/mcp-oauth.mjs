@@ -5,38 +5,13 @@
 // interleaved, in the same invocation. They must add at most 300 ms.
 // MCP_TUNNEL_LOOPBACK_ONLY=1 guards every probe.
 
-import { execFile } from 'node:child_process';
 import { register } from 'node:module';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { median, timedDoctor as doctor } from './doctor-timing.mjs';
 
-const BIN = fileURLToPath(new URL('../bin/mcp-tunnel.cjs', import.meta.url));
 const ROUNDS = 5;
 const LIMIT_MS = 300;
 const HANDSHAKE_CHECK = 'mcp-handshake';
-
-// Asynchronous: the lab's servers live in this process and must answer while the doctor runs.
-async function doctor(args) {
-  const started = performance.now();
-  let stdout;
-  try {
-    ({ stdout } = await promisify(execFile)(process.execPath, [BIN, 'doctor', ...args, '--json'], {
-      encoding: 'utf8',
-      timeout: 60000,
-      env: { ...process.env, MCP_TUNNEL_LOOPBACK_ONLY: '1' },
-    }));
-  } catch (err) {
-    if (!err.stdout) throw err;
-    stdout = err.stdout;
-  }
-  return { ms: performance.now() - started, report: JSON.parse(stdout) };
-}
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 const fmt = (ms) => `${Math.round(ms)} ms`;
 

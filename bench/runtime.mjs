@@ -5,37 +5,15 @@
 // with --runtime none, interleaved, in the same invocation. The edge probes are left out (no edge
 // here). The runtime must add at most 1 s. MCP_TUNNEL_LOOPBACK_ONLY=1 guards every probe.
 
-import { execFile } from 'node:child_process';
 import { register } from 'node:module';
-import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { median, timedDoctor } from './doctor-timing.mjs';
 
-const BIN = fileURLToPath(new URL('../bin/mcp-tunnel.cjs', import.meta.url));
 const ROUNDS = 5;
 const LIMIT_MS = 1000;
 const NO_EDGE = ['--skip', 'edge-dns,edge-tcp,edge-udp', '--timeout', '3000'];
 
-async function doctor(dir, runtime) {
-  const started = performance.now();
-  let stdout;
-  try {
-    ({ stdout } = await promisify(execFile)(
-      process.execPath,
-      [BIN, 'doctor', '--dir', dir, '--json', '--runtime', runtime, ...NO_EDGE],
-      { encoding: 'utf8', timeout: 60000, env: { ...process.env, MCP_TUNNEL_LOOPBACK_ONLY: '1' } },
-    ));
-  } catch (err) {
-    if (!err.stdout) throw err;
-    stdout = err.stdout;
-  }
-  return { ms: performance.now() - started, report: JSON.parse(stdout) };
-}
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
+// The doctor with the Docker runtime inspected (auto) or not (none), the edge left out.
+const doctor = (dir, runtime) => timedDoctor(['--dir', dir, '--runtime', runtime, ...NO_EDGE]);
 
 const fmt = (ms) => `${Math.round(ms)} ms`;
 

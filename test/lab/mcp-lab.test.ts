@@ -7,12 +7,17 @@ import { join } from 'node:path';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCli } from '../helpers/exec.js';
 import { removeLabDirs } from './certs.js';
+import { labGate, programMissing } from './programs.js';
 import { LOGIN_HOST, MCP_LAB_VARIANTS, startMcpOauthLab, type McpLabVariant, type McpOauthLab } from './mcp/lab.js';
 import { MCP_SCOPE, MCP_SERVER_NAME, REDIRECT_TARGET } from './mcp/mcp-server.js';
 import { labFetch, sdkClientToolNames, sdkDiscoveryOutcome, type DiscoveryLink } from './mcp/sdk-discovery.js';
 
 afterAll(() => removeLabDirs());
+// The lab's deployment certificates are made with the openssl CLI.
+const gate = labGate('the MCP + OAuth lab', programMissing('openssl', ['version']));
+const labDescribe = describe.skipIf(gate.skip);
 
 async function withLab<T>(variant: McpLabVariant, f: (lab: McpOauthLab) => Promise<T>): Promise<T> {
   const lab = await startMcpOauthLab(variant);
@@ -48,6 +53,7 @@ const SDK_STOPS_AT: Record<McpLabVariant, DiscoveryLink | null> = {
   'pkce-methods-absent': null,
   'pkce-s256-missing': 'authorization',
   'registration-missing': 'registration',
+  'registration-client-metadata-document-only': null,
   'token-endpoint-off-tunnel': null,
   'authorization-endpoint-on-tunnel': null,
   'scopes-inconsistent': 'registration',
@@ -58,7 +64,8 @@ const SDK_STOPS_AT: Record<McpLabVariant, DiscoveryLink | null> = {
   'mcp-no-auth': null,
 };
 
-describe('the SDK client on each variant of the lab', () => {
+labDescribe('the SDK client on each variant of the lab', () => {
+  beforeAll(() => gate.assert());
   const variants = Object.keys(MCP_LAB_VARIANTS) as McpLabVariant[];
 
   it.each(variants)('%s', async (variant) => {
@@ -71,12 +78,13 @@ describe('the SDK client on each variant of the lab', () => {
   });
 });
 
-describe('the healthy lab', () => {
+labDescribe('the healthy lab', () => {
   let lab: McpOauthLab;
   beforeAll(async () => {
+    gate.assert();
     lab = await startMcpOauthLab('healthy');
   });
-  afterAll(() => lab.stop());
+  afterAll(() => lab?.stop());
 
   it('challenges initialize with the SDK bearer middleware: resource_metadata and scope', async () => {
     const res = await labFetch(lab.upstreams)(lab.mcpUrl, {
@@ -118,13 +126,24 @@ describe('the healthy lab', () => {
     expect(readFileSync(join(lab.dir, 'data', 'tunnel-domain'), 'utf8').trim()).toBe(lab.domain);
   });
 
+  it('doctor --dir takes the deployment: the live OAuth metadata from oidc-provider passes, nothing fails', async () => {
+    const run = await startCli(['doctor', ...lab.cliArgs, '--json']);
+    const report = JSON.parse(run.stdout) as { results: { id: string; layer: string; status: string }[] };
+    const status = Object.fromEntries(report.results.map((r) => [r.id, r.status]));
+    expect(status['oauth-metadata']).toBe('pass');
+    expect(status['upstream-reachable']).toBe('pass');
+    const judged = report.results.filter((r) => r.layer === 'routing' || r.layer === 'oauth');
+    expect(judged.filter((r) => r.status === 'fail')).toEqual([]);
+  });
+
   it('routes nothing but its own hosts: another host fails like an unreachable one', async () => {
     await expect(labFetch(lab.upstreams)(`https://${LOGIN_HOST}/authorize`)).rejects.toThrow(TypeError);
     await expect(labFetch(lab.upstreams)(`http://mcp.${lab.domain}/mcp`)).rejects.toThrow(TypeError);
   });
 });
 
-describe('the variants the SDK does not check serve the broken document', () => {
+labDescribe('the variants the SDK does not check serve the broken document', () => {
+  beforeAll(() => gate.assert());
   const asMetadata = (lab: McpOauthLab) => getJson(lab, `${lab.authUrl}/.well-known/oauth-authorization-server`);
 
   it('issuer-mismatch: issuer is not the URL the metadata was fetched for', async () => {
@@ -158,7 +177,8 @@ describe('the variants the SDK does not check serve the broken document', () => 
   });
 });
 
-describe('the upstreams answer what they claim', () => {
+labDescribe('the upstreams answer what they claim', () => {
+  beforeAll(() => gate.assert());
   const post = (lab: McpOauthLab) =>
     labFetch(lab.upstreams)(lab.mcpUrl, {
       method: 'POST',

@@ -16,7 +16,10 @@ export interface AuthServerShape {
   issuerStated?: string;
   /** null: code_challenge_methods_supported left out of the documents. */
   codeChallengeMethods: string[] | null;
+  /** Dynamic registration (registration_endpoint). */
   registration: boolean;
+  /** client_id_metadata_document_supported: true (the other registration path). */
+  clientIdMetadataDocument?: boolean;
   /** The token endpoint the documents state, when it is not the provider's own. */
   tokenEndpoint?: string;
   authorizationEndpoint: string;
@@ -111,6 +114,7 @@ export async function startAuthServer(issuer: string, shape: AuthServerShape): P
     doc.authorization_endpoint = shape.authorizationEndpoint;
     if (shape.issuerStated) doc.issuer = shape.issuerStated;
     if (shape.tokenEndpoint) doc.token_endpoint = shape.tokenEndpoint;
+    if (shape.clientIdMetadataDocument) doc.client_id_metadata_document_supported = true;
     if (shape.codeChallengeMethods) doc.code_challenge_methods_supported = shape.codeChallengeMethods;
     else delete doc.code_challenge_methods_supported;
     ctx.body = doc;

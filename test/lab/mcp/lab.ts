@@ -130,6 +130,14 @@ export const MCP_LAB_VARIANTS = {
     fine: false,
     change: (s) => void (s.auth.registration = false),
   },
+  'registration-client-metadata-document-only': {
+    breaks: 'no `registration_endpoint`, `client_id_metadata_document_supported` instead (the other registration path)',
+    fine: true,
+    change: (s) => {
+      s.auth.registration = false;
+      s.auth.clientIdMetadataDocument = true;
+    },
+  },
   'token-endpoint-off-tunnel': {
     breaks: '`token_endpoint` not on https://auth.<tunnel-domain> (the platform calls it through the tunnel)',
     fine: false,
@@ -181,7 +189,11 @@ export interface McpOauthLab extends LabUrls {
 
 let certs: CertSet | undefined;
 
-/** Start a variant of the lab on 127.0.0.1 (ephemeral ports). */
+/**
+ * Start a variant of the lab on 127.0.0.1 (ephemeral ports). Its servers live in the calling
+ * process: run the CLI against it with an asynchronous spawn (execFileSync blocks them, and every
+ * probe then times out).
+ */
 export async function startMcpOauthLab(variant: McpLabVariant = 'healthy'): Promise<McpOauthLab> {
   const domain = LAB_DOMAIN;
   const urls: LabUrls = { domain, mcpUrl: `https://mcp.${domain}${MCP_PATH}`, authUrl: `https://auth.${domain}` };

@@ -20,6 +20,7 @@ import {
   type OAuthClientProvider,
 } from '@modelcontextprotocol/sdk/client/auth.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { OAuthClientInformationMixed } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
 import type { McpOauthLab } from './lab.js';
@@ -41,6 +42,8 @@ const MAX_BODY = 1024 * 1024;
 const TIMEOUT_MS = 5000;
 const NULL_BODY = new Set([204, 205, 304]);
 const PLATFORM_REDIRECT_URI = 'https://claude.ai/api/mcp/auth_callback';
+// A client ID metadata document URL of the lab's own (the platform's is not documented).
+const CLIENT_METADATA_URL = 'https://client.mcp-tunnel-lab.invalid/oauth/client-metadata.json';
 
 /**
  * A fetch for the lab's public URLs: https://<host>/<path> goes to the upstream the lab routes
@@ -92,6 +95,8 @@ export function labFetch(upstreams: Record<string, string>): LabFetch {
               });
               res.on('end', () => finish());
               res.on('error', finish);
+              // After 'end' this does nothing; before it, the answer was cut short.
+              res.on('close', () => finish(new Error(`${url.origin} closed the connection mid-answer`)));
             },
             cancel() {
               done = true;
@@ -107,10 +112,15 @@ export function labFetch(upstreams: Record<string, string>): LabFetch {
     });
 }
 
-/** The platform as an OAuth client: a public client registering dynamically, browser leg not run. */
+/**
+ * The platform as an OAuth client: a public client with a client ID metadata document, which it
+ * uses where the authorization server supports those, else registering dynamically; the browser
+ * leg is not run.
+ */
 function platformClient(): OAuthClientProvider {
   return {
     redirectUrl: PLATFORM_REDIRECT_URI,
+    clientMetadataUrl: CLIENT_METADATA_URL,
     clientMetadata: {
       client_name: 'mcp-tunnel lab client',
       redirect_uris: [PLATFORM_REDIRECT_URI],
@@ -211,16 +221,19 @@ export async function sdkDiscoveryOutcome(lab: McpOauthLab): Promise<SdkDiscover
   if (!metadata) return fail('authorization-server-metadata', `no metadata found for ${authorizationServer}`);
 
   const resolvedScope = scope || resourceMetadata.scopes_supported?.join(' ');
-  let clientInformation;
-  try {
-    clientInformation = await registerClient(authorizationServer, {
-      metadata,
-      clientMetadata: provider.clientMetadata,
-      scope: resolvedScope,
-      fetchFn,
-    });
-  } catch (err) {
-    return fail('registration', message(err));
+  // As auth() chooses: a URL-based client ID where supported, else dynamic registration.
+  let clientInformation: OAuthClientInformationMixed = { client_id: CLIENT_METADATA_URL };
+  if (metadata.client_id_metadata_document_supported !== true) {
+    try {
+      clientInformation = await registerClient(authorizationServer, {
+        metadata,
+        clientMetadata: provider.clientMetadata,
+        scope: resolvedScope,
+        fetchFn,
+      });
+    } catch (err) {
+      return fail('registration', message(err));
+    }
   }
 
   try {
