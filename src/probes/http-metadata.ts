@@ -153,7 +153,7 @@ export async function httpGet(url: string, o: HttpGetOptions): Promise<HttpGetRe
 }
 
 /** A lookup that always answers `address` (already resolved and judged by the caller). */
-export function pinnedLookup(address: string) {
+function pinnedLookup(address: string) {
   const family = isIP(address);
   return (_host: string, opts: { all?: boolean } | ((...a: unknown[]) => void), cb?: (...a: unknown[]) => void) => {
     const callback = (typeof opts === 'function' ? opts : cb) as (...a: unknown[]) => void;

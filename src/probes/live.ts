@@ -37,7 +37,8 @@ import { DEFAULT_API_URL, fetchRegisteredCertificates } from './ca-registration-
 import { startDeadline, type Deadline } from './deadline.js';
 import { createDnsClient, srvNameForRegion, type DnsClient } from './dns-resolver.js';
 import { EDGE_PORT, probeEdgeTcpTls, splitPem } from './edge-tcp-tls.js';
-import { fetchMetadataDocument, httpGet, OAUTH_METADATA_PATH, RESOURCE_METADATA_PATH } from './http-metadata.js';
+import { httpExchange } from './http-exchange.js';
+import { fetchMetadataDocument, OAUTH_METADATA_PATH, RESOURCE_METADATA_PATH } from './http-metadata.js';
 import { probeMcpHandshake } from './mcp-handshake.js';
 import { walkOAuthChain, type TunnelFetch } from './oauth-chain.js';
 import { probeQuicVersionNegotiation } from './quic-version-negotiation.js';
@@ -84,6 +85,8 @@ export interface InputProblem {
 export const EDGE_CA_ENV = 'MCP_TUNNEL_EDGE_CA';
 /** Addresses probed per edge host and family (the real region hosts have ten of each). */
 const ADDRESSES_PER_FAMILY = 1;
+/** A discovery document read on the chain: the same cap as the well-known documents. */
+const CHAIN_DOCUMENT_BYTES = 256 * 1024;
 /** Allowed addresses connected to per upstream. */
 const ADDRESSES_PER_UPSTREAM = 4;
 
@@ -486,8 +489,10 @@ async function gatherUpstreams(
     routes.map(async ({ key, up }) => {
       const { u, allowed } = await resolveUpstream(rec, dns, reading, key, up);
       resolved.set(key, { u, up, allowed });
-      if (wantMetadata && isRoute(key, 'auth')) metadata = fetchFromUpstream(rec, u, up, allowed, OAUTH_METADATA_PATH);
-      if (wantResource && isRoute(key, 'mcp'))
+      // With the chain planned, the fixed well-known URLs are a fallback, fetched after it.
+      if (!wantChain && wantMetadata && isRoute(key, 'auth'))
+        metadata = fetchFromUpstream(rec, u, up, allowed, OAUTH_METADATA_PATH);
+      if (!wantChain && wantResource && isRoute(key, 'mcp'))
         resource = fetchFromUpstream(rec, u, up, allowed, RESOURCE_METADATA_PATH);
       const hostHeader = hostnames.get(key);
       if (wantMcp(key) && hostHeader) handshakes.push(handshakeWithUpstream(rec, u, up, allowed, hostHeader, mcpPath));
@@ -503,8 +508,19 @@ async function gatherUpstreams(
       return u;
     }),
   );
-  const [m, res, mcp] = await Promise.all([metadata, resource, Promise.all(handshakes)]);
+  const mcp = await Promise.all(handshakes);
   const chain = wantChain ? await walkFromMcpRoute(rec, facts, net, mcp, resolved) : null;
+  if (wantChain) {
+    // Only what the client's walk did not find is looked for at the fixed URLs.
+    const walked = chain && 'chain' in chain ? chain.chain : null;
+    const fallback = (name: string, path: string) => {
+      const r = [...resolved.entries()].find(([key]) => isRoute(key, name))?.[1];
+      return r ? fetchFromUpstream(rec, r.u, r.up, r.allowed, path) : Promise.resolve(null);
+    };
+    if (wantMetadata && !walked?.authorizationServerMetadata) metadata = fallback('auth', OAUTH_METADATA_PATH);
+    if (wantResource && !walked?.resourceMetadata) resource = fallback('mcp', RESOURCE_METADATA_PATH);
+  }
+  const [m, res] = await Promise.all([metadata, resource]);
   const hasAuth = model.routes.some((r) => isRoute(r.key, 'auth'));
   const hasMcp = model.routes.some((r) => isRoute(r.key, 'mcp'));
   let oauthSkipped: string | null = null;
@@ -573,17 +589,30 @@ async function walkFromMcpRoute(
       return { route: key, status: null, body: null, detail: route.u.notProbed ?? 'no allowed address' };
     const { up } = route;
     const hostText = isIP(up.host) === 6 ? `[${up.host}]` : up.host;
-    const r = await rec.track(`http ${key} ${url.pathname}`, () =>
-      httpGet(`${up.scheme}://${hostText}:${up.port}${url.pathname}${url.search}`, {
-        headers: { host: url.host },
-        address: up.ipVersion === 0 ? first : undefined,
-        timeoutMs: rec.timeout,
-        parent: rec.budget.signal,
-      }),
-    );
-    return r.ok
-      ? { route: key, status: r.status, body: r.body.toString('utf8'), detail: null }
-      : { route: key, status: r.status, body: null, detail: r.detail };
+    const upstreamUrl = `${up.scheme}://${hostText}:${up.port}${url.pathname}${url.search}`;
+    return rec.track(`http ${key} ${url.pathname}`, async (): Promise<TunnelFetch> => {
+      const d = startDeadline(rec.timeout, rec.budget.signal);
+      try {
+        const r = await httpExchange(
+          {
+            url: upstreamUrl,
+            address: up.ipVersion === 0 ? first : undefined,
+            method: 'GET',
+            headers: { host: url.host, accept: 'application/json' },
+            maxBytes: CHAIN_DOCUMENT_BYTES,
+          },
+          d,
+        );
+        if (r.tooLarge)
+          return { route: key, status: r.status, body: null, detail: `more than ${CHAIN_DOCUMENT_BYTES} bytes` };
+        return { route: key, status: r.status, body: r.text, detail: null };
+      } catch (err) {
+        const detail = d.signal.aborted ? 'no answer before the deadline' : (err as Error).message;
+        return { route: key, status: null, body: null, detail: `GET ${upstreamUrl}: ${detail}` };
+      } finally {
+        d.dispose();
+      }
+    });
   };
   const chain = await walkOAuthChain(mcpResource(domain, net.mcpPath ?? DEFAULT_MCP_PATH), h.challenge, fetchOnTunnel);
   return { chain };

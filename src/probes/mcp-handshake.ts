@@ -10,8 +10,8 @@ import type { BearerChallenge, FetchFailureKind, McpHandshakeFacts } from '../co
 import { toolVersion } from '../core/version.js';
 import { redact } from '../redaction/redact.js';
 import { startDeadline, type Deadline } from './deadline.js';
-import { pinnedLookup } from './http-metadata.js';
-import { guardedLookup, lookupRefusal } from './loopback-guard.js';
+import { httpExchange } from './http-exchange.js';
+import { lookupRefusal } from './loopback-guard.js';
 import { classifyConnectError, describeConnectFailure } from './tcp-connect.js';
 
 const MCP_PROTOCOL_VERSION = '2025-11-25';
@@ -130,61 +130,16 @@ export function sseEvents(text: string): { event: string; data: string }[] {
   return out;
 }
 
-interface Answer {
-  status: number;
-  contentType: string | null;
-  headers: Record<string, string | string[] | undefined>;
-  /** Read until `enough` says so, the body ends, or the cap. */
-  text: string;
-  tooLarge: boolean;
-}
-
-/** Send one request and read its answer until `enough` is satisfied (an SSE stream may stay open). */
-async function exchange(
+/** One request to the upstream with the Host header the proxy forwards. */
+function exchange(
   url: string,
   target: McpTarget,
   d: Deadline,
   init: { method: 'POST' | 'GET'; headers: Record<string, string>; body?: string },
   enough: (text: string, contentType: string | null) => boolean,
-): Promise<Answer> {
-  const { Agent, request } = await import('undici');
-  const hostOnly = target.host.replace(/^\[|\]$/g, '');
-  const agent = new Agent({
-    connect: {
-      lookup: (target.address ? pinnedLookup(target.address) : guardedLookup) as never,
-      timeout: Math.max(1, Math.floor(d.remaining())),
-      servername: isIP(hostOnly) ? undefined : hostOnly,
-    },
-    connections: 1,
-  });
-  try {
-    const res = await request(url, {
-      method: init.method,
-      headers: { ...init.headers, host: target.hostHeader },
-      body: init.body,
-      dispatcher: agent,
-      signal: d.signal,
-      headersTimeout: Math.max(1, Math.floor(d.remaining())),
-      bodyTimeout: Math.max(1, Math.floor(d.remaining())),
-    });
-    const contentType = (res.headers['content-type'] as string | undefined) ?? null;
-    let text = '';
-    let size = 0;
-    let tooLarge = false;
-    for await (const chunk of res.body) {
-      size += (chunk as Buffer).length;
-      if (size > MAX_ANSWER_BYTES) {
-        tooLarge = true;
-        break;
-      }
-      text += (chunk as Buffer).toString('utf8');
-      if (enough(text, contentType)) break;
-    }
-    res.body.destroy();
-    return { status: res.statusCode, contentType, headers: res.headers, text, tooLarge };
-  } finally {
-    agent.destroy().catch(() => undefined);
-  }
+) {
+  const headers = { ...init.headers, host: target.hostHeader };
+  return httpExchange({ url, address: target.address, ...init, headers, maxBytes: MAX_ANSWER_BYTES, enough }, d);
 }
 
 const isSse = (contentType: string | null) => /^text\/event-stream\b/i.test(contentType ?? '');
