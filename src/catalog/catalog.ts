@@ -590,7 +590,14 @@ whose key starts with "mcp", and those named with --mcp-route.`,
     explain: `The MCP server's RFC 9728 document tells the platform which authorization server protects it.
 Behind a tunnel, resource must be https://mcp.<tunnel-domain> and authorization_servers must
 list the tunnel issuer https://auth.<tunnel-domain>, so the backend-to-backend calls go through
-the tunnel.`,
+the tunnel. In a live run the doctor walks the chain as the platform's client does (MCP
+authorization 2025-11-25): the resource_metadata URL of the mcp route's Bearer challenge, else
+/.well-known/oauth-protected-resource<mcp path> then /.well-known/oauth-protected-resource, each
+fetched from the route's upstream with its Host header (a URL off the tunnel is not fetched); and
+resource must then be identical to https://mcp.<tunnel-domain><mcp path> (RFC 9728 section 3.3).
+The host alone, as in the vendor's example, is a warning: the MCP SDK client accepts a prefix, a
+client comparing exactly does not. Without the live chain the report says which rules it could
+not judge.`,
   },
   {
     id: 'oauth-metadata',
@@ -606,7 +613,13 @@ the tunnel.`,
 the tunnel while the user's browser keeps using the public, allowlisted host. The RFC 8414
 document must therefore name issuer, token_endpoint and registration_endpoint on
 https://auth.<tunnel-domain> and authorization_endpoint on the public host, and list S256 in
-code_challenge_methods_supported. "auth" and "mcp" are ordinary route keys.`,
+code_challenge_methods_supported. "auth" and "mcp" are ordinary route keys. In a live run the
+metadata is the one the client finds from authorization_servers[0]: at
+/.well-known/oauth-authorization-server<path>, then /.well-known/openid-configuration<path>, then
+<path>/.well-known/openid-configuration (RFC 8414 section 3.1, OpenID Discovery section 4), and
+its scopes_supported must list the scopes the mcp route's challenge asks for. A client ID
+metadata document (client_id_metadata_document_supported) is a registration path as good as
+registration_endpoint.`,
   },
   // ---------------------------------------------------------------- the setup job
   {
