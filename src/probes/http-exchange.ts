@@ -8,6 +8,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
 import type { Deadline } from './deadline.js';
+import { lookupRefusal } from './loopback-guard.js';
 
 export interface Exchange {
   status: number;
@@ -31,11 +32,16 @@ export interface ExchangeRequest {
   enough?: (text: string, contentType: string | null) => boolean;
 }
 
-/** Send the request; rejects with the socket's error (the caller types it) or on the deadline. */
+/**
+ * Send the request; rejects with the socket's error (the caller types it), on the deadline, or at
+ * once when the loopback-only guard forbids the destination.
+ */
 export function httpExchange(r: ExchangeRequest, d: Deadline): Promise<Exchange> {
   const url = new URL(r.url);
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const client = url.protocol === 'https:' ? https : http;
+  const refusal = lookupRefusal(r.address ?? host);
+  if (refusal) return Promise.reject(new Error(refusal));
   return new Promise<Exchange>((resolve, reject) => {
     const req = client.request(
       {

@@ -36,6 +36,7 @@ const EXPECTED: Record<McpLabVariant, string | null> = {
   'pkce-methods-absent': 'oauth-metadata/s256-missing',
   'pkce-s256-missing': 'oauth-metadata/s256-missing',
   'registration-missing': 'oauth-metadata/registration-endpoint-missing',
+  'registration-client-metadata-document-only': null,
   'token-endpoint-off-tunnel': 'oauth-metadata/endpoint-not-on-tunnel',
   'authorization-endpoint-on-tunnel': 'oauth-metadata/authorization-on-tunnel',
   'scopes-inconsistent': 'oauth-metadata/scope-not-supported',

@@ -10,6 +10,8 @@ import {
   judgeResourceIdentity,
   protectedResourceMetadataUrls,
 } from '../../src/model/oauth-chain.js';
+import { startDeadline } from '../../src/probes/deadline.js';
+import { httpExchange } from '../../src/probes/http-exchange.js';
 import { gatherLiveFacts } from '../../src/probes/live.js';
 import { baseFacts, yamlFact } from '../harness/facts.js';
 
@@ -133,5 +135,15 @@ describe('the URLs a client tries', () => {
     expect(judgeResourceIdentity('https://mcp.t', 'https://mcp.t/mcp').kind).toBe('origin-only');
     expect(judgeResourceIdentity('https://mcp.t/', 'https://mcp.t/mcp').kind).toBe('origin-only');
     expect(judgeResourceIdentity('https://other.t/mcp', 'https://mcp.t/mcp').kind).toBe('other');
+  });
+});
+
+describe('the guard', () => {
+  it('a tunnel URL whose upstream is off loopback is not fetched under the loopback-only guard', async () => {
+    const d = startDeadline(1000);
+    await expect(
+      httpExchange({ url: 'http://192.0.2.1:80/x', method: 'GET', headers: {}, maxBytes: 10 }, d),
+    ).rejects.toThrow(/loopback-only guard/);
+    d.dispose();
   });
 });
