@@ -29,8 +29,9 @@ import { check as upstreamIp } from './routing/upstream-ip.js';
 import { check as allowedIps } from './routing/allowed-ips.js';
 import { check as upstreamTls } from './routing/upstream-tls.js';
 import { check as upstreamReachable } from './routing/upstream-reachable.js';
-import { check as oauthMetadata } from './oauth/oauth-metadata.js';
+import { check as mcpHandshake } from './routing/mcp-handshake.js';
 import { check as protectedResource } from './oauth/protected-resource.js';
+import { check as oauthMetadata } from './oauth/oauth-metadata.js';
 import { check as helmValues } from './setup/helm-values.js';
 import { check as wifToken } from './setup/wif-token.js';
 import type { Check } from '../src/core/check.js';
@@ -64,8 +65,9 @@ export const CHECKS: readonly Check[] = [
   allowedIps,
   upstreamTls,
   upstreamReachable,
-  oauthMetadata,
+  mcpHandshake,
   protectedResource,
+  oauthMetadata,
   helmValues,
   wifToken,
 ];

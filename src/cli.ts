@@ -77,6 +77,8 @@ function gatheringOptions(command: Command): Command {
     .addOption(new Option('--region <region>', 'edge region').choices(['global', 'us', 'fed']))
     .option('--dns-server <ip[:port]>', 'resolver for every lookup of the run (repeatable)', collect, [])
     .option('--proxy <url>', "the proxy's listener for the live inner-TLS probe (ws://host:port[/path])")
+    .option('--mcp-route <name>', 'a route that serves MCP besides mcp and mcp* (repeatable)', collect, [])
+    .option('--mcp-path <path>', 'the MCP endpoint on every MCP route (default /mcp)')
     .option('--api-url <url>', 'vendor API base URL for the CA registration check')
     .option('--api-key-file <file>', 'file holding the API key (or ANTHROPIC_API_KEY; never a flag value)')
     .addOption(

@@ -23,8 +23,14 @@ import {
   TUNNEL_DOMAIN_UNKNOWN,
   tunnelIssuer,
 } from '../../src/model/oauth-discovery.js';
+import { scopesNotSupported } from '../../src/model/oauth-chain.js';
 
 const AUTHORIZE_PAGE = 'https://<your-allowlisted-host>/authorize';
+
+/** What only the live walk of the chain can tell (report.notChecked in a static or partial run). */
+const CHAIN_RULES =
+  "whether a client finds this metadata at the URLs it tries from the mcp route's challenge needs the live " +
+  'discovery chain (a run without --offline, with an mcp route answering a Bearer challenge)';
 
 /** A field of the wrong type: a URL string, or an array of strings. */
 const WRONG_TYPE = {
@@ -101,7 +107,15 @@ function documentExample(issuer: string): string {
 export const check = defineCheck({
   id: 'oauth-metadata',
   requires: [],
-  uses: ['oauthMetadata', 'live.oauthMetadata', 'proxyConfig', 'assignedDomain', 'compose', 'dotenv'],
+  uses: [
+    'oauthMetadata',
+    'live.oauthMetadata',
+    'live.oauthChain',
+    'proxyConfig',
+    'assignedDomain',
+    'compose',
+    'dotenv',
+  ],
   messages: {
     'document-invalid': {
       severity: 'error',
@@ -216,6 +230,25 @@ export const check = defineCheck({
       cause: `The proxy has no "${AUTH_ROUTE}" route (routes: {routes}), so the tunnel issuer is not reachable.`,
       fix: 'Add a route to your authorization server, e.g. auth: http://your-auth-server:8080, then restart the proxy.',
     },
+    'metadata-not-found': {
+      severity: 'error',
+      meaning: "The authorization server's metadata is at none of the URLs a client tries.",
+      symptom: 'OAuth fails: the MCP client finds no metadata for {issuer}.',
+      cause:
+        'For the issuer {issuer} (authorization_servers[0]), a client tries, in order: {tried}. None gave a JSON ' +
+        'document (RFC 8414 section 3.1, OpenID Discovery section 4; MCP authorization 2025-11-25, "Authorization ' +
+        'Server Metadata Discovery").',
+      fix: "Serve the metadata at {first} from the auth route's upstream (or correct authorization_servers).",
+    },
+    'scope-not-supported': {
+      severity: 'error',
+      meaning: "The authorization server does not list the scopes the MCP server's challenge asks for.",
+      symptom: 'OAuth fails: the authorization server refuses the scopes the MCP client asks for ({scopes}).',
+      cause:
+        'The Bearer challenge says scope="{scope}" and the client asks for exactly that (MCP authorization ' +
+        '2025-11-25, "Scope Selection Strategy"), but scopes_supported is {supported} (RFC 8414 section 2).',
+      fix: 'Add {scopes} to the scopes your authorization server supports (and to scopes_supported).',
+    },
     'split-discovery': {
       severity: 'info',
       meaning: 'The metadata uses split discovery correctly (info).',
@@ -225,6 +258,16 @@ export const check = defineCheck({
     },
   },
   run(facts, report) {
+    const chain = facts.live?.oauthChain;
+    const tried = chain?.attempts.filter((a) => a.step === 'authorization-server-metadata') ?? [];
+    if (!facts.oauthMetadata && chain?.issuer && !chain.authorizationServerMetadata && tried.some((a) => a.route)) {
+      const list = tried.map((a) => `${a.url} (${a.notUsed ?? 'used'})`).join(', ');
+      report('metadata-not-found', { issuer: chain.issuer, tried: list, first: tried[0]?.url ?? '' }, null, {
+        evidence: { attempts: chain.attempts },
+      });
+      return;
+    }
+    if (!chain) report.notChecked(CHAIN_RULES);
     const doc = discoveryDocument(facts, 'oauthMetadata');
     if (!doc) return report.skip(discoverySkipReason(facts, 'oauthMetadata'));
     const fact = doc.fact;
@@ -294,10 +337,12 @@ export const check = defineCheck({
       const v = str(k);
       const path = k === 'token_endpoint' ? '/token' : '/register';
       if (v === undefined) {
+        // A client ID metadata document is a registration path too (MCP authorization, "Client Registration").
+        const cimd = k === 'registration_endpoint' && data.client_id_metadata_document_supported === true;
         if (k === 'token_endpoint')
           report('endpoint-missing', { symptom: MISSING_ENDPOINT[k], field: k, example: `${issuer}/token` }, ...at(''));
-        else report('registration-endpoint-missing', { issuer }, ...at(''));
-        problems = true;
+        else if (!cimd) report('registration-endpoint-missing', { issuer }, ...at(''));
+        if (!cimd) problems = true;
         continue;
       }
       if (v === null) continue;
@@ -394,6 +439,15 @@ export const check = defineCheck({
       report('auth-route-missing', { authHost, routes: routes.join(', ') }, locate(facts.proxyConfig, 'routes'), {
         evidence: { routes },
       });
+      problems = true;
+    }
+    // The scopes the mcp route's challenge asks for are ones this server supports.
+    const scope = facts.live?.oauthChain?.challenge?.scope ?? null;
+    const missingScopes = scopesNotSupported(scope, data.scopes_supported);
+    if (missingScopes.length > 0) {
+      const scopes = missingScopes.map((x) => `"${x}"`).join(', ');
+      const values = { scopes, scope: scope ?? '', supported: JSON.stringify(data.scopes_supported) };
+      report('scope-not-supported', values, ...at('scopes_supported'));
       problems = true;
     }
     if (!problems) report('split-discovery', { issuer }, null, { evidence: { issuer } });

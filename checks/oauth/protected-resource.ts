@@ -23,6 +23,12 @@ import {
   TUNNEL_DOMAIN_UNKNOWN,
   tunnelIssuer,
 } from '../../src/model/oauth-discovery.js';
+import { judgeResourceIdentity, scopesNotSupported } from '../../src/model/oauth-chain.js';
+
+/** What only the live walk of the chain can tell (report.notChecked in a static or partial run). */
+const CHAIN_RULES =
+  'resource identical to the MCP server URL a client asks for, and scopes_supported against the challenge, need ' +
+  'the live discovery chain (a run without --offline, with an mcp route answering a Bearer challenge)';
 
 /** A field of the wrong type: the resource URL string, or the array of issuer URLs. */
 const WRONG_TYPE = {
@@ -70,6 +76,7 @@ export const check = defineCheck({
   uses: [
     'resourceMetadata',
     'live.resourceMetadata',
+    'live.oauthChain',
     'oauthMetadata',
     'live.oauthMetadata',
     'proxyConfig',
@@ -185,6 +192,56 @@ export const check = defineCheck({
         'not list.',
       fix: 'Make both say "{issuer}".',
     },
+    'resource-metadata-not-found': {
+      severity: 'error',
+      meaning: 'The protected resource metadata is at none of the URLs a client tries.',
+      symptom: 'OAuth fails: the MCP client finds no protected resource metadata for {resource}.',
+      cause:
+        'A client tries, in order: {tried}. None gave a JSON document (MCP authorization 2025-11-25, "Protected ' +
+        'Resource Metadata Discovery"; RFC 9728 section 3.1 and 5.1). Clients no longer fall back to the ' +
+        "authorization server's metadata.",
+      fix:
+        'Serve {"resource": "{resource}", "authorization_servers": ["{issuer}"]} at {first} from the mcp route\'s ' +
+        'upstream, or name its URL in the challenge: WWW-Authenticate: Bearer resource_metadata="{first}".',
+    },
+    'resource-metadata-not-on-tunnel': {
+      severity: 'error',
+      meaning: "The challenge's resource_metadata URL is not on a tunnel host.",
+      symptom: "OAuth fails behind the allowlist: the platform's backend cannot fetch {url}.",
+      cause:
+        'The Bearer challenge names resource_metadata="{url}", which is not on a routed tunnel host ' +
+        '(https://<route>.{domain}); the doctor did not fetch it (RFC 9728 section 5.1).',
+      fix: 'Name a URL on the tunnel in the challenge: resource_metadata="{suggested}".',
+    },
+    'resource-not-identical': {
+      severity: 'error',
+      meaning: 'resource is not identical to the MCP server URL the client asks for.',
+      symptom: 'OAuth fails: the MCP client discards the protected resource metadata of {expected}.',
+      cause:
+        'resource is "{value}", but the client asked for "{expected}"; RFC 9728 section 3.3 requires them to be ' +
+        'identical (a trailing "/", the case or a port make them differ).',
+      fix: 'Serve "resource": "{expected}" exactly (or give the doctor the MCP path you use with --mcp-path).',
+    },
+    'resource-origin-only': {
+      severity: 'warn',
+      meaning:
+        'resource names the host only, not the MCP path (the vendor example); prefix-matching clients accept it.',
+      symptom: 'resource "{value}" is the MCP host without the path {path}.',
+      cause:
+        'The vendor\'s example serves the host alone. RFC 9728 section 3.3 asks for the identical URL "{expected}"; ' +
+        'the MCP SDK client accepts a resource that is a prefix of the URL it asked for, so OAuth still works there, ' +
+        'but a client that compares exactly discards the document.',
+      fix: 'Serve "resource": "{expected}".',
+    },
+    'scope-not-supported': {
+      severity: 'warn',
+      meaning: 'The challenge asks for scopes that scopes_supported does not list.',
+      symptom: 'The MCP client may ask for scopes the authorization server refuses ({scopes}).',
+      cause:
+        'The Bearer challenge says scope="{scope}", but scopes_supported is {supported} (MCP authorization ' +
+        '2025-11-25, "Scope Selection Strategy"; RFC 6750 section 3).',
+      fix: 'List {scopes} in scopes_supported, or ask only for listed scopes in the challenge.',
+    },
     'points-at-tunnel': {
       severity: 'info',
       meaning: 'The metadata points at the tunnel issuer (info).',
@@ -194,6 +251,24 @@ export const check = defineCheck({
     },
   },
   run(facts, report) {
+    const chain = facts.live?.oauthChain;
+    const chainDomain = effectiveTunnelDomain(facts)?.value;
+    if (!facts.resourceMetadata && chain && !chain.resourceMetadata && chainDomain) {
+      const tried = chain.attempts.filter((a) => a.step === 'resource-metadata');
+      const off = chain.challenge?.resourceMetadata && tried.length === 1 && tried[0]?.route === null ? tried[0] : null;
+      const first = `https://${MCP_ROUTE}.${chainDomain}/.well-known/oauth-protected-resource${new URL(chain.resource).pathname.replace(/\/$/, '')}`;
+      if (off)
+        report('resource-metadata-not-on-tunnel', { url: off.url, domain: chainDomain, suggested: first }, null, {
+          evidence: { attempts: chain.attempts },
+        });
+      else {
+        const list = tried.map((a) => `${a.url} (${a.notUsed ?? 'used'})`).join(', ');
+        const data = { resource: chain.resource, issuer: tunnelIssuer(chainDomain), tried: list, first };
+        report('resource-metadata-not-found', data, null, { evidence: { attempts: chain.attempts } });
+      }
+      return;
+    }
+    if (!chain) report.notChecked(CHAIN_RULES);
     const doc = discoveryDocument(facts, 'resourceMetadata');
     if (!doc) return report.skip(discoverySkipReason(facts, 'resourceMetadata'));
     const fact = doc.fact;
@@ -293,6 +368,16 @@ export const check = defineCheck({
         }
         if (url.pathname !== '/' || res.endsWith('/'))
           report('resource-has-path', { value: res, resource }, ...at('resource'));
+        // The client compares resource with the URL it asked for (RFC 9728 section 3.3).
+        const identity = chain && !problems ? judgeResourceIdentity(res, chain.resource) : null;
+        if (chain && identity?.kind === 'origin-only') {
+          const data = { value: res, expected: chain.resource, path: new URL(chain.resource).pathname };
+          report('resource-origin-only', data, ...at('resource'));
+          problems = true;
+        } else if (chain && identity && identity.kind !== 'identical') {
+          report('resource-not-identical', { value: res, expected: chain.resource }, ...at('resource'));
+          problems = true;
+        }
       }
     }
 
@@ -344,13 +429,26 @@ export const check = defineCheck({
         );
         problems = true;
       }
-      // The issuer in the authorization server's own metadata must be one of those listed.
+      // The issuer in the authorization server's own metadata must be one of those listed. With the
+      // live chain, the client compares it with the URL it fetched: oauth-metadata's issuer rule.
       const meta = discoveryDocument(facts, 'oauthMetadata')?.fact;
       const metaIssuer = meta?.state === 'ok' && isRecord(meta.value.data) ? meta.value.data.issuer : undefined;
-      if (typeof metaIssuer === 'string' && !list.includes(metaIssuer)) {
+      if (!chain && typeof metaIssuer === 'string' && !list.includes(metaIssuer)) {
         report('issuer-not-listed', { metaIssuer, listed: JSON.stringify(list), issuer }, ...field);
         problems = true;
       }
+    }
+    // The scopes the challenge asks for are among those the resource says it supports.
+    const scope = chain?.challenge?.scope ?? null;
+    const missingScopes = scopesNotSupported(scope, data.scopes_supported);
+    if (missingScopes.length > 0) {
+      const scopes = missingScopes.map((x) => `"${x}"`).join(', ');
+      report(
+        'scope-not-supported',
+        { scopes, scope: scope ?? '', supported: JSON.stringify(data.scopes_supported) },
+        ...at('scopes_supported'),
+      );
+      problems = true;
     }
     if (!problems)
       report('points-at-tunnel', { issuer }, null, { evidence: { resource: res, authorization_servers: as } });

@@ -559,7 +559,46 @@ https:// upstream fails.`,
 allow (never to one it would refuse), from where the doctor runs: run it beside the proxy for a
 faithful answer.`,
   },
+  {
+    id: 'mcp-handshake',
+    layer: 'routing',
+    kind: 'live',
+    title: 'Every MCP route answers the MCP handshake',
+    symptom: 'The platform cannot connect to the MCP server, though the tunnel and the proxy are up.',
+    cause:
+      "An MCP route's upstream answers initialize with a web page, a 404, a redirect, the old HTTP+SSE transport, or an error, instead of an MCP result or a Bearer challenge.",
+    fix: "Point the route at the MCP server's Streamable HTTP endpoint (--mcp-path tells the doctor where it is).",
+    explain: `In a live run the doctor sends what the platform's client sends first (MCP 2025-11-25,
+"Transports"): a JSON-RPC initialize POSTed to the MCP path (default /mcp) with
+Accept: application/json, text/event-stream and the Host header <route>.<tunnel-domain>, to an
+address of the route's upstream that the proxy's IP policy allows. It passes on an MCP result
+(protocolVersion and serverInfo) or on a 401 with WWW-Authenticate: Bearer (the OAuth checks
+then judge the discovery chain). Redirects are not followed. MCP routes are "mcp", any route
+whose key starts with "mcp", and those named with --mcp-route.`,
+  },
   // ---------------------------------------------------------------- OAuth discovery
+  {
+    id: 'protected-resource',
+    layer: 'oauth',
+    kind: 'static+live',
+    title: 'Protected resource metadata points at the tunnel',
+    symptom:
+      'The MCP client cannot find the authorization server, or discovers the public one the backend cannot reach.',
+    cause:
+      'The /.well-known/oauth-protected-resource document does not name resource https://mcp.<tunnel-domain> or does not list https://auth.<tunnel-domain> in authorization_servers.',
+    fix: 'Serve {"resource": "https://mcp.<tunnel-domain>", "authorization_servers": ["https://auth.<tunnel-domain>"]} from the MCP server.',
+    explain: `The MCP server's RFC 9728 document tells the platform which authorization server protects it.
+Behind a tunnel, resource must be https://mcp.<tunnel-domain> and authorization_servers must
+list the tunnel issuer https://auth.<tunnel-domain>, so the backend-to-backend calls go through
+the tunnel. In a live run the doctor walks the chain as the platform's client does (MCP
+authorization 2025-11-25): the resource_metadata URL of the mcp route's Bearer challenge, else
+/.well-known/oauth-protected-resource<mcp path> then /.well-known/oauth-protected-resource, each
+fetched from the route's upstream with its Host header (a URL off the tunnel is not fetched); and
+resource must then be identical to https://mcp.<tunnel-domain><mcp path> (RFC 9728 section 3.3).
+The host alone, as in the vendor's example, is a warning: the MCP SDK client accepts a prefix, a
+client comparing exactly does not. Without the live chain the report says which rules it could
+not judge.`,
+  },
   {
     id: 'oauth-metadata',
     layer: 'oauth',
@@ -574,22 +613,13 @@ faithful answer.`,
 the tunnel while the user's browser keeps using the public, allowlisted host. The RFC 8414
 document must therefore name issuer, token_endpoint and registration_endpoint on
 https://auth.<tunnel-domain> and authorization_endpoint on the public host, and list S256 in
-code_challenge_methods_supported. "auth" and "mcp" are ordinary route keys.`,
-  },
-  {
-    id: 'protected-resource',
-    layer: 'oauth',
-    kind: 'static+live',
-    title: 'Protected resource metadata points at the tunnel',
-    symptom:
-      'The MCP client cannot find the authorization server, or discovers the public one the backend cannot reach.',
-    cause:
-      'The /.well-known/oauth-protected-resource document does not name resource https://mcp.<tunnel-domain> or does not list https://auth.<tunnel-domain> in authorization_servers.',
-    fix: 'Serve {"resource": "https://mcp.<tunnel-domain>", "authorization_servers": ["https://auth.<tunnel-domain>"]} from the MCP server.',
-    explain: `The MCP server's RFC 9728 document tells the platform which authorization server protects it.
-Behind a tunnel, resource must be https://mcp.<tunnel-domain> and authorization_servers must
-list the tunnel issuer https://auth.<tunnel-domain>, so the backend-to-backend calls go through
-the tunnel.`,
+code_challenge_methods_supported. "auth" and "mcp" are ordinary route keys. In a live run the
+metadata is the one the client finds from authorization_servers[0]: at
+/.well-known/oauth-authorization-server<path>, then /.well-known/openid-configuration<path>, then
+<path>/.well-known/openid-configuration (RFC 8414 section 3.1, OpenID Discovery section 4), and
+its scopes_supported must list the scopes the mcp route's challenge asks for. A client ID
+metadata document (client_id_metadata_document_supported) is a registration path as good as
+registration_endpoint.`,
   },
   // ---------------------------------------------------------------- the setup job
   {

@@ -38,6 +38,10 @@ export interface DoctorOptions extends DeploymentOptionValues {
   region?: 'global' | 'us' | 'fed';
   dnsServer: string[];
   proxy?: string;
+  /** --mcp-route NAME (repeatable): routes that serve MCP besides mcp and mcp*. */
+  mcpRoute: string[];
+  /** --mcp-path PATH: the MCP endpoint on every MCP route. */
+  mcpPath?: string;
   apiUrl?: string;
   apiKeyFile?: string;
   timeout: string;
@@ -93,6 +97,8 @@ export function validateDoctorOptions(opts: DoctorOptions): { timeoutMs: number;
   if (!/^\d+$/.test(opts.timeout) || Number(opts.timeout) < 1 || Number(opts.timeout) > 600000) {
     throw new UsageError(`--timeout ${opts.timeout}: give a whole number of milliseconds from 1 to 600000`);
   }
+  if (opts.mcpPath !== undefined && !/^\/[^\s?#]*$/.test(opts.mcpPath))
+    throw new UsageError(`--mcp-path ${opts.mcpPath}: give a path starting with "/", without a query or fragment`);
   for (const edge of opts.edge) {
     if (!/^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):\d{1,5}$/.test(edge))
       throw new UsageError(`--edge ${edge}: expected host:port (IPv6 as [addr]:port)`);
@@ -172,6 +178,8 @@ function replayConflicts(opts: DoctorOptions): string[] {
     ['--region', opts.region],
     ['--dns-server', opts.dnsServer.length > 0 || undefined],
     ['--proxy', opts.proxy],
+    ['--mcp-route', opts.mcpRoute.length > 0 || undefined],
+    ['--mcp-path', opts.mcpPath],
     ['--api-url', opts.apiUrl],
     ['--api-key-file', opts.apiKeyFile],
     ['--budget', opts.budget],
@@ -271,6 +279,8 @@ async function gatherFacts(
       region: opts.region,
       dnsServers: opts.dnsServer,
       proxy: opts.proxy,
+      mcpRoutes: opts.mcpRoute,
+      mcpPath: opts.mcpPath,
       apiUrl: opts.apiUrl,
       apiKey,
       timeoutMs,

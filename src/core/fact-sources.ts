@@ -39,6 +39,20 @@ function liveSource(facts: Readonly<Facts>, key: FactKey): FactSource | null {
       return live.resourceMetadata
         ? { kind: 'probe', where: `${live.resourceMetadata.url} fetched from ${describeOrigin(live.upstreamsFrom)}` }
         : null;
+    case 'live.mcp':
+      return live.mcp
+        ? {
+            kind: 'probe',
+            where: `MCP initialize to ${live.mcp.map((h) => h.url).join(', ')} from ${describeOrigin(live.upstreamsFrom)}`,
+          }
+        : null;
+    case 'live.oauthChain':
+      return live.oauthChain
+        ? {
+            kind: 'probe',
+            where: `the discovery chain from ${live.oauthChain.resource}, through the routes' upstreams`,
+          }
+        : null;
     case 'live.caRegistration':
       return live.caRegistration ? { kind: 'probe', where: `the vendor API ${live.caRegistration.url}` } : null;
     case 'live.runtime': {

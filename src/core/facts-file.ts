@@ -218,7 +218,12 @@ function shapeProblem(doc: Record<string, unknown>): string | null {
     const field = key.slice('live.'.length);
     const value = live[field];
     // The running deployment's groups came later: a file saved before them has neither field.
-    const optional = key === 'live.runtime' || key === 'live.metrics' || key === 'live.containerLogs';
+    const optional =
+      key === 'live.runtime' ||
+      key === 'live.metrics' ||
+      key === 'live.containerLogs' ||
+      key === 'live.mcp' ||
+      key === 'live.oauthChain';
     if (value !== null && typeof value !== 'object' && !(optional && value === undefined)) {
       return `\`facts.live.${field}\` is not an object or null`;
     }

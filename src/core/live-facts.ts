@@ -231,6 +231,87 @@ export interface FetchedDocumentFacts extends ProbeTiming {
   document: FileFact<YamlDocumentFacts> | null;
 }
 
+/** What a route's upstream answered to an MCP `initialize` (Streamable HTTP), named for what it is. */
+export type McpHandshakeKind =
+  /** A JSON-RPC result with protocolVersion: an MCP server. */
+  | 'mcp'
+  /** 401 with a `WWW-Authenticate: Bearer` challenge: an MCP server behind OAuth. */
+  | 'auth-challenge'
+  /** A web page. */
+  | 'html'
+  | 'not-found'
+  /** A 3xx; a conforming client does not follow it for a POST. */
+  | 'redirect'
+  /** The old HTTP+SSE transport: the POST refused, a GET answers an `endpoint` event. */
+  | 'legacy-sse'
+  /** A JSON-RPC error instead of a result. */
+  | 'jsonrpc-error'
+  /** Another status (a 500, a 401 without a Bearer challenge...). */
+  | 'http-status'
+  /** 2xx, but no JSON-RPC answer in the body. */
+  | 'not-json'
+  /** No HTTP answer: refused, timeout, reset, guard... (failure says which). */
+  | 'connect-failed'
+  /** Not sent: no allowed address (detail says why). */
+  | 'not-probed';
+
+/** A `WWW-Authenticate: Bearer` challenge, its auth-params as RFC 6750 section 3 defines them. */
+export interface BearerChallenge {
+  params: Record<string, string>;
+  resourceMetadata: string | null;
+  scope: string | null;
+  error: string | null;
+}
+
+export interface McpHandshakeFacts extends ProbeTiming {
+  route: string;
+  /** The upstream URL the POST went to. */
+  url: string;
+  /** The Host header sent: <route>.<tunnel-domain>, as the proxy forwards it. */
+  hostHeader: string;
+  path: string;
+  kind: McpHandshakeKind;
+  httpStatus: number | null;
+  contentType: string | null;
+  protocolVersion: string | null;
+  serverName: string | null;
+  serverVersion: string | null;
+  challenge: BearerChallenge | null;
+  /** A redirect's Location, and whether it leaves the host asked. */
+  location: string | null;
+  leavesHost: boolean | null;
+  failure: FetchFailureKind | null;
+  detail: string | null;
+}
+
+/** One URL a conforming client tries on the discovery chain, in its order. */
+export interface ChainAttempt {
+  step: 'resource-metadata' | 'authorization-server-metadata';
+  url: string;
+  /** The route whose upstream answered for the URL's host; null when the host is not a tunnel route. */
+  route: string | null;
+  httpStatus: number | null;
+  /** Null when the document there was used; else why the client went on (or stopped). */
+  notUsed: string | null;
+}
+
+/** The OAuth discovery chain as the platform's client walks it from the `mcp` route's challenge. */
+export interface OAuthChainFacts {
+  /** https://mcp.<tunnel-domain> + the MCP path: the resource the client asks for. */
+  resource: string;
+  challenge: BearerChallenge | null;
+  attempts: ChainAttempt[];
+  /** The protected resource metadata the client used, with the URL it came from. */
+  resourceMetadataUrl: string | null;
+  resourceMetadata: FileFact<YamlDocumentFacts> | null;
+  /** authorization_servers[0] of that document. */
+  issuer: string | null;
+  authorizationServerMetadataUrl: string | null;
+  authorizationServerMetadata: FileFact<YamlDocumentFacts> | null;
+  /** Why the walk stopped before the authorization server metadata, when it did. */
+  stopped: string | null;
+}
+
 export interface ApiCertificate {
   id: string | null;
   fingerprint: string | null; // lowercase hex, separators removed
@@ -279,6 +360,12 @@ export interface LiveFacts {
   oauthMetadata: FetchedDocumentFacts | null;
   resourceMetadata: FetchedDocumentFacts | null;
   oauthSkipped: string | null;
+  /** The MCP `initialize` to each MCP route's upstream (absent on runs before it existed). */
+  mcp?: McpHandshakeFacts[] | null;
+  mcpSkipped?: string | null;
+  /** The discovery chain walked from the `mcp` route (absent on runs before it existed). */
+  oauthChain?: OAuthChainFacts | null;
+  oauthChainSkipped?: string | null;
   caRegistration: CaRegistrationLiveFacts | null;
   caRegistrationSkipped: string | null;
   /** The running Compose project, from the Docker Engine API (absent on runs before it existed). */

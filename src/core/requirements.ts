@@ -29,6 +29,8 @@ export type LiveFactName =
   | 'live.upstreams'
   | 'live.oauthMetadata'
   | 'live.resourceMetadata'
+  | 'live.mcp'
+  | 'live.oauthChain'
   | 'live.caRegistration'
   | 'live.runtime'
   | 'live.metrics'
@@ -55,6 +57,8 @@ export const LIVE_FACTS: readonly LiveFactName[] = [
   'live.upstreams',
   'live.oauthMetadata',
   'live.resourceMetadata',
+  'live.mcp',
+  'live.oauthChain',
   'live.caRegistration',
   'live.runtime',
   'live.metrics',
@@ -92,6 +96,14 @@ const PROVIDERS: Readonly<Record<FactKey, { what: string; givenBy: string }>> = 
     what: 'the protected resource metadata fetched from the mcp route',
     givenBy: 'a run without --offline',
   },
+  'live.mcp': {
+    what: "the MCP initialize sent to each MCP route's upstream",
+    givenBy: 'a run without --offline, with an mcp route (or --mcp-route NAME)',
+  },
+  'live.oauthChain': {
+    what: "the OAuth discovery chain walked from the mcp route's challenge",
+    givenBy: 'a run without --offline, with an mcp route',
+  },
   'live.caRegistration': {
     what: "the vendor API's list of registered certificates",
     givenBy: 'a run without --offline, with ANTHROPIC_API_KEY or --api-key-file',
@@ -117,6 +129,8 @@ const LIVE_SKIPPED: Record<LiveFactName, keyof LiveFacts> = {
   'live.upstreams': 'upstreamsSkipped',
   'live.oauthMetadata': 'oauthSkipped',
   'live.resourceMetadata': 'oauthSkipped',
+  'live.mcp': 'mcpSkipped',
+  'live.oauthChain': 'oauthChainSkipped',
   'live.caRegistration': 'caRegistrationSkipped',
   'live.runtime': 'runtimeSkipped',
   'live.metrics': 'metricsSkipped',

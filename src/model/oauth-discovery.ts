@@ -64,7 +64,8 @@ export function looselyEqualUrls(a: string, b: string): boolean {
 }
 
 /**
- * The document to judge: the file given with the flag, else the one the live layer fetched.
+ * The document to judge: the file given with the flag, else the one the client's walk of the
+ * discovery chain used, else the one fetched from the route's well-known URL.
  * `origin` names where it came from, for sentences.
  */
 export function discoveryDocument(
@@ -73,6 +74,13 @@ export function discoveryDocument(
 ): { fact: FileFact<YamlDocumentFacts>; origin: string } | null {
   const file = facts[which];
   if (file) return { fact: file, origin: file.path };
+  // The documents the client's walk used, when it walked one; else the fixed well-known URLs.
+  const chain = facts.live?.oauthChain;
+  const walked =
+    which === 'resourceMetadata'
+      ? { fact: chain?.resourceMetadata, url: chain?.resourceMetadataUrl }
+      : { fact: chain?.authorizationServerMetadata, url: chain?.authorizationServerMetadataUrl };
+  if (walked.fact && walked.url) return { fact: walked.fact, origin: walked.url };
   const fetched = facts.live?.[which];
   if (fetched?.ok && fetched.document) return { fact: fetched.document, origin: fetched.url };
   return null;

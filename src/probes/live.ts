@@ -17,6 +17,8 @@ import type {
   EdgeTarget,
   FetchedDocumentFacts,
   LiveFacts,
+  McpHandshakeFacts,
+  OAuthChainFacts,
   ProbeRun,
   ProxyLiveFacts,
   Region,
@@ -24,16 +26,21 @@ import type {
 } from '../core/live-facts.js';
 import { FULL_PLAN, NOT_PLANNED, type ProbePlan } from '../core/probe-plan.js';
 import { findSetupService, isRecord, serviceEnvironment } from '../model/compose.js';
-import { expansionVars, proxyConfigModel, routeHostnames } from '../model/deployment-view.js';
+import { effectiveTunnelDomain, expansionVars, proxyConfigModel, routeHostnames } from '../model/deployment-view.js';
 import { interpolate } from '../model/interpolate.js';
 import { judgeRouteAddresses, readUpstreamPolicy } from '../model/ip-policy.js';
+import { MCP_ROUTE } from '../model/oauth-discovery.js';
+import { mcpResource } from '../model/oauth-chain.js';
 import type { Upstream } from '../model/proxy-config.js';
 import { decodeText, readBounded } from './bounded-file.js';
 import { DEFAULT_API_URL, fetchRegisteredCertificates } from './ca-registration-api.js';
 import { startDeadline, type Deadline } from './deadline.js';
 import { createDnsClient, srvNameForRegion, type DnsClient } from './dns-resolver.js';
 import { EDGE_PORT, probeEdgeTcpTls, splitPem } from './edge-tcp-tls.js';
+import { httpExchange } from './http-exchange.js';
 import { fetchMetadataDocument, OAUTH_METADATA_PATH, RESOURCE_METADATA_PATH } from './http-metadata.js';
+import { probeMcpHandshake } from './mcp-handshake.js';
+import { walkOAuthChain, type TunnelFetch } from './oauth-chain.js';
 import { probeQuicVersionNegotiation } from './quic-version-negotiation.js';
 import { probeTcp } from './tcp-connect.js';
 import { parseProxyUrl, probeInnerTls, probeListener, type ProxyUrl } from './websocket-tls.js';
@@ -57,6 +64,17 @@ export interface NetworkOptions {
   edgeCaPems?: string[];
   /** The groups of probes to run; every group when not given. */
   plan?: ProbePlan;
+  /** --mcp-route NAME (repeatable): routes that serve MCP besides `mcp` and those named mcp*. */
+  mcpRoutes?: string[];
+  /** --mcp-path PATH: where the MCP endpoint is on every MCP route (default /mcp). */
+  mcpPath?: string;
+}
+
+const DEFAULT_MCP_PATH = '/mcp';
+
+/** Whether a route serves MCP: `mcp`, any key starting with "mcp", or one named with --mcp-route. */
+function isMcpRoute(key: string, named: readonly string[] = []): boolean {
+  return key.toLowerCase().startsWith('mcp') || named.includes(key);
 }
 
 /** A typed failure of an input the probes were given: the caller says which flag it came from. */
@@ -67,6 +85,8 @@ export interface InputProblem {
 export const EDGE_CA_ENV = 'MCP_TUNNEL_EDGE_CA';
 /** Addresses probed per edge host and family (the real region hosts have ten of each). */
 const ADDRESSES_PER_FAMILY = 1;
+/** A discovery document read on the chain: the same cap as the well-known documents. */
+const CHAIN_DOCUMENT_BYTES = 256 * 1024;
 /** Allowed addresses connected to per upstream. */
 const ADDRESSES_PER_UPSTREAM = 4;
 
@@ -365,6 +385,54 @@ interface UpstreamGathering {
   upstreams: UpstreamLiveFacts[] | null;
   skipped: string | null;
   oauth: { metadata: FetchedDocumentFacts | null; resource: FetchedDocumentFacts | null; skipped: string | null };
+  mcp: McpHandshakeFacts[] | null;
+  mcpSkipped: string | null;
+  oauthChain: OAuthChainFacts | null;
+  oauthChainSkipped: string | null;
+}
+
+/** The MCP handshake to a route's upstream at its first allowed address, or why it was not sent. */
+function handshakeWithUpstream(
+  rec: Recorder,
+  u: UpstreamLiveFacts,
+  up: Upstream,
+  allowed: string[],
+  hostHeader: string,
+  path: string,
+): Promise<McpHandshakeFacts> {
+  const first = allowed[0];
+  const target = {
+    route: u.route,
+    scheme: up.scheme,
+    host: up.host,
+    port: up.port,
+    address: up.ipVersion === 0 ? first : undefined,
+    hostHeader,
+    path,
+  };
+  if (first === undefined) {
+    return Promise.resolve({
+      route: u.route,
+      url: `${up.scheme}://${up.host}:${up.port}${path}`,
+      hostHeader,
+      path,
+      kind: 'not-probed',
+      httpStatus: null,
+      contentType: null,
+      protocolVersion: null,
+      serverName: null,
+      serverVersion: null,
+      challenge: null,
+      location: null,
+      leavesHost: null,
+      failure: 'not-probed',
+      detail: u.notProbed ?? 'no allowed address to send it to',
+      latencyMs: 0,
+    });
+  }
+  return rec.track(`mcp initialize ${u.route}${path}`, () =>
+    probeMcpHandshake(target, { timeoutMs: rec.timeout, parent: rec.budget.signal }),
+  );
 }
 
 /**
@@ -377,27 +445,57 @@ async function gatherUpstreams(
   facts: Readonly<Facts>,
   dns: DnsClient,
   plan: ProbePlan,
+  net: NetworkOptions,
 ): Promise<UpstreamGathering> {
   const model = proxyConfigModel(facts);
   if (!model || facts.proxyConfig?.state !== 'ok') {
     const why = 'no usable proxy config: the upstreams are not known';
-    return { upstreams: null, skipped: why, oauth: { metadata: null, resource: null, skipped: why } };
+    const mcpSkipped = plan.has('live.mcp') ? why : NOT_PLANNED;
+    const oauthChainSkipped = plan.has('live.oauthChain') ? why : NOT_PLANNED;
+    return {
+      upstreams: null,
+      skipped: why,
+      oauth: { metadata: null, resource: null, skipped: why },
+      mcp: null,
+      mcpSkipped,
+      oauthChain: null,
+      oauthChainSkipped,
+    };
   }
   const reading = readUpstreamPolicy(facts.proxyConfig.value.data);
   const wantUpstreams = plan.has('live.upstreams');
   const wantMetadata = plan.has('live.oauthMetadata') && !facts.oauthMetadata;
   const wantResource = plan.has('live.resourceMetadata') && !facts.resourceMetadata;
+  const mcpRoutes = net.mcpRoutes ?? [];
+  const mcpPath = net.mcpPath ?? DEFAULT_MCP_PATH;
+  const hostnames = new Map(routeHostnames(facts).map((r) => [r.key, r.hostname]));
+  const wantChain = plan.has('live.oauthChain');
+  // The chain starts from the `mcp` route's answer to initialize, so it needs that handshake.
+  const wantMcp = (key: string) =>
+    ((plan.has('live.mcp') && isMcpRoute(key, mcpRoutes)) || (wantChain && key === MCP_ROUTE)) &&
+    Boolean(hostnames.get(key));
+  const resolved = new Map<string, { u: UpstreamLiveFacts; up: Upstream; allowed: string[] }>();
+  const handshakes: Promise<McpHandshakeFacts>[] = [];
   let metadata: Promise<FetchedDocumentFacts | null> = Promise.resolve(null);
   let resource: Promise<FetchedDocumentFacts | null> = Promise.resolve(null);
   const needed = (key: string) =>
-    wantUpstreams || (wantMetadata && isRoute(key, 'auth')) || (wantResource && isRoute(key, 'mcp'));
+    wantUpstreams ||
+    wantChain ||
+    (wantMetadata && isRoute(key, 'auth')) ||
+    (wantResource && isRoute(key, 'mcp')) ||
+    wantMcp(key);
   const routes = model.routes.flatMap((r) => (r.upstream && needed(r.key) ? [{ key: r.key, up: r.upstream }] : []));
   const upstreams = await Promise.all(
     routes.map(async ({ key, up }) => {
       const { u, allowed } = await resolveUpstream(rec, dns, reading, key, up);
-      if (wantMetadata && isRoute(key, 'auth')) metadata = fetchFromUpstream(rec, u, up, allowed, OAUTH_METADATA_PATH);
-      if (wantResource && isRoute(key, 'mcp'))
+      resolved.set(key, { u, up, allowed });
+      // With the chain planned, the fixed well-known URLs are a fallback, fetched after it.
+      if (!wantChain && wantMetadata && isRoute(key, 'auth'))
+        metadata = fetchFromUpstream(rec, u, up, allowed, OAUTH_METADATA_PATH);
+      if (!wantChain && wantResource && isRoute(key, 'mcp'))
         resource = fetchFromUpstream(rec, u, up, allowed, RESOURCE_METADATA_PATH);
+      const hostHeader = hostnames.get(key);
+      if (wantMcp(key) && hostHeader) handshakes.push(handshakeWithUpstream(rec, u, up, allowed, hostHeader, mcpPath));
       if (wantUpstreams) {
         const connect = async (address: string) => {
           const outcome = await rec.track(`tcp ${address}:${up.port}`, () =>
@@ -410,6 +508,18 @@ async function gatherUpstreams(
       return u;
     }),
   );
+  const mcp = await Promise.all(handshakes);
+  const chain = wantChain ? await walkFromMcpRoute(rec, facts, net, mcp, resolved) : null;
+  if (wantChain) {
+    // Only what the client's walk did not find is looked for at the fixed URLs.
+    const walked = chain && 'chain' in chain ? chain.chain : null;
+    const fallback = (name: string, path: string) => {
+      const r = [...resolved.entries()].find(([key]) => isRoute(key, name))?.[1];
+      return r ? fetchFromUpstream(rec, r.u, r.up, r.allowed, path) : Promise.resolve(null);
+    };
+    if (wantMetadata && !walked?.authorizationServerMetadata) metadata = fallback('auth', OAUTH_METADATA_PATH);
+    if (wantResource && !walked?.resourceMetadata) resource = fallback('mcp', RESOURCE_METADATA_PATH);
+  }
   const [m, res] = await Promise.all([metadata, resource]);
   const hasAuth = model.routes.some((r) => isRoute(r.key, 'auth'));
   const hasMcp = model.routes.some((r) => isRoute(r.key, 'mcp'));
@@ -418,11 +528,94 @@ async function gatherUpstreams(
   else if (!hasAuth && !hasMcp) {
     oauthSkipped = 'the proxy config has neither an `auth` nor an `mcp` route to fetch the well-known documents from';
   }
+  let mcpSkipped: string | null = null;
+  if (!plan.has('live.mcp')) mcpSkipped = NOT_PLANNED;
+  else if (mcp.length === 0) {
+    mcpSkipped = !effectiveTunnelDomain(facts)
+      ? 'the tunnel domain is not known, so the Host header <route>.<tunnel-domain> cannot be built'
+      : 'the proxy config has no MCP route (`mcp`, a key starting with "mcp", or one named with --mcp-route)';
+  }
   return {
     upstreams: wantUpstreams ? upstreams : null,
     skipped: wantUpstreams ? null : NOT_PLANNED,
     oauth: { metadata: m, resource: res, skipped: oauthSkipped },
+    mcp: plan.has('live.mcp') && mcp.length > 0 ? mcp : null,
+    mcpSkipped,
+    oauthChain: chain && 'chain' in chain ? chain.chain : null,
+    oauthChainSkipped: !wantChain ? NOT_PLANNED : chain && 'skipped' in chain ? chain.skipped : null,
   };
+}
+
+/**
+ * The discovery chain from the `mcp` route's answer to initialize: walked on a Bearer challenge,
+ * skipped (with why) on any other answer. Tunnel URLs are fetched from their route's upstream.
+ */
+async function walkFromMcpRoute(
+  rec: Recorder,
+  facts: Readonly<Facts>,
+  net: NetworkOptions,
+  handshakes: McpHandshakeFacts[],
+  resolved: Map<string, { u: UpstreamLiveFacts; up: Upstream; allowed: string[] }>,
+): Promise<{ chain: OAuthChainFacts } | { skipped: string }> {
+  const domain = effectiveTunnelDomain(facts)?.value;
+  if (!domain) return { skipped: 'the tunnel domain is not known, so the tunnel hosts cannot be told' };
+  const h = handshakes.find((x) => x.route === MCP_ROUTE);
+  if (!h) return { skipped: 'the proxy config has no `mcp` route to start the chain from' };
+  if (h.kind === 'mcp')
+    return { skipped: 'the mcp route answered initialize without asking for a token: a client walks no OAuth chain' };
+  if (h.kind !== 'auth-challenge')
+    return {
+      skipped: `the mcp route did not answer initialize with a Bearer challenge (${h.kind}); see mcp-handshake`,
+    };
+  const hostnames = new Map(
+    routeHostnames(facts).flatMap((r) => (r.hostname ? [[r.hostname.toLowerCase(), r.key] as const] : [])),
+  );
+  const fetchOnTunnel = async (raw: string): Promise<TunnelFetch> => {
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      return { route: null, detail: 'not a URL; not fetched' };
+    }
+    const key = url.protocol === 'https:' && url.port === '' ? hostnames.get(url.hostname.toLowerCase()) : undefined;
+    const route = key === undefined ? undefined : resolved.get(key);
+    if (key === undefined || !route)
+      return {
+        route: null,
+        detail: `${url.host} is not a tunnel route (https://<route>.${domain}); not fetched: the doctor reaches only the routes' upstreams`,
+      };
+    const first = route.allowed[0];
+    if (first === undefined)
+      return { route: key, status: null, body: null, detail: route.u.notProbed ?? 'no allowed address' };
+    const { up } = route;
+    const hostText = isIP(up.host) === 6 ? `[${up.host}]` : up.host;
+    const upstreamUrl = `${up.scheme}://${hostText}:${up.port}${url.pathname}${url.search}`;
+    return rec.track(`http ${key} ${url.pathname}`, async (): Promise<TunnelFetch> => {
+      const d = startDeadline(rec.timeout, rec.budget.signal);
+      try {
+        const r = await httpExchange(
+          {
+            url: upstreamUrl,
+            address: up.ipVersion === 0 ? first : undefined,
+            method: 'GET',
+            headers: { host: url.host, accept: 'application/json' },
+            maxBytes: CHAIN_DOCUMENT_BYTES,
+          },
+          d,
+        );
+        if (r.tooLarge)
+          return { route: key, status: r.status, body: null, detail: `more than ${CHAIN_DOCUMENT_BYTES} bytes` };
+        return { route: key, status: r.status, body: r.text, detail: null };
+      } catch (err) {
+        const detail = d.signal.aborted ? 'no answer before the deadline' : (err as Error).message;
+        return { route: key, status: null, body: null, detail: `GET ${upstreamUrl}: ${detail}` };
+      } finally {
+        d.dispose();
+      }
+    });
+  };
+  const chain = await walkOAuthChain(mcpResource(domain, net.mcpPath ?? DEFAULT_MCP_PATH), h.challenge, fetchOnTunnel);
+  return { chain };
 }
 
 /** Where the vendor's tunnel ID is written down: data/tunnel-id, Helm values, the setup service. */
@@ -462,11 +655,15 @@ export async function gatherLiveFacts(facts: Facts, net: NetworkOptions): Promis
 
   const wantCa = plan.has('live.caRegistration');
   const tunnel = wantCa && net.apiKey ? findTunnelId(facts) : null;
-  const wantDocuments = plan.has('live.oauthMetadata') || plan.has('live.resourceMetadata');
+  const wantDocuments =
+    plan.has('live.oauthMetadata') ||
+    plan.has('live.resourceMetadata') ||
+    plan.has('live.mcp') ||
+    plan.has('live.oauthChain');
   const [edge, proxy, upstreams, ca] = await Promise.allSettled([
     plan.has('live.edge') ? gatherEdge(rec, facts, net, dns, net.edgeCaPems ?? []) : none,
     plan.has('live.proxy') ? gatherProxy(rec, facts, net) : none,
-    plan.has('live.upstreams') || wantDocuments ? gatherUpstreams(rec, facts, dns, plan) : none,
+    plan.has('live.upstreams') || wantDocuments ? gatherUpstreams(rec, facts, dns, plan, net) : none,
     net.apiKey && tunnel
       ? rec.track('vendor api certificates', () =>
           fetchRegisteredCertificates({
@@ -506,6 +703,10 @@ export async function gatherLiveFacts(facts: Facts, net: NetworkOptions): Promis
     oauthMetadata: up?.oauth.metadata ?? null,
     resourceMetadata: up?.oauth.resource ?? null,
     oauthSkipped: skipped(upstreams, 'OAuth metadata', (u) => u.oauth.skipped),
+    mcp: up?.mcp ?? null,
+    mcpSkipped: skipped(upstreams, 'MCP handshake', (u) => u.mcpSkipped),
+    oauthChain: up?.oauthChain ?? null,
+    oauthChainSkipped: skipped(upstreams, 'OAuth discovery chain', (u) => u.oauthChainSkipped),
     caRegistration: value(ca),
     caRegistrationSkipped: !wantCa
       ? NOT_PLANNED

@@ -52,6 +52,8 @@ const PROXY_SIDE: readonly LiveFactName[] = [
   'live.upstreams',
   'live.oauthMetadata',
   'live.resourceMetadata',
+  'live.mcp',
+  'live.oauthChain',
 ];
 
 /** The nameservers of the container's resolv.conf (Docker's 127.0.0.11 on a user-defined network). */
@@ -245,6 +247,10 @@ export async function gatherRunningDeployment(
       live.oauthMetadata = proxySide.oauthMetadata ?? null;
       live.resourceMetadata = proxySide.resourceMetadata ?? null;
       live.oauthSkipped = proxySide.oauthSkipped ?? null;
+      live.mcp = proxySide.mcp ?? null;
+      live.mcpSkipped = proxySide.mcpSkipped ?? null;
+      live.oauthChain = proxySide.oauthChain ?? null;
+      live.oauthChainSkipped = proxySide.oauthChainSkipped ?? null;
       const where = ns.live ? " (in the proxy's namespace)" : '';
       live.probes = [...live.probes, ...(proxySide.probes ?? []).map((p) => ({ ...p, name: `${p.name}${where}` }))];
       live.budgetExhausted = live.budgetExhausted || Boolean(proxySide.budgetExhausted);

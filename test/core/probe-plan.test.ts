@@ -38,7 +38,9 @@ describe('planProbes', () => {
       'live.caRegistration',
       'live.containerLogs',
       'live.edge',
+      'live.mcp',
       'live.metrics',
+      'live.oauthChain',
       'live.oauthMetadata',
       'live.proxy',
       'live.resourceMetadata',
@@ -50,7 +52,8 @@ describe('planProbes', () => {
 
   it('static checks that read a live fact when there is one plan its group', () => {
     expect(plan(['ca-registration'])).toEqual(['live.caRegistration']);
-    expect(plan(['oauth'])).toEqual(['live.oauthMetadata', 'live.resourceMetadata']);
+    expect(plan(['oauth'])).toEqual(['live.oauthMetadata', 'live.resourceMetadata', 'live.oauthChain']);
+    expect(plan(['mcp-handshake'])).toEqual(['live.mcp']);
   });
 
   it('--skip prunes: skipping every layer with live checks leaves nothing', () => {

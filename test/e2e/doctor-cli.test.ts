@@ -210,6 +210,7 @@ describe('mcp-tunnel (CLI)', () => {
       [['doctor', '--offline', '--dir', '/nonexistent-dir'], /no such directory/],
       [['doctor', '--offline', '--dir', healthy, '--token', 'abc'], /never taken as a flag value/],
       [['doctor', '--offline', '--timeout', 'soon'], /--timeout/],
+      [['doctor', '--offline', '--mcp-path', 'mcp'], /--mcp-path mcp: give a path starting with "\/"/],
       [['doctor', '--offline', '--dir', healthy, '--config', FIXTURES], /--config .*directory/],
       [['doctor', '--bogus-flag'], /unknown option/],
       [['explain', 'no-such-id'], /no such ID/],

@@ -238,6 +238,8 @@ describe('--facts refuses what it cannot replay (exit 2, a clear message)', () =
     ['--edge', '127.0.0.1:9'],
     ['--config', 'x.yaml'],
     ['--save-facts', 'again.json'],
+    ['--mcp-route', 'tools'],
+    ['--mcp-path', '/api/mcp'],
   ])('with %s: a usage error naming it', async (...flag) => {
     const r = await runInProcess(['doctor', '--facts', await savedFile(), ...flag]);
     expect(r.code).toBe(2);

@@ -48,13 +48,15 @@ const LIVE_SKIPPED: Record<string, string[]> = {
   proxySkipped: ['live.proxy'],
   upstreamsSkipped: ['live.upstreams'],
   oauthSkipped: ['live.oauthMetadata', 'live.resourceMetadata'],
+  mcpSkipped: ['live.mcp'],
+  oauthChainSkipped: ['live.oauthChain'],
   caRegistrationSkipped: ['live.caRegistration'],
   runtimeSkipped: ['live.runtime'],
   metricsSkipped: ['live.metrics'],
   containerLogsSkipped: ['live.containerLogs'],
   // Where a group's probes ran belongs to the group (the runner cites it among the sources).
-  proxyFrom: ['live.proxy', 'live.oauthMetadata', 'live.resourceMetadata'],
-  upstreamsFrom: ['live.upstreams', 'live.oauthMetadata', 'live.resourceMetadata'],
+  proxyFrom: ['live.proxy', 'live.oauthMetadata', 'live.resourceMetadata', 'live.mcp', 'live.oauthChain'],
+  upstreamsFrom: ['live.upstreams', 'live.oauthMetadata', 'live.resourceMetadata', 'live.mcp', 'live.oauthChain'],
 };
 
 /**

@@ -11,10 +11,11 @@ import type {
   InnerTlsRouteFacts,
   ListenerKind,
   LiveFacts,
+  OAuthChainFacts,
   ProxyLiveFacts,
   UpstreamLiveFacts,
 } from '../../src/core/live-facts.js';
-import { baseFacts } from '../harness/facts.js';
+import { baseFacts, yamlFact } from '../harness/facts.js';
 
 export function liveFacts(overrides: Partial<LiveFacts> = {}): LiveFacts {
   return {
@@ -180,5 +181,43 @@ export function upstream(
     })),
     notProbed: null,
     ...overrides,
+  };
+}
+
+/** A walked discovery chain: the documents found (as JSON values) and the attempts in client order. */
+export function oauthChain(
+  domain: string,
+  o: {
+    path?: string;
+    scope?: string | null;
+    resourceMetadataUrl?: string | null;
+    prm?: unknown;
+    as?: unknown;
+    attempts?: OAuthChainFacts['attempts'];
+  } = {},
+): OAuthChainFacts {
+  const resource = `https://mcp.${domain}${o.path ?? '/mcp'}`;
+  const prmUrl = `https://mcp.${domain}/.well-known/oauth-protected-resource${o.path ?? '/mcp'}`;
+  const asUrl = `https://auth.${domain}/.well-known/oauth-authorization-server`;
+  const doc = (url: string, value: unknown) => (value === undefined ? null : yamlFact(url, JSON.stringify(value)));
+  const scope = o.scope ?? null;
+  return {
+    resource,
+    challenge: {
+      params: {
+        ...(o.resourceMetadataUrl ? { resource_metadata: o.resourceMetadataUrl } : {}),
+        ...(scope ? { scope } : {}),
+      },
+      resourceMetadata: o.resourceMetadataUrl ?? null,
+      scope,
+      error: null,
+    },
+    attempts: o.attempts ?? [],
+    resourceMetadataUrl: o.prm === undefined ? null : prmUrl,
+    resourceMetadata: doc(prmUrl, o.prm),
+    issuer: `https://auth.${domain}`,
+    authorizationServerMetadataUrl: o.as === undefined ? null : asUrl,
+    authorizationServerMetadata: doc(asUrl, o.as),
+    stopped: null,
   };
 }
