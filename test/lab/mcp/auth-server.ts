@@ -127,6 +127,9 @@ export async function startAuthServer(issuer: string, shape: AuthServerShape): P
       (path === WELL_KNOWN_OAUTH && shape.metadataAt !== 'both') ||
       (path === WELL_KNOWN_OPENID && shape.metadataAt === 'neither');
     if (hidden) return void res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+    // oidc-provider 8 (the release line that supports Node 20) serves the metadata only at the
+    // OpenID location; the RFC 8414 location answers the same document, as a gateway in front does.
+    if (path === WELL_KNOWN_OAUTH) req.url = WELL_KNOWN_OPENID;
     req.headers.host = host;
     req.headers['x-forwarded-proto'] = 'https';
     void handle(req, res);
