@@ -46,6 +46,14 @@ export async function startFullLab(
     startJsonServer({
       '/.well-known/oauth-authorization-server': { body: docs.metadata },
       '/.well-known/oauth-protected-resource': { body: docs.resource },
+      // The mcp route's MCP endpoint, answering initialize (the real SDK servers are in test/lab/mcp).
+      '/mcp': {
+        body: {
+          jsonrpc: '2.0',
+          id: 1,
+          result: { protocolVersion: '2025-11-25', capabilities: {}, serverInfo: { name: 'lab', version: '1.0.0' } },
+        },
+      },
     }),
     startFakeVendorApi({
       tunnelId: LAB_TUNNEL_ID,

@@ -152,9 +152,11 @@ tls:
   cert_file: /data/tls.crt
   key_file: /data/tls.key
 
+# Routes that are not MCP endpoints: the upstream is a static web server (the MCP handshake and
+# the OAuth chain are proved against real MCP and OAuth servers in test/lab/mcp).
 routes:
-  mcp: http://127.0.0.1:${LAB_UPSTREAM_PORT}
-  auth: http://127.0.0.1:${LAB_UPSTREAM_PORT}
+  wiki: http://127.0.0.1:${LAB_UPSTREAM_PORT}
+  tickets: http://127.0.0.1:${LAB_UPSTREAM_PORT}
 
 # The upstream runs in the proxy's own namespace, on loopback.
 upstream:
