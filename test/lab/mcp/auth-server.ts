@@ -4,7 +4,7 @@
 // registration). A variant changes what its metadata says; only the metadata is exercised (the
 // browser leg is not run).
 
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import Provider, { type Adapter, type AdapterPayload } from 'oidc-provider';
 import { closeServer } from '../processes.js';
@@ -90,6 +90,8 @@ export async function startAuthServer(issuer: string, shape: AuthServerShape): P
   const provider = new Provider(issuer, {
     adapter: MemoryAdapter,
     jwks: signingKeys(),
+    // Signs the interaction cookies (never used here: the browser leg is not run).
+    cookies: { keys: [randomBytes(32).toString('hex')] },
     scopes: shape.scopes,
     features: {
       devInteractions: { enabled: false },
