@@ -11,6 +11,7 @@ import { runCheck } from '../../src/core/runner.js';
 import { gatherLiveFacts } from '../../src/probes/live.js';
 import { removeLabDirs } from '../lab/certs.js';
 import { startMcpOauthLab, type McpLabVariant } from '../lab/mcp/lab.js';
+import { sdkDiscoveryOutcome, type DiscoveryLink } from '../lab/mcp/sdk-discovery.js';
 import { labGate, programMissing } from '../lab/programs.js';
 
 process.env.MCP_TUNNEL_LOOPBACK_ONLY = '1';
@@ -47,6 +48,20 @@ const EXPECTED: Record<McpLabVariant, string | null> = {
   'mcp-no-auth': null,
 };
 
+/** The checks in the order a client meets their links. */
+const CLIENT_ORDER = ['mcp-handshake', 'protected-resource', 'oauth-metadata'];
+
+/** The check that owns each link of the SDK client's walk. */
+const CHECK_OF_LINK: Record<DiscoveryLink, string> = {
+  'mcp-endpoint': 'mcp-handshake',
+  'protected-resource': 'protected-resource',
+  'authorization-servers': 'protected-resource',
+  resource: 'protected-resource',
+  'authorization-server-metadata': 'oauth-metadata',
+  registration: 'oauth-metadata',
+  authorization: 'oauth-metadata',
+};
+
 describe('the doctor against the MCP + OAuth lab', () => {
   for (const [variant, expected] of Object.entries(EXPECTED) as [McpLabVariant, string | null][]) {
     it.skipIf(gate.skip)(`${variant}: ${expected ?? 'nothing to report'}`, async () => {
@@ -68,6 +83,16 @@ describe('the doctor against the MCP + OAuth lab', () => {
             .map((f) => `${c.id}/${f.messageId}`),
         );
         expect(raised).toEqual(expected ? [expected] : []);
+        // The SDK's own client is the reference: where it stops, the doctor has failed that link or
+        // one before it in the client's order (the doctor also fails rules the SDK does not check,
+        // such as the issuer, and an authorization server off the tunnel, which the SDK would go
+        // and fetch from the internet).
+        const sdk = await sdkDiscoveryOutcome(lab);
+        if (!sdk.ok) {
+          const stop = CLIENT_ORDER.indexOf(CHECK_OF_LINK[sdk.link]);
+          const atOrBefore = raised.filter((r) => CLIENT_ORDER.indexOf(r.split('/')[0] ?? '') <= stop);
+          expect(atOrBefore, `the SDK client stops at ${sdk.link}: ${sdk.detail}`).not.toEqual([]);
+        }
       } finally {
         await lab.stop();
       }
