@@ -5,19 +5,9 @@
 
 import { defineCheck } from '../../src/core/check.js';
 import type { EdgeLiveFacts } from '../../src/core/live-facts.js';
-import type { CloudflaredMetricsFacts } from '../../src/core/runtime-facts.js';
 import { argvFlag } from '../../src/model/cloudflared-args.js';
-import { metricsSource, metricsUnread, readyConnections } from '../../src/model/cloudflared-metrics.js';
+import { metricsSource, metricsUnread, transportInUse } from '../../src/model/cloudflared-metrics.js';
 import { cloudflaredContainer } from '../../src/model/runtime-roles.js';
-
-/** 'quic' or 'http2' from the connected connections; null when none is connected. */
-function transportInUse(m: CloudflaredMetricsFacts): 'quic' | 'http2' | null {
-  const connected = (m.diagTunnel?.value?.connections ?? []).filter((c) => c.isConnected);
-  if (connected.length > 0) return connected.some((c) => c.protocol === 'quic') ? 'quic' : 'http2';
-  const count = readyConnections(m);
-  if (count === 0 || !m.metrics.value) return null;
-  return m.metrics.value.quicSeries ? 'quic' : 'http2';
-}
 
 /** What the doctor's own edge probes saw of UDP 7844, as a sentence (empty without them). */
 function edgeProbesSay(edge: EdgeLiveFacts | null): string {

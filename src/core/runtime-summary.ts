@@ -5,6 +5,7 @@
 import type { Facts } from './facts.js';
 import { describeOrigin } from './fact-sources.js';
 import type { RuntimeSummary } from './types.js';
+import { readyConnections, transportInUse } from '../model/cloudflared-metrics.js';
 
 /** Null on an --offline run or a replay of facts gathered before the runtime existed. */
 export function summarizeRuntime(facts: Readonly<Facts>): RuntimeSummary | null {
@@ -12,13 +13,6 @@ export function summarizeRuntime(facts: Readonly<Facts>): RuntimeSummary | null 
   if (facts.offline || !live) return null;
   const rt = live.runtime ?? null;
   const metrics = live.metrics ?? null;
-  const ready = metrics?.ready.value ?? null;
-  const haConnections = metrics?.metrics.value?.haConnections ?? null;
-  const quic = metrics?.metrics.value?.quicSeries;
-  const diagProtocols = (metrics?.diagTunnel?.value?.connections ?? []).map((c) => c.protocol ?? '');
-  let transport: RuntimeSummary['tunnel']['transport'] = null;
-  if (quic === true || diagProtocols.some((p) => /quic/i.test(p))) transport = 'quic';
-  else if ((ready?.readyConnections ?? haConnections ?? 0) > 0) transport = 'http2';
   return {
     inspected: rt !== null,
     reason: rt === null ? (live.runtimeSkipped ?? 'not gathered') : null,
@@ -31,8 +25,8 @@ export function summarizeRuntime(facts: Readonly<Facts>): RuntimeSummary | null 
       startedAt: c.state.startedAt,
     })),
     tunnel: {
-      connections: ready?.readyConnections ?? haConnections,
-      transport,
+      connections: metrics && (metrics.ready.value || metrics.metrics.value) ? readyConnections(metrics) : null,
+      transport: metrics ? transportInUse(metrics) : null,
       metricsUrl: metrics?.baseUrl ?? null,
       metricsFrom: metrics ? describeOrigin(metrics.from) : null,
       reason: metrics ? null : (live.metricsSkipped ?? 'not gathered'),

@@ -294,3 +294,12 @@ export function metricsUnread(f: CloudflaredMetricsFacts): string | null {
 export function readyConnections(f: CloudflaredMetricsFacts): number {
   return f.ready.value?.readyConnections ?? f.metrics.value?.haConnections ?? 0;
 }
+
+/** The transport cloudflared uses: /diag/tunnel's connected connections, else the quic_client_* series; null with no connection. */
+export function transportInUse(m: CloudflaredMetricsFacts): 'quic' | 'http2' | null {
+  const connected = (m.diagTunnel?.value?.connections ?? []).filter((c) => c.isConnected);
+  if (connected.length > 0) return connected.some((c) => c.protocol === 'quic') ? 'quic' : 'http2';
+  const count = readyConnections(m);
+  if (count === 0 || !m.metrics.value) return null;
+  return m.metrics.value.quicSeries ? 'quic' : 'http2';
+}

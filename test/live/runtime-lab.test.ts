@@ -207,6 +207,10 @@ describe.skipIf(gate.skip)('doctor beside a running Compose deployment', () => {
       const report = doctor(running.dir);
       expect(report.verdict).toMatchObject({ status: c.status, id: c.first });
       for (const [id, status] of Object.entries(c.also ?? {})) expect(result(report, id).status, id).toBe(status);
+      if (c.scenario === 'degraded') {
+        // The summary and the checks read the transport one way (src/model/cloudflared-metrics.ts).
+        expect(report.runtime?.tunnel).toMatchObject({ connections: 2, transport: 'http2' });
+      }
       if (c.scenario === 'down') {
         // The edge's words come from cloudflared's log, cited with its container.
         const token = result(report, 'tunnel-token');
